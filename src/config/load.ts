@@ -1,0 +1,144 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parse as parseYaml, YAMLParseError } from 'yaml'
+import { ConfigError } from '../errors.ts'
+import { formatIssuePath } from '../protocol/codec.ts'
+import { configSchema } from './schema.ts'
+import type { Config } from './schema.ts'
+
+/** The shipped defaults, beside the package. */
+export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config/default.yaml', import.meta.url))
+
+/** The node's own overrides in its home. */
+export const HOME_CONFIG_FILE = 'config.yaml'
+
+const ENV_PREFIX = 'ARTDAG_'
+/** Environment variables that are not config keys (read elsewhere). */
+const NON_CONFIG_ENV = new Set(['ARTDAG_HOME', 'ARTDAG_FFMPEG', 'ARTDAG_FFPROBE'])
+
+type Tree = Record<string, unknown>
+
+export type ConfigOverrides = { [K in keyof Config]?: Partial<Config[K]> }
+
+export interface LoadConfigOptions {
+  home: string
+  env?: Record<string, string | undefined>
+  /** Values from command-line flags: the last layer. */
+  flags?: ConfigOverrides
+  defaultsFile?: string
+}
+
+export interface LoadedConfig {
+  config: Config
+  /** Where each key's value came from: `default`, a file path, `env ARTDAG_…`, or `flag`. */
+  sources: Map<string, string>
+}
+
+function isTree (value: unknown): value is Tree {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+async function readYamlFile (path: string, required: boolean): Promise<Tree> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err: any) {
+    if (!required && err.code === 'ENOENT') return {}
+    throw new ConfigError(`cannot read config file ${path}: ${err.message}`, { file: path })
+  }
+  let doc: unknown
+  try {
+    doc = parseYaml(text, { uniqueKeys: true, maxAliasCount: 0 })
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos != null ? ` at line ${err.linePos[0].line}` : ''
+    throw new ConfigError(`config file ${path} is not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`, { file: path })
+  }
+  if (doc == null) return {}
+  if (!isTree(doc)) throw new ConfigError(`config file ${path} must be a mapping of sections (log:, node:, exec:, …)`, { file: path })
+  return doc
+}
+
+const toCamel = (snake: string): string => snake.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+
+/** ARTDAG_LEASE__TTL_MS=8000 → { lease: { ttlMs: 8000 } }, values parsed as YAML. */
+export function overridesFromEnv (env: Record<string, string | undefined>): Array<{ name: string, path: string[], value: unknown }> {
+  const out: Array<{ name: string, path: string[], value: unknown }> = []
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || NON_CONFIG_ENV.has(name) || raw === undefined) continue
+    const path = name.slice(ENV_PREFIX.length).split('__').map(toCamel)
+    let value: unknown
+    try {
+      value = parseYaml(raw, { maxAliasCount: 0 })
+    } catch {
+      throw new ConfigError(`environment variable ${name} is not a valid value: ${JSON.stringify(raw)}`, { env: name })
+    }
+    out.push({ name, path, value })
+  }
+  return out
+}
+
+function mergeInto (target: Tree, layer: Tree, source: string, sources: Map<string, string>, prefix: string[] = []): void {
+  for (const [key, value] of Object.entries(layer)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+      throw new ConfigError(`config key ${[...prefix, key].join('.')} (from ${source}) is not allowed`)
+    }
+    const path = [...prefix, key]
+    const current = target[key]
+    if (isTree(value) && isTree(current)) {
+      mergeInto(current, value, source, sources, path)
+    } else {
+      // Arrays and scalars replace; a whole new subtree is copied so later layers never alias earlier ones.
+      target[key] = isTree(value) ? structuredClone(value) : value
+      sources.set(path.join('.'), source)
+      if (isTree(value)) for (const sub of Object.keys(value)) sources.set([...path, sub].join('.'), source)
+    }
+  }
+}
+
+function setPath (tree: Tree, path: string[]): Tree {
+  const layer: Tree = {}
+  let cursor = layer
+  path.slice(0, -1).forEach(seg => { cursor = (cursor[seg] = {}) as Tree })
+  cursor[path[path.length - 1] as string] = tree
+  return layer
+}
+
+/** The layer that set `key`, or the nearest ancestor that was set whole (an array, a section). */
+function sourceOf (sources: Map<string, string>, key: string): string | undefined {
+  let path = key.replace(/\[\d+\]/g, '')
+  while (path !== '') {
+    const found = sources.get(path)
+    if (found != null) return found
+    path = path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : ''
+  }
+  return undefined
+}
+
+/** Loads and validates the configuration: defaults → home config → env → flags. */
+export async function loadConfig (options: LoadConfigOptions): Promise<LoadedConfig> {
+  const sources = new Map<string, string>()
+  const merged: Tree = {}
+  const defaultsFile = options.defaultsFile ?? DEFAULT_CONFIG_FILE
+  mergeInto(merged, await readYamlFile(defaultsFile, true), 'default', sources)
+  const homeFile = join(options.home, HOME_CONFIG_FILE)
+  mergeInto(merged, await readYamlFile(homeFile, false), homeFile, sources)
+  for (const { name, path, value } of overridesFromEnv(options.env ?? {})) {
+    mergeInto(merged, setPath(value as Tree, path), `env ${name}`, sources)
+  }
+  if (options.flags != null) mergeInto(merged, options.flags as Tree, 'flag', sources)
+
+  const parsed = configSchema.safeParse(merged)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(issue => {
+      const key = formatIssuePath(issue.path)
+      // An unknown key is reported on its parent object: name the key itself.
+      const unknown = issue.code === 'unrecognized_keys' ? issue.keys.map(k => key === '' ? k : `${key}.${k}`) : []
+      const named = unknown.length > 0 ? unknown.join(', ') : key
+      const source = sourceOf(sources, unknown[0] ?? key)
+      return `${named}${source != null && source !== 'default' ? ` (from ${source})` : ''}: ${issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message}`
+    })
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`, { problems })
+  }
+  return { config: parsed.data, sources }
+}

@@ -1,0 +1,113 @@
+import { multiaddr } from '@multiformats/multiaddr'
+import { z } from 'zod'
+
+/**
+ * The shape of artdag's configuration. The values, with their documentation,
+ * are in config/default.yaml: that file is the single source of defaults, and a
+ * test checks it covers every key here. Objects are strict, so a misspelt key
+ * is an error that names it.
+ */
+
+const durationMs = z.number().int().nonnegative()
+const positiveMs = z.number().int().positive()
+
+const multiaddrString = z.string().refine(value => {
+  try {
+    multiaddr(value)
+    return true
+  } catch {
+    return false
+  }
+}, 'not a multiaddr (e.g. /ip4/10.0.0.2/tcp/4101)')
+
+const topicName = z.string().regex(/^[a-zA-Z0-9._/-]{1,128}$/, 'not a topic name (letters, digits, . _ / -)')
+const peerId = z.string().regex(/^(12D3KooW[1-9A-HJ-NP-Za-km-z]{44}|Qm[1-9A-HJ-NP-Za-km-z]{44})$/, 'not a peer id')
+
+export const configSchema = z.strictObject({
+  log: z.strictObject({
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent'])
+  }),
+  node: z.strictObject({
+    listen: z.array(multiaddrString).min(1, 'at least one listen address is needed'),
+    announce: z.array(multiaddrString),
+    bootstrap: z.array(multiaddrString),
+    dialTimeoutMs: positiveMs,
+    allowPeers: z.array(peerId)
+  }),
+  discovery: z.strictObject({
+    tailscale: z.strictObject({
+      enabled: z.boolean(),
+      command: z.string().min(1),
+      port: z.number().int().min(1).max(65535),
+      intervalMs: positiveMs,
+      timeoutMs: positiveMs
+    })
+  }),
+  topics: z.strictObject({
+    heartbeat: topicName,
+    submit: topicName,
+    updates: topicName,
+    leases: topicName,
+    results: topicName
+  }),
+  dht: z.strictObject({
+    protocol: z.string().regex(/^\/[a-zA-Z0-9._/-]+$/, 'not a protocol id (e.g. /artdag/kad/1.0.0)'),
+    queryTimeoutMs: positiveMs,
+    republishIntervalMs: positiveMs
+  }),
+  membership: z.strictObject({
+    heartbeatIntervalMs: positiveMs,
+    suspectAfterMs: positiveMs,
+    deadAfterMs: positiveMs,
+    forgetAfterMs: positiveMs
+  }),
+  registry: z.strictObject({
+    publishIntervalMs: positiveMs,
+    recordLifetimeMs: positiveMs,
+    resolveTimeoutMs: positiveMs
+  }),
+  api: z.strictObject({
+    socket: z.string().min(1).nullable(),
+    maxUploadBytes: z.number().int().positive()
+  }),
+  exec: z.strictObject({
+    ffmpeg: z.string().min(1).nullable(),
+    ffprobe: z.string().min(1).nullable(),
+    slots: z.number().int().min(0).max(256),
+    threads: z.number().int().min(0).max(256),
+    stepTimeoutMs: positiveMs,
+    fontFile: z.string().min(1).nullable(),
+    workDir: z.string().min(1).nullable()
+  }),
+  lease: z.strictObject({
+    ttlMs: positiveMs,
+    renewIntervalMs: positiveMs,
+    settleMs: durationMs,
+    rankDelayMs: durationMs
+  }),
+  jobs: z.strictObject({
+    maxAttempts: z.number().int().min(1).max(100),
+    retryBackoffMs: durationMs,
+    replication: z.number().int().min(1).max(64),
+    cacheLookupTimeoutMs: positiveMs
+  }),
+  gc: z.strictObject({
+    intermediateTtlMs: durationMs,
+    intervalMs: durationMs
+  })
+})
+  .superRefine((config, ctx) => {
+    // Cross-field rules: each names the keys involved.
+    const m = config.membership
+    if (m.suspectAfterMs <= m.heartbeatIntervalMs) {
+      ctx.addIssue({ code: 'custom', path: ['membership', 'suspectAfterMs'], message: `must be longer than membership.heartbeatIntervalMs (${m.heartbeatIntervalMs})` })
+    }
+    if (m.deadAfterMs <= m.suspectAfterMs) {
+      ctx.addIssue({ code: 'custom', path: ['membership', 'deadAfterMs'], message: `must be longer than membership.suspectAfterMs (${m.suspectAfterMs})` })
+    }
+    if (config.lease.renewIntervalMs * 2 > config.lease.ttlMs) {
+      ctx.addIssue({ code: 'custom', path: ['lease', 'renewIntervalMs'], message: `must be at most half of lease.ttlMs (${config.lease.ttlMs}) so one lost renewal does not lose the lease` })
+    }
+  })
+
+export type Config = z.infer<typeof configSchema>

@@ -1,0 +1,106 @@
+/**
+ * The error model: every failure is its own class with a stable `name`, and
+ * belongs to one `kind`. The kind decides the HTTP status at the socket and
+ * the exit code of the CLI; the name is what callers match on.
+ */
+
+export type ErrorKind =
+  | 'invalid' // the caller sent something wrong: 400
+  | 'not_found' // 404
+  | 'conflict' // state does not allow it (already running, locked): 409
+  | 'too_large' // 413
+  | 'forbidden' // 403
+  | 'unavailable' // a dependency is not there (no daemon, no ffmpeg, no peers): 503
+  | 'timeout' // 504
+  | 'aborted' // cancelled by the caller: 499
+  | 'failed' // the work itself failed (ffmpeg exited non-zero): 422
+  | 'internal' // a bug: 500
+
+export const HTTP_STATUS_BY_KIND: Readonly<Record<ErrorKind, number>> = {
+  invalid: 400,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  forbidden: 403,
+  unavailable: 503,
+  timeout: 504,
+  aborted: 499,
+  failed: 422,
+  internal: 500
+}
+
+/** The JSON shape of an error at the socket and in `--json` output. */
+export interface ErrorBody {
+  error: {
+    name: string
+    kind: ErrorKind
+    message: string
+    details?: Record<string, unknown>
+  }
+}
+
+export abstract class ArtdagError extends Error {
+  abstract readonly kind: ErrorKind
+  readonly details: Record<string, unknown> | undefined
+
+  constructor (message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+    super(message, options)
+    this.details = details
+  }
+
+  toJSON (): ErrorBody {
+    return {
+      error: {
+        name: this.name,
+        kind: this.kind,
+        message: this.message,
+        ...(this.details != null ? { details: this.details } : {})
+      }
+    }
+  }
+}
+
+export function isArtdagError (err: unknown): err is ArtdagError {
+  return err instanceof ArtdagError
+}
+
+/** Wraps anything thrown into the socket's error body; unknown errors are internal. */
+export function toErrorBody (err: unknown): ErrorBody {
+  if (isArtdagError(err)) return err.toJSON()
+  const e = err instanceof Error ? err : new Error(String(err))
+  if (e.name === 'AbortError') {
+    return { error: { name: 'AbortError', kind: 'aborted', message: e.message } }
+  }
+  if (e.name === 'TimeoutError') {
+    return { error: { name: 'TimeoutError', kind: 'timeout', message: e.message } }
+  }
+  return { error: { name: e.name === 'Error' ? 'InternalError' : e.name, kind: 'internal', message: e.message } }
+}
+
+// Errors shared by several modules. Module-specific ones live beside their module
+// (src/<module>/errors.ts) and extend ArtdagError.
+
+export class InvalidArgumentError extends ArtdagError {
+  override readonly name = 'InvalidArgumentError'
+  readonly kind = 'invalid'
+}
+
+export class NotFoundError extends ArtdagError {
+  override readonly name = 'NotFoundError'
+  readonly kind = 'not_found'
+}
+
+export class AbortedError extends ArtdagError {
+  override readonly name = 'AbortedError'
+  readonly kind = 'aborted'
+}
+
+export class TimeoutError extends ArtdagError {
+  override readonly name = 'TimeoutError'
+  readonly kind = 'timeout'
+}
+
+export class ConfigError extends ArtdagError {
+  override readonly name = 'ConfigError'
+  readonly kind = 'invalid'
+}

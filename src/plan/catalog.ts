@@ -1,0 +1,32 @@
+/**
+ * What the planner needs to know about step types, and nothing more. The
+ * executors (src/exec/) implement it; the planner receives it as an argument,
+ * so `plan/` stays pure and never imports `exec/`.
+ */
+export interface ConfigIssue {
+  /** Path inside the step's config, e.g. `text` or `position.x`; empty for the whole config. */
+  path: string
+  message: string
+}
+
+export type NormalizeResult =
+  | { ok: true, config: Record<string, unknown> }
+  | { ok: false, issues: ConfigIssue[] }
+
+export interface StepDefinition {
+  readonly type: string
+  /** Folded into every cache_id: bump it whenever the same config and inputs could give different output. */
+  readonly version: string
+  /** How many inputs a node of this type takes. */
+  readonly inputs: { readonly min: number, readonly max: number }
+  /**
+   * Validates a recipe node's `config` and fills in every default. The result is
+   * plain JSON (no undefined, no functions) so it can be canonically encoded.
+   */
+  normalize: (config: unknown) => NormalizeResult
+}
+
+export interface StepCatalog {
+  get: (type: string) => StepDefinition | undefined
+  types: () => string[]
+}

@@ -1,0 +1,73 @@
+import type { CID } from 'multiformats/cid'
+
+/**
+ * The content store: everything that crosses machines is a CID. Adapters over
+ * Helia implement it (src/store/); the engine, the API and the job runner use it.
+ * Reads fetch missing blocks over bitswap; large content always streams.
+ */
+export interface AbortOptions {
+  signal?: AbortSignal
+}
+
+export interface CatOptions extends AbortOptions {
+  offset?: number
+  length?: number
+}
+
+export interface PinInfo {
+  cid: CID
+  /** `final`: a job output or a user pin, kept until unpinned. `intermediate`: collectable after `expiresAt`. */
+  kind: 'user' | 'final' | 'intermediate'
+  /** Milliseconds since the epoch; only for `intermediate`. */
+  expiresAt?: number
+  /** Free-form labels, e.g. the job id or the step's cache_id. */
+  labels?: Record<string, string>
+}
+
+export interface GcResult {
+  /** Intermediate pins whose time ran out and were removed. */
+  expiredPins: number
+  /** Blocks deleted from the blockstore. */
+  removedBlocks: number
+}
+
+export interface ContentStore {
+  /** UnixFS CIDv1, raw leaves. */
+  addBytes: (bytes: Uint8Array, options?: AbortOptions) => Promise<CID>
+  addStream: (source: AsyncIterable<Uint8Array>, options?: AbortOptions) => Promise<CID>
+  addFile: (path: string, options?: AbortOptions) => Promise<CID>
+  /** Streams the file's bytes; fetches missing blocks from peers. */
+  cat: (cid: CID, options?: CatOptions) => AsyncIterable<Uint8Array>
+  /** Writes the content to `path` (a temporary name, then renamed into place). */
+  getFile: (cid: CID, path: string, options?: AbortOptions) => Promise<{ size: number }>
+  /** Size of the file; `local` when every block is in the local blockstore. */
+  stat: (cid: CID, options?: AbortOptions) => Promise<{ size: number, local: boolean }>
+  /** DAG-JSON documents (provenance, job documents). */
+  putJson: (value: unknown, options?: AbortOptions) => Promise<CID>
+  getJson: <T = unknown>(cid: CID, options?: AbortOptions) => Promise<T>
+  pin: (info: PinInfo, options?: AbortOptions) => Promise<void>
+  unpin: (cid: CID, options?: AbortOptions) => Promise<void>
+  isPinned: (cid: CID, options?: AbortOptions) => Promise<boolean>
+  pins: (options?: AbortOptions) => AsyncIterable<PinInfo>
+  /** Unpins expired intermediates, then deletes every unpinned block. */
+  gc: (options?: AbortOptions) => Promise<GcResult>
+}
+
+/** A cache record: the output of the computation `cacheId` is the content `cid`. */
+export interface CacheEntry {
+  cacheId: string
+  cid: string
+  /** Peer id (or `local`) of the node that produced it. */
+  producer: string
+  /** Milliseconds since the epoch. */
+  createdAt: number
+  stepType?: string
+}
+
+/** The local `cache_id → CID` index, persisted in the node's datastore. */
+export interface CacheIndex {
+  get: (cacheId: string, options?: AbortOptions) => Promise<CacheEntry | undefined>
+  put: (entry: CacheEntry, options?: AbortOptions) => Promise<void>
+  delete: (cacheId: string, options?: AbortOptions) => Promise<void>
+  entries: (options?: AbortOptions) => AsyncIterable<CacheEntry>
+}
