@@ -1,0 +1,27 @@
+/**
+ * What a render reports while it runs: the progress display and `--json`
+ * consumers read these. Times are milliseconds since the epoch.
+ */
+export type RenderEvent =
+  | { type: 'plan', steps: number, levels: number, planId: string, runId: string }
+  | { type: 'step_cached', stepId: string, cacheId: string, cid: string }
+  | { type: 'step_started', stepId: string, cacheId: string, stepType: string, at: number }
+  | { type: 'step_progress', stepId: string, fraction: number | null, outTimeMs: number, speed: number | null }
+  | { type: 'step_completed', stepId: string, cacheId: string, cid: string, durationMs: number }
+  | { type: 'step_failed', stepId: string, cacheId: string, error: string }
+
+export type RenderEventListener = (event: RenderEvent) => void
+
+/** One step's outcome in a finished render. */
+export interface StepReport {
+  id: string
+  type: string
+  cacheId: string
+  cid: string
+  cached: boolean
+  /** Who produced the output: a peer id, or `local` for the embedded node. */
+  producer: string
+  startedAt: number | null
+  finishedAt: number | null
+  ffmpegRuns: number
+}

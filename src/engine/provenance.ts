@@ -1,0 +1,87 @@
+import type { StepReport } from './events.ts'
+import type { Plan } from '../plan/planner.ts'
+import type { Recipe } from '../plan/schema.ts'
+
+export const PROVENANCE_VERSION = 1
+
+/**
+ * The provenance of an output, stored as DAG-JSON beside it. CIDs are strings,
+ * not IPLD links, on purpose: pinning the record must not pin every
+ * intermediate, which `artdag gc` collects after their time.
+ */
+export interface Provenance {
+  v: typeof PROVENANCE_VERSION
+  kind: 'artdag/provenance'
+  output: string
+  recipe: Recipe
+  planId: string
+  runId: string
+  planner: string
+  inputs: Record<string, string>
+  steps: Array<{
+    id: string
+    type: string
+    executorVersion: string
+    cacheId: string
+    config: Record<string, unknown>
+    inputs: string[]
+    output: string
+    cached: boolean
+    producer: string
+    startedAt: number | null
+    finishedAt: number | null
+  }>
+  ffmpeg: { version: string }
+  /** Where the record was made: the peer id (or `local`) and the artdag version. */
+  node: { id: string, artdag: string }
+  jobId?: string
+  createdAt: number
+}
+
+export interface ProvenanceInit {
+  recipe: Recipe
+  plan: Plan
+  steps: StepReport[]
+  ffmpegVersion: string
+  nodeId: string
+  artdagVersion: string
+  jobId?: string
+  now?: number
+}
+
+export function buildProvenance (init: ProvenanceInit): Provenance {
+  const byId = new Map(init.steps.map(report => [report.id, report]))
+  const output = byId.get(init.plan.output)
+  if (output == null) throw new TypeError(`no report for the output step ${init.plan.output}`)
+  return {
+    v: PROVENANCE_VERSION,
+    kind: 'artdag/provenance',
+    output: output.cid,
+    recipe: init.recipe,
+    planId: init.plan.planId,
+    runId: init.plan.runId,
+    planner: init.plan.planner,
+    inputs: init.plan.inputs,
+    steps: init.plan.steps.map(step => {
+      const report = byId.get(step.id)
+      if (report == null) throw new TypeError(`no report for step ${step.id}`)
+      return {
+        id: step.id,
+        type: step.type,
+        executorVersion: step.executorVersion,
+        cacheId: step.cacheId,
+        config: step.config,
+        inputs: step.inputs.map(input => input.kind === 'input' ? input.cid : (byId.get(input.id) as StepReport).cid),
+        output: report.cid,
+        cached: report.cached,
+        producer: report.producer,
+        startedAt: report.startedAt,
+        finishedAt: report.finishedAt
+      }
+    }),
+    ffmpeg: { version: init.ffmpegVersion },
+    node: { id: init.nodeId, artdag: init.artdagVersion },
+    ...(init.jobId != null ? { jobId: init.jobId } : {}),
+    createdAt: init.now ?? Date.now()
+  }
+}

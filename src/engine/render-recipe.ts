@@ -1,0 +1,92 @@
+import { stat } from 'node:fs/promises'
+import { CID } from 'multiformats/cid'
+import { renderPlan } from './local-render.ts'
+import { buildProvenance } from './provenance.ts'
+import { InputFileError } from './errors.ts'
+import { applyInputOverrides, classifyInputRef, resolveInputPath } from '../plan/input-ref.ts'
+import { plan as planRecipe } from '../plan/planner.ts'
+import type { RenderEventListener, StepReport } from './events.ts'
+import type { StepRunner } from './step-runner.ts'
+import type { StepCatalog } from '../plan/catalog.ts'
+import type { Plan } from '../plan/planner.ts'
+import type { Recipe } from '../plan/schema.ts'
+import type { ContentStore } from '../store/types.ts'
+
+export interface RenderRecipeInit {
+  store: ContentStore
+  runner: StepRunner
+  catalog: StepCatalog
+  nodeId: string
+  artdagVersion: string
+  ffmpegVersion: () => Promise<string>
+}
+
+export interface RenderRecipeOptions {
+  recipe: Recipe
+  /** Relative input paths are resolved against it (the recipe file's directory). */
+  recipeDir: string
+  /** `--input name=PATH|CID` values. */
+  inputOverrides?: Record<string, string>
+  slots: number
+  /** Also write the output here (atomically). */
+  outFile?: string
+  signal?: AbortSignal
+  onEvent?: RenderEventListener
+}
+
+export interface RenderOutcome {
+  outputCid: string
+  provenanceCid: string
+  planId: string
+  runId: string
+  output: string
+  steps: StepReport[]
+  outFile?: string
+  /** Bytes of the output. */
+  size: number
+}
+
+/** Every recipe input as a CID: local files are added to the store first (streamed). */
+export async function resolveInputCids (recipe: Recipe, recipeDir: string, store: ContentStore, options: { signal?: AbortSignal } = {}): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(recipe.inputs)) {
+    const ref = classifyInputRef(value)
+    if (ref.kind === 'cid') {
+      out[name] = ref.cid
+      continue
+    }
+    const path = resolveInputPath(ref.path, recipeDir)
+    const info = await stat(path).catch(() => null)
+    if (info == null) throw new InputFileError(`input ${name}: file ${path} does not exist`, { input: name, path })
+    if (!info.isFile()) throw new InputFileError(`input ${name}: ${path} is not a file`, { input: name, path })
+    out[name] = (await store.addFile(path, options)).toString()
+  }
+  return out
+}
+
+/** Parses nothing and renders everything: the embedded `artdag render` path, on this machine. */
+export async function renderRecipe (init: RenderRecipeInit, options: RenderRecipeOptions): Promise<RenderOutcome & { plan: Plan }> {
+  const recipe = applyInputOverrides(options.recipe, options.inputOverrides ?? {})
+  const inputCids = await resolveInputCids(recipe, options.recipeDir, init.store, { signal: options.signal })
+  const plan = planRecipe(recipe, inputCids, init.catalog)
+  const result = await renderPlan(plan, init.runner, { slots: options.slots, signal: options.signal, onEvent: options.onEvent })
+  const output = CID.parse(result.outputCid)
+  await init.store.pin({ cid: output, kind: 'final', labels: { runId: plan.runId, recipe: recipe.name } }, { signal: options.signal })
+  const provenance = buildProvenance({ recipe, plan, steps: result.steps, ffmpegVersion: await init.ffmpegVersion(), nodeId: init.nodeId, artdagVersion: init.artdagVersion })
+  const provenanceCid = await init.store.putJson(provenance, { signal: options.signal })
+  await init.store.pin({ cid: provenanceCid, kind: 'final', labels: { provenanceOf: result.outputCid } }, { signal: options.signal })
+  const { size } = options.outFile != null
+    ? await init.store.getFile(output, options.outFile, { signal: options.signal })
+    : await init.store.stat(output, { signal: options.signal })
+  return {
+    outputCid: result.outputCid,
+    provenanceCid: provenanceCid.toString(),
+    planId: plan.planId,
+    runId: plan.runId,
+    output: plan.output,
+    steps: result.steps,
+    size,
+    plan,
+    ...(options.outFile != null ? { outFile: options.outFile } : {})
+  }
+}

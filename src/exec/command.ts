@@ -1,0 +1,83 @@
+/**
+ * An ffmpeg invocation as data. Step builders return a FfmpegCommand; only
+ * renderArgs() turns it into argv, adding the flags every run needs (quiet
+ * logging, machine-readable progress, input whitelists, reproducible output).
+ * Keeping inputs and outputs as named fields lets the runner check every path
+ * against the workspace before anything starts.
+ */
+export interface CommandInput {
+  /** A file name relative to the workspace. */
+  file: string
+  /** Options placed before `-i` (e.g. `-ss 1.5`), built from validated numbers only. */
+  options?: string[]
+}
+
+export interface FfmpegCommand {
+  inputs: CommandInput[]
+  /** A filtergraph built from validated numbers and enums only, never from recipe text. */
+  filterComplex?: string
+  /** Other files the filtergraph reads (text files, the font), relative to the workspace. */
+  auxFiles?: string[]
+  output: {
+    /** A file name relative to the workspace. */
+    file: string
+    /** Maps, codecs and muxer options. */
+    options: string[]
+  }
+}
+
+/**
+ * Protocols an input may use: plain files only. The whitelist also binds
+ * nested opens, so a playlist smuggled in as an input cannot reach the network.
+ */
+export const INPUT_PROTOCOL_WHITELIST = 'file'
+
+/**
+ * Demuxers an input may use. Playlist and reference formats (hls, concat,
+ * dash, …) are left out on purpose: they would let a hostile input file read
+ * other local files into the output.
+ */
+export const INPUT_FORMAT_WHITELIST = [
+  'matroska', 'mov', 'avi', 'mpegts', 'mpeg', 'flv', 'ogg', 'wav', 'w64', 'aiff', 'flac', 'mp3', 'aac',
+  'png_pipe', 'jpeg_pipe', 'webp_pipe', 'bmp_pipe', 'tiff_pipe', 'gif'
+].join(',')
+
+/** Scaler flags for every scale in a graph (including ones ffmpeg inserts): bit-exact across CPUs. */
+export const SWS_FLAGS = 'bicubic+accurate_rnd+full_chroma_int+bitexact'
+
+/**
+ * Encoder threads when the node leaves `threads` at 0: x264's output depends
+ * on its thread count, so a fixed count keeps bytes identical on every node.
+ */
+export const DEFAULT_ENCODER_THREADS = 4
+
+export interface RenderArgsOptions {
+  /** ffmpeg -threads. 0: decoders and filters choose; encoders use DEFAULT_ENCODER_THREADS. */
+  threads?: number
+}
+
+/** Flags that keep output bytes a function of the inputs and config only. */
+export const REPRODUCIBLE_OUTPUT_FLAGS = ['-map_metadata', '-1', '-map_chapters', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', '-flags:a', '+bitexact']
+
+/** `file:` makes ffmpeg treat any name as a plain path, never as a protocol URL. */
+export function fileUrl (name: string): string {
+  return `file:${name}`
+}
+
+export function renderArgs (command: FfmpegCommand, options: RenderArgsOptions = {}): string[] {
+  const threads = options.threads ?? 0
+  const args = ['-nostdin', '-hide_banner', '-nostats', '-loglevel', 'error', '-progress', 'pipe:1']
+  if (threads > 0) args.push('-filter_complex_threads', String(threads))
+  for (const input of command.inputs) {
+    if (threads > 0) args.push('-threads', String(threads))
+    args.push(...(input.options ?? []))
+    args.push('-protocol_whitelist', INPUT_PROTOCOL_WHITELIST, '-format_whitelist', INPUT_FORMAT_WHITELIST)
+    args.push('-i', fileUrl(input.file))
+  }
+  if (command.filterComplex != null) args.push('-filter_complex', `sws_flags=${SWS_FLAGS};${command.filterComplex}`)
+  args.push(...command.output.options)
+  args.push('-threads', String(threads > 0 ? threads : DEFAULT_ENCODER_THREADS))
+  args.push(...REPRODUCIBLE_OUTPUT_FLAGS)
+  args.push('-y', fileUrl(command.output.file))
+  return args
+}

@@ -1,0 +1,63 @@
+import { INPUT_FORMAT_WHITELIST, INPUT_PROTOCOL_WHITELIST, fileUrl } from './command.ts'
+import { FfprobeFailedError } from './errors.ts'
+import { runProcess } from './process.ts'
+import type { SpawnListener } from './spawns.ts'
+import { parseProbeJson } from './probe-parse.ts'
+import type { MediaInfo } from './probe-parse.ts'
+
+export type { AudioStreamInfo, MediaInfo, StreamInfo, VideoStreamInfo } from './probe-parse.ts'
+
+/** How long ffprobe may take on one file. */
+export const DEFAULT_PROBE_TIMEOUT_MS = 60_000
+
+export interface ProbeOptions {
+  ffprobePath: string
+  /** ffprobe's cwd; `file` is relative to it (or absolute). */
+  cwd?: string
+  /** @default DEFAULT_PROBE_TIMEOUT_MS */
+  timeoutMs?: number
+  signal?: AbortSignal
+  onSpawn?: SpawnListener
+}
+
+async function ffprobe (file: string, args: string[], options: ProbeOptions): Promise<string> {
+  const result = await runProcess(options.ffprobePath, [
+    '-v', 'error', '-hide_banner',
+    '-protocol_whitelist', INPUT_PROTOCOL_WHITELIST, '-format_whitelist', INPUT_FORMAT_WHITELIST,
+    ...args, fileUrl(file)
+  ], {
+    label: 'ffprobe',
+    cwd: options.cwd,
+    timeoutMs: options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+    signal: options.signal,
+    onSpawn: pid => options.onSpawn?.({ binary: 'ffprobe', purpose: 'probe', path: options.ffprobePath, pid })
+  })
+  if (result.exitCode !== 0) {
+    const why = result.stderrTail.at(-1) ?? `exit ${result.exitCode ?? result.signal}`
+    throw new FfprobeFailedError(`ffprobe could not read ${file}: ${why}`, { file, exitCode: result.exitCode, errorTail: result.stderrTail })
+  }
+  return result.stdout
+}
+
+/** Container and stream facts of a media file. */
+export async function probeMedia (file: string, options: ProbeOptions): Promise<MediaInfo> {
+  const stdout = await ffprobe(file, ['-print_format', 'json', '-show_format', '-show_streams'], options)
+  try {
+    return parseProbeJson(JSON.parse(stdout))
+  } catch (err) {
+    throw new FfprobeFailedError(`ffprobe gave unreadable output for ${file}: ${(err as Error).message}`, { file }, { cause: err })
+  }
+}
+
+/** Presentation times (seconds, ascending) of the first video stream's keyframes. Reads packets, decodes nothing. */
+export async function probeKeyframes (file: string, options: ProbeOptions): Promise<number[]> {
+  const stdout = await ffprobe(file, ['-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-print_format', 'csv=p=0'], options)
+  const times: number[] = []
+  for (const line of stdout.split('\n')) {
+    const [pts, flags] = line.trim().split(',')
+    if (pts == null || flags == null || !flags.startsWith('K')) continue
+    const t = Number(pts)
+    if (Number.isFinite(t)) times.push(t)
+  }
+  return times.sort((a, b) => a - b)
+}

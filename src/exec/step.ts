@@ -1,0 +1,81 @@
+import type { z } from 'zod'
+import type { FfmpegCommand } from './command.ts'
+import type { MediaInfo } from './probe-parse.ts'
+
+/** `media`: the intermediate format (or `encode`'s container); `image`: PNG; `json`: a JSON document. */
+export type OutputKind = 'media' | 'image' | 'json'
+
+export interface StepOutput {
+  kind: OutputKind
+  /** File extension without the dot. */
+  extension: string
+}
+
+export interface StepInput {
+  /** The file's name inside the workspace. */
+  file: string
+  info: MediaInfo
+  /** Keyframe times in seconds, when the executor asked for them. */
+  keyframes?: number[]
+}
+
+export interface PlanContext {
+  inputs: StepInput[]
+  /** The name the output must be written under (or renamed to, see StepPlan.result). */
+  output: string
+  /** The font's name inside the workspace, for steps that draw text. */
+  fontFile: string
+}
+
+/** A file the step writes into the workspace before ffmpeg runs (e.g. a drawtext text file). */
+export interface WorkspaceFile {
+  name: string
+  content: string
+}
+
+export type StepPlan =
+  | {
+    kind: 'ffmpeg'
+    /** Run in order; later ones may read earlier ones' outputs. */
+    commands: FfmpegCommand[]
+    files?: WorkspaceFile[]
+    /** The file holding the result when it is not `output` (it is renamed). */
+    result?: string
+    /** The output's expected duration, for progress fractions; null when unknown. */
+    expectedDurationS: number | null
+  }
+  | {
+    kind: 'write'
+    content: string
+  }
+
+/** What the executor must know about its inputs before it can plan. */
+export type ProbeNeed = 'none' | 'streams' | 'keyframes'
+
+/** Encoders (and a pixel format) the binary must have for this config. */
+export interface EncoderNeeds {
+  encoders: string[]
+  pixelFormat?: { encoder: string, format: string }
+}
+
+export interface StepExecutor<C = any> {
+  readonly type: string
+  /** Bump whenever the same config and inputs could give different output. */
+  readonly version: string
+  /** One paragraph for the recipe reference. */
+  readonly description: string
+  readonly inputs: { readonly min: number, readonly max: number }
+  /** Strict: unknown keys, out-of-range numbers and unknown enum values are errors. Output: the normalized config. */
+  readonly schema: z.ZodType<C>
+  output: (config: C) => StepOutput
+  probe: (config: C) => ProbeNeed
+  /** Encoders beyond the intermediate format's, checked against the binary before ffmpeg runs. */
+  needs?: (config: C) => EncoderNeeds
+  /** Whether the font is linked into the workspace. */
+  readonly usesFont?: boolean
+  /**
+   * Pure: builds the ffmpeg command(s) from the normalized config and the
+   * probed inputs. Throws StepInputsInvalidError when the inputs do not suit.
+   */
+  plan: (config: C, context: PlanContext) => StepPlan
+}
