@@ -12,7 +12,7 @@ const NOISE_AMPLITUDE = 0.125
 
 export const generateSchema = z.strictObject({
   duration: duration('Length of the clip in seconds.', 3600).default(5),
-  video: z.enum(PATTERNS).default('testsrc2').meta({ description: 'Picture: a test pattern, a solid `color`, grey `noise`, or `none` for audio only.' }),
+  pattern: z.enum(PATTERNS).default('testsrc2').meta({ description: 'Picture: a test pattern, a solid `color`, grey `noise`, or `none` for audio only.' }),
   color: color('Colour of the `color` picture.').prefault('black'),
   width: evenSize('Frame width in pixels (even).').default(1280),
   height: evenSize('Frame height in pixels (even).').default(720),
@@ -22,8 +22,8 @@ export const generateSchema = z.strictObject({
   sampleRate: z.literal(SAMPLE_RATES).default(48_000).meta({ description: 'Audio sample rate in Hz.' }),
   seed: z.number().int().min(0).max(2_147_483_647).default(0).meta({ description: 'Seed of the noise picture and noise sound: the same seed gives the same noise.' })
 }).superRefine((config, ctx) => {
-  if (config.video === 'none' && config.audio === 'none') {
-    ctx.addIssue({ code: 'custom', path: ['audio'], message: 'video and audio cannot both be none' })
+  if (config.pattern === 'none' && config.audio === 'none') {
+    ctx.addIssue({ code: 'custom', path: ['audio'], message: 'pattern and audio cannot both be none' })
   }
 })
 
@@ -31,12 +31,12 @@ export type GenerateConfig = z.output<typeof generateSchema>
 
 function videoSource (c: GenerateConfig): string | null {
   const size = `s=${int(c.width)}x${int(c.height)}:r=${num(c.fps)}`
-  switch (c.video) {
+  switch (c.pattern) {
     case 'none': return null
     case 'color': return `color=c=${ffColor(c.color)}:${size}`
     case 'noise': return `color=c=0x808080ff:${size},noise=alls=100:allf=t+u:all_seed=${int(c.seed)}`
     case 'mandelbrot': return `mandelbrot=${size}`
-    default: return `${c.video}=${size}`
+    default: return `${c.pattern}=${size}`
   }
 }
 

@@ -14,8 +14,8 @@ describe('composition steps', () => {
     bench = await createBench()
     a = (await bench.render('generate', { duration: 2, width: 320, height: 180, fps: 25 })).file
     b = (await bench.render('generate', { duration: 1, width: 240, height: 240, fps: 30, audio: 'none' })).file
-    c = (await bench.render('generate', { duration: 1.5, video: 'none', audio: 'noise', sampleRate: 44100 })).file
-    const red = (await bench.render('generate', { duration: 0.2, width: 64, height: 48, video: 'color', color: 'red', audio: 'none' })).file
+    c = (await bench.render('generate', { duration: 1.5, pattern: 'none', audio: 'noise', sampleRate: 44100 })).file
+    const red = (await bench.render('generate', { duration: 0.2, width: 64, height: 48, pattern: 'color', color: 'red', audio: 'none' })).file
     logo = (await bench.render('thumbnail', {}, [red])).file
   })
   afterAll(async () => { await bench.close() })

@@ -13,7 +13,7 @@ describe('source and timing steps', () => {
   beforeAll(async () => {
     bench = await createBench()
     a = (await bench.render('generate', { duration: 2, width: 320, height: 180, fps: 25 })).file
-    b = (await bench.render('generate', { duration: 1, width: 240, height: 240, fps: 30, video: 'smptebars', audio: 'none' })).file
+    b = (await bench.render('generate', { duration: 1, width: 240, height: 240, fps: 30, pattern: 'smptebars', audio: 'none' })).file
   })
   afterAll(async () => { await bench.close() })
 
@@ -28,17 +28,17 @@ describe('source and timing steps', () => {
   })
 
   it('generate: audio only, noise at 44.1 kHz; a solid colour without sound', async () => {
-    const audio = await bench.probe((await bench.render('generate', { duration: 1.5, video: 'none', audio: 'noise', sampleRate: 44100 })).file)
+    const audio = await bench.probe((await bench.render('generate', { duration: 1.5, pattern: 'none', audio: 'noise', sampleRate: 44100 })).file)
     expect(audio.streams).toHaveLength(1)
     expect(audio.audio).toMatchObject({ codec: 'flac', sampleRate: 44100, channels: 2 })
     expect(Math.abs(audio.durationS! - 1.5)).toBeLessThan(0.03)
-    const colour = await bench.probe((await bench.render('generate', { duration: 0.4, width: 64, height: 48, fps: 10, video: 'color', color: 'navy', audio: 'none' })).file)
+    const colour = await bench.probe((await bench.render('generate', { duration: 0.4, width: 64, height: 48, fps: 10, pattern: 'color', color: 'navy', audio: 'none' })).file)
     expect(colour.streams).toHaveLength(1)
     expect(colour.frames).toBe(4)
   })
 
   it('generate: the same config renders the same bytes', async () => {
-    const config = { duration: 0.5, width: 128, height: 72, video: 'noise', audio: 'noise', seed: 7 }
+    const config = { duration: 0.5, width: 128, height: 72, pattern: 'noise', audio: 'noise', seed: 7 }
     const first = await bench.render('generate', config)
     const second = await bench.render('generate', config)
     const { readFile } = await import('node:fs/promises')

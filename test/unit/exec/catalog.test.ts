@@ -42,7 +42,7 @@ describe('stepCatalog', () => {
 
   it('fills defaults so that writing a default out or leaving it out plans alike', () => {
     const generate = stepCatalog.get('generate')!
-    expect(generate.normalize({})).toEqual(generate.normalize({ duration: 5, video: 'testsrc2', width: 1280, height: 720, fps: 25, audio: 'sine', color: 'black' }))
+    expect(generate.normalize({})).toEqual(generate.normalize({ duration: 5, pattern: 'testsrc2', width: 1280, height: 720, fps: 25, audio: 'sine', color: 'black' }))
     expect(generate.normalize({})).toMatchObject({ ok: true, config: { duration: 5, width: 1280, height: 720, fps: 25, sampleRate: 48000, color: '#000000' } })
   })
 

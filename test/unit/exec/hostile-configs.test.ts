@@ -38,7 +38,7 @@ const HOSTILE: Array<[string, unknown, string]> = [
   ['generate', { sampleRate: 44_101 }, 'sampleRate'],
   ['generate', { args: ['-i', '/etc/passwd'] }, 'args'],
   ['generate', { filter_complex: 'movie=/etc/passwd' }, 'filter_complex'],
-  ['generate', { video: 'none', audio: 'none' }, 'audio'],
+  ['generate', { pattern: 'none', audio: 'none' }, 'audio'],
   ['segment', { start: 1, duration: 2, end: 3 }, 'end'],
   ['segment', { mode: 'fast' }, 'mode'],
   ['transform', { ops: [] }, 'ops'],

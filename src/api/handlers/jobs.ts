@@ -1,0 +1,25 @@
+import type { JobsBackend } from '../backend.ts'
+import { FeatureUnavailableError } from '../errors.ts'
+import type { HandlerMap } from '../handler.ts'
+
+/** `/v1/jobs`: answered 503 until the daemon passes a JobsBackend. */
+export function jobHandlers (jobs: JobsBackend | undefined): Pick<HandlerMap, 'submitJob' | 'listJobs' | 'getJob' | 'cancelJob'> {
+  const backend = (): JobsBackend => {
+    if (jobs === undefined) throw new FeatureUnavailableError('this daemon does not run jobs yet')
+    return jobs
+  }
+  return {
+    async submitJob ({ body }, { signal }) {
+      return await backend().submit(body, { signal })
+    },
+    async listJobs ({ query }, { signal }) {
+      return { jobs: await backend().list(query.state !== undefined ? { state: query.state } : {}, { signal }) }
+    },
+    async getJob ({ params }, { signal }) {
+      return await backend().get(params.id, { signal })
+    },
+    async cancelJob ({ params }, { signal }) {
+      return await backend().cancel(params.id, { signal })
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client'
+
+/**
+ * The server's own metrics, in a registry of its own so that two servers (or a
+ * restarted one) never register a name twice in the daemon's registry. A scrape
+ * merges the daemon's registry with this one.
+ */
+export interface ApiMetrics {
+  /** Counts one finished request; `route` is the route template, never the raw URL. */
+  countRequest: (method: string, route: string, status: number) => void
+  /** The Prometheus text of the daemon's metrics, the process metrics and ours. */
+  scrape: () => Promise<{ contentType: string, text: string }>
+}
+
+export function createApiMetrics (daemon: Registry, init: { defaultMetrics: boolean }): ApiMetrics {
+  const own = new Registry()
+  if (init.defaultMetrics) collectDefaultMetrics({ register: own })
+  const requests = new Counter({
+    name: 'artdag_api_requests_total',
+    help: 'Requests served on the status socket, by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [own]
+  })
+  return {
+    countRequest (method, route, status) {
+      requests.inc({ method, route, status: String(status) })
+    },
+    async scrape () {
+      const merged = Registry.merge([daemon, own])
+      return { contentType: merged.contentType, text: await merged.metrics() }
+    }
+  }
+}

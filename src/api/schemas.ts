@@ -1,0 +1,213 @@
+import { CID } from 'multiformats/cid'
+import { z } from 'zod'
+
+/**
+ * The JSON shapes of the status socket, as zod schemas. The server parses
+ * requests with them, the client parses responses with them, and the types the
+ * daemon's backends return are inferred from them: one definition for all three.
+ * Times are milliseconds since the epoch; sizes are bytes.
+ */
+
+function isCid (value: string): boolean {
+  try {
+    CID.parse(value)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export const cidText = z.string().refine(isCid, { error: issue => `not a CID: ${JSON.stringify(issue.input)}` })
+export const timestamp = z.number().int().nonnegative()
+const count = z.number().int().nonnegative()
+
+/** A non-negative integer in a query string (`?offset=10`) or a number from a typed caller. */
+export const uintQuery = z.preprocess(
+  value => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value),
+  z.number({ error: 'must be a non-negative integer' }).int('must be a non-negative integer').nonnegative('must be a non-negative integer').max(Number.MAX_SAFE_INTEGER)
+)
+
+/** `?type=a,b` or `?type=a&type=b`, as a list. */
+export const listQuery = z.union([z.string(), z.array(z.string())])
+  .transform(value => (Array.isArray(value) ? value : [value]).flatMap(v => v.split(',')).map(v => v.trim()).filter(v => v !== ''))
+
+// --- system -----------------------------------------------------------------
+
+export const nodeIdentitySchema = z.object({
+  peerId: z.string(),
+  /** Multiaddrs this node listens on or announces, each ending in /p2p/<peerId>. */
+  addresses: z.array(z.string()),
+  /** artdag's version (package.json). */
+  version: z.string()
+})
+export type NodeIdentity = z.infer<typeof nodeIdentitySchema>
+
+export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled'])
+export type JobState = z.infer<typeof jobStateSchema>
+
+export const jobCountsSchema = z.object({
+  queued: count,
+  running: count,
+  done: count,
+  failed: count,
+  cancelled: count
+})
+
+export const runningStepSchema = z.object({
+  cacheId: z.string(),
+  type: z.string(),
+  jobId: z.string().nullable(),
+  startedAt: timestamp,
+  /** 0..1 when ffmpeg reports it, else null. */
+  progress: z.number().min(0).max(1).nullable()
+})
+export type RunningStep = z.infer<typeof runningStepSchema>
+
+/** What the daemon reports; the server adds `uptimeMs`, `home` and `socket`. */
+export const nodeStatusSchema = z.object({
+  peerId: z.string(),
+  version: z.string(),
+  startedAt: timestamp,
+  peers: z.object({ connected: count }),
+  membership: z.object({ alive: count, suspect: count, dead: count }),
+  slots: z.object({ total: count, busy: count }),
+  steps: z.array(runningStepSchema),
+  jobs: jobCountsSchema,
+  ffmpeg: z.object({ path: z.string(), version: z.string() }).nullable()
+})
+export type NodeStatus = z.infer<typeof nodeStatusSchema>
+
+export const statusResponseSchema = nodeStatusSchema.extend({
+  uptimeMs: count,
+  home: z.string(),
+  socket: z.string()
+})
+export type StatusResponse = z.infer<typeof statusResponseSchema>
+
+export const peerStateSchema = z.enum(['alive', 'suspect', 'dead'])
+
+export const peerEntrySchema = z.object({
+  peerId: z.string(),
+  state: peerStateSchema,
+  /** Last heartbeat heard, or null for a peer known only from the registry. */
+  lastSeen: timestamp.nullable(),
+  addresses: z.array(z.string()),
+  /** From the peer's heartbeat; extra fields pass through. Null when unknown. */
+  capacity: z.looseObject({ slots: count }).nullable(),
+  load: z.looseObject({ running: count }).nullable(),
+  /** Where this entry comes from: a heartbeat heard on pubsub, or the IPNS registry only. */
+  source: z.enum(['heartbeat', 'registry']),
+  /** True for this node's own entry. */
+  self: z.boolean()
+})
+export type PeerEntry = z.infer<typeof peerEntrySchema>
+
+export const peersResponseSchema = z.object({ peers: z.array(peerEntrySchema) })
+
+// --- content and pins ---------------------------------------------------------
+
+export const addResponseSchema = z.object({ cid: z.string(), size: count, pinned: z.boolean() })
+export type AddResponse = z.infer<typeof addResponseSchema>
+
+export const contentStatSchema = z.object({ cid: z.string(), size: count, local: z.boolean(), pinned: z.boolean() })
+export type ContentStat = z.infer<typeof contentStatSchema>
+
+export const pinKindSchema = z.enum(['user', 'final', 'intermediate'])
+export type PinKind = z.infer<typeof pinKindSchema>
+
+/** How `POST /v1/content` pins what it adds: as part of the add, so a gc cannot slip in between. */
+export const addPinSchema = z.enum(['user', 'final', 'none'])
+
+export const pinSchema = z.object({
+  cid: z.string(),
+  kind: pinKindSchema,
+  expiresAt: timestamp.optional(),
+  labels: z.record(z.string(), z.string()).optional()
+})
+export type PinJson = z.infer<typeof pinSchema>
+
+export const pinsResponseSchema = z.object({ pins: z.array(pinSchema) })
+
+export const pinRequestSchema = z.strictObject({
+  kind: pinKindSchema.default('user'),
+  /** Required for `intermediate`, refused for the others. */
+  expiresAt: timestamp.optional(),
+  labels: z.record(z.string(), z.string().max(1024)).optional()
+}).superRefine((value, ctx) => {
+  if (value.kind === 'intermediate' && value.expiresAt === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'is required for an intermediate pin' })
+  }
+  if (value.kind !== 'intermediate' && value.expiresAt !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: `is only for intermediate pins, not ${value.kind}` })
+  }
+})
+export type PinRequest = z.input<typeof pinRequestSchema>
+
+export const unpinResponseSchema = z.object({ cid: z.string() })
+
+export const gcResponseSchema = z.object({ expiredPins: count, removedBlocks: count })
+
+// --- events -------------------------------------------------------------------
+
+/**
+ * One line of `GET /v1/events`. Flat, so `jq .peer` works: `type` and `time`
+ * always, `job` and `peer` when the event concerns one, the rest by type
+ * (see docs/API.md for the types the daemon emits).
+ */
+export const apiEventSchema = z.looseObject({
+  type: z.string().min(1),
+  time: timestamp,
+  job: z.string().optional(),
+  peer: z.string().optional()
+})
+export type ApiEvent = z.infer<typeof apiEventSchema>
+
+/** The server's own event when a slow reader made it drop events. */
+export const EVENTS_LAGGED = 'events.lagged'
+
+// --- jobs ---------------------------------------------------------------------
+
+export const jobSubmitSchema = z.strictObject({
+  /** The recipe document (the same shape as a recipe file, parsed). */
+  recipe: z.record(z.string(), z.unknown()),
+  /** Recipe input name → CID of its content. */
+  inputs: z.record(z.string(), cidText),
+  /** A free-form name shown in listings. */
+  label: z.string().max(200).optional()
+})
+export type JobSubmitRequest = z.infer<typeof jobSubmitSchema>
+
+export const jobSummarySchema = z.object({
+  id: z.string(),
+  state: jobStateSchema,
+  label: z.string().nullable(),
+  submitter: z.string(),
+  submittedAt: timestamp,
+  updatedAt: timestamp,
+  progress: z.object({ total: count, done: count, running: count, failed: count }),
+  /** Recipe output name → CID, as outputs become ready. */
+  outputs: z.record(z.string(), z.string()),
+  error: z.string().nullable()
+})
+export type JobSummary = z.infer<typeof jobSummarySchema>
+
+export const stepStateSchema = z.enum(['waiting', 'runnable', 'claimed', 'running', 'done', 'cached', 'failed', 'cancelled'])
+
+export const jobStepSchema = z.object({
+  cacheId: z.string(),
+  /** The recipe node this step comes from. */
+  node: z.string(),
+  type: z.string(),
+  state: stepStateSchema,
+  attempts: count,
+  /** The peer holding the lease or that produced the output. */
+  peer: z.string().nullable(),
+  output: z.string().nullable(),
+  error: z.string().nullable()
+})
+export type JobStep = z.infer<typeof jobStepSchema>
+
+export const jobDetailSchema = jobSummarySchema.extend({ steps: z.array(jobStepSchema) })
+export type JobDetail = z.infer<typeof jobDetailSchema>
+
+export const jobsResponseSchema = z.object({ jobs: z.array(jobSummarySchema) })

@@ -1,0 +1,24 @@
+import { defineCommand } from '../command.ts'
+import { formatAgo } from '../format.ts'
+import { table } from '../output.ts'
+
+export default defineCommand({
+  name: 'peers',
+  summary: 'list the peers this node knows, with their liveness and load',
+  group: 'Node',
+  order: 3,
+  async run (_input, ctx) {
+    const { peers } = await (await ctx.client()).peers({ signal: ctx.signal })
+    const now = Date.now()
+    const rows = peers.map(p => [
+      p.self ? `${p.peerId} (self)` : p.peerId,
+      p.state,
+      formatAgo(p.lastSeen, now),
+      p.capacity === null ? '-' : String(p.capacity.slots),
+      p.load === null ? '-' : String(p.load.running),
+      p.source,
+      p.addresses[0] ?? '-'
+    ])
+    return table({ peers }, ['PEER', 'STATE', 'LAST SEEN', 'SLOTS', 'RUNNING', 'SOURCE', 'ADDRESS'], rows, 'no peers known')
+  }
+})

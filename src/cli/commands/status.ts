@@ -1,0 +1,30 @@
+import { defineCommand } from '../command.ts'
+import { formatDuration } from '../format.ts'
+import { fields } from '../output.ts'
+
+export default defineCommand({
+  name: 'status',
+  summary: 'show the daemon\'s uptime, peers, slots, running steps and jobs',
+  group: 'Node',
+  order: 2,
+  async run (_input, ctx) {
+    const s = await (await ctx.client()).status({ signal: ctx.signal })
+    const steps = s.steps.map((step): [string, string] => [
+      'step',
+      `${step.type} ${step.cacheId.slice(0, 12)}${step.jobId !== null ? ` job ${step.jobId}` : ''}${step.progress !== null ? ` ${Math.round(step.progress * 100)}%` : ''}`
+    ])
+    return fields(s, [
+      ['peer id', s.peerId],
+      ['version', s.version],
+      ['uptime', formatDuration(s.uptimeMs)],
+      ['home', s.home],
+      ['socket', s.socket],
+      ['peers', `${s.peers.connected} connected`],
+      ['membership', `${s.membership.alive} alive, ${s.membership.suspect} suspect, ${s.membership.dead} dead`],
+      ['slots', `${s.slots.busy}/${s.slots.total} busy`],
+      ['jobs', `${s.jobs.queued} queued, ${s.jobs.running} running, ${s.jobs.done} done, ${s.jobs.failed} failed, ${s.jobs.cancelled} cancelled`],
+      ['ffmpeg', s.ffmpeg === null ? 'not found' : `${s.ffmpeg.version} (${s.ffmpeg.path})`],
+      ...steps
+    ])
+  }
+})

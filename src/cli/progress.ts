@@ -1,0 +1,32 @@
+import cliProgress from 'cli-progress'
+
+/**
+ * Transfer progress on stderr, only for a person watching: a bar when stderr
+ * is a terminal and the output is not JSON, nothing otherwise. The bar owns a
+ * timer (its redraw); `stop()` clears it.
+ */
+export interface Progress {
+  update: (done: number) => void
+  stop: () => void
+}
+
+const silent: Progress = { update: () => {}, stop: () => {} }
+
+function mib (bytes: number): string {
+  return (bytes / 1024 ** 2).toFixed(1)
+}
+
+export function createProgress (stream: NodeJS.WritableStream & { isTTY?: boolean }, enabled: boolean, label: string, total?: number): Progress {
+  if (!enabled || stream.isTTY !== true || total === undefined || total === 0) return silent
+  const bar = new cliProgress.SingleBar({
+    stream,
+    format: `${label} [{bar}] {percentage}% | {done}/{all} MiB | ETA {eta_formatted}`,
+    hideCursor: null,
+    clearOnComplete: true
+  }, cliProgress.Presets.shades_classic)
+  bar.start(total, 0, { done: mib(0), all: mib(total) })
+  return {
+    update: done => { bar.update(done, { done: mib(done) }) },
+    stop: () => { bar.stop() }
+  }
+}

@@ -1,0 +1,86 @@
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+import { StepRunner } from './step-runner.ts'
+import { renderRecipe } from './render-recipe.ts'
+import { ARTDAG_VERSION } from '../version.ts'
+import { CapabilitiesCache } from '../exec/capabilities.ts'
+import { resolveBinaries } from '../exec/binaries.ts'
+import { stepCatalog } from '../exec/catalog.ts'
+import { createEmbeddedNode } from '../node/embedded.ts'
+import type { RenderEventListener } from './events.ts'
+import type { RenderOutcome } from './render-recipe.ts'
+import type { Config } from '../config/schema.ts'
+import type { SpawnListener } from '../exec/spawns.ts'
+import type { Logger } from '../log.ts'
+import type { Plan } from '../plan/planner.ts'
+import type { Recipe } from '../plan/schema.ts'
+
+export interface EmbeddedRenderOptions {
+  home: string
+  config: Config
+  recipe: Recipe
+  recipeDir: string
+  inputOverrides?: Record<string, string>
+  outFile?: string
+  signal?: AbortSignal
+  onEvent?: RenderEventListener
+  onSpawn?: SpawnListener
+  logger: Logger
+}
+
+/** Slots from config; 0 means one per core. */
+export function slotsFor (config: Config): number {
+  return config.exec.slots > 0 ? config.exec.slots : availableParallelism()
+}
+
+/** The work root from config; null means `<home>/work`. */
+export function workRootFor (home: string, config: Config): string {
+  return config.exec.workDir ?? join(home, 'work')
+}
+
+/**
+ * `artdag render` with no daemon: an in-process node over the home's stores
+ * (the daemon finds the results there later), the same engine the daemon runs.
+ */
+export async function embeddedRender (options: EmbeddedRenderOptions): Promise<RenderOutcome & { plan: Plan }> {
+  const { config } = options
+  // Resolve ffmpeg before opening anything, so a machine without it fails at once and clearly.
+  const binaries = await resolveBinaries({ ffmpeg: config.exec.ffmpeg, ffprobe: config.exec.ffprobe })
+  const capabilities = new CapabilitiesCache()
+  const node = await createEmbeddedNode({ home: options.home }, { signal: options.signal })
+  try {
+    const producer = node.peerId?.toString() ?? 'local'
+    const runner = new StepRunner({
+      store: node.content,
+      cacheIndex: node.cacheIndex,
+      binaries,
+      capabilities,
+      workRoot: workRootFor(options.home, config),
+      producer,
+      stepTimeoutMs: config.exec.stepTimeoutMs,
+      intermediateTtlMs: config.gc.intermediateTtlMs,
+      threads: config.exec.threads,
+      fontFile: config.exec.fontFile,
+      onSpawn: options.onSpawn,
+      logger: options.logger
+    })
+    return await renderRecipe({
+      store: node.content,
+      runner,
+      catalog: stepCatalog,
+      nodeId: producer,
+      artdagVersion: ARTDAG_VERSION,
+      ffmpegVersion: async () => (await capabilities.get(binaries.ffmpeg.path, { signal: options.signal })).version
+    }, {
+      recipe: options.recipe,
+      recipeDir: options.recipeDir,
+      inputOverrides: options.inputOverrides,
+      slots: slotsFor(config),
+      outFile: options.outFile,
+      signal: options.signal,
+      onEvent: options.onEvent
+    })
+  } finally {
+    await node.stop()
+  }
+}
