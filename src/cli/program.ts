@@ -5,6 +5,7 @@ import type { ErrorBody } from '../errors.ts'
 import type { AnyCommand, CliIo, CommandContext } from './command.ts'
 import { clientFor, resolveCliHome } from './context.ts'
 import { EXIT_CODE_BY_KIND, EXIT_OK } from './exit-codes.ts'
+import { CheckFailedError } from './errors.ts'
 import { render, renderError } from './output.ts'
 import { createProgress } from './progress.ts'
 import { loadCommands } from './registry.ts'
@@ -80,6 +81,7 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
       const output = await spec.run!(input, ctx)
       await render(output, { stdout: io.stdout, stderr: io.stderr, json })
     } catch (err) {
+      if (err instanceof CheckFailedError) await render(err.output, { stdout: io.stdout, stderr: io.stderr, json })
       const body = toErrorBody(err)
       exitCode = await fail(body, json)
       // A bug's stack is for whoever debugs it, on request.

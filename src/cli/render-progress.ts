@@ -49,6 +49,9 @@ export function createRenderProgress (stream: NodeJS.WritableStream & { isTTY?: 
           done++
           cached++
           break
+        case 'step_skipped':
+          done++
+          break
         case 'step_started':
           running.set(event.stepId, multibar.create(100, 0, { label: event.stepId.slice(0, 14).padEnd(14), detail: event.stepType }))
           break

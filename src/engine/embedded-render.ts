@@ -25,6 +25,8 @@ export interface EmbeddedRenderOptions {
   signal?: AbortSignal
   onEvent?: RenderEventListener
   onSpawn?: SpawnListener
+  /** Where ARTDAG_FFMPEG/ARTDAG_FFPROBE are read. @default process.env */
+  env?: Record<string, string | undefined>
   logger: Logger
 }
 
@@ -45,7 +47,7 @@ export function workRootFor (home: string, config: Config): string {
 export async function embeddedRender (options: EmbeddedRenderOptions): Promise<RenderOutcome & { plan: Plan }> {
   const { config } = options
   // Resolve ffmpeg before opening anything, so a machine without it fails at once and clearly.
-  const binaries = await resolveBinaries({ ffmpeg: config.exec.ffmpeg, ffprobe: config.exec.ffprobe })
+  const binaries = await resolveBinaries({ ffmpeg: config.exec.ffmpeg, ffprobe: config.exec.ffprobe, env: options.env })
   const capabilities = new CapabilitiesCache()
   const node = await createEmbeddedNode({ home: options.home }, { signal: options.signal })
   try {

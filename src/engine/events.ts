@@ -5,6 +5,8 @@
 export type RenderEvent =
   | { type: 'plan', steps: number, levels: number, planId: string, runId: string }
   | { type: 'step_cached', stepId: string, cacheId: string, cid: string }
+  /** Not needed: every step that reads it is cached. */
+  | { type: 'step_skipped', stepId: string, cacheId: string }
   | { type: 'step_started', stepId: string, cacheId: string, stepType: string, at: number }
   | { type: 'step_progress', stepId: string, fraction: number | null, outTimeMs: number, speed: number | null }
   | { type: 'step_completed', stepId: string, cacheId: string, cid: string, durationMs: number }
@@ -17,8 +19,11 @@ export interface StepReport {
   id: string
   type: string
   cacheId: string
-  cid: string
+  /** null only for a skipped step. */
+  cid: string | null
   cached: boolean
+  /** Not run and not looked up further: every step that reads it was cached. */
+  skipped?: boolean
   /** Who produced the output: a peer id, or `local` for the embedded node. */
   producer: string
   startedAt: number | null

@@ -2,6 +2,7 @@ import { StepFailedError } from './errors.ts'
 import { describeError } from './describe-error.ts'
 import type { RenderEventListener, StepReport } from './events.ts'
 import type { StepRunner } from './step-runner.ts'
+import { stepsToRun } from '../plan/describe.ts'
 import type { Plan, PlannedStep } from '../plan/planner.ts'
 
 export interface RenderPlanOptions {
@@ -18,14 +19,16 @@ export interface PlanRenderResult {
 }
 
 function inputCidsOf (step: PlannedStep, done: Map<string, StepReport>): string[] {
-  return step.inputs.map(input => input.kind === 'input' ? input.cid : (done.get(input.id) as StepReport).cid)
+  return step.inputs.map(input => input.kind === 'input' ? input.cid : (done.get(input.id) as StepReport).cid as string)
 }
 
 /**
- * Renders a whole plan on this machine. A step starts as soon as its inputs
- * are ready (not level by level), up to `slots` at once; a step whose cache_id
- * is in the local cache is served from it. The first failure aborts the steps
- * still running and is thrown once they have stopped.
+ * Renders a whole plan on this machine. Every cache_id is looked up first:
+ * cached steps are served from the cache, and a step that is not cached but
+ * whose every reader is cached is skipped (nothing needs it). The rest start
+ * as soon as their inputs are ready (not level by level), up to `slots` at
+ * once. The first failure aborts the steps still running and is thrown once
+ * they have stopped.
  */
 export async function renderPlan (plan: Plan, runner: StepRunner, options: RenderPlanOptions): Promise<PlanRenderResult> {
   const emit = options.onEvent ?? (() => {})
@@ -41,6 +44,13 @@ export async function renderPlan (plan: Plan, runner: StepRunner, options: Rende
 
   emit({ type: 'plan', steps: plan.steps.length, levels: plan.levels.length, planId: plan.planId, runId: plan.runId })
 
+  const cachedCids = new Map<string, string>()
+  await Promise.all([...new Set(plan.steps.map(step => step.cacheId))].map(async cacheId => {
+    const cid = await runner.lookupLocal(cacheId, { signal: options.signal })
+    if (cid != null) cachedCids.set(cacheId, cid)
+  }))
+  const needed = stepsToRun(plan.steps, plan.output, cacheId => cachedCids.has(cacheId))
+
   const finish = (report: StepReport): void => {
     done.set(report.id, report)
     for (const [id, deps] of waitingOn) {
@@ -50,7 +60,7 @@ export async function renderPlan (plan: Plan, runner: StepRunner, options: Rende
 
   const runOne = async (step: PlannedStep): Promise<void> => {
     const signal = controller.signal
-    const cached = await runner.lookupLocal(step.cacheId, { signal })
+    const cached = cachedCids.get(step.cacheId)
     if (cached != null) {
       emit({ type: 'step_cached', stepId: step.id, cacheId: step.cacheId, cid: cached })
       finish({ id: step.id, type: step.type, cacheId: step.cacheId, cid: cached, cached: true, producer: 'cache', startedAt: null, finishedAt: null, ffmpegRuns: 0 })
@@ -63,6 +73,17 @@ export async function renderPlan (plan: Plan, runner: StepRunner, options: Rende
     })
     emit({ type: 'step_completed', stepId: step.id, cacheId: step.cacheId, cid: report.cid, durationMs: (report.finishedAt ?? 0) - (report.startedAt ?? 0) })
     finish(report)
+  }
+
+  // Skipped steps count as done at once, so their readers (all cached) are not held up.
+  for (const step of plan.steps) {
+    if (needed.has(step.id) || cachedCids.has(step.cacheId)) continue
+    emit({ type: 'step_skipped', stepId: step.id, cacheId: step.cacheId })
+    done.set(step.id, { id: step.id, type: step.type, cacheId: step.cacheId, cid: null, cached: false, skipped: true, producer: 'none', startedAt: null, finishedAt: null, ffmpegRuns: 0 })
+  }
+  for (let i = ready.length - 1; i >= 0; i--) if (done.has(ready[i] as string)) ready.splice(i, 1)
+  for (const id of done.keys()) {
+    for (const [other, deps] of waitingOn) if (deps.delete(id) && deps.size === 0 && !done.has(other) && !ready.includes(other)) ready.push(other)
   }
 
   try {
@@ -95,7 +116,7 @@ export async function renderPlan (plan: Plan, runner: StepRunner, options: Rende
     throw new StepFailedError(`render stopped with ${plan.steps.length - done.size} step(s) never ready`, { pending: [...steps.keys()].filter(id => !done.has(id)) })
   }
   return {
-    outputCid: (done.get(plan.output) as StepReport).cid,
+    outputCid: (done.get(plan.output) as StepReport).cid as string,
     steps: plan.steps.map(step => done.get(step.id) as StepReport)
   }
 }

@@ -24,8 +24,10 @@ export interface Provenance {
     executorVersion: string
     cacheId: string
     config: Record<string, unknown>
-    inputs: string[]
-    output: string
+    /** null where an input step was skipped (its reader was cached). */
+    inputs: Array<string | null>
+    /** null for a skipped step. */
+    output: string | null
     cached: boolean
     producer: string
     startedAt: number | null
@@ -52,7 +54,7 @@ export interface ProvenanceInit {
 export function buildProvenance (init: ProvenanceInit): Provenance {
   const byId = new Map(init.steps.map(report => [report.id, report]))
   const output = byId.get(init.plan.output)
-  if (output == null) throw new TypeError(`no report for the output step ${init.plan.output}`)
+  if (output?.cid == null) throw new TypeError(`no output for the output step ${init.plan.output}`)
   return {
     v: PROVENANCE_VERSION,
     kind: 'artdag/provenance',

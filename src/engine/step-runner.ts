@@ -1,4 +1,5 @@
 import { CID } from 'multiformats/cid'
+import { lookupLocalCache } from './cache-lookup.ts'
 import { describeError } from './describe-error.ts'
 import { StepFailedError, StepInputUnavailableError } from './errors.ts'
 import { executeStep } from '../exec/execute.ts'
@@ -52,14 +53,10 @@ export class StepRunner {
 
   /** The cached output of `cacheId` if its content is all in the local store. */
   async lookupLocal (cacheId: string, options: { signal?: AbortSignal } = {}): Promise<string | undefined> {
-    const entry = await this.init.cacheIndex.get(cacheId, options)
-    if (entry == null) return undefined
-    const stat = await this.init.store.stat(CID.parse(entry.cid), { signal: options.signal }).catch(() => null)
-    // A record whose blocks were collected is a miss, not an error: the step runs again.
-    return stat?.local === true ? entry.cid : undefined
+    return await lookupLocalCache(this.init.cacheIndex, this.init.store, cacheId, options)
   }
 
-  async run (step: PlannedStep, inputCids: string[], options: RunStepOptions = {}): Promise<StepReport> {
+  async run (step: PlannedStep, inputCids: string[], options: RunStepOptions = {}): Promise<StepReport & { cid: string }> {
     const { store, cacheIndex } = this.init
     const workspace = await Workspace.create(this.init.workRoot, { prefix: `${step.id}-` })
     const startedAt = Date.now()

@@ -24,6 +24,15 @@ export interface PinInfo {
   labels?: Record<string, string>
 }
 
+/**
+ * Options of the add calls. `pin` pins the content as part of the add, under
+ * the store's gc guard: a gc running meanwhile cannot collect the new blocks
+ * in the gap between an add and a separate pin() call.
+ */
+export interface AddOptions extends AbortOptions {
+  pin?: Omit<PinInfo, 'cid'>
+}
+
 export interface GcResult {
   /** Intermediate pins whose time ran out and were removed. */
   expiredPins: number
@@ -33,9 +42,9 @@ export interface GcResult {
 
 export interface ContentStore {
   /** UnixFS CIDv1, raw leaves. */
-  addBytes: (bytes: Uint8Array, options?: AbortOptions) => Promise<CID>
-  addStream: (source: AsyncIterable<Uint8Array>, options?: AbortOptions) => Promise<CID>
-  addFile: (path: string, options?: AbortOptions) => Promise<CID>
+  addBytes: (bytes: Uint8Array, options?: AddOptions) => Promise<CID>
+  addStream: (source: AsyncIterable<Uint8Array>, options?: AddOptions) => Promise<CID>
+  addFile: (path: string, options?: AddOptions) => Promise<CID>
   /** Streams the file's bytes; fetches missing blocks from peers. */
   cat: (cid: CID, options?: CatOptions) => AsyncIterable<Uint8Array>
   /** Writes the content to `path` (a temporary name, then renamed into place). */
@@ -43,7 +52,7 @@ export interface ContentStore {
   /** Size of the file; `local` when every block is in the local blockstore. */
   stat: (cid: CID, options?: AbortOptions) => Promise<{ size: number, local: boolean }>
   /** DAG-JSON documents (provenance, job documents). */
-  putJson: (value: unknown, options?: AbortOptions) => Promise<CID>
+  putJson: (value: unknown, options?: AddOptions) => Promise<CID>
   getJson: <T = unknown>(cid: CID, options?: AbortOptions) => Promise<T>
   pin: (info: PinInfo, options?: AbortOptions) => Promise<void>
   unpin: (cid: CID, options?: AbortOptions) => Promise<void>

@@ -1,6 +1,5 @@
 import { z } from 'zod'
-import { ArtdagError } from '../../errors.ts'
-import type { LogLevel } from '../../log.ts'
+import type { Config } from '../../config/schema.ts'
 import { defineCommand } from '../command.ts'
 import { none } from '../output.ts'
 
@@ -11,34 +10,9 @@ export interface DaemonFlags {
   /** `--bootstrap`, repeatable: replaces node.bootstrap. */
   bootstrap?: string[]
   /** `--log-level`: log.level. */
-  logLevel?: LogLevel
+  logLevel?: Config['log']['level']
 }
 
-/** What src/daemon.ts provides: runs until `signal` aborts, then stops every component in order and resolves. */
-export type RunDaemon = (options: { home: string, flags: DaemonFlags, signal: AbortSignal }) => Promise<void>
-
-class DaemonMissingError extends ArtdagError {
-  override readonly name = 'DaemonMissingError'
-  readonly kind = 'unavailable'
-}
-
-// A computed specifier: this file compiles whether or not src/daemon.ts exists yet.
-// Once it does, this can become `await import('../../daemon.ts')`, checked by tsc.
-const DAEMON_MODULE = '../../daemon.ts'
-
-async function loadRunDaemon (): Promise<RunDaemon> {
-  let mod: { runDaemon?: unknown }
-  try {
-    mod = await import(DAEMON_MODULE) as { runDaemon?: unknown }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes('daemon.ts')) {
-      throw new DaemonMissingError('this artdag has no daemon yet (src/daemon.ts is missing)', undefined, { cause: err })
-    }
-    throw err
-  }
-  if (typeof mod.runDaemon !== 'function') throw new DaemonMissingError('src/daemon.ts does not export runDaemon')
-  return mod.runDaemon as RunDaemon
-}
 
 const levels = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const
 
@@ -64,8 +38,9 @@ export default defineCommand({
     if (input.listen !== undefined) flags.listen = input.listen
     if (input.bootstrap !== undefined) flags.bootstrap = input.bootstrap
     if (input.logLevel !== undefined) flags.logLevel = input.logLevel
-    const runDaemon = await loadRunDaemon()
-    await runDaemon({ home: ctx.home, flags, signal: ctx.signal })
+    // Imported here: `--help` must not load libp2p.
+    const { runDaemon } = await import('../../daemon.ts')
+    await runDaemon({ home: ctx.home, flags, signal: ctx.signal, stdout: ctx.io.stdout, json: ctx.json, env: ctx.io.env })
     return none()
   }
 })

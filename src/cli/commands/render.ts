@@ -46,12 +46,14 @@ export default defineCommand({
         outFile,
         signal: ctx.signal,
         onEvent: progress.onEvent,
+        env: ctx.io.env,
         logger
       })
     } finally {
       progress.stop()
     }
     const cached = outcome.steps.filter(step => step.cached).length
+    const skipped = outcome.steps.filter(step => step.skipped === true).length
     const data = {
       output: outcome.outputCid,
       provenance: outcome.provenanceCid,
@@ -60,13 +62,13 @@ export default defineCommand({
       planId: outcome.planId,
       runId: outcome.runId,
       mode: 'embedded',
-      steps: outcome.steps.map(({ id, type, cacheId, cid, cached, producer }) => ({ id, type, cacheId, cid, cached, producer }))
+      steps: outcome.steps.map(({ id, type, cacheId, cid, cached, skipped, producer }) => ({ id, type, cacheId, cid, cached, skipped: skipped === true, producer }))
     }
     return fields(data, [
       ['output', outcome.outputCid],
       ['provenance', outcome.provenanceCid],
       ...(outcome.outFile != null ? [['file', `${outcome.outFile} (${formatBytes(outcome.size)})`] as [string, string]] : []),
-      ['steps', `${outcome.steps.length} (${outcome.steps.length - cached} rendered, ${cached} cached)`]
+      ['steps', `${outcome.steps.length} (${outcome.steps.length - cached - skipped} rendered, ${cached} cached${skipped > 0 ? `, ${skipped} not needed` : ''})`]
     ])
   }
 })

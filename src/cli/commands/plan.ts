@@ -1,0 +1,32 @@
+import { z } from 'zod'
+import { defineCommand } from '../command.ts'
+import { table } from '../output.ts'
+
+export default defineCommand({
+  name: 'plan',
+  summary: 'show a recipe\'s plan: steps, levels, cache_ids, and which are already cached',
+  group: 'Jobs',
+  order: 0,
+  args: [{ name: 'recipe', description: 'the recipe file (YAML or JSON)' }],
+  options: {
+    input: { flags: '-i, --input <name=PATH|CID>', description: 'set a recipe input to a file or a CID (repeatable)', repeatable: true, default: [] }
+  },
+  input: z.object({ recipe: z.string().min(1), input: z.array(z.string()) }),
+  examples: ['artdag plan examples/teaser.yaml', 'artdag plan examples/trim.yaml --input clip=holiday.mp4 --json'],
+  async run (args, ctx) {
+    const [{ loadRecipeArgs }, { embeddedPlan }] = await Promise.all([import('../recipe-input.ts'), import('../../engine/embedded-plan.ts')])
+    const loaded = await loadRecipeArgs(args.recipe, args.input, ctx.io)
+    const description = await embeddedPlan({ home: ctx.home, recipe: loaded.recipe, recipeDir: loaded.recipeDir, inputOverrides: loaded.overrides, signal: ctx.signal })
+    const rows = description.steps.map(step => [
+      String(step.level),
+      step.id,
+      step.type,
+      step.inputs.join(','),
+      step.cacheId.slice(0, 16),
+      step.cached ? 'cached' : step.willRun ? 'to run' : 'not needed'
+    ])
+    const { summary } = description
+    ctx.io.stderr.write(`plan ${description.planId.slice(0, 16)} · run ${description.runId.slice(0, 16)} · ${summary.steps} steps in ${description.levels.length} levels · ${summary.cached} cached · ${summary.toRun} to run\n`)
+    return table(description, ['LEVEL', 'STEP', 'TYPE', 'INPUTS', 'CACHE_ID', 'STATE'], rows, 'the plan has no steps')
+  }
+})

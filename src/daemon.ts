@@ -1,0 +1,182 @@
+import { availableParallelism } from 'node:os'
+import { Registry as MetricsRegistry } from 'prom-client'
+import { createApiServer } from './api/server.ts'
+import { loadConfig } from './config/load.ts'
+import { peersBackend, systemBackend } from './daemon/backends.ts'
+import { EventBus } from './daemon/event-bus.ts'
+import { overridesFromFlags } from './daemon/flags.ts'
+import { localNodeState } from './daemon/node-state.ts'
+import { createDiscoveryMetrics } from './discovery/metrics.ts'
+import { TailscaleDiscovery } from './discovery/tailscale.ts'
+import { CapabilitiesCache, recipeCodecs } from './exec/capabilities.ts'
+import { resolveBinaries } from './exec/binaries.ts'
+import { createLogger } from './log.ts'
+import { createMembershipMetrics } from './membership/metrics.ts'
+import { MembershipService } from './membership/membership-service.ts'
+import { createArtdagNode } from './node/create-node.ts'
+import { homePaths } from './node/home.ts'
+import { CACHE_RECORD_NAMESPACE, createCacheRecordValidator } from './store/cache-records.ts'
+import { ARTDAG_VERSION } from './version.ts'
+import type { DaemonFlags } from './cli/commands/daemon.ts'
+import type { Config } from './config/schema.ts'
+import type { ResolvedBinaries } from './exec/binaries.ts'
+import type { Logger } from './log.ts'
+
+export interface RunDaemonOptions {
+  home: string
+  flags: DaemonFlags
+  /** Aborted by the first SIGINT/SIGTERM: the daemon then stops every component and resolves. */
+  signal: AbortSignal
+  /** Where the readiness line goes (a JSON object with `--json`). */
+  stdout?: NodeJS.WritableStream
+  json?: boolean
+  env?: Record<string, string | undefined>
+}
+
+/** What the daemon announces once every listener is up. */
+export interface DaemonReady {
+  event: 'ready'
+  peerId: string
+  addresses: string[]
+  socket: string
+  home: string
+  version: string
+}
+
+/** Undo actions, run newest first; one that fails is logged and the others still run. */
+class Teardown {
+  readonly #steps: Array<{ name: string, run: () => Promise<void> }> = []
+  readonly #log: Logger
+
+  constructor (log: Logger) { this.#log = log }
+
+  add (name: string, run: () => Promise<void>): void { this.#steps.push({ name, run }) }
+
+  async run (): Promise<void> {
+    for (const step of this.#steps.splice(0).reverse()) {
+      await step.run().catch((err: Error) => { this.#log.warn({ component: step.name, err: err.message }, 'error while stopping') })
+    }
+  }
+}
+
+async function ffmpegOf (config: Config, env: Record<string, string | undefined> | undefined, log: Logger): Promise<{ binaries: ResolvedBinaries, version: string, encoders: string[] } | null> {
+  try {
+    const binaries = await resolveBinaries({ ffmpeg: config.exec.ffmpeg, ffprobe: config.exec.ffprobe, env })
+    const caps = await new CapabilitiesCache().get(binaries.ffmpeg.path, { timeoutMs: 15_000 })
+    return { binaries, version: caps.version, encoders: recipeCodecs(caps) }
+  } catch (err) {
+    // A node without ffmpeg still stores and serves content and takes part in the cluster; it runs no steps.
+    log.warn({ err: (err as Error).message }, 'no usable ffmpeg: this node will run no steps')
+    return null
+  }
+}
+
+/**
+ * `artdag daemon`: the node (libp2p + Helia), membership (heartbeats,
+ * failure detection, the IPNS registry), discovery, and the status socket,
+ * started in that order; the socket last, so a client that can connect finds
+ * a node that is up. Runs until `signal` aborts, then stops in reverse order.
+ */
+export async function runDaemon (options: RunDaemonOptions): Promise<void> {
+  const env = options.env ?? process.env
+  const { config } = await loadConfig({ home: options.home, env, flags: overridesFromFlags(options.flags) })
+  const logger = createLogger({ level: config.log.level })
+  const log = logger.forComponent('artdag:daemon')
+  const teardown = new Teardown(log)
+  const startedAt = Date.now()
+  const metrics = new MetricsRegistry()
+  const events = new EventBus(logger)
+  const paths = homePaths(options.home)
+  const slots = config.exec.slots > 0 ? config.exec.slots : availableParallelism()
+
+  try {
+    const ffmpeg = await ffmpegOf(config, env, log)
+    options.signal.throwIfAborted()
+
+    // The DHT validates cache records against membership, which exists only once the node runs.
+    let membership: MembershipService | undefined
+    const node = await createArtdagNode({
+      home: options.home,
+      listen: config.node.listen,
+      announce: config.node.announce,
+      bootstrap: config.node.bootstrap,
+      dialTimeoutMs: config.node.dialTimeoutMs,
+      kadProtocol: config.dht.protocol,
+      allowPeers: config.node.allowPeers,
+      validators: {
+        [CACHE_RECORD_NAMESPACE]: createCacheRecordValidator({ isMember: peerId => membership?.membership.isMember(peerId) ?? true })
+      },
+      logger
+    }, { signal: options.signal })
+    teardown.add('node', node.stop)
+
+    membership = new MembershipService({
+      libp2p: node.libp2p,
+      helia: node.helia,
+      ipns: node.ipns,
+      privateKey: node.privateKey,
+      logger,
+      metrics: createMembershipMetrics(metrics),
+      localState: async () => await localNodeState({
+        home: options.home,
+        slots: ffmpeg != null ? slots : 0,
+        capabilities: () => ({ ffmpegVersion: ffmpeg?.version ?? null, encoders: ffmpeg?.encoders ?? [] }),
+        runningSteps: () => 0,
+        coordination: () => ({ leases: [], jobs: [] })
+      })
+    }, {
+      version: ARTDAG_VERSION,
+      heartbeatTopic: config.topics.heartbeat,
+      timings: config.membership,
+      registry: config.registry
+    })
+    membership.membership.onEvent(event => { events.publish({ ...event, type: `member.${event.type}`, peer: event.peerId, time: event.at }) })
+    membership.heartbeats.onHeartbeat(hb => {
+      events.publish({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, leases: hb.leases.length, jobs: hb.jobs.length })
+    })
+    await membership.start({ signal: options.signal })
+    const started = membership
+    teardown.add('membership', async () => { await started.stop() })
+
+    if (config.discovery.tailscale.enabled) {
+      const tailscale = new TailscaleDiscovery({ libp2p: node.libp2p, metrics: createDiscoveryMetrics(metrics), logger, env }, {
+        ...config.discovery.tailscale,
+        dialTimeoutMs: config.node.dialTimeoutMs
+      })
+      await tailscale.start()
+      teardown.add('tailscale', async () => { await tailscale.stop() })
+    }
+
+    const socket = config.api.socket ?? paths.socket
+    const api = createApiServer({
+      system: systemBackend({
+        node,
+        membership: membership.membership,
+        version: ARTDAG_VERSION,
+        startedAt,
+        slots,
+        ffmpeg: () => ffmpeg != null ? { path: ffmpeg.binaries.ffmpeg.path, version: ffmpeg.version } : null,
+        work: () => ({ steps: [], jobs: { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 } })
+      }),
+      peers: peersBackend(membership.membership),
+      content: node.content,
+      events,
+      metrics,
+      logger
+    }, { socketPath: socket, home: options.home, maxUploadBytes: config.api.maxUploadBytes })
+    await api.start()
+    teardown.add('api', async () => { await api.stop() })
+
+    const ready: DaemonReady = { event: 'ready', peerId: node.peerId.toString(), addresses: node.multiaddrs().map(String), socket, home: options.home, version: ARTDAG_VERSION }
+    log.info({ ...ready }, 'daemon ready')
+    options.stdout?.write(options.json === true
+      ? `${JSON.stringify(ready)}\n`
+      : `artdag ${ARTDAG_VERSION} ready: peer ${ready.peerId}\n${ready.addresses.map(a => `  listening on ${a}\n`).join('')}  socket ${socket}\n`)
+
+    if (!options.signal.aborted) await new Promise<void>(resolve => { options.signal.addEventListener('abort', () => { resolve() }, { once: true }) })
+    log.info('stopping')
+  } finally {
+    await teardown.run()
+    log.info('stopped')
+  }
+}

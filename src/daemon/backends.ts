@@ -1,0 +1,66 @@
+import type { PeersBackend, SystemBackend } from '../api/backend.ts'
+import type { NodeStatus, PeerEntry } from '../api/schemas.ts'
+import type { Membership } from '../membership/membership.ts'
+import type { Member } from '../membership/core/types.ts'
+import type { ArtdagNode } from '../node/create-node.ts'
+
+export interface SystemBackendComponents {
+  node: Pick<ArtdagNode, 'peerId' | 'multiaddrs' | 'libp2p'>
+  membership: Membership
+  version: string
+  startedAt: number
+  slots: number
+  ffmpeg: () => { path: string, version: string } | null
+  /** Steps running on this node and jobs by state, from the job service. */
+  work: () => Pick<NodeStatus, 'steps' | 'jobs'>
+}
+
+/** `GET /v1/id` and `GET /v1/status` over the running node. */
+export function systemBackend (c: SystemBackendComponents): SystemBackend {
+  return {
+    async identity () {
+      return { peerId: c.node.peerId.toString(), addresses: c.node.multiaddrs().map(String), version: c.version }
+    },
+    async status () {
+      const members = c.membership.members().filter(m => m.source !== 'self')
+      const count = (state: Member['state']): number => members.filter(m => m.state === state).length
+      const work = c.work()
+      return {
+        peerId: c.node.peerId.toString(),
+        version: c.version,
+        startedAt: c.startedAt,
+        peers: { connected: c.node.libp2p.getPeers().length },
+        membership: { alive: count('alive'), suspect: count('suspect'), dead: count('dead') },
+        slots: { total: c.slots, busy: work.steps.length },
+        steps: work.steps,
+        jobs: work.jobs,
+        ffmpeg: c.ffmpeg()
+      }
+    }
+  }
+}
+
+function entryOf (member: Member): PeerEntry {
+  const hb = member.heartbeat
+  return {
+    peerId: member.peerId,
+    state: member.state,
+    lastSeen: member.source === 'self' ? Date.now() : member.heardAt ?? null,
+    addresses: member.record.addrs,
+    capacity: hb != null ? { ...hb.capacity } : null,
+    load: hb != null ? { running: hb.load.runningSteps, loadAverage: hb.load.loadAverage } : null,
+    source: member.source === 'registry' ? 'registry' : 'heartbeat',
+    self: member.source === 'self'
+  }
+}
+
+/** `GET /v1/peers`: the registry with liveness, this node first. */
+export function peersBackend (membership: Membership): PeersBackend {
+  return {
+    async peers () {
+      return membership.members()
+        .map(entryOf)
+        .sort((a, b) => Number(b.self) - Number(a.self) || a.peerId.localeCompare(b.peerId))
+    }
+  }
+}

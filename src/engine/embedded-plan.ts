@@ -1,0 +1,35 @@
+import { resolveInputCids } from './render-recipe.ts'
+import { lookupLocalCache } from './cache-lookup.ts'
+import { applyInputOverrides } from '../plan/input-ref.ts'
+import { describePlan } from '../plan/describe.ts'
+import { plan as planRecipe } from '../plan/planner.ts'
+import { stepCatalog } from '../exec/catalog.ts'
+import { createEmbeddedNode } from '../node/embedded.ts'
+import type { PlanDescription } from '../plan/describe.ts'
+import type { Recipe } from '../plan/schema.ts'
+
+export interface EmbeddedPlanOptions {
+  home: string
+  recipe: Recipe
+  recipeDir: string
+  inputOverrides?: Record<string, string>
+  signal?: AbortSignal
+}
+
+/**
+ * `artdag plan` with no daemon: local input files are added to the home's
+ * store (a render needs them there anyway, and their CIDs are part of every
+ * cache_id), then the plan is described against the home's cache index.
+ */
+export async function embeddedPlan (options: EmbeddedPlanOptions): Promise<PlanDescription> {
+  const node = await createEmbeddedNode({ home: options.home, purpose: 'plan' }, { signal: options.signal })
+  try {
+    const recipe = applyInputOverrides(options.recipe, options.inputOverrides ?? {})
+    const inputCids = await resolveInputCids(recipe, options.recipeDir, node.content, { signal: options.signal })
+    const plan = planRecipe(recipe, inputCids, stepCatalog)
+    const cached = async (cacheId: string): Promise<boolean> => (await lookupLocalCache(node.cacheIndex, node.content, cacheId, { signal: options.signal })) != null
+    return await describePlan(plan, cached, { signal: options.signal })
+  } finally {
+    await node.stop()
+  }
+}

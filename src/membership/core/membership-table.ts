@@ -1,0 +1,219 @@
+import { recordOf } from '../../protocol/messages/heartbeat.ts'
+import { detectState, resolveTimings } from './failure-detector.ts'
+import { buildRegistryDocument } from './registry-document.ts'
+import { SequenceCounter } from './sequence.ts'
+import type { Heartbeat, NodeRecord } from '../../protocol/messages/heartbeat.ts'
+import type { RegistryDocument, RegistryEntry } from './registry-document.ts'
+import type { Member, MembershipEvent, MembershipTimings } from './types.ts'
+
+export interface MembershipTableInit {
+  /** This node's record; the table lists it as an `alive` member with source `self`. */
+  self: NodeRecord
+  now: number
+  timings?: Partial<MembershipTimings>
+}
+
+export interface HeartbeatOutcome {
+  /** False when the heartbeat is not newer than the last one heard from that member (a duplicate or a late copy), or is our own. */
+  accepted: boolean
+  events: MembershipEvent[]
+}
+
+/**
+ * The membership table: a pure state machine merging three sources.
+ * - Heartbeats are authoritative: one newer than the last heard proves the
+ *   member alive now, and replaces the record unless a registry already
+ *   brought a newer one.
+ * - Registry documents (from IPNS) are older knowledge: unknown members enter
+ *   as `suspect` and die unless a heartbeat follows; known members only take a
+ *   newer record (`seq`) and a later `lastSeen`, never liveness.
+ * - This node itself, always alive.
+ * Every input takes `now`; transitions come back as events.
+ */
+export class MembershipTable {
+  readonly timings: MembershipTimings
+  readonly selfId: string
+  readonly #members = new Map<string, Member>()
+  readonly #seq = new SequenceCounter()
+  readonly #self: Member
+
+  constructor (init: MembershipTableInit) {
+    this.timings = resolveTimings(init.timings)
+    this.selfId = init.self.peerId
+    this.#seq.observe(init.self.seq)
+    this.#self = {
+      peerId: this.selfId,
+      state: 'alive',
+      source: 'self',
+      record: init.self,
+      heartbeat: undefined,
+      heardAt: init.now,
+      learnedAt: init.now,
+      lastSeen: init.now,
+      stateSince: init.now
+    }
+    this.#members.set(this.selfId, this.#self)
+  }
+
+  get self (): Member {
+    return { ...this.#self }
+  }
+
+  /** The next sequence number for our own heartbeat: strictly above anything used or seen. */
+  nextSeq (now: number): number {
+    return this.#seq.next(now)
+  }
+
+  /** Replaces our own record (after building a heartbeat) and its live state. */
+  updateSelf (heartbeat: Heartbeat, now: number): void {
+    const self = this.#self
+    self.record = recordOf(heartbeat)
+    self.heartbeat = heartbeat
+    self.heardAt = now
+    self.lastSeen = now
+    this.#seq.observe(heartbeat.seq)
+  }
+
+  receiveHeartbeat (heartbeat: Heartbeat, now: number): HeartbeatOutcome {
+    if (heartbeat.peerId === this.selfId) {
+      // Our own key elsewhere (an older run's message still in flight): never newer than us.
+      this.#seq.observe(heartbeat.seq)
+      return { accepted: false, events: [] }
+    }
+    const existing = this.#members.get(heartbeat.peerId)
+    // Stale only against heartbeats heard directly: a registry may relay the very record
+    // this heartbeat carries, and hearing it ourselves is still news of life.
+    if (existing?.heartbeat !== undefined && heartbeat.seq <= existing.heartbeat.seq) {
+      return { accepted: false, events: [] }
+    }
+    const record = recordOf(heartbeat)
+    if (existing === undefined) {
+      this.#members.set(record.peerId, {
+        peerId: record.peerId,
+        state: 'alive',
+        source: 'heartbeat',
+        record,
+        heartbeat,
+        heardAt: now,
+        learnedAt: now,
+        lastSeen: now,
+        stateSince: now
+      })
+      return {
+        accepted: true,
+        events: [
+          { type: 'joined', peerId: record.peerId, source: 'heartbeat', at: now },
+          { type: 'alive', peerId: record.peerId, previous: undefined, at: now }
+        ]
+      }
+    }
+    if (record.seq >= existing.record.seq) existing.record = record
+    existing.heartbeat = heartbeat
+    existing.heardAt = now
+    existing.lastSeen = Math.max(existing.lastSeen, now)
+    existing.source = 'heartbeat'
+    const events: MembershipEvent[] = []
+    if (existing.state !== 'alive') {
+      events.push({ type: 'alive', peerId: existing.peerId, previous: existing.state, at: now })
+      existing.state = 'alive'
+      existing.stateSince = now
+    }
+    return { accepted: true, events }
+  }
+
+  /**
+   * Merges a registry document, per member: the record with the higher `seq`
+   * wins, `lastSeen` takes the later value, the member set is the union.
+   * Entries unseen for `forgetAfterMs` are not taken in.
+   */
+  mergeRegistry (doc: RegistryDocument, now: number): MembershipEvent[] {
+    const events: MembershipEvent[] = []
+    const entries: RegistryEntry[] = [{ record: doc.self, lastSeen: doc.publishedAt }, ...doc.members]
+    for (const entry of entries) {
+      const { record } = entry
+      if (record.peerId === this.selfId) {
+        this.#seq.observe(record.seq)
+        continue
+      }
+      // A clock ahead of ours must not keep a member from ever being forgotten.
+      const lastSeen = Math.min(entry.lastSeen, now)
+      const existing = this.#members.get(record.peerId)
+      if (existing === undefined) {
+        if (now - lastSeen >= this.timings.forgetAfterMs) continue
+        this.#members.set(record.peerId, {
+          peerId: record.peerId,
+          state: 'suspect',
+          source: 'registry',
+          record,
+          heartbeat: undefined,
+          heardAt: undefined,
+          learnedAt: now,
+          lastSeen,
+          stateSince: now
+        })
+        events.push(
+          { type: 'joined', peerId: record.peerId, source: 'registry', at: now },
+          { type: 'suspect', peerId: record.peerId, previous: undefined, at: now }
+        )
+        continue
+      }
+      if (record.seq > existing.record.seq) existing.record = record
+      existing.lastSeen = Math.max(existing.lastSeen, lastSeen)
+    }
+    return events
+  }
+
+  /** Applies the failure detector to every member and forgets the long dead. */
+  tick (now: number): MembershipEvent[] {
+    const events: MembershipEvent[] = []
+    for (const member of this.#members.values()) {
+      if (member.peerId === this.selfId) continue
+      const state = detectState(member, now, this.timings)
+      if (state !== member.state) {
+        events.push({ type: state, peerId: member.peerId, previous: member.state, at: now })
+        member.state = state
+        member.stateSince = now
+      }
+      if (member.state === 'dead' && now - member.lastSeen >= this.timings.forgetAfterMs) {
+        this.#members.delete(member.peerId)
+        events.push({ type: 'forgotten', peerId: member.peerId, at: now })
+      }
+    }
+    return events
+  }
+
+  has (peerId: string): boolean {
+    return this.#members.has(peerId)
+  }
+
+  /** A member is any peer in the table, dead ones included, until it is forgotten. */
+  isMember (peerId: string): boolean {
+    return this.#members.has(peerId)
+  }
+
+  get (peerId: string): Member | undefined {
+    const member = this.#members.get(peerId)
+    return member === undefined ? undefined : { ...member }
+  }
+
+  /** Every member, this node first, then by peer id. Copies: callers cannot change the table. */
+  members (): Member[] {
+    const others = [...this.#members.values()]
+      .filter(m => m.peerId !== this.selfId)
+      .sort((a, b) => (a.peerId < b.peerId ? -1 : 1))
+    return [this.#self, ...others].map(m => ({ ...m }))
+  }
+
+  /** What the registry document says about the others: newest record and last sighting of each. */
+  registryEntries (): RegistryEntry[] {
+    const out: RegistryEntry[] = []
+    for (const member of this.#members.values()) {
+      if (member.peerId !== this.selfId) out.push({ record: member.record, lastSeen: member.lastSeen })
+    }
+    return out
+  }
+
+  toRegistryDocument (now: number): RegistryDocument {
+    return buildRegistryDocument(this.#self.record, this.registryEntries(), now)
+  }
+}

@@ -1,0 +1,207 @@
+import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './core/types.ts'
+import { ValidatedTopic } from './validated-topic.ts'
+import { HEARTBEAT_TOPIC, heartbeatCodec, MAX_ADDRS, MAX_JOBS, MAX_LEASES } from '../protocol/messages/heartbeat.ts'
+import { PROTOCOL_VERSION } from '../protocol/codec.ts'
+import type { Membership } from './membership.ts'
+import type { MembershipMetrics } from './metrics.ts'
+import type { PubSub, SubscriptionChangeData } from './pubsub.ts'
+import type { Logger } from '../log.ts'
+import type { Capabilities, Capacity, Heartbeat, HeldLease, KnownJob, Load } from '../protocol/messages/heartbeat.ts'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+/**
+ * Publishes this node's heartbeat every interval, once at start, and as soon
+ * as a peer subscribes to the topic (so a joiner learns us within
+ * milliseconds, not an interval later); receives the others' into Membership.
+ * The topic's validator refuses malformed, oversize and forged heartbeats
+ * (the heartbeat's `peerId` must be the signed publisher).
+ */
+export interface HeartbeatServiceInit {
+  /** @default 'artdag/v1/nodes/heartbeat' */
+  topic?: string
+  /** @default 2000 */
+  heartbeatIntervalMs?: number
+  /** The artdag version to announce. */
+  version: string
+  /**
+   * Publish as soon as a peer subscribes to the topic, so a joiner hears us at
+   * once rather than up to an interval later.
+   *
+   * @default true
+   */
+  announceOnSubscribe?: boolean
+}
+
+/**
+ * The live state of this node that goes into every heartbeat (the daemon
+ * gathers it; `leases` and `jobs` are the job coordinator's `heartbeatSummary()`).
+ */
+export interface LocalNodeState {
+  capacity: Capacity
+  load: Load
+  capabilities: Capabilities
+  leases: HeldLease[]
+  jobs: KnownJob[]
+}
+
+export interface HeartbeatServiceComponents {
+  pubsub: PubSub
+  /** This node's listen/announce addresses (libp2p's `getMultiaddrs`). */
+  getMultiaddrs: () => Multiaddr[]
+  membership: Membership
+  localState: () => LocalNodeState | Promise<LocalNodeState>
+  metrics: MembershipMetrics
+  logger: Logger
+}
+
+export class HeartbeatService {
+  readonly topic: string
+  readonly #components: HeartbeatServiceComponents
+  readonly #intervalMs: number
+  readonly #version: string
+  readonly #log: Logger
+  readonly #channel: ValidatedTopic<Heartbeat>
+  readonly #onSubscriptionChange = (event: CustomEvent<SubscriptionChangeData>): void => {
+    if (event.detail.subscriptions.some(s => s.subscribe && s.topic === this.topic)) this.publishSoon()
+  }
+
+  #timer: ReturnType<typeof setInterval> | undefined
+  #soon: ReturnType<typeof setTimeout> | undefined
+  #publishing: Promise<void> | undefined
+  #again = false
+  #running = false
+  #warnedTruncation = false
+  readonly #heartbeatListeners = new Set<(heartbeat: Heartbeat) => void>()
+  readonly #announceOnSubscribe: boolean
+
+  constructor (components: HeartbeatServiceComponents, init: HeartbeatServiceInit) {
+    this.topic = init.topic ?? HEARTBEAT_TOPIC
+    this.#components = components
+    this.#intervalMs = init.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS
+    this.#version = init.version
+    this.#announceOnSubscribe = init.announceOnSubscribe ?? true
+    this.#log = components.logger.forComponent('artdag:heartbeat')
+    this.#channel = new ValidatedTopic<Heartbeat>(components, {
+      topic: this.topic,
+      codec: heartbeatCodec,
+      authorOf: hb => hb.peerId,
+      onMessage: hb => { this.#receive(hb) }
+    })
+  }
+
+  /** Subscribes and publishes the first heartbeat (resolved once it is out or failed). */
+  async start (): Promise<void> {
+    if (this.#running) return
+    this.#running = true
+    this.#channel.start()
+    if (this.#announceOnSubscribe) this.#components.pubsub.addEventListener('subscription-change', this.#onSubscriptionChange)
+    this.#timer = setInterval(() => { this.publishSoon() }, this.#intervalMs)
+    await this.publishNow()
+  }
+
+  async stop (): Promise<void> {
+    if (!this.#running) return
+    this.#running = false
+    clearInterval(this.#timer)
+    clearTimeout(this.#soon)
+    this.#timer = undefined
+    this.#soon = undefined
+    this.#components.pubsub.removeEventListener('subscription-change', this.#onSubscriptionChange)
+    this.#channel.stop()
+    await this.#publishing
+  }
+
+  /**
+   * Called with every accepted heartbeat from another node (after Membership
+   * took it in): the job coordinator reads its leases and jobs. Returns the unsubscribe function.
+   */
+  onHeartbeat (listener: (heartbeat: Heartbeat) => void): () => void {
+    this.#heartbeatListeners.add(listener)
+    return () => { this.#heartbeatListeners.delete(listener) }
+  }
+
+  /** Publishes a heartbeat on the next turn of the event loop; requests in between coalesce. */
+  publishSoon (): void {
+    if (!this.#running || this.#soon !== undefined) return
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined
+      void this.publishNow()
+    }, 0)
+  }
+
+  /** Builds and publishes a heartbeat now; never throws (failures are logged and counted). */
+  async publishNow (): Promise<void> {
+    if (this.#publishing !== undefined) {
+      this.#again = true
+      return await this.#publishing
+    }
+    this.#publishing = (async () => {
+      do {
+        this.#again = false
+        await this.#publishOnce()
+      } while (this.#again && this.#running)
+    })().finally(() => { this.#publishing = undefined })
+    await this.#publishing
+  }
+
+  async #publishOnce (): Promise<void> {
+    const { metrics, membership } = this.#components
+    try {
+      const heartbeat = await this.#build()
+      membership.updateSelf(heartbeat)
+      const outcome = await this.#channel.publish(heartbeat)
+      metrics.heartbeatsPublished.inc({ result: outcome })
+    } catch (err: any) {
+      metrics.heartbeatsPublished.inc({ result: 'error' })
+      this.#log.warn({ err: err.message }, 'heartbeat not published')
+    }
+  }
+
+  async #build (): Promise<Heartbeat> {
+    const { membership } = this.#components
+    const state = await this.#components.localState()
+    if (!this.#warnedTruncation && (state.leases.length > MAX_LEASES || state.jobs.length > MAX_JOBS)) {
+      this.#warnedTruncation = true
+      this.#log.warn({ leases: state.leases.length, jobs: state.jobs.length }, `heartbeat lists only the first ${MAX_LEASES} leases and ${MAX_JOBS} jobs`)
+    }
+    const now = Date.now()
+    return {
+      v: PROTOCOL_VERSION,
+      type: 'heartbeat',
+      peerId: membership.selfId,
+      addrs: dialableAddrs(this.#components.getMultiaddrs()),
+      version: this.#version,
+      seq: membership.nextSeq(),
+      sentAt: now,
+      capacity: state.capacity,
+      capabilities: state.capabilities,
+      load: state.load,
+      leases: state.leases.slice(0, MAX_LEASES),
+      jobs: state.jobs.slice(0, MAX_JOBS)
+    }
+  }
+
+  #receive (heartbeat: Heartbeat): void {
+    const { accepted } = this.#components.membership.receiveHeartbeat(heartbeat)
+    this.#components.metrics.heartbeatsReceived.inc({ result: accepted ? 'accepted' : 'stale' })
+    if (!accepted) return
+    for (const listener of this.#heartbeatListeners) {
+      try {
+        listener(heartbeat)
+      } catch (err: any) {
+        this.#log.error({ peer: heartbeat.peerId, err: err.message }, 'heartbeat listener failed')
+      }
+    }
+  }
+}
+
+/** Our addresses without the `/p2p/<id>` suffix, deduplicated, within the message's cap. */
+export function dialableAddrs (addrs: Multiaddr[]): string[] {
+  const out = new Set<string>()
+  for (const ma of addrs) {
+    const text = ma.toString().replace(/\/p2p\/[^/]+$/, '')
+    if (text.length <= 256) out.add(text)
+    if (out.size >= MAX_ADDRS) break
+  }
+  return [...out]
+}

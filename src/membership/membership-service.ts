@@ -1,0 +1,113 @@
+import { HeartbeatService } from './heartbeat-service.ts'
+import { libp2pDialer } from './libp2p-dialer.ts'
+import { Membership } from './membership.ts'
+import { createMembershipMetrics } from './metrics.ts'
+import { Reconnector } from './reconnector.ts'
+import { Registry } from './registry.ts'
+import { memberOnlyTopic } from './validated-topic.ts'
+import type { MembershipTimings } from './core/types.ts'
+import type { LocalNodeState } from './heartbeat-service.ts'
+import type { MembershipMetrics } from './metrics.ts'
+import type { PubSub } from './pubsub.ts'
+import type { ReconnectorInit } from './reconnector.ts'
+import type { RegistryComponents, RegistryInit } from './registry.ts'
+import type { ValidatedTopic, ValidatedTopicInit } from './validated-topic.ts'
+import type { Logger } from '../log.ts'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+
+/**
+ * Cluster membership as one component for the daemon: the table and failure
+ * detector, heartbeats, the IPNS registry and the reconnector, started and
+ * stopped in order. Needs started Helia and libp2p.
+ */
+export interface MembershipServiceInit {
+  /** The artdag version this node announces. */
+  version: string
+  /** @default 'artdag/v1/nodes/heartbeat' (config `topics.heartbeat`) */
+  heartbeatTopic?: string
+  /** Heartbeat as soon as a peer subscribes (a joiner hears us at once). @default true */
+  announceOnSubscribe?: boolean
+  /** Config `membership.*`. */
+  timings?: Partial<MembershipTimings>
+  /** Config `registry.*`. */
+  registry?: RegistryInit
+  /** Dialing of known members that are not connected; `false` turns it off. */
+  reconnect?: ReconnectorInit | false
+}
+
+export interface MembershipServiceComponents {
+  libp2p: Pick<Libp2p<{ pubsub: PubSub }>, 'peerId' | 'services' | 'getMultiaddrs' | 'getPeers' | 'getConnections' | 'dial' | 'addEventListener' | 'removeEventListener'>
+  helia: RegistryComponents['helia']
+  ipns: RegistryComponents['ipns']
+  privateKey: PrivateKey
+  /** This node's live state for each heartbeat. */
+  localState: () => LocalNodeState | Promise<LocalNodeState>
+  logger: Logger
+  /** Defaults to counters in a registry of their own. */
+  metrics?: MembershipMetrics
+}
+
+export class MembershipService {
+  readonly membership: Membership
+  readonly heartbeats: HeartbeatService
+  readonly registry: Registry
+  readonly reconnector: Reconnector | undefined
+  readonly metrics: MembershipMetrics
+  readonly #c: MembershipServiceComponents
+  #started = false
+
+  constructor (components: MembershipServiceComponents, init: MembershipServiceInit) {
+    this.#c = components
+    const { libp2p, logger } = components
+    const metrics = this.metrics = components.metrics ?? createMembershipMetrics()
+    const membership = this.membership = new Membership({ peerId: libp2p.peerId.toString(), version: init.version, logger, metrics }, init.timings)
+    this.heartbeats = new HeartbeatService({
+      pubsub: libp2p.services.pubsub,
+      getMultiaddrs: () => libp2p.getMultiaddrs(),
+      membership,
+      localState: components.localState,
+      metrics,
+      logger
+    }, { topic: init.heartbeatTopic, heartbeatIntervalMs: membership.timings.heartbeatIntervalMs, version: init.version, announceOnSubscribe: init.announceOnSubscribe })
+    this.registry = new Registry({ privateKey: components.privateKey, ipns: components.ipns, helia: components.helia, libp2p, membership, metrics, logger }, init.registry)
+    this.reconnector = init.reconnect === false
+      ? undefined
+      : new Reconnector({ membership, dialer: libp2pDialer(libp2p), metrics, logger }, {
+        intervalMs: Math.max(1000, membership.timings.heartbeatIntervalMs * 2),
+        ...init.reconnect
+      })
+  }
+
+  /** A peer that has sent a valid heartbeat or is in a registry: what member-only topics admit. */
+  readonly isMember = (peerId: string): boolean => this.membership.isMember(peerId)
+
+  /** A topic validated like every artdag topic, admitting only members' messages. Start and stop it with the daemon. */
+  memberOnlyTopic<T> (init: Omit<ValidatedTopicInit<T>, 'isMember'>): ValidatedTopic<T> {
+    return memberOnlyTopic({ pubsub: this.#c.libp2p.services.pubsub, metrics: this.metrics, logger: this.#c.logger, isMember: this.isMember }, init)
+  }
+
+  async start (options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#started) return
+    this.membership.start()
+    try {
+      await this.registry.start(options)
+    } catch (err) {
+      this.membership.stop()
+      throw err
+    }
+    // Our first heartbeat builds our record (addresses, capacity): the first registry document carries it.
+    await this.heartbeats.start()
+    this.registry.schedulePublish()
+    this.reconnector?.start()
+    this.#started = true
+  }
+
+  async stop (): Promise<void> {
+    if (!this.#started) return
+    this.#started = false
+    await this.reconnector?.stop()
+    await this.heartbeats.stop()
+    await this.registry.stop()
+    this.membership.stop()
+  }
+}

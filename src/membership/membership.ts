@@ -1,0 +1,169 @@
+import { MembershipTable } from './core/membership-table.ts'
+import type { HeartbeatOutcome } from './core/membership-table.ts'
+import type { RegistryDocument } from './core/registry-document.ts'
+import type { Member, MemberState, MembershipEvent, MembershipTimings } from './core/types.ts'
+import type { MembershipMetrics } from './metrics.ts'
+import type { Logger } from '../log.ts'
+import type { Heartbeat, NodeRecord } from '../protocol/messages/heartbeat.ts'
+
+/**
+ * The membership table as a running component: it owns the clock and the tick
+ * timer that drives the failure detector, fans events out to listeners, and
+ * answers `isMember` for the topic validators. Heartbeats and registry
+ * documents come in from HeartbeatService and Registry.
+ */
+export interface MembershipInit extends Partial<MembershipTimings> {
+  /**
+   * How often the failure detector runs.
+   *
+   * @default half of heartbeatIntervalMs, at most 1000
+   */
+  tickIntervalMs?: number
+}
+
+export interface MembershipComponents {
+  /** This node's peer id (string form). */
+  peerId: string
+  /** The artdag version this node runs (goes into its record until the first heartbeat). */
+  version: string
+  logger: Logger
+  metrics: MembershipMetrics
+  /** The wall clock, milliseconds. */
+  now?: () => number
+}
+
+export type MembershipListener = (event: MembershipEvent) => void
+
+/** The cluster as the job coordinator sees it (structurally `ClusterView` of src/jobs/types.ts). */
+export interface MembershipView {
+  self: string
+  members: Array<{ peerId: string, state: MemberState, slots: number, capabilities: string[] }>
+}
+
+export class Membership {
+  readonly timings: MembershipTimings
+  readonly #table: MembershipTable
+  readonly #now: () => number
+  readonly #log: Logger
+  readonly #metrics: MembershipMetrics
+  readonly #listeners = new Set<MembershipListener>()
+  readonly #tickIntervalMs: number
+  #timer: ReturnType<typeof setInterval> | undefined
+
+  constructor (components: MembershipComponents, init: MembershipInit = {}) {
+    this.#now = components.now ?? Date.now
+    this.#log = components.logger.forComponent('artdag:membership')
+    this.#metrics = components.metrics
+    const now = this.#now()
+    this.#table = new MembershipTable({ self: initialRecord(components.peerId, components.version, now), now, timings: init })
+    this.timings = this.#table.timings
+    this.#tickIntervalMs = init.tickIntervalMs ?? Math.min(1000, Math.max(10, Math.floor(this.timings.heartbeatIntervalMs / 2)))
+  }
+
+  get selfId (): string {
+    return this.#table.selfId
+  }
+
+  start (): void {
+    if (this.#timer !== undefined) return
+    this.#timer = setInterval(() => { this.tick() }, this.#tickIntervalMs)
+  }
+
+  stop (): void {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  /** Subscribes to membership events; returns the unsubscribe function. */
+  onEvent (listener: MembershipListener): () => void {
+    this.#listeners.add(listener)
+    return () => { this.#listeners.delete(listener) }
+  }
+
+  /** A peer that has sent a valid heartbeat or is in a registry (dead members too, until forgotten). */
+  isMember (peerId: string): boolean {
+    return this.#table.isMember(peerId)
+  }
+
+  members (): Member[] {
+    return this.#table.members()
+  }
+
+  get (peerId: string): Member | undefined {
+    return this.#table.get(peerId)
+  }
+
+  /** Every member with its state, slots and encoders: for the scheduler. */
+  view (): MembershipView {
+    return {
+      self: this.selfId,
+      members: this.#table.members().map(m => ({
+        peerId: m.peerId,
+        state: m.state,
+        slots: m.record.capacity.slots,
+        capabilities: m.record.capabilities.encoders
+      }))
+    }
+  }
+
+  /** The sequence number for our next heartbeat. */
+  nextSeq (): number {
+    return this.#table.nextSeq(this.#now())
+  }
+
+  updateSelf (heartbeat: Heartbeat): void {
+    this.#table.updateSelf(heartbeat, this.#now())
+  }
+
+  receiveHeartbeat (heartbeat: Heartbeat): HeartbeatOutcome {
+    const outcome = this.#table.receiveHeartbeat(heartbeat, this.#now())
+    this.#emit(outcome.events)
+    return outcome
+  }
+
+  mergeRegistry (doc: RegistryDocument): MembershipEvent[] {
+    const events = this.#table.mergeRegistry(doc, this.#now())
+    this.#emit(events)
+    return events
+  }
+
+  toRegistryDocument (): RegistryDocument {
+    return this.#table.toRegistryDocument(this.#now())
+  }
+
+  /** Runs the failure detector now (the timer calls it every tick). */
+  tick (): MembershipEvent[] {
+    const events = this.#table.tick(this.#now())
+    this.#emit(events)
+    return events
+  }
+
+  #emit (events: MembershipEvent[]): void {
+    for (const event of events) {
+      this.#metrics.transitions.inc({ event: event.type })
+      if (event.type !== 'alive' || event.previous !== undefined) {
+        this.#log.info({ event: event.type, peer: event.peerId, ...('previous' in event ? { previous: event.previous } : {}), ...('source' in event ? { source: event.source } : {}) }, `member ${event.type}`)
+      }
+      for (const listener of this.#listeners) {
+        try {
+          listener(event)
+        } catch (err: any) {
+          this.#log.error({ event: event.type, peer: event.peerId, err: err.message }, 'membership listener failed')
+        }
+      }
+    }
+  }
+}
+
+/** What we say about ourselves before the first heartbeat is built. */
+function initialRecord (peerId: string, version: string, now: number): NodeRecord {
+  return {
+    peerId,
+    addrs: [],
+    version,
+    seq: 0,
+    sentAt: now,
+    capacity: { slots: 0, cores: 0, freeDiskBytes: 0 },
+    capabilities: { ffmpegVersion: null, encoders: [] }
+  }
+}

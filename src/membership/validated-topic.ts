@@ -1,0 +1,166 @@
+import { isNoPeersError, TopicValidatorResult } from './pubsub.ts'
+import type { MembershipMetrics, RejectReason } from './metrics.ts'
+import type { PubSub, PubSubMessage } from './pubsub.ts'
+import type { Logger } from '../log.ts'
+import type { Codec } from '../protocol/codec.ts'
+
+/**
+ * A gossipsub topic with one validation path for every artdag message. The
+ * validator runs before gossipsub delivers or forwards a message, so a message
+ * it refuses goes no further. It refuses (and counts, by reason):
+ * - `unsigned`: no signed publisher (gossipsub's StrictSign should already stop these);
+ * - `oversize`: over the codec's byte limit, refused before parsing;
+ * - `malformed`: not UTF-8 JSON, another protocol version, or not the schema;
+ * - `forged`: the author the message names is not its signed publisher;
+ * - `not_member`: the signed publisher is not a member (topics other than heartbeats).
+ * Forgeries and malformed messages are `Reject` (gossipsub penalises the
+ * sender); a non-member's message is `Ignore`d, since it may be a node whose
+ * first heartbeat has not reached us yet. The validator never throws.
+ */
+export interface ValidatedTopicInit<T> {
+  topic: string
+  codec: Codec<T>
+  /** The peer id the message claims as its author; it must be the signed publisher. */
+  authorOf?: (message: T) => string | undefined
+  /** Accept only messages whose signed publisher passes. The heartbeat topic omits it: heartbeats are how members join. */
+  isMember?: (peerId: string) => boolean
+  /** Called for each accepted message. Errors and rejections are caught, logged and counted. */
+  onMessage?: (message: T, from: string) => void | Promise<void>
+}
+
+export interface ValidatedTopicComponents {
+  pubsub: PubSub
+  metrics: MembershipMetrics
+  logger: Logger
+}
+
+export type PublishOutcome = 'sent' | 'no_peers'
+
+export class ValidatedTopic<T> {
+  readonly topic: string
+  readonly #pubsub: PubSub
+  readonly #metrics: MembershipMetrics
+  readonly #log: Logger
+  readonly #init: ValidatedTopicInit<T>
+  readonly #decoded = new WeakMap<PubSubMessage, T>()
+  readonly #validator = (_source: unknown, msg: PubSubMessage): TopicValidatorResult => this.validate(msg)
+  readonly #onMessage = (event: CustomEvent<PubSubMessage>): void => { this.#handle(event.detail) }
+  #started = false
+
+  constructor (components: ValidatedTopicComponents, init: ValidatedTopicInit<T>) {
+    this.topic = init.topic
+    this.#pubsub = components.pubsub
+    this.#metrics = components.metrics
+    this.#log = components.logger.forComponent('artdag:pubsub')
+    this.#init = init
+  }
+
+  start (): void {
+    if (this.#started) return
+    this.#pubsub.topicValidators.set(this.topic, this.#validator)
+    if (this.#init.onMessage !== undefined) {
+      this.#pubsub.addEventListener('message', this.#onMessage)
+      this.#pubsub.subscribe(this.topic)
+    }
+    this.#started = true
+  }
+
+  stop (): void {
+    if (!this.#started) return
+    this.#started = false
+    if (this.#init.onMessage !== undefined) {
+      this.#pubsub.removeEventListener('message', this.#onMessage)
+      try {
+        this.#pubsub.unsubscribe(this.topic)
+      } catch (err: any) {
+        // gossipsub refuses once it has stopped; nothing is left to undo then.
+        this.#log.debug({ topic: this.topic, err: err.message }, 'unsubscribe failed')
+      }
+    }
+    if (this.#pubsub.topicValidators.get(this.topic) === this.#validator) {
+      this.#pubsub.topicValidators.delete(this.topic)
+    }
+  }
+
+  /** The decision for one message; gossipsub calls it through the topic validator. */
+  validate (msg: PubSubMessage): TopicValidatorResult {
+    try {
+      if (msg.type !== 'signed') return this.#refuse('unsigned', TopicValidatorResult.Reject)
+      if (msg.data.byteLength > this.#init.codec.maxBytes) {
+        return this.#refuse('oversize', TopicValidatorResult.Reject, msg.from.toString(), `${msg.data.byteLength} bytes`)
+      }
+      let message: T
+      try {
+        message = this.#init.codec.decode(msg.data)
+      } catch (err: any) {
+        return this.#refuse('malformed', TopicValidatorResult.Reject, msg.from.toString(), err.message)
+      }
+      const from = msg.from.toString()
+      const author = this.#init.authorOf?.(message)
+      if (author !== undefined && author !== from) {
+        return this.#refuse('forged', TopicValidatorResult.Reject, from, `claims to be from ${author}`)
+      }
+      if (this.#init.isMember !== undefined && !this.#init.isMember(from)) {
+        return this.#refuse('not_member', TopicValidatorResult.Ignore, from)
+      }
+      this.#decoded.set(msg, message)
+      return TopicValidatorResult.Accept
+    } catch (err: any) {
+      // A bug in authorOf or isMember must not take the node down or let the message through.
+      this.#log.error({ topic: this.topic, err: err.message }, 'topic validator failed')
+      return TopicValidatorResult.Ignore
+    }
+  }
+
+  /** The decoded form of a message this validator accepted. */
+  decoded (msg: PubSubMessage): T | undefined {
+    return this.#decoded.get(msg)
+  }
+
+  /** Encodes with the codec (refusing an invalid message) and publishes. */
+  async publish (message: T): Promise<PublishOutcome> {
+    const bytes = this.#init.codec.encode(message)
+    try {
+      const { recipients } = await this.#pubsub.publish(this.topic, bytes)
+      return recipients.length > 0 ? 'sent' : 'no_peers'
+    } catch (err) {
+      if (isNoPeersError(err)) return 'no_peers'
+      throw err
+    }
+  }
+
+  #refuse (reason: RejectReason, result: TopicValidatorResult, from?: string, detail?: string): TopicValidatorResult {
+    this.#metrics.messagesRejected.inc({ topic: this.topic, reason })
+    this.#log.debug({ topic: this.topic, reason, from, detail }, 'message refused')
+    return result
+  }
+
+  #handle (msg: PubSubMessage): void {
+    if (msg.topic !== this.topic || msg.type !== 'signed') return
+    const message = this.#decoded.get(msg)
+    if (message === undefined) return // not validated by us: never deliver unchecked data
+    const from = msg.from.toString()
+    const fail = (err: any): void => {
+      this.#metrics.handlerErrors.inc({ topic: this.topic })
+      this.#log.error({ topic: this.topic, from, err: err?.message ?? String(err) }, 'message handler failed')
+    }
+    try {
+      const result = this.#init.onMessage?.(message, from)
+      if (result instanceof Promise) result.catch(fail)
+    } catch (err) {
+      fail(err)
+    }
+  }
+}
+
+/**
+ * Registers the member-only validator on a topic (and, with `onMessage`, the
+ * subscription): what every artdag topic other than heartbeats uses. Call
+ * `start()` to install it and `stop()` to remove it.
+ */
+export function memberOnlyTopic<T> (
+  components: ValidatedTopicComponents & { isMember: (peerId: string) => boolean },
+  init: Omit<ValidatedTopicInit<T>, 'isMember'>
+): ValidatedTopic<T> {
+  return new ValidatedTopic(components, { ...init, isMember: components.isMember })
+}

@@ -1,0 +1,156 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { AbortedError } from '../errors.ts'
+import { DialFailedError } from './errors.ts'
+import { parseMultiaddr } from './libp2p-options.ts'
+import type { Logger } from '../log.ts'
+import type { AbortOptions } from '../store/types.ts'
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+/** A bootstrap connection that lasted less than this counts as a failed attempt for the backoff. */
+const STABLE_CONNECTION_MS = 10_000
+
+export type DialerLibp2p = Pick<Libp2p, 'dial' | 'peerId' | 'getMultiaddrs' | 'getConnections' | 'addEventListener' | 'removeEventListener'>
+
+export interface DialOptions extends AbortOptions {
+  timeoutMs: number
+}
+
+/**
+ * Dials one address, with or without `/p2p/<id>` (without, the peer id is
+ * learnt in the handshake), bounded by a timeout. Errors name the address.
+ */
+export async function dialAddress (libp2p: DialerLibp2p, address: string | Multiaddr, options: DialOptions): Promise<Connection> {
+  const ma = parseMultiaddr(address, 'dial address')
+  const timeout = AbortSignal.timeout(options.timeoutMs)
+  const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
+  try {
+    return await libp2p.dial(ma, { signal })
+  } catch (err: any) {
+    if (options.signal?.aborted === true) throw new AbortedError(`aborted while dialling ${ma}`, { address: ma.toString() }, { cause: err })
+    const why = timeout.aborted ? `no answer within ${options.timeoutMs} ms` : (err.message ?? String(err))
+    throw new DialFailedError(`cannot connect to ${ma}: ${why}`, { address: ma.toString() }, { cause: err })
+  }
+}
+
+export interface BootstrapDialerInit {
+  addresses: Array<string | Multiaddr>
+  dialTimeoutMs: number
+  /** @default 500 */
+  initialBackoffMs?: number
+  /** @default 30_000 */
+  maxBackoffMs?: number
+  /** Called after each successful bootstrap connection (the node looks up its neighbours then). */
+  onConnect?: (peer: PeerId) => void
+}
+
+/**
+ * Keeps the node connected to its bootstrap addresses: dials each one, with
+ * exponential backoff (and jitter) between failed attempts, and dials again
+ * when the peer disconnects, until stop(). libp2p's own bootstrap module
+ * needs `/p2p/<id>` in every address and dials only once.
+ */
+export class BootstrapDialer {
+  readonly #libp2p: DialerLibp2p
+  readonly #log: Logger
+  readonly #addresses: Multiaddr[]
+  readonly #dialTimeoutMs: number
+  readonly #initialBackoffMs: number
+  readonly #maxBackoffMs: number
+  readonly #onConnect: ((peer: PeerId) => void) | undefined
+  #shutdown: AbortController | undefined
+  #loops: Array<Promise<void>> = []
+
+  constructor (components: { libp2p: DialerLibp2p, logger: Logger }, init: BootstrapDialerInit) {
+    this.#libp2p = components.libp2p
+    this.#log = components.logger.forComponent('artdag:node:bootstrap')
+    this.#addresses = init.addresses.map(addr => parseMultiaddr(addr, 'bootstrap'))
+    this.#dialTimeoutMs = init.dialTimeoutMs
+    this.#initialBackoffMs = init.initialBackoffMs ?? 500
+    this.#maxBackoffMs = init.maxBackoffMs ?? 30_000
+    this.#onConnect = init.onConnect
+  }
+
+  start (): void {
+    if (this.#shutdown != null) return
+    const shutdown = this.#shutdown = new AbortController()
+    this.#loops = this.#addresses
+      .filter(addr => !this.#isSelf(addr))
+      .map(async addr => { await this.#keepConnected(addr, shutdown.signal) })
+  }
+
+  async stop (): Promise<void> {
+    this.#shutdown?.abort()
+    this.#shutdown = undefined
+    await Promise.all(this.#loops)
+    this.#loops = []
+  }
+
+  async #keepConnected (addr: Multiaddr, signal: AbortSignal): Promise<void> {
+    let backoff = this.#initialBackoffMs
+    let failures = 0
+    while (!signal.aborted) {
+      try {
+        const connection = await dialAddress(this.#libp2p, addr, { timeoutMs: this.#dialTimeoutMs, signal })
+        this.#log.info({ address: addr.toString(), peer: connection.remotePeer.toString() }, 'connected to bootstrap peer')
+        failures = 0
+        this.#onConnect?.(connection.remotePeer)
+        const connectedAt = Date.now()
+        await this.#disconnected(connection.remotePeer, signal)
+        // A peer that hangs up at once (it does not allow us, say) must not be redialled in a tight loop.
+        if (Date.now() - connectedAt >= STABLE_CONNECTION_MS) {
+          backoff = this.#initialBackoffMs
+        } else if (!signal.aborted) {
+          await sleep(jitter(backoff), undefined, { signal }).catch(() => {})
+          backoff = Math.min(backoff * 2, this.#maxBackoffMs)
+        }
+      } catch (err: any) {
+        if (signal.aborted) return
+        failures++
+        // The first failure is worth a warning; a peer that stays down is only debug noise.
+        const level = failures === 1 ? 'warn' : 'debug'
+        this.#log[level]({ address: addr.toString(), err: err.message, retryInMs: backoff }, 'bootstrap dial failed')
+        await sleep(jitter(backoff), undefined, { signal }).catch(() => {})
+        backoff = Math.min(backoff * 2, this.#maxBackoffMs)
+      }
+    }
+  }
+
+  /** Resolves when the peer's last connection closes, or on shutdown. */
+  async #disconnected (peer: PeerId, signal: AbortSignal): Promise<void> {
+    const done = Promise.withResolvers<void>()
+    const onDisconnect = (event: CustomEvent<PeerId>): void => {
+      if (event.detail.equals(peer)) done.resolve()
+    }
+    const onAbort = (): void => { done.resolve() }
+    this.#libp2p.addEventListener('peer:disconnect', onDisconnect)
+    signal.addEventListener('abort', onAbort, { once: true })
+    // It may have closed before the listener was in place.
+    if (this.#libp2p.getConnections(peer).length === 0) done.resolve()
+    try {
+      await done.promise
+    } finally {
+      this.#libp2p.removeEventListener('peer:disconnect', onDisconnect)
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** A cluster-wide bootstrap list may include this node's own address. */
+  #isSelf (addr: Multiaddr): boolean {
+    const peer = addr.getComponents().find(c => c.name === 'p2p')?.value
+    if (peer != null) return peer === this.#libp2p.peerId.toString()
+    const own = this.#libp2p.getMultiaddrs().map(ma => stripPeer(ma))
+    return own.includes(addr.toString())
+  }
+}
+
+/** ±25 %, so nodes restarted together do not redial in lockstep. */
+function jitter (ms: number): number {
+  return ms * (0.75 + Math.random() * 0.5)
+}
+
+function stripPeer (ma: Multiaddr): string {
+  const text = ma.toString()
+  const at = text.indexOf('/p2p/')
+  return at === -1 ? text : text.slice(0, at)
+}

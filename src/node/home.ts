@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto'
+import { chmod, link, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { isAbsolute, join, resolve } from 'node:path'
+import { HomeInvalidError, HomeNotInitializedError, SwarmKeyExistsError } from './errors.ts'
+import { encodeIdentity, generateIdentity, readIdentity } from './identity.ts'
+import { generateSwarmKey, readSwarmKey } from './swarm-key.ts'
+import type { Identity } from './identity.ts'
+import type { AbortOptions } from '../store/types.ts'
+
+/** The files and folders of a home (docs/ARCHITECTURE.md, "Home"). */
+export interface HomePaths {
+  home: string
+  config: string
+  identityKey: string
+  swarmKey: string
+  blocks: string
+  datastore: string
+  work: string
+  socket: string
+  lock: string
+}
+
+export const DEFAULT_HOME_DIR = '.artdag'
+
+export function homePaths (home: string): HomePaths {
+  return {
+    home,
+    config: join(home, 'config.yaml'),
+    identityKey: join(home, 'identity.key'),
+    swarmKey: join(home, 'swarm.key'),
+    blocks: join(home, 'blocks'),
+    datastore: join(home, 'datastore'),
+    work: join(home, 'work'),
+    socket: join(home, 'artdag.sock'),
+    lock: join(home, 'repo.lock')
+  }
+}
+
+export interface ResolveHomeInput {
+  /** `--home`, when given. */
+  flag?: string
+  env: Record<string, string | undefined>
+  homedir: string
+  cwd: string
+}
+
+/** `--home`, else `$ARTDAG_HOME`, else `~/.artdag`; relative paths are taken from `cwd`. Pure. */
+export function resolveHome (input: ResolveHomeInput): string {
+  const chosen = nonEmpty(input.flag) ?? nonEmpty(input.env.ARTDAG_HOME) ?? join(input.homedir, DEFAULT_HOME_DIR)
+  return isAbsolute(chosen) ? chosen : resolve(input.cwd, chosen)
+}
+
+function nonEmpty (value: string | undefined): string | undefined {
+  return value != null && value.trim() !== '' ? value : undefined
+}
+
+export interface InitHomeOptions extends AbortOptions {
+  home: string
+  /** A swarm key file to copy in (every machine of a cluster shares one); generated when absent. */
+  swarmKeyFile?: string
+  /** Replace an existing, different swarm key (with `swarmKeyFile`, or a new one). */
+  replaceSwarmKey?: boolean
+}
+
+export type FileOutcome = 'created' | 'existing'
+
+export interface InitHomeResult {
+  paths: HomePaths
+  /** Whether the home directory was already there. */
+  existed: boolean
+  peerId: string
+  identity: FileOutcome
+  swarmKey: FileOutcome | 'copied' | 'replaced'
+  config: FileOutcome
+}
+
+export const HOME_CONFIG_TEMPLATE = `# This node's settings: overrides of artdag's defaults (config/default.yaml lists
+# every key with its documentation). Environment variables (ARTDAG_<SECTION>__<KEY>)
+# and command-line flags override this file. Uncomment what you need, e.g.:
+#
+# node:
+#   listen:
+#     - /ip4/0.0.0.0/tcp/4101
+#   bootstrap:
+#     - /ip4/10.0.0.2/tcp/4101
+`
+
+/**
+ * Creates a home, or completes one: an existing identity is never replaced, an
+ * existing swarm key only when asked. The result says what was created and
+ * what was already there.
+ */
+export async function initHome (options: InitHomeOptions): Promise<InitHomeResult> {
+  const paths = homePaths(options.home)
+  const existed = await ensureHomeDir(paths.home)
+  options.signal?.throwIfAborted()
+
+  let identity: Identity
+  let identityOutcome: FileOutcome
+  if (await exists(paths.identityKey)) {
+    identity = await readIdentity(paths.identityKey)
+    identityOutcome = 'existing'
+  } else {
+    identity = await generateIdentity()
+    await writeSecretFile(paths.identityKey, encodeIdentity(identity.privateKey), { overwrite: false })
+    identityOutcome = 'created'
+  }
+  options.signal?.throwIfAborted()
+
+  const swarmKey = await initSwarmKey(paths.swarmKey, options)
+
+  let config: FileOutcome = 'existing'
+  if (!(await exists(paths.config))) {
+    await writeFile(paths.config, HOME_CONFIG_TEMPLATE, { mode: 0o600, flag: 'wx' })
+    config = 'created'
+  }
+
+  return { paths, existed, peerId: identity.peerId.toString(), identity: identityOutcome, swarmKey, config }
+}
+
+async function initSwarmKey (path: string, options: InitHomeOptions): Promise<InitHomeResult['swarmKey']> {
+  const given = options.swarmKeyFile != null ? await readSwarmKey(options.swarmKeyFile) : undefined
+  if (!(await exists(path))) {
+    await writeSecretFile(path, withNewline(given ?? generateSwarmKey()), { overwrite: false })
+    return given != null ? 'copied' : 'created'
+  }
+  const current = await readSwarmKey(path)
+  if (given != null && sameBytes(given, current)) return 'existing'
+  if (given == null && options.replaceSwarmKey !== true) return 'existing'
+  if (options.replaceSwarmKey !== true) {
+    throw new SwarmKeyExistsError(
+      `${path} already holds a different swarm key than ${options.swarmKeyFile ?? ''}; ask to replace it (artdag init --replace-swarm-key) to switch networks`,
+      { file: path }
+    )
+  }
+  await writeSecretFile(path, withNewline(given ?? generateSwarmKey()), { overwrite: true })
+  return 'replaced'
+}
+
+/** Reads a home's identity and swarm key; a missing file says to run `artdag init`. */
+export async function readHomeKeys (paths: HomePaths): Promise<{ identity: Identity, swarmKey: Uint8Array }> {
+  for (const file of [paths.identityKey, paths.swarmKey]) {
+    if (!(await exists(file))) {
+      throw new HomeNotInitializedError(`${file} does not exist: run \`artdag init\` (home ${paths.home})`, { file, home: paths.home })
+    }
+  }
+  return { identity: await readIdentity(paths.identityKey), swarmKey: await readSwarmKey(paths.swarmKey) }
+}
+
+/** Reads the identity if the home has one (the embedded engine can run without). */
+export async function readOptionalIdentity (paths: HomePaths): Promise<Identity | undefined> {
+  if (!(await exists(paths.identityKey))) return undefined
+  return await readIdentity(paths.identityKey)
+}
+
+/** Creates the home (mode 0700) if missing; returns whether it existed. */
+export async function ensureHomeDir (home: string): Promise<boolean> {
+  try {
+    const s = await stat(home)
+    if (!s.isDirectory()) throw new HomeInvalidError(`home ${home} exists and is not a directory`, { home })
+    return true
+  } catch (err: any) {
+    if (err.code !== 'ENOENT') {
+      if (err instanceof HomeInvalidError) throw err
+      throw new HomeInvalidError(`cannot use home ${home}: ${err.code ?? err.message}`, { home }, { cause: err })
+    }
+  }
+  try {
+    await mkdir(home, { recursive: true, mode: 0o700 })
+    await chmod(home, 0o700)
+  } catch (err: any) {
+    throw new HomeInvalidError(`cannot create home ${home}: ${err.code ?? err.message}`, { home }, { cause: err })
+  }
+  return false
+}
+
+/** Writes a 0600 file atomically: a temporary name, then linked (no overwrite) or renamed into place. */
+async function writeSecretFile (path: string, bytes: Uint8Array, { overwrite }: { overwrite: boolean }): Promise<void> {
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
+  await writeFile(tmp, bytes, { mode: 0o600, flag: 'wx' })
+  try {
+    await chmod(tmp, 0o600)
+    if (overwrite) {
+      await rename(tmp, path)
+      return
+    }
+    await link(tmp, path)
+  } catch (err: any) {
+    if (err.code === 'EEXIST') throw new HomeInvalidError(`${path} appeared while initialising the home (another \`artdag init\`?)`, { file: path })
+    throw err
+  } finally {
+    await unlink(tmp).catch(() => {})
+  }
+}
+
+async function exists (path: string): Promise<boolean> {
+  try {
+    await stat(path)
+    return true
+  } catch (err: any) {
+    if (err.code === 'ENOENT') return false
+    throw err
+  }
+}
+
+function withNewline (key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(key.byteLength + 1)
+  out.set(key)
+  out[key.byteLength] = 0x0a
+  return out
+}
+
+function sameBytes (a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i])
+}

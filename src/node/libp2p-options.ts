@@ -1,0 +1,84 @@
+import { identify } from '@libp2p/identify'
+import { noise } from '@libp2p/noise'
+import { ping } from '@libp2p/ping'
+import { preSharedKey } from '@libp2p/pnet'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createDht } from './dht.ts'
+import { InvalidMultiaddrError } from './errors.ts'
+import { allowlistGater } from './gater.ts'
+import { createPubSub } from './gossipsub.ts'
+import { applyPnetCipherFix } from './pnet-cipher-fix.ts'
+import type { DhtInit } from './dht.ts'
+import type { PeerAllowlist } from './gater.ts'
+import type { PubSub, PubSubInit } from './gossipsub.ts'
+import type { Identify } from '@libp2p/identify'
+import type { PrivateKey } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Ping } from '@libp2p/ping'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { Libp2pOptions } from 'libp2p'
+
+/** The libp2p services of an artdag node, by name. */
+export interface ArtdagServices extends Record<string, unknown> {
+  identify: Identify
+  ping: Ping
+  pubsub: PubSub
+  dht: KadDHT
+}
+
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4101']
+export const DEFAULT_DIAL_TIMEOUT_MS = 10_000
+
+export interface Libp2pOptionsInit {
+  privateKey: PrivateKey
+  /** The swarm.key file's content: a node without the same key cannot connect. */
+  swarmKey: Uint8Array
+  listen: string[]
+  announce: string[]
+  allowlist: PeerAllowlist
+  dht: DhtInit
+  pubsub?: PubSubInit
+  dialTimeoutMs?: number
+}
+
+/**
+ * TCP, a pre-shared-key private network, noise, yamux; identify, ping,
+ * gossipsub and our kad-dht. No peer discovery module: bootstrap dialing and
+ * discovery (src/node/dialer.ts and the discovery module) dial explicitly.
+ */
+export function buildLibp2pOptions (init: Libp2pOptionsInit): Libp2pOptions<ArtdagServices> {
+  applyPnetCipherFix()
+  return {
+    privateKey: init.privateKey,
+    addresses: {
+      listen: init.listen.map(addr => parseMultiaddr(addr, 'listen').toString()),
+      announce: init.announce.map(addr => parseMultiaddr(addr, 'announce').toString())
+    },
+    transports: [tcp()],
+    connectionProtector: preSharedKey({ psk: init.swarmKey }),
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: allowlistGater(init.allowlist),
+    connectionManager: {
+      dialTimeout: init.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: createPubSub(init.pubsub),
+      dht: createDht(init.dht)
+    }
+  }
+}
+
+/** Parses a multiaddr from config or a flag; `field` names where it came from. */
+export function parseMultiaddr (value: string | Multiaddr, field: string): Multiaddr {
+  if (typeof value !== 'string') return value
+  try {
+    return multiaddr(value)
+  } catch (err: any) {
+    throw new InvalidMultiaddrError(`${field}: ${JSON.stringify(value)} is not a multiaddr (e.g. /ip4/10.0.0.2/tcp/4101): ${err.message}`, { field, value }, { cause: err })
+  }
+}

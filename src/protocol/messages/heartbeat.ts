@@ -1,0 +1,89 @@
+import { z } from 'zod'
+import { jsonCodec, peerIdString, PROTOCOL_VERSION, timestampMs } from '../codec.ts'
+import { knownJobsSchema, MAX_KNOWN_JOBS } from './jobs.ts'
+import { heldLeasesSchema, MAX_LEASES_PER_MESSAGE } from './lease.ts'
+
+/**
+ * The heartbeat: every node publishes one every `membership.heartbeatIntervalMs`
+ * on the heartbeat topic. It is the authoritative sign of life, and it carries
+ * what the scheduler needs to know about a node (capacity, load, capabilities,
+ * the leases it holds, the jobs it knows). Its stable part, the node record,
+ * is what the IPNS registry keeps about a member.
+ */
+export const HEARTBEAT_TOPIC = 'artdag/v1/nodes/heartbeat'
+
+/** Worst case of the list caps below is ~75 KiB, so a schema-valid heartbeat always fits. */
+export const HEARTBEAT_MAX_BYTES = 128 * 1024
+
+export const MAX_ADDRS = 32
+export const MAX_ENCODERS = 256
+/** The lease and job lists are the lease and jobs protocols' own (src/protocol/messages/lease.ts, jobs.ts). */
+export const MAX_LEASES = MAX_LEASES_PER_MESSAGE
+export const MAX_JOBS = MAX_KNOWN_JOBS
+
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
+const multiaddrText = z.string().min(2).max(256).regex(/^\/[\x21-\x7e]+$/, 'not a multiaddr')
+
+export const capacitySchema = z.object({
+  /** How many steps this node runs at once. */
+  slots: count,
+  cores: count,
+  freeDiskBytes: count
+})
+
+export const loadSchema = z.object({
+  runningSteps: count,
+  /** The 1-minute load average. */
+  loadAverage: z.number().nonnegative().finite()
+})
+
+export const capabilitiesSchema = z.object({
+  /** `null` when this node has no working ffmpeg. */
+  ffmpegVersion: z.string().min(1).max(128).nullable(),
+  encoders: z.array(z.string().min(1).max(64)).max(MAX_ENCODERS)
+})
+
+/** What a node says about itself that stays true between heartbeats: kept in the registry. */
+export const nodeRecordSchema = z.object({
+  peerId: peerIdString,
+  /** Multiaddrs the node can be dialled on, without `/p2p/<id>`. */
+  addrs: z.array(multiaddrText).max(MAX_ADDRS),
+  /** The artdag version the node runs. */
+  version: z.string().min(1).max(64),
+  /**
+   * Increases with every heartbeat, across restarts: the sender's wall clock in
+   * milliseconds, bumped when the clock has not moved past the last value.
+   * Between two records of one node, the higher `seq` is the newer.
+   */
+  seq: count,
+  /** The sender's wall clock when it sent the heartbeat, milliseconds since the epoch. */
+  sentAt: timestampMs,
+  capacity: capacitySchema,
+  capabilities: capabilitiesSchema
+})
+
+export const heartbeatSchema = nodeRecordSchema.extend({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal('heartbeat'),
+  load: loadSchema,
+  /** The step leases this node holds (cache id, epoch): the lease protocol's sightings. */
+  leases: heldLeasesSchema,
+  /** The jobs this node knows (job id, state), so peers fetch jobs they missed and learn how they ended. */
+  jobs: knownJobsSchema
+})
+
+export type Capacity = z.infer<typeof capacitySchema>
+export type Load = z.infer<typeof loadSchema>
+export type Capabilities = z.infer<typeof capabilitiesSchema>
+export type HeldLease = Heartbeat['leases'][number]
+export type KnownJob = Heartbeat['jobs'][number]
+export type NodeRecord = z.infer<typeof nodeRecordSchema>
+export type Heartbeat = z.infer<typeof heartbeatSchema>
+
+export const heartbeatCodec = jsonCodec('heartbeat', heartbeatSchema, HEARTBEAT_MAX_BYTES)
+
+/** The node record inside a heartbeat (drops the live state: load, leases, jobs). */
+export function recordOf (heartbeat: Heartbeat): NodeRecord {
+  const { peerId, addrs, version, seq, sentAt, capacity, capabilities } = heartbeat
+  return { peerId, addrs, version, seq, sentAt, capacity, capabilities }
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod'
+import { cacheIdString, cidString, jsonCodec, peerIdString, PROTOCOL_VERSION, timestampMs } from '../codec.ts'
+import { leaseEpoch, stepIdString, topicCodec } from './lease.ts'
+
+/**
+ * Job messages on pubsub: submissions, step results and cancellations (the
+ * decisions live in src/jobs; this file only describes the bytes). Authors
+ * (`submitter`, `holder`, `by`) must match the signed publisher.
+ * See docs/LEASES.md for when each message is sent.
+ */
+export const JOBS_TOPIC = 'artdag/v1/jobs'
+
+const version = z.literal(PROTOCOL_VERSION)
+
+/** The last lines of ffmpeg's stderr, kept in the job state when a step fails. */
+export const MAX_ERROR_TAIL_CHARS = 4000
+export const errorTailString = z.string().max(MAX_ERROR_TAIL_CHARS)
+
+/** A job: every node plans `recipe` with `inputs` into the same steps. `jobId` is the CID of this document. */
+export const jobSubmittedSchema = z.object({
+  v: version,
+  type: z.literal('job_submitted'),
+  jobId: cidString,
+  /** The recipe document, as JSON. */
+  recipe: z.record(z.string(), z.unknown()),
+  /** Recipe input name → CID of the content. */
+  inputs: z.record(z.string().min(1).max(128), cidString),
+  submitter: peerIdString,
+  submittedAt: timestampMs,
+  /** Makes two submissions of the same recipe and inputs two jobs. */
+  nonce: z.string().min(1).max(64)
+})
+
+/** "The step `cacheId` gives `cid`": sent by the node that ran it, found it in a cache, or answers a claim with it. */
+export const stepCompletedSchema = z.object({
+  v: version,
+  type: z.literal('step_completed'),
+  jobId: cidString,
+  stepId: stepIdString,
+  cacheId: cacheIdString,
+  cid: cidString,
+  /** The lease epoch it ran under (0 for a cache hit found before any claim). */
+  epoch: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  /** The node that produced the result (or found it in a cache). */
+  holder: peerIdString,
+  /** The node that published this copy, when it answers a claim on behalf of `holder`. */
+  sender: peerIdString,
+  cached: z.boolean(),
+  durationMs: z.number().nonnegative().optional(),
+  sentAt: timestampMs
+})
+
+/** One failed attempt at a step. */
+export const stepFailureSchema = z.object({ holder: peerIdString, epoch: leaseEpoch })
+export const MAX_FAILURES_PER_MESSAGE = 32
+
+/** "The step failed on `holder` at `epoch`", with every failure the sender knows of (anti-entropy). */
+export const stepFailedSchema = z.object({
+  v: version,
+  type: z.literal('step_failed'),
+  jobId: cidString,
+  stepId: stepIdString,
+  cacheId: cacheIdString,
+  epoch: leaseEpoch,
+  holder: peerIdString,
+  sender: peerIdString,
+  /** Failures of this cache id known to the sender, this one included. */
+  attempt: z.number().int().min(1),
+  failures: z.array(stepFailureSchema).min(1).max(MAX_FAILURES_PER_MESSAGE),
+  errorTail: errorTailString,
+  sentAt: timestampMs
+})
+
+/** "Stop job `jobId` everywhere." */
+export const jobCancelledSchema = z.object({
+  v: version,
+  type: z.literal('job_cancelled'),
+  jobId: cidString,
+  by: peerIdString,
+  reason: z.string().max(256).optional(),
+  sentAt: timestampMs
+})
+
+export const JOB_STATES = ['running', 'completed', 'failed', 'cancelled'] as const
+export const knownJobSchema = z.object({ jobId: cidString, state: z.enum(JOB_STATES) })
+export const MAX_KNOWN_JOBS = 128
+/** The jobs a node knows (live and recently cancelled): membership embeds it in every heartbeat. */
+export const knownJobsSchema = z.array(knownJobSchema).max(MAX_KNOWN_JOBS)
+
+export const jobsMessageSchema = z.discriminatedUnion('type', [jobSubmittedSchema, stepCompletedSchema, stepFailedSchema, jobCancelledSchema])
+
+export type JobSubmittedMessage = z.infer<typeof jobSubmittedSchema>
+export type StepCompletedMessage = z.infer<typeof stepCompletedSchema>
+export type StepFailedMessage = z.infer<typeof stepFailedSchema>
+export type JobCancelledMessage = z.infer<typeof jobCancelledSchema>
+export type JobsMessage = z.infer<typeof jobsMessageSchema>
+export type KnownJob = z.infer<typeof knownJobSchema>
+
+export const JOB_SUBMITTED_MAX_BYTES = 512 * 1024
+export const STEP_COMPLETED_MAX_BYTES = 2048
+export const STEP_FAILED_MAX_BYTES = 16 * 1024
+export const JOB_CANCELLED_MAX_BYTES = 1024
+export const JOBS_TOPIC_MAX_BYTES = JOB_SUBMITTED_MAX_BYTES
+
+export const jobSubmittedCodec = jsonCodec('job_submitted', jobSubmittedSchema, JOB_SUBMITTED_MAX_BYTES)
+export const stepCompletedCodec = jsonCodec('step_completed', stepCompletedSchema, STEP_COMPLETED_MAX_BYTES)
+export const stepFailedCodec = jsonCodec('step_failed', stepFailedSchema, STEP_FAILED_MAX_BYTES)
+export const jobCancelledCodec = jsonCodec('job_cancelled', jobCancelledSchema, JOB_CANCELLED_MAX_BYTES)
+/** Encodes and decodes any message on JOBS_TOPIC. */
+export const jobsCodec = topicCodec('jobs', jsonCodec('jobs', jobsMessageSchema, JOBS_TOPIC_MAX_BYTES), {
+  job_submitted: JOB_SUBMITTED_MAX_BYTES,
+  step_completed: STEP_COMPLETED_MAX_BYTES,
+  step_failed: STEP_FAILED_MAX_BYTES,
+  job_cancelled: JOB_CANCELLED_MAX_BYTES
+})

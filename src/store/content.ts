@@ -1,0 +1,288 @@
+import { randomBytes } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { open, rename, stat as statPath, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import * as dagJson from '@ipld/dag-json'
+import { unixfs } from '@helia/unixfs'
+import { fixedSize } from 'ipfs-unixfs-importer/chunker'
+import { balanced } from 'ipfs-unixfs-importer/layout'
+import { CID } from 'multiformats/cid'
+import { sha256 } from 'multiformats/hashes/sha2'
+import { WrongContentTypeError, LocalFileError, NotPinnedError } from './errors.ts'
+import { fetchDag } from './fetch-dag.ts'
+import { GcGuard } from './gc-guard.ts'
+import { abortedAs, toStoreError } from './fetch-errors.ts'
+import { checkPinInfo, fromMetadata, mergePins, toMetadata } from './pin-metadata.ts'
+import { clearStalePinnedBy } from './pin-repair.ts'
+import { fileSizeOf, isFileLocal, readUnixfsFile } from './unixfs-reader.ts'
+import type { AbortOptions, AddOptions, CatOptions, ContentStore, GcResult, PinInfo } from './types.ts'
+import type { Helia } from 'helia'
+
+/**
+ * The content store over Helia: UnixFS CIDv1 files with raw leaves, DAG-JSON
+ * documents, pins with a kind and an expiry, and gc. Everything streams: files
+ * are read from disk in chunks, imported chunk by chunk, and read back through
+ * a pull-based reader with a bounded read-ahead.
+ */
+export interface HeliaContentStoreInit {
+  /**
+   * The longest wait for one block that is not local, before the read fails
+   * with ContentTimeoutError.
+   * @default 30_000
+   */
+  fetchTimeoutMs?: number
+  /**
+   * Leaf blocks (1 MiB each) read ahead of the consumer: the memory bound of a
+   * read, and how many blocks bitswap is asked for at once.
+   * @default 16
+   */
+  readAhead?: number
+  /** No network: a missing block is ContentNotFoundError at once (the embedded engine). */
+  offline?: boolean
+  /** The clock for pin expiry. */
+  now?: () => number
+}
+
+export interface HeliaContentStoreComponents {
+  helia: Pick<Helia, 'blockstore' | 'datastore' | 'pins' | 'gc'>
+}
+
+export const DEFAULT_FETCH_TIMEOUT_MS = 30_000
+export const DEFAULT_READ_AHEAD = 16
+
+/** The identity of content: Kubo's `unixfs-v1-2025` profile, pinned here so an upstream default change cannot change our CIDs. */
+export const IMPORTER_OPTIONS = {
+  cidVersion: 1 as const,
+  rawLeaves: true,
+  chunker: fixedSize({ chunkSize: 1_048_576 }),
+  layout: balanced({ maxChildrenPerNode: 1024 })
+}
+
+const READ_CHUNK_BYTES = 1_048_576
+
+export class HeliaContentStore implements ContentStore {
+  readonly #helia: HeliaContentStoreComponents['helia']
+  readonly #fs: ReturnType<typeof unixfs>
+  readonly #fetchTimeoutMs: number
+  readonly #readAhead: number
+  readonly #offline: boolean
+  readonly #now: () => number
+  readonly #guard = new GcGuard()
+
+  constructor (components: HeliaContentStoreComponents, init: HeliaContentStoreInit = {}) {
+    this.#helia = components.helia
+    this.#fs = unixfs(components.helia)
+    this.#fetchTimeoutMs = init.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS
+    this.#readAhead = init.readAhead ?? DEFAULT_READ_AHEAD
+    this.#offline = init.offline ?? false
+    this.#now = init.now ?? Date.now
+  }
+
+  async addBytes (bytes: Uint8Array, options: AddOptions = {}): Promise<CID> {
+    return await this.addStream([bytes], options)
+  }
+
+  async addStream (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: AddOptions = {}): Promise<CID> {
+    if (options.pin != null) checkPinInfo(options.pin)
+    try {
+      return await this.#guard.shared(async () => {
+        const cid = await this.#fs.addByteStream(abortable(source, options.signal), { ...IMPORTER_OPTIONS, signal: options.signal })
+        if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options)
+        return cid
+      })
+    } catch (err) {
+      throw abortedAs(err, options.signal, 'adding content')
+    }
+  }
+
+  async addFile (path: string, options: AddOptions = {}): Promise<CID> {
+    let handle
+    try {
+      const info = await statPath(path)
+      if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTFILE' })
+      handle = await open(path, 'r')
+    } catch (err: any) {
+      throw new LocalFileError(`cannot add ${path}: ${err.code ?? err.message}`, { path }, { cause: err })
+    }
+    const stream = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES })
+    try {
+      return await this.addStream(stream, options)
+    } finally {
+      stream.destroy()
+      await handle.close().catch(() => {})
+    }
+  }
+
+  cat (cid: CID, options: CatOptions = {}): AsyncIterable<Uint8Array> {
+    return readUnixfsFile(cid, this.#getBlock, { ...options, readAhead: this.#readAhead })
+  }
+
+  async getFile (cid: CID, path: string, options: AbortOptions = {}): Promise<{ size: number }> {
+    const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.part`)
+    let written = false
+    try {
+      // flush: fsync before close, so the rename never publishes a file whose bytes are not on disk
+      const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644, flush: true })
+      written = true
+      await pipeline(Readable.from(this.cat(cid, options), { objectMode: false }), out, { signal: options.signal })
+      const { size } = await statPath(tmp)
+      await rename(tmp, path)
+      return { size }
+    } catch (err: any) {
+      if (written) await unlink(tmp).catch(() => {})
+      if (err.name === 'AbortError' && options.signal?.aborted === true) throw toStoreError(cid, err, options.signal)
+      if (err.path === tmp || err.path === path) {
+        throw new LocalFileError(`cannot write ${path}: ${err.code}`, { path }, { cause: err })
+      }
+      throw err
+    }
+  }
+
+  async stat (cid: CID, options: AbortOptions = {}): Promise<{ size: number, local: boolean }> {
+    const local = await isFileLocal(cid, this.#has, this.#getLocalBlock, options)
+    const size = fileSizeOf(cid, await this.#getBlock(cid, options))
+    return { size: Number(size), local }
+  }
+
+  async putJson (value: unknown, options: AddOptions = {}): Promise<CID> {
+    if (options.pin != null) checkPinInfo(options.pin)
+    const bytes = dagJson.encode(value)
+    const cid = CID.createV1(dagJson.code, await sha256.digest(bytes))
+    try {
+      return await this.#guard.shared(async () => {
+        await this.#helia.blockstore.put(cid, bytes, { signal: options.signal })
+        if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options)
+        return cid
+      })
+    } catch (err) {
+      throw abortedAs(err, options.signal, 'adding a document')
+    }
+  }
+
+  async getJson<T = unknown> (cid: CID, options: AbortOptions = {}): Promise<T> {
+    if (cid.code !== dagJson.code) {
+      throw new WrongContentTypeError(`${cid} is not a dag-json document (codec 0x${cid.code.toString(16)})`, { cid: cid.toString() })
+    }
+    return dagJson.decode<T>(await this.#getBlock(cid, options))
+  }
+
+  async pin (info: PinInfo, options: AbortOptions = {}): Promise<void> {
+    checkPinInfo(info)
+    try {
+      await this.#guard.shared(async () => { await this.#pinLocked(info, options) })
+    } catch (err) {
+      throw abortedAs(err, options.signal, `pinning ${info.cid}`)
+    }
+  }
+
+  async unpin (cid: CID, options: AbortOptions = {}): Promise<void> {
+    if (!(await this.isPinned(cid, options))) {
+      throw new NotPinnedError(`${cid} is not pinned`, { cid: cid.toString() })
+    }
+    await drain(this.#helia.pins.rm(cid, { signal: options.signal }))
+  }
+
+  /** Whether `cid` itself is pinned (as listed by `pins()`), not merely a block inside a pinned DAG. */
+  async isPinned (cid: CID, options: AbortOptions = {}): Promise<boolean> {
+    return (await this.#getPin(cid, options)) !== undefined
+  }
+
+  async * pins (options: AbortOptions = {}): AsyncIterable<PinInfo> {
+    for await (const pin of this.#helia.pins.ls({ signal: options.signal })) {
+      yield fromMetadata(pin.cid, pin.metadata)
+    }
+  }
+
+  async gc (options: AbortOptions = {}): Promise<GcResult> {
+    return await this.#guard.exclusive(async () => await this.#gcLocked(options)).catch(err => { throw abortedAs(err, options.signal, 'collecting garbage') })
+  }
+
+  async #gcLocked (options: AbortOptions): Promise<GcResult> {
+    const now = this.#now()
+    const expired: CID[] = []
+    for await (const pin of this.pins(options)) {
+      if (pin.kind === 'intermediate' && pin.expiresAt != null && pin.expiresAt <= now) expired.push(pin.cid)
+    }
+    for (const cid of expired) await drain(this.#helia.pins.rm(cid, { signal: options.signal }))
+    let removedBlocks = 0
+    await this.#helia.gc({
+      signal: options.signal,
+      onProgress: (event) => { if (event.type === 'helia:gc:deleted') removedBlocks++ }
+    })
+    return { expiredPins: expired.length, removedBlocks }
+  }
+
+  async #pinLocked (info: PinInfo, options: AbortOptions): Promise<void> {
+    const current = await this.#getPin(info.cid, options)
+    if (current != null) {
+      await this.#helia.pins.setMetadata(info.cid, toMetadata(mergePins(current, info)), options)
+      return
+    }
+    // Fetch what is missing first, with per-block timeouts; the pin walk is then local.
+    await fetchDag(info.cid, this.#getBlock, this.#has, { concurrency: this.#readAhead, signal: options.signal })
+    await clearStalePinnedBy(this.#helia.datastore, info.cid, this.#getLocalBlock, options)
+    await drain(this.#helia.pins.add(info.cid, { signal: options.signal, metadata: toMetadata(info) }))
+  }
+
+  async #getPin (cid: CID, options: AbortOptions): Promise<PinInfo | undefined> {
+    try {
+      const pin = await this.#helia.pins.get(cid, options)
+      return fromMetadata(cid, pin.metadata)
+    } catch (err: any) {
+      if (err.name === 'NotFoundError') return undefined
+      throw err
+    }
+  }
+
+  /** One whole block, fetched from peers when missing, within the fetch timeout. */
+  readonly #getBlock = async (cid: CID, options: AbortOptions): Promise<Uint8Array> => {
+    const timeout = AbortSignal.timeout(this.#fetchTimeoutMs)
+    const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
+    try {
+      return await collect(this.#helia.blockstore.get(cid, { signal, offline: this.#offline }))
+    } catch (err) {
+      throw toStoreError(cid, err, options.signal, timeout, this.#fetchTimeoutMs)
+    }
+  }
+
+  readonly #getLocalBlock = async (cid: CID, options: AbortOptions): Promise<Uint8Array> => {
+    try {
+      return await collect(this.#helia.blockstore.get(cid, { signal: options.signal, offline: true }))
+    } catch (err) {
+      throw toStoreError(cid, err, options.signal)
+    }
+  }
+
+  readonly #has = async (cid: CID): Promise<boolean> => await this.#helia.blockstore.has(cid)
+}
+
+async function collect (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  let length = 0
+  for await (const chunk of source) {
+    chunks.push(chunk)
+    length += chunk.byteLength
+  }
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
+}
+
+async function * abortable (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  signal?.throwIfAborted()
+  for await (const chunk of source) {
+    signal?.throwIfAborted()
+    yield chunk
+  }
+}
+
+async function drain (source: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of source) {} // eslint-disable-line no-empty
+}

@@ -1,0 +1,71 @@
+import * as dagCbor from '@ipld/dag-cbor'
+import * as dagJson from '@ipld/dag-json'
+import * as dagPb from '@ipld/dag-pb'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import PQueue from 'p-queue'
+import type { GetBlock } from './unixfs-reader.ts'
+import type { AbortOptions } from './types.ts'
+
+/**
+ * Makes a whole DAG local before it is pinned: leaves already here are only
+ * checked with `has`, missing blocks are fetched through `getBlock` (which
+ * carries the per-block timeout), `concurrency` at a time. Helia's pin walker
+ * would fetch them too, but with no timeout and one block at a time.
+ */
+export interface FetchDagOptions extends AbortOptions {
+  concurrency: number
+}
+
+export async function fetchDag (root: CID, getBlock: GetBlock, has: (cid: CID) => Promise<boolean>, options: FetchDagOptions): Promise<{ fetched: number }> {
+  const controller = new AbortController()
+  const signal = options.signal != null ? AbortSignal.any([options.signal, controller.signal]) : controller.signal
+  const queue = new PQueue({ concurrency: options.concurrency })
+  let fetched = 0
+  let failure: unknown
+
+  const visit = async (cid: CID): Promise<void> => {
+    // Leaves have no links: when present, there is nothing to read.
+    if (cid.code === raw.code && await has(cid)) return
+    const local = await has(cid)
+    const block = await getBlock(cid, { signal })
+    if (!local) fetched++
+    for (const link of linksOf(cid, block)) enqueue(link)
+  }
+  const enqueue = (cid: CID): void => {
+    queue.add(async () => { await visit(cid) }).catch(err => {
+      failure ??= err
+      controller.abort()
+      queue.clear()
+    })
+  }
+
+  enqueue(root)
+  await queue.onIdle()
+  if (failure !== undefined) throw failure
+  signal.throwIfAborted()
+  return { fetched }
+}
+
+/** The CIDs a block links to, for the codecs artdag stores. */
+export function linksOf (cid: CID, block: Uint8Array): CID[] {
+  switch (cid.code) {
+    case raw.code: return []
+    case dagPb.code: return dagPb.decode(block).Links.map(link => link.Hash)
+    case dagJson.code: return findCids(dagJson.decode(block))
+    case dagCbor.code: return findCids(dagCbor.decode(block))
+    default: return []
+  }
+}
+
+function findCids (value: unknown, out: CID[] = []): CID[] {
+  const cid = CID.asCID(value)
+  if (cid != null) {
+    out.push(cid)
+  } else if (Array.isArray(value)) {
+    for (const item of value) findCids(item, out)
+  } else if (typeof value === 'object' && value !== null && !(value instanceof Uint8Array)) {
+    for (const item of Object.values(value)) findCids(item, out)
+  }
+  return out
+}

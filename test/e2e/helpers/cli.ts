@@ -1,0 +1,89 @@
+import { execFile, spawn } from 'node:child_process'
+import { chmod, writeFile, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ChildProcess } from 'node:child_process'
+
+/** Black-box helpers: run `artdag` as a user does, in temporary homes (Kubo's test/cli/harness style). */
+
+export const BIN = fileURLToPath(new URL('../../../bin/artdag.js', import.meta.url))
+export const FFMPEG = fileURLToPath(new URL('../../../node_modules/@ffmpeg-installer/linux-x64/ffmpeg', import.meta.url))
+export const FFPROBE = fileURLToPath(new URL('../../../node_modules/@ffprobe-installer/linux-x64/ffprobe', import.meta.url))
+
+export interface CliResult { code: number, stdout: string, stderr: string }
+
+export interface RunOptions {
+  env?: Record<string, string | undefined>
+  cwd?: string
+  timeoutMs?: number
+}
+
+/** Runs `artdag ...args` to completion. The timeout is a bound, not a wait. */
+export function artdag (args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return new Promise(resolve => {
+    execFile(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      timeout: options.timeoutMs ?? 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, ARTDAG_HOME: '', ...options.env }
+    }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1, stdout, stderr })
+    })
+  })
+}
+
+/** Starts `artdag ...args` and returns the child; the caller ends it. */
+export function spawnArtdag (args: string[], options: RunOptions = {}): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ARTDAG_HOME: '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+}
+
+/**
+ * A real ffmpeg that records every run: a script that appends its pid and
+ * arguments to a log, then execs the real binary. Pointing ARTDAG_FFMPEG at it
+ * lets a test count the ffmpeg processes a command started.
+ */
+export async function countingFfmpeg (dir: string): Promise<{ path: string, runs: () => Promise<string[]> }> {
+  const path = join(dir, 'ffmpeg-counting')
+  const log = join(dir, 'ffmpeg-runs.log')
+  await writeFile(log, '')
+  await writeFile(path, `#!/bin/sh\necho "$$ $*" >> '${log}'\nexec '${FFMPEG}' "$@"\n`)
+  await chmod(path, 0o755)
+  return {
+    path,
+    runs: async () => (await readFile(log, 'utf8')).split('\n').filter(line => line !== '' && !/ -(version|encoders|filters|h|pix_fmts)\b/.test(line))
+  }
+}
+
+export interface MediaFacts {
+  durationS: number
+  streams: Array<{ codec_type: string, codec_name: string, width?: number, height?: number, r_frame_rate?: string, sample_rate?: string, channels?: number }>
+}
+
+/** ffprobe's own view of a file, independent of artdag's probe code. */
+export function ffprobe (file: string): Promise<MediaFacts> {
+  return new Promise((resolve, reject) => {
+    execFile(FFPROBE, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file], (err, stdout) => {
+      if (err != null) { reject(err); return }
+      const parsed = JSON.parse(stdout) as { format: { duration: string }, streams: MediaFacts['streams'] }
+      resolve({ durationS: Number(parsed.format.duration), streams: parsed.streams })
+    })
+  })
+}
+
+/** Makes a small real media file with ffmpeg directly (a few seconds of testsrc2 with a tone). */
+export function makeClip (file: string, options: { seconds?: number, width?: number, height?: number, fps?: number } = {}): Promise<void> {
+  const { seconds = 4, width = 320, height = 180, fps = 25 } = options
+  return new Promise((resolve, reject) => {
+    execFile(FFMPEG, ['-nostdin', '-v', 'error', '-y',
+      '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
+      '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file], err => {
+      if (err != null) reject(err)
+      else resolve()
+    })
+  })
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { detectState, resolveTimings } from '../../../src/membership/core/failure-detector.ts'
+import { SequenceCounter } from '../../../src/membership/core/sequence.ts'
+
+const timings = resolveTimings()
+
+describe('failure detector', () => {
+  it('defaults to a 2 s interval, suspect after 6 s, dead after 15 s', () => {
+    expect(timings).toMatchObject({ heartbeatIntervalMs: 2000, suspectAfterMs: 6000, deadAfterMs: 15000 })
+  })
+
+  it('goes alive → suspect → dead with the silence since the last heartbeat', () => {
+    const member = { heardAt: 1000, learnedAt: 0 }
+    expect(detectState(member, 1000 + 5999, timings)).toBe('alive')
+    expect(detectState(member, 1000 + 6000, timings)).toBe('suspect')
+    expect(detectState(member, 1000 + 14_999, timings)).toBe('suspect')
+    expect(detectState(member, 1000 + 15_000, timings)).toBe('dead')
+  })
+
+  it('keeps a member known only from a registry suspect until the dead timeout', () => {
+    const member = { heardAt: undefined, learnedAt: 500 }
+    expect(detectState(member, 500, timings)).toBe('suspect')
+    expect(detectState(member, 500 + 14_999, timings)).toBe('suspect')
+    expect(detectState(member, 500 + 15_000, timings)).toBe('dead')
+  })
+
+  it('refuses timings out of order, naming the key', () => {
+    expect(() => resolveTimings({ suspectAfterMs: 1000 })).toThrow(/suspectAfterMs \(1000\) must be longer than heartbeatIntervalMs/)
+    expect(() => resolveTimings({ deadAfterMs: 6000 })).toThrow(/deadAfterMs/)
+    expect(() => resolveTimings({ forgetAfterMs: 10 })).toThrow(/forgetAfterMs/)
+    expect(() => resolveTimings({ heartbeatIntervalMs: -1 })).toThrow(/heartbeatIntervalMs must be a positive/)
+  })
+})
+
+describe('sequence counter', () => {
+  it('follows the wall clock and never repeats or goes back', () => {
+    const seq = new SequenceCounter()
+    expect(seq.next(1000)).toBe(1000)
+    expect(seq.next(1000)).toBe(1001)
+    expect(seq.next(900)).toBe(1002) // the clock stepped back
+    expect(seq.next(5000)).toBe(5000)
+  })
+
+  it('stays above a value observed from an earlier run', () => {
+    const seq = new SequenceCounter()
+    seq.observe(10_000)
+    expect(seq.next(2000)).toBe(10_001)
+  })
+})

@@ -1,0 +1,54 @@
+import { describe, expect, it, beforeAll } from 'vitest'
+import { MessageInvalidError } from '../../../src/protocol/errors.ts'
+import { HEARTBEAT_MAX_BYTES, heartbeatCodec, MAX_ENCODERS, MAX_JOBS, MAX_LEASES, recordOf } from '../../../src/protocol/messages/heartbeat.ts'
+import { makeHeartbeat, makePeerIds } from './fixtures.ts'
+
+const encoder = new TextEncoder()
+
+describe('heartbeat message', () => {
+  let peer: string
+  beforeAll(async () => { [peer] = await makePeerIds(1) as [string] })
+
+  it('round-trips through the codec', () => {
+    const hb = makeHeartbeat(peer, 1_700_000_000_000, {
+      leases: [{ cacheId: 'a'.repeat(64), epoch: 3 }],
+      jobs: [{ jobId: 'bagaaierasords4njcts6vs7qvdjfcvgnume4hqohf65zsfguprqphs3icwea', state: 'running' }]
+    })
+    expect(heartbeatCodec.decode(heartbeatCodec.encode(hb))).toEqual(hb)
+  })
+
+  it('rejects a message over the size limit before parsing it', () => {
+    const bytes = new Uint8Array(HEARTBEAT_MAX_BYTES + 1).fill(0x20)
+    expect(() => heartbeatCodec.decode(bytes)).toThrow(/over the 131072 byte limit/)
+  })
+
+  it('names the field that is wrong', () => {
+    const bad = { ...makeHeartbeat(peer, 5), capacity: { slots: -1, cores: 2, freeDiskBytes: 0 } }
+    expect(() => heartbeatCodec.decode(encoder.encode(JSON.stringify(bad)))).toThrow(/capacity\.slots/)
+  })
+
+  it('rejects another protocol version, non-JSON and a bad peer id', () => {
+    const other = { ...makeHeartbeat(peer, 5), v: 2 }
+    expect(() => heartbeatCodec.decode(encoder.encode(JSON.stringify(other)))).toThrow(/version 2/)
+    expect(() => heartbeatCodec.decode(encoder.encode('{"v":1,'))).toThrow(MessageInvalidError)
+    const badPeer = { ...makeHeartbeat(peer, 5), peerId: 'nobody' }
+    expect(() => heartbeatCodec.decode(encoder.encode(JSON.stringify(badPeer)))).toThrow(/peerId: not a peer id/)
+  })
+
+  it('fits the limit when every list is at its cap', () => {
+    const hb = makeHeartbeat(peer, Number.MAX_SAFE_INTEGER, {
+      addrs: Array.from({ length: 32 }, (_, i) => `/dns4/${'h'.repeat(230)}${i}.example/tcp/4101`),
+      capabilities: { ffmpegVersion: 'v'.repeat(128), encoders: Array.from({ length: MAX_ENCODERS }, () => 'e'.repeat(64)) },
+      leases: Array.from({ length: MAX_LEASES }, () => ({ cacheId: 'f'.repeat(64), epoch: Number.MAX_SAFE_INTEGER })),
+      jobs: Array.from({ length: MAX_JOBS }, () => ({ jobId: 'b'.repeat(128), state: 'completed' as const }))
+    })
+    expect(heartbeatCodec.encode(hb).byteLength).toBeLessThanOrEqual(HEARTBEAT_MAX_BYTES)
+  })
+
+  it('keeps the stable part as the node record', () => {
+    const record = recordOf(makeHeartbeat(peer, 9, { leases: [{ cacheId: 'b'.repeat(64), epoch: 1 }] }))
+    expect(record).not.toHaveProperty('leases')
+    expect(record).not.toHaveProperty('load')
+    expect(record).toMatchObject({ peerId: peer, seq: 9 })
+  })
+})

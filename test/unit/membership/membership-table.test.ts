@@ -1,0 +1,184 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { MembershipTable } from '../../../src/membership/core/membership-table.ts'
+import { buildRegistryDocument, MAX_REGISTRY_MEMBERS } from '../../../src/membership/core/registry-document.ts'
+import { recordOf } from '../../../src/protocol/messages/heartbeat.ts'
+import { makeHeartbeat, makePeerIds } from './fixtures.ts'
+import type { MembershipEvent } from '../../../src/membership/core/types.ts'
+
+const T0 = 1_700_000_000_000
+const DAY = 24 * 60 * 60 * 1000
+
+function table (self: string, now = T0): MembershipTable {
+  return new MembershipTable({ self: recordOf(makeHeartbeat(self, 1)), now })
+}
+
+const kinds = (events: MembershipEvent[]): string[] => events.map(e => `${e.type}:${e.peerId.slice(-4)}`)
+
+describe('membership table', () => {
+  let a: string, b: string, c: string, d: string
+  beforeAll(async () => { [a, b, c, d] = await makePeerIds(4) as [string, string, string, string] })
+
+  it('lists itself as alive', () => {
+    const t = table(a)
+    expect(t.members()).toMatchObject([{ peerId: a, state: 'alive', source: 'self' }])
+    expect(t.isMember(a)).toBe(true)
+    expect(t.isMember(b)).toBe(false)
+  })
+
+  it('admits a member on its first heartbeat and reports it alive', () => {
+    const t = table(a)
+    const { accepted, events } = t.receiveHeartbeat(makeHeartbeat(b, T0), T0)
+    expect(accepted).toBe(true)
+    expect(events).toEqual([
+      { type: 'joined', peerId: b, source: 'heartbeat', at: T0 },
+      { type: 'alive', peerId: b, previous: undefined, at: T0 }
+    ])
+    expect(t.get(b)).toMatchObject({ state: 'alive', source: 'heartbeat', heardAt: T0, lastSeen: T0 })
+    expect(t.isMember(b)).toBe(true)
+  })
+
+  it('ignores a heartbeat that is not newer than the known record', () => {
+    const t = table(a)
+    t.receiveHeartbeat(makeHeartbeat(b, T0 + 10), T0)
+    expect(t.receiveHeartbeat(makeHeartbeat(b, T0 + 10), T0 + 100)).toEqual({ accepted: false, events: [] })
+    expect(t.receiveHeartbeat(makeHeartbeat(b, T0 + 5), T0 + 100).accepted).toBe(false)
+    expect(t.get(b)?.heardAt).toBe(T0)
+  })
+
+  it('counts a heartbeat as news of life even when a registry already relayed its record', () => {
+    const t = table(a)
+    const hb = makeHeartbeat(b, T0 + 10)
+    t.mergeRegistry(buildRegistryDocument(recordOf(makeHeartbeat(c, T0)), [{ record: recordOf(hb), lastSeen: T0 }], T0), T0)
+    expect(t.receiveHeartbeat(hb, T0 + 50).events).toEqual([{ type: 'alive', peerId: b, previous: 'suspect', at: T0 + 50 }])
+    // A late copy of an older heartbeat proves life but does not replace the newer record.
+    t.mergeRegistry(buildRegistryDocument(recordOf(makeHeartbeat(c, T0)), [{ record: recordOf(makeHeartbeat(b, T0 + 30)), lastSeen: T0 + 30 }], T0 + 30), T0 + 60)
+    expect(t.receiveHeartbeat(makeHeartbeat(b, T0 + 20), T0 + 70).accepted).toBe(true)
+    expect(t.get(b)).toMatchObject({ heardAt: T0 + 70, record: { seq: T0 + 30 } })
+  })
+
+  it('marks a silent member suspect after 6 s and dead after 15 s, and alive again when it speaks', () => {
+    const t = table(a)
+    t.receiveHeartbeat(makeHeartbeat(b, T0), T0)
+    expect(t.tick(T0 + 5999)).toEqual([])
+    expect(t.tick(T0 + 6000)).toEqual([{ type: 'suspect', peerId: b, previous: 'alive', at: T0 + 6000 }])
+    expect(t.tick(T0 + 10_000)).toEqual([])
+    expect(t.tick(T0 + 15_000)).toEqual([{ type: 'dead', peerId: b, previous: 'suspect', at: T0 + 15_000 }])
+    const back = t.receiveHeartbeat(makeHeartbeat(b, T0 + 20_000), T0 + 20_000)
+    expect(back.events).toEqual([{ type: 'alive', peerId: b, previous: 'dead', at: T0 + 20_000 }])
+    expect(t.tick(T0 + 20_001)).toEqual([])
+  })
+
+  it('takes members from a registry as suspect, dead unless a heartbeat arrives', () => {
+    const t = table(a)
+    const doc = buildRegistryDocument(recordOf(makeHeartbeat(b, T0 - 100)), [
+      { record: recordOf(makeHeartbeat(c, T0 - 200)), lastSeen: T0 - 200 },
+      { record: recordOf(makeHeartbeat(d, T0 - 300)), lastSeen: T0 - 300 }
+    ], T0 - 50)
+    const events = t.mergeRegistry(doc, T0)
+    expect(kinds(events)).toEqual(['joined', 'suspect', 'joined', 'suspect', 'joined', 'suspect'].map((k, i) => `${k}:${[b, b, c, c, d, d][i]!.slice(-4)}`))
+    expect(events[0]).toMatchObject({ type: 'joined', source: 'registry' })
+    expect(t.get(b)).toMatchObject({ state: 'suspect', source: 'registry', heardAt: undefined, lastSeen: T0 - 50 })
+
+    // c speaks; b and d stay silent.
+    expect(t.receiveHeartbeat(makeHeartbeat(c, T0 + 1000), T0 + 1000).events).toEqual([
+      { type: 'alive', peerId: c, previous: 'suspect', at: T0 + 1000 }
+    ])
+    expect(t.get(c)?.source).toBe('heartbeat')
+    expect(t.tick(T0 + 6999)).toEqual([])
+    expect(t.tick(T0 + 7000)).toEqual([{ type: 'suspect', peerId: c, previous: 'alive', at: T0 + 7000 }])
+    expect(t.tick(T0 + 14_999)).toEqual([])
+    expect(t.tick(T0 + 15_000)).toEqual([
+      { type: 'dead', peerId: b, previous: 'suspect', at: T0 + 15_000 },
+      { type: 'dead', peerId: d, previous: 'suspect', at: T0 + 15_000 }
+    ])
+    expect(t.members().map(m => m.peerId).sort()).toEqual([a, b, c, d].sort())
+  })
+
+  it('takes a newer record and a later sighting from a registry, but never liveness', () => {
+    const t = table(a)
+    t.receiveHeartbeat(makeHeartbeat(b, T0, { addrs: ['/ip4/10.0.0.1/tcp/4101'] }), T0)
+    t.tick(T0 + 15_000) // dead
+    const newer = recordOf(makeHeartbeat(b, T0 + 20_000, { addrs: ['/ip4/10.0.0.9/tcp/4101'] }))
+    const doc = buildRegistryDocument(recordOf(makeHeartbeat(c, T0)), [{ record: newer, lastSeen: T0 + 20_000 }], T0 + 20_000)
+    const events = t.mergeRegistry(doc, T0 + 21_000)
+    expect(events.map(e => e.peerId)).toEqual([c, c])
+    expect(t.get(b)).toMatchObject({ state: 'dead', lastSeen: T0 + 20_000, record: { addrs: ['/ip4/10.0.0.9/tcp/4101'] } })
+    // An older record does not replace the newer one.
+    const older = buildRegistryDocument(recordOf(makeHeartbeat(c, T0)), [{ record: recordOf(makeHeartbeat(b, T0 + 1)), lastSeen: T0 + 1 }], T0 + 1)
+    t.mergeRegistry(older, T0 + 22_000)
+    expect(t.get(b)).toMatchObject({ lastSeen: T0 + 20_000, record: { seq: T0 + 20_000 } })
+  })
+
+  it('forgets a dead member unseen for forgetAfter, and does not take it back from a stale registry', () => {
+    const t = table(a)
+    t.receiveHeartbeat(makeHeartbeat(b, T0), T0)
+    t.tick(T0 + 15_000)
+    expect(t.tick(T0 + 7 * DAY - 1)).toEqual([])
+    expect(t.tick(T0 + 7 * DAY)).toEqual([{ type: 'forgotten', peerId: b, at: T0 + 7 * DAY }])
+    expect(t.isMember(b)).toBe(false)
+    const stale = buildRegistryDocument(recordOf(makeHeartbeat(c, T0 + 7 * DAY)), [{ record: recordOf(makeHeartbeat(b, T0)), lastSeen: T0 }], T0 + 7 * DAY)
+    t.mergeRegistry(stale, T0 + 7 * DAY + 1)
+    expect(t.isMember(b)).toBe(false)
+    expect(t.isMember(c)).toBe(true)
+  })
+
+  it('does not let a registry clock ahead of ours postpone forgetting', () => {
+    const t = table(a)
+    const doc = buildRegistryDocument(recordOf(makeHeartbeat(b, T0)), [], T0 + 365 * DAY)
+    t.mergeRegistry(doc, T0)
+    expect(t.get(b)?.lastSeen).toBe(T0)
+  })
+
+  it('numbers its own heartbeats above its own record found in a registry', () => {
+    const t = table(a)
+    const doc = buildRegistryDocument(recordOf(makeHeartbeat(b, T0)), [{ record: recordOf(makeHeartbeat(a, T0 + 60_000)), lastSeen: T0 }], T0)
+    t.mergeRegistry(doc, T0)
+    expect(t.nextSeq(T0)).toBe(T0 + 60_001)
+    expect(t.has(a) && t.members().filter(m => m.peerId === a).length === 1).toBe(true)
+  })
+
+  it('publishes every other member, dead ones included, and never itself twice', () => {
+    const t = table(a)
+    t.receiveHeartbeat(makeHeartbeat(b, T0), T0)
+    t.receiveHeartbeat(makeHeartbeat(c, T0), T0)
+    t.tick(T0 + 15_000)
+    t.updateSelf(makeHeartbeat(a, T0 + 15_000), T0 + 15_000)
+    const doc = t.toRegistryDocument(T0 + 15_000)
+    expect(doc.self).toMatchObject({ peerId: a, seq: T0 + 15_000 })
+    expect(doc.members.map(m => m.record.peerId).sort()).toEqual([b, c].sort())
+  })
+
+  it('caps a document at the most recently seen members', async () => {
+    const many = await makePeerIds(MAX_REGISTRY_MEMBERS + 2)
+    const entries = many.map((id, i) => ({ record: recordOf(makeHeartbeat(id, i + 1)), lastSeen: T0 + i }))
+    const doc = buildRegistryDocument(recordOf(makeHeartbeat(a, 1)), entries, T0)
+    expect(doc.members).toHaveLength(MAX_REGISTRY_MEMBERS)
+    expect(doc.members.map(m => m.record.peerId)).not.toContain(many[0])
+    expect(doc.members.map(m => m.record.peerId)).not.toContain(many[1])
+  })
+
+  it('converges: nodes exchanging documents in any order end with the same members and records', () => {
+    // Each node heard from some members directly; then documents spread pairwise in two orders.
+    const run = (order: Array<[number, number]>): string[] => {
+      const ids = [a, b, c, d]
+      const tables = ids.map(id => table(id))
+      const hb = ids.map((id, i) => makeHeartbeat(id, T0 + i + 1))
+      tables.forEach((t, i) => t.updateSelf(hb[i]!, T0))
+      tables[0]!.receiveHeartbeat(hb[1]!, T0)
+      tables[1]!.receiveHeartbeat(hb[2]!, T0)
+      tables[2]!.receiveHeartbeat(hb[3]!, T0)
+      const later = makeHeartbeat(b, T0 + 11)
+      tables[1]!.updateSelf(later, T0 + 1)
+      tables[3]!.receiveHeartbeat(later, T0 + 1)
+      for (let round = 0; round < 3; round++) {
+        for (const [from, to] of order) tables[to]!.mergeRegistry(tables[from]!.toRegistryDocument(T0 + 2), T0 + 2)
+      }
+      return tables.map(t => JSON.stringify(t.members().map(m => [m.peerId, m.record.seq]).sort()))
+    }
+    const ring: Array<[number, number]> = [[0, 1], [1, 2], [2, 3], [3, 0]]
+    const views = run(ring)
+    expect(new Set(views).size).toBe(1)
+    expect(run([...ring].reverse())).toEqual(views)
+    expect(JSON.parse(views[0]!)).toContainEqual([b, T0 + 11])
+  })
+})
