@@ -16,6 +16,7 @@ import { MembershipService } from './membership/membership-service.ts'
 import { createArtdagNode } from './node/create-node.ts'
 import { homePaths } from './node/home.ts'
 import { CACHE_RECORD_NAMESPACE, createCacheRecordValidator } from './store/cache-records.ts'
+import { CacheRecordRepublisher } from './store/cache-republisher.ts'
 import { ARTDAG_VERSION } from './version.ts'
 import type { DaemonFlags } from './cli/commands/daemon.ts'
 import type { Config } from './config/schema.ts'
@@ -109,6 +110,17 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       logger
     }, { signal: options.signal })
     teardown.add('node', node.stop)
+
+    // Remote peers drop DHT records after 48 h and put() never republishes: re-put what we produced.
+    const republisher = new CacheRecordRepublisher({
+      dht: node.dht,
+      privateKey: node.privateKey,
+      peerId: node.peerId,
+      entries: o => node.cacheIndex.entries(o),
+      logger
+    }, { intervalMs: config.dht.republishIntervalMs, putTimeoutMs: config.dht.queryTimeoutMs })
+    republisher.start()
+    teardown.add('cache-republisher', async () => { await republisher.stop() })
 
     membership = new MembershipService({
       libp2p: node.libp2p,

@@ -81,9 +81,12 @@ export class MembershipTable {
       return { accepted: false, events: [] }
     }
     const existing = this.#members.get(heartbeat.peerId)
-    // Stale only against heartbeats heard directly: a registry may relay the very record
-    // this heartbeat carries, and hearing it ourselves is still news of life.
-    if (existing?.heartbeat !== undefined && heartbeat.seq <= existing.heartbeat.seq) {
+    // Only a heartbeat newer than anything known is news of life. Gossipsub's message cache can
+    // replay a member's last heartbeat after it died (to a node that just restarted, say), and
+    // that record is the one the registry already holds. The cost: a live member learned from a
+    // registry may stay suspect for one more heartbeat interval.
+    const knownSeq = existing === undefined ? -1 : Math.max(existing.record.seq, existing.heartbeat?.seq ?? -1)
+    if (heartbeat.seq <= knownSeq) {
       return { accepted: false, events: [] }
     }
     const record = recordOf(heartbeat)

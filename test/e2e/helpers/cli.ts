@@ -32,6 +32,21 @@ export function artdag (args: string[], options: RunOptions = {}): Promise<CliRe
   })
 }
 
+/** Runs `artdag ...args` and returns stdout as bytes (for `cat`). */
+export function artdagBytes (args: string[], options: RunOptions = {}): Promise<{ code: number, stdout: Buffer, stderr: string }> {
+  return new Promise(resolve => {
+    execFile(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      timeout: options.timeoutMs ?? 120_000,
+      maxBuffer: 256 * 1024 * 1024,
+      encoding: 'buffer',
+      env: { ...process.env, ARTDAG_HOME: '', ...options.env }
+    }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1, stdout, stderr: stderr.toString('utf8') })
+    })
+  })
+}
+
 /** Starts `artdag ...args` and returns the child; the caller ends it. */
 export function spawnArtdag (args: string[], options: RunOptions = {}): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], {

@@ -45,15 +45,18 @@ describe('membership table', () => {
     expect(t.get(b)?.heardAt).toBe(T0)
   })
 
-  it('counts a heartbeat as news of life even when a registry already relayed its record', () => {
+  it('takes only a heartbeat newer than every known record as news of life, so a replayed one is ignored', () => {
     const t = table(a)
     const hb = makeHeartbeat(b, T0 + 10)
     t.mergeRegistry(buildRegistryDocument(recordOf(makeHeartbeat(c, T0)), [{ record: recordOf(hb), lastSeen: T0 }], T0), T0)
-    expect(t.receiveHeartbeat(hb, T0 + 50).events).toEqual([{ type: 'alive', peerId: b, previous: 'suspect', at: T0 + 50 }])
-    // A late copy of an older heartbeat proves life but does not replace the newer record.
-    t.mergeRegistry(buildRegistryDocument(recordOf(makeHeartbeat(c, T0)), [{ record: recordOf(makeHeartbeat(b, T0 + 30)), lastSeen: T0 + 30 }], T0 + 30), T0 + 60)
-    expect(t.receiveHeartbeat(makeHeartbeat(b, T0 + 20), T0 + 70).accepted).toBe(true)
-    expect(t.get(b)).toMatchObject({ heardAt: T0 + 70, record: { seq: T0 + 30 } })
+    // The record the registry holds, replayed from a gossip cache after the member died: not proof of life.
+    expect(t.receiveHeartbeat(hb, T0 + 50)).toEqual({ accepted: false, events: [] })
+    expect(t.get(b)).toMatchObject({ state: 'suspect', source: 'registry' })
+    // A late copy of a heartbeat older than the registry's record is not either.
+    expect(t.receiveHeartbeat(makeHeartbeat(b, T0 + 5), T0 + 60).accepted).toBe(false)
+    // The member's next heartbeat is.
+    expect(t.receiveHeartbeat(makeHeartbeat(b, T0 + 2010), T0 + 2050).events).toEqual([{ type: 'alive', peerId: b, previous: 'suspect', at: T0 + 2050 }])
+    expect(t.get(b)).toMatchObject({ heardAt: T0 + 2050, source: 'heartbeat', record: { seq: T0 + 2010 } })
   })
 
   it('marks a silent member suspect after 6 s and dead after 15 s, and alive again when it speaks', () => {
