@@ -14,8 +14,11 @@ import type { KadDHT, KadDHTComponents, Selectors, Validators } from '@libp2p/ka
 export const DEFAULT_KAD_PROTOCOL = '/artdag/kad/1.0.0'
 /** The self-query at start runs after this delay (the default 1 s delays the first put/get). */
 export const DEFAULT_INITIAL_QUERY_SELF_INTERVAL_MS = 50
-/** Then it repeats this often (kad-dht's default is 5 min): how soon a node meets peers that joined elsewhere. */
-export const DEFAULT_QUERY_SELF_INTERVAL_MS = 60_000
+/**
+ * Then it repeats this often (kad-dht's default, 5 min). Peers that joined elsewhere are met
+ * sooner through membership: heartbeats and the registry name them and the reconnector dials them.
+ */
+export const DEFAULT_QUERY_SELF_INTERVAL_MS = 300_000
 /** A lookup of our own neighbourhood ends after this long, whatever it found. */
 export const DEFAULT_NEIGHBOUR_LOOKUP_TIMEOUT_MS = 10_000
 

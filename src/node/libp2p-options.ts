@@ -30,6 +30,7 @@ export interface ArtdagServices extends Record<string, unknown> {
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4101']
 export const DEFAULT_DIAL_TIMEOUT_MS = 10_000
+export const CONNECTION_PING_INTERVAL_MS = 60_000
 
 export interface Libp2pOptionsInit {
   privateKey: PrivateKey
@@ -64,6 +65,10 @@ export function buildLibp2pOptions (init: Libp2pOptionsInit): Libp2pOptions<Artd
     connectionManager: {
       dialTimeout: init.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
     },
+    // libp2p pings every connection every 10 s by default. Membership heartbeats already prove
+    // that peers live, and every small message costs its way through pnet, noise and yamux:
+    // a slower monitor keeps an idle daemon's CPU down and still closes dead connections.
+    connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL_MS },
     services: {
       identify: identify(),
       ping: ping(),

@@ -107,7 +107,7 @@ export const stepCompletedCodec = jsonCodec('step_completed', stepCompletedSchem
 export const stepFailedCodec = jsonCodec('step_failed', stepFailedSchema, STEP_FAILED_MAX_BYTES)
 export const jobCancelledCodec = jsonCodec('job_cancelled', jobCancelledSchema, JOB_CANCELLED_MAX_BYTES)
 /** Encodes and decodes any message on JOBS_TOPIC. */
-export const jobsCodec = topicCodec('jobs', jsonCodec('jobs', jobsMessageSchema, JOBS_TOPIC_MAX_BYTES), {
+export const jobsCodec = topicCodec(JOBS_TOPIC, jsonCodec('jobs', jobsMessageSchema, JOBS_TOPIC_MAX_BYTES), {
   job_submitted: JOB_SUBMITTED_MAX_BYTES,
   step_completed: STEP_COMPLETED_MAX_BYTES,
   step_failed: STEP_FAILED_MAX_BYTES,

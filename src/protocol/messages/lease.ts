@@ -46,7 +46,7 @@ export const leaseRenewSchema = z.object({
   sentAt: timestampMs
 })
 
-export const RELEASE_REASONS = ['cancelled', 'not_needed', 'restarted', 'aborted'] as const
+export const RELEASE_REASONS = ['cancelled', 'not_needed', 'restarted'] as const
 
 /** "I no longer hold `cacheId` at `epoch`": on cancel, when no live job needs it, after a restart. */
 export const leaseReleaseSchema = z.object({
@@ -59,30 +59,50 @@ export const leaseReleaseSchema = z.object({
   sentAt: timestampMs
 })
 
-export const leaseMessageSchema = z.discriminatedUnion('type', [leaseClaimSchema, leaseRenewSchema, leaseReleaseSchema])
+/**
+ * "The best claim I know for `cacheId` is `holder`'s at `epoch`" (hearsay, from
+ * `sender`): the answer to a claim that loses to a claim its sender never
+ * heard of — whose holder may have died or released it, and so may never
+ * correct the claimant, which would otherwise run the step under a claim nobody accepts.
+ */
+export const leaseStateSchema = z.object({
+  v: version,
+  type: z.literal('lease_state'),
+  cacheId: cacheIdString,
+  epoch: leaseEpoch,
+  holder: peerIdString,
+  released: z.boolean(),
+  sender: peerIdString,
+  sentAt: timestampMs
+})
+
+export const leaseMessageSchema = z.discriminatedUnion('type', [leaseClaimSchema, leaseRenewSchema, leaseReleaseSchema, leaseStateSchema])
 
 export type LeaseClaimMessage = z.infer<typeof leaseClaimSchema>
 export type LeaseRenewMessage = z.infer<typeof leaseRenewSchema>
 export type LeaseReleaseMessage = z.infer<typeof leaseReleaseSchema>
+export type LeaseStateMessage = z.infer<typeof leaseStateSchema>
 export type LeaseMessage = z.infer<typeof leaseMessageSchema>
 export type HeldLease = z.infer<typeof heldLeaseSchema>
 
 export const LEASE_CLAIM_MAX_BYTES = 1024
 export const LEASE_RELEASE_MAX_BYTES = 1024
+export const LEASE_STATE_MAX_BYTES = 1024
 export const LEASE_RENEW_MAX_BYTES = 32 * 1024
 export const LEASE_TOPIC_MAX_BYTES = LEASE_RENEW_MAX_BYTES
 
 export const leaseClaimCodec = jsonCodec('lease_claim', leaseClaimSchema, LEASE_CLAIM_MAX_BYTES)
 export const leaseRenewCodec = jsonCodec('lease_renew', leaseRenewSchema, LEASE_RENEW_MAX_BYTES)
 export const leaseReleaseCodec = jsonCodec('lease_release', leaseReleaseSchema, LEASE_RELEASE_MAX_BYTES)
+export const leaseStateCodec = jsonCodec('lease_state', leaseStateSchema, LEASE_STATE_MAX_BYTES)
 /**
  * A topic's codec: any of its messages, each held to its own type's size limit
  * (a 1 KiB claim may not arrive as 32 KiB just because renewals may).
  */
-export function topicCodec<T extends { type: string }> (name: string, any: Codec<T>, limits: Readonly<Record<T['type'], number>>): Codec<T> {
+export function topicCodec<T extends { type: string }> (topic: string, any: Codec<T>, limits: Readonly<Record<T['type'], number>>): Codec<T> {
   const check = (message: T, size: number): T => {
     const limit = limits[message.type as T['type']]
-    if (size > limit) throw new MessageInvalidError(`${message.type} message is ${size} bytes, over the ${limit} byte limit`)
+    if (size > limit) throw new MessageInvalidError(`${message.type} message on ${topic} is ${size} bytes, over the ${limit} byte limit`)
     return message
   }
   return {
@@ -99,8 +119,9 @@ export function topicCodec<T extends { type: string }> (name: string, any: Codec
 }
 
 /** Encodes and decodes any message on LEASE_TOPIC. */
-export const leaseCodec = topicCodec('lease', jsonCodec('lease', leaseMessageSchema, LEASE_TOPIC_MAX_BYTES), {
+export const leaseCodec = topicCodec(LEASE_TOPIC, jsonCodec('lease', leaseMessageSchema, LEASE_TOPIC_MAX_BYTES), {
   lease_claim: LEASE_CLAIM_MAX_BYTES,
   lease_renew: LEASE_RENEW_MAX_BYTES,
-  lease_release: LEASE_RELEASE_MAX_BYTES
+  lease_release: LEASE_RELEASE_MAX_BYTES,
+  lease_state: LEASE_STATE_MAX_BYTES
 })

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * Idle cost of a daemon with two peers connected: RSS and CPU of one daemon
+ * over a window (default 60 s), next to a bare Node process (the same runtime
+ * doing nothing) measured over the same window, on the same machine.
+ *
+ *   npm run bench:idle [-- --seconds 60] [--heartbeat 3000]
+ *
+ * Targets (issue 2): RSS ≤ 200 MB, CPU ≤ 1 %.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../../src/config/load.ts'
+import { eventually, initHomes, startCluster } from '../../test/e2e/helpers/daemon.ts'
+import { median, watchProcess } from './lib/proc.ts'
+import { numberArg, printReport } from './lib/report.ts'
+
+const seconds = numberArg('seconds', 60)
+const dir = await mkdtemp(join(tmpdir(), 'artdag-bench-idle-'))
+// The shipped timings (config/default.yaml), not the e2e harness's fast ones: what a user runs.
+const { config: defaults } = await loadConfig({ home: dir })
+const heartbeatMs = numberArg('heartbeat', defaults.membership.heartbeatIntervalMs)
+const env = {
+  ARTDAG_LOG__LEVEL: 'warn',
+  // --heartbeat MS measures another heartbeat interval (suspect and dead scale with it).
+  ARTDAG_MEMBERSHIP__HEARTBEAT_INTERVAL_MS: String(heartbeatMs),
+  ARTDAG_MEMBERSHIP__SUSPECT_AFTER_MS: String(Math.round(heartbeatMs * defaults.membership.suspectAfterMs / defaults.membership.heartbeatIntervalMs)),
+  ARTDAG_MEMBERSHIP__DEAD_AFTER_MS: String(Math.round(heartbeatMs * defaults.membership.deadAfterMs / defaults.membership.heartbeatIntervalMs)),
+  ARTDAG_REGISTRY__PUBLISH_INTERVAL_MS: String(defaults.registry.publishIntervalMs)
+}
+const homes = await initHomes(dir, ['a', 'b', 'c'])
+const daemons = await startCluster(homes, { env })
+const baseline = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' })
+try {
+  const [a] = daemons
+  await eventually(async () => (await a!.json(['status'])).membership.alive === 2, { what: 'two peers alive', timeoutMs: 60_000 })
+  // Let start-up work (first registry publishes, DHT self-queries) settle before measuring.
+  await new Promise(resolve => setTimeout(resolve, 5000))
+  const [daemon, bare] = await Promise.all([watchProcess(a!.process.pid!, seconds), watchProcess(baseline.pid!, seconds)])
+  const status = await a!.json(['status'])
+  const rssMb = median(daemon.rssBytes) / 1e6
+  const peakMb = Math.max(...daemon.rssBytes) / 1e6
+  const bareMb = median(bare.rssBytes) / 1e6
+  printReport('idle daemon, two peers connected', [
+    { metric: 'rss_median', value: rssMb, unit: 'MB', baseline: bareMb, ratio: rssMb / bareMb, target: '<= 200', pass: rssMb <= 200 },
+    { metric: 'rss_peak', value: peakMb, unit: 'MB', baseline: Math.max(...bare.rssBytes) / 1e6 },
+    { metric: 'cpu', value: daemon.cpuPercent, unit: '%', baseline: bare.cpuPercent, target: '<= 1', pass: daemon.cpuPercent <= 1 },
+    { metric: 'cpu_per_second_median', value: median(daemon.perSecondCpuPercent), unit: '%', baseline: median(bare.perSecondCpuPercent) }
+  ], { seconds, heartbeatIntervalMs: heartbeatMs, peersConnected: status.peers.connected, node: process.version })
+} finally {
+  baseline.kill()
+  await Promise.all(daemons.map(async d => { await d.stop() }))
+  await rm(dir, { recursive: true, force: true })
+}

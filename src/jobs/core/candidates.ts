@@ -1,0 +1,36 @@
+import type { Core } from './state.ts'
+import type { WorkItem } from './job-book.ts'
+import type { PeerId } from './types.ts'
+
+/**
+ * Who may claim a work item, best first: live nodes with every capability the
+ * step requires and a free slot (slots minus the leases every node can count in
+ * its table), ranked by rendezvous score for the cache id. Nodes that already
+ * failed the step are left out unless every capable node has; so is the holder
+ * of a lapsed lease being taken over.
+ */
+export function rankCandidates (core: Core, item: WorkItem, lapsedHolder: PeerId | undefined, held: ReadonlyMap<PeerId, number>): PeerId[] {
+  const capable: Array<{ peerId: PeerId, slots: number }> = []
+  if (hasAll(core.o.capabilities, item.requires)) capable.push({ peerId: core.o.self, slots: core.o.slots })
+  for (const m of core.members.values()) {
+    if (m.state !== 'alive' || m.peerId === core.o.self) continue
+    if (!hasAll(m.capabilitySet, item.requires)) continue
+    capable.push({ peerId: m.peerId, slots: m.slots })
+  }
+  const failed = new Set(core.book.failuresOf(item.cacheId).map(f => f.holder))
+  const everyoneFailed = capable.every(c => failed.has(c.peerId))
+  const eligible = capable.filter(c =>
+    c.peerId !== lapsedHolder &&
+    (everyoneFailed || !failed.has(c.peerId)) &&
+    c.slots - (held.get(c.peerId) ?? 0) > 0
+  )
+  return eligible
+    .map(c => ({ peerId: c.peerId, score: core.scores.score(item.cacheId, c.peerId) }))
+    .sort((a, b) => b.score - a.score || (a.peerId < b.peerId ? 1 : a.peerId > b.peerId ? -1 : 0))
+    .map(c => c.peerId)
+}
+
+function hasAll (have: ReadonlySet<string>, needed: readonly string[]): boolean {
+  for (const n of needed) if (!have.has(n)) return false
+  return true
+}

@@ -1,0 +1,302 @@
+import { LeaseTable } from '../../lease/lease-table.ts'
+import type { LeaseStatus } from '../../lease/lease-table.ts'
+import { ScoreCache } from '../../lease/rendezvous.ts'
+import { JobBook } from './job-book.ts'
+import { countDuplicate } from './state.ts'
+import type { Core } from './state.ts'
+import { Outbox } from './effects.ts'
+import type { CoordinatorMessage, CoordinatorOutput } from './effects.ts'
+import { collectGarbage } from './gc.ts'
+import { handleHeartbeat } from './heartbeat.ts'
+import { handleMessage } from './inbound.ts'
+import { checkJobSpec } from './job-spec.ts'
+import { cancelJob, recordCompletion, recordFailures, settleJob } from './lifecycle.ts'
+import { createMetrics } from './metrics.ts'
+import type { CoordinatorMetrics } from './metrics.ts'
+import { GC_INTERVAL_MS, resolveCoordinatorOptions } from './options.ts'
+import type { CoordinatorInit, CoordinatorOptions } from './options.ts'
+import { clipTail, publishCancelled, publishCompleted, publishFailed, publishRelease } from './outbound.ts'
+import { schedule } from './scheduler.ts'
+import { parseSnapshot, takeSnapshot } from './snapshot.ts'
+import type { CoordinatorSnapshot } from './snapshot.ts'
+import { jobStatus } from './status.ts'
+import type { JobStatus } from './status.ts'
+import type { ClusterView, ExecutionRef, HeartbeatSummary, JobSpec, PeerId } from './types.ts'
+import { MAX_KNOWN_JOBS } from '../../protocol/messages/jobs.ts'
+import { MAX_LEASES_PER_MESSAGE } from '../../protocol/messages/lease.ts'
+
+/**
+ * One node's share of the distributed scheduler, as a pure state machine:
+ * every input is a method call with the local time `now` (ms, monotonic), and
+ * returns the effects for the adapter to perform plus the time by which it
+ * must call `tick()` again. No timers, no I/O, no randomness: the same inputs
+ * give the same outputs, which is what the simulator relies on.
+ */
+export class StepCoordinator {
+  readonly #core: Core
+
+  constructor (init: CoordinatorInit) {
+    const o = resolveCoordinatorOptions(init)
+    const scores = new ScoreCache()
+    this.#core = {
+      o,
+      book: new JobBook(),
+      leases: new LeaseTable(o.self, o.lease, scores),
+      scores,
+      metrics: createMetrics(),
+      members: new Map(),
+      quietUntil: Number.POSITIVE_INFINITY,
+      lastInputAt: undefined,
+      nextRenewAt: undefined,
+      answered: new Map(),
+      duplicatesCounted: new Set(),
+      jobFetches: new Map(),
+      lastGcAt: 0
+    }
+  }
+
+  get self (): PeerId {
+    return this.#core.o.self
+  }
+
+  get options (): CoordinatorOptions {
+    return this.#core.o
+  }
+
+  /** A decoded message from LEASE_TOPIC or JOBS_TOPIC (the adapter checked its author). */
+  onMessage (msg: CoordinatorMessage, now: number): CoordinatorOutput {
+    return this.#run(now, (out, now) => handleMessage(this.#core, out, msg, now))
+  }
+
+  /** The lease and job part of a peer's heartbeat. */
+  onHeartbeat (from: PeerId, summary: HeartbeatSummary, now: number): CoordinatorOutput {
+    return this.#run(now, (out, now) => handleHeartbeat(this.#core, out, from, summary, now))
+  }
+
+  /** The membership layer's current view. */
+  onViewChanged (view: ClusterView, now: number): CoordinatorOutput {
+    return this.#run(now, () => {
+      this.#core.members = new Map(view.members.filter(m => m.peerId !== this.self).map(m => [m.peerId, { ...m, capabilitySet: new Set(m.capabilities) }]))
+    })
+  }
+
+  /** A planned job (submitted here, received on JOBS_TOPIC, or fetched after a heartbeat). Throws JobSpecInvalidError. */
+  onJobReceived (spec: JobSpec, now: number): CoordinatorOutput {
+    const checked = checkJobSpec(spec)
+    return this.#run(now, (out, now) => {
+      const core = this.#core
+      if (core.book.jobs.has(spec.jobId)) return
+      core.jobFetches.delete(spec.jobId)
+      const { record } = core.book.addJob(spec, checked, now)
+      out.persist = true
+      out.event({ kind: 'job', at: now, jobId: spec.jobId, state: 'running' })
+      if (core.book.cancelled.has(spec.jobId)) {
+        cancelJob(core, out, spec.jobId, 'cancelled before it arrived', now)
+        return
+      }
+      this.#lookUp(out, now)
+      settleJob(core, out, record, now)
+    })
+  }
+
+  /** The answer to a lookupCache effect, one cache id at a time (`cid` undefined: a miss). */
+  onCacheLookupResult (cacheId: string, cid: string | undefined, now: number): CoordinatorOutput {
+    return this.#run(now, (out, now) => {
+      const core = this.#core
+      const item = core.book.items.get(cacheId)
+      if (item?.lookup === 'pending') item.lookup = 'done'
+      if (cid === undefined) {
+        core.metrics.cacheMisses += 1
+        return
+      }
+      core.metrics.cacheHits += 1
+      if (item === undefined || core.book.isComplete(cacheId)) return
+      const completion = { cid, holder: this.self, epoch: 0, cached: true, at: now, byMe: false, ref: core.book.primaryRef(item) }
+      // Tell the others too, so they need not wait for their own lookups.
+      if (recordCompletion(core, out, cacheId, completion, now)) publishCompleted(core, out, cacheId, completion, completion.ref, now)
+    })
+  }
+
+  /** An execution this node started produced `cid`. */
+  onExecutionFinished (execution: ExecutionRef, cid: string, now: number, durationMs?: number): CoordinatorOutput {
+    return this.#run(now, (out, now) => {
+      const core = this.#core
+      const item = core.book.items.get(execution.cacheId)
+      // The lease may have moved to a higher epoch while it ran (see reclaim in inbound.ts).
+      const mine = item?.mine?.ref.epoch === execution.epoch ? item.mine : undefined
+      if (item !== undefined && mine !== undefined) item.mine = undefined
+      const epoch = mine?.epoch ?? execution.epoch
+      core.leases.release(execution.cacheId, this.self, epoch, now)
+      const existing = core.book.completions.get(execution.cacheId)
+      if (existing !== undefined) {
+        // Someone else's result came first (this execution was aborted too late): wasted, not wrong.
+        if (!existing.cached && existing.holder !== this.self) countDuplicate(core, execution.cacheId)
+        return
+      }
+      const completion = {
+        cid,
+        holder: this.self,
+        epoch,
+        cached: false,
+        at: now,
+        byMe: true,
+        ...(durationMs !== undefined ? { durationMs } : {}),
+        ref: { jobId: execution.jobId, stepId: execution.stepId }
+      }
+      core.metrics.stepsCompleted += 1
+      publishCompleted(core, out, execution.cacheId, completion, completion.ref, now)
+      out.push({ type: 'putCacheRecord', cacheId: execution.cacheId, cid, stepType: item?.type ?? '' })
+      recordCompletion(core, out, execution.cacheId, completion, now)
+    })
+  }
+
+  /** An execution this node started failed; `errorTail` is the end of ffmpeg's stderr. */
+  onExecutionFailed (execution: ExecutionRef, errorTail: string, now: number): CoordinatorOutput {
+    return this.#run(now, (out, now) => {
+      const core = this.#core
+      const item = core.book.items.get(execution.cacheId)
+      const mine = item?.mine
+      // An aborted execution's failure says nothing about the step.
+      if (item === undefined || mine?.phase !== 'running' || mine.ref.epoch !== execution.epoch) return
+      item.mine = undefined
+      core.leases.release(execution.cacheId, this.self, mine.epoch, now)
+      if (core.book.isComplete(execution.cacheId)) return
+      core.metrics.stepsFailed += 1
+      recordFailures(core, out, execution.cacheId, [{ holder: this.self, epoch: mine.epoch, errorTail: clipTail(errorTail) }], now)
+      publishFailed(core, out, execution.cacheId, mine.ref, now)
+    })
+  }
+
+  /** The user cancels a job here: stop it everywhere. */
+  cancelJob (jobId: string, now: number, reason?: string): CoordinatorOutput {
+    return this.#run(now, (out, now) => {
+      publishCancelled(this.#core, out, jobId, reason, now)
+      cancelJob(this.#core, out, jobId, reason, now)
+    })
+  }
+
+  /** Time passed; call by `nextWakeAt` at the latest. */
+  tick (now: number): CoordinatorOutput {
+    return this.#run(now, () => {})
+  }
+
+  /**
+   * Resumes from a snapshot on a fresh coordinator, before any other input:
+   * releases the leases the old process held, looks up what may have finished.
+   */
+  restore (value: unknown, now: number): CoordinatorOutput {
+    const snapshot = parseSnapshot(value, this.self)
+    return this.#run(now, (out, now) => {
+      const core = this.#core
+      for (const [cacheId, epoch] of snapshot.epochs) core.leases.restoreEpoch(cacheId, epoch, now)
+      for (const c of snapshot.completions) {
+        core.book.setCompletion(c.cacheId, { cid: c.cid, holder: c.holder, epoch: c.epoch, cached: c.cached, at: now, byMe: false, ref: { jobId: c.jobId, stepId: c.stepId } })
+      }
+      const failures = new Map<string, Array<{ holder: string, epoch: number, errorTail?: string }>>()
+      for (const f of snapshot.failures) failures.set(f.cacheId, [...(failures.get(f.cacheId) ?? []), f])
+      for (const [cacheId, list] of failures) core.book.addFailures(cacheId, list, now)
+      for (const jobId of snapshot.cancelled) core.book.cancelled.set(jobId, now)
+      for (const j of snapshot.jobs) {
+        const { record } = core.book.addJob(j.spec, checkJobSpec(j.spec), now)
+        if (j.state !== 'running') {
+          record.state = j.state
+          record.finishedAt = now
+          record.outputCid = j.outputCid
+          record.failure = j.failure
+          record.cancelReason = j.cancelReason
+        }
+      }
+      core.book.invalidateOrder()
+      for (const lease of snapshot.held) {
+        // The executions died with the old process: let others take over now rather than after the ttl.
+        core.leases.restoreEpoch(lease.cacheId, lease.epoch, now)
+        core.leases.release(lease.cacheId, this.self, lease.epoch, now)
+        publishRelease(core, out, lease.cacheId, lease.epoch, 'restarted', now)
+      }
+      this.#lookUp(out, now)
+      for (const job of core.book.jobs.values()) settleJob(core, out, job, now)
+    })
+  }
+
+  /** Everything needed to resume after a restart (JSON-serialisable). */
+  snapshot (): CoordinatorSnapshot {
+    return takeSnapshot(this.#core)
+  }
+
+  /**
+   * The lease and job part of this node's heartbeat: its leases; its running
+   * jobs, then recent cancellations, then recently completed jobs (bounded).
+   */
+  heartbeatSummary (now: number): HeartbeatSummary {
+    const core = this.#core
+    const jobs: HeartbeatSummary['jobs'] = []
+    const completed: Array<{ jobId: string, at: number }> = []
+    for (const job of core.book.jobs.values()) {
+      if (job.state === 'running') jobs.push({ jobId: job.jobId, state: 'running' })
+      else if (job.state === 'completed' && job.finishedAt !== undefined && now - job.finishedAt < core.o.completedJobAnnounceMs) completed.push({ jobId: job.jobId, at: job.finishedAt })
+    }
+    for (const [jobId] of [...core.book.cancelled].sort((a, b) => b[1] - a[1])) jobs.push({ jobId, state: 'cancelled' })
+    for (const { jobId } of completed.sort((a, b) => b.at - a.at)) jobs.push({ jobId, state: 'completed' })
+    return { leases: core.leases.heldBySelf().slice(0, MAX_LEASES_PER_MESSAGE), jobs: jobs.slice(0, MAX_KNOWN_JOBS) }
+  }
+
+  job (jobId: string, now: number): JobStatus | undefined {
+    const job = this.#core.book.jobs.get(jobId)
+    return job === undefined ? undefined : jobStatus(this.#core, job, now)
+  }
+
+  jobs (now: number): JobStatus[] {
+    return [...this.#core.book.jobs.values()].map(j => jobStatus(this.#core, j, now))
+  }
+
+  leaseStatus (cacheId: string, now: number): LeaseStatus {
+    return this.#core.leases.status(cacheId, now)
+  }
+
+  metrics (): Readonly<CoordinatorMetrics> {
+    return { ...this.#core.metrics }
+  }
+
+  /** Asks for cache lookups of every step of a running job that has none yet. */
+  #lookUp (out: Outbox, now: number): void {
+    const core = this.#core
+    const cacheIds: string[] = []
+    for (const item of core.book.ordered()) {
+      if (item.lookup !== undefined || core.book.isComplete(item.cacheId)) continue
+      item.lookup = 'pending'
+      item.lookupDeadline = now + core.o.lookupTimeoutMs
+      cacheIds.push(item.cacheId)
+    }
+    if (cacheIds.length > 0) out.push({ type: 'lookupCache', cacheIds, deadline: now + core.o.lookupTimeoutMs })
+  }
+
+  /** Every input: pause detection, the handler, then the scheduling pass; `now` held still if the clock stepped back. */
+  #run (time: number, handle: (out: Outbox, now: number) => void): CoordinatorOutput {
+    const core = this.#core
+    const { lease } = core.o
+    // A clock that steps back is held still: only local elapsed time matters.
+    const now = core.lastInputAt === undefined ? time : Math.max(time, core.lastInputAt)
+    const out = new Outbox()
+    if (core.lastInputAt === undefined) {
+      core.leases.startListening(now)
+      core.quietUntil = now + lease.rejoinQuietMs
+      core.lastGcAt = now
+    } else if (now - core.lastInputAt > lease.pauseThresholdMs) {
+      // This process did not run for a while: what it knows of others' leases is stale.
+      core.leases.startListening(now)
+      core.quietUntil = Math.max(core.quietUntil, now + lease.rejoinQuietMs)
+      core.metrics.pausesDetected += 1
+      out.event({ kind: 'pause', at: now, gapMs: now - core.lastInputAt })
+      // A claim made just before the pause waits a fresh settle window: the messages that arrived meanwhile come first.
+      for (const item of core.book.items.values()) {
+        if (item.mine?.phase === 'settling') item.mine.settleUntil = Math.max(item.mine.settleUntil, now + lease.settleMs)
+      }
+    }
+    core.lastInputAt = now
+    handle(out, now)
+    schedule(core, out, now)
+    if (now - core.lastGcAt >= GC_INTERVAL_MS) collectGarbage(core, now)
+    if (out.persist) out.push({ type: 'persist' })
+    return { effects: out.effects, nextWakeAt: Math.min(out.wake, now + lease.maxTickIntervalMs) }
+  }
+}

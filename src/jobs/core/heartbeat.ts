@@ -1,0 +1,62 @@
+import { firstAnswer } from './state.ts'
+import type { Core } from './state.ts'
+import type { Outbox } from './effects.ts'
+import { sighting } from './inbound.ts'
+import type { JobRecord } from './job-book.ts'
+import { cancelJob } from './lifecycle.ts'
+import { publishCancelled, publishCompleted, publishFailed } from './outbound.ts'
+import type { HeartbeatSummary, PeerId } from './types.ts'
+
+/**
+ * The lease and job part of a peer's heartbeat: its leases count as renewals;
+ * its jobs repair what messages lost — a cancel, a job this node never got,
+ * a job that ended here but not there (and the other way round).
+ */
+export function handleHeartbeat (core: Core, out: Outbox, from: PeerId, summary: HeartbeatSummary, now: number): void {
+  if (from === core.o.self) return
+  for (const lease of summary.leases) sighting(core, out, lease.cacheId, from, lease.epoch, now)
+  for (const job of summary.jobs) {
+    if (job.state === 'cancelled') {
+      cancelJob(core, out, job.jobId, 'cancelled (learned from a heartbeat)', now)
+    } else if (job.state === 'completed') {
+      // The peer has the output; this node saw the job fail or missed its end: look the output up.
+      const known = core.book.jobs.get(job.jobId)
+      if (known === undefined || known.state === 'completed' || known.state === 'cancelled') continue
+      if (core.book.isComplete(known.output.cacheId)) continue
+      const key = `lookup|${job.jobId}`
+      const askedAt = core.jobFetches.get(key)
+      if (askedAt !== undefined && now - askedAt < core.o.jobFetchRetryMs) continue
+      core.jobFetches.set(key, now)
+      out.push({ type: 'lookupCache', cacheIds: [known.output.cacheId], deadline: now + core.o.lookupTimeoutMs })
+    } else if (job.state === 'running') {
+      const known = core.book.jobs.get(job.jobId)
+      if (known === undefined && !core.book.cancelled.has(job.jobId)) {
+        const askedAt = core.jobFetches.get(job.jobId)
+        if (askedAt !== undefined && now - askedAt < core.o.jobFetchRetryMs) continue
+        core.jobFetches.set(job.jobId, now)
+        out.push({ type: 'fetchJob', jobId: job.jobId, from })
+      } else if (known !== undefined && known.state !== 'running' && firstAnswer(core, `job|${job.jobId}|${from}`, now)) {
+        tellHowItEnded(core, out, known, now)
+      }
+    }
+  }
+}
+
+/**
+ * A peer still runs a job that ended here: it missed the message that decided
+ * it (the output's result, the last failure, the cancel). Send it again.
+ */
+function tellHowItEnded (core: Core, out: Outbox, job: JobRecord, now: number): void {
+  if (job.state === 'cancelled') {
+    publishCancelled(core, out, job.jobId, job.cancelReason, now)
+  } else if (job.state === 'completed') {
+    const completion = core.book.completions.get(job.output.cacheId)
+    if (completion === undefined) return
+    publishCompleted(core, out, job.output.cacheId, completion, completion.ref, now)
+  } else if (job.failure !== undefined && core.book.failuresOf(job.failure.cacheId).length > 0) {
+    publishFailed(core, out, job.failure.cacheId, { jobId: job.jobId, stepId: job.failure.stepId }, now)
+  } else {
+    return
+  }
+  core.metrics.antiEntropyAnswers += 1
+}

@@ -1,0 +1,161 @@
+import type { LeaseReleaseMessage, LeaseStateMessage } from '../../protocol/messages/lease.ts'
+import type { StepCompletedMessage, StepFailedMessage } from '../../protocol/messages/jobs.ts'
+import { countDuplicate, firstAnswer, stepEvent } from './state.ts'
+import type { Core } from './state.ts'
+import type { CoordinatorMessage, Outbox } from './effects.ts'
+import { cancelJob, dropMine, recordCompletion, recordFailures } from './lifecycle.ts'
+import { publishClaim, publishCompleted, publishFailed, publishLeaseState, publishRenew } from './outbound.ts'
+import type { PeerId } from './types.ts'
+
+/**
+ * What other nodes tell this one: lease claims and renewals (also carried in
+ * heartbeats, see heartbeat.ts), releases, hearsay, results, failures and
+ * cancellations. Messages this node wrote itself are ignored: its own state is
+ * the authority on them.
+ */
+export function handleMessage (core: Core, out: Outbox, msg: CoordinatorMessage, now: number): void {
+  switch (msg.type) {
+    case 'lease_claim':
+      sighting(core, out, msg.cacheId, msg.holder, msg.epoch, now)
+      break
+    case 'lease_renew':
+      for (const lease of msg.leases) sighting(core, out, lease.cacheId, msg.holder, lease.epoch, now)
+      break
+    case 'lease_release':
+      onRelease(core, out, msg, now)
+      break
+    case 'lease_state':
+      onLeaseState(core, out, msg, now)
+      break
+    case 'step_completed':
+      onCompleted(core, out, msg, now)
+      break
+    case 'step_failed':
+      onFailed(core, out, msg, now)
+      break
+    case 'job_cancelled':
+      cancelJob(core, out, msg.jobId, msg.reason, now)
+      break
+  }
+}
+
+/** A claim, a renew or a heartbeat entry: `holder` says it holds `cacheId` at `epoch`. */
+export function sighting (core: Core, out: Outbox, cacheId: string, holder: PeerId, epoch: number, now: number): void {
+  if (holder === core.o.self) return
+  const key = `${cacheId}|${holder}|${epoch}`
+  const completion = core.book.completions.get(cacheId)
+  if (completion !== undefined) {
+    // The claimant missed the result: tell it again instead of letting it run.
+    if (firstAnswer(core, key, now)) {
+      publishCompleted(core, out, cacheId, completion, completion.ref, now)
+      core.metrics.antiEntropyAnswers += 1
+    }
+    return
+  }
+  const item = core.book.items.get(cacheId)
+  if (core.book.isPermanentlyFailed(cacheId, core.o.maxAttempts)) {
+    if (item !== undefined && firstAnswer(core, key, now)) {
+      publishFailed(core, out, cacheId, core.book.primaryRef(item), now)
+      core.metrics.antiEntropyAnswers += 1
+    }
+    return
+  }
+  const outcome = core.leases.observe(cacheId, holder, epoch, now)
+  if (outcome.kind === 'took') {
+    if (outcome.displaced?.holder === core.o.self) lose(core, out, cacheId, now)
+    if (item !== undefined) stepEvent(core, out, item, cacheId, 'CLAIMED', holder, epoch, now)
+  } else if (outcome.kind === 'lost' && outcome.current?.holder === core.o.self) {
+    // The claimant has not heard of this node's lease: re-assert it now rather than at the next renewal.
+    if (firstAnswer(core, key, now)) {
+      publishRenew(core, out, [{ cacheId, epoch: outcome.current.epoch }], now)
+      core.metrics.reassertions += 1
+    }
+  } else if (outcome.kind === 'lost') {
+    // It lost to a claim it never heard of, whose holder may be dead or gone (a crash just after
+    // claiming, a release): that holder may never correct it, so tell it what this node knows.
+    const best = core.leases.best(cacheId)
+    if (best !== undefined && firstAnswer(core, key, now)) {
+      publishLeaseState(core, out, cacheId, best, now)
+      core.metrics.antiEntropyAnswers += 1
+    }
+  }
+}
+
+/** Hearsay about the best claim: it orders claims (this node's may lose) but proves no holder alive. */
+function onLeaseState (core: Core, out: Outbox, msg: LeaseStateMessage, now: number): void {
+  if (msg.sender === core.o.self || msg.holder === core.o.self || core.book.isComplete(msg.cacheId)) return
+  if (msg.released) {
+    const outcome = core.leases.release(msg.cacheId, msg.holder, msg.epoch, now)
+    if (outcome.kind === 'released' && outcome.displaced?.holder === core.o.self) reclaim(core, out, msg.cacheId, now)
+  } else {
+    const outcome = core.leases.observe(msg.cacheId, msg.holder, msg.epoch, now, true)
+    if (outcome.kind === 'took' && outcome.displaced?.holder === core.o.self) lose(core, out, msg.cacheId, now)
+  }
+}
+
+/** A better claim beat this node's: stop (the winner runs the step). */
+function lose (core: Core, out: Outbox, cacheId: string, now: number): void {
+  const item = core.book.items.get(cacheId)
+  if (item?.mine === undefined) return
+  core.metrics.conflictsLost += 1
+  dropMine(core, out, item, 'lost_lease', now, { release: false, duplicate: true })
+}
+
+/**
+ * This node's claim lost to one that is already released (its holder restarted,
+ * failed or let go): nobody else runs the step, so instead of aborting, claim
+ * it again above every epoch seen and keep going.
+ */
+function reclaim (core: Core, out: Outbox, cacheId: string, now: number): void {
+  const item = core.book.items.get(cacheId)
+  const mine = item?.mine
+  if (item === undefined || mine === undefined) return
+  const epoch = core.leases.maxEpoch(cacheId) + 1
+  core.leases.observe(cacheId, core.o.self, epoch, now)
+  mine.epoch = epoch
+  if (mine.phase === 'settling') {
+    mine.ref = { ...mine.ref, epoch }
+    mine.settleUntil = now + core.o.lease.settleMs
+  }
+  publishClaim(core, out, cacheId, epoch, { jobId: mine.ref.jobId, stepId: mine.ref.stepId }, now)
+  core.metrics.claims += 1
+  out.persist = true
+  stepEvent(core, out, item, cacheId, 'CLAIMED', core.o.self, epoch, now, { reason: 'reclaim' })
+}
+
+function onRelease (core: Core, out: Outbox, msg: LeaseReleaseMessage, now: number): void {
+  if (msg.holder === core.o.self) return
+  const outcome = core.leases.release(msg.cacheId, msg.holder, msg.epoch, now)
+  if (outcome.kind === 'released' && outcome.displaced?.holder === core.o.self) reclaim(core, out, msg.cacheId, now)
+}
+
+function onCompleted (core: Core, out: Outbox, msg: StepCompletedMessage, now: number): void {
+  if (msg.sender === core.o.self) return
+  if (msg.epoch > 0) core.leases.release(msg.cacheId, msg.holder, msg.epoch, now)
+  const existing = core.book.completions.get(msg.cacheId)
+  if (existing !== undefined) {
+    // Both this node and `msg.holder` ran it: wasted work, correct result either way.
+    if (existing.byMe && msg.holder !== core.o.self && !msg.cached) countDuplicate(core, msg.cacheId)
+    return
+  }
+  recordCompletion(core, out, msg.cacheId, {
+    cid: msg.cid,
+    holder: msg.holder,
+    epoch: msg.epoch,
+    cached: msg.cached,
+    at: now,
+    byMe: false,
+    ...(msg.durationMs !== undefined ? { durationMs: msg.durationMs } : {}),
+    ref: { jobId: msg.jobId, stepId: msg.stepId }
+  }, now)
+}
+
+function onFailed (core: Core, out: Outbox, msg: StepFailedMessage, now: number): void {
+  if (msg.sender === core.o.self) return
+  const outcome = core.leases.release(msg.cacheId, msg.holder, msg.epoch, now)
+  if (outcome.kind === 'released' && outcome.displaced?.holder === core.o.self) reclaim(core, out, msg.cacheId, now)
+  if (core.book.isComplete(msg.cacheId)) return
+  const failures = msg.failures.map(f => (f.holder === msg.holder && f.epoch === msg.epoch ? { ...f, errorTail: msg.errorTail } : f))
+  if (!failures.some(f => f.holder === msg.holder && f.epoch === msg.epoch)) failures.push({ holder: msg.holder, epoch: msg.epoch, errorTail: msg.errorTail })
+  recordFailures(core, out, msg.cacheId, failures, now)
+}

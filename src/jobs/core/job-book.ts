@@ -1,0 +1,267 @@
+import type { CheckedJob, CheckedStep } from './job-spec.ts'
+import type { ExecutionRef, JobFailure, JobSpec, JobState, PeerId, StepRef } from './types.ts'
+
+/**
+ * The jobs a node knows and the work they need. Work is kept per cache id (a
+ * WorkItem), shared by every job whose plan contains it, so a step two jobs
+ * share is claimed, run and completed once. Results and failures are kept per
+ * cache id too, even before the job that needs them arrives.
+ */
+export interface Completion {
+  cid: string
+  /** The node that produced the result (or found it in its cache). */
+  holder: PeerId
+  epoch: number
+  cached: boolean
+  /** Local time this node learned it. */
+  at: number
+  /** This node ran the execution that produced it. */
+  byMe: boolean
+  durationMs?: number
+  /** The job step it was produced for: anti-entropy answers name it. */
+  ref: StepRef
+}
+
+export interface Failure {
+  holder: PeerId
+  epoch: number
+  errorTail?: string
+  /** Local time this node learned it. */
+  at: number
+}
+
+/** This node's own claim or execution of a work item. */
+export interface MyRun {
+  phase: 'settling' | 'running'
+  /** The lease's epoch now (a reclaim moves it up while the execution runs on). */
+  epoch: number
+  /** What the execution was started as; the adapter reports back with it. */
+  ref: ExecutionRef
+  claimedAt: number
+  settleUntil: number
+  startedAt: number | undefined
+  takeover: boolean
+}
+
+export interface WorkItem {
+  cacheId: string
+  type: string
+  requires: string[]
+  deps: string[]
+  refs: StepRef[]
+  /** undefined: never looked up (a completion was already known). */
+  lookup: 'pending' | 'done' | undefined
+  lookupDeadline: number
+  mine: MyRun | undefined
+  /** The candidate list this node last ranked itself in, and since when. */
+  rankKey: string | undefined
+  rankSince: number
+  /** When this node first saw the item runnable (for the waited-time event). */
+  runnableSince: number | undefined
+  /** When this node last nudged the others because nobody claimed the step. */
+  stallNoticeAt?: number
+}
+
+export interface JobRecord {
+  /** As received: a snapshot stores it to plan nothing again on restore. */
+  spec: JobSpec
+  jobId: string
+  submittedAt: number
+  receivedAt: number
+  steps: CheckedStep[]
+  output: CheckedStep
+  state: JobState
+  finishedAt: number | undefined
+  outputCid: string | undefined
+  failure: JobFailure | undefined
+  cancelReason: string | undefined
+}
+
+export class JobBook {
+  readonly jobs = new Map<string, JobRecord>()
+  readonly items = new Map<string, WorkItem>()
+  readonly completions = new Map<string, Completion>()
+  readonly failures = new Map<string, Failure[]>()
+  /** Cancelled job ids (tombstones), with the local time learned: a late submission stays cancelled. */
+  readonly cancelled = new Map<string, number>()
+  #order: WorkItem[] | undefined
+  /** Per job, the cache ids its output still needs; recomputed when a result arrives. */
+  readonly #needed = new Map<string, Set<string>>()
+
+  /** Registers a job and returns the work items it created. */
+  addJob (spec: JobSpec, job: CheckedJob, now: number): { record: JobRecord, created: WorkItem[] } {
+    const record: JobRecord = {
+      spec,
+      jobId: job.jobId,
+      submittedAt: job.submittedAt,
+      receivedAt: now,
+      steps: job.steps,
+      output: job.output,
+      state: 'running',
+      finishedAt: undefined,
+      outputCid: undefined,
+      failure: undefined,
+      cancelReason: undefined
+    }
+    this.jobs.set(job.jobId, record)
+    const created: WorkItem[] = []
+    for (const step of job.steps) {
+      let item = this.items.get(step.cacheId)
+      if (item === undefined) {
+        item = {
+          cacheId: step.cacheId,
+          type: step.type,
+          requires: step.requires,
+          deps: step.deps,
+          refs: [],
+          lookup: undefined,
+          lookupDeadline: 0,
+          mine: undefined,
+          rankKey: undefined,
+          rankSince: now,
+          runnableSince: undefined
+        }
+        this.items.set(step.cacheId, item)
+        created.push(item)
+      }
+      if (!item.refs.some(r => r.jobId === job.jobId && r.stepId === step.stepId)) item.refs.push({ jobId: job.jobId, stepId: step.stepId })
+    }
+    this.#order = undefined
+    return { record, created }
+  }
+
+  /** Records a result (the first one for a cache id wins). */
+  setCompletion (cacheId: string, completion: Completion): void {
+    this.completions.set(cacheId, completion)
+    this.#needed.clear()
+  }
+
+  /**
+   * The steps a job still needs: its output if not done, then, walking back,
+   * every missing input of a needed step. A step whose consumers all have
+   * their results (a cache hit downstream) is not needed, even if it failed.
+   */
+  neededBy (job: JobRecord): Set<string> {
+    let needed = this.#needed.get(job.jobId)
+    if (needed !== undefined) return needed
+    needed = new Set()
+    const byCache = new Map(job.steps.map(s => [s.cacheId, s]))
+    const stack = [job.output.cacheId]
+    while (stack.length > 0) {
+      const cacheId = stack.pop() as string
+      if (needed.has(cacheId) || this.completions.has(cacheId)) continue
+      needed.add(cacheId)
+      for (const dep of byCache.get(cacheId)?.deps ?? []) stack.push(dep)
+    }
+    this.#needed.set(job.jobId, needed)
+    return needed
+  }
+
+  /** Forgets a job; work items no job refers to any more go with it. */
+  removeJob (jobId: string): void {
+    const job = this.jobs.get(jobId)
+    if (job === undefined) return
+    this.jobs.delete(jobId)
+    this.#needed.delete(jobId)
+    for (const step of job.steps) {
+      const item = this.items.get(step.cacheId)
+      if (item === undefined) continue
+      item.refs = item.refs.filter(r => r.jobId !== jobId)
+      if (item.refs.length === 0 && item.mine === undefined) this.items.delete(step.cacheId)
+    }
+    this.#order = undefined
+  }
+
+  /** Call when a job's state changes: the scheduling order only holds running jobs' work. */
+  invalidateOrder (): void {
+    this.#order = undefined
+  }
+
+  /** Work of running jobs, oldest job first, each job's steps in dependency order. */
+  ordered (): WorkItem[] {
+    if (this.#order !== undefined) return this.#order
+    const running = [...this.jobs.values()]
+      .filter(j => j.state === 'running')
+      .sort((a, b) => a.submittedAt - b.submittedAt || (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0))
+    const seen = new Set<string>()
+    const order: WorkItem[] = []
+    for (const job of running) {
+      for (const step of job.steps) {
+        if (seen.has(step.cacheId)) continue
+        seen.add(step.cacheId)
+        const item = this.items.get(step.cacheId)
+        if (item !== undefined) order.push(item)
+      }
+    }
+    this.#order = order
+    return order
+  }
+
+  liveRefs (item: WorkItem): StepRef[] {
+    return item.refs.filter(r => this.jobs.get(r.jobId)?.state === 'running')
+  }
+
+  /** The job step a claim or an execution is made for: the oldest running job that needs it. */
+  primaryRef (item: WorkItem): StepRef {
+    const live = this.liveRefs(item)
+    let best: StepRef | undefined
+    let bestJob: JobRecord | undefined
+    for (const ref of live.length > 0 ? live : item.refs) {
+      const job = this.jobs.get(ref.jobId)
+      if (job === undefined) continue
+      if (bestJob === undefined || job.submittedAt < bestJob.submittedAt || (job.submittedAt === bestJob.submittedAt && job.jobId < bestJob.jobId)) {
+        best = ref
+        bestJob = job
+      }
+    }
+    return best ?? (item.refs[0] as StepRef)
+  }
+
+  failuresOf (cacheId: string): Failure[] {
+    return this.failures.get(cacheId) ?? []
+  }
+
+  /** Adds failures not known yet (one per holder and epoch); returns how many were new. */
+  addFailures (cacheId: string, incoming: ReadonlyArray<{ holder: PeerId, epoch: number, errorTail?: string }>, now: number): number {
+    let list = this.failures.get(cacheId)
+    if (list === undefined) {
+      list = []
+      this.failures.set(cacheId, list)
+    }
+    let added = 0
+    for (const f of incoming) {
+      const known = list.find(k => k.holder === f.holder && k.epoch === f.epoch)
+      if (known !== undefined) {
+        if (known.errorTail === undefined && f.errorTail !== undefined) known.errorTail = f.errorTail
+        continue
+      }
+      list.push({ holder: f.holder, epoch: f.epoch, errorTail: f.errorTail, at: now })
+      added += 1
+    }
+    list.sort((a, b) => a.epoch - b.epoch || (a.holder < b.holder ? -1 : 1))
+    return added
+  }
+
+  isPermanentlyFailed (cacheId: string, maxAttempts: number): boolean {
+    return this.failuresOf(cacheId).length >= maxAttempts
+  }
+
+  isComplete (cacheId: string): boolean {
+    return this.completions.has(cacheId)
+  }
+
+  depsDone (item: WorkItem): boolean {
+    for (const dep of item.deps) if (!this.completions.has(dep)) return false
+    return true
+  }
+
+  /** A running job still needs the item's result, and nobody has it yet. */
+  isWanted (item: WorkItem, maxAttempts: number): boolean {
+    if (this.completions.has(item.cacheId) || this.isPermanentlyFailed(item.cacheId, maxAttempts)) return false
+    for (const ref of item.refs) {
+      const job = this.jobs.get(ref.jobId)
+      if (job?.state === 'running' && this.neededBy(job).has(item.cacheId)) return true
+    }
+    return false
+  }
+}

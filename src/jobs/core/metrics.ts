@@ -1,0 +1,51 @@
+/** Counters the adapter exports (e.g. as Prometheus counters `artdag_<name>_total`). */
+export interface CoordinatorMetrics {
+  /** Executions started on this node. */
+  stepsRun: number
+  stepsCompleted: number
+  stepsFailed: number
+  cacheHits: number
+  cacheMisses: number
+  /** Lookups that ran past lookupTimeoutMs (also counted as misses). */
+  lookupTimeouts: number
+  /** Claims this node published. */
+  claims: number
+  /** Claims that replaced a lapsed lease. */
+  takeovers: number
+  /** This node's claims that lost to a better one. */
+  conflictsLost: number
+  /** Steps this node ran that another node also ran (counted once per step, when this node learns it). */
+  duplicateExecutions: number
+  /** Executions this node aborted. */
+  abortedExecutions: number
+  /** Completions or failures re-sent to a node that claimed a settled step. */
+  antiEntropyAnswers: number
+  /** Renewals sent at once to a node whose claim lost to this node's lease. */
+  reassertions: number
+  pausesDetected: number
+  jobsCompleted: number
+  jobsFailed: number
+  jobsCancelled: number
+}
+
+export function createMetrics (): CoordinatorMetrics {
+  return {
+    stepsRun: 0,
+    stepsCompleted: 0,
+    stepsFailed: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+    lookupTimeouts: 0,
+    claims: 0,
+    takeovers: 0,
+    conflictsLost: 0,
+    duplicateExecutions: 0,
+    abortedExecutions: 0,
+    antiEntropyAnswers: 0,
+    reassertions: 0,
+    pausesDetected: 0,
+    jobsCompleted: 0,
+    jobsFailed: 0,
+    jobsCancelled: 0
+  }
+}

@@ -1,0 +1,106 @@
+import { LEASE_TOPIC } from '../../protocol/messages/lease.ts'
+import type { LeaseReleaseMessage } from '../../protocol/messages/lease.ts'
+import { JOBS_TOPIC, MAX_ERROR_TAIL_CHARS, MAX_FAILURES_PER_MESSAGE } from '../../protocol/messages/jobs.ts'
+import { MAX_LEASES_PER_MESSAGE } from '../../protocol/messages/lease.ts'
+import type { Core } from './state.ts'
+import type { Outbox } from './effects.ts'
+import type { Completion } from './job-book.ts'
+import type { StepRef } from './types.ts'
+
+/** Builders of every message this node publishes; `sentAt` is informational only. */
+function stamp (now: number): number {
+  return Math.max(0, Math.round(now))
+}
+
+export function publishClaim (core: Core, out: Outbox, cacheId: string, epoch: number, ref: StepRef, now: number): void {
+  out.push({
+    type: 'publish',
+    topic: LEASE_TOPIC,
+    message: { v: 1, type: 'lease_claim', cacheId, epoch, holder: core.o.self, jobId: ref.jobId, stepId: ref.stepId, sentAt: stamp(now) }
+  })
+}
+
+export function publishRenew (core: Core, out: Outbox, leases: Array<{ cacheId: string, epoch: number }>, now: number): void {
+  for (let i = 0; i < leases.length; i += MAX_LEASES_PER_MESSAGE) {
+    out.push({
+      type: 'publish',
+      topic: LEASE_TOPIC,
+      message: { v: 1, type: 'lease_renew', holder: core.o.self, leases: leases.slice(i, i + MAX_LEASES_PER_MESSAGE), sentAt: stamp(now) }
+    })
+  }
+}
+
+export function publishRelease (core: Core, out: Outbox, cacheId: string, epoch: number, reason: LeaseReleaseMessage['reason'], now: number): void {
+  out.push({
+    type: 'publish',
+    topic: LEASE_TOPIC,
+    message: { v: 1, type: 'lease_release', cacheId, epoch, holder: core.o.self, reason, sentAt: stamp(now) }
+  })
+}
+
+/** Tells a claimant about the best claim it missed (a lease nobody renews any more). */
+export function publishLeaseState (core: Core, out: Outbox, cacheId: string, best: { holder: string, epoch: number, released: boolean }, now: number): void {
+  out.push({
+    type: 'publish',
+    topic: LEASE_TOPIC,
+    message: { v: 1, type: 'lease_state', cacheId, epoch: best.epoch, holder: best.holder, released: best.released, sender: core.o.self, sentAt: stamp(now) }
+  })
+}
+
+export function publishCompleted (core: Core, out: Outbox, cacheId: string, completion: Completion, ref: StepRef, now: number): void {
+  out.push({
+    type: 'publish',
+    topic: JOBS_TOPIC,
+    message: {
+      v: 1,
+      type: 'step_completed',
+      jobId: ref.jobId,
+      stepId: ref.stepId,
+      cacheId,
+      cid: completion.cid,
+      epoch: completion.epoch,
+      holder: completion.holder,
+      sender: core.o.self,
+      cached: completion.cached,
+      ...(completion.durationMs !== undefined ? { durationMs: completion.durationMs } : {}),
+      sentAt: stamp(now)
+    }
+  })
+}
+
+/** Publishes the latest failure of `cacheId` with every failure this node knows. */
+export function publishFailed (core: Core, out: Outbox, cacheId: string, ref: StepRef, now: number): void {
+  const failures = core.book.failuresOf(cacheId)
+  const last = failures.reduce((a, b) => (b.epoch > a.epoch ? b : a))
+  out.push({
+    type: 'publish',
+    topic: JOBS_TOPIC,
+    message: {
+      v: 1,
+      type: 'step_failed',
+      jobId: ref.jobId,
+      stepId: ref.stepId,
+      cacheId,
+      epoch: last.epoch,
+      holder: last.holder,
+      sender: core.o.self,
+      attempt: failures.length,
+      failures: failures.slice(-MAX_FAILURES_PER_MESSAGE).map(f => ({ holder: f.holder, epoch: f.epoch })),
+      errorTail: clipTail(last.errorTail ?? ''),
+      sentAt: stamp(now)
+    }
+  })
+}
+
+export function publishCancelled (core: Core, out: Outbox, jobId: string, reason: string | undefined, now: number): void {
+  out.push({
+    type: 'publish',
+    topic: JOBS_TOPIC,
+    message: { v: 1, type: 'job_cancelled', jobId, by: core.o.self, ...(reason !== undefined ? { reason: reason.slice(0, 256) } : {}), sentAt: stamp(now) }
+  })
+}
+
+/** Keeps the end of an error output: ffmpeg says what went wrong last. */
+export function clipTail (text: string): string {
+  return text.length <= MAX_ERROR_TAIL_CHARS ? text : text.slice(text.length - MAX_ERROR_TAIL_CHARS)
+}

@@ -1,0 +1,163 @@
+import { rankCandidates } from './candidates.ts'
+import { stepEvent } from './state.ts'
+import type { Core } from './state.ts'
+import type { Outbox } from './effects.ts'
+import type { WorkItem } from './job-book.ts'
+import type { LeaseStatus } from '../../lease/lease-table.ts'
+import { retryDelay } from './options.ts'
+import { publishClaim, publishCompleted, publishFailed, publishRenew } from './outbound.ts'
+import type { PeerId } from './types.ts'
+
+/**
+ * The decisions taken after every input: give up on slow cache lookups, claim
+ * runnable steps in rank order, start claims whose settle window passed, renew
+ * held leases. Each records in the outbox when it must run again.
+ */
+export function schedule (core: Core, out: Outbox, now: number): void {
+  expireLookups(core, out, now)
+  if (now >= core.quietUntil) claimRunnable(core, out, now)
+  else out.wakeAt(core.quietUntil)
+  startSettled(core, out, now)
+  renewHeld(core, out, now)
+}
+
+function expireLookups (core: Core, out: Outbox, now: number): void {
+  for (const item of core.book.items.values()) {
+    if (item.lookup !== 'pending') continue
+    if (now >= item.lookupDeadline) {
+      item.lookup = 'done'
+      core.metrics.lookupTimeouts += 1
+      core.metrics.cacheMisses += 1
+    } else {
+      out.wakeAt(item.lookupDeadline)
+    }
+  }
+}
+
+function claimRunnable (core: Core, out: Outbox, now: number): void {
+  const { book, o } = core
+  let held: Map<PeerId, number> | undefined
+  for (const item of book.ordered()) {
+    if (item.mine !== undefined || item.lookup === 'pending') continue
+    if (!book.isWanted(item, o.maxAttempts) || !book.depsDone(item)) continue
+    item.runnableSince ??= now
+    const status = core.leases.status(item.cacheId, now)
+    if (status.state === 'held') {
+      out.wakeAt(status.lapsesAt)
+      continue
+    }
+    const failures = book.failuresOf(item.cacheId)
+    if (failures.length > 0) {
+      const lastAt = failures.reduce((m, f) => Math.max(m, f.at), Number.NEGATIVE_INFINITY)
+      const retryAt = lastAt + retryDelay(o, failures.length)
+      if (now < retryAt) {
+        out.wakeAt(retryAt)
+        continue
+      }
+    }
+    held ??= core.leases.heldCounts(now, cacheId => !book.isComplete(cacheId))
+    const ranked = rankCandidates(core, item, status.state === 'lapsed' ? status.holder : undefined, held)
+    const key = ranked.join(',')
+    if (key !== item.rankKey) {
+      item.rankKey = key
+      item.rankSince = now
+    }
+    const rank = ranked.indexOf(o.self)
+    if (rank < 0) {
+      if (ranked.length > 0) nudgeIfStalled(core, out, item, now)
+      continue
+    }
+    const claimAt = item.rankSince + rank * o.lease.rankDelayMs
+    if (now < claimAt) {
+      out.wakeAt(claimAt)
+      continue
+    }
+    claim(core, out, item, status, now)
+    held.set(o.self, (held.get(o.self) ?? 0) + 1)
+  }
+}
+
+/**
+ * A step stays unclaimed although, in this node's view, another node should
+ * claim it: knowledge has diverged through lost messages. This node may have
+ * missed the step's result (look it up again), the candidates may have missed
+ * its inputs' results or failures this node knows of (send them again). Once
+ * per ttl per step; a plain wait for a free slot (no candidate at all) is no stall.
+ */
+function nudgeIfStalled (core: Core, out: Outbox, item: WorkItem, now: number): void {
+  const ttl = core.o.lease.ttlMs
+  const since = Math.max(item.rankSince, item.stallNoticeAt ?? Number.NEGATIVE_INFINITY)
+  if (now < since + ttl) {
+    out.wakeAt(since + ttl)
+    return
+  }
+  item.stallNoticeAt = now
+  out.push({ type: 'lookupCache', cacheIds: [item.cacheId], deadline: now + core.o.lookupTimeoutMs })
+  for (const dep of item.deps) {
+    const completion = core.book.completions.get(dep)
+    if (completion !== undefined) publishCompleted(core, out, dep, completion, completion.ref, now)
+  }
+  if (core.book.failuresOf(item.cacheId).length > 0) publishFailed(core, out, item.cacheId, core.book.primaryRef(item), now)
+  core.metrics.antiEntropyAnswers += 1
+}
+
+function claim (core: Core, out: Outbox, item: WorkItem, status: Exclude<LeaseStatus, { state: 'held' }>, now: number): void {
+  const epoch = status.maxEpoch + 1
+  const ref = core.book.primaryRef(item)
+  core.leases.observe(item.cacheId, core.o.self, epoch, now)
+  const takeover = status.state === 'lapsed'
+  item.mine = {
+    phase: 'settling',
+    epoch,
+    ref: { jobId: ref.jobId, stepId: ref.stepId, cacheId: item.cacheId, epoch },
+    claimedAt: now,
+    settleUntil: now + core.o.lease.settleMs,
+    startedAt: undefined,
+    takeover
+  }
+  publishClaim(core, out, item.cacheId, epoch, ref, now)
+  core.metrics.claims += 1
+  if (takeover) core.metrics.takeovers += 1
+  out.persist = true
+  stepEvent(core, out, item, item.cacheId, 'CLAIMED', core.o.self, epoch, now, takeover ? { reason: 'takeover' } : {})
+}
+
+function startSettled (core: Core, out: Outbox, now: number): void {
+  for (const item of core.book.items.values()) {
+    const mine = item.mine
+    if (mine?.phase !== 'settling') continue
+    if (now < mine.settleUntil) {
+      out.wakeAt(mine.settleUntil)
+      continue
+    }
+    const holder = core.leases.holder(item.cacheId, now)
+    if (holder?.holder !== core.o.self || holder.epoch !== mine.epoch) {
+      // Defensive: a lost claim is dropped when the better one arrives.
+      item.mine = undefined
+      core.metrics.conflictsLost += 1
+      continue
+    }
+    mine.phase = 'running'
+    mine.startedAt = now
+    out.push({ type: 'startExecution', execution: mine.ref })
+    core.metrics.stepsRun += 1
+    const waitedMs = item.runnableSince === undefined ? undefined : now - item.runnableSince
+    stepEvent(core, out, item, item.cacheId, 'RUNNING', core.o.self, mine.epoch, now, waitedMs === undefined ? {} : { waitedMs })
+  }
+}
+
+function renewHeld (core: Core, out: Outbox, now: number): void {
+  const held = core.leases.heldBySelf()
+  if (held.length === 0) {
+    core.nextRenewAt = undefined
+    return
+  }
+  if (core.nextRenewAt === undefined) {
+    // The claim itself was the first word; renew one interval later.
+    core.nextRenewAt = now + core.o.lease.renewIntervalMs
+  } else if (now >= core.nextRenewAt) {
+    publishRenew(core, out, held, now)
+    core.nextRenewAt = now + core.o.lease.renewIntervalMs
+  }
+  out.wakeAt(core.nextRenewAt)
+}

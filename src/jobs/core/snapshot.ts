@@ -1,0 +1,96 @@
+import { z } from 'zod'
+import { describeIssues } from '../../protocol/codec.ts'
+import { JOB_STATES } from '../../protocol/messages/jobs.ts'
+import type { Core } from './state.ts'
+import { SnapshotInvalidError } from '../errors.ts'
+
+/**
+ * What a node persists so that a restarted daemon resumes its jobs: the jobs
+ * and their outcomes, the results and failures it knows, the highest lease
+ * epoch seen per cache id (epochs must keep growing across restarts), and the
+ * leases it held (released on restore: the executions died with the process).
+ * Times inside are not kept: they belong to the old process's clock.
+ */
+export const SNAPSHOT_VERSION = 1
+
+const stepSpecSchema = z.object({
+  stepId: z.string(),
+  cacheId: z.string(),
+  type: z.string(),
+  deps: z.array(z.string()),
+  requires: z.array(z.string()).optional()
+})
+
+const jobFailureSchema = z.object({
+  stepId: z.string(),
+  cacheId: z.string(),
+  attempts: z.number(),
+  nodes: z.array(z.string()),
+  errorTail: z.string()
+})
+
+export const snapshotSchema = z.object({
+  v: z.literal(SNAPSHOT_VERSION),
+  self: z.string(),
+  jobs: z.array(z.object({
+    spec: z.object({ jobId: z.string(), steps: z.array(stepSpecSchema), output: z.string(), submittedAt: z.number() }),
+    state: z.enum(JOB_STATES),
+    outputCid: z.string().optional(),
+    failure: jobFailureSchema.optional(),
+    cancelReason: z.string().optional()
+  })),
+  cancelled: z.array(z.string()),
+  completions: z.array(z.object({
+    cacheId: z.string(),
+    cid: z.string(),
+    holder: z.string(),
+    epoch: z.number().int().nonnegative(),
+    cached: z.boolean(),
+    jobId: z.string(),
+    stepId: z.string()
+  })),
+  failures: z.array(z.object({ cacheId: z.string(), holder: z.string(), epoch: z.number().int().positive(), errorTail: z.string().optional() })),
+  epochs: z.array(z.tuple([z.string(), z.number().int().nonnegative()])),
+  held: z.array(z.object({ cacheId: z.string(), epoch: z.number().int().positive() }))
+})
+
+export type CoordinatorSnapshot = z.infer<typeof snapshotSchema>
+
+export function takeSnapshot (core: Core): CoordinatorSnapshot {
+  const { book } = core
+  return {
+    v: SNAPSHOT_VERSION,
+    self: core.o.self,
+    jobs: [...book.jobs.values()].map(j => ({
+      spec: {
+        jobId: j.spec.jobId,
+        steps: j.spec.steps.map(s => ({ stepId: s.stepId, cacheId: s.cacheId, type: s.type, deps: [...s.deps], ...(s.requires !== undefined ? { requires: [...s.requires] } : {}) })),
+        output: j.spec.output,
+        submittedAt: j.spec.submittedAt
+      },
+      state: j.state,
+      ...(j.outputCid !== undefined ? { outputCid: j.outputCid } : {}),
+      ...(j.failure !== undefined ? { failure: j.failure } : {}),
+      ...(j.cancelReason !== undefined ? { cancelReason: j.cancelReason } : {})
+    })),
+    cancelled: [...book.cancelled.keys()],
+    completions: [...book.completions].map(([cacheId, c]) => ({
+      cacheId, cid: c.cid, holder: c.holder, epoch: c.epoch, cached: c.cached, jobId: c.ref.jobId, stepId: c.ref.stepId
+    })),
+    failures: [...book.failures].flatMap(([cacheId, list]) => list.map(f => ({
+      cacheId, holder: f.holder, epoch: f.epoch, ...(f.errorTail !== undefined ? { errorTail: f.errorTail } : {})
+    }))),
+    epochs: core.leases.epochs(),
+    held: core.leases.heldBySelf()
+  }
+}
+
+/** Parses a persisted snapshot (e.g. JSON read back from disk) for this node. */
+export function parseSnapshot (value: unknown, self: string): CoordinatorSnapshot {
+  const parsed = snapshotSchema.safeParse(value)
+  if (!parsed.success) throw new SnapshotInvalidError(`coordinator snapshot is invalid: ${describeIssues(parsed.error)}`)
+  if (parsed.data.self !== self) {
+    throw new SnapshotInvalidError(`coordinator snapshot belongs to node ${parsed.data.self}, not to this node ${self}`)
+  }
+  return parsed.data
+}

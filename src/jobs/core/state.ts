@@ -1,0 +1,74 @@
+import type { LeaseTable } from '../../lease/lease-table.ts'
+import type { ScoreCache } from '../../lease/rendezvous.ts'
+import type { JobBook, WorkItem } from './job-book.ts'
+import type { CoordinatorMetrics } from './metrics.ts'
+import type { CoordinatorOptions } from './options.ts'
+import type { Outbox } from './effects.ts'
+import type { ClusterMember, PeerId, StepState } from './types.ts'
+
+/** A member of the view, with its capabilities as a set (ranking checks them on every pass). */
+export interface KnownMember extends ClusterMember {
+  capabilitySet: ReadonlySet<string>
+}
+
+/** The coordinator's whole state, shared by the handlers in this folder. */
+export interface Core {
+  readonly o: CoordinatorOptions
+  readonly book: JobBook
+  readonly leases: LeaseTable
+  readonly scores: ScoreCache
+  readonly metrics: CoordinatorMetrics
+  /** Other nodes, from the latest view. */
+  members: Map<PeerId, KnownMember>
+  /** No claims before this time (start, restore, pause). */
+  quietUntil: number
+  lastInputAt: number | undefined
+  nextRenewAt: number | undefined
+  /** Anti-entropy answers and re-assertions already sent, by claim, with the time. */
+  answered: Map<string, number>
+  /** Cache ids whose duplicate run this node already counted (once per step and node). */
+  duplicatesCounted: Set<string>
+  /** Jobs asked for after a peer's heartbeat mentioned them, with the time. */
+  jobFetches: Map<string, number>
+  lastGcAt: number
+}
+
+/** Emits a step event for every job step the cache id stands for. */
+export function stepEvent (
+  core: Core,
+  out: Outbox,
+  item: WorkItem | undefined,
+  cacheId: string,
+  state: StepState | 'ABORTED' | 'LOST',
+  node: PeerId,
+  epoch: number,
+  now: number,
+  extra: { waitedMs?: number, durationMs?: number, errorTail?: string, reason?: string } = {}
+): void {
+  out.event({
+    kind: 'step',
+    at: now,
+    cacheId,
+    refs: item === undefined ? [] : [...item.refs],
+    state,
+    node,
+    epoch,
+    attempt: core.book.failuresOf(cacheId).length,
+    ...extra
+  })
+}
+
+/** Remembers an answer to a claim so a burst of copies gets one answer; false when already answered recently. */
+export function firstAnswer (core: Core, key: string, now: number): boolean {
+  const at = core.answered.get(key)
+  if (at !== undefined && now - at < core.o.answerDedupeMs) return false
+  core.answered.set(key, now)
+  return true
+}
+
+/** Counts a step this node ran that another node ran too: once per step, however this node learns it. */
+export function countDuplicate (core: Core, cacheId: string): void {
+  if (core.duplicatesCounted.has(cacheId)) return
+  core.duplicatesCounted.add(cacheId)
+  core.metrics.duplicateExecutions += 1
+}

@@ -1,0 +1,59 @@
+import type { Core } from './state.ts'
+import type { JobRecord } from './job-book.ts'
+import type { JobFailure, JobState, PeerId, StepState } from './types.ts'
+
+/** What the status API shows about a job, as this node sees it. */
+export interface JobStatus {
+  jobId: string
+  state: JobState
+  submittedAt: number
+  /** Local clock. */
+  receivedAt: number
+  finishedAt?: number
+  outputCid?: string
+  failure?: JobFailure
+  steps: StepStatus[]
+}
+
+export interface StepStatus {
+  stepId: string
+  cacheId: string
+  type: string
+  state: StepState
+  /** The node holding the lease (CLAIMED/RUNNING) or that produced the result. */
+  node?: PeerId
+  epoch?: number
+  /** Failed attempts so far. */
+  attempts: number
+  cid?: string
+  errorTail?: string
+}
+
+export function jobStatus (core: Core, job: JobRecord, now: number): JobStatus {
+  const steps = job.steps.map((step): StepStatus => {
+    const failures = core.book.failuresOf(step.cacheId)
+    const base = { stepId: step.stepId, cacheId: step.cacheId, type: step.type, attempts: failures.length }
+    const tail = failures.filter(f => f.errorTail !== undefined).at(-1)?.errorTail
+    const withTail = tail !== undefined ? { errorTail: tail } : {}
+    const completion = core.book.completions.get(step.cacheId)
+    if (completion !== undefined) {
+      return { ...base, state: completion.cached ? 'CACHED' : 'COMPLETED', node: completion.holder, epoch: completion.epoch, cid: completion.cid }
+    }
+    if (core.book.isPermanentlyFailed(step.cacheId, core.o.maxAttempts)) return { ...base, ...withTail, state: 'FAILED' }
+    const mine = core.book.items.get(step.cacheId)?.mine
+    if (mine !== undefined) return { ...base, ...withTail, state: mine.phase === 'running' ? 'RUNNING' : 'CLAIMED', node: core.o.self, epoch: mine.epoch }
+    const holder = core.leases.holder(step.cacheId, now)
+    if (holder !== undefined) return { ...base, ...withTail, state: 'CLAIMED', node: holder.holder, epoch: holder.epoch }
+    return { ...base, ...withTail, state: 'PENDING' }
+  })
+  return {
+    jobId: job.jobId,
+    state: job.state,
+    submittedAt: job.submittedAt,
+    receivedAt: job.receivedAt,
+    ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
+    ...(job.outputCid !== undefined ? { outputCid: job.outputCid } : {}),
+    ...(job.failure !== undefined ? { failure: job.failure } : {}),
+    steps
+  }
+}

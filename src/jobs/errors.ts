@@ -1,0 +1,19 @@
+import { ArtdagError } from '../errors.ts'
+
+/** A planned job the coordinator cannot run: unknown dependency, cycle, missing output, bad cache id. */
+export class JobSpecInvalidError extends ArtdagError {
+  override readonly name = 'JobSpecInvalidError'
+  readonly kind = 'invalid'
+}
+
+/** A persisted coordinator snapshot that does not parse or belongs to another node. */
+export class SnapshotInvalidError extends ArtdagError {
+  override readonly name = 'SnapshotInvalidError'
+  readonly kind = 'invalid'
+}
+
+/** Coordinator options that cannot work (e.g. zero attempts). */
+export class CoordinatorOptionsError extends ArtdagError {
+  override readonly name = 'CoordinatorOptionsError'
+  readonly kind = 'invalid'
+}

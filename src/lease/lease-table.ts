@@ -1,0 +1,221 @@
+import { compareClaims } from './claim-order.ts'
+import { ScoreCache } from './rendezvous.ts'
+import type { PeerId } from './rendezvous.ts'
+import type { LeaseOptions } from './options.ts'
+
+/**
+ * One node's view of every step lease, keyed by cache id. The table keeps, per
+ * cache id, the best claim it has seen (under the claim order) and whether that
+ * claim was released; the best claim over the same set of messages is the same
+ * on every node, so tables converge once messages arrive. Expiry is judged only
+ * on this node's clock, from when it last heard the holder, and never while it
+ * was not listening (just started, restored, or paused).
+ */
+export interface LeaseRef {
+  holder: PeerId
+  epoch: number
+}
+
+interface BestClaim extends LeaseRef {
+  score: number
+  /** Local time this claim was last heard (claim, renew or heartbeat). */
+  heardAt: number
+  released: boolean
+}
+
+interface Entry {
+  maxEpoch: number
+  best: BestClaim | undefined
+  /** Claims heard at the current epoch, competing ones included. */
+  claimsSeen: number
+  touchedAt: number
+}
+
+export type LeaseStatus =
+  | { state: 'free', maxEpoch: number, lastHolder: PeerId | undefined }
+  | { state: 'held', holder: PeerId, epoch: number, maxEpoch: number, lapsesAt: number }
+  | { state: 'lapsed', holder: PeerId, epoch: number, maxEpoch: number, lapsedAt: number }
+
+export type ObserveOutcome =
+  /** The claim is now the best one; `displaced` is the unreleased claim it beat, if any. */
+  | { kind: 'took', displaced: LeaseRef | undefined }
+  /** The same claim again (a renew): its holder was heard now. */
+  | { kind: 'renewed' }
+  /** A claim from an older epoch, or one that loses to the current best: ignored. */
+  | { kind: 'lost', current: LeaseRef | undefined }
+  /** The claim was already released: a late copy. */
+  | { kind: 'released' }
+
+export type ReleaseOutcome =
+  | { kind: 'released', displaced: LeaseRef | undefined }
+  | { kind: 'ignored' }
+
+export class LeaseTable {
+  readonly #self: PeerId
+  readonly #options: LeaseOptions
+  readonly #scores: ScoreCache
+  readonly #entries = new Map<string, Entry>()
+  #listeningSince = Number.NEGATIVE_INFINITY
+
+  constructor (self: PeerId, options: LeaseOptions, scores: ScoreCache = new ScoreCache()) {
+    this.#self = self
+    this.#options = options
+    this.#scores = scores
+  }
+
+  /** From now on expiry is judged as if every lease had been heard at `now`. */
+  startListening (now: number): void {
+    this.#listeningSince = now
+  }
+
+  /**
+   * A claim or a renew (or a heartbeat entry) from `holder`. `hearsay`: another
+   * node reports the claim. A claim first learned that way gets a full ttl to
+   * be renewed by its holder (it may well be alive), but hearsay never renews
+   * a claim: gossip cannot keep a dead holder's lease alive.
+   */
+  observe (cacheId: string, holder: PeerId, epoch: number, now: number, hearsay = false): ObserveOutcome {
+    const entry = this.#entry(cacheId, now)
+    const claim: BestClaim = { holder, epoch, score: this.#scores.score(cacheId, holder), heardAt: now, released: false }
+    if (epoch < entry.maxEpoch) return { kind: 'lost', current: liveRef(entry.best) }
+    const best = entry.best
+    if (best === undefined || epoch > best.epoch) {
+      const displaced = liveRef(best)
+      entry.best = claim
+      entry.maxEpoch = epoch
+      entry.claimsSeen = 1
+      return { kind: 'took', displaced }
+    }
+    entry.claimsSeen += 1
+    const order = compareClaims(claim, best)
+    if (order === 0) {
+      if (best.released) return { kind: 'released' }
+      if (!hearsay) best.heardAt = now
+      return { kind: 'renewed' }
+    }
+    if (order < 0) return { kind: 'lost', current: liveRef(best) }
+    entry.best = claim
+    return { kind: 'took', displaced: liveRef(best) }
+  }
+
+  /** A release, a completion or a failure report ends `holder`'s lease at `epoch`. */
+  release (cacheId: string, holder: PeerId, epoch: number, now: number): ReleaseOutcome {
+    const entry = this.#entry(cacheId, now)
+    if (epoch < entry.maxEpoch) return { kind: 'ignored' }
+    const released: BestClaim = { holder, epoch, score: this.#scores.score(cacheId, holder), heardAt: now, released: true }
+    const best = entry.best
+    if (best === undefined || epoch > best.epoch) {
+      entry.best = released
+      entry.maxEpoch = epoch
+      entry.claimsSeen = 0
+      return { kind: 'released', displaced: liveRef(best) }
+    }
+    const order = compareClaims(released, best)
+    if (order === 0) {
+      if (best.released) return { kind: 'ignored' }
+      best.released = true
+      return { kind: 'released', displaced: undefined }
+    }
+    if (order < 0) return { kind: 'ignored' }
+    // A better claim than the one we knew existed in this epoch; it ends now.
+    entry.best = released
+    return { kind: 'released', displaced: liveRef(best) }
+  }
+
+  status (cacheId: string, now: number): LeaseStatus {
+    const entry = this.#entries.get(cacheId)
+    const best = entry?.best
+    if (entry === undefined || best === undefined || best.released) {
+      return { state: 'free', maxEpoch: entry?.maxEpoch ?? 0, lastHolder: best?.holder }
+    }
+    if (best.holder === this.#self) {
+      return { state: 'held', holder: best.holder, epoch: best.epoch, maxEpoch: entry.maxEpoch, lapsesAt: Number.POSITIVE_INFINITY }
+    }
+    const lapsesAt = Math.max(best.heardAt, this.#listeningSince) + this.#options.ttlMs
+    if (now >= lapsesAt) return { state: 'lapsed', holder: best.holder, epoch: best.epoch, maxEpoch: entry.maxEpoch, lapsedAt: lapsesAt }
+    return { state: 'held', holder: best.holder, epoch: best.epoch, maxEpoch: entry.maxEpoch, lapsesAt }
+  }
+
+  /** The unreleased, unlapsed holder, if any. */
+  holder (cacheId: string, now: number): LeaseRef | undefined {
+    const s = this.status(cacheId, now)
+    return s.state === 'held' ? { holder: s.holder, epoch: s.epoch } : undefined
+  }
+
+  /** The best claim known for a cache id, released or not. */
+  best (cacheId: string): (LeaseRef & { released: boolean }) | undefined {
+    const best = this.#entries.get(cacheId)?.best
+    return best === undefined ? undefined : { holder: best.holder, epoch: best.epoch, released: best.released }
+  }
+
+  maxEpoch (cacheId: string): number {
+    return this.#entries.get(cacheId)?.maxEpoch ?? 0
+  }
+
+  claimsSeen (cacheId: string): number {
+    return this.#entries.get(cacheId)?.claimsSeen ?? 0
+  }
+
+  /**
+   * How many valid leases each peer holds: what every node subtracts from a
+   * peer's slots. `counts` leaves out cache ids known to be settled already.
+   */
+  heldCounts (now: number, counts: (cacheId: string) => boolean = () => true): Map<PeerId, number> {
+    const held = new Map<PeerId, number>()
+    for (const cacheId of this.#entries.keys()) {
+      if (!counts(cacheId)) continue
+      const s = this.status(cacheId, now)
+      if (s.state === 'held') held.set(s.holder, (held.get(s.holder) ?? 0) + 1)
+    }
+    return held
+  }
+
+  /** This node's own unreleased leases. */
+  heldBySelf (): Array<{ cacheId: string, epoch: number }> {
+    const out: Array<{ cacheId: string, epoch: number }> = []
+    for (const [cacheId, entry] of this.#entries) {
+      const best = entry.best
+      if (best !== undefined && !best.released && best.holder === this.#self) out.push({ cacheId, epoch: best.epoch })
+    }
+    return out
+  }
+
+  /** Epochs only ever grow: a restarted node carries them over in its snapshot. */
+  epochs (): Array<[string, number]> {
+    const out: Array<[string, number]> = []
+    for (const [cacheId, entry] of this.#entries) if (entry.maxEpoch > 0) out.push([cacheId, entry.maxEpoch])
+    return out
+  }
+
+  restoreEpoch (cacheId: string, epoch: number, now: number): void {
+    const entry = this.#entry(cacheId, now)
+    if (epoch > entry.maxEpoch) entry.maxEpoch = epoch
+  }
+
+  /** Drops entries nobody needs any more and nobody mentioned for `idleMs`. */
+  prune (keep: (cacheId: string) => boolean, now: number, idleMs: number): void {
+    for (const [cacheId, entry] of this.#entries) {
+      if (now - entry.touchedAt < idleMs || keep(cacheId)) continue
+      if (entry.best !== undefined && !entry.best.released && entry.best.holder === this.#self) continue
+      this.#entries.delete(cacheId)
+    }
+  }
+
+  get size (): number {
+    return this.#entries.size
+  }
+
+  #entry (cacheId: string, now: number): Entry {
+    let entry = this.#entries.get(cacheId)
+    if (entry === undefined) {
+      entry = { maxEpoch: 0, best: undefined, claimsSeen: 0, touchedAt: now }
+      this.#entries.set(cacheId, entry)
+    }
+    entry.touchedAt = now
+    return entry
+  }
+}
+
+function liveRef (claim: BestClaim | undefined): LeaseRef | undefined {
+  return claim === undefined || claim.released ? undefined : { holder: claim.holder, epoch: claim.epoch }
+}

@@ -1,0 +1,33 @@
+/**
+ * How many seeds each scenario runs under `npx vitest run`: enough for
+ * thousands of runs per scenario while the whole simulator stays within
+ * ~30 s on two cores. SIM_SCALE multiplies them (0.1 for a quick pass, 10 for a soak).
+ */
+import type { ScenarioName } from './scenarios.ts'
+
+const BASE: Record<ScenarioName, number> = {
+  ideal: 1500,
+  views: 1000,
+  lossy: 1500,
+  partitions: 1200,
+  // Each race run holds 50 simultaneous races.
+  race: 40,
+  'race-solo': 40,
+  takeover: 1500,
+  failures: 1000,
+  cancel: 1000,
+  restart: 1500,
+  shared: 1000,
+  latency: 500
+}
+
+export function runsFor (name: ScenarioName): number {
+  const scale = Number(process.env.SIM_SCALE ?? '1')
+  return Math.max(1, Math.round(BASE[name] * (Number.isFinite(scale) && scale > 0 ? scale : 1)))
+}
+
+/** The first seed; SIM_FIRST_SEED moves the whole window (e.g. for a nightly soak on fresh seeds). */
+export function firstSeed (): number {
+  const first = Number(process.env.SIM_FIRST_SEED ?? '1')
+  return Number.isInteger(first) ? first : 1
+}

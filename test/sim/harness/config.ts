@@ -1,0 +1,77 @@
+import type { CoordinatorInit } from '../../../src/jobs/core/options.ts'
+import type { JobSpec } from '../../../src/jobs/core/types.ts'
+
+/** Everything a simulated run is made of; a scenario builds one from a seed. */
+export interface NodeConfig {
+  slots: number
+  capabilities: string[]
+  /** Local clock = offset + simTime × (1 + drift). */
+  clockOffsetMs: number
+  drift: number
+}
+
+export interface NetworkConfig {
+  /** Most deliveries take a uniform delay in [minDelayMs, maxDelayMs]. */
+  minDelayMs: number
+  maxDelayMs: number
+  /** Some take longer: uniform in [maxDelayMs, tailMaxMs]. */
+  tailProb: number
+  tailMaxMs: number
+  loss: number
+  /** A second copy, delivered later. */
+  dup: number
+  /** Before this time (the mesh is forming) messages are lost with `startupLoss`. */
+  startupUntilMs: number
+  startupLoss: number
+}
+
+export interface MembershipConfig {
+  /**
+   * `oracle`: every node gets the same true view at once. `heartbeat`: each
+   * node derives its own. `solo`: each node sees only itself (the worst disagreement).
+   */
+  mode: 'oracle' | 'heartbeat' | 'solo'
+  heartbeatMs: number
+  suspectAfterMs: number
+  deadAfterMs: number
+}
+
+export type Fault =
+  /** `node: -1` crashes a node that is running a step at that moment (retried until one is). */
+  | { kind: 'crash', at: number, node: number, downForMs: number }
+  | { kind: 'pause', at: number, node: number, forMs: number }
+  | { kind: 'partition', at: number, groups: number[][], forMs: number }
+
+export interface ExecConfig {
+  minMs: number
+  maxMs: number
+  /** Cache ids whose every execution fails. */
+  alwaysFail: Set<string>
+  /** Cache id → node indexes where it fails. */
+  failOn: Map<string, Set<number>>
+}
+
+export interface SimConfig {
+  seed: number
+  nodes: NodeConfig[]
+  coordinator: Omit<CoordinatorInit, 'self' | 'slots' | 'capabilities'>
+  network: NetworkConfig
+  membership: MembershipConfig
+  faults: Fault[]
+  jobs: Array<{ at: number, submitter: number, spec: JobSpec }>
+  cancels: Array<{ at: number, node: number, jobId: string }>
+  exec: ExecConfig
+  /** Results in the DHT before the run starts. */
+  precached: Set<string>
+  /** Cache lookups that never answer (they time out). */
+  lookupLoss: number
+  /** How long a lookup takes when the local index does not have it. */
+  lookupLatencyMs: [number, number]
+  /** Hand every job to every node at the same instant (no job_submitted on the wire). */
+  submitEverywhere: boolean
+  /** Snapshots are written this long after a persist request (0: at once). */
+  persistDebounceMs: number
+  /** Run every message through its wire codec (slower; done on a share of the runs). */
+  wireCheck: boolean
+  maxTimeMs: number
+}

@@ -1,0 +1,83 @@
+import type { Fault } from './config.ts'
+import type { SimNode } from './sim-node.ts'
+import type { World } from './world.ts'
+
+/**
+ * The scenario's faults: crashes (kill -9: executions die, the process
+ * restarts later from its last snapshot), pauses (the process stops, its
+ * inputs queue up, it resumes with stale state and may run its timers before
+ * reading them), and partitions that heal.
+ */
+export class FaultInjector {
+  readonly #world: World
+
+  constructor (world: World) {
+    this.#world = world
+  }
+
+  inject (fault: Fault): void {
+    const w = this.#world
+    const { q, truth } = w
+    if (fault.kind === 'partition') {
+      const groupOf = w.nodes.map(() => 0)
+      fault.groups.forEach((g, i) => { for (const n of g) groupOf[n] = i })
+      w.network.groupOf = groupOf
+      truth.episodes.push({ kind: 'partition', start: q.now, end: q.now + fault.forMs, nodes: fault.groups.flat(), groups: fault.groups })
+      w.log(undefined, `partition ${fault.groups.map(g => g.join('+')).join(' | ')} for ${Math.round(fault.forMs)} ms`)
+      q.after(fault.forMs, () => {
+        w.network.groupOf = undefined
+        w.log(undefined, 'partition healed')
+      })
+      return
+    }
+    if (fault.kind === 'crash' && fault.node < 0) {
+      const busy = w.nodes.filter(n => n.status === 'up' && n.executions.size > 0)
+      if (busy.length === 0) {
+        if (q.now < w.config.maxTimeMs / 2) q.after(100, () => this.inject(fault))
+        return
+      }
+      this.inject({ ...fault, node: w.misc.pick(busy).index })
+      return
+    }
+    const node = w.nodes[fault.node] as SimNode
+    if (fault.kind === 'pause') {
+      if (node.status !== 'up') return
+      node.status = 'paused'
+      node.wakeGen += 1
+      truth.episodes.push({ kind: 'pause', start: q.now, end: q.now + fault.forMs, nodes: [node.index] })
+      w.log(node, `paused for ${Math.round(fault.forMs)} ms`)
+      q.after(fault.forMs, () => this.#resume(node))
+      return
+    }
+    if (node.status === 'down') return
+    for (const { rec } of node.executions.values()) truth.end(rec, 'killed', q.now)
+    node.executions.clear()
+    node.crash()
+    const end = q.now + (Number.isFinite(fault.downForMs) ? fault.downForMs : Number.POSITIVE_INFINITY)
+    truth.episodes.push({ kind: 'crash', start: q.now, end, nodes: [node.index] })
+    w.log(node, 'crashed')
+    if (w.config.membership.mode === 'oracle') w.pushOracleView()
+    if (!Number.isFinite(fault.downForMs)) return
+    q.after(fault.downForMs, () => {
+      node.restart()
+      const snapshot = node.persisted
+      w.log(node, `restarted${snapshot === undefined ? ' (no snapshot)' : ''}`)
+      w.input(node, (c, now) => (snapshot === undefined ? c.tick(now) : c.restore(snapshot, now)))
+      if (w.config.membership.mode === 'oracle') w.pushOracleView()
+    })
+  }
+
+  #resume (node: SimNode): void {
+    const w = this.#world
+    if (node.status !== 'paused') return
+    node.status = 'up'
+    const queued = node.queued
+    node.queued = []
+    w.log(node, `resumed with ${queued.length} queued inputs`)
+    // A resumed process may run its timers before or after reading its sockets.
+    const tickFirst = w.misc.chance(0.5)
+    if (tickFirst) w.input(node, (c, now) => c.tick(now))
+    for (const fn of queued) w.input(node, fn)
+    if (!tickFirst) w.input(node, (c, now) => c.tick(now))
+  }
+}

@@ -1,0 +1,187 @@
+import { checkCorrectness, checkDuplicateBound, checkDuplicateCauses, checkDuplicateCounting, checkLiveness, checkNoConcurrency, overlaps } from './checks.ts'
+import type { ExecRecord } from './truth.ts'
+import { BOUNDED_DELAY_MS, MAX_ATTEMPTS, MAX_DRIFT, RANK_DELAY_MS, SETTLE_MS, TTL_MS } from './scenarios.ts'
+import type { ScenarioName } from './scenarios.ts'
+import type { RunResult } from './world.ts'
+
+/** What each scenario must show, as violation lists (empty: the run passed). */
+export const RENEW_MS = TTL_MS / 3
+/** How far back a duplicate's cause may lie: a lost message lets a lease lapse a ttl later, a crashed or paused node stays quiet after. */
+export const CAUSE_WINDOW_MS = 2 * TTL_MS + RENEW_MS
+/** The takeover bound: the holder's last renewal in flight, the ttl on a drifting clock, rank delays, the settle window. */
+export function takeoverBoundMs (nodes: number): number {
+  return BOUNDED_DELAY_MS + TTL_MS / (1 - MAX_DRIFT) + (nodes - 1) * RANK_DELAY_MS + SETTLE_MS + 1
+}
+/** After a partition heals or a paused node resumes, a duplicate ends within one renewal (plus the re-assertion's round trip). */
+export const CONVERGENCE_MS = RENEW_MS / (1 - MAX_DRIFT) + 2 * BOUNDED_DELAY_MS + SETTLE_MS + 1
+
+export function checkRun (name: ScenarioName, r: RunResult): string[] {
+  const base = [...checkCorrectness(r), ...checkLiveness(r, MAX_ATTEMPTS)]
+  switch (name) {
+    case 'ideal':
+    case 'views':
+      return [...base, ...checkNoConcurrency(r)]
+    case 'lossy':
+      return [...base, ...checkDuplicateCauses(r, CAUSE_WINDOW_MS), ...checkDuplicateBound(r, CAUSE_WINDOW_MS), ...checkDuplicateCounting(r)]
+    case 'partitions':
+      return [...base, ...checkPartitionDuplicates(r), ...checkDuplicateCounting(r)]
+    case 'race':
+    case 'race-solo':
+      return [...base, ...checkExactlyOnce(r)]
+    case 'takeover':
+      return [...base, ...checkNoConcurrency(r), ...checkTakeover(r).violations]
+    case 'failures':
+      return [...base, ...checkNoConcurrency(r), ...checkFailures(r)]
+    case 'cancel':
+      return [...base, ...checkNoConcurrency(r), ...checkCancel(r)]
+    case 'restart':
+      return [...base, ...checkNoConcurrency(r), ...checkEpochs(r), ...checkResumed(r)]
+    case 'shared':
+      return [...base, ...checkExactlyOnce(r)]
+    case 'latency':
+      return [...base, ...checkNoConcurrency(r)]
+  }
+}
+
+/** Every step ran exactly once. */
+function checkExactlyOnce (r: RunResult): string[] {
+  const out: string[] = []
+  for (const { spec } of r.config.jobs) {
+    for (const step of spec.steps) {
+      if (r.config.precached.has(step.cacheId)) continue
+      const runs = r.truth.byCache.get(step.cacheId)?.length ?? 0
+      if (runs !== 1) out.push(`${step.stepId} (${step.cacheId.slice(0, 8)}) ran ${runs} times`)
+    }
+  }
+  return out
+}
+
+/**
+ * Under partitions and pauses (no loss, bounded delays): at most one execution
+ * per side and paused node at once, and every overlap ends within
+ * CONVERGENCE_MS after the partition healed or the node resumed.
+ */
+function checkPartitionDuplicates (r: RunResult): string[] {
+  const out: string[] = []
+  for (const [a, b] of overlaps(r)) {
+    const causes = r.truth.episodes.filter(e => e.start <= b.start)
+    if (causes.length === 0) {
+      out.push(`${a.cacheId.slice(0, 8)} ran on n${a.node} and n${b.node} at once with no partition or pause before`)
+      continue
+    }
+    const overlapEnd = Math.min(a.end ?? r.endTime, b.end ?? r.endTime)
+    // A pause or partition starting during the overlap prolongs it too: the paused node cannot hear that it lost.
+    const healedBy = Math.max(...r.truth.episodes.filter(e => e.start < overlapEnd).map(e => e.end))
+    if (overlapEnd > healedBy + CONVERGENCE_MS) {
+      out.push(`${a.cacheId.slice(0, 8)} ran on n${a.node} and n${b.node} until ${overlapEnd.toFixed(1)}, ${(overlapEnd - healedBy).toFixed(1)} ms after the last heal/resume (bound ${CONVERGENCE_MS.toFixed(1)})`)
+    }
+  }
+  for (const execs of r.truth.byCache.values()) {
+    for (const e of execs) {
+      const running = execs.filter(x => x.start <= e.start && (x.end ?? Number.POSITIVE_INFINITY) > e.start).length
+      const active = r.truth.episodes.filter(ep => ep.start <= e.start && ep.end + CONVERGENCE_MS >= e.start)
+      const allowance = 1 + active.reduce((n, ep) => n + (ep.kind === 'partition' ? (ep.groups?.length ?? 2) - 1 : 1), 0)
+      if (running > allowance) out.push(`${e.cacheId.slice(0, 8)} had ${running} executions at once at ${e.start.toFixed(1)} (allowed ${allowance})`)
+    }
+  }
+  return out
+}
+
+export interface TakeoverSample {
+  delayMs: number
+  boundMs: number
+}
+
+/** After the holder is killed, another node starts the step within takeoverBoundMs. */
+export function checkTakeover (r: RunResult): { violations: string[], samples: TakeoverSample[] } {
+  const violations: string[] = []
+  const samples: TakeoverSample[] = []
+  const bound = takeoverBoundMs(r.config.nodes.length)
+  for (const killed of r.truth.executions.filter(e => e.outcome === 'killed')) {
+    const crashAt = killed.end as number
+    if (r.truth.firstResult.has(killed.cacheId) && (r.truth.firstResult.get(killed.cacheId) as number) <= crashAt) continue
+    const next = (r.truth.byCache.get(killed.cacheId) ?? []).find((e: ExecRecord) => e.start >= crashAt && e.node !== killed.node)
+    if (next === undefined) {
+      violations.push(`nobody took over ${killed.cacheId.slice(0, 8)} after n${killed.node} was killed at ${crashAt.toFixed(1)}`)
+      continue
+    }
+    const delayMs = next.start - crashAt
+    samples.push({ delayMs, boundMs: bound })
+    if (delayMs > bound) violations.push(`takeover of ${killed.cacheId.slice(0, 8)} took ${delayMs.toFixed(1)} ms after the kill (bound ${bound.toFixed(1)})`)
+  }
+  return { violations, samples }
+}
+
+/** The always-failing step fails exactly maxAttempts times, on distinct nodes; the node-specific failure is retried elsewhere. */
+function checkFailures (r: RunResult): string[] {
+  const out: string[] = []
+  for (const cacheId of r.config.exec.alwaysFail) {
+    const runs = r.truth.byCache.get(cacheId) ?? []
+    if (runs.length !== MAX_ATTEMPTS) out.push(`always-failing ${cacheId.slice(0, 8)} ran ${runs.length} times, expected ${MAX_ATTEMPTS}`)
+    const nodes = new Set(runs.map(e => e.node))
+    if (nodes.size !== Math.min(MAX_ATTEMPTS, r.config.nodes.length)) out.push(`always-failing ${cacheId.slice(0, 8)} ran on ${nodes.size} distinct nodes`)
+    for (const node of r.nodes) {
+      for (const job of node.coordinator.jobs(node.localNow(r.endTime))) {
+        if (!job.steps.some(s => s.cacheId === cacheId)) continue
+        if (job.state !== 'failed') out.push(`n${node.index}: job ${job.jobId} is ${job.state}, expected failed`)
+        else if (job.failure?.cacheId !== cacheId || job.failure.attempts < MAX_ATTEMPTS || job.failure.nodes.length !== nodes.size) out.push(`n${node.index}: job ${job.jobId} failure is ${JSON.stringify(job.failure)}`)
+      }
+    }
+  }
+  for (const [cacheId, failing] of r.config.exec.failOn) {
+    const runs = r.truth.byCache.get(cacheId) ?? []
+    const failed = runs.filter(e => e.outcome === 'failed')
+    if (failed.length > 1 || failed.some(e => !failing.has(e.node))) out.push(`${cacheId.slice(0, 8)} failing only on n${[...failing].join(',')} failed ${failed.length} times`)
+    if (!runs.some(e => e.outcome === 'completed' && !failing.has(e.node))) out.push(`${cacheId.slice(0, 8)} was never run on another node`)
+  }
+  return out
+}
+
+/** No step only the cancelled job needs starts after the cancel has reached everyone, and running ones stop. */
+function checkCancel (r: RunResult): string[] {
+  const out: string[] = []
+  for (const cancel of r.config.cancels) {
+    const job = r.config.jobs.find(j => j.spec.jobId === cancel.jobId)
+    if (job === undefined) continue
+    const others = new Set(r.config.jobs.filter(j => j !== job).flatMap(j => j.spec.steps.map(s => s.cacheId)))
+    const reachedAll = cancel.at + BOUNDED_DELAY_MS + 1
+    for (const step of job.spec.steps) {
+      if (others.has(step.cacheId)) continue
+      for (const e of r.truth.byCache.get(step.cacheId) ?? []) {
+        if (e.start > reachedAll) out.push(`${step.stepId} of the cancelled job started at ${e.start.toFixed(1)}, after the cancel at ${cancel.at.toFixed(1)}`)
+        if (e.start <= reachedAll && (e.end ?? Number.POSITIVE_INFINITY) > reachedAll && e.outcome !== 'completed' && e.outcome !== 'failed') {
+          out.push(`${step.stepId} of the cancelled job kept running until ${String(e.end)}`)
+        }
+      }
+    }
+  }
+  return out
+}
+
+/** A node never claims a cache id at an epoch it (or anyone it heard) used before, across restarts. */
+function checkEpochs (r: RunResult): string[] {
+  const out: string[] = []
+  const last = new Map<string, number>()
+  for (const claim of r.truth.claims) {
+    const key = `${claim.node}|${claim.cacheId}`
+    const prev = last.get(key)
+    if (prev !== undefined && claim.epoch <= prev) out.push(`n${claim.node} (incarnation ${claim.incarnation}) claimed ${claim.cacheId.slice(0, 8)} at epoch ${claim.epoch} after ${prev}`)
+    last.set(key, claim.epoch)
+  }
+  return out
+}
+
+/** A restarted node resumes the jobs it knew (from its snapshot) and sees them end. */
+function checkResumed (r: RunResult): string[] {
+  const out: string[] = []
+  for (const node of r.nodes) {
+    if (node.status !== 'up' || node.incarnation === 0 || node.persisted === undefined) continue
+    for (const job of node.persisted.jobs) {
+      const now = node.coordinator.job(job.spec.jobId, node.localNow(r.endTime))
+      if (now === undefined) out.push(`n${node.index} forgot job ${job.spec.jobId} after its restart`)
+      else if (now.state === 'running') out.push(`n${node.index} did not finish job ${job.spec.jobId} after its restart`)
+    }
+  }
+  return out
+}
+

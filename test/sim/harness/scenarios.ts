@@ -1,0 +1,236 @@
+import type { JobSpec } from '../../../src/jobs/core/types.ts'
+import type { Fault, NetworkConfig, NodeConfig, SimConfig } from './config.ts'
+import { Prng } from './prng.ts'
+import { makeChainJob, makeJob, makeWideJob } from './workload.ts'
+
+/**
+ * The scenarios: each turns a seed into a whole run (cluster, network, faults,
+ * jobs). The timings are the protocol defaults unless a scenario says otherwise.
+ */
+export const SETTLE_MS = 10
+/** Every delivery in the "bounded delay" scenarios takes less than this (< settle / 2). */
+export const BOUNDED_DELAY_MS = 4.5
+export const TTL_MS = 6000
+export const RANK_DELAY_MS = 50
+export const MAX_ATTEMPTS = 3
+export const MAX_DRIFT = 0.002
+
+export type ScenarioName = 'ideal' | 'views' | 'lossy' | 'partitions' | 'race' | 'race-solo' | 'takeover' | 'failures' | 'cancel' | 'restart' | 'shared' | 'latency'
+
+const boundedNetwork: NetworkConfig = {
+  minDelayMs: 0.1,
+  maxDelayMs: BOUNDED_DELAY_MS,
+  tailProb: 0,
+  tailMaxMs: BOUNDED_DELAY_MS,
+  loss: 0,
+  dup: 0.05,
+  startupUntilMs: 0,
+  startupLoss: 0
+}
+
+function nodes (rng: Prng, n: number, opts: { minSlots?: number, maxSlots?: number, gpuNodes?: number } = {}): NodeConfig[] {
+  const gpu = new Set(rng.shuffle([...Array(n).keys()]).slice(0, opts.gpuNodes ?? rng.int(1, n)))
+  return [...Array(n).keys()].map(i => ({
+    slots: rng.int(opts.minSlots ?? 1, opts.maxSlots ?? 3),
+    capabilities: gpu.has(i) ? ['libx264', 'gpu'] : ['libx264'],
+    clockOffsetMs: rng.range(0, 1e7),
+    drift: rng.range(-MAX_DRIFT, MAX_DRIFT)
+  }))
+}
+
+function base (seed: number, rng: Prng, cluster: NodeConfig[]): SimConfig {
+  return {
+    seed,
+    nodes: cluster,
+    coordinator: { ttlMs: TTL_MS, rankDelayMs: RANK_DELAY_MS, settleMs: SETTLE_MS, maxAttempts: MAX_ATTEMPTS, retryBaseDelayMs: 500 },
+    network: boundedNetwork,
+    membership: { mode: 'oracle', heartbeatMs: 2000, suspectAfterMs: 6000, deadAfterMs: 15_000 },
+    faults: [],
+    jobs: [],
+    cancels: [],
+    exec: { minMs: 50, maxMs: 1500, alwaysFail: new Set(), failOn: new Map() },
+    precached: new Set(),
+    lookupLoss: 0,
+    lookupLatencyMs: [2, 20],
+    submitEverywhere: false,
+    persistDebounceMs: 0,
+    wireCheck: seed % 8 === 0,
+    maxTimeMs: 600_000
+  }
+}
+
+function randomJobs (rng: Prng, cluster: NodeConfig[], count: number, window: [number, number]): SimConfig['jobs'] {
+  const jobs: SimConfig['jobs'] = []
+  let previous: JobSpec | undefined
+  for (let i = 0; i < count; i++) {
+    const at = rng.range(window[0], window[1])
+    const spec = makeJob(rng, { minSteps: 2, maxSteps: 9, gpuShare: 0.15, shareChance: 0.6 }, Math.round(at), previous)
+    jobs.push({ at, submitter: rng.int(0, cluster.length - 1), spec })
+    previous = spec
+  }
+  return jobs
+}
+
+/** Crashes one at a time (never two nodes down at once), each restarting after `down`. */
+function crashes (rng: Prng, n: number, count: number, window: [number, number], down: [number, number]): Fault[] {
+  const faults: Fault[] = []
+  let t = window[0]
+  for (let i = 0; i < count; i++) {
+    t += rng.range(0, (window[1] - window[0]) / Math.max(1, count))
+    const downForMs = rng.range(down[0], down[1])
+    faults.push({ kind: 'crash', at: t, node: rng.int(0, n - 1), downForMs })
+    t += downForMs + 100
+  }
+  return faults
+}
+
+function sprinkleFailures (rng: Prng, config: SimConfig): void {
+  const steps = config.jobs.flatMap(j => j.spec.steps)
+  if (steps.length === 0) return
+  if (rng.chance(0.15)) config.exec.alwaysFail.add(rng.pick(steps).cacheId)
+  if (rng.chance(0.3)) {
+    // Fails on one node only: a retry elsewhere succeeds.
+    const step = rng.pick(steps)
+    config.exec.failOn.set(step.cacheId, new Set([rng.int(0, config.nodes.length - 1)]))
+  }
+  for (const s of steps) if (rng.chance(0.08) && !config.exec.alwaysFail.has(s.cacheId)) config.precached.add(s.cacheId)
+}
+
+export function buildScenario (name: ScenarioName, seed: number): SimConfig {
+  const rng = new Prng(seed * 7919 + name.length)
+  switch (name) {
+    case 'ideal':
+    case 'views': {
+      // Bounded delays, no loss, crashes with restarts; views agree (oracle) or not (heartbeats).
+      const cluster = nodes(rng, rng.int(2, 5))
+      const c = base(seed, rng, cluster)
+      c.membership.mode = name === 'ideal' ? 'oracle' : 'heartbeat'
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 3), [0, 6000])
+      c.faults = crashes(rng, cluster.length, rng.int(0, 2), [500, 15_000], [500, 12_000])
+      if (rng.chance(0.15) && c.jobs.length > 0) c.cancels.push({ at: rng.range(500, 8000), node: rng.int(0, cluster.length - 1), jobId: rng.pick(c.jobs).spec.jobId })
+      sprinkleFailures(rng, c)
+      return c
+    }
+    case 'lossy': {
+      // Loss, duplication, long tails, lossy start, lost lookups, stale snapshots, crashes.
+      const cluster = nodes(rng, rng.int(2, 5))
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.network = {
+        minDelayMs: 0.1,
+        maxDelayMs: 4,
+        tailProb: rng.range(0, 0.08),
+        tailMaxMs: rng.range(20, 150),
+        loss: rng.range(0.01, 0.2),
+        dup: rng.range(0, 0.1),
+        startupUntilMs: 300,
+        startupLoss: 0.5
+      }
+      c.lookupLoss = 0.05
+      c.persistDebounceMs = rng.pick([0, 50, 500])
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 3), [0, 6000])
+      c.faults = crashes(rng, cluster.length, rng.int(0, 2), [500, 15_000], [500, 12_000])
+      if (rng.chance(0.15) && c.jobs.length > 0) c.cancels.push({ at: rng.range(500, 8000), node: rng.int(0, cluster.length - 1), jobId: rng.pick(c.jobs).spec.jobId })
+      sprinkleFailures(rng, c)
+      return c
+    }
+    case 'partitions': {
+      // Bounded delays and no loss, but partitions that heal and paused processes.
+      const cluster = nodes(rng, rng.int(3, 5))
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.exec.maxMs = 4000
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 3), [0, 8000])
+      let t = rng.range(2000, 6000)
+      for (let i = rng.int(1, 2); i > 0; i--) {
+        const shuffled = rng.shuffle([...cluster.keys()])
+        const cut = rng.int(1, cluster.length - 1)
+        const forMs = rng.range(500, 20_000)
+        c.faults.push({ kind: 'partition', at: t, groups: [shuffled.slice(0, cut), shuffled.slice(cut)], forMs })
+        t += forMs + rng.range(500, 5000)
+      }
+      for (let i = rng.int(0, 2); i > 0; i--) c.faults.push({ kind: 'pause', at: rng.range(2000, 25_000), node: rng.int(0, cluster.length - 1), forMs: rng.range(500, 15_000) })
+      for (const s of c.jobs.flatMap(j => j.spec.steps)) if (rng.chance(0.05)) c.precached.add(s.cacheId)
+      return c
+    }
+    case 'race':
+    case 'race-solo': {
+      // Fifty steps become runnable at the same instant on every node.
+      const cluster = nodes(rng, rng.int(2, 3), { minSlots: 60, maxSlots: 60, gpuNodes: 3 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = name === 'race' ? 'oracle' : 'solo'
+      c.submitEverywhere = true
+      c.lookupLatencyMs = [5, 5]
+      c.jobs = [{ at: 3000, submitter: 0, spec: makeWideJob(rng, 50, 3000) }]
+      return c
+    }
+    case 'takeover': {
+      // A node is killed while it runs a step; the others take over after the ttl.
+      const cluster = nodes(rng, rng.int(2, 4), { minSlots: 2, maxSlots: 2, gpuNodes: 4 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.exec = { ...c.exec, minMs: 3000, maxMs: 9000 }
+      c.jobs = [{ at: 3000, submitter: 0, spec: makeChainJob(rng, rng.int(2, 4), 3000) }]
+      c.faults = [{ kind: 'crash', at: rng.range(3100, 12_000), node: -1, downForMs: rng.chance(0.5) ? Number.POSITIVE_INFINITY : rng.range(20_000, 40_000) }]
+      return c
+    }
+    case 'failures': {
+      // One job has a step that always fails, another job must still complete.
+      const cluster = nodes(rng, rng.int(3, 5), { gpuNodes: 5 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      const doomed = makeJob(rng, { minSteps: 2, maxSteps: 8, gpuShare: 0, shareChance: 0 }, 2600)
+      const healthy = makeJob(rng, { minSteps: 2, maxSteps: 8, gpuShare: 0, shareChance: 0 }, 2700)
+      c.jobs = [{ at: rng.range(2600, 4000), submitter: rng.int(0, cluster.length - 1), spec: doomed }, { at: rng.range(2600, 4000), submitter: rng.int(0, cluster.length - 1), spec: healthy }]
+      c.exec.alwaysFail.add(rng.pick(doomed.steps).cacheId)
+      // And a step of the other job fails on one node only: retried elsewhere, it succeeds.
+      c.exec.failOn.set(rng.pick(healthy.steps).cacheId, new Set([rng.int(0, cluster.length - 1)]))
+      return c
+    }
+    case 'cancel': {
+      // Two jobs share steps; one is cancelled mid-run from a random node.
+      const cluster = nodes(rng, rng.int(2, 4), { gpuNodes: 4 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.exec.maxMs = 3000
+      const first = makeJob(rng, { minSteps: 3, maxSteps: 9, gpuShare: 0, shareChance: 0 }, 2600)
+      const second = makeJob(rng, { minSteps: 2, maxSteps: 6, gpuShare: 0, shareChance: 1 }, 2700, first)
+      c.jobs = [{ at: 2600, submitter: rng.int(0, cluster.length - 1), spec: first }, { at: 2700, submitter: rng.int(0, cluster.length - 1), spec: second }]
+      c.cancels = [{ at: rng.range(2700, 7000), node: rng.int(0, cluster.length - 1), jobId: first.jobId }]
+      return c
+    }
+    case 'restart': {
+      // Nodes crash mid-job and restart from their snapshot (written at once).
+      const cluster = nodes(rng, rng.int(2, 4), { gpuNodes: 4 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.exec.maxMs = 3000
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 2), [2600, 5000])
+      c.faults = crashes(rng, cluster.length, rng.int(1, 3), [3000, 12_000], [200, 8000])
+      if (rng.chance(0.5)) c.faults.push({ kind: 'crash', at: rng.range(3000, 9000), node: -1, downForMs: rng.range(200, 3000) })
+      return c
+    }
+    case 'shared': {
+      // Jobs sharing steps, no faults: every cache id runs exactly once.
+      const cluster = nodes(rng, rng.int(2, 4), { gpuNodes: 4 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      const first = makeJob(rng, { minSteps: 3, maxSteps: 9, gpuShare: 0, shareChance: 0 }, 2600)
+      const second = makeJob(rng, { minSteps: 1, maxSteps: 5, gpuShare: 0, shareChance: 1 }, 2600, first)
+      const third = makeJob(rng, { minSteps: 1, maxSteps: 5, gpuShare: 0, shareChance: 1 }, 2600, second)
+      c.jobs = [first, second, third].map(spec => ({ at: rng.range(2600, 3500), submitter: rng.int(0, cluster.length - 1), spec }))
+      return c
+    }
+    case 'latency': {
+      // Three nodes with spare slots on a LAN-like network, no faults: how long a runnable step waits.
+      const cluster = nodes(rng, 3, { minSlots: 8, maxSlots: 8, gpuNodes: 3 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.network = { ...c.network, minDelayMs: 0.2, maxDelayMs: 3 }
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 3), [2600, 6000])
+      return c
+    }
+  }
+}
+
+export { makeChainJob, makeWideJob }

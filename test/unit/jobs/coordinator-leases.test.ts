@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest'
+import { rendezvousScore } from '../../../src/lease/rendezvous.ts'
+import type { StepCoordinator } from '../../../src/jobs/core/coordinator.ts'
+import { A, B, C, cacheId, cacheIdRankedFirst, chainJob, cidOf, effects, jobId, merge, missAll, node, sent, view } from './fixtures.ts'
+
+/** A node that holds the lease on the single step of a job, and is running it. */
+function running (self: string, step: string, peers: string[] = []): StepCoordinator {
+  const c = node(self)
+  c.onViewChanged(view(self, peers), 0)
+  missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+  expect(effects(c.tick(11), 'startExecution')).toHaveLength(1)
+  return c
+}
+
+const claim = (holder: string, cacheIdValue: string, epoch: number) =>
+  ({ v: 1 as const, type: 'lease_claim' as const, cacheId: cacheIdValue, epoch, holder, jobId: jobId(1), stepId: 's0', sentAt: 0 })
+
+describe('StepCoordinator: leases', () => {
+  it('aborts its execution when a better claim wins (a takeover with a higher epoch)', () => {
+    const step = cacheId(7)
+    const c = running(A, step)
+    const out = c.onMessage(claim(B, step, 2), 100)
+    expect(effects(out, 'abortExecution')).toEqual([{ type: 'abortExecution', execution: { jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 1 }, reason: 'lost_lease' }])
+    expect(c.metrics()).toMatchObject({ conflictsLost: 1, abortedExecutions: 1, duplicateExecutions: 1 })
+    expect(c.job(jobId(1), 100)?.steps[0]).toMatchObject({ state: 'CLAIMED', node: B, epoch: 2 })
+  })
+
+  it('gives up a claim still in its settle window when a better concurrent claim arrives', () => {
+    const step = cacheIdRankedFirst(B, [A])
+    const c = node(A)
+    const claimed = missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)[0]!
+    expect(sent(claimed, 'lease_claim')).toHaveLength(1)
+    c.onMessage(claim(B, step, 1), 5)
+    expect(effects(c.tick(11), 'startExecution')).toEqual([])
+    expect(c.metrics().conflictsLost).toBe(1)
+  })
+
+  it('re-asserts its lease at once to a node whose claim loses', () => {
+    const step = cacheIdRankedFirst(A, [B])
+    const c = running(A, step)
+    const out = c.onMessage(claim(B, step, 1), 50)
+    expect(sent(out, 'lease_renew')).toMatchObject([{ holder: A, leases: [{ cacheId: step, epoch: 1 }] }])
+    expect(effects(out, 'abortExecution')).toEqual([])
+    expect(c.metrics().reassertions).toBe(1)
+  })
+
+  it('tells a claimant about a claim it missed, whose holder may never correct it', () => {
+    const step = cacheIdRankedFirst(B, [C])
+    const c = node(A)
+    c.onMessage(claim(B, step, 1), 0)
+    // B crashed right after claiming; C restarted without hearing of it and claims epoch 1 too.
+    const out = c.onMessage(claim(C, step, 1), 100)
+    expect(sent(out, 'lease_state')).toMatchObject([{ cacheId: step, epoch: 1, holder: B, released: false, sender: A }])
+  })
+
+  it('gives up its claim when told of a better one it missed, and gives that holder a ttl to show up', () => {
+    const step = cacheIdRankedFirst(B, [A])
+    const c = node(A)
+    c.onViewChanged(view(A, [B]), 0)
+    expect(sent(merge(missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)), 'lease_claim')).toHaveLength(0)
+    // A is ranked second: it claims after one rank delay.
+    expect(sent(c.tick(51), 'lease_claim')).toHaveLength(1)
+    c.onMessage({ v: 1, type: 'lease_state', cacheId: step, epoch: 1, holder: B, released: false, sender: C, sentAt: 0 }, 55)
+    expect(effects(c.tick(61), 'startExecution')).toEqual([])
+    // B may be alive: A waits a ttl for its renewals before B's lease lapses.
+    expect(c.leaseStatus(step, 6054)).toMatchObject({ state: 'held', holder: B })
+    expect(c.leaseStatus(step, 6055)).toMatchObject({ state: 'lapsed', holder: B })
+  })
+
+  it('claims again, and keeps running, when its claim lost only to a claim already released', () => {
+    const step = cacheIdRankedFirst(B, [A])
+    const c = running(A, step)
+    const out = c.onMessage({ v: 1, type: 'lease_release', cacheId: step, epoch: 1, holder: B, reason: 'restarted', sentAt: 0 }, 100)
+    expect(effects(out, 'abortExecution')).toEqual([])
+    expect(sent(out, 'lease_claim')).toMatchObject([{ cacheId: step, epoch: 2, holder: A }])
+    const done = c.onExecutionFinished({ jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 1 }, cidOf(step), 500)
+    expect(sent(done, 'step_completed')).toMatchObject([{ cacheId: step, epoch: 2, holder: A }])
+  })
+
+  it('renews its leases every renewInterval', () => {
+    const step = cacheId(3)
+    const c = running(A, step)
+    expect(sent(c.tick(1000), 'lease_renew')).toEqual([])
+    expect(sent(c.tick(2011), 'lease_renew')).toMatchObject([{ holder: A, leases: [{ cacheId: step, epoch: 1 }] }])
+  })
+
+  it('takes over a lapsed lease with the next epoch after ttl of silence, not before', () => {
+    const step = cacheId(9)
+    const c = node(A)
+    c.onViewChanged(view(A, [B, C]), 0)
+    c.onMessage(claim(B, step, 1), 0)
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    c.onMessage({ v: 1, type: 'lease_renew', holder: B, leases: [{ cacheId: step, epoch: 1 }], sentAt: 0 }, 2000)
+    for (let t = 2500; t < 8000; t += 500) expect(sent(c.tick(t), 'lease_claim')).toEqual([])
+    // B (the lapsed holder) is out of the ranking; A claims at once if it ranks above C, else after one rank delay.
+    const first = rendezvousScore(step, A) > rendezvousScore(step, C)
+    const atLapse = sent(c.tick(8000), 'lease_claim')
+    const claims = first ? atLapse : [...atLapse, ...sent(c.tick(8050), 'lease_claim')]
+    expect(claims).toMatchObject([{ cacheId: step, epoch: 2, holder: A }])
+    expect(c.metrics().takeovers).toBe(1)
+  })
+
+  it('answers a claim for a step it knows is complete with the result', () => {
+    const step = cacheId(4)
+    const c = node(A)
+    c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: step, cid: cidOf(step), epoch: 1, holder: C, sender: C, cached: false, sentAt: 0 }, 0)
+    const out = c.onMessage(claim(B, step, 2), 10)
+    expect(sent(out, 'step_completed')).toMatchObject([{ cacheId: step, cid: cidOf(step), holder: C, sender: A }])
+    // A burst of copies of the same claim gets one answer.
+    expect(sent(c.onMessage(claim(B, step, 2), 11), 'step_completed')).toEqual([])
+    expect(c.metrics().antiEntropyAnswers).toBe(1)
+  })
+
+  it('stops a running execution when another node\'s result arrives', () => {
+    const step = cacheId(5)
+    const c = running(A, step)
+    const out = c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: step, cid: cidOf(step), epoch: 2, holder: B, sender: B, cached: false, sentAt: 0 }, 100)
+    expect(effects(out, 'abortExecution')).toMatchObject([{ reason: 'completed_elsewhere' }])
+    expect(effects(out, 'jobFinished')).toMatchObject([{ result: { state: 'completed', outputCid: cidOf(step) } }])
+  })
+
+  it('ignores messages it wrote itself', () => {
+    const step = cacheId(6)
+    const c = running(A, step)
+    const out = c.onMessage(claim(A, step, 5), 50)
+    expect(out.effects.filter(e => e.type !== 'event')).toEqual([])
+    expect(c.leaseStatus(step, 50)).toMatchObject({ state: 'held', holder: A, epoch: 1 })
+  })
+
+  it('claims nothing before it has listened for rejoinQuietMs after starting', () => {
+    const c = node(A, { rejoinQuietMs: 2500 })
+    const out = missAll(c, c.onJobReceived(chainJob(jobId(1), [cacheId(1)]), 0), 1)[0]!
+    expect(sent(out, 'lease_claim')).toEqual([])
+    expect(out.nextWakeAt).toBe(1001)
+    for (const t of [500, 1000, 1500, 2000, 2499]) expect(sent(c.tick(t), 'lease_claim')).toEqual([])
+    expect(sent(c.tick(2500), 'lease_claim')).toHaveLength(1)
+  })
+
+  it('after a pause, goes quiet and does not take over leases it could not hear renewed', () => {
+    const step = cacheId(8)
+    const c = node(A)
+    c.onViewChanged(view(A, [B]), 0)
+    c.onMessage(claim(B, step, 1), 0)
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    // Nothing ran for 20 s: every renewal B sent meanwhile is still unread.
+    const resumed = c.tick(20_000)
+    expect(effects(resumed, 'event').some(e => e.event.kind === 'pause')).toBe(true)
+    expect(sent(resumed, 'lease_claim')).toEqual([])
+    expect(c.leaseStatus(step, 20_000).state).toBe('held')
+    expect(c.metrics().pausesDetected).toBe(1)
+  })
+})

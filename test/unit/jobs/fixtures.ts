@@ -1,0 +1,65 @@
+import { rendezvousScore } from '../../../src/lease/rendezvous.ts'
+import { StepCoordinator } from '../../../src/jobs/core/coordinator.ts'
+import type { CoordinatorMessage, CoordinatorOutput, Effect } from '../../../src/jobs/core/effects.ts'
+import type { CoordinatorInit } from '../../../src/jobs/core/options.ts'
+import type { ClusterView, JobSpec } from '../../../src/jobs/core/types.ts'
+
+/** Peer ids, cache ids and jobs that pass the wire schemas, and helpers to read a coordinator's effects. */
+export const A = '12D3KooWAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
+export const B = '12D3KooWBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB'
+export const C = '12D3KooWCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC'
+
+export function cacheId (n: number): string {
+  return n.toString(16).padStart(64, '0')
+}
+
+/** A cache id for which `first` ranks above every one of `others`. */
+export function cacheIdRankedFirst (first: string, others: string[], from = 1): string {
+  for (let n = from; ; n++) {
+    const id = cacheId(n)
+    if (others.every(o => rendezvousScore(id, first) > rendezvousScore(id, o))) return id
+  }
+}
+
+export function jobId (n: number): string {
+  return `bagujob${n.toString().padStart(8, '0')}`
+}
+
+/** A chain job: each step consumes the previous one. */
+export function chainJob (id: string, cacheIds: string[], submittedAt = 0): JobSpec {
+  return {
+    jobId: id,
+    steps: cacheIds.map((c, i) => ({ stepId: `s${i}`, cacheId: c, type: i === 0 ? 'source' : 'encode', deps: i === 0 ? [] : [`s${i - 1}`] })),
+    output: `s${cacheIds.length - 1}`,
+    submittedAt
+  }
+}
+
+export function node (self: string, init: Partial<CoordinatorInit> = {}): StepCoordinator {
+  return new StepCoordinator({ self, slots: 2, capabilities: ['libx264'], rejoinQuietMs: 0, ...init })
+}
+
+export function view (self: string, peers: string[], slots = 2): ClusterView {
+  return { self, members: peers.map(peerId => ({ peerId, state: 'alive', slots, capabilities: ['libx264'] })) }
+}
+
+export function effects<T extends Effect['type']> (out: CoordinatorOutput, type: T): Array<Extract<Effect, { type: T }>> {
+  return out.effects.filter((e): e is Extract<Effect, { type: T }> => e.type === type)
+}
+
+export function sent<T extends CoordinatorMessage['type']> (out: CoordinatorOutput, type: T): Array<Extract<CoordinatorMessage, { type: T }>> {
+  return effects(out, 'publish').map(e => e.message).filter((m): m is Extract<CoordinatorMessage, { type: T }> => m.type === type)
+}
+
+/** Answers every lookup of `out` with a miss at `now`, and returns the outputs. */
+export function missAll (c: StepCoordinator, out: CoordinatorOutput, now: number): CoordinatorOutput[] {
+  return effects(out, 'lookupCache').flatMap(e => e.cacheIds).map(id => c.onCacheLookupResult(id, undefined, now))
+}
+
+export function merge (outs: CoordinatorOutput[]): CoordinatorOutput {
+  return { effects: outs.flatMap(o => o.effects), nextWakeAt: Math.min(...outs.map(o => o.nextWakeAt)) }
+}
+
+export function cidOf (cacheId: string): string {
+  return `bafy${cacheId.slice(0, 40)}`
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest'
+import { LeaseOptionsError } from '../../../src/lease/errors.ts'
+import { resolveLeaseOptions } from '../../../src/lease/options.ts'
+
+describe('lease options', () => {
+  it('defaults to ttl 6 s, renewals every ttl/3, rank delay 50 ms, settle 10 ms', () => {
+    expect(resolveLeaseOptions()).toEqual({
+      ttlMs: 6000,
+      renewIntervalMs: 2000,
+      rankDelayMs: 50,
+      settleMs: 10,
+      rejoinQuietMs: 2500,
+      maxTickIntervalMs: 1000,
+      pauseThresholdMs: 2000
+    })
+  })
+
+  it('derives the renewal and quiet periods from a custom ttl', () => {
+    expect(resolveLeaseOptions({ ttlMs: 3000 })).toMatchObject({ renewIntervalMs: 1000, rejoinQuietMs: 1500 })
+  })
+
+  it('names the option that cannot work', () => {
+    expect(() => resolveLeaseOptions({ ttlMs: 1000, renewIntervalMs: 1000 })).toThrow(LeaseOptionsError)
+    expect(() => resolveLeaseOptions({ ttlMs: 1000, renewIntervalMs: 1000 })).toThrow(/renewIntervalMs \(1000\) must be positive and below ttlMs/)
+    expect(() => resolveLeaseOptions({ settleMs: -1 })).toThrow(/settleMs must be a non-negative number/)
+    expect(() => resolveLeaseOptions({ maxTickIntervalMs: 500, pauseThresholdMs: 400 })).toThrow(/pauseThresholdMs/)
+  })
+})
