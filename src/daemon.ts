@@ -10,6 +10,10 @@ import { createDiscoveryMetrics } from './discovery/metrics.ts'
 import { TailscaleDiscovery } from './discovery/tailscale.ts'
 import { CapabilitiesCache, recipeCodecs } from './exec/capabilities.ts'
 import { resolveBinaries } from './exec/binaries.ts'
+import { workRootFor } from './engine/embedded-render.ts'
+import { StepRunner } from './engine/step-runner.ts'
+import { stepCatalog } from './exec/catalog.ts'
+import { JobService } from './jobs/service/job-service.ts'
 import { createLogger } from './log.ts'
 import { createMembershipMetrics } from './membership/metrics.ts'
 import { MembershipService } from './membership/membership-service.ts'
@@ -74,9 +78,10 @@ async function ffmpegOf (config: Config, env: Record<string, string | undefined>
 
 /**
  * `artdag daemon`: the node (libp2p + Helia), membership (heartbeats,
- * failure detection, the IPNS registry), discovery, and the status socket,
- * started in that order; the socket last, so a client that can connect finds
- * a node that is up. Runs until `signal` aborts, then stops in reverse order.
+ * failure detection, the IPNS registry), the job service (leases, steps,
+ * results), discovery, and the status socket, started in that order; the
+ * socket last, so a client that can connect finds a node that is up. Runs
+ * until `signal` aborts, then stops in reverse order.
  */
 export async function runDaemon (options: RunDaemonOptions): Promise<void> {
   const env = options.env ?? process.env
@@ -94,8 +99,10 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     const ffmpeg = await ffmpegOf(config, env, log)
     options.signal.throwIfAborted()
 
-    // The DHT validates cache records against membership, which exists only once the node runs.
+    // The DHT validates cache records against membership, which exists only once the node runs;
+    // heartbeats carry the job service's leases and jobs, and it starts after membership.
     let membership: MembershipService | undefined
+    let jobs: JobService | undefined
     const node = await createArtdagNode({
       home: options.home,
       listen: config.node.listen,
@@ -133,8 +140,8 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
         home: options.home,
         slots: ffmpeg != null ? slots : 0,
         capabilities: () => ({ ffmpegVersion: ffmpeg?.version ?? null, encoders: ffmpeg?.encoders ?? [] }),
-        runningSteps: () => 0,
-        coordination: () => ({ leases: [], jobs: [] })
+        runningSteps: () => jobs?.runningSteps().length ?? 0,
+        coordination: () => jobs?.heartbeatSummary() ?? { leases: [], jobs: [] }
       })
     }, {
       version: ARTDAG_VERSION,
@@ -149,6 +156,44 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     await membership.start({ signal: options.signal })
     const started = membership
     teardown.add('membership', async () => { await started.stop() })
+
+    const runner = ffmpeg != null
+      ? new StepRunner({
+        store: node.content,
+        cacheIndex: node.cacheIndex,
+        binaries: ffmpeg.binaries,
+        capabilities: new CapabilitiesCache(),
+        workRoot: workRootFor(options.home, config),
+        producer: node.peerId.toString(),
+        stepTimeoutMs: config.exec.stepTimeoutMs,
+        intermediateTtlMs: config.gc.intermediateTtlMs,
+        threads: config.exec.threads,
+        fontFile: config.exec.fontFile,
+        logger
+      })
+      : undefined
+    jobs = new JobService({
+      node,
+      membership,
+      runner,
+      catalog: stepCatalog,
+      events,
+      metrics,
+      logger,
+      ffmpegVersion: ffmpeg?.version ?? null
+    }, {
+      topics: config.topics,
+      slots,
+      capabilities: ffmpeg?.encoders ?? [],
+      lease: config.lease,
+      jobs: config.jobs,
+      dhtQueryTimeoutMs: config.dht.queryTimeoutMs,
+      intermediateTtlMs: config.gc.intermediateTtlMs,
+      version: ARTDAG_VERSION
+    })
+    await jobs.start()
+    const jobService = jobs
+    teardown.add('jobs', async () => { await jobService.stop() })
 
     if (config.discovery.tailscale.enabled) {
       const tailscale = new TailscaleDiscovery({ libp2p: node.libp2p, metrics: createDiscoveryMetrics(metrics), logger, env }, {
@@ -168,11 +213,12 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
         startedAt,
         slots,
         ffmpeg: () => ffmpeg != null ? { path: ffmpeg.binaries.ffmpeg.path, version: ffmpeg.version } : null,
-        work: () => ({ steps: [], jobs: { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 } })
+        work: () => ({ steps: jobService.runningSteps(), jobs: jobService.jobCounts() })
       }),
       peers: peersBackend(membership.membership),
       content: node.content,
       events,
+      jobs: jobService,
       metrics,
       logger
     }, { socketPath: socket, home: options.home, maxUploadBytes: config.api.maxUploadBytes })

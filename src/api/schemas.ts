@@ -42,13 +42,12 @@ export const nodeIdentitySchema = z.object({
 })
 export type NodeIdentity = z.infer<typeof nodeIdentitySchema>
 
-export const jobStateSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled'])
+export const jobStateSchema = z.enum(['running', 'completed', 'failed', 'cancelled'])
 export type JobState = z.infer<typeof jobStateSchema>
 
 export const jobCountsSchema = z.object({
-  queued: count,
   running: count,
-  done: count,
+  completed: count,
   failed: count,
   cancelled: count
 })
@@ -178,31 +177,45 @@ export const jobSubmitSchema = z.strictObject({
 export type JobSubmitRequest = z.infer<typeof jobSubmitSchema>
 
 export const jobSummarySchema = z.object({
+  /** The CID of the job document. */
   id: z.string(),
   state: jobStateSchema,
+  /** The recipe's name. */
+  recipe: z.string(),
   label: z.string().nullable(),
   submitter: z.string(),
   submittedAt: timestamp,
+  /** When this node last saw the job change. */
   updatedAt: timestamp,
-  progress: z.object({ total: count, done: count, running: count, failed: count }),
-  /** Recipe output name → CID, as outputs become ready. */
-  outputs: z.record(z.string(), z.string()),
+  progress: z.object({ total: count, done: count, cached: count, running: count, failed: count }),
+  /** The output's CID once the job completed. */
+  output: z.string().nullable(),
+  /** The output's provenance record, once a pinner wrote it. */
+  provenance: z.string().nullable(),
+  /** The nodes that announced they pinned the output. */
+  pinnedBy: z.array(z.string()),
+  /** Why the job failed: the step, its attempts and ffmpeg's error tail. */
   error: z.string().nullable()
 })
 export type JobSummary = z.infer<typeof jobSummarySchema>
 
-export const stepStateSchema = z.enum(['waiting', 'runnable', 'claimed', 'running', 'done', 'cached', 'failed', 'cancelled'])
+/** PENDING → CLAIMED → RUNNING → COMPLETED / CACHED / FAILED. */
+export const stepStateSchema = z.enum(['PENDING', 'CLAIMED', 'RUNNING', 'COMPLETED', 'CACHED', 'FAILED'])
 
 export const jobStepSchema = z.object({
-  cacheId: z.string(),
   /** The recipe node this step comes from. */
-  node: z.string(),
+  step: z.string(),
   type: z.string(),
+  cacheId: z.string(),
   state: stepStateSchema,
-  attempts: count,
-  /** The peer holding the lease or that produced the output. */
+  /** The peer holding the lease, or that produced the output. */
   peer: z.string().nullable(),
-  output: z.string().nullable(),
+  /** Failed attempts so far. */
+  attempts: count,
+  /** How long the run that produced the output took (null when cached or not done). */
+  durationMs: count.nullable(),
+  cached: z.boolean(),
+  cid: z.string().nullable(),
   error: z.string().nullable()
 })
 export type JobStep = z.infer<typeof jobStepSchema>

@@ -12,3 +12,9 @@ export class CheckFailedError extends ArtdagError {
     this.output = output
   }
 }
+
+/** A job ended failed or cancelled; `details.job` holds its final state (the failing step and ffmpeg's error tail). */
+export class FailedJobError extends ArtdagError {
+  override readonly name = 'FailedJobError'
+  readonly kind = 'failed'
+}

@@ -32,8 +32,13 @@ export interface Provenance {
     producer: string
     startedAt: number | null
     finishedAt: number | null
+    /** How long the run took, when known (a distributed job knows durations, not clock times). */
+    durationMs?: number | null
   }>
+  /** The ffmpeg that wrote this record (for a local render, the one that ran every step). */
   ffmpeg: { version: string }
+  /** For a distributed job: each producer's ffmpeg and artdag versions, as its heartbeats announced them. */
+  producers?: Record<string, { ffmpeg: string | null, artdag: string | null }>
   /** Where the record was made: the peer id (or `local`) and the artdag version. */
   node: { id: string, artdag: string }
   jobId?: string
@@ -43,7 +48,8 @@ export interface Provenance {
 export interface ProvenanceInit {
   recipe: Recipe
   plan: Plan
-  steps: StepReport[]
+  steps: Array<StepReport & { durationMs?: number | null }>
+  producers?: Provenance['producers']
   ffmpegVersion: string
   nodeId: string
   artdagVersion: string
@@ -78,11 +84,13 @@ export function buildProvenance (init: ProvenanceInit): Provenance {
         cached: report.cached,
         producer: report.producer,
         startedAt: report.startedAt,
-        finishedAt: report.finishedAt
+        finishedAt: report.finishedAt,
+        ...(report.durationMs !== undefined ? { durationMs: report.durationMs } : {})
       }
     }),
     ffmpeg: { version: init.ffmpegVersion },
     node: { id: init.nodeId, artdag: init.artdagVersion },
+    ...(init.producers != null ? { producers: init.producers } : {}),
     ...(init.jobId != null ? { jobId: init.jobId } : {}),
     createdAt: init.now ?? Date.now()
   }

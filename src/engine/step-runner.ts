@@ -33,6 +33,8 @@ export interface StepRunnerInit {
 
 export interface RunStepOptions {
   signal?: AbortSignal
+  /** Peers likely to hold the inputs (their producers): fetched from them first. */
+  from?: string[]
   onProgress?: (event: StepProgress) => void
 }
 
@@ -64,7 +66,7 @@ export class StepRunner {
       const inputs = await Promise.all(inputCids.map(async (cid, i) => {
         const path = workspace.path(`input-${i}`)
         try {
-          await store.getFile(CID.parse(cid), path, { signal: options.signal })
+          await store.getFile(CID.parse(cid), path, { signal: options.signal, ...(options.from != null ? { from: options.from } : {}) })
         } catch (err) {
           if (options.signal?.aborted === true) throw err
           throw new StepInputUnavailableError(`step ${step.id}: input ${i} (${cid}) could not be fetched: ${(err as Error).message}`, { step: step.id, input: i, cid }, { cause: err })

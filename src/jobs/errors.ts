@@ -17,3 +17,15 @@ export class CoordinatorOptionsError extends ArtdagError {
   override readonly name = 'CoordinatorOptionsError'
   readonly kind = 'invalid'
 }
+
+/** A `job_submitted` message whose document does not hash to the job id it claims. */
+export class JobIdMismatchError extends ArtdagError {
+  override readonly name = 'JobIdMismatchError'
+  readonly kind = 'invalid'
+}
+
+/** No job with this id is known to this node. */
+export class JobNotFoundError extends ArtdagError {
+  override readonly name = 'JobNotFoundError'
+  readonly kind = 'not_found'
+}

@@ -20,6 +20,8 @@ interface BestClaim extends LeaseRef {
   score: number
   /** Local time this claim was last heard (claim, renew or heartbeat). */
   heardAt: number
+  /** Local time this claim was first heard: how long its holder has held it. */
+  since: number
   released: boolean
 }
 
@@ -33,7 +35,7 @@ interface Entry {
 
 export type LeaseStatus =
   | { state: 'free', maxEpoch: number, lastHolder: PeerId | undefined }
-  | { state: 'held', holder: PeerId, epoch: number, maxEpoch: number, lapsesAt: number }
+  | { state: 'held', holder: PeerId, epoch: number, maxEpoch: number, lapsesAt: number, since: number }
   | { state: 'lapsed', holder: PeerId, epoch: number, maxEpoch: number, lapsedAt: number }
 
 export type ObserveOutcome =
@@ -76,7 +78,7 @@ export class LeaseTable {
    */
   observe (cacheId: string, holder: PeerId, epoch: number, now: number, hearsay = false): ObserveOutcome {
     const entry = this.#entry(cacheId, now)
-    const claim: BestClaim = { holder, epoch, score: this.#scores.score(cacheId, holder), heardAt: now, released: false }
+    const claim: BestClaim = { holder, epoch, score: this.#scores.score(cacheId, holder), heardAt: now, since: now, released: false }
     if (epoch < entry.maxEpoch) return { kind: 'lost', current: liveRef(entry.best) }
     const best = entry.best
     if (best === undefined || epoch > best.epoch) {
@@ -102,7 +104,7 @@ export class LeaseTable {
   release (cacheId: string, holder: PeerId, epoch: number, now: number): ReleaseOutcome {
     const entry = this.#entry(cacheId, now)
     if (epoch < entry.maxEpoch) return { kind: 'ignored' }
-    const released: BestClaim = { holder, epoch, score: this.#scores.score(cacheId, holder), heardAt: now, released: true }
+    const released: BestClaim = { holder, epoch, score: this.#scores.score(cacheId, holder), heardAt: now, since: now, released: true }
     const best = entry.best
     if (best === undefined || epoch > best.epoch) {
       entry.best = released
@@ -129,17 +131,17 @@ export class LeaseTable {
       return { state: 'free', maxEpoch: entry?.maxEpoch ?? 0, lastHolder: best?.holder }
     }
     if (best.holder === this.#self) {
-      return { state: 'held', holder: best.holder, epoch: best.epoch, maxEpoch: entry.maxEpoch, lapsesAt: Number.POSITIVE_INFINITY }
+      return { state: 'held', holder: best.holder, epoch: best.epoch, maxEpoch: entry.maxEpoch, lapsesAt: Number.POSITIVE_INFINITY, since: best.since }
     }
     const lapsesAt = Math.max(best.heardAt, this.#listeningSince) + this.#options.ttlMs
     if (now >= lapsesAt) return { state: 'lapsed', holder: best.holder, epoch: best.epoch, maxEpoch: entry.maxEpoch, lapsedAt: lapsesAt }
-    return { state: 'held', holder: best.holder, epoch: best.epoch, maxEpoch: entry.maxEpoch, lapsesAt }
+    return { state: 'held', holder: best.holder, epoch: best.epoch, maxEpoch: entry.maxEpoch, lapsesAt, since: best.since }
   }
 
-  /** The unreleased, unlapsed holder, if any. */
-  holder (cacheId: string, now: number): LeaseRef | undefined {
+  /** The unreleased, unlapsed holder, if any, and since when this node has known its claim. */
+  holder (cacheId: string, now: number): (LeaseRef & { since: number }) | undefined {
     const s = this.status(cacheId, now)
-    return s.state === 'held' ? { holder: s.holder, epoch: s.epoch } : undefined
+    return s.state === 'held' ? { holder: s.holder, epoch: s.epoch, since: s.since } : undefined
   }
 
   /** The best claim known for a cache id, released or not. */

@@ -3,6 +3,21 @@ import { z } from 'zod'
 import { defineCommand } from '../command.ts'
 import { formatBytes } from '../format.ts'
 import { fields } from '../output.ts'
+import type { ApiClient } from '../../api/client.ts'
+import type { CommandContext } from '../command.ts'
+
+/** The daemon's client when one answers on the home's socket; undefined when none runs. */
+async function daemonIfRunning (ctx: CommandContext): Promise<ApiClient | undefined> {
+  const { DaemonNotRunningError } = await import('../../api/errors.ts')
+  try {
+    const client = await ctx.client()
+    await client.id({ signal: ctx.signal })
+    return client
+  } catch (err) {
+    if (err instanceof DaemonNotRunningError) return undefined
+    throw err
+  }
+}
 
 export default defineCommand({
   name: 'render',
@@ -25,6 +40,16 @@ export default defineCommand({
     // The recipe is validated before anything starts: a hostile recipe never reaches ffmpeg.
     const loaded = await loadRecipeArgs(args.recipe, args.input, ctx.io)
     const outFile = args.output != null ? resolve(ctx.io.cwd, args.output) : undefined
+
+    // With a daemon running, the cluster renders it (the daemon owns the home's stores anyway).
+    const daemon = await daemonIfRunning(ctx)
+    if (daemon != null) {
+      const { submitRecipe, followJob, finishedOutput } = await import('../submit-job.ts')
+      const job = await submitRecipe(daemon, loaded, ctx)
+      const { job: done, file } = await followJob(daemon, job.id, ctx, outFile)
+      return finishedOutput(done, file)
+    }
+
     const [{ loadConfig }, { embeddedRender }, { createRenderProgress }, { createLogger }] = await Promise.all([
       import('../../config/load.ts'),
       import('../../engine/embedded-render.ts'),

@@ -22,7 +22,7 @@ export default defineCommand({
       ['peers', `${s.peers.connected} connected`],
       ['membership', `${s.membership.alive} alive, ${s.membership.suspect} suspect, ${s.membership.dead} dead`],
       ['slots', `${s.slots.busy}/${s.slots.total} busy`],
-      ['jobs', `${s.jobs.queued} queued, ${s.jobs.running} running, ${s.jobs.done} done, ${s.jobs.failed} failed, ${s.jobs.cancelled} cancelled`],
+      ['jobs', `${s.jobs.running} running, ${s.jobs.completed} completed, ${s.jobs.failed} failed, ${s.jobs.cancelled} cancelled`],
       ['ffmpeg', s.ffmpeg === null ? 'not found' : `${s.ffmpeg.version} (${s.ffmpeg.path})`],
       ...steps
     ])

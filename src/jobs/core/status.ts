@@ -26,6 +26,8 @@ export interface StepStatus {
   /** Failed attempts so far. */
   attempts: number
   cid?: string
+  /** How long the run that produced the result took, as its producer reported it. */
+  durationMs?: number
   errorTail?: string
 }
 
@@ -37,13 +39,16 @@ export function jobStatus (core: Core, job: JobRecord, now: number): JobStatus {
     const withTail = tail !== undefined ? { errorTail: tail } : {}
     const completion = core.book.completions.get(step.cacheId)
     if (completion !== undefined) {
-      return { ...base, state: completion.cached ? 'CACHED' : 'COMPLETED', node: completion.holder, epoch: completion.epoch, cid: completion.cid }
+      // A result this job did not have computed for it (a cache hit, or a run for another job) is CACHED here.
+      const cached = completion.cached || completion.ref.jobId !== job.jobId
+      return { ...base, state: cached ? 'CACHED' : 'COMPLETED', node: completion.holder, epoch: completion.epoch, cid: completion.cid, ...(completion.durationMs !== undefined ? { durationMs: completion.durationMs } : {}) }
     }
     if (core.book.isPermanentlyFailed(step.cacheId, core.o.maxAttempts)) return { ...base, ...withTail, state: 'FAILED' }
     const mine = core.book.items.get(step.cacheId)?.mine
     if (mine !== undefined) return { ...base, ...withTail, state: mine.phase === 'running' ? 'RUNNING' : 'CLAIMED', node: core.o.self, epoch: mine.epoch }
     const holder = core.leases.holder(step.cacheId, now)
-    if (holder !== undefined) return { ...base, ...withTail, state: 'CLAIMED', node: holder.holder, epoch: holder.epoch }
+    // Another node's claim that outlived the settle window unbeaten is being run by its holder.
+    if (holder !== undefined) return { ...base, ...withTail, state: now - holder.since > core.o.lease.settleMs ? 'RUNNING' : 'CLAIMED', node: holder.holder, epoch: holder.epoch }
     return { ...base, ...withTail, state: 'PENDING' }
   })
   return {

@@ -28,7 +28,9 @@ export const jobSubmittedSchema = z.object({
   submitter: peerIdString,
   submittedAt: timestampMs,
   /** Makes two submissions of the same recipe and inputs two jobs. */
-  nonce: z.string().min(1).max(64)
+  nonce: z.string().min(1).max(64),
+  /** A name for listings; part of the document, so part of the job id. */
+  label: z.string().max(200).optional()
 })
 
 /** "The step `cacheId` gives `cid`": sent by the node that ran it, found it in a cache, or answers a claim with it. */
@@ -109,6 +111,25 @@ export const jobCancelledCodec = jsonCodec('job_cancelled', jobCancelledSchema, 
 /** Encodes and decodes any message on JOBS_TOPIC. */
 export const jobsCodec = topicCodec(JOBS_TOPIC, jsonCodec('jobs', jobsMessageSchema, JOBS_TOPIC_MAX_BYTES), {
   job_submitted: JOB_SUBMITTED_MAX_BYTES,
+  step_completed: STEP_COMPLETED_MAX_BYTES,
+  step_failed: STEP_FAILED_MAX_BYTES,
+  job_cancelled: JOB_CANCELLED_MAX_BYTES
+})
+
+/**
+ * The daemon spreads these messages over two topics (names from config `topics.*`):
+ * submissions on the submit topic, results, failures and cancellations on the
+ * updates topic. Each topic has its own codec, so a message of the wrong kind
+ * on a topic is malformed there.
+ */
+export const submitCodec = topicCodec('submit', jsonCodec('submit', z.discriminatedUnion('type', [jobSubmittedSchema]), JOB_SUBMITTED_MAX_BYTES), {
+  job_submitted: JOB_SUBMITTED_MAX_BYTES
+})
+
+export const updatesMessageSchema = z.discriminatedUnion('type', [stepCompletedSchema, stepFailedSchema, jobCancelledSchema])
+export type UpdatesMessage = z.infer<typeof updatesMessageSchema>
+
+export const updatesCodec = topicCodec('updates', jsonCodec('updates', updatesMessageSchema, STEP_FAILED_MAX_BYTES), {
   step_completed: STEP_COMPLETED_MAX_BYTES,
   step_failed: STEP_FAILED_MAX_BYTES,
   job_cancelled: JOB_CANCELLED_MAX_BYTES

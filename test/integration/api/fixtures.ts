@@ -35,7 +35,7 @@ export function nodeStatus (): NodeStatus {
     membership: { alive: 2, suspect: 1, dead: 0 },
     slots: { total: 4, busy: 1 },
     steps: [{ cacheId: 'a'.repeat(64), type: 'scale', jobId: null, startedAt: STARTED_AT + 5, progress: 0.5 }],
-    jobs: { queued: 0, running: 1, done: 3, failed: 0, cancelled: 0 },
+    jobs: { running: 1, completed: 3, failed: 0, cancelled: 0 },
     ffmpeg: { path: '/usr/bin/ffmpeg', version: '7.1' }
   }
 }

@@ -105,8 +105,10 @@ describe('StepCoordinator: running a job', () => {
     expect(sent(bOut, 'lease_claim')).toEqual([])
     expect(bOut.nextWakeAt).toBe(52)
     b.onMessage(claim[0]!, 4)
+    // Within its settle window A's claim may still lose: B shows it CLAIMED; past it, A runs the step.
+    expect(b.job(jobId(1), 10)?.steps[0]).toMatchObject({ state: 'CLAIMED', node: A, epoch: 1 })
     expect(sent(b.tick(52), 'lease_claim')).toEqual([])
-    expect(b.job(jobId(1), 52)?.steps[0]).toMatchObject({ state: 'CLAIMED', node: A, epoch: 1 })
+    expect(b.job(jobId(1), 52)?.steps[0]).toMatchObject({ state: 'RUNNING', node: A, epoch: 1 })
   })
 
   it('never asks to be woken later than maxTickIntervalMs, even when idle', () => {

@@ -23,7 +23,7 @@ describe('LeaseTable', () => {
   it('gives the lease to the first claim and counts it against the holder', () => {
     const t = table()
     expect(t.observe(CACHE, A, 1, 10)).toEqual({ kind: 'took', displaced: undefined })
-    expect(t.holder(CACHE, 20)).toEqual({ holder: A, epoch: 1 })
+    expect(t.holder(CACHE, 20)).toEqual({ holder: A, epoch: 1, since: 10 })
     expect(t.heldCounts(20).get(A)).toBe(1)
   })
 

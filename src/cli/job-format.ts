@@ -1,0 +1,62 @@
+import { formatDuration } from './format.ts'
+import type { JobDetail, JobSummary } from '../api/schemas.ts'
+
+/** The last characters of a peer id: enough to tell a cluster's nodes apart. */
+export function shortPeer (peer: string | null): string {
+  return peer == null ? '-' : `…${peer.slice(-6)}`
+}
+
+/** Steps are often sub-second: `380 ms`, `4.2 s`, then minutes. */
+export function formatStepDuration (ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
+  return formatDuration(ms)
+}
+
+export function shortId (id: string): string {
+  return id.length > 16 ? `${id.slice(0, 12)}…${id.slice(-4)}` : id
+}
+
+export function progressLine (job: JobSummary | JobDetail): string {
+  const p = job.progress
+  return `${p.done}/${p.total} done · ${p.running} running · ${p.cached} cached · ${p.failed} failed`
+}
+
+/** Steps as aligned rows, for `artdag job` and the end of `artdag submit --wait`. */
+export function stepRows (job: JobDetail): string[][] {
+  return job.steps.map(step => [
+    step.step,
+    step.type,
+    step.state,
+    shortPeer(step.peer),
+    String(step.attempts),
+    step.durationMs != null ? formatStepDuration(step.durationMs) : '-',
+    step.cached ? 'yes' : 'no',
+    step.cid ?? '-'
+  ])
+}
+
+export const STEP_COLUMNS = ['STEP', 'TYPE', 'STATE', 'NODE', 'ATTEMPTS', 'DURATION', 'CACHED', 'CID']
+
+export function alignRows (columns: string[], rows: string[][]): string {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map(r => (r[i] ?? '').length)))
+  return [columns, ...rows].map(r => r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')
+}
+
+/** `artdag job JOB` in text: the job, then one row per step. */
+export function jobText (job: JobDetail): string {
+  const lines = [
+    `job         ${job.id}`,
+    `recipe      ${job.recipe}${job.label != null ? ` (${job.label})` : ''}`,
+    `state       ${job.state}`,
+    `progress    ${progressLine(job)}`,
+    `submitter   ${shortPeer(job.submitter)}`,
+    ...(job.output != null ? [`output      ${job.output}`] : []),
+    ...(job.provenance != null ? [`provenance  ${job.provenance}`] : []),
+    ...(job.pinnedBy.length > 0 ? [`pinned by   ${job.pinnedBy.map(shortPeer).join(', ')}`] : []),
+    ...(job.error != null ? [`error       ${job.error.split('\n').join('\n            ')}`] : []),
+    '',
+    alignRows(STEP_COLUMNS, stepRows(job))
+  ]
+  return lines.join('\n')
+}

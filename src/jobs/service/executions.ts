@@ -1,0 +1,82 @@
+import { describeError } from '../../engine/describe-error.ts'
+import type { StepRunner } from '../../engine/step-runner.ts'
+import type { Logger } from '../../log.ts'
+import type { PlannedStep } from '../../plan/planner.ts'
+import type { ExecutionRef } from '../core/types.ts'
+
+export interface RunningExecution {
+  ref: ExecutionRef
+  type: string
+  startedAt: number
+  /** 0..1 from ffmpeg's -progress, when it knows the duration. */
+  progress: number | null
+}
+
+export interface ExecutionCallbacks {
+  finished: (ref: ExecutionRef, cid: string, durationMs: number) => void
+  failed: (ref: ExecutionRef, errorTail: string) => void
+}
+
+const keyOf = (ref: ExecutionRef): string => `${ref.cacheId}/${ref.epoch}`
+
+/**
+ * The steps this node runs for the coordinator. Each has its own abort
+ * controller: aborting kills its ffmpeg and removes its workspace, and an
+ * aborted execution reports nothing back (the coordinator asked for it).
+ */
+export class Executions {
+  readonly #running = new Map<string, RunningExecution & { controller: AbortController, done: Promise<void> }>()
+  readonly #runner: StepRunner
+  readonly #log: Logger
+
+  constructor (runner: StepRunner, logger: Logger) {
+    this.#runner = runner
+    this.#log = logger.forComponent('artdag:executions')
+  }
+
+  start (ref: ExecutionRef, step: PlannedStep, inputCids: string[], callbacks: ExecutionCallbacks, options: { from?: string[] } = {}): void {
+    const key = keyOf(ref)
+    if (this.#running.has(key)) return
+    const controller = new AbortController()
+    const entry = { ref, type: step.type, startedAt: Date.now(), progress: null as number | null, controller, done: Promise.resolve() }
+    entry.done = (async () => {
+      try {
+        const report = await this.#runner.run(step, inputCids, {
+          signal: controller.signal,
+          from: options.from,
+          onProgress: event => { entry.progress = event.fraction }
+        })
+        if (!controller.signal.aborted) callbacks.finished(ref, report.cid, (report.finishedAt ?? Date.now()) - (report.startedAt ?? entry.startedAt))
+      } catch (err) {
+        if (controller.signal.aborted) return
+        const { message, errorTail } = describeError(err)
+        this.#log.warn({ step: ref.stepId, cacheId: ref.cacheId, err: message }, 'step failed')
+        callbacks.failed(ref, errorTail != null ? `${message}\n${errorTail}` : message)
+      } finally {
+        this.#running.delete(key)
+      }
+    })()
+    this.#running.set(key, entry)
+  }
+
+  abort (ref: ExecutionRef, reason: string): void {
+    const entry = this.#running.get(keyOf(ref))
+    if (entry == null) return
+    this.#log.info({ step: ref.stepId, cacheId: ref.cacheId, reason }, 'aborting step')
+    entry.controller.abort(new Error(`aborted: ${reason}`))
+  }
+
+  list (): RunningExecution[] {
+    return [...this.#running.values()].map(({ ref, type, startedAt, progress }) => ({ ref, type, startedAt, progress }))
+  }
+
+  get size (): number {
+    return this.#running.size
+  }
+
+  /** Aborts everything and waits until every ffmpeg is gone and every workspace removed. */
+  async stop (): Promise<void> {
+    for (const entry of this.#running.values()) entry.controller.abort(new Error('the daemon is stopping'))
+    await Promise.allSettled([...this.#running.values()].map(async entry => { await entry.done }))
+  }
+}

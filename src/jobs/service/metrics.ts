@@ -1,0 +1,38 @@
+import { Counter } from 'prom-client'
+import type { CoordinatorMetrics } from '../core/metrics.ts'
+import type { Registry } from 'prom-client'
+
+/** The coordinator's counters as Prometheus metrics, read from the core at scrape time. */
+const EXPORTED: ReadonlyArray<[keyof CoordinatorMetrics, string, string]> = [
+  ['stepsRun', 'artdag_steps_run_total', 'Steps this node started running'],
+  ['stepsCompleted', 'artdag_steps_completed_total', 'Steps this node ran to completion'],
+  ['stepsFailed', 'artdag_steps_failed_total', 'Step runs that failed on this node'],
+  ['cacheHits', 'artdag_cache_hits_total', 'Steps found in the cache (local index or DHT)'],
+  ['cacheMisses', 'artdag_cache_misses_total', 'Cache lookups that found nothing'],
+  ['lookupTimeouts', 'artdag_cache_lookup_timeouts_total', 'Cache lookups that ran out of time (counted as misses)'],
+  ['claims', 'artdag_lease_claims_total', 'Lease claims this node made'],
+  ['takeovers', 'artdag_lease_takeovers_total', 'Claims that took over a lapsed lease'],
+  ['conflictsLost', 'artdag_lease_conflicts_total', 'Claims this node lost to a better concurrent claim'],
+  ['duplicateExecutions', 'artdag_duplicate_executions_total', 'Steps this node learned were run twice'],
+  ['abortedExecutions', 'artdag_aborted_executions_total', 'Executions aborted (lost lease, done elsewhere, cancelled, not needed)'],
+  ['antiEntropyAnswers', 'artdag_anti_entropy_answers_total', 'Results re-sent to peers that missed them'],
+  ['pausesDetected', 'artdag_pauses_detected_total', 'Times this process noticed it had been paused'],
+  ['jobsCompleted', 'artdag_jobs_completed_total', 'Jobs that completed'],
+  ['jobsFailed', 'artdag_jobs_failed_total', 'Jobs that failed'],
+  ['jobsCancelled', 'artdag_jobs_cancelled_total', 'Jobs that were cancelled']
+]
+
+export function registerJobMetrics (registry: Registry, read: () => Readonly<CoordinatorMetrics>): void {
+  for (const [field, name, help] of EXPORTED) {
+    // eslint-disable-next-line no-new
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect () {
+        this.reset()
+        this.inc(read()[field])
+      }
+    })
+  }
+}

@@ -1,0 +1,55 @@
+import { plan as planRecipe } from '../../plan/planner.ts'
+import { validateRecipe } from '../../plan/validate.ts'
+import type { JobDocument } from './job-document.ts'
+import type { StepCatalog } from '../../plan/catalog.ts'
+import type { Plan, PlannedStep } from '../../plan/planner.ts'
+import type { Recipe } from '../../plan/schema.ts'
+import type { JobSpec } from '../core/types.ts'
+
+export interface PlannedJob {
+  jobId: string
+  doc: JobDocument
+  recipe: Recipe
+  plan: Plan
+  spec: JobSpec
+}
+
+/**
+ * What a node must be able to encode to run a step: every step that writes the
+ * intermediate format needs H.264; `encode` needs its video and audio codecs.
+ * Nodes advertise the codecs they have in their heartbeats.
+ */
+export function requirementsOf (step: PlannedStep): string[] {
+  switch (step.type) {
+    case 'encode': {
+      const c = step.config as { codec?: string, audioCodec?: string, container?: string }
+      // Absent, encode picks opus for webm and aac for the other containers.
+      const audio = c.audioCodec ?? (c.container === 'webm' ? 'opus' : 'aac')
+      return [c.codec, audio].filter((x): x is string => typeof x === 'string' && x !== 'none')
+    }
+    case 'thumbnail':
+    case 'analyze':
+      return []
+    default:
+      return ['h264']
+  }
+}
+
+/** Plans a job document the same way on every node: validation errors name the node and field. */
+export function planJob (jobId: string, doc: JobDocument, catalog: StepCatalog): PlannedJob {
+  const recipe = validateRecipe(doc.recipe, catalog)
+  const plan = planRecipe(recipe, doc.inputs, catalog)
+  const spec: JobSpec = {
+    jobId,
+    steps: plan.steps.map(step => ({
+      stepId: step.id,
+      cacheId: step.cacheId,
+      type: step.type,
+      deps: step.inputs.flatMap(input => input.kind === 'step' ? [input.id] : []),
+      requires: requirementsOf(step)
+    })),
+    output: plan.output,
+    submittedAt: doc.submittedAt
+  }
+  return { jobId, doc, recipe, plan, spec }
+}

@@ -1,0 +1,59 @@
+import { Key } from 'interface-datastore'
+import type { Logger } from '../../log.ts'
+import type { Datastore } from 'interface-datastore'
+
+const SNAPSHOT_KEY = new Key('/artdag/jobs/coordinator')
+/** Saves after a burst of changes, at most this long after the first. */
+const SAVE_DELAY_MS = 200
+
+/**
+ * The coordinator's snapshot in the node's datastore, so jobs and their state
+ * survive a restart. Saves are debounced; `saveNow()` is for the moments that
+ * must not be lost (a job just accepted from the user), `flush()` for stop.
+ */
+export class SnapshotStore {
+  readonly #datastore: Datastore
+  readonly #snapshot: () => unknown
+  readonly #log: Logger
+  #timer: NodeJS.Timeout | undefined
+  #saving: Promise<void> = Promise.resolve()
+
+  constructor (datastore: Datastore, snapshot: () => unknown, logger: Logger) {
+    this.#datastore = datastore
+    this.#snapshot = snapshot
+    this.#log = logger.forComponent('artdag:jobs')
+  }
+
+  async load (): Promise<unknown> {
+    try {
+      return JSON.parse(new TextDecoder().decode(await this.#datastore.get(SNAPSHOT_KEY)))
+    } catch (err: any) {
+      if (err.name === 'NotFoundError') return undefined
+      // A damaged snapshot must not keep the daemon from starting: jobs are lost, not the node.
+      this.#log.error({ err: err.message }, 'cannot read the saved job state; starting without it')
+      return undefined
+    }
+  }
+
+  schedule (): void {
+    this.#timer ??= setTimeout(() => {
+      this.#timer = undefined
+      void this.saveNow()
+    }, SAVE_DELAY_MS)
+  }
+
+  async saveNow (): Promise<void> {
+    if (this.#timer != null) { clearTimeout(this.#timer); this.#timer = undefined }
+    const bytes = new TextEncoder().encode(JSON.stringify(this.#snapshot()))
+    // Saves run one after another, so an older snapshot never lands after a newer one.
+    this.#saving = this.#saving.then(async () => { await this.#datastore.put(SNAPSHOT_KEY, bytes) }).catch((err: Error) => {
+      this.#log.error({ err: err.message }, 'cannot save the job state')
+    })
+    await this.#saving
+  }
+
+  async flush (): Promise<void> {
+    if (this.#timer != null) await this.saveNow()
+    await this.#saving
+  }
+}
