@@ -4,6 +4,7 @@ import { createApiServer } from './api/server.ts'
 import { loadConfig } from './config/load.ts'
 import { peersBackend, systemBackend } from './daemon/backends.ts'
 import { EventBus } from './daemon/event-bus.ts'
+import { GcScheduler } from './daemon/gc-scheduler.ts'
 import { overridesFromFlags } from './daemon/flags.ts'
 import { localNodeState } from './daemon/node-state.ts'
 import { createDiscoveryMetrics } from './discovery/metrics.ts'
@@ -194,6 +195,10 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     await jobs.start()
     const jobService = jobs
     teardown.add('jobs', async () => { await jobService.stop() })
+
+    const gc = new GcScheduler(node.content, config.gc.intervalMs, logger)
+    gc.start()
+    teardown.add('gc', async () => { await gc.stop() })
 
     if (config.discovery.tailscale.enabled) {
       const tailscale = new TailscaleDiscovery({ libp2p: node.libp2p, metrics: createDiscoveryMetrics(metrics), logger, env }, {

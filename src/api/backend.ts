@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client'
 import type { Logger } from '../log.ts'
 import type { AbortOptions, ContentStore } from '../store/types.ts'
 import type {
-  ApiEvent, JobDetail, JobState, JobSubmitRequest, JobSummary, NodeIdentity, NodeStatus, PeerEntry
+  ApiEvent, JobDetail, JobState, JobSubmitRequest, JobSummary, NodeIdentity, NodeStatus, PeerEntry, PlanDescriptionJson
 } from './schemas.ts'
 
 /**
@@ -46,6 +46,8 @@ export interface JobsBackend {
   get: (id: string, options?: AbortOptions) => Promise<JobDetail>
   /** NotFoundError when unknown; a finished job is returned unchanged. */
   cancel: (id: string, options?: AbortOptions) => Promise<JobSummary>
+  /** Plans without running: the steps and which are cached (local index, then DHT). */
+  plan: (request: JobSubmitRequest, options?: AbortOptions) => Promise<PlanDescriptionJson>
 }
 
 /** Everything the server is given: only what its routes use. */

@@ -233,6 +233,10 @@ export class ApiClient {
     return await this.json('submitJob', { body: request }, options)
   }
 
+  async plan (request: JobSubmitRequest, options: CallOptions = {}): Promise<ResponseOf<'plan'>> {
+    return await this.json('plan', { body: request }, options)
+  }
+
   async jobs (filter: { state?: JobState } = {}, options: CallOptions = {}): Promise<ResponseOf<'listJobs'>> {
     return await this.json('listJobs', { query: { state: filter.state } }, options)
   }

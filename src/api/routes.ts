@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import {
   addPinSchema, addResponseSchema, apiEventSchema, cidText, contentStatSchema, gcResponseSchema, jobDetailSchema,
-  jobStateSchema, jobSubmitSchema, jobSummarySchema, jobsResponseSchema, listQuery, nodeIdentitySchema,
+  jobStateSchema, jobSubmitSchema, planDescriptionSchema, jobSummarySchema, jobsResponseSchema, listQuery, nodeIdentitySchema,
   peersResponseSchema, pinKindSchema, pinRequestSchema, pinSchema, pinsResponseSchema, statusResponseSchema,
   uintQuery, unpinResponseSchema
 } from './schemas.ts'
@@ -117,6 +117,7 @@ export const routes = {
   listJobs: route({ method: 'GET', path: '/v1/jobs', summary: 'jobs this node knows', query: z.strictObject({ state: jobStateSchema.optional() }), response: json(jobsResponseSchema) }),
   getJob: route({ method: 'GET', path: '/v1/jobs/:id', summary: 'one job with its steps', params: jobParams, response: json(jobDetailSchema) }),
   cancelJob: route({ method: 'POST', path: '/v1/jobs/:id/cancel', summary: 'cancel a job', params: jobParams, response: json(jobSummarySchema) }),
+  plan: route({ method: 'POST', path: '/v1/plan', summary: 'plan a recipe: its steps, levels, cache ids, and which the cluster has cached', body: jobSubmitSchema, response: json(planDescriptionSchema) }),
 
   metrics: route({ method: 'GET', path: '/metrics', summary: 'Prometheus metrics', response: { kind: 'text' } })
 } as const

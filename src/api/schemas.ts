@@ -224,3 +224,19 @@ export const jobDetailSchema = jobSummarySchema.extend({ steps: z.array(jobStepS
 export type JobDetail = z.infer<typeof jobDetailSchema>
 
 export const jobsResponseSchema = z.object({ jobs: z.array(jobSummarySchema) })
+
+/** `POST /v1/plan`: the plan of a recipe and which of its steps the cluster has cached (src/plan/describe.ts). */
+export const planDescriptionSchema = z.object({
+  recipe: z.string(),
+  planId: z.string(),
+  runId: z.string(),
+  output: z.string(),
+  outputCacheId: z.string(),
+  inputs: z.record(z.string(), z.string()),
+  levels: z.array(z.array(z.string())),
+  steps: z.array(z.object({ id: z.string(), type: z.string(), level: count, cacheId: z.string(), inputs: z.array(z.string()), cached: z.boolean(), willRun: z.boolean() })),
+  unused: z.array(z.string()),
+  unusedInputs: z.array(z.string()),
+  summary: z.object({ steps: count, cached: count, toRun: count })
+})
+export type PlanDescriptionJson = z.infer<typeof planDescriptionSchema>

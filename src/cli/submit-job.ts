@@ -17,6 +17,12 @@ import type { JobDetail, JobSummary } from '../api/schemas.ts'
  * paths in the recipe, and the daemon publishes the job to the cluster.
  */
 export async function submitRecipe (client: ApiClient, loaded: LoadedRecipe, ctx: CommandContext, options: { label?: string } = {}): Promise<JobSummary> {
+  const { recipe, inputs } = await uploadInputs(client, loaded, ctx)
+  return await client.submitJob({ recipe, inputs, ...(options.label != null ? { label: options.label } : {}) }, { signal: ctx.signal })
+}
+
+/** Adds the recipe's local input files to the daemon (streamed) and returns the recipe naming them by CID. */
+export async function uploadInputs (client: ApiClient, loaded: LoadedRecipe, ctx: CommandContext): Promise<{ recipe: Record<string, unknown>, inputs: Record<string, string> }> {
   const { classifyInputRef, resolveInputPath, applyInputOverrides } = await import('../plan/input-ref.ts')
   const recipe = applyInputOverrides(loaded.recipe, loaded.overrides)
   const inputs: Record<string, string> = {}
@@ -41,8 +47,7 @@ export async function submitRecipe (client: ApiClient, loaded: LoadedRecipe, ctx
     }
   }
   // The job document is self-contained: the recipe names its inputs by CID, not by local path.
-  const document = { ...recipe, inputs } as unknown as Record<string, unknown>
-  return await client.submitJob({ recipe: document, inputs, ...(options.label != null ? { label: options.label } : {}) }, { signal: ctx.signal })
+  return { recipe: { ...recipe, inputs } as unknown as Record<string, unknown>, inputs }
 }
 
 /** Follows a submitted job to its end; writes the output to `outFile` if asked. Fails when the job did. */

@@ -8,6 +8,8 @@ import { AbortedError } from '../errors.ts'
 import { silentLogger } from '../log.ts'
 import { DatastoreCacheIndex } from '../store/cache-index.ts'
 import { HeliaContentStore } from '../store/content.ts'
+import { heliaLocalBlocks } from '../store/transfer/blocks.ts'
+import { ContentTransfer } from '../store/transfer/content-transfer.ts'
 import { lookupNeighbours } from './dht.ts'
 import { BootstrapDialer, dialAddress } from './dialer.ts'
 import { PeerAllowlist } from './gater.ts'
@@ -25,6 +27,7 @@ import type { RepoLock } from './repo-lock.ts'
 import type { NodeStores } from './stores.ts'
 import type { Logger } from '../log.ts'
 import type { HeliaContentStoreInit } from '../store/content.ts'
+import type { ContentTransferInit } from '../store/transfer/content-transfer.ts'
 import type { AbortOptions, CacheIndex } from '../store/types.ts'
 import type { BitswapOptions } from '@helia/bitswap'
 import type { IPNS } from '@helia/ipns'
@@ -57,6 +60,11 @@ export interface ArtdagNodeInit {
   pubsub?: PubSubInit
   bitswap?: BitswapOptions
   content?: HeliaContentStoreInit
+  /**
+   * The direct DAG transfer protocol (`/artdag/fetch/1.0.0`): always served;
+   * `fetch: false` makes this node's reads use bitswap only.
+   */
+  transfer?: ContentTransferInit & { fetch?: boolean }
   logger?: Logger
   /** Take the home's repo lock. @default true */
   lock?: boolean
@@ -80,6 +88,8 @@ export interface ArtdagNode {
   readonly dht: KadDHT
   readonly ipns: IPNS
   readonly content: HeliaContentStore
+  /** Serves and fetches whole DAGs peer to peer; `stats` counts what went which way. */
+  readonly transfer: ContentTransfer
   readonly cacheIndex: CacheIndex
   readonly allowlist: PeerAllowlist
   /** The addresses peers can dial, each ending in `/p2p/<peer id>`. */
@@ -153,7 +163,10 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
     options.signal?.throwIfAborted()
 
     const libp2p = helia.libp2p
-    const content = new HeliaContentStore({ helia }, init.content)
+    const transfer = new ContentTransfer({ libp2p, blocks: heliaLocalBlocks(helia.blockstore), logger }, init.transfer)
+    await transfer.start()
+    cleanup.push(async () => { await transfer.stop() })
+    const content = new HeliaContentStore({ helia, ...(init.transfer?.fetch !== false ? { transfer } : {}) }, init.content)
     const cacheIndex = new DatastoreCacheIndex({ datastore: helia.datastore })
     const neighbours = new NeighbourLookups(async signal => await lookupNeighbours(libp2p.services.dht, libp2p.peerId, { signal }), logger)
     cleanup.push(async () => { await neighbours.stop() })
@@ -173,6 +186,7 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
       dht: libp2p.services.dht,
       ipns,
       content,
+      transfer,
       cacheIndex,
       allowlist,
       multiaddrs: () => libp2p.getMultiaddrs(),

@@ -17,7 +17,8 @@ import { abortedAs, toStoreError } from './fetch-errors.ts'
 import { checkPinInfo, fromMetadata, mergePins, toMetadata } from './pin-metadata.ts'
 import { clearStalePinnedBy } from './pin-repair.ts'
 import { fileSizeOf, isFileLocal, readUnixfsFile } from './unixfs-reader.ts'
-import type { AbortOptions, AddOptions, CatOptions, ContentStore, GcResult, PinInfo } from './types.ts'
+import type { ContentTransfer } from './transfer/content-transfer.ts'
+import type { AbortOptions, AddOptions, CatOptions, ContentStore, FetchOptions, GcResult, PinInfo } from './types.ts'
 import type { Helia } from 'helia'
 
 /**
@@ -47,6 +48,8 @@ export interface HeliaContentStoreInit {
 
 export interface HeliaContentStoreComponents {
   helia: Pick<Helia, 'blockstore' | 'datastore' | 'pins' | 'gc'>
+  /** Direct transfers from peers holding whole DAGs, tried before bitswap (not when offline). */
+  transfer?: Pick<ContentTransfer, 'readFile' | 'fetchDag'>
 }
 
 export const DEFAULT_FETCH_TIMEOUT_MS = 30_000
@@ -64,6 +67,7 @@ const READ_CHUNK_BYTES = 1_048_576
 
 export class HeliaContentStore implements ContentStore {
   readonly #helia: HeliaContentStoreComponents['helia']
+  readonly #transfer: HeliaContentStoreComponents['transfer']
   readonly #fs: ReturnType<typeof unixfs>
   readonly #fetchTimeoutMs: number
   readonly #readAhead: number
@@ -73,6 +77,7 @@ export class HeliaContentStore implements ContentStore {
 
   constructor (components: HeliaContentStoreComponents, init: HeliaContentStoreInit = {}) {
     this.#helia = components.helia
+    this.#transfer = init.offline === true ? undefined : components.transfer
     this.#fs = unixfs(components.helia)
     this.#fetchTimeoutMs = init.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS
     this.#readAhead = init.readAhead ?? DEFAULT_READ_AHEAD
@@ -116,10 +121,12 @@ export class HeliaContentStore implements ContentStore {
   }
 
   cat (cid: CID, options: CatOptions = {}): AsyncIterable<Uint8Array> {
-    return readUnixfsFile(cid, this.#getBlock, { ...options, readAhead: this.#readAhead })
+    const read = (offset?: number, length?: number): AsyncIterable<Uint8Array> => readUnixfsFile(cid, this.#getBlock, { signal: options.signal, offset, length, readAhead: this.#readAhead })
+    if (this.#transfer == null) return read(options.offset, options.length)
+    return this.#transfer.readFile(cid, options, read)
   }
 
-  async getFile (cid: CID, path: string, options: AbortOptions = {}): Promise<{ size: number }> {
+  async getFile (cid: CID, path: string, options: FetchOptions = {}): Promise<{ size: number }> {
     const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.part`)
     let written = false
     try {
@@ -168,7 +175,7 @@ export class HeliaContentStore implements ContentStore {
     return dagJson.decode<T>(await this.#getBlock(cid, options))
   }
 
-  async pin (info: PinInfo, options: AbortOptions = {}): Promise<void> {
+  async pin (info: PinInfo, options: FetchOptions = {}): Promise<void> {
     checkPinInfo(info)
     try {
       await this.#guard.shared(async () => { await this.#pinLocked(info, options) })
@@ -214,13 +221,15 @@ export class HeliaContentStore implements ContentStore {
     return { expiredPins: expired.length, removedBlocks }
   }
 
-  async #pinLocked (info: PinInfo, options: AbortOptions): Promise<void> {
+  async #pinLocked (info: PinInfo, options: FetchOptions): Promise<void> {
     const current = await this.#getPin(info.cid, options)
     if (current != null) {
       await this.#helia.pins.setMetadata(info.cid, toMetadata(mergePins(current, info)), options)
       return
     }
-    // Fetch what is missing first, with per-block timeouts; the pin walk is then local.
+    // Fetch what is missing first: the whole DAG from one peer if one holds it, then block by
+    // block with per-block timeouts (bitswap) whatever is still missing; the pin walk is then local.
+    await this.#transfer?.fetchDag(info.cid, options)
     await fetchDag(info.cid, this.#getBlock, this.#has, { concurrency: this.#readAhead, signal: options.signal })
     await clearStalePinnedBy(this.#helia.datastore, info.cid, this.#getLocalBlock, options)
     await drain(this.#helia.pins.add(info.cid, { signal: options.signal, metadata: toMetadata(info) }))

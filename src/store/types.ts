@@ -3,13 +3,25 @@ import type { CID } from 'multiformats/cid'
 /**
  * The content store: everything that crosses machines is a CID. Adapters over
  * Helia implement it (src/store/); the engine, the API and the job runner use it.
- * Reads fetch missing blocks over bitswap; large content always streams.
+ * Reads fetch missing content from a peer holding all of it over the direct
+ * transfer protocol (src/store/transfer/), else block by block over bitswap;
+ * large content always streams.
  */
 export interface AbortOptions {
   signal?: AbortSignal
 }
 
-export interface CatOptions extends AbortOptions {
+/**
+ * Options of the reads that may go to the network. `from` names peers likely
+ * to hold the content (e.g. the producer of a step's output, from its
+ * `step_completed` message or cache record): they are asked first over the
+ * direct transfer protocol, before the other connected peers and bitswap.
+ */
+export interface FetchOptions extends AbortOptions {
+  from?: string[]
+}
+
+export interface CatOptions extends FetchOptions {
   offset?: number
   length?: number
 }
@@ -48,13 +60,14 @@ export interface ContentStore {
   /** Streams the file's bytes; fetches missing blocks from peers. */
   cat: (cid: CID, options?: CatOptions) => AsyncIterable<Uint8Array>
   /** Writes the content to `path` (a temporary name, then renamed into place). */
-  getFile: (cid: CID, path: string, options?: AbortOptions) => Promise<{ size: number }>
+  getFile: (cid: CID, path: string, options?: FetchOptions) => Promise<{ size: number }>
   /** Size of the file; `local` when every block is in the local blockstore. */
   stat: (cid: CID, options?: AbortOptions) => Promise<{ size: number, local: boolean }>
   /** DAG-JSON documents (provenance, job documents). */
   putJson: (value: unknown, options?: AddOptions) => Promise<CID>
   getJson: <T = unknown>(cid: CID, options?: AbortOptions) => Promise<T>
-  pin: (info: PinInfo, options?: AbortOptions) => Promise<void>
+  /** Fetches whatever of the DAG is not local first (peers in `from` first), then pins it. */
+  pin: (info: PinInfo, options?: FetchOptions) => Promise<void>
   unpin: (cid: CID, options?: AbortOptions) => Promise<void>
   isPinned: (cid: CID, options?: AbortOptions) => Promise<boolean>
   pins: (options?: AbortOptions) => AsyncIterable<PinInfo>

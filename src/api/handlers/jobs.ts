@@ -3,7 +3,7 @@ import { FeatureUnavailableError } from '../errors.ts'
 import type { HandlerMap } from '../handler.ts'
 
 /** `/v1/jobs`: answered 503 until the daemon passes a JobsBackend. */
-export function jobHandlers (jobs: JobsBackend | undefined): Pick<HandlerMap, 'submitJob' | 'listJobs' | 'getJob' | 'cancelJob'> {
+export function jobHandlers (jobs: JobsBackend | undefined): Pick<HandlerMap, 'submitJob' | 'listJobs' | 'getJob' | 'cancelJob' | 'plan'> {
   const backend = (): JobsBackend => {
     if (jobs === undefined) throw new FeatureUnavailableError('this daemon does not run jobs yet')
     return jobs
@@ -20,6 +20,9 @@ export function jobHandlers (jobs: JobsBackend | undefined): Pick<HandlerMap, 's
     },
     async cancelJob ({ params }, { signal }) {
       return await backend().cancel(params.id, { signal })
+    },
+    async plan ({ body }, { signal }) {
+      return await backend().plan(body, { signal })
     }
   }
 }

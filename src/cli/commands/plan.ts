@@ -14,9 +14,19 @@ export default defineCommand({
   input: z.object({ recipe: z.string().min(1), input: z.array(z.string()) }),
   examples: ['artdag plan examples/teaser.yaml', 'artdag plan examples/trim.yaml --input clip=holiday.mp4 --json'],
   async run (args, ctx) {
-    const [{ loadRecipeArgs }, { embeddedPlan }] = await Promise.all([import('../recipe-input.ts'), import('../../engine/embedded-plan.ts')])
+    const [{ loadRecipeArgs }, { daemonIfRunning }] = await Promise.all([import('../recipe-input.ts'), import('../daemon-client.ts')])
     const loaded = await loadRecipeArgs(args.recipe, args.input, ctx.io)
-    const description = await embeddedPlan({ home: ctx.home, recipe: loaded.recipe, recipeDir: loaded.recipeDir, inputOverrides: loaded.overrides, signal: ctx.signal })
+    // With a daemon running, it plans (it owns the home's stores) and asks the whole cluster's cache.
+    const daemon = await daemonIfRunning(ctx)
+    let description
+    if (daemon != null) {
+      const { uploadInputs } = await import('../submit-job.ts')
+      const { recipe, inputs } = await uploadInputs(daemon, loaded, ctx)
+      description = await daemon.plan({ recipe, inputs }, { signal: ctx.signal })
+    } else {
+      const { embeddedPlan } = await import('../../engine/embedded-plan.ts')
+      description = await embeddedPlan({ home: ctx.home, recipe: loaded.recipe, recipeDir: loaded.recipeDir, inputOverrides: loaded.overrides, signal: ctx.signal })
+    }
     const rows = description.steps.map(step => [
       String(step.level),
       step.id,

@@ -3,21 +3,6 @@ import { z } from 'zod'
 import { defineCommand } from '../command.ts'
 import { formatBytes } from '../format.ts'
 import { fields } from '../output.ts'
-import type { ApiClient } from '../../api/client.ts'
-import type { CommandContext } from '../command.ts'
-
-/** The daemon's client when one answers on the home's socket; undefined when none runs. */
-async function daemonIfRunning (ctx: CommandContext): Promise<ApiClient | undefined> {
-  const { DaemonNotRunningError } = await import('../../api/errors.ts')
-  try {
-    const client = await ctx.client()
-    await client.id({ signal: ctx.signal })
-    return client
-  } catch (err) {
-    if (err instanceof DaemonNotRunningError) return undefined
-    throw err
-  }
-}
 
 export default defineCommand({
   name: 'render',
@@ -42,6 +27,7 @@ export default defineCommand({
     const outFile = args.output != null ? resolve(ctx.io.cwd, args.output) : undefined
 
     // With a daemon running, the cluster renders it (the daemon owns the home's stores anyway).
+    const { daemonIfRunning } = await import('../daemon-client.ts')
     const daemon = await daemonIfRunning(ctx)
     if (daemon != null) {
       const { submitRecipe, followJob, finishedOutput } = await import('../submit-job.ts')

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { CID } from 'multiformats/cid'
 import { lookupLocalCache } from '../../engine/cache-lookup.ts'
+import { describePlan } from '../../plan/describe.ts'
+import { plan as planRecipe } from '../../plan/planner.ts'
+import { validateRecipe } from '../../plan/validate.ts'
 import { getCacheRecord, putCacheRecord } from '../../store/cache-records.ts'
 import { LEASE_TOPIC, leaseCodec } from '../../protocol/messages/lease.ts'
 import { submitCodec, updatesCodec } from '../../protocol/messages/jobs.ts'
@@ -18,7 +21,7 @@ import { registerJobMetrics } from './metrics.ts'
 import type { JobDocument } from './job-document.ts'
 import type { PlannedJob } from './planning.ts'
 import type { JobsBackend } from '../../api/backend.ts'
-import type { JobDetail, JobState as ApiJobState, JobSubmitRequest, JobSummary, RunningStep } from '../../api/schemas.ts'
+import type { JobDetail, JobState as ApiJobState, JobSubmitRequest, JobSummary, PlanDescriptionJson, RunningStep } from '../../api/schemas.ts'
 import type { EventBus } from '../../daemon/event-bus.ts'
 import type { StepRunner } from '../../engine/step-runner.ts'
 import type { Logger } from '../../log.ts'
@@ -249,6 +252,12 @@ export class JobService implements JobsBackend {
     return await this.#summary(id)
   }
 
+  async plan (request: JobSubmitRequest): Promise<PlanDescriptionJson> {
+    const recipe = validateRecipe(request.recipe, this.#c.catalog)
+    const planned = planRecipe(recipe, request.inputs, this.#c.catalog)
+    return await describePlan(planned, async cacheId => (await this.#findCached(cacheId, this.#init.jobs.cacheLookupTimeoutMs)) != null)
+  }
+
   async #summary (id: string): Promise<JobSummary> {
     const { steps: _steps, ...summary } = await this.get(id)
     return summary
@@ -343,21 +352,24 @@ export class JobService implements JobsBackend {
     }
   }
 
-  /** Local index (with the content still here), then the DHT, within the coordinator's deadline. */
+  /** Answers the coordinator's lookup effect, by its deadline. */
   async #lookup (cacheId: string, deadline: number): Promise<void> {
-    let cid: string | undefined
+    const cid = await this.#findCached(cacheId, Math.floor(deadline - monotonicNow()))
+    this.#input(now => this.coordinator.onCacheLookupResult(cacheId, cid, now))
+  }
+
+  /** The cached result of a cache id: local index (with the content still here), then the DHT. A failure is a miss. */
+  async #findCached (cacheId: string, timeoutMs: number): Promise<string | undefined> {
     try {
       const { cacheIndex, content, dht } = this.#c.node
-      cid = await lookupLocalCache(cacheIndex, content, cacheId, { signal: this.#shutdown.signal })
-      const remaining = Math.floor(deadline - monotonicNow())
-      if (cid == null && remaining > 0) {
-        const record = await getCacheRecord(dht, cacheId, { signal: this.#shutdown.signal, timeoutMs: Math.min(remaining, this.#init.dhtQueryTimeoutMs) })
-        cid = record?.cid
-      }
+      const local = await lookupLocalCache(cacheIndex, content, cacheId, { signal: this.#shutdown.signal })
+      if (local != null || timeoutMs <= 0) return local
+      const record = await getCacheRecord(dht, cacheId, { signal: this.#shutdown.signal, timeoutMs: Math.min(timeoutMs, this.#init.dhtQueryTimeoutMs) })
+      return record?.cid
     } catch (err) {
       if (!this.#shutdown.signal.aborted) this.#log.debug({ cacheId, err: (err as Error).message }, 'cache lookup failed: a miss')
+      return undefined
     }
-    this.#input(now => this.coordinator.onCacheLookupResult(cacheId, cid, now))
   }
 
   async #putCacheRecord (cacheId: string, cid: string, stepType: string): Promise<void> {

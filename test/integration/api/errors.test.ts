@@ -141,7 +141,8 @@ describe('failures inside the daemon', () => {
       submit: async () => { throw new Error('unused') },
       list: async () => [],
       get: async id => { throw new NotFoundError(`no job ${id}`, { id }) },
-      cancel: async () => { throw new Error('unused') }
+      cancel: async () => { throw new Error('unused') },
+      plan: async () => { throw new Error('unused') }
     }
     const { client } = await start({ components: { jobs } })
     await expect(client.job(CID)).rejects.toMatchObject({ name: 'NotFoundError', kind: 'not_found', status: 404, message: `no job ${CID}`, details: { id: CID } })

@@ -1,0 +1,65 @@
+import { DagWalk } from './dag-walk.ts'
+import type { DagWalkInit } from './dag-walk.ts'
+import type { AbortOptions } from '../types.ts'
+import type { CID } from 'multiformats/cid'
+
+/**
+ * The local blockstore as the transfer sees it. `put` goes through Helia's
+ * blockstore, so a block that arrives by transfer is stored, announced to
+ * bitswap's want-lists and later pinned exactly like one bitswap fetched.
+ */
+export interface LocalBlocks {
+  /** A block from this node's store only; throws when it is not there. */
+  getLocal: (cid: CID, options: AbortOptions) => Promise<Uint8Array>
+  has: (cid: CID, options: AbortOptions) => Promise<boolean>
+  put: (cid: CID, bytes: Uint8Array, options: AbortOptions) => Promise<void>
+}
+
+/** What Helia's blockstore offers (`get` streams a block's bytes). */
+export interface HeliaBlockstoreLike {
+  get: (cid: CID, options: AbortOptions & { offline?: boolean }) => AsyncIterable<Uint8Array> | Iterable<Uint8Array>
+  has: (cid: CID, options?: AbortOptions) => boolean | Promise<boolean>
+  put: (cid: CID, bytes: Uint8Array, options?: AbortOptions) => unknown
+}
+
+export function heliaLocalBlocks (blockstore: HeliaBlockstoreLike): LocalBlocks {
+  return {
+    getLocal: async (cid, options) => await collect(blockstore.get(cid, { signal: options.signal, offline: true })),
+    has: async (cid, options) => await blockstore.has(cid, options),
+    put: async (cid, bytes, options) => { await blockstore.put(cid, bytes, options) }
+  }
+}
+
+/**
+ * Whether every block the walk would visit is local: interior nodes are read
+ * (to find their children), leaves are only checked with `has`. The holder
+ * asks this before it answers HAVE; the requester, before it goes to the network.
+ */
+export async function holdsAll (root: CID, init: DagWalkInit, blocks: Pick<LocalBlocks, 'getLocal' | 'has'>, options: AbortOptions): Promise<boolean> {
+  const walk = new DagWalk(root, init)
+  while (!walk.done) {
+    options.signal?.throwIfAborted()
+    const cid = walk.next!
+    if (!(await blocks.has(cid, options))) return false
+    if (walk.nextIsLeaf) walk.skipLeaf()
+    else walk.accept(await blocks.getLocal(cid, options))
+  }
+  return true
+}
+
+export async function collect (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  let length = 0
+  for await (const chunk of source) {
+    chunks.push(chunk)
+    length += chunk.byteLength
+  }
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(length)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
+}

@@ -1,0 +1,144 @@
+import { AbortedError } from '../../errors.ts'
+import { PeerUnreachableError, TransferProtocolError, TransferTimeoutError } from './errors.ts'
+import { FrameParser } from './frame-parser.ts'
+import type { Frame } from './frame-parser.ts'
+import type { Stream } from '@libp2p/interface'
+
+/**
+ * Frames over a libp2p stream, with backpressure both ways.
+ *
+ * Reading: libp2p 3 streams push 'message' events and their async iterator
+ * buffers without bound, and yamux grants the sender more window as soon as
+ * data arrives, not as it is consumed. So the reader pauses the stream when
+ * more than `highWaterBytes` wait to be parsed (yamux then stops granting
+ * window and the sender stops) and resumes it below half of that.
+ *
+ * Writing: `send()` queues; when it says the transport is full the writer
+ * waits for 'drain', bounded by the idle timeout.
+ */
+export interface FrameStreamInit {
+  peer: string
+  maxFrameBytes: number
+  /** Parsed-but-unread bytes at which the stream is paused. */
+  highWaterBytes: number
+}
+
+/**
+ * What a paused yamux stream may still receive: the sender's whole window
+ * (16 MiB at most) on top of what was buffered. The stream resets itself past
+ * its `maxReadBufferLength` (4 MiB by default), so raise it to this.
+ */
+const PAUSED_READ_BUFFER_BYTES = 32 * 1024 * 1024
+
+export class FrameStream {
+  readonly stream: Stream
+  readonly #peer: string
+  readonly #parser: FrameParser
+  readonly #highWater: number
+  #ended = false
+  #failure: Error | undefined
+  #wake: PromiseWithResolvers<void> | undefined
+
+  constructor (stream: Stream, init: FrameStreamInit) {
+    this.stream = stream
+    this.#peer = init.peer
+    this.#parser = new FrameParser(init.maxFrameBytes, init.peer)
+    this.#highWater = init.highWaterBytes
+    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, PAUSED_READ_BUFFER_BYTES + init.highWaterBytes)
+    stream.addEventListener('message', this.#onMessage)
+    stream.addEventListener('remoteCloseWrite', this.#onEnd)
+    stream.addEventListener('close', this.#onClose)
+    if (stream.status !== 'open') this.#onClose(stream.status === 'closed' ? undefined : new Error(`stream is ${stream.status}`))
+  }
+
+  get peer (): string { return this.#peer }
+
+  /**
+   * The next frame; undefined when the peer closed its side cleanly between
+   * frames. Waits at most `timeoutMs` for bytes to arrive.
+   */
+  async read (options: { signal?: AbortSignal, timeoutMs: number, waitingFor: string }): Promise<Frame | undefined> {
+    while (true) {
+      const frame = this.#parser.next()
+      if (frame != null) {
+        if (this.stream.readStatus === 'paused' && this.#parser.bufferedBytes < this.#highWater / 2) this.stream.resume()
+        return frame
+      }
+      if (this.#failure != null) throw this.#failure
+      if (this.#ended) {
+        if (this.#parser.midFrame) throw new TransferProtocolError(`peer ${this.#peer} closed the stream in the middle of a frame`, { peer: this.#peer })
+        return undefined
+      }
+      if (this.stream.readStatus === 'paused') this.stream.resume()
+      await this.#waitForData(options)
+    }
+  }
+
+  /** Queues bytes; when the transport is full, waits for it to drain (within `timeoutMs`). */
+  async write (chunks: Uint8Array[], options: { signal?: AbortSignal, timeoutMs: number }): Promise<void> {
+    let full = false
+    for (const chunk of chunks) full = !this.stream.send(chunk) || full
+    if (full) {
+      const timeout = AbortSignal.timeout(options.timeoutMs)
+      const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
+      try {
+        await this.stream.onDrain({ signal })
+      } catch (err) {
+        if (options.signal?.aborted === true) throw new AbortedError(`aborted while sending to peer ${this.#peer}`, { peer: this.#peer }, { cause: err })
+        if (timeout.aborted) throw new TransferTimeoutError(`peer ${this.#peer} read nothing for ${options.timeoutMs} ms`, { peer: this.#peer, timeoutMs: options.timeoutMs }, { cause: err })
+        throw new PeerUnreachableError(`stream to peer ${this.#peer} failed: ${(err as Error).message}`, { peer: this.#peer }, { cause: err })
+      }
+    }
+  }
+
+  /** Removes the listeners; the stream itself is closed or aborted by its owner. */
+  release (): void {
+    this.stream.removeEventListener('message', this.#onMessage)
+    this.stream.removeEventListener('remoteCloseWrite', this.#onEnd)
+    this.stream.removeEventListener('close', this.#onClose)
+    this.#wake?.resolve()
+  }
+
+  async #waitForData (options: { signal?: AbortSignal, timeoutMs: number, waitingFor: string }): Promise<void> {
+    options.signal?.throwIfAborted()
+    const wake = this.#wake = Promise.withResolvers<void>()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const onAbort = (): void => { wake.reject(new AbortedError(`aborted while ${options.waitingFor} from peer ${this.#peer}`, { peer: this.#peer })) }
+    try {
+      timer = setTimeout(() => {
+        wake.reject(new TransferTimeoutError(`peer ${this.#peer} sent nothing for ${options.timeoutMs} ms while ${options.waitingFor}`, { peer: this.#peer, timeoutMs: options.timeoutMs }))
+      }, options.timeoutMs)
+      options.signal?.addEventListener('abort', onAbort, { once: true })
+      await wake.promise
+    } finally {
+      clearTimeout(timer)
+      options.signal?.removeEventListener('abort', onAbort)
+      this.#wake = undefined
+    }
+  }
+
+  readonly #onMessage = (evt: { data: Uint8Array | Iterable<Uint8Array> }): void => {
+    const data = evt.data
+    if (data instanceof Uint8Array) {
+      this.#parser.push(data)
+    } else {
+      for (const chunk of data) this.#parser.push(chunk)
+    }
+    if (this.#parser.bufferedBytes > this.#highWater && this.stream.readStatus === 'readable') this.stream.pause()
+    this.#wake?.resolve()
+  }
+
+  readonly #onEnd = (): void => {
+    this.#ended = true
+    this.#wake?.resolve()
+  }
+
+  readonly #onClose = (evt?: { error?: Error } | Error): void => {
+    const error = evt instanceof Error ? evt : evt?.error
+    if (error != null) {
+      this.#failure ??= new PeerUnreachableError(`stream with peer ${this.#peer} failed: ${error.message}`, { peer: this.#peer }, { cause: error })
+    }
+    this.#ended = true
+    this.#wake?.resolve()
+  }
+}
