@@ -64,6 +64,8 @@ export interface JobServiceInit {
 
 /** How long a job document fetched for a heartbeat-announced job may take. */
 const JOB_FETCH_TIMEOUT_MS = 30_000
+/** How often what the adapter keeps per job is dropped for the jobs the coordinator has forgotten. */
+const PRUNE_INTERVAL_MS = 60_000
 
 /**
  * The job service: the adapter around the pure StepCoordinator (src/jobs/core).
@@ -83,11 +85,11 @@ export class JobService implements JobsBackend {
   readonly #outputs: JobOutputs
   readonly #plans = new Map<string, Promise<PlannedJob>>()
   readonly #updatedAt = new Map<string, number>()
-  readonly #durations = new Map<string, number>()
   readonly #topics: { submit: ValidatedTopic<JobSubmittedMessage>, updates: ValidatedTopic<UpdatesMessage>, leases: ValidatedTopic<LeaseMessage>, results: ValidatedTopic<ResultReadyMessage> }
   readonly #unsubscribe: Array<() => void> = []
   readonly #shutdown = new AbortController()
   #timer: NodeJS.Timeout | undefined
+  #pruneTimer: NodeJS.Timeout | undefined
   #wakeAt = Number.POSITIVE_INFINITY
   #running = false
 
@@ -119,7 +121,6 @@ export class JobService implements JobsBackend {
       publish: async msg => { await this.#topics.results.publish(msg) },
       plan: async jobId => await this.#planOf(jobId),
       status: jobId => this.coordinator.job(jobId, monotonicNow()),
-      durationOf: cacheId => this.#durations.get(cacheId),
       events: components.events,
       ffmpegVersion: components.ffmpegVersion,
       version: init.version,
@@ -176,6 +177,7 @@ export class JobService implements JobsBackend {
       this.#input(now => this.coordinator.onHeartbeat(hb.peerId, { leases: hb.leases, jobs: hb.jobs }, now))
     }))
     this.#viewChanged()
+    this.#pruneTimer = setInterval(() => { void this.#prune() }, PRUNE_INTERVAL_MS)
   }
 
   async stop (): Promise<void> {
@@ -185,6 +187,7 @@ export class JobService implements JobsBackend {
     for (const off of this.#unsubscribe.splice(0)) off()
     if (this.#timer != null) clearTimeout(this.#timer)
     this.#timer = undefined
+    clearInterval(this.#pruneTimer)
     for (const t of Object.values(this.#topics)) t.stop()
     await this.#executions?.stop()
     await this.#outputs.stop()
@@ -242,7 +245,7 @@ export class JobService implements JobsBackend {
     const status = this.coordinator.job(id, monotonicNow())
     if (status == null) throw new JobNotFoundError(`no job ${id} is known to this node`, { jobId: id })
     const planned = await this.#planOf(id).catch(() => undefined)
-    return detailOf(status, planned, this.#outputs.resultOf(id), this.#updatedAt.get(id), cacheId => this.#durations.get(cacheId))
+    return detailOf(status, planned, this.#outputs.resultOf(id), this.#updatedAt.get(id))
   }
 
   async cancel (id: string): Promise<JobSummary> {
@@ -261,6 +264,14 @@ export class JobService implements JobsBackend {
   async #summary (id: string): Promise<JobSummary> {
     const { steps: _steps, ...summary } = await this.get(id)
     return summary
+  }
+
+  /** The coordinator forgets finished jobs after a while (finishedJobRetentionMs): so does the adapter. */
+  async #prune (): Promise<void> {
+    const known = new Set(this.coordinator.jobs(monotonicNow()).map(job => job.jobId))
+    for (const id of [...this.#plans.keys()]) if (!known.has(id)) this.#plans.delete(id)
+    for (const id of [...this.#updatedAt.keys()]) if (!known.has(id)) this.#updatedAt.delete(id)
+    await this.#outputs.forgetAllBut(known).catch((err: Error) => { this.#log.warn({ err: err.message }, 'cannot prune job results') })
   }
 
   // --- the coordinator loop -----------------------------------------------------
@@ -384,6 +395,8 @@ export class JobService implements JobsBackend {
   }
 
   async #receiveJob (msg: JobSubmittedMessage): Promise<void> {
+    // Pubsub repeats itself (re-sends, gossip): a job already planned here needs nothing more.
+    if (this.#plans.has(msg.jobId)) return
     let planned: PlannedJob
     try {
       const doc = await documentFromMessage(msg)
@@ -440,7 +453,6 @@ export class JobService implements JobsBackend {
   #event (event: CoordinatorEvent): void {
     const bus = this.#c.events
     if (event.kind === 'step') {
-      if (event.durationMs != null && (event.state === 'COMPLETED')) this.#durations.set(event.cacheId, event.durationMs)
       for (const ref of event.refs) this.#updatedAt.set(ref.jobId, Date.now())
       const ref = event.refs[0]
       bus.publish({

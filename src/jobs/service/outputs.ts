@@ -31,7 +31,6 @@ export interface JobOutputsComponents {
   publish: (message: ResultReadyMessage) => Promise<void>
   plan: (jobId: string) => Promise<PlannedJob>
   status: (jobId: string) => JobStatus | undefined
-  durationOf: (cacheId: string) => number | undefined
   events: EventBus
   ffmpegVersion: string | null
   version: string
@@ -72,6 +71,15 @@ export class JobOutputs {
 
   async stop (): Promise<void> {
     this.#shutdown.abort()
+  }
+
+  /** Drops the records of every job not in `keep` (jobs the coordinator has forgotten). */
+  async forgetAllBut (keep: ReadonlySet<string>): Promise<void> {
+    for (const jobId of [...this.#records.keys()]) {
+      if (keep.has(jobId) || this.#busy.has(jobId)) continue
+      this.#records.delete(jobId)
+      await this.#c.datastore.delete(new Key(`${RESULTS_PREFIX}/${jobId}`))
+    }
   }
 
   resultOf (jobId: string): JobOutputRecord | undefined {
@@ -161,7 +169,7 @@ export class JobOutputs {
         startedAt: null,
         finishedAt: null,
         ffmpegRuns: 0,
-        durationMs: this.#c.durationOf(step.cacheId) ?? null
+        durationMs: s?.durationMs ?? null
       }
     })
     const provenance = buildProvenance({

@@ -4,7 +4,7 @@ import type { JobDetail } from '../../api/schemas.ts'
 import type { JobStatus } from '../core/status.ts'
 
 /** The status socket's view of a job, from the coordinator's status and what the adapter knows. */
-export function detailOf (status: JobStatus, planned: PlannedJob | undefined, output: JobOutputRecord | undefined, updatedAt: number | undefined, durationOf: (cacheId: string) => number | undefined): JobDetail {
+export function detailOf (status: JobStatus, planned: PlannedJob | undefined, output: JobOutputRecord | undefined, updatedAt: number | undefined): JobDetail {
   const steps = status.steps.map(step => ({
     step: step.stepId,
     type: step.type,
@@ -12,7 +12,7 @@ export function detailOf (status: JobStatus, planned: PlannedJob | undefined, ou
     state: step.state,
     peer: step.node ?? null,
     attempts: step.attempts,
-    durationMs: step.state === 'COMPLETED' ? (step.durationMs ?? durationOf(step.cacheId) ?? null) : null,
+    durationMs: step.state === 'COMPLETED' ? (step.durationMs ?? null) : null,
     cached: step.state === 'CACHED',
     cid: step.cid ?? null,
     error: step.errorTail ?? null
