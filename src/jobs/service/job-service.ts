@@ -85,6 +85,10 @@ export class JobService implements JobsBackend {
   readonly #outputs: JobOutputs
   readonly #plans = new Map<string, Promise<PlannedJob>>()
   readonly #updatedAt = new Map<string, number>()
+  /** Lookups already done for a job this node submitted: answered from here, not again. */
+  readonly #lookedUp = new Map<string, string | undefined>()
+  /** Steps whose submitter checked the DHT: only the local index is left to check. */
+  readonly #checkedBySubmitter = new Set<string>()
   readonly #topics: { submit: ValidatedTopic<JobSubmittedMessage>, updates: ValidatedTopic<UpdatesMessage>, leases: ValidatedTopic<LeaseMessage>, results: ValidatedTopic<ResultReadyMessage> }
   readonly #unsubscribe: Array<() => void> = []
   readonly #shutdown = new AbortController()
@@ -225,13 +229,21 @@ export class JobService implements JobsBackend {
     const jobId = await jobIdOf(doc)
     // Planning validates the recipe: a bad one is a 400 naming the node and field, and nothing is sent.
     const planned = planJob(jobId, doc, this.#c.catalog)
-    await this.#storeDocument(jobId, doc)
+    // The cache is checked here, once for the cluster, before the job exists anywhere: the nodes
+    // that will claim its steps then only check their own index, and nothing waits on the DHT.
+    const [found] = await Promise.all([
+      Promise.all(planned.spec.steps.map(async step => [step.cacheId, await this.#findCached(step.cacheId, this.#init.jobs.cacheLookupTimeoutMs)] as const)),
+      this.#storeDocument(jobId, doc)
+    ])
+    for (const [cacheId, cid] of found) this.#lookedUp.set(cacheId, cid)
     this.#plans.set(jobId, Promise.resolve(planned))
     this.#input(now => this.coordinator.onJobReceived(planned.spec, now))
-    // A job accepted from the user must survive a crash that follows at once.
-    await this.#snapshots.saveNow()
+    // The coordinator asked (synchronously) for the lookups it wanted; an answer it did not want must not linger.
+    for (const [cacheId] of found) this.#lookedUp.delete(cacheId)
     this.#c.events.publish({ type: 'job.submitted', job: jobId, recipe: planned.recipe.name, steps: planned.plan.steps.length })
-    await this.#topics.submit.publish(messageOf(doc, jobId))
+    // Saved before we answer (a job accepted from the user must survive a crash that follows at
+    // once) but published at the same time: the other nodes need not wait for our disk.
+    await Promise.all([this.#snapshots.saveNow(), this.#topics.submit.publish({ ...messageOf(doc, jobId), checked: true })])
     return await this.#summary(jobId)
   }
 
@@ -317,7 +329,18 @@ export class JobService implements JobsBackend {
       case 'publish': this.#publish(effect.topic, effect.message); break
       case 'startExecution': void this.#startExecution(effect.execution); break
       case 'abortExecution': this.#executions?.abort(effect.execution, effect.reason); break
-      case 'lookupCache': for (const cacheId of effect.cacheIds) void this.#lookup(cacheId, effect.deadline); break
+      case 'lookupCache':
+        for (const cacheId of effect.cacheIds) {
+          if (this.#lookedUp.has(cacheId)) {
+            const cid = this.#lookedUp.get(cacheId)
+            this.#lookedUp.delete(cacheId)
+            // After this output's other effects, as if the answer had come back from the store.
+            queueMicrotask(() => { this.#input(now => this.coordinator.onCacheLookupResult(cacheId, cid, now)) })
+          } else {
+            void this.#lookup(cacheId, effect.deadline)
+          }
+        }
+        break
       case 'putCacheRecord': void this.#putCacheRecord(effect.cacheId, effect.cid, effect.stepType); break
       case 'fetchJob': void this.#fetchJob(effect.jobId, effect.from); break
       case 'jobFinished': this.#jobFinished(effect.result); break
@@ -365,7 +388,9 @@ export class JobService implements JobsBackend {
 
   /** Answers the coordinator's lookup effect, by its deadline. */
   async #lookup (cacheId: string, deadline: number): Promise<void> {
-    const cid = await this.#findCached(cacheId, Math.floor(deadline - monotonicNow()))
+    // The submitter checked the DHT a moment ago: our own index is all that is left.
+    const dhtChecked = this.#checkedBySubmitter.delete(cacheId)
+    const cid = await this.#findCached(cacheId, dhtChecked ? 0 : Math.floor(deadline - monotonicNow()))
     this.#input(now => this.coordinator.onCacheLookupResult(cacheId, cid, now))
   }
 
@@ -399,9 +424,7 @@ export class JobService implements JobsBackend {
     if (this.#plans.has(msg.jobId)) return
     let planned: PlannedJob
     try {
-      const doc = await documentFromMessage(msg)
-      planned = planJob(msg.jobId, doc, this.#c.catalog)
-      await this.#storeDocument(msg.jobId, doc)
+      planned = planJob(msg.jobId, await documentFromMessage(msg), this.#c.catalog)
     } catch (err) {
       // Every node plans the same way, so a job one node refuses, all refuse: nothing runs.
       this.#log.warn({ jobId: msg.jobId, from: msg.submitter, err: (err as Error).message }, 'refusing a submitted job')
@@ -409,7 +432,11 @@ export class JobService implements JobsBackend {
       return
     }
     this.#plans.set(msg.jobId, Promise.resolve(planned))
+    if (msg.checked === true) for (const step of planned.spec.steps) this.#checkedBySubmitter.add(step.cacheId)
     this.#input(now => this.coordinator.onJobReceived(planned.spec, now))
+    for (const step of planned.spec.steps) this.#checkedBySubmitter.delete(step.cacheId)
+    // Stored after the coordinator has the job: keeping the document (for peers and restarts) is not on the claim path.
+    this.#storeDocument(msg.jobId, planned.doc).catch((err: Error) => { this.#log.warn({ jobId: msg.jobId, err: err.message }, 'cannot store the job document') })
   }
 
   async #fetchJob (jobId: string, from: string): Promise<void> {

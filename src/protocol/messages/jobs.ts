@@ -30,7 +30,13 @@ export const jobSubmittedSchema = z.object({
   /** Makes two submissions of the same recipe and inputs two jobs. */
   nonce: z.string().min(1).max(64),
   /** A name for listings; part of the document, so part of the job id. */
-  label: z.string().max(200).optional()
+  label: z.string().max(200).optional(),
+  /**
+   * The submitter looked every step up (its index, then the DHT) just before publishing and
+   * announces the hits with `step_completed`: a receiver need only check its own index. Not part
+   * of the job document.
+   */
+  checked: z.boolean().optional()
 })
 
 /** "The step `cacheId` gives `cid`": sent by the node that ran it, found it in a cache, or answers a claim with it. */
