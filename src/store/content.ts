@@ -10,6 +10,7 @@ import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { balanced } from 'ipfs-unixfs-importer/layout'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { AbortedError } from '../errors.ts'
 import { WrongContentTypeError, LocalFileError, NotPinnedError } from './errors.ts'
 import { fetchDag } from './fetch-dag.ts'
 import { GcGuard } from './gc-guard.ts'
@@ -49,7 +50,7 @@ export interface HeliaContentStoreInit {
 export interface HeliaContentStoreComponents {
   helia: Pick<Helia, 'blockstore' | 'datastore' | 'pins' | 'gc'>
   /** Direct transfers from peers holding whole DAGs, tried before bitswap (not when offline). */
-  transfer?: Pick<ContentTransfer, 'readFile' | 'fetchDag'>
+  transfer?: Pick<ContentTransfer, 'readFile' | 'fetchDag' | 'fetchBlock'>
 }
 
 export const DEFAULT_FETCH_TIMEOUT_MS = 30_000
@@ -147,8 +148,9 @@ export class HeliaContentStore implements ContentStore {
     }
   }
 
-  async stat (cid: CID, options: AbortOptions = {}): Promise<{ size: number, local: boolean }> {
+  async stat (cid: CID, options: FetchOptions = {}): Promise<{ size: number, local: boolean }> {
     const local = await isFileLocal(cid, this.#has, this.#getLocalBlock, options)
+    if (!local) await this.#fetchRoot(cid, options)
     const size = fileSizeOf(cid, await this.#getBlock(cid, options))
     return { size: Number(size), local }
   }
@@ -168,10 +170,11 @@ export class HeliaContentStore implements ContentStore {
     }
   }
 
-  async getJson<T = unknown> (cid: CID, options: AbortOptions = {}): Promise<T> {
+  async getJson<T = unknown> (cid: CID, options: FetchOptions = {}): Promise<T> {
     if (cid.code !== dagJson.code) {
       throw new WrongContentTypeError(`${cid} is not a dag-json document (codec 0x${cid.code.toString(16)})`, { cid: cid.toString() })
     }
+    await this.#fetchRoot(cid, options)
     return dagJson.decode<T>(await this.#getBlock(cid, options))
   }
 
@@ -241,6 +244,16 @@ export class HeliaContentStore implements ContentStore {
       return fromMetadata(cid, pin.metadata)
     } catch (err: any) {
       if (err.name === 'NotFoundError') return undefined
+      throw err
+    }
+  }
+
+  /** A root block from a peer over the direct transfer, when one has it (bitswap would not re-send a block it sent us before). */
+  async #fetchRoot (cid: CID, options: FetchOptions): Promise<void> {
+    try {
+      await this.#transfer?.fetchBlock(cid, options)
+    } catch (err) {
+      if (options.signal?.aborted === true) throw new AbortedError(`aborted while reading block ${cid}`, { cid: cid.toString() }, { cause: err })
       throw err
     }
   }

@@ -62,10 +62,10 @@ export interface ContentStore {
   /** Writes the content to `path` (a temporary name, then renamed into place). */
   getFile: (cid: CID, path: string, options?: FetchOptions) => Promise<{ size: number }>
   /** Size of the file; `local` when every block is in the local blockstore. */
-  stat: (cid: CID, options?: AbortOptions) => Promise<{ size: number, local: boolean }>
+  stat: (cid: CID, options?: FetchOptions) => Promise<{ size: number, local: boolean }>
   /** DAG-JSON documents (provenance, job documents). */
   putJson: (value: unknown, options?: AddOptions) => Promise<CID>
-  getJson: <T = unknown>(cid: CID, options?: AbortOptions) => Promise<T>
+  getJson: <T = unknown>(cid: CID, options?: FetchOptions) => Promise<T>
   /** Fetches whatever of the DAG is not local first (peers in `from` first), then pins it. */
   pin: (info: PinInfo, options?: FetchOptions) => Promise<void>
   unpin: (cid: CID, options?: AbortOptions) => Promise<void>

@@ -1,7 +1,7 @@
 import { AbortedError } from '../../errors.ts'
 import { CorruptBlockError, PeerBusyError, PeerFailedError, PeerLacksContentError, PeerUnreachableError, TransferTimeoutError, isTransferPeerError } from './errors.ts'
 import { expectFrame } from './frame-parser.ts'
-import { FrameStream } from './frame-stream.ts'
+import { BLOCK_STREAM_PAUSED_BUFFER_BYTES, FrameStream } from './frame-stream.ts'
 import { verifyBlock } from './verify.ts'
 import { controlFrame, decodeBlockPayload, decodeControl, endCodec, errorCodec, FrameType, maxFrameBytes, requestCodec } from './wire.ts'
 import type { LocalBlocks } from './blocks.ts'
@@ -44,7 +44,7 @@ export async function askPeer (libp2p: Pick<Libp2p, 'dialProtocol'>, protocol: s
   let frames: FrameStream | undefined
   try {
     const stream = await libp2p.dialProtocol(peerId, protocol, { signal })
-    frames = new FrameStream(stream, { peer, maxFrameBytes: maxFrameBytes(limits.maxBlockBytes), highWaterBytes: limits.readBufferBytes })
+    frames = new FrameStream(stream, { peer, maxFrameBytes: maxFrameBytes(limits.maxBlockBytes), highWaterBytes: limits.readBufferBytes, pausedBufferBytes: BLOCK_STREAM_PAUSED_BUFFER_BYTES })
     const request = requestCodec.encode({ v: 1, cid: root.toString(), mode: init.mode, ...(init.offset != null && init.offset > 0 ? { offset: init.offset } : {}), ...(init.length != null ? { length: init.length } : {}) })
     await frames.write([controlFrame(FrameType.request, request)], { signal, timeoutMs: limits.queryTimeoutMs })
     const answer = expectFrame(await frames.read({ signal, timeoutMs: limits.queryTimeoutMs, waitingFor: `asking for ${root}` }), [FrameType.have, FrameType.notHere, FrameType.error], peer, `in answer to a request for ${root}`)
@@ -74,7 +74,15 @@ export async function askPeer (libp2p: Pick<Libp2p, 'dialProtocol'>, protocol: s
  * it (a few writes in flight) and yields the file bytes it holds (file mode).
  * Returns once END arrived, every block is stored and the walk is complete.
  */
-export async function * receive (offer: Offer, walk: DagWalk, blocks: Pick<LocalBlocks, 'put'>, limits: ClientLimits, options: { signal: AbortSignal, onBlock?: (bytes: number) => void }): AsyncGenerator<Uint8Array> {
+export interface ReceiveOptions {
+  signal: AbortSignal
+  /** A verified block arrived (its size). */
+  onBlock?: (bytes: number) => void
+  /** The transfer ended, however: the most bytes it held waiting at once. */
+  onEnd?: (peakBufferedBytes: number) => void
+}
+
+export async function * receive (offer: Offer, walk: DagWalk, blocks: Pick<LocalBlocks, 'put'>, limits: ClientLimits, options: ReceiveOptions): AsyncGenerator<Uint8Array> {
   const { peer, frames } = offer
   const puts: Array<Promise<void>> = []
   let completed = false
@@ -114,6 +122,7 @@ export async function * receive (offer: Offer, walk: DagWalk, blocks: Pick<Local
     throw err
   } finally {
     frames.release()
+    options.onEnd?.(frames.peakBufferedBytes)
     if (completed) {
       await frames.stream.close({ signal: AbortSignal.timeout(limits.idleTimeoutMs) }).catch(() => { frames.stream.abort(new Error('close failed')) })
     } else {

@@ -1,9 +1,10 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { AbortedError } from '../../errors.ts'
+import { abortedAs } from '../fetch-errors.ts'
 import { holdsAll } from './blocks.ts'
 import { askPeer, receive } from './client.ts'
 import { DagWalk } from './dag-walk.ts'
-import { isTransferPeerError } from './errors.ts'
+import { CorruptBlockError, isTransferPeerError, TransferProtocolError, TransferTimeoutError } from './errors.ts'
 import { firstOffer } from './first-offer.ts'
 import { TransferServer } from './server.ts'
 import { DEFAULT_MAX_BLOCK_BYTES, TRANSFER_PROTOCOL } from './wire.ts'
@@ -67,8 +68,10 @@ export interface TransferStats {
   /** Verified blocks received, and their bytes. */
   blocks: number
   bytes: number
-  /** Peers that failed a transfer under way (corrupt block, timeout, reset…). */
+  /** Peers that broke the protocol, sent a corrupt block, stalled, or failed a transfer under way. */
   peerFailures: number
+  /** The most received bytes one transfer held waiting to be verified and consumed (its memory bound). */
+  peakBufferedBytes: number
   serve: ServeStats
 }
 
@@ -88,7 +91,7 @@ export class ContentTransfer {
   readonly #limits: ClientLimits
   readonly #maxPeers: number
   readonly #queryConcurrency: number
-  readonly #stats = { fetched: 0, fellBack: 0, blocks: 0, bytes: 0, peerFailures: 0 }
+  readonly #stats = { fetched: 0, fellBack: 0, blocks: 0, bytes: 0, peerFailures: 0, peakBufferedBytes: 0 }
   #shutdown = new AbortController()
 
   constructor (components: ContentTransferComponents, init: ContentTransferInit = {}) {
@@ -129,7 +132,7 @@ export class ContentTransfer {
   async * readFile (root: CID, options: FetchOptions & { offset?: number, length?: number }, fallback: (offset: number, length: number | undefined) => AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     let offset = options.offset ?? 0
     let length = options.length
-    if (!(await holdsAll(root, { mode: 'file', offset, length }, this.#c.blocks, options))) {
+    if (!(await this.#holdsAll(root, { mode: 'file', offset, length }, options))) {
       const signal = this.#signal(options.signal)
       const excluded = new Set<string>()
       while (true) {
@@ -158,8 +161,16 @@ export class ContentTransfer {
    * Returns whether it did; on false the caller fetches the rest (bitswap).
    */
   async fetchDag (root: CID, options: FetchOptions = {}): Promise<boolean> {
-    const init: DagWalkInit = { mode: 'dag' }
-    if (await holdsAll(root, init, this.#c.blocks, options)) return true
+    return await this.#fetchWhole(root, { mode: 'dag' }, options)
+  }
+
+  /** Makes the root block alone local (a document, a file's root for its size); false if no peer could. */
+  async fetchBlock (root: CID, options: FetchOptions = {}): Promise<boolean> {
+    return await this.#fetchWhole(root, { mode: 'block' }, options)
+  }
+
+  async #fetchWhole (root: CID, init: DagWalkInit, options: FetchOptions): Promise<boolean> {
+    if (await this.#holdsAll(root, init, options)) return true
     const signal = this.#signal(options.signal)
     const excluded = new Set<string>()
     while (true) {
@@ -177,13 +188,22 @@ export class ContentTransfer {
     return false
   }
 
+  async #holdsAll (root: CID, init: DagWalkInit, options: AbortOptions): Promise<boolean> {
+    try {
+      return await holdsAll(root, init, this.#c.blocks, options)
+    } catch (err) {
+      throw abortedAs(err, options.signal, `checking whether ${root} is local`)
+    }
+  }
+
   #receive (offer: Offer, walk: DagWalk, signal: AbortSignal): AsyncGenerator<Uint8Array> {
     return receive(offer, walk, this.#c.blocks, this.#limits, {
       signal,
       onBlock: (bytes) => {
         this.#stats.blocks++
         this.#stats.bytes += bytes
-      }
+      },
+      onEnd: (peak) => { this.#stats.peakBufferedBytes = Math.max(this.#stats.peakBufferedBytes, peak) }
     })
   }
 
@@ -196,7 +216,12 @@ export class ContentTransfer {
         signal,
         onRefusal: (peer, err) => {
           excluded.add(peer)
-          this.#log.debug({ cid: root.toString(), peer, err: (err as Error).message }, 'peer cannot serve')
+          if (isMisbehaviour(err)) {
+            this.#stats.peerFailures++
+            this.#log.warn({ cid: root.toString(), peer, err: err.message }, 'peer answered a transfer request wrongly; trying elsewhere')
+          } else {
+            this.#log.debug({ cid: root.toString(), peer, err: (err as Error).message }, 'peer cannot serve')
+          }
         },
         decline: (offer) => { offer.decline() }
       })
@@ -236,4 +261,9 @@ export class ContentTransfer {
   #signal (caller: AbortSignal | undefined): AbortSignal {
     return caller != null ? AbortSignal.any([caller, this.#shutdown.signal]) : this.#shutdown.signal
   }
+}
+
+/** Not "I do not have it" or "I cannot be reached", but an answer that breaks the protocol. */
+function isMisbehaviour (err: unknown): err is Error {
+  return err instanceof TransferProtocolError || err instanceof CorruptBlockError || err instanceof TransferTimeoutError
 }

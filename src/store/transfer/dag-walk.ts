@@ -15,10 +15,11 @@ import type { CID } from 'multiformats/cid'
  *
  * The holder walks it to know what to send; the requester walks it to know
  * what it may accept: the next block must be `next`, so a peer can only ever
- * hand over blocks the DAG itself asked for. Pure: no I/O, no hashing (the
- * caller verifies bytes against `next` before `accept`).
+ * hand over blocks the DAG itself asked for. `block` mode is the root block
+ * alone (a document, a file's root for its size). Pure: no I/O, no hashing
+ * (the caller verifies bytes against `next` before `accept`).
  */
-export type WalkMode = 'file' | 'dag'
+export type WalkMode = 'file' | 'dag' | 'block'
 
 export interface DagWalkInit {
   mode: WalkMode
@@ -66,7 +67,7 @@ export class DagWalk {
     this.#maxDepth = init.maxDepth ?? DEFAULT_MAX_DEPTH
     if (!Number.isSafeInteger(this.#offset) || this.#offset < 0) throw new InvalidArgumentError(`offset must be a non-negative integer, got ${this.#offset}`)
     if (this.#length != null && (!Number.isSafeInteger(this.#length) || this.#length < 0)) throw new InvalidArgumentError(`length must be a non-negative integer, got ${this.#length}`)
-    this.#stack = root.multihash.code === identity.code && init.mode === 'dag' ? [] : [{ cid: root, depth: 0, start: 0n }]
+    this.#stack = root.multihash.code === identity.code && init.mode !== 'file' ? [] : [{ cid: root, depth: 0, start: 0n }]
     this.#seen.add(root.toString())
   }
 
@@ -81,7 +82,7 @@ export class DagWalk {
 
   /** Whether `next` is a raw leaf: nothing in it changes the walk, so it may be skipped unseen. */
   get nextIsLeaf (): boolean {
-    return this.#stack.at(-1)?.cid.code === raw.code && (this.#mode === 'dag' || this.#range !== undefined)
+    return this.#stack.at(-1)?.cid.code === raw.code && (this.#mode !== 'file' || this.#range !== undefined)
   }
 
   /** File mode: the range's length once the root is known. */
@@ -97,6 +98,7 @@ export class DagWalk {
     const entry = this.#stack.pop()
     if (entry == null) throw new InvalidArgumentError('the walk is already complete')
     this.blocks++
+    if (this.#mode === 'block') return undefined
     if (this.#mode === 'dag') {
       this.#pushLinks(entry, linksOf(entry.cid, block))
       return undefined

@@ -48,7 +48,8 @@ export class FrameParser {
         this.#consume(length)
         return toFrame(frame)
       }
-      this.#assembling = { buf: new Uint8Array(length), filled: 0 }
+      // every byte is overwritten before the frame is handed out: no need to zero it
+      this.#assembling = { buf: Buffer.allocUnsafe(length), filled: 0 }
     }
     const target = this.#assembling
     while (target.filled < target.buf.byteLength && this.#chunks.length > 0) {

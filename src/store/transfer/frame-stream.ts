@@ -21,14 +21,17 @@ export interface FrameStreamInit {
   maxFrameBytes: number
   /** Parsed-but-unread bytes at which the stream is paused. */
   highWaterBytes: number
+  /**
+   * Bytes a paused stream may hold before it resets itself. A reader of
+   * blocks needs room for the sender's whole yamux window (16 MiB at most)
+   * on top of its own buffer; a holder reads two small frames and keeps the
+   * stream's default (4 MiB), so a requester that floods it is reset.
+   */
+  pausedBufferBytes?: number
 }
 
-/**
- * What a paused yamux stream may still receive: the sender's whole window
- * (16 MiB at most) on top of what was buffered. The stream resets itself past
- * its `maxReadBufferLength` (4 MiB by default), so raise it to this.
- */
-const PAUSED_READ_BUFFER_BYTES = 32 * 1024 * 1024
+/** Room for a paused block stream: the largest yamux window and then some. */
+export const BLOCK_STREAM_PAUSED_BUFFER_BYTES = 32 * 1024 * 1024
 
 export class FrameStream {
   readonly stream: Stream
@@ -36,6 +39,8 @@ export class FrameStream {
   readonly #parser: FrameParser
   readonly #highWater: number
   #ended = false
+  #pauseQueued = false
+  #peak = 0
   #failure: Error | undefined
   #wake: PromiseWithResolvers<void> | undefined
 
@@ -44,14 +49,17 @@ export class FrameStream {
     this.#peer = init.peer
     this.#parser = new FrameParser(init.maxFrameBytes, init.peer)
     this.#highWater = init.highWaterBytes
-    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, PAUSED_READ_BUFFER_BYTES + init.highWaterBytes)
+    if (init.pausedBufferBytes != null) stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, init.pausedBufferBytes + init.highWaterBytes)
     stream.addEventListener('message', this.#onMessage)
-    stream.addEventListener('remoteCloseWrite', this.#onEnd)
+    stream.addEventListener('end', this.#onEnd)
     stream.addEventListener('close', this.#onClose)
     if (stream.status !== 'open') this.#onClose(stream.status === 'closed' ? undefined : new Error(`stream is ${stream.status}`))
   }
 
   get peer (): string { return this.#peer }
+
+  /** The most bytes received and not yet read out as frames, at any moment: this reader's memory. */
+  get peakBufferedBytes (): number { return this.#peak }
 
   /**
    * The next frame; undefined when the peer closed its side cleanly between
@@ -65,11 +73,14 @@ export class FrameStream {
         return frame
       }
       if (this.#failure != null) throw this.#failure
-      if (this.#ended) {
+      if (this.stream.readStatus === 'paused') {
+        this.stream.resume() // hands over what the stream held back, synchronously
+        continue
+      }
+      if (this.#ended || this.stream.readableEnded) {
         if (this.#parser.midFrame) throw new TransferProtocolError(`peer ${this.#peer} closed the stream in the middle of a frame`, { peer: this.#peer })
         return undefined
       }
-      if (this.stream.readStatus === 'paused') this.stream.resume()
       await this.#waitForData(options)
     }
   }
@@ -77,7 +88,11 @@ export class FrameStream {
   /** Queues bytes; when the transport is full, waits for it to drain (within `timeoutMs`). */
   async write (chunks: Uint8Array[], options: { signal?: AbortSignal, timeoutMs: number }): Promise<void> {
     let full = false
-    for (const chunk of chunks) full = !this.stream.send(chunk) || full
+    try {
+      for (const chunk of chunks) full = !this.stream.send(chunk) || full
+    } catch (err: any) { // closed or reset under us
+      throw new PeerUnreachableError(`stream to peer ${this.#peer} failed: ${err.message}`, { peer: this.#peer }, { cause: err })
+    }
     if (full) {
       const timeout = AbortSignal.timeout(options.timeoutMs)
       const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
@@ -94,7 +109,7 @@ export class FrameStream {
   /** Removes the listeners; the stream itself is closed or aborted by its owner. */
   release (): void {
     this.stream.removeEventListener('message', this.#onMessage)
-    this.stream.removeEventListener('remoteCloseWrite', this.#onEnd)
+    this.stream.removeEventListener('end', this.#onEnd)
     this.stream.removeEventListener('close', this.#onClose)
     this.#wake?.resolve()
   }
@@ -124,10 +139,23 @@ export class FrameStream {
     } else {
       for (const chunk of data) this.#parser.push(chunk)
     }
-    if (this.#parser.bufferedBytes > this.#highWater && this.stream.readStatus === 'readable') this.stream.pause()
+    this.#peak = Math.max(this.#peak, this.#parser.bufferedBytes + this.stream.readBufferLength)
+    // Not from inside this handler: `resume()` dispatches the buffered data to it and only then
+    // tells yamux to grant window again, so a pause taken here would be undone at once and the
+    // sender would never be held back (the stream then resets at maxReadBufferLength).
+    if (this.#parser.bufferedBytes > this.#highWater && !this.#pauseQueued) {
+      this.#pauseQueued = true
+      queueMicrotask(this.#pauseIfFull)
+    }
     this.#wake?.resolve()
   }
 
+  readonly #pauseIfFull = (): void => {
+    this.#pauseQueued = false
+    if (this.#parser.bufferedBytes > this.#highWater && this.stream.readStatus === 'readable') this.stream.pause()
+  }
+
+  /** 'end', not 'remoteCloseWrite': the latter comes while a paused stream still holds the last bytes. */
   readonly #onEnd = (): void => {
     this.#ended = true
     this.#wake?.resolve()

@@ -91,8 +91,12 @@ export class TransferServer {
     const peer = connection.remotePeer.toString()
     if (this.#active.size >= this.#maxConcurrent) {
       this.#stats.busy++
-      stream.send(controlFrame(FrameType.error, errorCodec.encode({ reason: 'busy', message: `serving ${this.#maxConcurrent} transfers already` })))
-      void stream.close().catch(() => { stream.abort(new Error('close failed')) })
+      try {
+        stream.send(controlFrame(FrameType.error, errorCodec.encode({ reason: 'busy', message: `serving ${this.#maxConcurrent} transfers already` })))
+        void stream.close().catch(() => { stream.abort(new Error('close failed')) })
+      } catch (err) {
+        stream.abort(err as Error)
+      }
       return
     }
     const serving = this.#serve(stream, peer).catch(async (err: Error) => {

@@ -49,11 +49,11 @@ export function maxFrameBytes (maxBlockBytes: number): number {
   return 1 + MAX_CID_BYTES + maxBlockBytes
 }
 
-/** `file`: a UnixFS file (or a raw leaf), optionally a byte range of it. `dag`: every block reachable from the root. */
+/** `file`: a UnixFS file (or a raw leaf), optionally a byte range of it. `dag`: every block reachable from the root. `block`: the root block alone. */
 export const requestCodec = jsonCodec('fetch request', z.object({
   v: z.literal(1),
   cid: cidString,
-  mode: z.enum(['file', 'dag']),
+  mode: z.enum(['file', 'dag', 'block']),
   offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
   length: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional()
 }).strict(), MAX_CONTROL_BYTES)
