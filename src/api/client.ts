@@ -26,6 +26,8 @@ export const DEFAULT_CLIENT_TIMEOUT_MS = 30_000
 /** Longer than the server's content timeout, so a stalled fetch is reported by the daemon as a 504. */
 export const DEFAULT_CONTENT_TIMEOUT_MS = 120_000
 export const DEFAULT_GC_TIMEOUT_MS = 600_000
+/** An export answers only when the whole file is written: a large one takes a while. */
+export const DEFAULT_EXPORT_TIMEOUT_MS = 3_600_000
 const MAX_JSON_RESPONSE_BYTES = 256 * 1024 ** 2
 
 export interface ApiClientInit {
@@ -171,6 +173,11 @@ export class ApiClient {
       throw new ResponseInvalidError(`${where}: the daemon sent no content-length`)
     }
     return { size, body: checkedBody(res, size, where) }
+  }
+
+  /** Asks the daemon to write the content to `path` (absolute) itself: one copy of the bytes, not two. */
+  async exportFile (cid: string, path: string, options: CallOptions = {}): Promise<ResponseOf<'exportContent'>> {
+    return await this.json('exportContent', { params: { cid: checkCid(cid) }, body: { path } }, { signal: options.signal, timeoutMs: options.timeoutMs ?? DEFAULT_EXPORT_TIMEOUT_MS })
   }
 
   /** Downloads to `path` atomically (a temporary sibling renamed into place). */

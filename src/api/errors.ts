@@ -101,3 +101,9 @@ export class RemoteError extends ArtdagError {
     this.status = status
   }
 }
+
+/** `POST /v1/content/:cid/export`: the daemon may not write that path (its own user's permissions). */
+export class ExportPathError extends ArtdagError {
+  override readonly name = 'ExportPathError'
+  readonly kind = 'forbidden'
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import {
   addPinSchema, addResponseSchema, apiEventSchema, cidText, contentStatSchema, gcResponseSchema, jobDetailSchema,
-  jobStateSchema, jobSubmitSchema, planDescriptionSchema, jobSummarySchema, jobsResponseSchema, listQuery, nodeIdentitySchema,
+  jobStateSchema, jobSubmitSchema, planDescriptionSchema, exportRequestSchema, exportResponseSchema, jobSummarySchema, jobsResponseSchema, listQuery, nodeIdentitySchema,
   peersResponseSchema, pinKindSchema, pinRequestSchema, pinSchema, pinsResponseSchema, statusResponseSchema,
   uintQuery, unpinResponseSchema
 } from './schemas.ts'
@@ -92,6 +92,14 @@ export const routes = {
     response: { kind: 'bytes' }
   }),
   statContent: route({ method: 'GET', path: '/v1/content/:cid/stat', summary: 'size, locality and pin state of content', params: cidParams, response: json(contentStatSchema) }),
+  exportContent: route({
+    method: 'POST',
+    path: '/v1/content/:cid/export',
+    summary: 'write the content to a file on this machine (an absolute path, written atomically by the daemon)',
+    params: cidParams,
+    body: exportRequestSchema,
+    response: json(exportResponseSchema)
+  }),
 
   listPins: route({ method: 'GET', path: '/v1/pins', summary: 'every pin, optionally of one kind', query: z.strictObject({ kind: pinKindSchema.optional() }), response: json(pinsResponseSchema) }),
   addPin: route({

@@ -240,3 +240,10 @@ export const planDescriptionSchema = z.object({
   summary: z.object({ steps: count, cached: count, toRun: count })
 })
 export type PlanDescriptionJson = z.infer<typeof planDescriptionSchema>
+
+/** `POST /v1/content/:cid/export`: the daemon writes the content to a file itself. */
+export const exportRequestSchema = z.strictObject({
+  /** Absolute: the daemon does not know the caller's directory. */
+  path: z.string().min(1).max(4096)
+})
+export const exportResponseSchema = z.object({ cid: z.string(), size: count, path: z.string() })

@@ -64,7 +64,8 @@ export async function followJob (client: ApiClient, jobId: string, ctx: CommandC
   }
   if (outFile == null) return { job }
   const path = resolve(ctx.io.cwd, outFile)
-  const { size } = await client.getFile(job.output, path, { signal: ctx.signal })
+  const { saveContent } = await import('./save-content.ts')
+  const { size } = await saveContent(client, job.output, path, ctx)
   return { job, file: { path, size } }
 }
 

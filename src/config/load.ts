@@ -14,8 +14,11 @@ export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config/default.y
 export const HOME_CONFIG_FILE = 'config.yaml'
 
 const ENV_PREFIX = 'ARTDAG_'
-/** Environment variables that are not config keys (read elsewhere). */
-const NON_CONFIG_ENV = new Set(['ARTDAG_HOME', 'ARTDAG_FFMPEG', 'ARTDAG_FFPROBE'])
+/**
+ * Environment variables that are not config keys (read elsewhere): the home, the binaries,
+ * bin/artdag.js's V8 flags switch, and the CLI's stack traces for internal errors.
+ */
+const NON_CONFIG_ENV = new Set(['ARTDAG_HOME', 'ARTDAG_FFMPEG', 'ARTDAG_FFPROBE', 'ARTDAG_NO_V8_FLAGS', 'ARTDAG_DEBUG'])
 
 type Tree = Record<string, unknown>
 

@@ -16,24 +16,9 @@ export default defineCommand({
   input: z.object({ cid: z.string(), output: z.string({ error: 'is required (-o FILE)' }).min(1) }),
   examples: ['artdag get bafy... -o out.mp4'],
   async run ({ cid, output }, ctx) {
-    const client = await ctx.client()
+    const { saveContent } = await import('../save-content.ts')
     const path = resolve(ctx.io.cwd, output)
-    const download = await client.cat(cid, { signal: ctx.signal })
-    const progress = ctx.progress(`get ${cid.slice(0, 12)}…`, download.size)
-    const { writeFileAtomically } = await import('../../api/atomic-file.ts')
-    try {
-      let done = 0
-      const body = (async function * () {
-        for await (const chunk of download.body) {
-          yield chunk
-          done += chunk.byteLength
-          progress.update(done)
-        }
-      })()
-      const { size } = await writeFileAtomically(path, body, { signal: ctx.signal })
-      return value({ cid, size, path }, `${path} (${formatBytes(size)})`)
-    } finally {
-      progress.stop()
-    }
+    const { size } = await saveContent(await ctx.client(), cid, path, ctx)
+    return value({ cid, size, path }, `${path} (${formatBytes(size)})`)
   }
 })

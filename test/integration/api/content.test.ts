@@ -86,6 +86,29 @@ describe('content', () => {
     expect((await readdir(dir)).filter(name => name.includes('.partial') || name === 'missing.bin')).toEqual([])
   })
 
+  it('exports to a file the daemon writes itself; a relative path is a 400 and an unwritable one a 403 naming it', async () => {
+    const { client, home, socketPath } = await start()
+    const dir = join(home, '..')
+    const bytes = chunkAt(3, 2 * MiB)
+    const added = await client.add((async function * () { yield bytes })())
+
+    const target = join(dir, 'exported.bin')
+    expect(await client.exportFile(added.cid, target)).toEqual({ cid: added.cid, size: bytes.byteLength, path: target })
+    expect((await readFile(target)).equals(bytes)).toBe(true)
+
+    const relative = await rawRequest(socketPath, 'POST', `/v1/content/${added.cid}/export`, {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: 'exported.bin' })
+    })
+    expect(relative.status).toBe(400)
+    expect(relative.json().error.message).toContain('path exported.bin is not absolute')
+
+    // A path under a regular file can be written by no one, root included.
+    const underFile = join(target, 'inside.bin')
+    await expect(client.exportFile(added.cid, underFile)).rejects.toMatchObject({ name: 'ExportPathError', status: 403, message: `the daemon cannot write ${underFile} (ENOTDIR)` })
+    expect((await readdir(dir)).filter(name => name.includes('.partial'))).toEqual([])
+  })
+
   it('streams a 64 MiB upload through to the store as it arrives, in socket-sized chunks', { timeout: 120_000 }, async () => {
     // The client sends chunk i only once the store has received chunk i-1: if the server
     // gathered the body before handing it on, the upload could not finish at all.

@@ -21,7 +21,7 @@ describe('config loading', () => {
     await writeFile(join(home, 'config.yaml'), 'exec:\n  slots: 3\n  threads: 2\nlease:\n  ttlMs: 9000\n')
     const { config, sources } = await loadConfig({
       home,
-      env: { ARTDAG_EXEC__THREADS: '1', ARTDAG_DISCOVERY__TAILSCALE__ENABLED: 'true', ARTDAG_NODE__BOOTSTRAP: '[/ip4/10.0.0.2/tcp/4101]', ARTDAG_HOME: '/ignored' },
+      env: { ARTDAG_EXEC__THREADS: '1', ARTDAG_DISCOVERY__TAILSCALE__ENABLED: 'true', ARTDAG_NODE__BOOTSTRAP: '[/ip4/10.0.0.2/tcp/4101]', ARTDAG_HOME: '/ignored', ARTDAG_NO_V8_FLAGS: '1', ARTDAG_DEBUG: '1', ARTDAG_FFMPEG: '/x' },
       flags: { lease: { ttlMs: 7000 } }
     })
     expect(config.exec.slots).toBe(3)
