@@ -17,6 +17,7 @@ import { stepCatalog } from './exec/catalog.ts'
 import { JobService } from './jobs/service/job-service.ts'
 import { createLogger } from './log.ts'
 import { createMembershipMetrics } from './membership/metrics.ts'
+import { registerTransferMetrics } from './store/transfer/metrics.ts'
 import { MembershipService } from './membership/membership-service.ts'
 import { createArtdagNode } from './node/create-node.ts'
 import { homePaths } from './node/home.ts'
@@ -195,6 +196,8 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     await jobs.start()
     const jobService = jobs
     teardown.add('jobs', async () => { await jobService.stop() })
+
+    registerTransferMetrics(metrics, () => node.transfer.stats)
 
     const gc = new GcScheduler(node.content, config.gc.intervalMs, logger)
     gc.start()

@@ -88,6 +88,13 @@ describe('a three-daemon cluster on loopback', { timeout: 120_000 }, () => {
     expect(got.size).toBe(bytes.length)
     const { readFile } = await import('node:fs/promises')
     expect(createHash('sha256').update(await readFile(out)).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'))
+    // C fetched it from A over the transfer protocol, and both count it.
+    const counter = async (daemon: Daemon, name: string): Promise<number> => {
+      const text = await createApiClient({ home: daemon.home, socketPath: daemon.socket }).metrics()
+      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1])
+    }
+    expect(await counter(daemons[2]!, 'artdag_bytes_fetched_total')).toBeGreaterThanOrEqual(bytes.length)
+    expect(await counter(daemons[0]!, 'artdag_bytes_served_total')).toBeGreaterThanOrEqual(bytes.length)
     // And `cat` on B streams the same bytes to stdout.
     const cat = await artdagBytes(['cat', added.cid, '--home', daemons[1]!.home], { env: daemons[1]!.env })
     expect(cat.code).toBe(0)
