@@ -9,7 +9,7 @@ import type { CliIo } from './command.ts'
 
 /** `--home`, else `$ARTDAG_HOME`, else `~/.artdag` (src/node/home.ts decides). */
 export async function resolveCliHome (flag: string | undefined, io: CliIo): Promise<string> {
-  const { resolveHome } = await import('../node/home.ts')
+  const { resolveHome } = await import('../node/home-layout.ts')
   return resolveHome({ ...(flag !== undefined ? { flag } : {}), env: io.env, homedir: io.homedir, cwd: io.cwd })
 }
 

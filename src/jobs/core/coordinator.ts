@@ -253,6 +253,11 @@ export class StepCoordinator {
     return this.#core.leases.status(cacheId, now)
   }
 
+  /** The output this node knows for a cache id: a step completed (or found cached) in a job it still keeps. */
+  knownResult (cacheId: string): string | undefined {
+    return this.#core.book.completions.get(cacheId)?.cid
+  }
+
   metrics (): Readonly<CoordinatorMetrics> {
     return { ...this.#core.metrics }
   }

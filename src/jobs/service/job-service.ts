@@ -34,7 +34,7 @@ import type { LeaseMessage } from '../../protocol/messages/lease.ts'
 import type { ResultReadyMessage } from '../../protocol/messages/results.ts'
 import type { CoordinatorEvent } from '../core/events.ts'
 import type { CoordinatorMessage, CoordinatorOutput, Effect, JobResult } from '../core/effects.ts'
-import type { ExecutionRef, HeartbeatSummary } from '../core/types.ts'
+import type { ExecutionRef, HeartbeatSummary, JobSpec } from '../core/types.ts'
 import type { Registry } from 'prom-client'
 
 export interface JobServiceComponents {
@@ -231,11 +231,10 @@ export class JobService implements JobsBackend {
     const planned = planJob(jobId, doc, this.#c.catalog)
     // The cache is checked here, once for the cluster, before the job exists anywhere: the nodes
     // that will claim its steps then only check their own index, and nothing waits on the DHT.
-    const [found] = await Promise.all([
-      Promise.all(planned.spec.steps.map(async step => [step.cacheId, await this.#findCached(step.cacheId, this.#init.jobs.cacheLookupTimeoutMs)] as const)),
-      this.#storeDocument(jobId, doc)
-    ])
+    const [found] = await Promise.all([this.#findCachedSteps(planned.spec), this.#storeDocument(jobId, doc)])
     for (const [cacheId, cid] of found) this.#lookedUp.set(cacheId, cid)
+    // Lookups cut short because the output was found: those steps will not run, our index will do.
+    for (const step of planned.spec.steps) if (!found.has(step.cacheId)) this.#checkedBySubmitter.add(step.cacheId)
     this.#plans.set(jobId, Promise.resolve(planned))
     this.#input(now => this.coordinator.onJobReceived(planned.spec, now))
     // The coordinator asked (synchronously) for the lookups it wanted; an answer it did not want must not linger.
@@ -394,13 +393,36 @@ export class JobService implements JobsBackend {
     this.#input(now => this.coordinator.onCacheLookupResult(cacheId, cid, now))
   }
 
+  /**
+   * Every step of a new job looked up at once. A result this node already heard of (a job it keeps
+   * completed it) needs no lookup. A hit on the job's output ends the search: nothing upstream of
+   * it will run, so a cached resubmit waits for one lookup at most, not for the slowest of all.
+   * Returns the answers that came back (cut-short lookups are left out).
+   */
+  async #findCachedSteps (spec: JobSpec): Promise<Map<string, string | undefined>> {
+    const found = new Map<string, string | undefined>()
+    const output = spec.steps.find(step => step.stepId === spec.output)?.cacheId
+    const outputKnown = output != null ? this.coordinator.knownResult(output) : undefined
+    if (output != null && outputKnown != null) return found.set(output, outputKnown)
+    const outputFound = new AbortController()
+    await Promise.all(spec.steps.map(async step => {
+      const cid = this.coordinator.knownResult(step.cacheId) ??
+        await this.#findCached(step.cacheId, this.#init.jobs.cacheLookupTimeoutMs, outputFound.signal)
+      if (outputFound.signal.aborted && step.cacheId !== output) return
+      found.set(step.cacheId, cid)
+      if (cid != null && step.cacheId === output) outputFound.abort()
+    }))
+    return found
+  }
+
   /** The cached result of a cache id: local index (with the content still here), then the DHT. A failure is a miss. */
-  async #findCached (cacheId: string, timeoutMs: number): Promise<string | undefined> {
+  async #findCached (cacheId: string, timeoutMs: number, signal?: AbortSignal): Promise<string | undefined> {
     try {
       const { cacheIndex, content, dht } = this.#c.node
-      const local = await lookupLocalCache(cacheIndex, content, cacheId, { signal: this.#shutdown.signal })
+      const stop = signal != null ? AbortSignal.any([this.#shutdown.signal, signal]) : this.#shutdown.signal
+      const local = await lookupLocalCache(cacheIndex, content, cacheId, { signal: stop })
       if (local != null || timeoutMs <= 0) return local
-      const record = await getCacheRecord(dht, cacheId, { signal: this.#shutdown.signal, timeoutMs: Math.min(timeoutMs, this.#init.dhtQueryTimeoutMs) })
+      const record = await getCacheRecord(dht, cacheId, { signal: stop, timeoutMs: Math.min(timeoutMs, this.#init.dhtQueryTimeoutMs) })
       return record?.cid
     } catch (err) {
       if (!this.#shutdown.signal.aborted) this.#log.debug({ cacheId, err: (err as Error).message }, 'cache lookup failed: a miss')

@@ -55,6 +55,18 @@ describe('StepCoordinator: running a job', () => {
     expect(c.metrics()).toMatchObject({ cacheHits: 1, stepsRun: 0 })
   })
 
+  it('knows the results of the jobs it keeps, from its own runs and from the others', () => {
+    const c = node(A)
+    const [s0, s1, s2] = [cacheId(1), cacheId(2), cacheId(3)]
+    c.onJobReceived(chainJob(jobId(1), [s0, s1]), 0)
+    expect(c.knownResult(s1)).toBeUndefined()
+    c.onCacheLookupResult(s1, cidOf(s1), 3)
+    expect(c.knownResult(s1)).toBe(cidOf(s1))
+    c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: s0, cid: cidOf(s0), epoch: 1, holder: B, sender: B, cached: false, sentAt: 0 }, 4)
+    expect(c.knownResult(s0)).toBe(cidOf(s0))
+    expect(c.knownResult(s2)).toBeUndefined()
+  })
+
   it('stops running a step once a result downstream makes it unnecessary', () => {
     const c = node(A)
     const [s0, s1, s2] = [cacheId(1), cacheId(2), cacheId(3)]
