@@ -12,9 +12,14 @@ export interface ApiMetrics {
   scrape: () => Promise<{ contentType: string, text: string }>
 }
 
+export const EVENT_LOOP_MONITORING_PRECISION_MS = 100
+
 export function createApiMetrics (daemon: Registry, init: { defaultMetrics: boolean }): ApiMetrics {
   const own = new Registry()
-  if (init.defaultMetrics) collectDefaultMetrics({ register: own })
+  // The event-loop lag monitor wakes the process every `precision` ms: prom-client's 10 ms
+  // default was most of an idle daemon's CPU (docs/BENCHMARKS.md, Idle). Lags that matter
+  // here (a stalled loop delays leases and heartbeats) are tens of ms and more.
+  if (init.defaultMetrics) collectDefaultMetrics({ register: own, eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_PRECISION_MS })
   const requests = new Counter({
     name: 'artdag_api_requests_total',
     help: 'Requests served on the status socket, by method, route template and status',
