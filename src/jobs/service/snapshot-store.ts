@@ -17,6 +17,8 @@ export class SnapshotStore {
   readonly #log: Logger
   #timer: NodeJS.Timeout | undefined
   #saving: Promise<void> = Promise.resolve()
+  /** The save that has not started yet, which new callers join. */
+  #next: Promise<void> | undefined
 
   constructor (datastore: Datastore, snapshot: () => unknown, logger: Logger) {
     this.#datastore = datastore
@@ -42,13 +44,22 @@ export class SnapshotStore {
     }, SAVE_DELAY_MS)
   }
 
+  /**
+   * Saves the state as it is when the write starts. Calls made while a write is under way share
+   * the next one (it starts after theirs began, so it holds their changes): a burst of 60
+   * submissions writes a few snapshots, not 60 ever larger ones, one after another.
+   */
   async saveNow (): Promise<void> {
     if (this.#timer != null) { clearTimeout(this.#timer); this.#timer = undefined }
-    const bytes = new TextEncoder().encode(JSON.stringify(this.#snapshot()))
-    // Saves run one after another, so an older snapshot never lands after a newer one.
-    this.#saving = this.#saving.then(async () => { await this.#datastore.put(SNAPSHOT_KEY, bytes) }).catch((err: Error) => {
+    this.#next ??= this.#saving.then(async () => {
+      this.#next = undefined
+      const bytes = new TextEncoder().encode(JSON.stringify(this.#snapshot()))
+      await this.#datastore.put(SNAPSHOT_KEY, bytes)
+    }).catch((err: Error) => {
       this.#log.error({ err: err.message }, 'cannot save the job state')
     })
+    // Saves run one after another, so an older snapshot never lands after a newer one.
+    this.#saving = this.#next
     await this.#saving
   }
 
