@@ -7,7 +7,7 @@ import type { CliIo } from './command.ts'
  * on first use, so `--help` and commands that need no daemon stay quick.
  */
 
-/** `--home`, else `$ARTDAG_HOME`, else `~/.artdag` (src/node/home.ts decides). */
+/** `--home`, else `$ARTDAG_HOME`, else `~/.artdag` (src/node/home-layout.ts decides). */
 export async function resolveCliHome (flag: string | undefined, io: CliIo): Promise<string> {
   const { resolveHome } = await import('../node/home-layout.ts')
   return resolveHome({ ...(flag !== undefined ? { flag } : {}), env: io.env, homedir: io.homedir, cwd: io.cwd })

@@ -239,6 +239,7 @@ export class JobService implements JobsBackend {
     this.#input(now => this.coordinator.onJobReceived(planned.spec, now))
     // The coordinator asked (synchronously) for the lookups it wanted; an answer it did not want must not linger.
     for (const [cacheId] of found) this.#lookedUp.delete(cacheId)
+    for (const step of planned.spec.steps) this.#checkedBySubmitter.delete(step.cacheId)
     this.#c.events.publish({ type: 'job.submitted', job: jobId, recipe: planned.recipe.name, steps: planned.plan.steps.length })
     // Saved before we answer (a job accepted from the user must survive a crash that follows at
     // once) but published at the same time: the other nodes need not wait for our disk.
