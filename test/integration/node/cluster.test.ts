@@ -120,7 +120,8 @@ describe('a private cluster', () => {
   it('with an allowlist, lets in only the peers on it', async () => {
     const guarded = await cluster.start('guarded', { allowPeers: [a.peerId.toString()] })
     await a.dial(addressOf(guarded))
-    expect(guarded.libp2p.getConnections(a.peerId).length).toBeGreaterThan(0)
+    // The dialler's dial resolves once its side is up; the guarded node's side follows.
+    await until(() => guarded.libp2p.getConnections(a.peerId).length > 0, [[guarded.libp2p, 'connection:open']], 'the guarded node to keep a')
     // The dialler finishes its side of the handshake first; the guarded node then hangs up.
     await b.dial(addressOf(guarded)).catch(() => {})
     await until(() => b.libp2p.getConnections(guarded.peerId).length === 0, [[b.libp2p, 'connection:close']], 'the guarded node to hang up on b')
@@ -129,7 +130,7 @@ describe('a private cluster', () => {
     await guarded.setAllowlist([b.peerId.toString()]) // a is dropped, b may come in
     expect(guarded.libp2p.getConnections(a.peerId)).toHaveLength(0)
     await b.dial(addressOf(guarded))
-    expect(guarded.libp2p.getConnections(b.peerId).length).toBeGreaterThan(0)
+    await until(() => guarded.libp2p.getConnections(b.peerId).length > 0, [[guarded.libp2p, 'connection:open']], 'the guarded node to keep b')
     await guarded.stop()
   })
 
