@@ -1,4 +1,4 @@
-import { Counter } from 'prom-client'
+import { scrapedCounter } from '../../metrics.ts'
 import type { CoordinatorMetrics } from '../core/metrics.ts'
 import type { Registry } from 'prom-client'
 
@@ -23,16 +23,5 @@ const EXPORTED: ReadonlyArray<[keyof CoordinatorMetrics, string, string]> = [
 ]
 
 export function registerJobMetrics (registry: Registry, read: () => Readonly<CoordinatorMetrics>): void {
-  for (const [field, name, help] of EXPORTED) {
-    // eslint-disable-next-line no-new
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect () {
-        this.reset()
-        this.inc(read()[field])
-      }
-    })
-  }
+  for (const [field, name, help] of EXPORTED) scrapedCounter(registry, name, help, () => read()[field])
 }

@@ -1,4 +1,4 @@
-import { Counter } from 'prom-client'
+import { scrapedCounter } from '../../metrics.ts'
 import type { Registry } from 'prom-client'
 import type { TransferStats } from './content-transfer.ts'
 
@@ -17,16 +17,5 @@ const EXPORTED: ReadonlyArray<[string, string, Read]> = [
 ]
 
 export function registerTransferMetrics (registry: Registry, read: () => TransferStats): void {
-  for (const [name, help, pick] of EXPORTED) {
-    // eslint-disable-next-line no-new
-    new Counter({
-      name,
-      help,
-      registers: [registry],
-      collect () {
-        this.reset()
-        this.inc(pick(read()))
-      }
-    })
-  }
+  for (const [name, help, pick] of EXPORTED) scrapedCounter(registry, name, help, () => pick(read()))
 }

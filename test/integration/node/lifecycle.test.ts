@@ -21,11 +21,12 @@ describe('node lifecycle', () => {
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-    // Bounded by the test timeout: a handle left behind keeps the child alive until then.
+    // A handle left behind keeps the child alive: the fixture then reports what is active after 5 s.
     const [code] = await once(child, 'exit')
     expect(stderr).toBe('')
+    expect(JSON.parse(stdout)).toMatchObject({ exitedByItself: true })
     expect(code).toBe(0)
-    expect(JSON.parse(stdout)).toEqual({ read: 3 * 1024 * 1024, found: true, active: [] })
+    expect(JSON.parse(stdout)).toEqual({ read: 3 * 1024 * 1024, found: true, exitedByItself: true })
   })
 
   it('holds the home: a render while the daemon runs is refused with its pid; stop releases it', async () => {
