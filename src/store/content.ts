@@ -18,6 +18,7 @@ import { abortedAs, toStoreError } from './fetch-errors.ts'
 import { checkPinInfo, fromMetadata, mergePins, toMetadata } from './pin-metadata.ts'
 import { clearStalePinnedBy } from './pin-repair.ts'
 import { fileSizeOf, isFileLocal, readUnixfsFile } from './unixfs-reader.ts'
+import { collect } from './bytes.ts'
 import type { ContentTransfer } from './transfer/content-transfer.ts'
 import type { AbortOptions, AddOptions, CatOptions, ContentStore, FetchOptions, GcResult, PinInfo } from './types.ts'
 import type { Helia } from 'helia'
@@ -278,23 +279,6 @@ export class HeliaContentStore implements ContentStore {
   }
 
   readonly #has = async (cid: CID): Promise<boolean> => await this.#helia.blockstore.has(cid)
-}
-
-async function collect (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = []
-  let length = 0
-  for await (const chunk of source) {
-    chunks.push(chunk)
-    length += chunk.byteLength
-  }
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
 }
 
 async function * abortable (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {

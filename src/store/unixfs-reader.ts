@@ -67,7 +67,7 @@ export async function * readUnixfsFile (root: CID, getBlock: GetBlock, options: 
 /** The file's size from its root block; throws WrongContentTypeError for anything but a UnixFS file. */
 export function fileSizeOf (cid: CID, block: Uint8Array): bigint {
   if (cid.code === raw.code) return BigInt(block.byteLength)
-  return unixfsFile(cid, block).unixfs.fileSize()
+  return decodeUnixfsFile(cid, block).unixfs.fileSize()
 }
 
 /**
@@ -77,7 +77,7 @@ export function fileSizeOf (cid: CID, block: Uint8Array): bigint {
 export async function isFileLocal (root: CID, has: (cid: CID) => Promise<boolean>, getLocalBlock: GetBlock, options: AbortOptions): Promise<boolean> {
   if (!(await has(root))) return false
   if (root.code === raw.code) return true
-  const node = unixfsFile(root, await getLocalBlock(root, options)).node
+  const node = decodeUnixfsFile(root, await getLocalBlock(root, options)).node
   for (const link of node.Links) {
     options.signal?.throwIfAborted()
     if (link.Hash.code === dagPb.code) {
@@ -89,7 +89,8 @@ export async function isFileLocal (root: CID, has: (cid: CID) => Promise<boolean
   return true
 }
 
-function unixfsFile (cid: CID, block: Uint8Array): { node: dagPb.PBNode, unixfs: UnixFS } {
+/** A dag-pb block as a UnixFS file node; WrongContentTypeError for anything else. */
+export function decodeUnixfsFile (cid: CID, block: Uint8Array): { node: dagPb.PBNode, unixfs: UnixFS } {
   if (cid.code !== dagPb.code) {
     throw new WrongContentTypeError(`${cid} is not a file (codec 0x${cid.code.toString(16)}, not UnixFS)`, { cid: cid.toString() })
   }
@@ -125,7 +126,7 @@ async function * walk (cid: CID, block: Uint8Array, position: bigint, range: Ran
     yield { bytes: slice(block, position, range) }
     return
   }
-  const { node, unixfs } = unixfsFile(cid, block)
+  const { node, unixfs } = decodeUnixfsFile(cid, block)
   if (unixfs.data != null && unixfs.data.byteLength > 0) {
     const bytes = slice(unixfs.data, position, range)
     if (bytes.byteLength > 0) yield { bytes }

@@ -1,4 +1,5 @@
 import { DagWalk } from './dag-walk.ts'
+import { collect } from '../bytes.ts'
 import type { DagWalkInit } from './dag-walk.ts'
 import type { AbortOptions } from '../types.ts'
 import type { CID } from 'multiformats/cid'
@@ -45,21 +46,4 @@ export async function holdsAll (root: CID, init: DagWalkInit, blocks: Pick<Local
     else walk.accept(await blocks.getLocal(cid, options))
   }
   return true
-}
-
-export async function collect (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = []
-  let length = 0
-  for await (const chunk of source) {
-    chunks.push(chunk)
-    length += chunk.byteLength
-  }
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(length)
-  let offset = 0
-  for (const chunk of chunks) {
-    out.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return out
 }

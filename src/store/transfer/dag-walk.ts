@@ -5,6 +5,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { InvalidArgumentError } from '../../errors.ts'
 import { ContentCorruptError, WrongContentTypeError } from '../errors.ts'
 import { linksOf } from '../fetch-dag.ts'
+import { decodeUnixfsFile } from '../unixfs-reader.ts'
 import type { CID } from 'multiformats/cid'
 
 /**
@@ -181,28 +182,6 @@ export class DagWalk {
   }
 }
 
-/** A dag-pb block as a UnixFS file node; WrongContentTypeError for anything else. */
-export function decodeUnixfsFile (cid: CID, block: Uint8Array): { node: dagPb.PBNode, unixfs: UnixFS } {
-  if (cid.code !== dagPb.code) {
-    throw new WrongContentTypeError(`${cid} is not a file (codec 0x${cid.code.toString(16)}, not UnixFS)`, { cid: cid.toString() })
-  }
-  let node: dagPb.PBNode
-  let unixfs: UnixFS
-  try {
-    node = dagPb.decode(block)
-    if (node.Data == null) throw new Error('no UnixFS data')
-    unixfs = UnixFS.unmarshal(node.Data)
-  } catch (err: any) {
-    throw new ContentCorruptError(`${cid} is not a UnixFS node: ${err.message}`, { cid: cid.toString() }, { cause: err })
-  }
-  if (unixfs.type !== 'file' && unixfs.type !== 'raw') {
-    throw new WrongContentTypeError(`${cid} is a UnixFS ${unixfs.type}, not a file`, { cid: cid.toString() })
-  }
-  if (node.Links.length !== unixfs.blockSizes.length) {
-    throw new ContentCorruptError(`${cid} has ${node.Links.length} links but ${unixfs.blockSizes.length} block sizes`, { cid: cid.toString() })
-  }
-  return { node, unixfs }
-}
 
 function toRange (size: bigint, offset: number, length: number | undefined): Range {
   const start = BigInt(offset) < size ? BigInt(offset) : size
