@@ -1,23 +1,12 @@
 import { createHash } from 'node:crypto'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { ContentStore } from '../../../src/store/types.ts'
-import { startHarness } from './fixtures.ts'
-import type { Harness, HarnessOptions } from './fixtures.ts'
+import { harnessPerTest } from './fixtures.ts'
 import { rawRequest } from './helpers.ts'
 
-let harness: Harness | undefined
-
-async function start (options?: HarnessOptions): Promise<Harness> {
-  harness = await startHarness(options)
-  return harness
-}
-
-afterEach(async () => {
-  await harness?.close()
-  harness = undefined
-})
+const start = harnessPerTest()
 
 const MiB = 1024 * 1024
 

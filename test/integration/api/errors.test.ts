@@ -1,23 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { RemoteError } from '../../../src/api/errors.ts'
 import type { JobsBackend } from '../../../src/api/backend.ts'
 import { NotFoundError } from '../../../src/errors.ts'
-import { startHarness } from './fixtures.ts'
-import type { Harness, HarnessOptions } from './fixtures.ts'
+import { harnessPerTest } from './fixtures.ts'
 import { rawRequest } from './helpers.ts'
 
 const CID = 'bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am'
-let harness: Harness | undefined
-
-async function start (options?: HarnessOptions): Promise<Harness> {
-  harness = await startHarness(options)
-  return harness
-}
-
-afterEach(async () => {
-  await harness?.close()
-  harness = undefined
-})
+const start = harnessPerTest()
 
 function expectJsonError (res: { status: number, headers: Record<string, unknown>, json: () => any }, status: number, name: string, message?: string | RegExp): void {
   expect(res.status).toBe(status)

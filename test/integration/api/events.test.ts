@@ -1,21 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { EVENTS_LAGGED } from '../../../src/api/schemas.ts'
 import type { ApiEvent } from '../../../src/api/schemas.ts'
 import { AbortedError } from '../../../src/errors.ts'
-import { startHarness } from './fixtures.ts'
-import type { Harness, HarnessOptions } from './fixtures.ts'
+import { harnessPerTest } from './fixtures.ts'
 
-let harness: Harness | undefined
-
-async function start (options?: HarnessOptions): Promise<Harness> {
-  harness = await startHarness(options)
-  return harness
-}
-
-afterEach(async () => {
-  await harness?.close()
-  harness = undefined
-})
+const start = harnessPerTest()
 
 async function take (stream: AsyncIterable<ApiEvent>, count: number): Promise<ApiEvent[]> {
   const out: ApiEvent[] = []

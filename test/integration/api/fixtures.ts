@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createHeliaLight } from 'helia'
 import { Registry } from 'prom-client'
+import { afterEach } from 'vitest'
 import { createApiClient } from '../../../src/api/client.ts'
 import type { ApiClient } from '../../../src/api/client.ts'
 import type { ApiComponents, EventListener, EventsBackend, PeersBackend, SystemBackend } from '../../../src/api/backend.ts'
@@ -173,5 +174,18 @@ export async function startHarness (options: HarnessOptions = {}): Promise<Harne
       await real.close()
       await rm(join(home, '..'), { recursive: true, force: true })
     }
+  }
+}
+
+/** A `start` for a test file: each call starts a harness, closed after the test that started it. */
+export function harnessPerTest (): (options?: HarnessOptions) => Promise<Harness> {
+  let harness: Harness | undefined
+  afterEach(async () => {
+    await harness?.close()
+    harness = undefined
+  })
+  return async options => {
+    harness = await startHarness(options)
+    return harness
   }
 }
