@@ -14,6 +14,7 @@ import { resolveBinaries } from './exec/binaries.ts'
 import { workRootFor } from './engine/embedded-render.ts'
 import { StepRunner } from './engine/step-runner.ts'
 import { stepCatalog } from './exec/catalog.ts'
+import { Spawner } from './exec/spawner/spawner.ts'
 import { JobService } from './jobs/service/job-service.ts'
 import { createLogger } from './log.ts'
 import { createMembershipMetrics } from './membership/metrics.ts'
@@ -159,6 +160,9 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     const started = membership
     teardown.add('membership', async () => { await started.stop() })
 
+    // ffmpeg and ffprobe start from a small helper process: a fork of the daemon blocked its loop.
+    const spawner = new Spawner({ logger })
+    teardown.add('spawner', async () => { await spawner.stop() })
     const runner = ffmpeg != null
       ? new StepRunner({
         store: node.content,
@@ -171,6 +175,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
         intermediateTtlMs: config.gc.intermediateTtlMs,
         threads: config.exec.threads,
         fontFile: config.exec.fontFile,
+        launch: spawner.launch,
         logger
       })
       : undefined

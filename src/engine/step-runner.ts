@@ -4,6 +4,7 @@ import { describeError } from './describe-error.ts'
 import { StepFailedError, StepInputUnavailableError } from './errors.ts'
 import { executeStep } from '../exec/execute.ts'
 import { Workspace } from '../exec/workspace.ts'
+import type { Launch } from '../exec/launch.ts'
 import type { StepReport } from './events.ts'
 import type { Logger } from '../log.ts'
 import type { CapabilitiesCache } from '../exec/capabilities.ts'
@@ -28,6 +29,8 @@ export interface StepRunnerInit {
   threads?: number
   fontFile?: string | null
   onSpawn?: SpawnListener
+  /** How ffmpeg and ffprobe are started (the daemon's spawner helper); @default children of this process */
+  launch?: Launch
   logger: Logger
 }
 
@@ -88,6 +91,7 @@ export class StepRunner {
           signal: options.signal,
           onProgress: options.onProgress,
           onSpawn: this.init.onSpawn,
+          launch: this.init.launch,
           logger: this.log
         })
       } catch (err) {

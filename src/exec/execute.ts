@@ -1,4 +1,5 @@
 import { rename, stat, writeFile } from 'node:fs/promises'
+import type { Launch } from './launch.ts'
 import type { Logger } from '../log.ts'
 import { CapabilitiesCache } from './capabilities.ts'
 import { executors } from './catalog.ts'
@@ -42,6 +43,8 @@ export interface ExecuteStepOptions {
   signal?: AbortSignal
   onProgress?: (event: StepProgress) => void
   onSpawn?: SpawnListener
+  /** How ffmpeg and ffprobe are started (the daemon's spawner helper); @default children of this process */
+  launch?: Launch
   /** Shared across steps so binaries are asked about their encoders once. */
   capabilities?: CapabilitiesCache
   killGraceMs?: number
@@ -103,6 +106,7 @@ async function render (plan: StepPlan, outputPath: string, workspace: Workspace,
       expectedDurationMs: plan.expectedDurationS != null ? plan.expectedDurationS * 1000 : null,
       onProgress: event => options.onProgress?.({ ...event, run, runs: plan.commands.length }),
       onSpawn: options.onSpawn,
+      launch: options.launch,
       logger: options.logger
     })
   }
@@ -150,7 +154,8 @@ export async function executeStep (options: ExecuteStepOptions): Promise<StepRes
       cwd: workspace.dir,
       timeoutMs: remaining,
       signal: options.signal,
-      onSpawn: options.onSpawn
+      onSpawn: options.onSpawn,
+      launch: options.launch
     })
     const plan = executor.plan(config, { inputs, output: outputName, fontFile: FONT_NAME })
     const ffmpegRuns = await render(plan, outputPath, workspace, options, remaining)

@@ -1,6 +1,7 @@
 import { INPUT_FORMAT_WHITELIST, INPUT_PROTOCOL_WHITELIST, fileUrl } from './command.ts'
 import { FfprobeFailedError } from './errors.ts'
 import { runProcess } from './process.ts'
+import type { Launch } from './launch.ts'
 import type { SpawnListener } from './spawns.ts'
 import { parseProbeJson } from './probe-parse.ts'
 import type { MediaInfo } from './probe-parse.ts'
@@ -18,6 +19,8 @@ export interface ProbeOptions {
   timeoutMs?: number
   signal?: AbortSignal
   onSpawn?: SpawnListener
+  /** How ffprobe is started; @default a child of this process */
+  launch?: Launch
 }
 
 async function ffprobe (file: string, args: string[], options: ProbeOptions): Promise<string> {
@@ -30,7 +33,8 @@ async function ffprobe (file: string, args: string[], options: ProbeOptions): Pr
     cwd: options.cwd,
     timeoutMs: options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
     signal: options.signal,
-    onSpawn: pid => options.onSpawn?.({ binary: 'ffprobe', purpose: 'probe', path: options.ffprobePath, pid })
+    onSpawn: pid => options.onSpawn?.({ binary: 'ffprobe', purpose: 'probe', path: options.ffprobePath, pid }),
+    launch: options.launch
   })
   if (result.exitCode !== 0) {
     const why = result.stderrTail.at(-1) ?? `exit ${result.exitCode ?? result.signal}`

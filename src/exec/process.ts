@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process'
+import { launchDirectly } from './launch.ts'
+import type { Launch } from './launch.ts'
 import { ProcessAbortedError, ProcessSpawnError, ProcessTimeoutError } from './errors.ts'
 
 /** How long a child gets to exit after SIGTERM before it is sent SIGKILL. */
@@ -27,6 +28,8 @@ export interface RunProcessOptions {
   stderrTailLines?: number
   /** Called once the child is running. */
   onSpawn?: (pid: number) => void
+  /** How the child is started: @default launchDirectly (a child of this process) */
+  launch?: Launch
 }
 
 export interface ProcessResult {
@@ -82,7 +85,7 @@ export async function runProcess (file: string, args: string[], options: RunProc
   const tail = new LineTail(options.stderrTailLines ?? DEFAULT_STDERR_TAIL_LINES)
 
   return await new Promise<ProcessResult>((resolve, reject) => {
-    const child = spawn(file, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
+    const child = (options.launch ?? launchDirectly)(file, args, { cwd: options.cwd })
     let stdout = ''
     let stdoutBytes = 0
     let stopReason: 'aborted' | 'timeout' | 'stdout' | undefined

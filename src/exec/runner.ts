@@ -1,3 +1,4 @@
+import type { Launch } from './launch.ts'
 import type { Logger } from '../log.ts'
 import { renderArgs } from './command.ts'
 import type { FfmpegCommand } from './command.ts'
@@ -20,6 +21,8 @@ export interface RunFfmpegOptions {
   expectedDurationMs?: number | null
   onProgress?: (event: ProgressEvent) => void
   onSpawn?: SpawnListener
+  /** How ffmpeg is started (the daemon's spawner helper); @default a child of this process */
+  launch?: Launch
   /** @default DEFAULT_KILL_GRACE_MS */
   killGraceMs?: number
   logger?: Logger
@@ -54,6 +57,7 @@ export async function runFfmpeg (command: FfmpegCommand, options: RunFfmpegOptio
     signal: options.signal,
     killGraceMs: options.killGraceMs,
     onSpawn: pid => options.onSpawn?.({ binary: 'ffmpeg', purpose: 'render', path: options.ffmpegPath, pid }),
+    launch: options.launch,
     onStdout: chunk => {
       for (const event of parser.push(chunk)) {
         try {

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { FfprobeFailedError, StepInputsInvalidError } from './errors.ts'
 import { probeKeyframes, probeMedia } from './probe.ts'
+import type { Launch } from './launch.ts'
 import type { MediaInfo } from './probe.ts'
 import type { SpawnListener } from './spawns.ts'
 import type { ProbeNeed, StepInput } from './step.ts'
@@ -47,12 +48,13 @@ export interface ProbeInputsOptions {
   timeoutMs: () => number
   signal?: AbortSignal
   onSpawn?: SpawnListener
+  launch?: Launch
 }
 
 /** The facts a step asked for about each input; an unreadable input is named. */
 export async function probeInputs (names: string[], need: ProbeNeed, options: ProbeInputsOptions): Promise<StepInput[]> {
   if (need === 'none') return names.map(file => ({ file, info: UNPROBED }))
-  const probeOptions = () => ({ ffprobePath: options.ffprobePath, cwd: options.cwd, timeoutMs: options.timeoutMs(), signal: options.signal, onSpawn: options.onSpawn })
+  const probeOptions = () => ({ ffprobePath: options.ffprobePath, cwd: options.cwd, timeoutMs: options.timeoutMs(), signal: options.signal, onSpawn: options.onSpawn, launch: options.launch })
   const inputs: StepInput[] = []
   for (const [i, file] of names.entries()) {
     try {
