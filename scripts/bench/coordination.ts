@@ -43,8 +43,8 @@ import { dirname, join } from 'node:path'
 import { bullmqSystem } from './lib/bullmq-system.ts'
 import { log, machineFacts, shippedEnv, startBenchCluster } from './lib/cluster.ts'
 import { EventRecorder, jobEnded } from './lib/events.ts'
-import { timestampedFfmpeg } from './lib/ffmpeg-clock.ts'
-import { median, percentile } from './lib/proc.ts'
+import { startedBy, timestampedFfmpeg } from './lib/ffmpeg-clock.ts'
+import { median, percentile, spawnerHelpersOf } from './lib/proc.ts'
 import { manyTinyStepsRecipe, tinyGenerateConfig, tinyStepRecipe } from './lib/recipes.ts'
 import { numberArg, printReport } from './lib/report.ts'
 import { chain, cpuOf, stageMedians } from './lib/step-timing.ts'
@@ -151,7 +151,7 @@ try {
     throughputPerRound: { artdagJobs: a.rates, artdagOneJob: a.oneJobRates, bullmq: b.rates },
     latencyStagesMedianMs: { artdag: stageMedians(a.latency), bullmq: stageMedians(b.latency) },
     artdagCounters: metrics,
-    ffmpegRuns: { artdag: (await clock.runs()).filter(r => artdagPids.has(r.ppid)).length, expected: 3 + rounds * (latencySteps + 2 * steps + 1) },
+    ffmpegRuns: { artdag: (await clock.runs()).filter(r => [...artdagPids].some(pid => startedBy(r, pid))).length, expected: 3 + rounds * (latencySteps + 2 * steps + 1) },
     machine: machineFacts()
   })
   for (const [name, timings] of [['artdag', a.latency], ['bullmq', b.latency]] as const) {
@@ -254,7 +254,8 @@ async function artdagSystem (clock: FfmpegClock): Promise<System & { counters: (
     name: 'artdag',
     counters: async () => await artdagCounters(c),
     oneJob,
-    pids: () => c.daemons.map(d => d.process.pid!),
+    // The daemons and their spawner helpers (which fork ffmpeg for them), not ffmpeg itself.
+    pids: () => c.daemons.flatMap(d => [d.process.pid!, ...spawnerHelpersOf(d.process.pid!)]),
     one: async (tag, seed) => {
       const { jobId, at } = await submit(tag, seed)
       const end = await recorder.waitFor(jobEnded(jobId, 0), `job ${tag} to end on A`)

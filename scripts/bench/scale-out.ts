@@ -23,8 +23,8 @@ import { join } from 'node:path'
 import { log, machineFacts, shippedEnv, startBenchCluster } from './lib/cluster.ts'
 import { EventRecorder, jobEnded } from './lib/events.ts'
 import { cpuWindow } from './lib/cpu.ts'
-import { timestampedFfmpeg } from './lib/ffmpeg-clock.ts'
-import { median, sampleProcess } from './lib/proc.ts'
+import { startedBy, timestampedFfmpeg } from './lib/ffmpeg-clock.ts'
+import { median, sampleProcess, spawnerHelpersOf } from './lib/proc.ts'
 import { segmentParallelRecipe } from './lib/recipes.ts'
 import { numberArg, printReport } from './lib/report.ts'
 import type { Row } from './lib/report.ts'
@@ -100,20 +100,23 @@ async function measure (size: number, salt: number, name: string): Promise<Measu
   try {
     const recorder = await EventRecorder.start(cluster.clients, ['job', 'step'])
     try {
-      const cpuBefore = await Promise.all(cluster.daemons.map(async d => (await sampleProcess(d.process.pid!)).cpuSeconds))
-      const window = await cpuWindow(cluster.daemons.map(d => d.process.pid!))
+      // A daemon's own CPU includes its spawner helper's (started with its first step); ffmpeg's is
+      // counted apart, through the processes that reaped it.
+      const ownCpu = async (pid: number): Promise<number> => (await Promise.all([pid, ...spawnerHelpersOf(pid)].map(async p => (await sampleProcess(p)).cpuSeconds))).reduce((a, b) => a + b, 0)
+      const cpuBefore = await Promise.all(cluster.daemons.map(async d => await ownCpu(d.process.pid!)))
+      const window = await cpuWindow(() => cluster.daemons.flatMap(d => [d.process.pid!, ...spawnerHelpersOf(d.process.pid!)]))
       const started = Date.now()
       const job = await cluster.clients[0]!.submitJob({ recipe: segmentParallelRecipe({ segments, segmentSeconds, width, height, salt }), inputs: {} })
       const end = await recorder.waitFor(jobEnded(job.id, 0), 'the job to end', 600_000)
       if (end.event.type !== 'job.completed') throw new Error(`job ${job.id} ${end.event.type}: ${String(end.event.error)}`)
       const cpu = await window.end()
-      const cpuAfter = await Promise.all(cluster.daemons.map(async d => (await sampleProcess(d.process.pid!)).cpuSeconds))
+      const cpuAfter = await Promise.all(cluster.daemons.map(async d => await ownCpu(d.process.pid!)))
       const indexOf = new Map(cluster.daemons.map((d, i) => [d.peerId, i]))
       const stepsByNode = cluster.daemons.map((_, i) => recorder.events.filter(r => r.node === i && r.event.type === 'step.running' && indexOf.get(r.event.peer ?? '') === i && r.event.job === job.id).length)
       const own = (type: string): typeof recorder.events => recorder.events.filter(r => r.event.type === type && r.event.job === job.id && indexOf.get(r.event.peer ?? '') === r.node)
       const ends = new Map(own('step.completed').map(r => [String(r.event.step), r.event.time]))
       const runs = await clock.runs()
-      const firstRun = (step: string, node: number): number => Math.min(...runs.filter(x => x.ppid === cluster.daemons[node]!.process.pid && x.cwd.includes(`/${step}-`)).map(x => x.at))
+      const firstRun = (step: string, node: number): number => Math.min(...runs.filter(x => startedBy(x, cluster.daemons[node]!.process.pid) && x.cwd.includes(`/${step}-`)).map(x => x.at))
       const timeline = own('step.running').map(r => ({
         step: String(r.event.step),
         node: r.node,

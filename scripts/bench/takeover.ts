@@ -25,7 +25,7 @@ import { loadConfig } from '../../src/config/load.ts'
 import { Daemon } from '../../test/e2e/helpers/daemon.ts'
 import { log, machineFacts, shippedEnv, startBenchCluster, waitAllAlive } from './lib/cluster.ts'
 import { EventRecorder, jobEnded } from './lib/events.ts'
-import { timestampedFfmpeg } from './lib/ffmpeg-clock.ts'
+import { startedBy, timestampedFfmpeg } from './lib/ffmpeg-clock.ts'
 import { median } from './lib/proc.ts'
 import { numberArg, printReport } from './lib/report.ts'
 import type { Recorded } from './lib/events.ts'
@@ -72,7 +72,7 @@ try {
       const holder = running.node
       const victim = cluster.daemons[holder]!
       // Its ffmpeg must have started and run a while: the kill hits a step mid-work.
-      const first = await waitForRun(async () => (await clock.runs()).find(r => r.ppid === victim.process.pid && r.cwd.includes(`/${tag}-`)))
+      const first = await waitForRun(async () => (await clock.runs()).find(r => startedBy(r, victim.process.pid) && r.cwd.includes(`/${tag}-`)))
       // Anywhere in a renewal period: the lease lapses ttl after the holder was last heard, so the phase matters.
       const killAt = first.at + killAfterMs + Math.random() * renewMs
       await new Promise(resolve => setTimeout(resolve, Math.max(0, killAt - Date.now())))
@@ -86,7 +86,7 @@ try {
       const claim = await recorder.waitFor(r => r.event.job === job.id && r.event.type === 'step.claimed' && r.node !== holder && indexOf.get(r.event.peer ?? '') === r.node, 'the takeover claim', 60_000)
       const again = await recorder.waitFor(r => own('step.running')(r) && r.node !== holder, 'the step running again', 60_000)
       const newHolder = cluster.daemons[again.node]!
-      const rerun = await waitForRun(async () => (await clock.runs()).find(r => r.ppid === newHolder.process.pid && r.cwd.includes(`/${tag}-`)))
+      const rerun = await waitForRun(async () => (await clock.runs()).find(r => startedBy(r, newHolder.process.pid) && r.cwd.includes(`/${tag}-`)))
       const end = await recorder.waitFor(jobEnded(job.id, survivor), 'the job to end on a survivor', 300_000)
       if (end.event.type !== 'job.completed') throw new Error(`job ${job.id} ${end.event.type}: ${String(end.event.error)}`)
       toClaim.push(claim.event.time - killedAt)

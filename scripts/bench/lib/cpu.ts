@@ -22,10 +22,14 @@ export async function machineBusyCpu (): Promise<number> {
   return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / CLOCK_TICKS
 }
 
-/** Starts a window; `end()` gives the CPU seconds `pids` (and their reaped children) and the rest of the machine used in it. */
-export async function cpuWindow (pids: number[]): Promise<{ end: () => Promise<{ oursSeconds: number, othersSeconds: number, wallSeconds: number }> }> {
+/**
+ * Starts a window; `end()` gives the CPU seconds `pids` (and their reaped children) and the rest of
+ * the machine used in it. `pids` is asked at each sample: a process started inside the window (a
+ * daemon's spawner helper) counts whole at its end.
+ */
+export async function cpuWindow (pids: () => number[]): Promise<{ end: () => Promise<{ oursSeconds: number, othersSeconds: number, wallSeconds: number }> }> {
   const sample = async (): Promise<{ ours: number, machine: number, at: number }> => {
-    const [ours, machine] = await Promise.all([Promise.all(pids.map(processTreeCpu)), machineBusyCpu()])
+    const [ours, machine] = await Promise.all([Promise.all(pids().map(processTreeCpu)), machineBusyCpu()])
     return { ours: ours.reduce((a, b) => a + b, 0), machine, at: performance.now() }
   }
   const start = await sample()

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 
 /** Process accounting from /proc (Linux): CPU seconds used and resident memory. */
@@ -44,4 +45,21 @@ export async function watchProcess (pid: number, seconds: number, intervalMs = 1
     cpuPercent: 100 * (last.cpuSeconds - first.cpuSeconds) / ((last.at - first.at) / 1000),
     perSecondCpuPercent: perSecond
   }
+}
+
+/** The daemon's spawner helper (src/exec/spawner/helper.mjs), if it runs: its CPU is the daemon's too. */
+export function spawnerHelpersOf (pid: number): number[] {
+  let children: string
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+  } catch {
+    return []
+  }
+  return children.trim().split(/\s+/).filter(c => c !== '').map(Number).filter(child => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('spawner/helper.mjs')
+    } catch {
+      return false
+    }
+  })
 }
