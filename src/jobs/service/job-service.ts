@@ -232,14 +232,8 @@ export class JobService implements JobsBackend {
     // The cache is checked here, once for the cluster, before the job exists anywhere: the nodes
     // that will claim its steps then only check their own index, and nothing waits on the DHT.
     const [found] = await Promise.all([this.#findCachedSteps(planned.spec), this.#storeDocument(jobId, doc)])
-    for (const [cacheId, cid] of found) this.#lookedUp.set(cacheId, cid)
     // Lookups cut short because the output was found: those steps will not run, our index will do.
-    for (const step of planned.spec.steps) if (!found.has(step.cacheId)) this.#checkedBySubmitter.add(step.cacheId)
-    this.#plans.set(jobId, Promise.resolve(planned))
-    this.#input(now => this.coordinator.onJobReceived(planned.spec, now))
-    // The coordinator asked (synchronously) for the lookups it wanted; an answer it did not want must not linger.
-    for (const [cacheId] of found) this.#lookedUp.delete(cacheId)
-    for (const step of planned.spec.steps) this.#checkedBySubmitter.delete(step.cacheId)
+    this.#handOver(jobId, planned, found, planned.spec.steps.map(step => step.cacheId).filter(cacheId => !found.has(cacheId)))
     this.#c.events.publish({ type: 'job.submitted', job: jobId, recipe: planned.recipe.name, steps: planned.plan.steps.length })
     // Saved before we answer (a job accepted from the user must survive a crash that follows at
     // once) but published at the same time: the other nodes need not wait for our disk.
@@ -386,6 +380,20 @@ export class JobService implements JobsBackend {
     }
   }
 
+  /**
+   * Gives a planned job to the coordinator. The lookups it asks for (synchronously, in
+   * `onJobReceived`) take `answers` as found and check only this node's index for `indexOnly`
+   * (the DHT was already asked); neither outlives the call.
+   */
+  #handOver (jobId: string, planned: PlannedJob, answers: Map<string, string | undefined>, indexOnly: string[]): void {
+    this.#plans.set(jobId, Promise.resolve(planned))
+    for (const [cacheId, cid] of answers) this.#lookedUp.set(cacheId, cid)
+    for (const cacheId of indexOnly) this.#checkedBySubmitter.add(cacheId)
+    this.#input(now => this.coordinator.onJobReceived(planned.spec, now))
+    for (const cacheId of answers.keys()) this.#lookedUp.delete(cacheId)
+    for (const cacheId of indexOnly) this.#checkedBySubmitter.delete(cacheId)
+  }
+
   /** Answers the coordinator's lookup effect, by its deadline. */
   async #lookup (cacheId: string, deadline: number): Promise<void> {
     // The submitter checked the DHT a moment ago: our own index is all that is left.
@@ -454,10 +462,7 @@ export class JobService implements JobsBackend {
       this.#c.events.publish({ type: 'job.refused', job: msg.jobId, peer: msg.submitter, error: (err as Error).message })
       return
     }
-    this.#plans.set(msg.jobId, Promise.resolve(planned))
-    if (msg.checked === true) for (const step of planned.spec.steps) this.#checkedBySubmitter.add(step.cacheId)
-    this.#input(now => this.coordinator.onJobReceived(planned.spec, now))
-    for (const step of planned.spec.steps) this.#checkedBySubmitter.delete(step.cacheId)
+    this.#handOver(msg.jobId, planned, new Map(), msg.checked === true ? planned.spec.steps.map(step => step.cacheId) : [])
     // Stored after the coordinator has the job: keeping the document (for peers and restarts) is not on the claim path.
     this.#storeDocument(msg.jobId, planned.doc).catch((err: Error) => { this.#log.warn({ jobId: msg.jobId, err: err.message }, 'cannot store the job document') })
   }

@@ -66,3 +66,13 @@ export async function createBench (): Promise<Bench> {
 export function withinFrame (actual: number | null, expected: number, fps: number): boolean {
   return actual != null && Math.abs(actual - expected) <= 1 / fps + 1e-6
 }
+
+/** True while a process with this pid exists (a reaped child does not). */
+export function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}

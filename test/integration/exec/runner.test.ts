@@ -9,18 +9,8 @@ import type { ProgressEvent } from '../../../src/exec/progress.ts'
 import { runFfmpeg } from '../../../src/exec/runner.ts'
 import { SpawnCounter } from '../../../src/exec/spawns.ts'
 import { Workspace } from '../../../src/exec/workspace.ts'
-import { createBench } from './fixtures.ts'
+import { alive, createBench } from './fixtures.ts'
 import type { Bench } from './fixtures.ts'
-
-/** True while a process with this pid exists (a reaped child does not). */
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** A generate step long enough that only an abort or a timeout ends it. */
 const ENDLESS = { type: 'generate', config: { duration: 3600, width: 640, height: 360 }, inputs: [] }

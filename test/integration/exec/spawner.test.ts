@@ -2,24 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { runProcess } from '../../../src/exec/process.ts'
 import { Spawner } from '../../../src/exec/spawner/spawner.ts'
 import { silentLogger } from '../../../src/log.ts'
-
-/** Whether a process with this pid still exists. */
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function until (check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-}
+import { eventually } from '../../e2e/helpers/daemon.ts'
+import { alive } from './fixtures.ts'
 
 let spawner: Spawner | undefined
 afterEach(async () => {
@@ -66,7 +50,7 @@ describe('Spawner: children started by the helper process', () => {
     const s = start()
     let pid = 0
     const run = runProcess('/bin/sleep', ['30'], { label: 'sleep', timeoutMs: 30_000, launch: s.launch, onSpawn: p => { pid = p } })
-    await until(() => pid !== 0, 'sleep to start')
+    await eventually(async () => pid !== 0, { what: 'sleep to start', intervalMs: 20 })
     const first = s.helperPid!
     process.kill(first, 'SIGKILL')
     expect(await run).toMatchObject({ exitCode: null, signal: 'SIGKILL' })
@@ -80,7 +64,7 @@ describe('Spawner: children started by the helper process', () => {
     const s = start()
     let pid = 0
     const run = runProcess('/bin/sleep', ['30'], { label: 'sleep', timeoutMs: 30_000, launch: s.launch, onSpawn: p => { pid = p } })
-    await until(() => pid !== 0, 'sleep to start')
+    await eventually(async () => pid !== 0, { what: 'sleep to start', intervalMs: 20 })
     const helper = s.helperPid!
     await s.stop()
     expect(await run).toMatchObject({ exitCode: null, signal: 'SIGKILL' })
@@ -93,7 +77,7 @@ describe('Spawner: children started by the helper process', () => {
     const s = start(50)
     await runProcess('/bin/true', [], { label: 'true', timeoutMs: 10_000, launch: s.launch })
     const helper = s.helperPid!
-    await until(() => !alive(helper), 'the idle helper to exit')
+    await eventually(async () => !alive(helper), { what: 'the idle helper to exit', intervalMs: 20 })
     expect(s.helperPid).toBeUndefined()
     expect((await runProcess('/bin/sh', ['-c', 'echo back'], { label: 'sh', timeoutMs: 10_000, launch: s.launch })).stdout).toBe('back\n')
   })
