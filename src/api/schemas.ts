@@ -220,7 +220,11 @@ export const jobStepSchema = z.object({
 })
 export type JobStep = z.infer<typeof jobStepSchema>
 
-export const jobDetailSchema = jobSummarySchema.extend({ steps: z.array(jobStepSchema) })
+/** Nodes returned different CIDs for one step (executors that disagree): every node keeps `kept`. */
+export const resultMismatchSchema = z.object({ step: z.string(), cacheId: z.string(), kept: z.string().nullable(), cids: z.array(z.string()) })
+export type ResultMismatch = z.infer<typeof resultMismatchSchema>
+
+export const jobDetailSchema = jobSummarySchema.extend({ steps: z.array(jobStepSchema), mismatches: z.array(resultMismatchSchema) })
 export type JobDetail = z.infer<typeof jobDetailSchema>
 
 export const jobsResponseSchema = z.object({ jobs: z.array(jobSummarySchema) })

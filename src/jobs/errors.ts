@@ -29,3 +29,21 @@ export class JobNotFoundError extends ArtdagError {
   override readonly name = 'JobNotFoundError'
   readonly kind = 'not_found'
 }
+
+/** This node was asked to run a step but has no usable ffmpeg. */
+export class NoExecutorError extends ArtdagError {
+  override readonly name = 'NoExecutorError'
+  readonly kind = 'unavailable'
+}
+
+/** A step was started before one of its inputs had a result (a bug: the coordinator checks this). */
+export class StepInputMissingError extends ArtdagError {
+  override readonly name = 'StepInputMissingError'
+  readonly kind = 'internal'
+}
+
+/** A job's plan has no step with the id an execution names. */
+export class StepNotInPlanError extends ArtdagError {
+  override readonly name = 'StepNotInPlanError'
+  readonly kind = 'internal'
+}

@@ -1,6 +1,7 @@
 import { compareClaims } from './claim-order.ts'
 import { ScoreCache } from './rendezvous.ts'
 import type { PeerId } from './rendezvous.ts'
+import { MAX_EPOCH_JUMP } from './options.ts'
 import type { LeaseOptions } from './options.ts'
 
 /**
@@ -47,10 +48,13 @@ export type ObserveOutcome =
   | { kind: 'lost', current: LeaseRef | undefined }
   /** The claim was already released: a late copy. */
   | { kind: 'released' }
+  /** The epoch is implausibly far above every epoch known for the cache id (MAX_EPOCH_JUMP): refused. */
+  | { kind: 'rejected' }
 
 export type ReleaseOutcome =
   | { kind: 'released', displaced: LeaseRef | undefined }
   | { kind: 'ignored' }
+  | { kind: 'rejected' }
 
 export class LeaseTable {
   readonly #self: PeerId
@@ -77,6 +81,7 @@ export class LeaseTable {
    * a claim: gossip cannot keep a dead holder's lease alive.
    */
   observe (cacheId: string, holder: PeerId, epoch: number, now: number, hearsay = false): ObserveOutcome {
+    if (!this.plausible(cacheId, epoch)) return { kind: 'rejected' }
     const entry = this.#entry(cacheId, now)
     const claim: BestClaim = { holder, epoch, score: this.#scores.score(cacheId, holder), heardAt: now, since: now, released: false }
     if (epoch < entry.maxEpoch) return { kind: 'lost', current: liveRef(entry.best) }
@@ -102,6 +107,7 @@ export class LeaseTable {
 
   /** A release, a completion or a failure report ends `holder`'s lease at `epoch`. */
   release (cacheId: string, holder: PeerId, epoch: number, now: number): ReleaseOutcome {
+    if (!this.plausible(cacheId, epoch)) return { kind: 'rejected' }
     const entry = this.#entry(cacheId, now)
     if (epoch < entry.maxEpoch) return { kind: 'ignored' }
     const released: BestClaim = { holder, epoch, score: this.#scores.score(cacheId, holder), heardAt: now, since: now, released: true }
@@ -148,6 +154,11 @@ export class LeaseTable {
   best (cacheId: string): (LeaseRef & { released: boolean }) | undefined {
     const best = this.#entries.get(cacheId)?.best
     return best === undefined ? undefined : { holder: best.holder, epoch: best.epoch, released: best.released }
+  }
+
+  /** An epoch an honest node could have used: not more than MAX_EPOCH_JUMP above the highest known. */
+  plausible (cacheId: string, epoch: number): boolean {
+    return epoch <= this.maxEpoch(cacheId) + MAX_EPOCH_JUMP
   }
 
   maxEpoch (cacheId: string): number {

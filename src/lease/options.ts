@@ -1,4 +1,5 @@
 import { LeaseOptionsError } from './errors.ts'
+import { DEFAULT_MAX_WAIT_MS, DEFAULT_UNKNOWN_ONE_WAY_MS } from './network-timing.ts'
 
 /**
  * Timings of the lease protocol. Every node of a cluster must use the same
@@ -18,17 +19,30 @@ export interface LeaseInit {
    */
   renewIntervalMs?: number
   /**
-   * The node ranked r for a step waits r × rankDelayMs before claiming it, so
-   * the better-ranked nodes' claims arrive first and work spreads out.
-   * @default 50
+   * The node ranked r for a step waits r × the rank delay before claiming it, so
+   * the better-ranked nodes' claims arrive first and work spreads out. The rank
+   * delay follows measured round trips (src/lease/network-timing.ts); this is its floor.
+   * @default 60
    */
   rankDelayMs?: number
   /**
-   * After publishing a claim, the claimant waits this long for a better
-   * competing claim before it starts. Safety needs a message delay below half of it.
+   * After publishing a claim, the claimant waits for a better competing claim
+   * before it starts: at least this long, and at least a measured round trip
+   * plus a margin (safety needs every claim to arrive within half the window).
    * @default 10
    */
   settleMs?: number
+  /**
+   * The settle window and the rank delay never exceed this, whatever the
+   * measured round trips say.
+   * @default 2000
+   */
+  maxWaitMs?: number
+  /**
+   * The one-way delay assumed for a live peer whose round trip is not measured yet.
+   * @default 50
+   */
+  unknownOneWayMs?: number
   /**
    * After a start, a restore or a detected pause, a node claims nothing for
    * this long: it must hear the current holders' renewals first.
@@ -50,10 +64,18 @@ export interface LeaseInit {
 }
 
 export const DEFAULT_LEASE_TTL_MS = 6000
-export const DEFAULT_RANK_DELAY_MS = 50
+export const DEFAULT_RANK_DELAY_MS = 60
 export const DEFAULT_SETTLE_MS = 10
 export const DEFAULT_REJOIN_MARGIN_MS = 500
 export const DEFAULT_MAX_TICK_INTERVAL_MS = 1000
+/**
+ * A claim, renewal or completion whose epoch is this far above the highest one
+ * known for its cache id is refused: honest nodes claim one above what they
+ * know, so a huge jump is a bug or an attack that would make the step unclaimable.
+ */
+export const MAX_EPOCH_JUMP = 64
+/** How many times a holder re-asserts one running lease against takeovers (refutations). */
+export const MAX_REFUTATIONS = 8
 
 export type LeaseOptions = Readonly<Required<LeaseInit>>
 
@@ -66,6 +88,8 @@ export function resolveLeaseOptions (init: LeaseInit = {}): LeaseOptions {
     renewIntervalMs,
     rankDelayMs: init.rankDelayMs ?? DEFAULT_RANK_DELAY_MS,
     settleMs: init.settleMs ?? DEFAULT_SETTLE_MS,
+    maxWaitMs: init.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+    unknownOneWayMs: init.unknownOneWayMs ?? DEFAULT_UNKNOWN_ONE_WAY_MS,
     rejoinQuietMs: init.rejoinQuietMs ?? renewIntervalMs + DEFAULT_REJOIN_MARGIN_MS,
     maxTickIntervalMs,
     pauseThresholdMs: init.pauseThresholdMs ?? 2 * maxTickIntervalMs
@@ -83,5 +107,6 @@ function checkLeaseOptions (o: LeaseOptions): void {
   if (o.renewIntervalMs <= 0 || o.renewIntervalMs >= o.ttlMs) problems.push(`renewIntervalMs (${o.renewIntervalMs}) must be positive and below ttlMs (${o.ttlMs})`)
   if (o.maxTickIntervalMs <= 0) problems.push('maxTickIntervalMs must be positive')
   if (o.pauseThresholdMs <= o.maxTickIntervalMs) problems.push(`pauseThresholdMs (${o.pauseThresholdMs}) must exceed maxTickIntervalMs (${o.maxTickIntervalMs})`)
+  if (o.maxWaitMs < o.settleMs || o.maxWaitMs < o.rankDelayMs) problems.push(`maxWaitMs (${o.maxWaitMs}) must be at least settleMs and rankDelayMs`)
   if (problems.length > 0) throw new LeaseOptionsError(`invalid lease options: ${problems.join('; ')}`)
 }

@@ -6,11 +6,14 @@
  */
 import { runsFor } from './harness/budget.ts'
 import { describeFailures, runScenario, seeds } from './harness/runner.ts'
+import { SCENARIOS } from './harness/scenarios.ts'
 import type { ScenarioName } from './harness/scenarios.ts'
 
-const scale = process.argv[2]
+const args = process.argv.slice(2)
+const scale = args.find(a => /^[0-9.]+$/.test(a))
 if (scale !== undefined) process.env.SIM_SCALE = scale
-const names: ScenarioName[] = ['ideal', 'views', 'lossy', 'partitions', 'race', 'race-solo', 'takeover', 'failures', 'cancel', 'restart', 'shared', 'latency']
+const only = args.filter(a => a !== scale) as ScenarioName[]
+const names: readonly ScenarioName[] = only.length > 0 ? only : SCENARIOS
 
 function pct (values: number[], p: number): string {
   if (values.length === 0) return '–'
@@ -18,8 +21,8 @@ function pct (values: number[], p: number): string {
   return (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number).toFixed(1)
 }
 
-console.log('| scenario | runs | steps | executions | overlapping pairs | aborted dup. | redundant runs | runs with dup. | max dup./run | counted by nodes | conflicts lost | takeovers | msgs lost | failing seeds |')
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+console.log('| scenario | runs | steps | executions | overlapping pairs | aborted dup. | redundant runs | dup. per 100 steps | runs with dup. | max dup./run | wasted exec. time | counted by nodes | conflicts lost | takeovers | refuted | msgs lost | failing seeds |')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 const latencies: Record<string, number[]> = {}
 let takeover: number[] = []
 let failed = 0
@@ -27,7 +30,9 @@ for (const name of names) {
   const started = performance.now()
   const r = runScenario(name, seeds(runsFor(name)))
   const s = r.stats
-  console.log(`| ${name} | ${s.runs} | ${s.steps} | ${s.executions} | ${s.overlaps} | ${s.abortedDuplicates} | ${s.redundantRuns} | ${s.runsWithDuplicates} | ${s.maxDuplicatesInRun} | ${s.countedDuplicates} | ${s.conflictsLost} | ${s.takeovers} | ${s.messagesDropped}/${s.messages} | ${r.failures.length} |`)
+  const dupPer100 = s.steps === 0 ? 0 : 100 * (s.abortedDuplicates + s.redundantRuns) / s.steps
+  const wasted = s.simulatedMs === 0 ? '0' : `${(s.wastedMs / 1000).toFixed(0)} s`
+  console.log(`| ${name} | ${s.runs} | ${s.steps} | ${s.executions} | ${s.overlaps} | ${s.abortedDuplicates} | ${s.redundantRuns} | ${dupPer100.toFixed(2)} | ${s.runsWithDuplicates} | ${s.maxDuplicatesInRun} | ${wasted} | ${s.countedDuplicates} | ${s.conflictsLost} | ${s.takeovers} | ${s.takeoversRefuted} | ${s.messagesDropped}/${s.messages} | ${r.failures.length} |`)
   if (r.failures.length > 0) {
     failed += r.failures.length
     console.error(describeFailures(r))

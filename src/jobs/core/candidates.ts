@@ -1,3 +1,4 @@
+import { hasAll } from './attempts.ts'
 import type { Core } from './state.ts'
 import type { WorkItem } from './job-book.ts'
 import type { PeerId } from './types.ts'
@@ -28,9 +29,4 @@ export function rankCandidates (core: Core, item: WorkItem, lapsedHolder: PeerId
     .map(c => ({ peerId: c.peerId, score: core.scores.score(item.cacheId, c.peerId) }))
     .sort((a, b) => b.score - a.score || (a.peerId < b.peerId ? 1 : a.peerId > b.peerId ? -1 : 0))
     .map(c => c.peerId)
-}
-
-function hasAll (have: ReadonlySet<string>, needed: readonly string[]): boolean {
-  for (const n of needed) if (!have.has(n)) return false
-  return true
 }

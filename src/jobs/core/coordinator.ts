@@ -1,19 +1,20 @@
 import { LeaseTable } from '../../lease/lease-table.ts'
 import type { LeaseStatus } from '../../lease/lease-table.ts'
+import { DEFAULT_MAX_SAMPLE_AGE_MS, DEFAULT_TIMING_MARGIN_MS, DEFAULT_TIMING_WINDOW, NetworkTiming } from '../../lease/network-timing.ts'
 import { ScoreCache } from '../../lease/rendezvous.ts'
 import { JobBook } from './job-book.ts'
-import { countDuplicate } from './state.ts'
+import { countDuplicate, rankDelayMs, settleMs } from './state.ts'
 import type { Core } from './state.ts'
 import { Outbox } from './effects.ts'
-import type { CoordinatorMessage, CoordinatorOutput } from './effects.ts'
+import type { CoordinatorMessage, CoordinatorOutput, LookupScope } from './effects.ts'
 import { collectGarbage } from './gc.ts'
 import { handleHeartbeat } from './heartbeat.ts'
 import { handleMessage } from './inbound.ts'
 import { checkJobSpec } from './job-spec.ts'
-import { cancelJob, recordCompletion, recordFailures, settleJob } from './lifecycle.ts'
+import { cancelJob, recordCompletion, recordFailures, settleJob, settleOpenJobs } from './lifecycle.ts'
 import { createMetrics } from './metrics.ts'
 import type { CoordinatorMetrics } from './metrics.ts'
-import { GC_INTERVAL_MS, resolveCoordinatorOptions } from './options.ts'
+import { GC_INTERVAL_MS, LAG_THRESHOLD_MS, resolveCoordinatorOptions } from './options.ts'
 import type { CoordinatorInit, CoordinatorOptions } from './options.ts'
 import { clipTail, publishCancelled, publishCompleted, publishFailed, publishRelease } from './outbound.ts'
 import { schedule } from './scheduler.ts'
@@ -23,6 +24,9 @@ import { jobStatus } from './status.ts'
 import type { JobStatus } from './status.ts'
 import type { ClusterView, ExecutionRef, HeartbeatSummary, JobSpec, PeerId } from './types.ts'
 import { MAX_KNOWN_JOBS } from '../../protocol/messages/jobs.ts'
+
+/** At most this many cancellations go into a heartbeat (newest first): the rest of the room is for outcomes. */
+const MAX_ANNOUNCED_CANCELS = 32
 import { MAX_LEASES_PER_MESSAGE } from '../../protocol/messages/lease.ts'
 
 /**
@@ -43,10 +47,22 @@ export class StepCoordinator {
       book: new JobBook(),
       leases: new LeaseTable(o.self, o.lease, scores),
       scores,
+      timing: new NetworkTiming({
+        settleFloorMs: o.lease.settleMs,
+        rankDelayFloorMs: o.lease.rankDelayMs,
+        maxWaitMs: o.lease.maxWaitMs,
+        unknownOneWayMs: o.lease.unknownOneWayMs,
+        marginMs: DEFAULT_TIMING_MARGIN_MS,
+        window: DEFAULT_TIMING_WINDOW,
+        maxSampleAgeMs: DEFAULT_MAX_SAMPLE_AGE_MS
+      }),
       metrics: createMetrics(),
       members: new Map(),
       quietUntil: Number.POSITIVE_INFINITY,
       lastInputAt: undefined,
+      promisedDecision: undefined,
+      lastPauseAt: undefined,
+      announceCursor: 0,
       nextRenewAt: undefined,
       answered: new Map(),
       duplicatesCounted: new Set(),
@@ -73,15 +89,32 @@ export class StepCoordinator {
     return this.#run(now, (out, now) => handleHeartbeat(this.#core, out, from, summary, now))
   }
 
-  /** The membership layer's current view. */
+  /**
+   * The membership layer's current view. Failed jobs are judged again: whether
+   * a step failed for good depends on which capable nodes are alive.
+   */
   onViewChanged (view: ClusterView, now: number): CoordinatorOutput {
-    return this.#run(now, () => {
+    return this.#run(now, (out, now) => {
       this.#core.members = new Map(view.members.filter(m => m.peerId !== this.self).map(m => [m.peerId, { ...m, capabilitySet: new Set(m.capabilities) }]))
+      settleOpenJobs(this.#core, out, now)
     })
   }
 
-  /** A planned job (submitted here, received on JOBS_TOPIC, or fetched after a heartbeat). Throws JobSpecInvalidError. */
-  onJobReceived (spec: JobSpec, now: number): CoordinatorOutput {
+  /** A round trip to `peer` was measured (ms): the settle window and rank delays follow the network. */
+  onRoundTrip (peer: PeerId, rttMs: number, now: number): CoordinatorOutput {
+    return this.#run(now, () => {
+      if (peer !== this.self) this.#core.timing.observe(peer, rttMs, now)
+    })
+  }
+
+  /**
+   * A planned job (submitted here, received on JOBS_TOPIC, or fetched after a
+   * heartbeat). `known`: lookups the adapter already made (cache id → CID, or
+   * undefined for a miss): those steps are not looked up again. `scope`: how
+   * far to look the others up (`index` when the submitter asked the DHT for
+   * the cluster). Throws JobSpecInvalidError.
+   */
+  onJobReceived (spec: JobSpec, now: number, options: { known?: ReadonlyMap<string, string | undefined>, scope?: LookupScope } = {}): CoordinatorOutput {
     const checked = checkJobSpec(spec)
     return this.#run(now, (out, now) => {
       const core = this.#core
@@ -94,7 +127,13 @@ export class StepCoordinator {
         cancelJob(core, out, spec.jobId, 'cancelled before it arrived', now)
         return
       }
-      this.#lookUp(out, now)
+      for (const [cacheId, cid] of options.known ?? []) {
+        const item = core.book.items.get(cacheId)
+        if (item === undefined || item.lookup !== undefined || core.book.isComplete(cacheId)) continue
+        item.lookup = 'done'
+        this.#answer(out, cacheId, cid, now)
+      }
+      this.#lookUp(out, now, options.scope ?? 'network')
       settleJob(core, out, record, now)
     })
   }
@@ -102,19 +141,32 @@ export class StepCoordinator {
   /** The answer to a lookupCache effect, one cache id at a time (`cid` undefined: a miss). */
   onCacheLookupResult (cacheId: string, cid: string | undefined, now: number): CoordinatorOutput {
     return this.#run(now, (out, now) => {
-      const core = this.#core
-      const item = core.book.items.get(cacheId)
-      if (item?.lookup === 'pending') item.lookup = 'done'
-      if (cid === undefined) {
-        core.metrics.cacheMisses += 1
-        return
+      const item = this.#core.book.items.get(cacheId)
+      const wasPending = item?.lookup === 'pending'
+      if (wasPending && item !== undefined) item.lookup = 'done'
+      this.#answer(out, cacheId, cid, now)
+      // A job may have waited for this answer before failing.
+      if (wasPending && cid === undefined) {
+        for (const ref of item?.refs ?? []) {
+          const job = this.#core.book.jobs.get(ref.jobId)
+          if (job !== undefined) settleJob(this.#core, out, job, now)
+        }
       }
-      core.metrics.cacheHits += 1
-      if (item === undefined || core.book.isComplete(cacheId)) return
-      const completion = { cid, holder: this.self, epoch: 0, cached: true, at: now, byMe: false, ref: core.book.primaryRef(item) }
-      // Tell the others too, so they need not wait for their own lookups.
-      if (recordCompletion(core, out, cacheId, completion, now)) publishCompleted(core, out, cacheId, completion, completion.ref, now)
     })
+  }
+
+  #answer (out: Outbox, cacheId: string, cid: string | undefined, now: number): void {
+    const core = this.#core
+    if (cid === undefined) {
+      core.metrics.cacheMisses += 1
+      return
+    }
+    core.metrics.cacheHits += 1
+    const item = core.book.items.get(cacheId)
+    if (item === undefined || core.book.isComplete(cacheId)) return
+    const completion = { cid, holder: this.self, epoch: 0, cached: true, at: now, byMe: false, ref: core.book.primaryRef(item) }
+    // Tell the others too, so they need not wait for their own lookups.
+    if (recordCompletion(core, out, cacheId, completion, now)) publishCompleted(core, out, cacheId, completion, completion.ref, now)
   }
 
   /** An execution this node started produced `cid`. */
@@ -128,11 +180,9 @@ export class StepCoordinator {
       const epoch = mine?.epoch ?? execution.epoch
       core.leases.release(execution.cacheId, this.self, epoch, now)
       const existing = core.book.completions.get(execution.cacheId)
-      if (existing !== undefined) {
-        // Someone else's result came first (this execution was aborted too late): wasted, not wrong.
-        if (!existing.cached && existing.holder !== this.self) countDuplicate(core, execution.cacheId)
-        return
-      }
+      // Someone else's result came first (this execution was aborted too late): wasted. Published
+      // all the same: if its CID differs, every node must see the disagreement and keep the same one.
+      if (existing !== undefined && !existing.cached && existing.holder !== this.self) countDuplicate(core, execution.cacheId)
       const completion = {
         cid,
         holder: this.self,
@@ -145,8 +195,7 @@ export class StepCoordinator {
       }
       core.metrics.stepsCompleted += 1
       publishCompleted(core, out, execution.cacheId, completion, completion.ref, now)
-      out.push({ type: 'putCacheRecord', cacheId: execution.cacheId, cid, stepType: item?.type ?? '' })
-      recordCompletion(core, out, execution.cacheId, completion, now)
+      if (recordCompletion(core, out, execution.cacheId, completion, now)) out.push({ type: 'putCacheRecord', cacheId: execution.cacheId, cid, stepType: item?.type ?? '' })
     })
   }
 
@@ -177,7 +226,7 @@ export class StepCoordinator {
 
   /** Time passed; call by `nextWakeAt` at the latest. */
   tick (now: number): CoordinatorOutput {
-    return this.#run(now, () => {})
+    return this.#run(now, () => {}, true)
   }
 
   /**
@@ -213,7 +262,7 @@ export class StepCoordinator {
         core.leases.release(lease.cacheId, this.self, lease.epoch, now)
         publishRelease(core, out, lease.cacheId, lease.epoch, 'restarted', now)
       }
-      this.#lookUp(out, now)
+      this.#lookUp(out, now, 'network')
       for (const job of core.book.jobs.values()) settleJob(core, out, job, now)
     })
   }
@@ -225,19 +274,45 @@ export class StepCoordinator {
 
   /**
    * The lease and job part of this node's heartbeat: its leases; its running
-   * jobs, then recent cancellations, then recently completed jobs (bounded).
+   * jobs, recent cancellations, then how the jobs it keeps ended (failed or
+   * completed), every one of them in turn for as long as they are kept, so a
+   * node that saw an outcome nobody else saw (a partition, a lost message)
+   * learns otherwise however late it comes back. The list is bounded: when the
+   * finished jobs do not fit, the newest half of the room goes to the most
+   * recent ones and the rest rotates through the others, heartbeat by heartbeat.
    */
   heartbeatSummary (now: number): HeartbeatSummary {
     const core = this.#core
     const jobs: HeartbeatSummary['jobs'] = []
-    const completed: Array<{ jobId: string, at: number }> = []
+    type Finished = HeartbeatSummary['jobs'][number] & { at: number }
+    const finished: Finished[] = []
     for (const job of core.book.jobs.values()) {
       if (job.state === 'running') jobs.push({ jobId: job.jobId, state: 'running' })
-      else if (job.state === 'completed' && job.finishedAt !== undefined && now - job.finishedAt < core.o.completedJobAnnounceMs) completed.push({ jobId: job.jobId, at: job.finishedAt })
+      else if (job.state === 'failed' && job.finishedAt !== undefined) finished.push({ jobId: job.jobId, state: 'failed', at: job.finishedAt })
+      else if (job.state === 'completed' && job.finishedAt !== undefined) finished.push({ jobId: job.jobId, state: 'completed', at: job.finishedAt, ...(job.outputCid !== undefined ? { output: job.outputCid } : {}) })
     }
-    for (const [jobId] of [...core.book.cancelled].sort((a, b) => b[1] - a[1])) jobs.push({ jobId, state: 'cancelled' })
-    for (const { jobId } of completed.sort((a, b) => b.at - a.at)) jobs.push({ jobId, state: 'completed' })
+    const cancelled = [...core.book.cancelled].sort((a, b) => b[1] - a[1]).slice(0, MAX_ANNOUNCED_CANCELS)
+    for (const [jobId] of cancelled) jobs.push({ jobId, state: 'cancelled' })
+    finished.sort((a, b) => b.at - a.at || (a.jobId < b.jobId ? -1 : 1))
+    const room = Math.max(0, MAX_KNOWN_JOBS - jobs.length)
+    const entry = ({ at: _at, ...known }: Finished): HeartbeatSummary['jobs'][number] => known
+    if (finished.length <= room) {
+      for (const f of finished) jobs.push(entry(f))
+    } else {
+      const recent = Math.ceil(room / 2)
+      for (const f of finished.slice(0, recent)) jobs.push(entry(f))
+      const older = finished.slice(recent)
+      const turn = room - recent
+      for (let i = 0; i < turn; i++) jobs.push(entry(older[(core.announceCursor + i) % older.length] as Finished))
+      core.announceCursor = (core.announceCursor + turn) % older.length
+    }
     return { leases: core.leases.heldBySelf().slice(0, MAX_LEASES_PER_MESSAGE), jobs: jobs.slice(0, MAX_KNOWN_JOBS) }
+  }
+
+  /** Measured one-way delays per peer, and the waits they give now (for status and metrics). */
+  networkTiming (now: number): { settleMs: number, rankDelayMs: number, peers: Array<{ peer: PeerId, oneWayMs: number, samples: number }> } {
+    const core = this.#core
+    return { settleMs: settleMs(core, now), rankDelayMs: rankDelayMs(core, now), peers: core.timing.snapshot(now) }
   }
 
   job (jobId: string, now: number): JobStatus | undefined {
@@ -263,7 +338,7 @@ export class StepCoordinator {
   }
 
   /** Asks for cache lookups of every step of a running job that has none yet. */
-  #lookUp (out: Outbox, now: number): void {
+  #lookUp (out: Outbox, now: number, scope: LookupScope): void {
     const core = this.#core
     const cacheIds: string[] = []
     for (const item of core.book.ordered()) {
@@ -272,11 +347,18 @@ export class StepCoordinator {
       item.lookupDeadline = now + core.o.lookupTimeoutMs
       cacheIds.push(item.cacheId)
     }
-    if (cacheIds.length > 0) out.push({ type: 'lookupCache', cacheIds, deadline: now + core.o.lookupTimeoutMs })
+    if (cacheIds.length > 0) out.push({ type: 'lookupCache', cacheIds, deadline: now + core.o.lookupTimeoutMs, scope })
   }
 
-  /** Every input: pause detection, the handler, then the scheduling pass; `now` held still if the clock stepped back. */
-  #run (time: number, handle: (out: Outbox, now: number) => void): CoordinatorOutput {
+  /**
+   * Every input: pause and lag detection, the handler, then the scheduling pass;
+   * `now` held still if the clock stepped back. Only `tick()` decides (claims,
+   * starts after the settle window): other inputs ask to be woken at once, so a
+   * decision is taken after every message already waiting has been read — a
+   * busy process that reads a result and, behind it, a competing claim must
+   * not claim between the two.
+   */
+  #run (time: number, handle: (out: Outbox, now: number) => void, decide = false): CoordinatorOutput {
     const core = this.#core
     const { lease } = core.o
     // A clock that steps back is held still: only local elapsed time matters.
@@ -290,18 +372,32 @@ export class StepCoordinator {
       // This process did not run for a while: what it knows of others' leases is stale.
       core.leases.startListening(now)
       core.quietUntil = Math.max(core.quietUntil, now + lease.rejoinQuietMs)
+      core.lastPauseAt = now
       core.metrics.pausesDetected += 1
       out.event({ kind: 'pause', at: now, gapMs: now - core.lastInputAt })
       // A claim made just before the pause waits a fresh settle window: the messages that arrived meanwhile come first.
       for (const item of core.book.items.values()) {
-        if (item.mine?.phase === 'settling') item.mine.settleUntil = Math.max(item.mine.settleUntil, now + lease.settleMs)
+        if (item.mine?.phase === 'settling') item.mine.settleUntil = Math.max(item.mine.settleUntil, now + settleMs(core, now))
       }
+    }
+    if (core.promisedDecision !== undefined && now > core.promisedDecision + LAG_THRESHOLD_MS) {
+      // The wake-up at which this node meant to claim or start came late (a busy machine): messages
+      // that arrived meanwhile may still wait in its queues. Decide nothing on stale knowledge:
+      // claims and starts wait a settle window more.
+      const until = now + settleMs(core, now)
+      core.quietUntil = Math.max(core.quietUntil, until)
+      for (const item of core.book.items.values()) {
+        if (item.mine?.phase === 'settling') item.mine.settleUntil = Math.max(item.mine.settleUntil, until)
+      }
+      core.metrics.lagDeferrals += 1
     }
     core.lastInputAt = now
     handle(out, now)
-    schedule(core, out, now)
+    schedule(core, out, now, decide)
     if (now - core.lastGcAt >= GC_INTERVAL_MS) collectGarbage(core, now)
     if (out.persist) out.push({ type: 'persist' })
-    return { effects: out.effects, nextWakeAt: Math.min(out.wake, now + lease.maxTickIntervalMs) }
+    const nextWakeAt = Math.min(out.wake, now + lease.maxTickIntervalMs)
+    core.promisedDecision = Number.isFinite(out.decision) ? out.decision : undefined
+    return { effects: out.effects, nextWakeAt }
   }
 }

@@ -14,6 +14,8 @@ export type CoordinatorMessage = LeaseMessage | StepCompletedMessage | StepFaile
 export type AbortReason =
   /** A better claim won the lease (a concurrent claim or a takeover). */
   | 'lost_lease'
+  /** This node took the lease over, and its holder, alive after all, refuted the takeover. */
+  | 'refuted'
   /** Another node's result, or a cache hit, arrived first. */
   | 'completed_elsewhere'
   /** Every job that needed the step was cancelled. */
@@ -28,8 +30,12 @@ export type Effect =
   | { type: 'startExecution', execution: ExecutionRef }
   /** Kill the execution; nothing needs to be reported back (a result that still arrives is used). */
   | { type: 'abortExecution', execution: ExecutionRef, reason: AbortReason }
-  /** Look these up (local index, then DHT); answer each with onCacheLookupResult before `deadline`. */
-  | { type: 'lookupCache', cacheIds: string[], deadline: number }
+  /**
+   * Look these up and answer each with onCacheLookupResult before `deadline`:
+   * `network` asks the local index, then the DHT; `index` only the local index
+   * (the submitter asked the DHT for the cluster a moment ago).
+   */
+  | { type: 'lookupCache', cacheIds: string[], deadline: number, scope: LookupScope }
   /** Record `cacheId → cid` in the local index and the DHT. */
   | { type: 'putCacheRecord', cacheId: string, cid: string, stepType: string }
   /** A peer knows a job this node does not: fetch its document, plan it, call onJobReceived. */
@@ -40,6 +46,8 @@ export type Effect =
   | { type: 'persist' }
   /** For logs, metrics and the status API. */
   | { type: 'event', event: CoordinatorEvent }
+
+export type LookupScope = 'network' | 'index'
 
 export type JobResult =
   | {
@@ -63,6 +71,8 @@ export interface CoordinatorOutput {
 export class Outbox {
   readonly effects: Effect[] = []
   wake = Number.POSITIVE_INFINITY
+  /** The earliest wake-up at which a claim or a start may be decided. */
+  decision = Number.POSITIVE_INFINITY
   persist = false
 
   push (effect: Effect): void {
@@ -71,6 +81,12 @@ export class Outbox {
 
   wakeAt (time: number): void {
     if (time < this.wake) this.wake = time
+  }
+
+  /** A wake-up at which a claim or a start may be decided (lateness then matters). */
+  decideAt (time: number): void {
+    this.wakeAt(time)
+    if (time < this.decision) this.decision = time
   }
 
   event (event: CoordinatorEvent): void {

@@ -1,7 +1,7 @@
 import type { JobState, PeerId, StepRef, StepState } from './types.ts'
 
 /** Monitoring events: one per state change, with who, which attempt and how long. */
-export type CoordinatorEvent = StepEvent | JobEvent | PauseEvent
+export type CoordinatorEvent = StepEvent | JobEvent | PauseEvent | MismatchEvent
 
 export interface StepEvent {
   kind: 'step'
@@ -20,7 +20,11 @@ export interface StepEvent {
   /** COMPLETED/FAILED on this node: time the execution took. */
   durationMs?: number
   errorTail?: string
-  /** ABORTED/LOST: why; CLAIMED: `takeover` when it replaced a lapsed lease. */
+  /**
+   * ABORTED/LOST: why; CLAIMED: `takeover` when it replaced a lapsed lease,
+   * `refutation` when a live holder re-asserted its lease against a takeover,
+   * `reclaim` when a claim lost only to a released one was made again.
+   */
   reason?: string
 }
 
@@ -38,4 +42,17 @@ export interface PauseEvent {
   kind: 'pause'
   at: number
   gapMs: number
+}
+
+/**
+ * Completions of one cache id named different CIDs: the executors disagree
+ * (another ffmpeg build, a non-deterministic encoder). Every node keeps `kept`.
+ */
+export interface MismatchEvent {
+  kind: 'mismatch'
+  at: number
+  cacheId: string
+  refs: StepRef[]
+  kept: string
+  results: Array<{ cid: string, holder: PeerId, epoch: number }>
 }

@@ -1,4 +1,3 @@
-import { firstAnswer } from './state.ts'
 import type { Core } from './state.ts'
 import type { Outbox } from './effects.ts'
 import { sighting } from './inbound.ts'
@@ -19,15 +18,23 @@ export function handleHeartbeat (core: Core, out: Outbox, from: PeerId, summary:
     if (job.state === 'cancelled') {
       cancelJob(core, out, job.jobId, 'cancelled (learned from a heartbeat)', now)
     } else if (job.state === 'completed') {
-      // The peer has the output; this node saw the job fail or missed its end: look the output up.
+      // The peer has the output; this node saw the job fail or missed its end: look the output up
+      // (and the peer, seeing this node's heartbeat list the job as failed or running, re-sends it).
       const known = core.book.jobs.get(job.jobId)
+      // Both completed, with different outputs: executors disagree. Each side re-sends its result, so
+      // both see both and keep the same one (lifecycle.ts, preferred()).
+      if (known?.state === 'completed' && job.output !== undefined && known.outputCid !== job.output && firstTelling(core, job.jobId, from, now)) tellHowItEnded(core, out, known, now)
       if (known === undefined || known.state === 'completed' || known.state === 'cancelled') continue
       if (core.book.isComplete(known.output.cacheId)) continue
       const key = `lookup|${job.jobId}`
       const askedAt = core.jobFetches.get(key)
       if (askedAt !== undefined && now - askedAt < core.o.jobFetchRetryMs) continue
       core.jobFetches.set(key, now)
-      out.push({ type: 'lookupCache', cacheIds: [known.output.cacheId], deadline: now + core.o.lookupTimeoutMs })
+      out.push({ type: 'lookupCache', cacheIds: [known.output.cacheId], deadline: now + core.o.lookupTimeoutMs, scope: 'network' })
+    } else if (job.state === 'failed') {
+      // The peer gave up on a job this node completed: it missed the output's result.
+      const known = core.book.jobs.get(job.jobId)
+      if (known?.state === 'completed' && firstTelling(core, job.jobId, from, now)) tellHowItEnded(core, out, known, now)
     } else if (job.state === 'running') {
       const known = core.book.jobs.get(job.jobId)
       if (known === undefined && !core.book.cancelled.has(job.jobId)) {
@@ -35,11 +42,24 @@ export function handleHeartbeat (core: Core, out: Outbox, from: PeerId, summary:
         if (askedAt !== undefined && now - askedAt < core.o.jobFetchRetryMs) continue
         core.jobFetches.set(job.jobId, now)
         out.push({ type: 'fetchJob', jobId: job.jobId, from })
-      } else if (known !== undefined && known.state !== 'running' && firstAnswer(core, `job|${job.jobId}|${from}`, now)) {
+      } else if (known !== undefined && known.state !== 'running' && firstTelling(core, job.jobId, from, now)) {
         tellHowItEnded(core, out, known, now)
       }
     }
   }
+}
+
+/**
+ * One telling per job and peer per jobFetchRetryMs: views that disagree for a
+ * while (a failure one node counts and another does not yet) cost a message now
+ * and then, not one per heartbeat.
+ */
+function firstTelling (core: Core, jobId: string, peer: PeerId, now: number): boolean {
+  const key = `tell|${jobId}|${peer}`
+  const at = core.jobFetches.get(key)
+  if (at !== undefined && now - at < core.o.jobFetchRetryMs) return false
+  core.jobFetches.set(key, now)
+  return true
 }
 
 /**

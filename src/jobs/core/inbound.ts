@@ -1,9 +1,11 @@
 import type { LeaseReleaseMessage, LeaseStateMessage } from '../../protocol/messages/lease.ts'
 import type { StepCompletedMessage, StepFailedMessage } from '../../protocol/messages/jobs.ts'
-import { countDuplicate, firstAnswer, stepEvent } from './state.ts'
+import { countDuplicate, firstAnswer, settleMs, stepEvent } from './state.ts'
 import type { Core } from './state.ts'
 import type { CoordinatorMessage, Outbox } from './effects.ts'
 import { cancelJob, dropMine, recordCompletion, recordFailures } from './lifecycle.ts'
+import { failedForGood } from './attempts.ts'
+import { MAX_REFUTATIONS } from '../../lease/options.ts'
 import { publishClaim, publishCompleted, publishFailed, publishLeaseState, publishRenew } from './outbound.ts'
 import type { PeerId } from './types.ts'
 
@@ -53,7 +55,7 @@ export function sighting (core: Core, out: Outbox, cacheId: string, holder: Peer
     return
   }
   const item = core.book.items.get(cacheId)
-  if (core.book.isPermanentlyFailed(cacheId, core.o.maxAttempts)) {
+  if (failedForGood(core, cacheId)) {
     if (item !== undefined && firstAnswer(core, key, now)) {
       publishFailed(core, out, cacheId, core.book.primaryRef(item), now)
       core.metrics.antiEntropyAnswers += 1
@@ -61,8 +63,10 @@ export function sighting (core: Core, out: Outbox, cacheId: string, holder: Peer
     return
   }
   const outcome = core.leases.observe(cacheId, holder, epoch, now)
-  if (outcome.kind === 'took') {
-    if (outcome.displaced?.holder === core.o.self) lose(core, out, cacheId, now)
+  if (outcome.kind === 'rejected') {
+    core.metrics.epochsRejected += 1
+  } else if (outcome.kind === 'took') {
+    if (outcome.displaced?.holder === core.o.self) displaced(core, out, cacheId, holder, epoch, outcome.displaced.epoch, now)
     if (item !== undefined) stepEvent(core, out, item, cacheId, 'CLAIMED', holder, epoch, now)
   } else if (outcome.kind === 'lost' && outcome.current?.holder === core.o.self) {
     // The claimant has not heard of this node's lease: re-assert it now rather than at the next renewal.
@@ -89,14 +93,46 @@ function onLeaseState (core: Core, out: Outbox, msg: LeaseStateMessage, now: num
     if (outcome.kind === 'released' && outcome.displaced?.holder === core.o.self) reclaim(core, out, msg.cacheId, now)
   } else {
     const outcome = core.leases.observe(msg.cacheId, msg.holder, msg.epoch, now, true)
-    if (outcome.kind === 'took' && outcome.displaced?.holder === core.o.self) lose(core, out, msg.cacheId, now)
+    if (outcome.kind === 'rejected') core.metrics.epochsRejected += 1
+    else if (outcome.kind === 'took' && outcome.displaced?.holder === core.o.self) displaced(core, out, msg.cacheId, msg.holder, msg.epoch, outcome.displaced.epoch, now)
   }
 }
 
-/** A better claim beat this node's: stop (the winner runs the step). */
-function lose (core: Core, out: Outbox, cacheId: string, now: number): void {
+/**
+ * Another node's claim now beats this node's lease. The same epoch: a claim
+ * made before either could see the other; the claim order picks the winner
+ * and this node yields. A higher epoch: somebody took the lease over, believing
+ * it lapsed. If that somebody is the holder this node itself took the lease
+ * from, it refutes the takeover: this node yields. If this node is running the
+ * step and was not paused (its silence was the network's, not its own), the
+ * takeover was a false suspicion: it refutes it — claims again above it and
+ * keeps running — as SWIM/Lifeguard members refute a suspicion. The taker
+ * yields to a refutation and does not take over from that holder again while
+ * membership says it is alive, so the two cannot raise the epoch in turns.
+ */
+function displaced (core: Core, out: Outbox, cacheId: string, by: PeerId, byEpoch: number, myEpoch: number, now: number): void {
   const item = core.book.items.get(cacheId)
-  if (item?.mine === undefined) return
+  const mine = item?.mine
+  if (item === undefined || mine === undefined) return
+  if (byEpoch > myEpoch && mine.takeoverOf === by) {
+    core.metrics.takeoversRefuted += 1
+    ;(item.refutedBy ??= new Set()).add(by)
+    dropMine(core, out, item, 'refuted', now, { release: false, duplicate: mine.phase === 'running' })
+    return
+  }
+  const pausedLately = core.lastPauseAt !== undefined && now - core.lastPauseAt < core.o.lease.ttlMs
+  if (byEpoch > myEpoch && mine.phase === 'running' && !pausedLately && mine.refutations < MAX_REFUTATIONS) {
+    const epoch = core.leases.maxEpoch(cacheId) + 1
+    core.leases.observe(cacheId, core.o.self, epoch, now)
+    mine.epoch = epoch
+    mine.refutations += 1
+    publishClaim(core, out, cacheId, epoch, { jobId: mine.ref.jobId, stepId: mine.ref.stepId }, now)
+    core.metrics.claims += 1
+    core.metrics.refutations += 1
+    out.persist = true
+    stepEvent(core, out, item, cacheId, 'CLAIMED', core.o.self, epoch, now, { reason: 'refutation' })
+    return
+  }
   core.metrics.conflictsLost += 1
   dropMine(core, out, item, 'lost_lease', now, { release: false, duplicate: true })
 }
@@ -115,7 +151,7 @@ function reclaim (core: Core, out: Outbox, cacheId: string, now: number): void {
   mine.epoch = epoch
   if (mine.phase === 'settling') {
     mine.ref = { ...mine.ref, epoch }
-    mine.settleUntil = now + core.o.lease.settleMs
+    mine.settleUntil = now + settleMs(core, now)
   }
   publishClaim(core, out, cacheId, epoch, { jobId: mine.ref.jobId, stepId: mine.ref.stepId }, now)
   core.metrics.claims += 1
@@ -126,18 +162,20 @@ function reclaim (core: Core, out: Outbox, cacheId: string, now: number): void {
 function onRelease (core: Core, out: Outbox, msg: LeaseReleaseMessage, now: number): void {
   if (msg.holder === core.o.self) return
   const outcome = core.leases.release(msg.cacheId, msg.holder, msg.epoch, now)
-  if (outcome.kind === 'released' && outcome.displaced?.holder === core.o.self) reclaim(core, out, msg.cacheId, now)
+  if (outcome.kind === 'rejected') core.metrics.epochsRejected += 1
+  else if (outcome.kind === 'released' && outcome.displaced?.holder === core.o.self) reclaim(core, out, msg.cacheId, now)
 }
 
 function onCompleted (core: Core, out: Outbox, msg: StepCompletedMessage, now: number): void {
   if (msg.sender === core.o.self) return
-  if (msg.epoch > 0) core.leases.release(msg.cacheId, msg.holder, msg.epoch, now)
-  const existing = core.book.completions.get(msg.cacheId)
-  if (existing !== undefined) {
-    // Both this node and `msg.holder` ran it: wasted work, correct result either way.
-    if (existing.byMe && msg.holder !== core.o.self && !msg.cached) countDuplicate(core, msg.cacheId)
+  if (!core.leases.plausible(msg.cacheId, msg.epoch)) {
+    core.metrics.epochsRejected += 1
     return
   }
+  if (msg.epoch > 0) core.leases.release(msg.cacheId, msg.holder, msg.epoch, now)
+  const existing = core.book.completions.get(msg.cacheId)
+  // Both this node and `msg.holder` ran it: wasted work (and, if the CIDs differ, a disagreement recordCompletion reports).
+  if (existing?.byMe === true && msg.holder !== core.o.self && !msg.cached) countDuplicate(core, msg.cacheId)
   recordCompletion(core, out, msg.cacheId, {
     cid: msg.cid,
     holder: msg.holder,
@@ -153,9 +191,15 @@ function onCompleted (core: Core, out: Outbox, msg: StepCompletedMessage, now: n
 function onFailed (core: Core, out: Outbox, msg: StepFailedMessage, now: number): void {
   if (msg.sender === core.o.self) return
   const outcome = core.leases.release(msg.cacheId, msg.holder, msg.epoch, now)
+  if (outcome.kind === 'rejected') {
+    core.metrics.epochsRejected += 1
+    return
+  }
   if (outcome.kind === 'released' && outcome.displaced?.holder === core.o.self) reclaim(core, out, msg.cacheId, now)
   if (core.book.isComplete(msg.cacheId)) return
-  const failures = msg.failures.map(f => (f.holder === msg.holder && f.epoch === msg.epoch ? { ...f, errorTail: msg.errorTail } : f))
+  const failures = msg.failures
+    .filter(f => core.leases.plausible(msg.cacheId, f.epoch))
+    .map(f => (f.holder === msg.holder && f.epoch === msg.epoch ? { ...f, errorTail: msg.errorTail } : f))
   if (!failures.some(f => f.holder === msg.holder && f.epoch === msg.epoch)) failures.push({ holder: msg.holder, epoch: msg.epoch, errorTail: msg.errorTail })
   recordFailures(core, out, msg.cacheId, failures, now)
 }

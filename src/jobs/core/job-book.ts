@@ -40,7 +40,10 @@ export interface MyRun {
   claimedAt: number
   settleUntil: number
   startedAt: number | undefined
-  takeover: boolean
+  /** The holder whose lapsed lease this claim took over (it may refute: then this node yields). */
+  takeoverOf: PeerId | undefined
+  /** How often this node re-asserted the lease against takeovers while it ran. */
+  refutations: number
 }
 
 export interface WorkItem {
@@ -60,6 +63,12 @@ export interface WorkItem {
   runnableSince: number | undefined
   /** When this node last nudged the others because nobody claimed the step. */
   stallNoticeAt?: number
+  /**
+   * Holders that refuted a takeover of their lease by this node: alive after
+   * all. This node takes over from them again only once membership agrees they
+   * are not alive, so a holder and a taker cannot raise the epoch in turns forever.
+   */
+  refutedBy?: Set<PeerId>
 }
 
 export interface JobRecord {
@@ -84,6 +93,8 @@ export class JobBook {
   readonly failures = new Map<string, Failure[]>()
   /** Cancelled job ids (tombstones), with the local time learned: a late submission stays cancelled. */
   readonly cancelled = new Map<string, number>()
+  /** Cache ids for which completions named different CIDs: every CID seen (the kept one included). */
+  readonly conflicts = new Map<string, Set<string>>()
   #order: WorkItem[] | undefined
   /** Per job, the cache ids its output still needs; recomputed when a result arrives. */
   readonly #needed = new Map<string, Set<string>>()
@@ -130,7 +141,7 @@ export class JobBook {
     return { record, created }
   }
 
-  /** Records a result (the first one for a cache id wins). */
+  /** Records a result (lifecycle.ts decides which of several is kept). */
   setCompletion (cacheId: string, completion: Completion): void {
     this.completions.set(cacheId, completion)
     this.#needed.clear()
@@ -242,10 +253,6 @@ export class JobBook {
     return added
   }
 
-  isPermanentlyFailed (cacheId: string, maxAttempts: number): boolean {
-    return this.failuresOf(cacheId).length >= maxAttempts
-  }
-
   isComplete (cacheId: string): boolean {
     return this.completions.has(cacheId)
   }
@@ -255,9 +262,9 @@ export class JobBook {
     return true
   }
 
-  /** A running job still needs the item's result, and nobody has it yet. */
-  isWanted (item: WorkItem, maxAttempts: number): boolean {
-    if (this.completions.has(item.cacheId) || this.isPermanentlyFailed(item.cacheId, maxAttempts)) return false
+  /** A running job still needs the item's result, nobody has it yet, and it has not failed for good. */
+  isWanted (item: WorkItem, failedForGood: (cacheId: string) => boolean): boolean {
+    if (this.completions.has(item.cacheId) || failedForGood(item.cacheId)) return false
     for (const ref of item.refs) {
       const job = this.jobs.get(ref.jobId)
       if (job?.state === 'running' && this.neededBy(job).has(item.cacheId)) return true

@@ -1,3 +1,4 @@
+import { failedForGood } from './attempts.ts'
 import { selectPinners } from './pinning.ts'
 import { countDuplicate, stepEvent } from './state.ts'
 import type { Core } from './state.ts'
@@ -12,9 +13,29 @@ import type { JobFailure, PeerId } from './types.ts'
  * fails every job that needs it; a job that ends lets go of the work only it needed.
  */
 
-/** Records a result; returns false when one was already known (the first one seen is kept). */
+/**
+ * Records a result. Executions are meant to be deterministic, but one cache id
+ * can come back with different CIDs (another ffmpeg build, a non-deterministic
+ * encoder). Then every node keeps the same one by the same rule (preferred(),
+ * the order the DHT record selector uses too), counts and reports the
+ * disagreement, and jobs whose output it is follow the kept CID. Returns true
+ * when the completion became the kept one.
+ */
 export function recordCompletion (core: Core, out: Outbox, cacheId: string, completion: Completion, now: number): boolean {
-  if (core.book.completions.has(cacheId)) return false
+  const existing = core.book.completions.get(cacheId)
+  if (existing !== undefined) {
+    if (existing.cid === completion.cid) return false
+    noteConflict(core, out, cacheId, existing, completion, now)
+    if (!preferred(core, cacheId, completion, existing)) return false
+    core.book.setCompletion(cacheId, completion)
+    out.persist = true
+    const item = core.book.items.get(cacheId)
+    for (const ref of item?.refs ?? []) {
+      const job = core.book.jobs.get(ref.jobId)
+      if (job !== undefined) settleJob(core, out, job, now)
+    }
+    return true
+  }
   core.book.setCompletion(cacheId, completion)
   out.persist = true
   const item = core.book.items.get(cacheId)
@@ -29,7 +50,6 @@ export function recordCompletion (core: Core, out: Outbox, cacheId: string, comp
   for (const ref of item.refs) {
     const job = core.book.jobs.get(ref.jobId)
     if (job === undefined) continue
-    if (job.state === 'failed' && job.failure?.cacheId === cacheId) resumeJob(core, out, job, now)
     settleJob(core, out, job, now)
     // Work upstream of a result that just appeared may no longer be needed.
     if (job.state === 'running') releaseUnwanted(core, out, job, 'not_needed', now)
@@ -37,7 +57,44 @@ export function recordCompletion (core: Core, out: Outbox, cacheId: string, comp
   return true
 }
 
-/** Merges failure reports; when the step has failed maxAttempts times, the jobs that need it fail. */
+/**
+ * Which of two completions with different CIDs every node keeps: the one from
+ * the lowest epoch (the earliest lease that finished; a cache hit, epoch 0,
+ * came from a run before any of these), then the producer ranked higher for
+ * the cache id, then the lower CID. Any node given the same two picks the same.
+ */
+export function preferred (core: Core, cacheId: string, a: Completion, b: Completion): boolean {
+  if (a.epoch !== b.epoch) return a.epoch < b.epoch
+  if (a.holder !== b.holder) {
+    const sa = core.scores.score(cacheId, a.holder)
+    const sb = core.scores.score(cacheId, b.holder)
+    if (sa !== sb) return sa > sb
+    return a.holder > b.holder
+  }
+  return a.cid < b.cid
+}
+
+function noteConflict (core: Core, out: Outbox, cacheId: string, existing: Completion, incoming: Completion, now: number): void {
+  let cids = core.book.conflicts.get(cacheId)
+  if (cids === undefined) {
+    cids = new Set([existing.cid])
+    core.book.conflicts.set(cacheId, cids)
+  }
+  if (cids.has(incoming.cid)) return
+  cids.add(incoming.cid)
+  core.metrics.resultMismatches += 1
+  out.persist = true
+  out.event({
+    kind: 'mismatch',
+    at: now,
+    cacheId,
+    refs: [...(core.book.items.get(cacheId)?.refs ?? [])],
+    kept: preferred(core, cacheId, incoming, existing) ? incoming.cid : existing.cid,
+    results: [{ cid: existing.cid, holder: existing.holder, epoch: existing.epoch }, { cid: incoming.cid, holder: incoming.holder, epoch: incoming.epoch }]
+  })
+}
+
+/** Merges failure reports, then re-judges the jobs that need the step. Returns how many reports were new. */
 export function recordFailures (
   core: Core,
   out: Outbox,
@@ -52,44 +109,64 @@ export function recordFailures (
   if (item === undefined) return added
   const last = core.book.failuresOf(cacheId).at(-1)
   if (last !== undefined) stepEvent(core, out, item, cacheId, 'FAILED', last.holder, last.epoch, now, last.errorTail !== undefined ? { errorTail: last.errorTail } : {})
-  if (core.book.isPermanentlyFailed(cacheId, core.o.maxAttempts)) {
-    for (const ref of item.refs) {
-      const job = core.book.jobs.get(ref.jobId)
-      if (job !== undefined) settleJob(core, out, job, now)
-    }
+  for (const ref of item.refs) {
+    const job = core.book.jobs.get(ref.jobId)
+    if (job !== undefined) settleJob(core, out, job, now)
   }
   return added
 }
 
 /**
- * Ends a running job if its output is known (completed) or a step it still
- * needs can no longer succeed (failed). A failed job whose output turns up
- * after all (a result hidden by a partition or a crash) becomes completed:
- * a result is never refused. Completed and cancelled are final.
+ * Brings a job to the state what this node knows implies, and only forward:
+ * - its output is known: completed (final; it follows the kept CID);
+ * - else a step it still needs failed for good (attempts.ts), and no cache
+ *   lookup for it is outstanding (an answer could make that step unneeded): failed;
+ * - a failed job whose failure no longer holds (a result made the step
+ *   unneeded, a hidden result turned up, the view shows a capable node that has
+ *   not tried it yet) runs again: a result is never refused, and a job whose
+ *   output can still be computed does not stay failed.
+ * Cancelled is final.
  */
 export function settleJob (core: Core, out: Outbox, job: JobRecord, now: number): void {
-  if (job.state === 'completed' || job.state === 'cancelled') return
+  if (job.state === 'cancelled') return
   const output = core.book.completions.get(job.output.cacheId)
   if (output !== undefined) {
+    if (job.state === 'completed' && job.outputCid === output.cid) return
     const pinners = pinnersFor(core, output.cid)
     job.failure = undefined
     finishJob(core, out, job, { jobId: job.jobId, state: 'completed', outputCid: output.cid, pinners, pinOnSelf: pinners.includes(core.o.self) }, now)
     return
   }
-  if (job.state !== 'running') return
-  const needed = core.book.neededBy(job)
-  for (const step of job.steps) {
-    if (!needed.has(step.cacheId) || !core.book.isPermanentlyFailed(step.cacheId, core.o.maxAttempts)) continue
-    finishJob(core, out, job, { jobId: job.jobId, state: 'failed', failure: describeFailure(core, job, step.cacheId) }, now)
-    return
+  if (job.state === 'completed') return
+  const failed = failedNeededStep(core, job)
+  if (job.state === 'running') {
+    if (failed !== undefined && !lookupsPending(core, job)) finishJob(core, out, job, { jobId: job.jobId, state: 'failed', failure: describeFailure(core, job, failed) }, now)
+  } else if (failed === undefined) {
+    resumeJob(core, out, job, now)
+  } else {
+    job.failure = describeFailure(core, job, failed)
   }
 }
 
-/**
- * A job failed here because a step failed maxAttempts times in this node's
- * knowledge, and now a valid result for that step turned up (a crash or a
- * partition hid a successful attempt): the failure is undone, the job runs on.
- */
+/** The first step the job still needs that failed for good, if any. */
+function failedNeededStep (core: Core, job: JobRecord): string | undefined {
+  const needed = core.book.neededBy(job)
+  for (const step of job.steps) {
+    if (needed.has(step.cacheId) && failedForGood(core, step.cacheId)) return step.cacheId
+  }
+  return undefined
+}
+
+function lookupsPending (core: Core, job: JobRecord): boolean {
+  return job.steps.some(step => core.book.items.get(step.cacheId)?.lookup === 'pending')
+}
+
+/** Re-judges every job that has not ended for good (after a view change: attempts depend on it). */
+export function settleOpenJobs (core: Core, out: Outbox, now: number): void {
+  for (const job of core.book.jobs.values()) if (job.state === 'running' || job.state === 'failed') settleJob(core, out, job, now)
+}
+
+/** A failed job's failure no longer holds: it runs on. */
 function resumeJob (core: Core, out: Outbox, job: JobRecord, now: number): void {
   job.state = 'running'
   job.failure = undefined
@@ -109,11 +186,13 @@ export function cancelJob (core: Core, out: Outbox, jobId: string, reason: strin
 }
 
 function finishJob (core: Core, out: Outbox, job: JobRecord, result: JobResult, now: number): void {
+  const again = job.state === result.state
   job.state = result.state
   job.finishedAt = now
   if (result.state === 'completed') {
     job.outputCid = result.outputCid
-    core.metrics.jobsCompleted += 1
+    // A completed job whose output moved to the kept CID is reported again, not counted again.
+    if (!again) core.metrics.jobsCompleted += 1
   } else if (result.state === 'failed') {
     job.failure = result.failure
     core.metrics.jobsFailed += 1
@@ -139,7 +218,7 @@ function finishJob (core: Core, out: Outbox, job: JobRecord, result: JobResult, 
 function releaseUnwanted (core: Core, out: Outbox, job: JobRecord, reason: 'cancelled' | 'not_needed', now: number): void {
   for (const step of job.steps) {
     const item = core.book.items.get(step.cacheId)
-    if (item?.mine === undefined || core.book.isWanted(item, core.o.maxAttempts)) continue
+    if (item?.mine === undefined || core.book.isWanted(item, cacheId => failedForGood(core, cacheId))) continue
     dropMine(core, out, item, reason, now, { release: !core.book.isComplete(item.cacheId), duplicate: false })
   }
 }

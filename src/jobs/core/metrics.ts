@@ -22,6 +22,16 @@ export interface CoordinatorMetrics {
   antiEntropyAnswers: number
   /** Renewals sent at once to a node whose claim lost to this node's lease. */
   reassertions: number
+  /** Takeovers of this node's running lease it refuted (it was alive): re-claimed above them. */
+  refutations: number
+  /** This node's takeovers that the holder refuted (it yielded). */
+  takeoversRefuted: number
+  /** Claims, renewals, releases and completions refused for an epoch far above any known. */
+  epochsRejected: number
+  /** Different CIDs seen for one cache id (each new one counted once). */
+  resultMismatches: number
+  /** Inputs that found this node's event loop late: claims and starts waited for queued messages. */
+  lagDeferrals: number
   pausesDetected: number
   jobsCompleted: number
   jobsFailed: number
@@ -43,6 +53,11 @@ export function createMetrics (): CoordinatorMetrics {
     abortedExecutions: 0,
     antiEntropyAnswers: 0,
     reassertions: 0,
+    refutations: 0,
+    takeoversRefuted: 0,
+    epochsRejected: 0,
+    resultMismatches: 0,
+    lagDeferrals: 0,
     pausesDetected: 0,
     jobsCompleted: 0,
     jobsFailed: 0,

@@ -43,12 +43,6 @@ export interface CoordinatorInit extends LeaseInit {
    */
   finishedJobRetentionMs?: number
   /**
-   * Heartbeats list completed jobs for this long, so a node that saw one fail
-   * (or missed its end) looks its output up.
-   * @default 600000
-   */
-  completedJobAnnounceMs?: number
-  /**
    * Leases of cache ids no job needs are forgotten after this much silence.
    * @default 600000
    */
@@ -63,9 +57,13 @@ export const DEFAULT_PIN_REPLICAS = 2
 export const DEFAULT_JOB_FETCH_RETRY_MS = 5000
 export const DEFAULT_FINISHED_JOB_RETENTION_MS = 3_600_000
 export const DEFAULT_LEASE_IDLE_RETENTION_MS = 600_000
-export const DEFAULT_COMPLETED_JOB_ANNOUNCE_MS = 600_000
 /** How often forgotten state is swept. */
 export const GC_INTERVAL_MS = 60_000
+/**
+ * An input that arrives this long after the time the coordinator asked to run
+ * again finds the event loop late (a busy machine): claims and starts then wait.
+ */
+export const LAG_THRESHOLD_MS = 5
 
 export interface CoordinatorOptions {
   readonly self: PeerId
@@ -80,7 +78,6 @@ export interface CoordinatorOptions {
   readonly jobFetchRetryMs: number
   readonly finishedJobRetentionMs: number
   readonly leaseIdleRetentionMs: number
-  readonly completedJobAnnounceMs: number
   /** Repeated anti-entropy answers to the same claim are suppressed for this long. */
   readonly answerDedupeMs: number
 }
@@ -100,7 +97,6 @@ export function resolveCoordinatorOptions (init: CoordinatorInit): CoordinatorOp
     jobFetchRetryMs: init.jobFetchRetryMs ?? DEFAULT_JOB_FETCH_RETRY_MS,
     finishedJobRetentionMs: init.finishedJobRetentionMs ?? DEFAULT_FINISHED_JOB_RETENTION_MS,
     leaseIdleRetentionMs: init.leaseIdleRetentionMs ?? DEFAULT_LEASE_IDLE_RETENTION_MS,
-    completedJobAnnounceMs: init.completedJobAnnounceMs ?? DEFAULT_COMPLETED_JOB_ANNOUNCE_MS,
     answerDedupeMs: Math.max(1, Math.floor(lease.renewIntervalMs / 2))
   }
   const problems: string[] = []
@@ -108,7 +104,7 @@ export function resolveCoordinatorOptions (init: CoordinatorInit): CoordinatorOp
   if (!Number.isInteger(o.slots) || o.slots < 0) problems.push(`slots must be a non-negative integer (got ${String(o.slots)})`)
   if (!Number.isInteger(o.maxAttempts) || o.maxAttempts < 1) problems.push(`maxAttempts must be a positive integer (got ${String(o.maxAttempts)})`)
   if (!Number.isInteger(o.pinReplicas) || o.pinReplicas < 1) problems.push(`pinReplicas must be a positive integer (got ${String(o.pinReplicas)})`)
-  for (const key of ['retryBaseDelayMs', 'retryMaxDelayMs', 'lookupTimeoutMs', 'jobFetchRetryMs', 'finishedJobRetentionMs', 'leaseIdleRetentionMs', 'completedJobAnnounceMs'] as const) {
+  for (const key of ['retryBaseDelayMs', 'retryMaxDelayMs', 'lookupTimeoutMs', 'jobFetchRetryMs', 'finishedJobRetentionMs', 'leaseIdleRetentionMs'] as const) {
     if (!Number.isFinite(o[key]) || o[key] < 0) problems.push(`${key} must be a non-negative number (got ${String(o[key])})`)
   }
   if (problems.length > 0) throw new CoordinatorOptionsError(`invalid coordinator options: ${problems.join('; ')}`)

@@ -1,5 +1,7 @@
 import { rankCandidates } from './candidates.ts'
-import { stepEvent } from './state.ts'
+import { failedForGood } from './attempts.ts'
+import { settleJob } from './lifecycle.ts'
+import { rankDelayMs, refuteWaitMs, settleMs, stepEvent } from './state.ts'
 import type { Core } from './state.ts'
 import type { Outbox } from './effects.ts'
 import type { WorkItem } from './job-book.ts'
@@ -13,11 +15,11 @@ import type { PeerId } from './types.ts'
  * runnable steps in rank order, start claims whose settle window passed, renew
  * held leases. Each records in the outbox when it must run again.
  */
-export function schedule (core: Core, out: Outbox, now: number): void {
+export function schedule (core: Core, out: Outbox, now: number, decide: boolean): void {
   expireLookups(core, out, now)
-  if (now >= core.quietUntil) claimRunnable(core, out, now)
-  else out.wakeAt(core.quietUntil)
-  startSettled(core, out, now)
+  if (now >= core.quietUntil) claimRunnable(core, out, now, decide)
+  else out.decideAt(core.quietUntil)
+  startSettled(core, out, now, decide)
   renewHeld(core, out, now)
 }
 
@@ -28,30 +30,39 @@ function expireLookups (core: Core, out: Outbox, now: number): void {
       item.lookup = 'done'
       core.metrics.lookupTimeouts += 1
       core.metrics.cacheMisses += 1
+      // A job may have waited for this answer before failing.
+      for (const ref of item.refs) {
+        const job = core.book.jobs.get(ref.jobId)
+        if (job !== undefined) settleJob(core, out, job, now)
+      }
     } else {
       out.wakeAt(item.lookupDeadline)
     }
   }
 }
 
-function claimRunnable (core: Core, out: Outbox, now: number): void {
+function claimRunnable (core: Core, out: Outbox, now: number, decide: boolean): void {
   const { book, o } = core
   let held: Map<PeerId, number> | undefined
+  let rankDelay: number | undefined
+  const failed = (cacheId: string): boolean => failedForGood(core, cacheId)
   for (const item of book.ordered()) {
     if (item.mine !== undefined || item.lookup === 'pending') continue
-    if (!book.isWanted(item, o.maxAttempts) || !book.depsDone(item)) continue
+    if (!book.isWanted(item, failed) || !book.depsDone(item)) continue
     item.runnableSince ??= now
     const status = core.leases.status(item.cacheId, now)
     if (status.state === 'held') {
-      out.wakeAt(status.lapsesAt)
+      out.decideAt(status.lapsesAt)
       continue
     }
+    // That holder refuted a takeover of this node's before: it is alive, whatever this node hears.
+    if (status.state === 'lapsed' && item.refutedBy?.has(status.holder) === true && core.members.get(status.holder)?.state === 'alive') continue
     const failures = book.failuresOf(item.cacheId)
     if (failures.length > 0) {
       const lastAt = failures.reduce((m, f) => Math.max(m, f.at), Number.NEGATIVE_INFINITY)
       const retryAt = lastAt + retryDelay(o, failures.length)
       if (now < retryAt) {
-        out.wakeAt(retryAt)
+        out.decideAt(retryAt)
         continue
       }
     }
@@ -67,9 +78,10 @@ function claimRunnable (core: Core, out: Outbox, now: number): void {
       if (ranked.length > 0) nudgeIfStalled(core, out, item, now)
       continue
     }
-    const claimAt = item.rankSince + rank * o.lease.rankDelayMs
-    if (now < claimAt) {
-      out.wakeAt(claimAt)
+    rankDelay ??= rankDelayMs(core, now)
+    const claimAt = item.rankSince + rank * rankDelay
+    if (now < claimAt || !decide) {
+      out.decideAt(claimAt)
       continue
     }
     claim(core, out, item, status, now)
@@ -92,7 +104,7 @@ function nudgeIfStalled (core: Core, out: Outbox, item: WorkItem, now: number): 
     return
   }
   item.stallNoticeAt = now
-  out.push({ type: 'lookupCache', cacheIds: [item.cacheId], deadline: now + core.o.lookupTimeoutMs })
+  out.push({ type: 'lookupCache', cacheIds: [item.cacheId], deadline: now + core.o.lookupTimeoutMs, scope: 'network' })
   for (const dep of item.deps) {
     const completion = core.book.completions.get(dep)
     if (completion !== undefined) publishCompleted(core, out, dep, completion, completion.ref, now)
@@ -111,9 +123,11 @@ function claim (core: Core, out: Outbox, item: WorkItem, status: Exclude<LeaseSt
     epoch,
     ref: { jobId: ref.jobId, stepId: ref.stepId, cacheId: item.cacheId, epoch },
     claimedAt: now,
-    settleUntil: now + core.o.lease.settleMs,
+    // A takeover gives the holder it replaces time to refute it, in case it is alive after all.
+    settleUntil: now + (takeover ? refuteWaitMs(core, now) : settleMs(core, now)),
     startedAt: undefined,
-    takeover
+    takeoverOf: takeover ? status.holder : undefined,
+    refutations: 0
   }
   publishClaim(core, out, item.cacheId, epoch, ref, now)
   core.metrics.claims += 1
@@ -122,12 +136,12 @@ function claim (core: Core, out: Outbox, item: WorkItem, status: Exclude<LeaseSt
   stepEvent(core, out, item, item.cacheId, 'CLAIMED', core.o.self, epoch, now, takeover ? { reason: 'takeover' } : {})
 }
 
-function startSettled (core: Core, out: Outbox, now: number): void {
+function startSettled (core: Core, out: Outbox, now: number, decide: boolean): void {
   for (const item of core.book.items.values()) {
     const mine = item.mine
     if (mine?.phase !== 'settling') continue
-    if (now < mine.settleUntil) {
-      out.wakeAt(mine.settleUntil)
+    if (now < mine.settleUntil || !decide) {
+      out.decideAt(mine.settleUntil)
       continue
     }
     const holder = core.leases.holder(item.cacheId, now)

@@ -1,4 +1,5 @@
 import type { LeaseTable } from '../../lease/lease-table.ts'
+import type { NetworkTiming } from '../../lease/network-timing.ts'
 import type { ScoreCache } from '../../lease/rendezvous.ts'
 import type { JobBook, WorkItem } from './job-book.ts'
 import type { CoordinatorMetrics } from './metrics.ts'
@@ -17,12 +18,20 @@ export interface Core {
   readonly book: JobBook
   readonly leases: LeaseTable
   readonly scores: ScoreCache
+  /** Measured round trips: the settle window and rank delays follow them. */
+  readonly timing: NetworkTiming
   readonly metrics: CoordinatorMetrics
   /** Other nodes, from the latest view. */
   members: Map<PeerId, KnownMember>
   /** No claims before this time (start, restore, pause). */
   quietUntil: number
   lastInputAt: number | undefined
+  /** When this node, at its last input, meant to decide a claim or a start next. */
+  promisedDecision: number | undefined
+  /** When this node last noticed it had been paused. */
+  lastPauseAt: number | undefined
+  /** Where the heartbeat's rotation through finished jobs continues. */
+  announceCursor: number
   nextRenewAt: number | undefined
   /** Anti-entropy answers and re-assertions already sent, by claim, with the time. */
   answered: Map<string, number>
@@ -71,4 +80,29 @@ export function countDuplicate (core: Core, cacheId: string): void {
   if (core.duplicatesCounted.has(cacheId)) return
   core.duplicatesCounted.add(cacheId)
   core.metrics.duplicateExecutions += 1
+}
+
+/** The one-way delay that decides this node's waits: the slowest live peer's. */
+export function oneWayDelay (core: Core, now: number): number {
+  const live: PeerId[] = []
+  for (const m of core.members.values()) if (m.state === 'alive') live.push(m.peerId)
+  return core.timing.oneWay(live, now)
+}
+
+/** The settle window for a claim made now. */
+export function settleMs (core: Core, now: number): number {
+  return core.timing.settleMs(oneWayDelay(core, now))
+}
+
+/** The wait between one rank and the next, now. */
+export function rankDelayMs (core: Core, now: number): number {
+  return core.timing.rankDelayMs(oneWayDelay(core, now))
+}
+
+/**
+ * A takeover waits longer than a plain claim: long enough for the holder it
+ * replaces, if alive after all, to hear the claim and refute it.
+ */
+export function refuteWaitMs (core: Core, now: number): number {
+  return 2 * settleMs(core, now)
 }

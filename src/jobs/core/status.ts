@@ -1,3 +1,5 @@
+import { failedForGood } from './attempts.ts'
+import { settleMs } from './state.ts'
 import type { Core } from './state.ts'
 import type { JobRecord } from './job-book.ts'
 import type { JobFailure, JobState, PeerId, StepState } from './types.ts'
@@ -13,6 +15,8 @@ export interface JobStatus {
   outputCid?: string
   failure?: JobFailure
   steps: StepStatus[]
+  /** Steps for which nodes returned different CIDs: all of them, and the one every node keeps. */
+  mismatches: Array<{ stepId: string, cacheId: string, kept: string | undefined, cids: string[] }>
 }
 
 export interface StepStatus {
@@ -43,12 +47,12 @@ export function jobStatus (core: Core, job: JobRecord, now: number): JobStatus {
       const cached = completion.cached || completion.ref.jobId !== job.jobId
       return { ...base, state: cached ? 'CACHED' : 'COMPLETED', node: completion.holder, epoch: completion.epoch, cid: completion.cid, ...(completion.durationMs !== undefined ? { durationMs: completion.durationMs } : {}) }
     }
-    if (core.book.isPermanentlyFailed(step.cacheId, core.o.maxAttempts)) return { ...base, ...withTail, state: 'FAILED' }
+    if (failedForGood(core, step.cacheId)) return { ...base, ...withTail, state: 'FAILED' }
     const mine = core.book.items.get(step.cacheId)?.mine
     if (mine !== undefined) return { ...base, ...withTail, state: mine.phase === 'running' ? 'RUNNING' : 'CLAIMED', node: core.o.self, epoch: mine.epoch }
     const holder = core.leases.holder(step.cacheId, now)
     // Another node's claim that outlived the settle window unbeaten is being run by its holder.
-    if (holder !== undefined) return { ...base, ...withTail, state: now - holder.since > core.o.lease.settleMs ? 'RUNNING' : 'CLAIMED', node: holder.holder, epoch: holder.epoch }
+    if (holder !== undefined) return { ...base, ...withTail, state: now - holder.since > settleMs(core, now) ? 'RUNNING' : 'CLAIMED', node: holder.holder, epoch: holder.epoch }
     return { ...base, ...withTail, state: 'PENDING' }
   })
   return {
@@ -59,6 +63,10 @@ export function jobStatus (core: Core, job: JobRecord, now: number): JobStatus {
     ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
     ...(job.outputCid !== undefined ? { outputCid: job.outputCid } : {}),
     ...(job.failure !== undefined ? { failure: job.failure } : {}),
-    steps
+    steps,
+    mismatches: job.steps.flatMap(step => {
+      const cids = core.book.conflicts.get(step.cacheId)
+      return cids === undefined ? [] : [{ stepId: step.stepId, cacheId: step.cacheId, kept: core.book.completions.get(step.cacheId)?.cid, cids: [...cids].sort() }]
+    })
   }
 }

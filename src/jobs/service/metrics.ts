@@ -17,6 +17,12 @@ const EXPORTED: ReadonlyArray<[keyof CoordinatorMetrics, string, string]> = [
   ['abortedExecutions', 'artdag_aborted_executions_total', 'Executions aborted (lost lease, done elsewhere, cancelled, not needed)'],
   ['antiEntropyAnswers', 'artdag_anti_entropy_answers_total', 'Results re-sent to peers that missed them'],
   ['pausesDetected', 'artdag_pauses_detected_total', 'Times this process noticed it had been paused'],
+  ['reassertions', 'artdag_lease_reassertions_total', 'Renewals sent at once to a node whose claim lost to a lease this node holds'],
+  ['refutations', 'artdag_lease_refutations_total', 'Takeovers of a lease this node was running that it refuted (it was alive)'],
+  ['takeoversRefuted', 'artdag_lease_takeovers_refuted_total', 'Takeovers by this node that the holder refuted'],
+  ['epochsRejected', 'artdag_lease_epochs_rejected_total', 'Claims, renewals and results refused for an epoch far above any known'],
+  ['resultMismatches', 'artdag_result_mismatches_total', 'Different CIDs seen for one step (executors that disagree)'],
+  ['lagDeferrals', 'artdag_lag_deferrals_total', 'Times the event loop ran late and claims waited for queued messages'],
   ['jobsCompleted', 'artdag_jobs_completed_total', 'Jobs that completed'],
   ['jobsFailed', 'artdag_jobs_failed_total', 'Jobs that failed'],
   ['jobsCancelled', 'artdag_jobs_cancelled_total', 'Jobs that were cancelled']

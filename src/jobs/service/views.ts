@@ -38,6 +38,7 @@ export function detailOf (status: JobStatus, planned: PlannedJob | undefined, ou
     provenance: output?.provenance ?? null,
     pinnedBy: output?.pinnedBy ?? [],
     error: failure != null ? `step ${failure.stepId} failed after ${failure.attempts} attempt(s) on ${failure.nodes.join(', ')}: ${failure.errorTail}` : null,
-    steps
+    steps,
+    mismatches: status.mismatches.map(m => ({ step: m.stepId, cacheId: m.cacheId, kept: m.kept ?? null, cids: m.cids }))
   }
 }

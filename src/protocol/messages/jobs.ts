@@ -90,7 +90,8 @@ export const jobCancelledSchema = z.object({
 })
 
 export const JOB_STATES = ['running', 'completed', 'failed', 'cancelled'] as const
-export const knownJobSchema = z.object({ jobId: cidString, state: z.enum(JOB_STATES) })
+/** A job a node knows and its state; for a completed job, the output CID it keeps (nodes compare them). */
+export const knownJobSchema = z.object({ jobId: cidString, state: z.enum(JOB_STATES), output: cidString.optional() })
 export const MAX_KNOWN_JOBS = 128
 /** The jobs a node knows (live and recently cancelled): membership embeds it in every heartbeat. */
 export const knownJobsSchema = z.array(knownJobSchema).max(MAX_KNOWN_JOBS)

@@ -18,7 +18,20 @@ const BASE: Record<ScenarioName, number> = {
   cancel: 1000,
   restart: 1500,
   shared: 1000,
-  latency: 500
+  latency: 500,
+  wan: 400,
+  // Each holds 50 contested steps.
+  'wan-race': 20,
+  busy: 300,
+  // Hours of simulated time each: few seeds.
+  'lossy-long': 3,
+  asymmetric: 150,
+  'long-partitions': 20,
+  'paused-holder': 300,
+  'stale-restart': 500,
+  divergent: 400,
+  'isolated-failures': 20,
+  'late-lookup': 50
 }
 
 export function runsFor (name: ScenarioName): number {

@@ -7,19 +7,24 @@ import type { RunResult } from './world.ts'
  * as sentences; an empty list means the property held.
  */
 
-/** No step starts before its inputs exist; every result and output is the right content. */
+/**
+ * No step starts before its inputs exist; every result a node holds is one an
+ * execution really produced (the expected bytes, or a diverging executor's);
+ * no driver reported an error.
+ */
 export function checkCorrectness (r: RunResult): string[] {
-  const out = [...r.truth.depViolations]
+  const out = [...r.truth.depViolations, ...r.truth.errors]
+  const valid = (cacheId: string, cid: string | undefined): boolean => cid === undefined || cid === expectedCid(cacheId) || r.truth.produced.get(cacheId)?.has(cid) === true
   for (const node of r.nodes) {
     if (node.status === 'down') continue
     const now = node.localNow(r.endTime)
     for (const job of node.coordinator.jobs(now)) {
       for (const step of job.steps) {
-        if (step.cid !== undefined && step.cid !== expectedCid(step.cacheId)) out.push(`n${node.index} holds ${step.cid} for ${step.cacheId}, expected ${expectedCid(step.cacheId)}`)
+        if (!valid(step.cacheId, step.cid)) out.push(`n${node.index} holds ${step.cid ?? '?'} for ${step.cacheId}, which no execution produced`)
       }
       const outputStep = job.steps.find(s => s.stepId === r.config.jobs.find(j => j.spec.jobId === job.jobId)?.spec.output)
-      if (job.state === 'completed' && outputStep !== undefined && job.outputCid !== expectedCid(outputStep.cacheId)) {
-        out.push(`n${node.index}: job ${job.jobId} completed with output ${job.outputCid}, expected ${expectedCid(outputStep.cacheId)}`)
+      if (job.state === 'completed' && outputStep !== undefined && !valid(outputStep.cacheId, job.outputCid)) {
+        out.push(`n${node.index}: job ${job.jobId} completed with output ${job.outputCid ?? '?'}, which no execution produced`)
       }
       if (job.state === 'failed' && (job.failure === undefined || !job.failure.errorTail.includes('Conversion failed'))) {
         out.push(`n${node.index}: job ${job.jobId} failed without the error tail (${JSON.stringify(job.failure)})`)
@@ -30,9 +35,12 @@ export function checkCorrectness (r: RunResult): string[] {
 }
 
 /**
- * Every job ends on every live node that knows it: completed, unless it was
- * cancelled, or one of its steps really failed maxAttempts times (injected).
- * Nodes agree, except where a cancel raced with the end.
+ * Every job ends on every live node that knows it, and the nodes agree on how
+ * (one state, one output CID), except where a cancel raced with the end. The
+ * check is strict about failure: a job may end FAILED only through a step that
+ * really failed maxAttempts times (injected), and only if that step is needed
+ * given every result that existed anywhere at the end — a job whose output
+ * could be computed, or was, does not end FAILED.
  */
 export function checkLiveness (r: RunResult, maxAttempts: number): string[] {
   const out: string[] = []
@@ -41,31 +49,52 @@ export function checkLiveness (r: RunResult, maxAttempts: number): string[] {
   for (const { spec } of r.config.jobs) {
     const cancelled = r.config.cancels.some(c => c.jobId === spec.jobId)
     const states = new Set<string>()
+    const outputs = new Set<string>()
     let known = 0
+    const needed = neededAtEnd(r, spec)
     for (const node of r.nodes) {
       if (node.status !== 'up') continue
       const job = node.coordinator.job(spec.jobId, node.localNow(r.endTime))
       if (job === undefined) continue
       known += 1
       states.add(job.state)
+      if (job.outputCid !== undefined) outputs.add(job.outputCid)
       if (job.state === 'cancelled' && !cancelled) out.push(`n${node.index}: job ${spec.jobId} cancelled but nobody cancelled it`)
       if (job.state === 'failed') {
         const f = job.failure
         const failedRuns = f === undefined ? 0 : (r.truth.byCache.get(f.cacheId) ?? []).filter(e => e.outcome === 'failed').length
         if (f === undefined || !injected.has(f.cacheId) || failedRuns < maxAttempts) {
           out.push(`n${node.index}: job ${spec.jobId} failed on ${f?.cacheId ?? '?'} which failed ${failedRuns} times (injected: ${String(f !== undefined && injected.has(f.cacheId))})`)
+        } else if (!needed.has(f.cacheId)) {
+          out.push(`n${node.index}: job ${spec.jobId} failed on ${f.cacheId.slice(0, 8)}, which the results that exist make unnecessary`)
         }
       }
       // (A cached step downstream can make the failing one unnecessary.)
-      const mustFail = spec.steps.some(s => r.config.exec.alwaysFail.has(s.cacheId)) && !spec.steps.some(s => r.config.precached.has(s.cacheId))
+      const cachedSomewhere = new Set([...r.config.precached, ...r.config.preindexed.map(p => p.cacheId)])
+      const mustFail = spec.steps.some(s => r.config.exec.alwaysFail.has(s.cacheId)) && !spec.steps.some(s => cachedSomewhere.has(s.cacheId))
       if (mustFail && job.state === 'completed') out.push(`n${node.index}: job ${spec.jobId} completed although a step always fails`)
     }
     if (known === 0) out.push(`job ${spec.jobId} is known to no live node`)
     if (states.size > 1 && !(cancelled && states.has('cancelled') && states.size === 2)) {
       out.push(`nodes disagree on job ${spec.jobId}: ${[...states].join(' / ')}`)
     }
+    if (outputs.size > 1) out.push(`nodes disagree on the output of job ${spec.jobId}: ${[...outputs].join(' / ')}`)
   }
   return out
+}
+
+/** The cache ids a job needs given every result that existed anywhere at the end of the run. */
+function neededAtEnd (r: RunResult, spec: RunResult['config']['jobs'][number]['spec']): Set<string> {
+  const byStep = new Map(spec.steps.map(s => [s.stepId, s]))
+  const needed = new Set<string>()
+  const stack = [spec.output]
+  while (stack.length > 0) {
+    const step = byStep.get(stack.pop() as string)
+    if (step === undefined || needed.has(step.cacheId) || r.truth.firstResult.has(step.cacheId)) continue
+    needed.add(step.cacheId)
+    stack.push(...step.deps)
+  }
+  return needed
 }
 
 export interface Duplicate {

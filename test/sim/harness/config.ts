@@ -18,6 +18,12 @@ export interface NetworkConfig {
   tailProb: number
   tailMaxMs: number
   loss: number
+  /**
+   * Bursty loss (a Gilbert–Elliott channel per directed link): a link enters a
+   * bad state with `enter` per message, leaves it with `exit`, and loses
+   * `loss` of the messages while bad.
+   */
+  burst?: { enter: number, exit: number, loss: number }
   /** A second copy, delivered later. */
   dup: number
   /** Before this time (the mesh is forming) messages are lost with `startupLoss`. */
@@ -28,7 +34,8 @@ export interface NetworkConfig {
 export interface MembershipConfig {
   /**
    * `oracle`: every node gets the same true view at once. `heartbeat`: each
-   * node derives its own. `solo`: each node sees only itself (the worst disagreement).
+   * node derives its own from heartbeats, with the daemon's membership table.
+   * `solo`: each node sees only itself (the worst disagreement).
    */
   mode: 'oracle' | 'heartbeat' | 'solo'
   heartbeatMs: number
@@ -37,10 +44,19 @@ export interface MembershipConfig {
 }
 
 export type Fault =
-  /** `node: -1` crashes a node that is running a step at that moment (retried until one is). */
-  | { kind: 'crash', at: number, node: number, downForMs: number }
+  /**
+   * `node: -1` crashes a node that is running a step at that moment (retried
+   * until one is). `stale`: it restarts from an older snapshot than its last.
+   */
+  | { kind: 'crash', at: number, node: number, downForMs: number, stale?: boolean }
   | { kind: 'pause', at: number, node: number, forMs: number }
-  | { kind: 'partition', at: number, groups: number[][], forMs: number }
+  /**
+   * Messages between groups are lost; `oneWay`: only those from the first
+   * group to the others (the others still reach the first group).
+   */
+  | { kind: 'partition', at: number, groups: number[][], forMs: number, oneWay?: boolean }
+  /** The node's event loop is busy (a loaded machine): its timers and messages wait, then run timers first. */
+  | { kind: 'busy', at: number, node: number, forMs: number }
 
 export interface ExecConfig {
   minMs: number
@@ -49,6 +65,8 @@ export interface ExecConfig {
   alwaysFail: Set<string>
   /** Cache id → node indexes where it fails. */
   failOn: Map<string, Set<number>>
+  /** Nodes whose executor gives other bytes (another ffmpeg build): their CIDs differ. */
+  divergentOn: Set<number>
 }
 
 export interface SimConfig {
@@ -57,12 +75,16 @@ export interface SimConfig {
   coordinator: Omit<CoordinatorInit, 'self' | 'slots' | 'capabilities'>
   network: NetworkConfig
   membership: MembershipConfig
+  /** How often each node pings its live peers (the daemon's round-trip monitor). */
+  pingIntervalMs: number
   faults: Fault[]
   jobs: Array<{ at: number, submitter: number, spec: JobSpec }>
   cancels: Array<{ at: number, node: number, jobId: string }>
   exec: ExecConfig
   /** Results in the DHT before the run starts. */
   precached: Set<string>
+  /** Results only in one node's local index (its DHT record lost). */
+  preindexed: Array<{ node: number, cacheId: string }>
   /** Cache lookups that never answer (they time out). */
   lookupLoss: number
   /** How long a lookup takes when the local index does not have it. */

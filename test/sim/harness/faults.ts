@@ -4,9 +4,12 @@ import type { World } from './world.ts'
 
 /**
  * The scenario's faults: crashes (kill -9: executions die, the process
- * restarts later from its last snapshot), pauses (the process stops, its
- * inputs queue up, it resumes with stale state and may run its timers before
- * reading them), and partitions that heal.
+ * restarts later from its last snapshot, or an older one), pauses (the
+ * process stops, its inputs queue up, it resumes with stale state and may run
+ * its timers before reading them), busy spells (a loaded machine: timers and
+ * messages wait, then timers run first, as Node's event loop does),
+ * partitions that heal, one-way partitions (a node that can send but not
+ * receive, or the reverse).
  */
 export class FaultInjector {
   readonly #world: World
@@ -21,11 +24,11 @@ export class FaultInjector {
     if (fault.kind === 'partition') {
       const groupOf = w.nodes.map(() => 0)
       fault.groups.forEach((g, i) => { for (const n of g) groupOf[n] = i })
-      w.network.groupOf = groupOf
+      w.network.cut = { groupOf, oneWay: fault.oneWay === true }
       truth.episodes.push({ kind: 'partition', start: q.now, end: q.now + fault.forMs, nodes: fault.groups.flat(), groups: fault.groups })
-      w.log(undefined, `partition ${fault.groups.map(g => g.join('+')).join(' | ')} for ${Math.round(fault.forMs)} ms`)
+      w.log(undefined, `${fault.oneWay === true ? 'one-way ' : ''}partition ${fault.groups.map(g => g.join('+')).join(fault.oneWay === true ? ' -/-> ' : ' | ')} for ${Math.round(fault.forMs)} ms`)
       q.after(fault.forMs, () => {
-        w.network.groupOf = undefined
+        w.network.cut = undefined
         w.log(undefined, 'partition healed')
       })
       return
@@ -33,20 +36,28 @@ export class FaultInjector {
     if (fault.kind === 'crash' && fault.node < 0) {
       const busy = w.nodes.filter(n => n.status === 'up' && n.executions.size > 0)
       if (busy.length === 0) {
-        if (q.now < w.config.maxTimeMs / 2) q.after(100, () => this.inject(fault))
+        if (q.now < w.config.maxTimeMs / 2) q.after(100, () => { this.inject(fault) })
         return
       }
       this.inject({ ...fault, node: w.misc.pick(busy).index })
       return
     }
     const node = w.nodes[fault.node] as SimNode
+    if (fault.kind === 'busy') {
+      if (node.status !== 'up') return
+      const end = Math.max(node.busyUntil, q.now + fault.forMs)
+      node.busyUntil = end
+      truth.episodes.push({ kind: 'busy', start: q.now, end, nodes: [node.index] })
+      w.log(node, `busy for ${Math.round(fault.forMs)} ms`)
+      q.at(end, () => { if (node.status === 'up' && q.now >= node.busyUntil) node.drain(true) })
+      return
+    }
     if (fault.kind === 'pause') {
       if (node.status !== 'up') return
       node.status = 'paused'
-      node.wakeGen += 1
       truth.episodes.push({ kind: 'pause', start: q.now, end: q.now + fault.forMs, nodes: [node.index] })
       w.log(node, `paused for ${Math.round(fault.forMs)} ms`)
-      q.after(fault.forMs, () => this.#resume(node))
+      q.after(fault.forMs, () => { this.#resume(node) })
       return
     }
     if (node.status === 'down') return
@@ -59,10 +70,15 @@ export class FaultInjector {
     if (w.config.membership.mode === 'oracle') w.pushOracleView()
     if (!Number.isFinite(fault.downForMs)) return
     q.after(fault.downForMs, () => {
+      // A stale snapshot: the disk lost the last writes (or a backup was restored).
+      const stale = fault.stale === true ? node.olderSnapshots.at(0) : undefined
+      const snapshot = stale ?? node.persisted
       node.restart()
-      const snapshot = node.persisted
-      w.log(node, `restarted${snapshot === undefined ? ' (no snapshot)' : ''}`)
-      w.input(node, (c, now) => (snapshot === undefined ? c.tick(now) : c.restore(snapshot, now)))
+      w.log(node, `restarted${snapshot === undefined ? ' (no snapshot)' : stale !== undefined ? ' from a stale snapshot' : ''}`)
+      node.deliver(() => {
+        if (snapshot === undefined) node.driver.tick()
+        else node.driver.restore(snapshot)
+      })
       if (w.config.membership.mode === 'oracle') w.pushOracleView()
     })
   }
@@ -71,13 +87,8 @@ export class FaultInjector {
     const w = this.#world
     if (node.status !== 'paused') return
     node.status = 'up'
-    const queued = node.queued
-    node.queued = []
-    w.log(node, `resumed with ${queued.length} queued inputs`)
+    w.log(node, `resumed with ${node.queued.length} queued inputs`)
     // A resumed process may run its timers before or after reading its sockets.
-    const tickFirst = w.misc.chance(0.5)
-    if (tickFirst) w.input(node, (c, now) => c.tick(now))
-    for (const fn of queued) w.input(node, fn)
-    if (!tickFirst) w.input(node, (c, now) => c.tick(now))
+    node.drain(w.misc.chance(0.5))
   }
 }

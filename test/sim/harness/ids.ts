@@ -22,3 +22,8 @@ export function fakeCacheId (rng: Prng): string {
 export function expectedCid (cacheId: string): string {
   return `bafy${createHash('sha256').update(cacheId).digest('hex').slice(0, 52)}`
 }
+
+/** What a node whose executor diverges (another ffmpeg build) produces for a cache id. */
+export function divergentCid (cacheId: string, node: number): string {
+  return `bafy${createHash('sha256').update(`${cacheId}/${node}`).digest('hex').slice(0, 52)}`
+}

@@ -6,45 +6,57 @@ import type { Truth } from './truth.ts'
 
 /**
  * The simulated pubsub: every copy of a message to every node is lost (by
- * partition, loss, or a down recipient), delayed (reordering follows), or
- * duplicated on its own. Losses and late deliveries are recorded against the
- * cache ids the message was about, for the duplicate-cause checks.
+ * partition, loss, bursty loss, or a down recipient), delayed (reordering
+ * follows), or duplicated on its own. Losses and late deliveries (later than
+ * half the settle window either end uses then) are recorded against the cache
+ * ids the message was about, for the duplicate-cause checks.
  */
+export interface Cut {
+  /** Partition group of each node. */
+  groupOf: number[]
+  /** Only messages leaving group 0 are lost. */
+  oneWay: boolean
+}
+
 export class SimNetwork {
   readonly #q: EventQueue
   readonly #truth: Truth
   readonly #rng: Prng
   readonly #config: NetworkConfig
-  readonly #lateMs: number
-  /** Partition group of each node, while a partition lasts. */
-  groupOf: number[] | undefined
+  readonly #lateAfter: (from: SimNode, to: SimNode) => number
+  /** Directed links in the bad state of the bursty-loss channel. */
+  readonly #bad = new Set<string>()
+  cut: Cut | undefined
 
-  constructor (q: EventQueue, truth: Truth, rng: Prng, config: NetworkConfig, lateMs: number) {
+  constructor (q: EventQueue, truth: Truth, rng: Prng, config: NetworkConfig, lateAfter: (from: SimNode, to: SimNode) => number) {
     this.#q = q
     this.#truth = truth
     this.#rng = rng
     this.#config = config
-    this.#lateMs = lateMs
+    this.#lateAfter = lateAfter
+  }
+
+  /** True when a message from `from` to `to` is cut off by the current partition. */
+  blocked (from: SimNode, to: SimNode): boolean {
+    const cut = this.cut
+    if (cut === undefined) return false
+    const a = cut.groupOf[from.index]
+    const b = cut.groupOf[to.index]
+    if (a === b) return false
+    return !cut.oneWay || a === 0
   }
 
   send (from: SimNode, to: SimNode, about: readonly string[], deliver: (to: SimNode) => void): void {
     const q = this.#q
     const truth = this.#truth
-    const net = this.#config
     truth.messagesSent += 1
-    if (this.groupOf !== undefined && this.groupOf[from.index] !== this.groupOf[to.index]) {
-      truth.messagesDropped += 1
-      truth.messageFault(about, q.now)
-      return
-    }
-    const loss = q.now < net.startupUntilMs ? Math.max(net.loss, net.startupLoss) : net.loss
-    if (this.#rng.chance(loss)) {
+    if (this.blocked(from, to) || this.#lost(from, to)) {
       truth.messagesDropped += 1
       truth.messageFault(about, q.now)
       return
     }
     const delay = this.#delay()
-    if (delay > this.#lateMs) truth.messageFault(about, q.now)
+    if (delay > this.#lateAfter(from, to)) truth.messageFault(about, q.now)
     const arrive = (): void => {
       if (to.status === 'down') {
         truth.messageFault(about, q.now)
@@ -53,7 +65,22 @@ export class SimNetwork {
       deliver(to)
     }
     q.after(delay, arrive)
-    if (this.#rng.chance(net.dup)) q.after(delay + this.#delay(), arrive)
+    if (this.#rng.chance(this.#config.dup)) q.after(delay + this.#delay(), arrive)
+  }
+
+  #lost (from: SimNode, to: SimNode): boolean {
+    const net = this.#config
+    const loss = this.#q.now < net.startupUntilMs ? Math.max(net.loss, net.startupLoss) : net.loss
+    if (this.#rng.chance(loss)) return true
+    const burst = net.burst
+    if (burst === undefined) return false
+    const link = `${from.index}>${to.index}`
+    if (this.#bad.has(link)) {
+      if (this.#rng.chance(burst.exit)) this.#bad.delete(link)
+    } else if (this.#rng.chance(burst.enter)) {
+      this.#bad.add(link)
+    }
+    return this.#bad.has(link) && this.#rng.chance(burst.loss)
   }
 
   #delay (): number {

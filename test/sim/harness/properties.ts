@@ -1,6 +1,7 @@
 import { checkCorrectness, checkDuplicateBound, checkDuplicateCauses, checkDuplicateCounting, checkLiveness, checkNoConcurrency, overlaps } from './checks.ts'
 import type { ExecRecord } from './truth.ts'
 import { BOUNDED_DELAY_MS, MAX_ATTEMPTS, MAX_DRIFT, RANK_DELAY_MS, SETTLE_MS, TTL_MS } from './scenarios.ts'
+import { DEFAULT_TIMING_MARGIN_MS } from '../../../src/lease/network-timing.ts'
 import type { ScenarioName } from './scenarios.ts'
 import type { RunResult } from './world.ts'
 
@@ -8,12 +9,21 @@ import type { RunResult } from './world.ts'
 export const RENEW_MS = TTL_MS / 3
 /** How far back a duplicate's cause may lie: a lost message lets a lease lapse a ttl later, a crashed or paused node stays quiet after. */
 export const CAUSE_WINDOW_MS = 2 * TTL_MS + RENEW_MS
-/** The takeover bound: the holder's last renewal in flight, the ttl on a drifting clock, rank delays, the settle window. */
+/** The settle window the nodes derive from round trips under the bounded delays (src/lease/network-timing.ts). */
+export const BOUNDED_SETTLE_MS = Math.max(SETTLE_MS, 3 * BOUNDED_DELAY_MS + DEFAULT_TIMING_MARGIN_MS)
+/**
+ * The takeover bound: the holder's last renewal in flight, the ttl on a
+ * drifting clock, rank delays, and the wait a takeover gives the old holder
+ * to refute it (two settle windows).
+ */
 export function takeoverBoundMs (nodes: number): number {
-  return BOUNDED_DELAY_MS + TTL_MS / (1 - MAX_DRIFT) + (nodes - 1) * RANK_DELAY_MS + SETTLE_MS + 1
+  return BOUNDED_DELAY_MS + TTL_MS / (1 - MAX_DRIFT) + (nodes - 1) * Math.max(RANK_DELAY_MS, BOUNDED_SETTLE_MS) + 2 * BOUNDED_SETTLE_MS + 1
 }
-/** After a partition heals or a paused node resumes, a duplicate ends within one renewal (plus the re-assertion's round trip). */
-export const CONVERGENCE_MS = RENEW_MS / (1 - MAX_DRIFT) + 2 * BOUNDED_DELAY_MS + SETTLE_MS + 1
+/**
+ * After a partition heals or a paused node resumes, a duplicate ends within
+ * one renewal, plus the round trips of the re-assertion and of a refutation.
+ */
+export const CONVERGENCE_MS = RENEW_MS / (1 - MAX_DRIFT) + 4 * BOUNDED_DELAY_MS + BOUNDED_SETTLE_MS + 1
 
 export function checkRun (name: ScenarioName, r: RunResult): string[] {
   const base = [...checkCorrectness(r), ...checkLiveness(r, MAX_ATTEMPTS)]
@@ -40,7 +50,80 @@ export function checkRun (name: ScenarioName, r: RunResult): string[] {
       return [...base, ...checkExactlyOnce(r)]
     case 'latency':
       return [...base, ...checkNoConcurrency(r)]
+    case 'wan':
+    case 'divergent':
+      return [...base, ...checkDuplicateCauses(r, CAUSE_WINDOW_MS), ...checkDuplicateBound(r, CAUSE_WINDOW_MS), ...checkDuplicateCounting(r), ...(name === 'divergent' ? checkAgreement(r) : [])]
+    case 'wan-race':
+    case 'lossy-long':
+    case 'late-lookup':
+      return base
+    case 'busy':
+      return [...base, ...checkNoConcurrency(r)]
+    case 'asymmetric':
+      return [...base, ...checkHealthyHoldersKept(r)]
+    case 'long-partitions':
+      return [...base, ...checkPartitionDuplicates(r)]
+    case 'paused-holder':
+      return [...base, ...checkPartitionDuplicates(r), ...checkResumedHolderYields(r)]
+    case 'stale-restart':
+      return [...base, ...checkNoConcurrency(r)]
+    case 'isolated-failures':
+      return [...base, ...checkHealthyHoldersKept(r)]
   }
+}
+
+/**
+ * Executors that disagree are seen: when a job's output came back with
+ * different bytes from different nodes and the nodes kept one, some node
+ * counted the mismatch (liveness already checks they all kept the same).
+ */
+function checkAgreement (r: RunResult): string[] {
+  const outputs = new Set(r.config.jobs.map(j => j.spec.steps.find(s => s.stepId === j.spec.output)?.cacheId))
+  const diverged = [...r.truth.produced].filter(([cacheId, cids]) => outputs.has(cacheId) && cids.size > 1).map(([cacheId]) => cacheId)
+  const kept = new Set<string>()
+  for (const node of r.nodes) {
+    if (node.status !== 'up') continue
+    for (const job of node.coordinator.jobs(node.localNow(r.endTime))) if (job.outputCid !== undefined) kept.add(job.jobId)
+  }
+  const counted = r.nodes.reduce((n, node) => n + node.totalMetrics().resultMismatches, 0)
+  if (diverged.length > 0 && kept.size > 0 && counted === 0) return [`outputs ${diverged.map(c => c.slice(0, 8)).join(', ')} came back with different bytes and no node counted a mismatch`]
+  return []
+}
+
+/**
+ * The one-way faults and the isolated node must not cost the others their
+ * work: no execution on a node outside the fault is aborted because of it
+ * (a lost lease, a refuted takeover of a node that went silent, a step the
+ * isolated node gave up on).
+ */
+function checkHealthyHoldersKept (r: RunResult): string[] {
+  const out: string[] = []
+  for (const episode of r.truth.episodes) {
+    if (episode.kind !== 'partition' || episode.groups === undefined) continue
+    // The node outside is the smaller group (a single node in these scenarios).
+    const victims = new Set(episode.groups.reduce((a, b) => (a.length <= b.length ? a : b)))
+    for (const e of r.truth.executions) {
+      if (victims.has(e.node) || e.outcome !== 'aborted' || e.start > episode.start) continue
+      if (e.abortReason === 'lost_lease' || e.abortReason === 'not_needed') out.push(`n${e.node}'s execution of ${e.cacheId.slice(0, 8)} (since ${e.start.toFixed(0)}) was aborted (${e.abortReason}) at ${String(e.end?.toFixed(0))} by a fault on n${[...victims].join(',')}`)
+    }
+  }
+  return out
+}
+
+/**
+ * A holder paused past the ttl was taken over for good reason: when it
+ * resumes it yields (its silence was its own), and the node that took over
+ * keeps running.
+ */
+function checkResumedHolderYields (r: RunResult): string[] {
+  const out: string[] = []
+  for (const pause of r.truth.episodes.filter(e => e.kind === 'pause')) {
+    for (const e of r.truth.executions) {
+      if (pause.nodes.includes(e.node) || e.start < pause.start || e.start > pause.end) continue
+      if (e.outcome === 'aborted' && (e.abortReason === 'lost_lease' || e.abortReason === 'refuted')) out.push(`n${e.node} took ${e.cacheId.slice(0, 8)} over during n${pause.nodes.join(',')}'s pause and was aborted (${e.abortReason}) when it resumed`)
+    }
+  }
+  return out
 }
 
 /** Every step ran exactly once. */

@@ -26,6 +26,11 @@ export interface ScenarioStats {
   countedDuplicates: number
   messages: number
   messagesDropped: number
+  /** Time spent in wasted executions (aborted duplicates and redundant runs). */
+  wastedMs: number
+  refutations: number
+  takeoversRefuted: number
+  lagDeferrals: number
   takeoverDelaysMs: number[]
   /** From the moment a step's inputs existed (and a job needed it) to the start of its first execution (steps with inputs, no fault in between). */
   startLatenciesMs: number[]
@@ -42,7 +47,7 @@ export function runScenario (name: ScenarioName, seeds: Iterable<number>): Scena
   const failures: ScenarioReport['failures'] = []
   const stats: ScenarioStats = {
     runs: 0, steps: 0, executions: 0, abortedDuplicates: 0, redundantRuns: 0, runsWithDuplicates: 0, maxDuplicatesInRun: 0, overlaps: 0,
-    claims: 0, conflictsLost: 0, takeovers: 0, abortedExecutions: 0, countedDuplicates: 0, messages: 0, messagesDropped: 0, takeoverDelaysMs: [], startLatenciesMs: [], simulatedMs: 0
+    claims: 0, conflictsLost: 0, takeovers: 0, abortedExecutions: 0, countedDuplicates: 0, messages: 0, messagesDropped: 0, wastedMs: 0, refutations: 0, takeoversRefuted: 0, lagDeferrals: 0, takeoverDelaysMs: [], startLatenciesMs: [], simulatedMs: 0
   }
   for (const seed of seeds) {
     let violations: string[]
@@ -55,6 +60,7 @@ export function runScenario (name: ScenarioName, seeds: Iterable<number>): Scena
       stats.executions += r.truth.executions.length
       stats.abortedDuplicates += dups.filter(d => d.kind === 'aborted').length
       stats.redundantRuns += dups.filter(d => d.kind === 'redundant').length
+      stats.wastedMs += dups.reduce((sum, d) => sum + ((d.rec.end ?? r.endTime) - d.rec.start), 0)
       if (dups.length > 0) stats.runsWithDuplicates += 1
       stats.maxDuplicatesInRun = Math.max(stats.maxDuplicatesInRun, dups.length)
       stats.overlaps += overlaps(r).length
@@ -68,6 +74,9 @@ export function runScenario (name: ScenarioName, seeds: Iterable<number>): Scena
         stats.takeovers += m.takeovers
         stats.abortedExecutions += m.abortedExecutions
         stats.countedDuplicates += m.duplicateExecutions
+        stats.refutations += m.refutations
+        stats.takeoversRefuted += m.takeoversRefuted
+        stats.lagDeferrals += m.lagDeferrals
       }
       if (name === 'takeover') stats.takeoverDelaysMs.push(...checkTakeover(r).samples.map(s => s.delayMs))
       stats.startLatenciesMs.push(...startLatencies(r))

@@ -15,7 +15,23 @@ export const RANK_DELAY_MS = 50
 export const MAX_ATTEMPTS = 3
 export const MAX_DRIFT = 0.002
 
-export type ScenarioName = 'ideal' | 'views' | 'lossy' | 'partitions' | 'race' | 'race-solo' | 'takeover' | 'failures' | 'cancel' | 'restart' | 'shared' | 'latency'
+export type ScenarioName =
+  | 'ideal' | 'views' | 'lossy' | 'partitions' | 'race' | 'race-solo' | 'takeover' | 'failures' | 'cancel' | 'restart' | 'shared' | 'latency'
+  | 'wan' | 'wan-race' | 'busy' | 'lossy-long' | 'asymmetric' | 'long-partitions' | 'paused-holder' | 'stale-restart' | 'divergent'
+  | 'isolated-failures' | 'late-lookup'
+
+export const SCENARIOS: readonly ScenarioName[] = [
+  'ideal', 'views', 'lossy', 'partitions', 'race', 'race-solo', 'takeover', 'failures', 'cancel', 'restart', 'shared', 'latency',
+  'wan', 'wan-race', 'busy', 'lossy-long', 'asymmetric', 'long-partitions', 'paused-holder', 'stale-restart', 'divergent',
+  'isolated-failures', 'late-lookup'
+]
+
+/** A tailnet's delays: `oneWayMs` ± `jitterMs`, with a thin tail up to 1.5 × the top. */
+export function wanNetwork (oneWayMs: number, jitterMs: number): NetworkConfig {
+  const lo = Math.max(0.5, oneWayMs - jitterMs)
+  const hi = oneWayMs + jitterMs
+  return { minDelayMs: lo, maxDelayMs: hi, tailProb: 0.002, tailMaxMs: hi * 1.5, loss: 0, dup: 0.01, startupUntilMs: 0, startupLoss: 0 }
+}
 
 const boundedNetwork: NetworkConfig = {
   minDelayMs: 0.1,
@@ -45,11 +61,13 @@ function base (seed: number, rng: Prng, cluster: NodeConfig[]): SimConfig {
     coordinator: { ttlMs: TTL_MS, rankDelayMs: RANK_DELAY_MS, settleMs: SETTLE_MS, maxAttempts: MAX_ATTEMPTS, retryBaseDelayMs: 500 },
     network: boundedNetwork,
     membership: { mode: 'oracle', heartbeatMs: 2000, suspectAfterMs: 6000, deadAfterMs: 15_000 },
+    pingIntervalMs: 5000,
     faults: [],
     jobs: [],
     cancels: [],
-    exec: { minMs: 50, maxMs: 1500, alwaysFail: new Set(), failOn: new Map() },
+    exec: { minMs: 50, maxMs: 1500, alwaysFail: new Set(), failOn: new Map(), divergentOn: new Set() },
     precached: new Set(),
+    preindexed: [],
     lookupLoss: 0,
     lookupLatencyMs: [2, 20],
     submitEverywhere: false,
@@ -228,6 +246,150 @@ export function buildScenario (name: ScenarioName, seed: number): SimConfig {
       c.membership.mode = 'heartbeat'
       c.network = { ...c.network, minDelayMs: 0.2, maxDelayMs: 3 }
       c.jobs = randomJobs(rng, cluster, rng.int(1, 3), [2600, 6000])
+      return c
+    }
+    case 'wan': {
+      // A tailnet: one-way delays from 1 to 150 ms with jitter, 2 to 12 nodes, crashes, failures, a little loss.
+      const cluster = nodes(rng, rng.chance(0.2) ? rng.int(6, 12) : rng.int(2, 5))
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      const oneWay = rng.pick([1, 5, 10, 25, 50, 100, 150])
+      c.network = { ...wanNetwork(oneWay, oneWay * rng.range(0.1, 0.4)), loss: rng.chance(0.3) ? rng.range(0, 0.03) : 0 }
+      c.exec.maxMs = 4000
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 3), [3000, 10_000])
+      c.faults = crashes(rng, cluster.length, rng.int(0, 2), [4000, 20_000], [500, 12_000])
+      sprinkleFailures(rng, c)
+      c.maxTimeMs = 900_000
+      return c
+    }
+    case 'wan-race': {
+      // Fifty contested steps at a tailnet's timing (25 ± 10 ms one way): each should run once.
+      const cluster = nodes(rng, 3, { minSlots: 60, maxSlots: 60, gpuNodes: 3 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.network = wanNetwork(25, 10)
+      c.submitEverywhere = true
+      c.lookupLatencyMs = [5, 5]
+      c.jobs = [{ at: 12_000, submitter: 0, spec: makeWideJob(rng, 50, 12_000) }]
+      return c
+    }
+    case 'busy': {
+      // A loaded machine: event loops stall for tens to hundreds of ms, often; contested steps.
+      const cluster = nodes(rng, rng.int(2, 3), { minSlots: 60, maxSlots: 60, gpuNodes: 3 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = rng.chance(0.5) ? 'oracle' : 'heartbeat'
+      c.submitEverywhere = rng.chance(0.5)
+      c.jobs = rng.chance(0.5)
+        ? [{ at: 3000, submitter: 0, spec: makeWideJob(rng, 50, 3000) }]
+        : randomJobs(rng, cluster, rng.int(1, 3), [3000, 6000])
+      for (let t = 2500; t < 9000; t += rng.range(50, 600)) c.faults.push({ kind: 'busy', at: t, node: rng.int(0, cluster.length - 1), forMs: rng.range(5, 400) })
+      return c
+    }
+    case 'lossy-long': {
+      // 35 % loss, 8 nodes, 10-minute steps: takeovers of live holders must not starve the jobs.
+      const cluster = nodes(rng, 8, { minSlots: 1, maxSlots: 2, gpuNodes: 8 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.network = { ...boundedNetwork, loss: 0.35, dup: 0 }
+      c.exec = { ...c.exec, minMs: 9 * 60_000, maxMs: 11 * 60_000 }
+      c.jobs = [0, 1].map(i => ({ at: 3000 + i, submitter: i, spec: makeChainJob(rng, rng.int(2, 3), 3000 + i) }))
+      c.maxTimeMs = 4 * 3600_000
+      return c
+    }
+    case 'asymmetric': {
+      // One node can send but not receive for 30 s (or receive but not send), while steps run everywhere.
+      const cluster = nodes(rng, rng.int(3, 5), { minSlots: 2, maxSlots: 3, gpuNodes: 5 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.exec = { ...c.exec, minMs: 5000, maxMs: 40_000 }
+      c.jobs = randomJobs(rng, cluster, rng.int(2, 3), [3000, 5000])
+      const victim = rng.int(0, cluster.length - 1)
+      const others = [...cluster.keys()].filter(i => i !== victim)
+      const deaf = rng.chance(0.6)
+      // oneWay cuts what leaves the first group: the others' messages to a deaf node, a mute node's to the others.
+      c.faults = [{ kind: 'partition', at: rng.range(6000, 15_000), groups: deaf ? [others, [victim]] : [[victim], others], forMs: 30_000, oneWay: true }]
+      c.maxTimeMs = 900_000
+      return c
+    }
+    case 'long-partitions': {
+      // Partitions of up to 15 minutes while steps of up to 30 minutes run.
+      const cluster = nodes(rng, rng.int(3, 5), { gpuNodes: 5 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.exec = { ...c.exec, minMs: 30_000, maxMs: rng.chance(0.5) ? 30 * 60_000 : 5 * 60_000 }
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 2), [3000, 60_000])
+      const shuffled = rng.shuffle([...cluster.keys()])
+      const cut = rng.int(1, cluster.length - 1)
+      c.faults = [{ kind: 'partition', at: rng.range(20_000, 120_000), groups: [shuffled.slice(0, cut), shuffled.slice(cut)], forMs: rng.range(60_000, 15 * 60_000) }]
+      sprinkleFailures(rng, c)
+      c.maxTimeMs = 6 * 3600_000
+      return c
+    }
+    case 'paused-holder': {
+      // A node running a step is paused past the ttl (a laptop lid, a long GC), then resumes and publishes.
+      const cluster = nodes(rng, rng.int(2, 4), { minSlots: 2, maxSlots: 2, gpuNodes: 4 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.exec = { ...c.exec, minMs: 8000, maxMs: 30_000 }
+      c.jobs = [{ at: 3000, submitter: 0, spec: makeChainJob(rng, rng.int(2, 3), 3000) }]
+      const victim = rng.int(0, cluster.length - 1)
+      c.faults = [{ kind: 'pause', at: rng.range(4000, 12_000), node: victim, forMs: rng.range(TTL_MS + 1000, 40_000) }]
+      return c
+    }
+    case 'stale-restart': {
+      // Nodes crash and restart from an older snapshot than their last (lost writes, a restored backup).
+      const cluster = nodes(rng, rng.int(2, 4), { gpuNodes: 4 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.exec.maxMs = 3000
+      c.persistDebounceMs = rng.pick([0, 200])
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 2), [2600, 5000])
+      c.faults = crashes(rng, cluster.length, rng.int(1, 3), [3000, 12_000], [200, 8000]).map(f => ({ ...f, stale: rng.chance(0.7) }))
+      return c
+    }
+    case 'divergent': {
+      // One node's executor gives other bytes (another ffmpeg build): every node must keep the same result.
+      const cluster = nodes(rng, rng.int(2, 4), { gpuNodes: 4 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.exec.divergentOn.add(rng.int(0, cluster.length - 1))
+      c.jobs = randomJobs(rng, cluster, rng.int(2, 3), [2600, 6000])
+      // Loss and crashes make the same step run on two nodes now and then: the disagreement shows.
+      c.network = { ...c.network, loss: rng.range(0.05, 0.2), tailProb: 0.05, tailMaxMs: 100 }
+      c.faults = crashes(rng, cluster.length, rng.int(0, 2), [3000, 12_000], [500, 8000])
+      return c
+    }
+    case 'isolated-failures': {
+      // Counterexample: one node, cut off for a long time, fails a step maxAttempts times alone; the
+      // others run it (for minutes) and complete. At the heal nothing aborts, and all end COMPLETED.
+      const cluster = nodes(rng, 3, { minSlots: 2, maxSlots: 2, gpuNodes: 3 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.exec = { ...c.exec, minMs: rng.range(60_000, 200_000), maxMs: 200_000 }
+      const job = makeChainJob(rng, 1, 3000)
+      const isolated = rng.int(0, 2)
+      c.jobs = [{ at: 3000, submitter: isolated, spec: job }]
+      c.exec.failOn.set((job.steps[0] as { cacheId: string }).cacheId, new Set([isolated]))
+      c.faults = [{ kind: 'partition', at: 2000, groups: [[isolated], [0, 1, 2].filter(i => i !== isolated)], forMs: rng.pick([100_000, 700_000]) }]
+      c.maxTimeMs = 3600_000
+      return c
+    }
+    case 'late-lookup': {
+      // Counterexample: two nodes, only n0 can run the output step. While n0 is down, n1 fails the
+      // other step maxAttempts times. The output is in the DHT all along: when n0 comes back, the job
+      // must not fail before its lookups answer, and ends COMPLETED everywhere.
+      const cluster: NodeConfig[] = [0, 1].map(i => ({ slots: 2, capabilities: i === 0 ? ['libx264', 'gpu'] : ['libx264'], clockOffsetMs: rng.range(0, 1e7), drift: 0 }))
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.lookupLatencyMs = [200, 900]
+      const spec = makeChainJob(rng, 2, 3000)
+      const [first, output] = spec.steps as [JobSpec['steps'][number], JobSpec['steps'][number]]
+      const job: JobSpec = { ...spec, steps: [first, { ...output, requires: ['gpu'] }] }
+      c.jobs = [{ at: 3000, submitter: 1, spec: job }]
+      c.exec.alwaysFail.add(first.cacheId)
+      // n0 made the output in an earlier life: its own index has it, the DHT lost the record.
+      c.preindexed.push({ node: 0, cacheId: output.cacheId })
+      c.faults = [{ kind: 'crash', at: 2500, node: 0, downForMs: rng.range(15_000, 40_000) }]
       return c
     }
   }

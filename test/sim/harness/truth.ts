@@ -17,7 +17,7 @@ export interface ExecRecord {
 }
 
 export interface Episode {
-  kind: 'partition' | 'pause' | 'crash'
+  kind: 'partition' | 'pause' | 'crash' | 'busy'
   start: number
   end: number
   nodes: number[]
@@ -30,6 +30,8 @@ export class Truth {
   readonly byCache = new Map<string, ExecRecord[]>()
   /** When each cache id's result first existed (an execution completed, or it was cached from the start). */
   readonly firstResult = new Map<string, number>()
+  /** Every CID an execution of a cache id produced (more than one when an executor diverges). */
+  readonly produced = new Map<string, Set<string>>()
   /** Times at which a message about a cache id was lost or delivered late (per recipient). */
   readonly messageFaults = new Map<string, number[]>()
   readonly episodes: Episode[] = []
@@ -38,6 +40,10 @@ export class Truth {
   /** Steps started before an input existed: must stay empty. */
   readonly depViolations: string[] = []
   readonly jobResults = new Map<number, Map<string, JobResult & { at: number }>>()
+  /** Errors the nodes' drivers reported (ports, refused inputs): must stay empty. */
+  readonly errors: string[] = []
+  /** Mismatch events the nodes emitted (executors that disagree). */
+  mismatchEvents = 0
   messagesSent = 0
   messagesDropped = 0
 
@@ -51,10 +57,18 @@ export class Truth {
     list.push(rec)
   }
 
-  end (rec: ExecRecord, outcome: NonNullable<ExecRecord['outcome']>, t: number): void {
+  end (rec: ExecRecord, outcome: NonNullable<ExecRecord['outcome']>, t: number, cid?: string): void {
     rec.end = t
     rec.outcome = outcome
     if (outcome === 'completed' && !this.firstResult.has(rec.cacheId)) this.firstResult.set(rec.cacheId, t)
+    if (cid !== undefined) {
+      let set = this.produced.get(rec.cacheId)
+      if (set === undefined) {
+        set = new Set()
+        this.produced.set(rec.cacheId, set)
+      }
+      set.add(cid)
+    }
   }
 
   messageFault (cacheIds: readonly string[], t: number): void {

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { rendezvousScore } from '../../../src/lease/rendezvous.ts'
 import type { StepCoordinator } from '../../../src/jobs/core/coordinator.ts'
-import { A, B, C, cacheId, cacheIdRankedFirst, chainJob, cidOf, effects, jobId, merge, missAll, node, sent, view } from './fixtures.ts'
+import { A, B, C, cacheId, cacheIdRankedFirst, chainJob, cidOf, effects, jobId, missAll, near, node, sent, view } from './fixtures.ts'
 
 /** A node that holds the lease on the single step of a job, and is running it. */
 function running (self: string, step: string, peers: string[] = []): StepCoordinator {
   const c = node(self)
-  c.onViewChanged(view(self, peers), 0)
+  near(c, peers)
   missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+  expect(sent(c.tick(1), 'lease_claim')).toHaveLength(1)
   expect(effects(c.tick(11), 'startExecution')).toHaveLength(1)
   return c
 }
@@ -16,20 +17,64 @@ const claim = (holder: string, cacheIdValue: string, epoch: number) =>
   ({ v: 1 as const, type: 'lease_claim' as const, cacheId: cacheIdValue, epoch, holder, jobId: jobId(1), stepId: 's0', sentAt: 0 })
 
 describe('StepCoordinator: leases', () => {
-  it('aborts its execution when a better claim wins (a takeover with a higher epoch)', () => {
+  it('refutes a takeover of the lease it is running: claims above it and keeps running', () => {
     const step = cacheId(7)
     const c = running(A, step)
+    // B missed A's renewals and took the lease over; A is alive: it refutes, as a SWIM member refutes suspicion.
     const out = c.onMessage(claim(B, step, 2), 100)
+    expect(effects(out, 'abortExecution')).toEqual([])
+    expect(sent(out, 'lease_claim')).toMatchObject([{ cacheId: step, epoch: 3, holder: A }])
+    expect(c.metrics()).toMatchObject({ refutations: 1, conflictsLost: 0, abortedExecutions: 0 })
+    expect(c.job(jobId(1), 100)?.steps[0]).toMatchObject({ state: 'RUNNING', node: A, epoch: 3 })
+    // Its result names the lease it holds now.
+    const done = c.onExecutionFinished({ jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 1 }, cidOf(step), 500)
+    expect(sent(done, 'step_completed')).toMatchObject([{ cacheId: step, epoch: 3, holder: A }])
+  })
+
+  it('yields to a takeover after it was paused: its silence was its own', () => {
+    const step = cacheId(7)
+    const c = running(A, step)
+    c.tick(900)
+    // Nothing ran for 10 s (a laptop lid): B took over meanwhile, and A reads it on waking up.
+    c.tick(10_900)
+    const out = c.onMessage(claim(B, step, 2), 10_901)
     expect(effects(out, 'abortExecution')).toEqual([{ type: 'abortExecution', execution: { jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 1 }, reason: 'lost_lease' }])
-    expect(c.metrics()).toMatchObject({ conflictsLost: 1, abortedExecutions: 1, duplicateExecutions: 1 })
-    expect(c.job(jobId(1), 100)?.steps[0]).toMatchObject({ state: 'CLAIMED', node: B, epoch: 2 })
+    expect(c.metrics()).toMatchObject({ refutations: 0, conflictsLost: 1, abortedExecutions: 1, duplicateExecutions: 1 })
+    expect(c.job(jobId(1), 10_901)?.steps[0]).toMatchObject({ state: 'CLAIMED', node: B, epoch: 2 })
+  })
+
+  it('a taker yields to the holder\'s refutation and does not take over from it again while it is alive', () => {
+    const step = cacheId(9)
+    const c = node(A)
+    near(c, [B])
+    c.onMessage(claim(B, step, 1), 0)
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    // B goes unheard for a ttl: A takes over, and waits for B to refute before it starts.
+    for (let t = 500; t < 6000; t += 500) expect(sent(c.tick(t), 'lease_claim')).toEqual([])
+    const takeover = sent(c.tick(6000), 'lease_claim')
+    expect(takeover).toMatchObject([{ cacheId: step, epoch: 2, holder: A }])
+    expect(effects(c.tick(6011), 'startExecution')).toEqual([])
+    const refuted = c.onMessage(claim(B, step, 3), 6015)
+    expect(effects(refuted, 'startExecution')).toEqual([])
+    expect(c.metrics()).toMatchObject({ takeovers: 1, takeoversRefuted: 1 })
+    // B alive (in the view) but unheard again: A does not take over from it a second time.
+    for (let t = 6500; t <= 20_000; t += 500) expect(sent(c.tick(t), 'lease_claim')).toEqual([])
+  })
+
+  it('refuses a claim whose epoch is implausibly far above every known one', () => {
+    const step = cacheId(10)
+    const c = node(A)
+    c.onMessage(claim(B, step, 1), 0)
+    c.onMessage(claim(C, step, Number.MAX_SAFE_INTEGER), 1)
+    expect(c.leaseStatus(step, 2)).toMatchObject({ state: 'held', holder: B, epoch: 1, maxEpoch: 1 })
+    expect(c.metrics().epochsRejected).toBe(1)
   })
 
   it('gives up a claim still in its settle window when a better concurrent claim arrives', () => {
     const step = cacheIdRankedFirst(B, [A])
     const c = node(A)
-    const claimed = missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)[0]!
-    expect(sent(claimed, 'lease_claim')).toHaveLength(1)
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    expect(sent(c.tick(1), 'lease_claim')).toHaveLength(1)
     c.onMessage(claim(B, step, 1), 5)
     expect(effects(c.tick(11), 'startExecution')).toEqual([])
     expect(c.metrics().conflictsLost).toBe(1)
@@ -56,15 +101,16 @@ describe('StepCoordinator: leases', () => {
   it('gives up its claim when told of a better one it missed, and gives that holder a ttl to show up', () => {
     const step = cacheIdRankedFirst(B, [A])
     const c = node(A)
-    c.onViewChanged(view(A, [B]), 0)
-    expect(sent(merge(missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)), 'lease_claim')).toHaveLength(0)
+    near(c, [B])
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    expect(sent(c.tick(1), 'lease_claim')).toHaveLength(0)
     // A is ranked second: it claims after one rank delay.
-    expect(sent(c.tick(51), 'lease_claim')).toHaveLength(1)
-    c.onMessage({ v: 1, type: 'lease_state', cacheId: step, epoch: 1, holder: B, released: false, sender: C, sentAt: 0 }, 55)
-    expect(effects(c.tick(61), 'startExecution')).toEqual([])
+    expect(sent(c.tick(61), 'lease_claim')).toHaveLength(1)
+    c.onMessage({ v: 1, type: 'lease_state', cacheId: step, epoch: 1, holder: B, released: false, sender: C, sentAt: 0 }, 65)
+    expect(effects(c.tick(71), 'startExecution')).toEqual([])
     // B may be alive: A waits a ttl for its renewals before B's lease lapses.
-    expect(c.leaseStatus(step, 6054)).toMatchObject({ state: 'held', holder: B })
-    expect(c.leaseStatus(step, 6055)).toMatchObject({ state: 'lapsed', holder: B })
+    expect(c.leaseStatus(step, 6064)).toMatchObject({ state: 'held', holder: B })
+    expect(c.leaseStatus(step, 6065)).toMatchObject({ state: 'lapsed', holder: B })
   })
 
   it('claims again, and keeps running, when its claim lost only to a claim already released', () => {
@@ -81,13 +127,13 @@ describe('StepCoordinator: leases', () => {
     const step = cacheId(3)
     const c = running(A, step)
     expect(sent(c.tick(1000), 'lease_renew')).toEqual([])
-    expect(sent(c.tick(2011), 'lease_renew')).toMatchObject([{ holder: A, leases: [{ cacheId: step, epoch: 1 }] }])
+    expect(sent(c.tick(2001), 'lease_renew')).toMatchObject([{ holder: A, leases: [{ cacheId: step, epoch: 1 }] }])
   })
 
   it('takes over a lapsed lease with the next epoch after ttl of silence, not before', () => {
     const step = cacheId(9)
     const c = node(A)
-    c.onViewChanged(view(A, [B, C]), 0)
+    near(c, [B, C])
     c.onMessage(claim(B, step, 1), 0)
     missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
     c.onMessage({ v: 1, type: 'lease_renew', holder: B, leases: [{ cacheId: step, epoch: 1 }], sentAt: 0 }, 2000)
@@ -95,7 +141,7 @@ describe('StepCoordinator: leases', () => {
     // B (the lapsed holder) is out of the ranking; A claims at once if it ranks above C, else after one rank delay.
     const first = rendezvousScore(step, A) > rendezvousScore(step, C)
     const atLapse = sent(c.tick(8000), 'lease_claim')
-    const claims = first ? atLapse : [...atLapse, ...sent(c.tick(8050), 'lease_claim')]
+    const claims = first ? atLapse : [...atLapse, ...sent(c.tick(8060), 'lease_claim')]
     expect(claims).toMatchObject([{ cacheId: step, epoch: 2, holder: A }])
     expect(c.metrics().takeovers).toBe(1)
   })
@@ -132,6 +178,7 @@ describe('StepCoordinator: leases', () => {
     const out = missAll(c, c.onJobReceived(chainJob(jobId(1), [cacheId(1)]), 0), 1)[0]!
     expect(sent(out, 'lease_claim')).toEqual([])
     expect(out.nextWakeAt).toBe(1001)
+    expect(sent(c.tick(1), 'lease_claim')).toEqual([])
     for (const t of [500, 1000, 1500, 2000, 2499]) expect(sent(c.tick(t), 'lease_claim')).toEqual([])
     expect(sent(c.tick(2500), 'lease_claim')).toHaveLength(1)
   })

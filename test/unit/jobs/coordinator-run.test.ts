@@ -1,18 +1,22 @@
 import { describe, expect, it } from 'vitest'
-import { A, B, cacheId, cacheIdRankedFirst, chainJob, cidOf, effects, jobId, merge, missAll, node, sent, view } from './fixtures.ts'
+import { A, B, cacheId, cacheIdRankedFirst, chainJob, cidOf, effects, jobId, merge, missAll, near, node, sent } from './fixtures.ts'
 
 describe('StepCoordinator: running a job', () => {
   it('looks every step up first, then claims, waits the settle window, runs, and completes the job', () => {
     const c = node(A)
     const [s0, s1] = [cacheId(1), cacheId(2)]
     const received = c.onJobReceived(chainJob(jobId(1), [s0, s1]), 0)
-    expect(effects(received, 'lookupCache')).toEqual([{ type: 'lookupCache', cacheIds: [s0, s1], deadline: 1000 }])
+    expect(effects(received, 'lookupCache')).toEqual([{ type: 'lookupCache', cacheIds: [s0, s1], deadline: 1000, scope: 'network' }])
     expect(sent(received, 'lease_claim')).toEqual([])
 
+    // Decisions are taken on the wake-up that follows, once every waiting message has been read.
     const looked = merge(missAll(c, received, 5))
-    expect(sent(looked, 'lease_claim')).toMatchObject([{ cacheId: s0, epoch: 1, holder: A, jobId: jobId(1), stepId: 's0' }])
-    expect(effects(looked, 'startExecution')).toEqual([])
-    expect(looked.nextWakeAt).toBe(15)
+    expect(sent(looked, 'lease_claim')).toEqual([])
+    expect(looked.nextWakeAt).toBe(5)
+    const claimed = c.tick(5)
+    expect(sent(claimed, 'lease_claim')).toMatchObject([{ cacheId: s0, epoch: 1, holder: A, jobId: jobId(1), stepId: 's0' }])
+    expect(effects(claimed, 'startExecution')).toEqual([])
+    expect(claimed.nextWakeAt).toBe(15)
 
     const started = c.tick(15)
     expect(effects(started, 'startExecution')).toEqual([{ type: 'startExecution', execution: { jobId: jobId(1), stepId: 's0', cacheId: s0, epoch: 1 } }])
@@ -21,7 +25,7 @@ describe('StepCoordinator: running a job', () => {
     const done0 = c.onExecutionFinished({ jobId: jobId(1), stepId: 's0', cacheId: s0, epoch: 1 }, cidOf(s0), 400, 385)
     expect(sent(done0, 'step_completed')).toMatchObject([{ cacheId: s0, cid: cidOf(s0), epoch: 1, holder: A, cached: false, durationMs: 385 }])
     expect(effects(done0, 'putCacheRecord')).toEqual([{ type: 'putCacheRecord', cacheId: s0, cid: cidOf(s0), stepType: 'source' }])
-    expect(sent(done0, 'lease_claim')).toMatchObject([{ cacheId: s1, epoch: 1 }])
+    expect(sent(c.tick(400), 'lease_claim')).toMatchObject([{ cacheId: s1, epoch: 1 }])
 
     c.tick(410)
     const done1 = c.onExecutionFinished({ jobId: jobId(1), stepId: 's1', cacheId: s1, epoch: 1 }, cidOf(s1), 900)
@@ -72,6 +76,7 @@ describe('StepCoordinator: running a job', () => {
     const [s0, s1, s2] = [cacheId(1), cacheId(2), cacheId(3)]
     const received = c.onJobReceived(chainJob(jobId(1), [s0, s1, s2]), 0)
     c.onCacheLookupResult(s0, undefined, 1)
+    c.tick(1)
     expect(effects(c.tick(11), 'startExecution')).toHaveLength(1)
     // s1's result turns up (another job, another node): s0 is needed by nothing any more.
     const out = c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(2), stepId: 'x', cacheId: s1, cid: cidOf(s1), epoch: 1, holder: B, sender: B, cached: false, sentAt: 0 }, 20)
@@ -87,11 +92,12 @@ describe('StepCoordinator: running a job', () => {
       { stepId: 'b', cacheId: cacheId(2), type: 'source', deps: [] },
       { stepId: 'out', cacheId: cacheId(3), type: 'concat', deps: ['a', 'b'] }
     ] }
-    const claims = sent(merge(missAll(c, c.onJobReceived(spec, 0), 1)), 'lease_claim')
+    missAll(c, c.onJobReceived(spec, 0), 1)
+    const claims = sent(c.tick(1), 'lease_claim')
     expect(claims.map(m => m.stepId)).toEqual(['a'])
     c.tick(11)
-    const next = c.onExecutionFinished({ jobId: jobId(1), stepId: 'a', cacheId: cacheId(1), epoch: 1 }, cidOf(cacheId(1)), 100)
-    expect(sent(next, 'lease_claim').map(m => m.stepId)).toEqual(['b'])
+    c.onExecutionFinished({ jobId: jobId(1), stepId: 'a', cacheId: cacheId(1), epoch: 1 }, cidOf(cacheId(1)), 100)
+    expect(sent(c.tick(100), 'lease_claim').map(m => m.stepId)).toEqual(['b'])
   })
 
   it('skips steps whose capability it lacks and leaves them to a capable peer', () => {
@@ -107,20 +113,21 @@ describe('StepCoordinator: running a job', () => {
     const s0 = cacheIdRankedFirst(A, [B])
     const a = node(A)
     const b = node(B)
-    a.onViewChanged(view(A, [B]), 0)
-    b.onViewChanged(view(B, [A]), 0)
+    near(a, [B])
+    near(b, [A])
     const spec = chainJob(jobId(1), [s0])
-    const aOut = merge(missAll(a, a.onJobReceived(spec, 0), 2))
-    const bOut = merge(missAll(b, b.onJobReceived(spec, 0), 2))
-    const claim = sent(aOut, 'lease_claim')
+    missAll(a, a.onJobReceived(spec, 0), 2)
+    missAll(b, b.onJobReceived(spec, 0), 2)
+    const claim = sent(a.tick(2), 'lease_claim')
+    const bOut = b.tick(2)
     expect(claim).toHaveLength(1)
     expect(sent(bOut, 'lease_claim')).toEqual([])
-    expect(bOut.nextWakeAt).toBe(52)
+    expect(bOut.nextWakeAt).toBe(62)
     b.onMessage(claim[0]!, 4)
     // Within its settle window A's claim may still lose: B shows it CLAIMED; past it, A runs the step.
     expect(b.job(jobId(1), 10)?.steps[0]).toMatchObject({ state: 'CLAIMED', node: A, epoch: 1 })
-    expect(sent(b.tick(52), 'lease_claim')).toEqual([])
-    expect(b.job(jobId(1), 52)?.steps[0]).toMatchObject({ state: 'RUNNING', node: A, epoch: 1 })
+    expect(sent(b.tick(62), 'lease_claim')).toEqual([])
+    expect(b.job(jobId(1), 62)?.steps[0]).toMatchObject({ state: 'RUNNING', node: A, epoch: 1 })
   })
 
   it('never asks to be woken later than maxTickIntervalMs, even when idle', () => {

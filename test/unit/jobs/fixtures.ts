@@ -43,6 +43,12 @@ export function view (self: string, peers: string[], slots = 2): ClusterView {
   return { self, members: peers.map(peerId => ({ peerId, state: 'alive', slots, capabilities: ['libx264'] })) }
 }
 
+/** Gives `c` a view of `peers`, all alive and measured `rttMs` away (a LAN: the waits stay at their floors). */
+export function near (c: StepCoordinator, peers: string[], now = 0, rttMs = 1): void {
+  c.onViewChanged(view(c.self, peers), now)
+  for (const peer of peers) c.onRoundTrip(peer, rttMs, now)
+}
+
 export function effects<T extends Effect['type']> (out: CoordinatorOutput, type: T): Array<Extract<Effect, { type: T }>> {
   return out.effects.filter((e): e is Extract<Effect, { type: T }> => e.type === type)
 }

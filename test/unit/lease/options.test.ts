@@ -3,12 +3,14 @@ import { LeaseOptionsError } from '../../../src/lease/errors.ts'
 import { resolveLeaseOptions } from '../../../src/lease/options.ts'
 
 describe('lease options', () => {
-  it('defaults to ttl 6 s, renewals every ttl/3, rank delay 50 ms, settle 10 ms', () => {
+  it('defaults to ttl 6 s, renewals every ttl/3, rank delay 60 ms, settle 10 ms (floors), waits capped at 2 s', () => {
     expect(resolveLeaseOptions()).toEqual({
       ttlMs: 6000,
       renewIntervalMs: 2000,
-      rankDelayMs: 50,
+      rankDelayMs: 60,
       settleMs: 10,
+      maxWaitMs: 2000,
+      unknownOneWayMs: 50,
       rejoinQuietMs: 2500,
       maxTickIntervalMs: 1000,
       pauseThresholdMs: 2000

@@ -1,0 +1,34 @@
+import type { ApiEvent } from '../../api/schemas.ts'
+import type { CoordinatorEvent } from '../core/events.ts'
+
+/**
+ * The coordinator's monitoring events as the event stream carries them
+ * (docs/API.md, "Events"): `step.<state>`, `job.<state>`, `node.paused`,
+ * `result.mismatch`. Durations are whole milliseconds.
+ */
+export function apiEventOf (event: CoordinatorEvent): Omit<ApiEvent, 'time'> {
+  switch (event.kind) {
+    case 'step': {
+      const ref = event.refs[0]
+      return {
+        type: `step.${event.state.toLowerCase()}`,
+        ...(ref !== undefined ? { job: ref.jobId, step: ref.stepId } : {}),
+        jobs: event.refs.map(r => r.jobId),
+        cacheId: event.cacheId,
+        peer: event.node,
+        epoch: event.epoch,
+        attempt: event.attempt,
+        ...(event.waitedMs !== undefined ? { waitedMs: Math.round(event.waitedMs) } : {}),
+        ...(event.durationMs !== undefined ? { durationMs: Math.round(event.durationMs) } : {}),
+        ...(event.reason !== undefined ? { reason: event.reason } : {}),
+        ...(event.errorTail !== undefined ? { error: event.errorTail } : {})
+      }
+    }
+    case 'job':
+      return { type: `job.${event.state}`, job: event.jobId, ...(event.outputCid !== undefined ? { output: event.outputCid } : {}), ...(event.errorTail !== undefined ? { error: event.errorTail } : {}) }
+    case 'pause':
+      return { type: 'node.paused', gapMs: Math.round(event.gapMs) }
+    case 'mismatch':
+      return { type: 'result.mismatch', cacheId: event.cacheId, jobs: event.refs.map(r => r.jobId), kept: event.kept, results: event.results }
+  }
+}

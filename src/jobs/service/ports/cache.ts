@@ -1,0 +1,97 @@
+import { lookupLocalCache } from '../../../engine/cache-lookup.ts'
+import { getCacheRecord, putCacheRecord } from '../../../store/cache-records.ts'
+import type { Clock } from '../../../lifecycle/clock.ts'
+import type { Logger } from '../../../log.ts'
+import type { ArtdagNode } from '../../../node/create-node.ts'
+import type { LookupScope } from '../../core/effects.ts'
+import type { JobSpec } from '../../core/types.ts'
+import type { CachePort, PortOptions } from '../../driver/ports.ts'
+
+export interface ClusterCacheComponents {
+  node: Pick<ArtdagNode, 'cacheIndex' | 'content' | 'dht' | 'privateKey'>
+  self: string
+  clock: Clock
+  logger: Logger
+}
+
+export interface ClusterCacheInit {
+  /** One DHT get or put may take this long. */
+  dhtQueryTimeoutMs: number
+  /** The submitter's look-up of a new job's steps may take this long. */
+  lookupTimeoutMs: number
+}
+
+/**
+ * `cache_id → CID` for the coordinator: this node's index (with the content
+ * still here), then the private DHT. A lookup that fails or runs out of time
+ * is a miss: the step runs again, which costs time, never correctness.
+ */
+export class ClusterCache implements CachePort {
+  readonly #c: ClusterCacheComponents
+  readonly #init: ClusterCacheInit
+  readonly #log: Logger
+
+  constructor (components: ClusterCacheComponents, init: ClusterCacheInit) {
+    this.#c = components
+    this.#init = init
+    this.#log = components.logger.forComponent('artdag:jobs:cache')
+  }
+
+  lookup (cacheIds: readonly string[], scope: LookupScope, deadline: number, answer: (cacheId: string, cid: string | undefined) => void, options: PortOptions): Promise<void> {
+    const timeoutMs = scope === 'index' ? 0 : Math.floor(deadline - this.#c.clock.now())
+    return Promise.all(cacheIds.map(async cacheId => {
+      const cid = await this.find(cacheId, timeoutMs, options.signal)
+      if (!options.signal.aborted) answer(cacheId, cid)
+    })).then(() => {})
+  }
+
+  async put (cacheId: string, cid: string, stepType: string, options: PortOptions): Promise<void> {
+    const entry = { cacheId, cid, producer: this.#c.self, createdAt: this.#c.clock.wallNow(), ...(stepType !== '' ? { stepType } : {}) }
+    try {
+      await this.#c.node.cacheIndex.put(entry)
+      const result = await putCacheRecord(this.#c.node.dht, entry, this.#c.node.privateKey, { signal: options.signal, timeoutMs: this.#init.dhtQueryTimeoutMs })
+      this.#log.debug({ cacheId, peers: result.peers }, 'cache record put')
+    } catch (err: unknown) {
+      // The index and the DHT are a cache: a record that did not land only costs a later rerun.
+      if (!options.signal.aborted) this.#log.warn({ cacheId, err }, 'cannot put the cache record')
+    }
+  }
+
+  /** The cached result of a cache id: local index (content still here), then the DHT unless `timeoutMs` is 0. A failure is a miss. */
+  async find (cacheId: string, timeoutMs: number, signal: AbortSignal): Promise<string | undefined> {
+    try {
+      const { cacheIndex, content, dht } = this.#c.node
+      const local = await lookupLocalCache(cacheIndex, content, cacheId, { signal })
+      if (local !== undefined || timeoutMs <= 0) return local
+      const record = await getCacheRecord(dht, cacheId, { signal, timeoutMs: Math.min(timeoutMs, this.#init.dhtQueryTimeoutMs) })
+      return record?.cid
+    } catch (err: unknown) {
+      // A lookup that fails is a miss: the step runs, which costs time, not correctness.
+      if (!signal.aborted) this.#log.debug({ cacheId, err }, 'cache lookup failed: a miss')
+      return undefined
+    }
+  }
+
+  /**
+   * The submitter's look-up of a new job, once for the cluster, before the job
+   * is published: every step at once (a result this node already knows needs no
+   * lookup); a hit on the job's output ends the search, since nothing upstream
+   * of it will run. Returns the answers that came back (cut-short lookups are
+   * left out: the others then check only their own index).
+   */
+  async findSteps (spec: JobSpec, known: (cacheId: string) => string | undefined, signal: AbortSignal): Promise<Map<string, string | undefined>> {
+    const found = new Map<string, string | undefined>()
+    const output = spec.steps.find(step => step.stepId === spec.output)?.cacheId
+    const outputKnown = output !== undefined ? known(output) : undefined
+    if (output !== undefined && outputKnown !== undefined) return found.set(output, outputKnown)
+    const outputFound = new AbortController()
+    const stop = AbortSignal.any([signal, outputFound.signal])
+    await Promise.all(spec.steps.map(async step => {
+      const cid = known(step.cacheId) ?? await this.find(step.cacheId, this.#init.lookupTimeoutMs, stop)
+      if (outputFound.signal.aborted && step.cacheId !== output) return
+      found.set(step.cacheId, cid)
+      if (cid !== undefined && step.cacheId === output) outputFound.abort()
+    }))
+    return found
+  }
+}
