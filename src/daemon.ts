@@ -1,34 +1,24 @@
 import { availableParallelism } from 'node:os'
 import { Registry as MetricsRegistry } from 'prom-client'
-import { createApiServer } from './api/server.ts'
-import { loadConfig } from './config/load.ts'
-import { peersBackend, systemBackend } from './daemon/backends.ts'
-import { EventBus } from './daemon/event-bus.ts'
-import { GcScheduler } from './daemon/gc-scheduler.ts'
-import { overridesFromFlags } from './daemon/flags.ts'
-import { localNodeState } from './daemon/node-state.ts'
-import { createDiscoveryMetrics } from './discovery/metrics.ts'
-import { TailscaleDiscovery } from './discovery/tailscale.ts'
-import { CapabilitiesCache, recipeCodecs } from './exec/capabilities.ts'
-import { resolveBinaries } from './exec/binaries.ts'
-import { workRootFor } from './engine/embedded-render.ts'
-import { StepRunner } from './engine/step-runner.ts'
-import { stepCatalog } from './exec/catalog.ts'
-import { Spawner } from './exec/spawner/spawner.ts'
+import { createApiServer } from './api/server/index.ts'
+import { homePaths, loadConfig } from './config/index.ts'
+import type { Config } from './config/index.ts'
+import { EventBus, GcScheduler, localNodeState, overridesFromFlags, peersBackend, systemBackend } from './daemon/index.ts'
+import type { DaemonFlags } from './daemon/index.ts'
+import { TailscaleDiscovery, createDiscoveryMetrics } from './discovery/index.ts'
+import { CapabilitiesCache, Spawner, recipeCodecs, resolveBinaries, stepCatalog } from './exec/index.ts'
+import type { ResolvedBinaries } from './exec/index.ts'
+import { StepRunner, workRootFor } from './engine/index.ts'
+// oxlint-disable-next-line no-restricted-imports -- LEAD: export the job service (driver) from src/jobs/index.ts, then import it from there
 import { JobService } from './jobs/service/job-service.ts'
 import { createLogger } from './log.ts'
-import { createMembershipMetrics } from './membership/metrics.ts'
-import { registerTransferMetrics } from './store/transfer/metrics.ts'
-import { MembershipService } from './membership/membership-service.ts'
-import { createArtdagNode } from './node/create-node.ts'
-import { homePaths } from './node/home.ts'
-import { CACHE_RECORD_NAMESPACE, createCacheRecordValidator } from './store/cache-records.ts'
-import { CacheRecordRepublisher } from './store/cache-republisher.ts'
+import { MembershipService, createMembershipMetrics } from './membership/index.ts'
+import { CACHE_RECORD_NAMESPACE, CacheRecordRepublisher, createCacheRecordValidator, registerTransferMetrics, toMetadata } from './store/index.ts'
+import { createArtdagNode } from './node/index.ts'
 import { ARTDAG_VERSION } from './version.ts'
-import type { DaemonFlags } from './cli/commands/daemon.ts'
-import type { Config } from './config/schema.ts'
-import type { ResolvedBinaries } from './exec/binaries.ts'
 import type { Logger } from './log.ts'
+
+export type { DaemonFlags }
 
 export interface RunDaemonOptions {
   home: string
@@ -139,6 +129,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       privateKey: node.privateKey,
       logger,
       metrics: createMembershipMetrics(metrics),
+      registryPinMetadata: toMetadata({ kind: 'final', labels: { purpose: 'membership-registry' } }),
       localState: async () => await localNodeState({
         home: options.home,
         slots: ffmpeg != null ? slots : 0,
@@ -213,7 +204,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
         ...config.discovery.tailscale,
         dialTimeoutMs: config.node.dialTimeoutMs
       })
-      await tailscale.start()
+      tailscale.start()
       teardown.add('tailscale', async () => { await tailscale.stop() })
     }
 

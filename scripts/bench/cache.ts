@@ -64,7 +64,7 @@ try {
   cleanups.push(cluster.stop)
   const recorder = await EventRecorder.start(cluster.clients, ['job', 'step'])
   cleanups.push(async () => { await recorder.stop() })
-  const [a, b, c] = cluster.clients
+  const [a, b] = cluster.clients
   const cDaemon = cluster.daemons[2]!
 
   const submitAndWait = async (client: typeof a, node: number, recipe: RecipeDoc): Promise<number> => {
@@ -102,7 +102,7 @@ try {
     const floorStart = Date.now()
     await cDaemon.cli(['status', '--json'])
     cliFloor.push(Date.now() - floorStart)
-    log(`  first ${first.at(-1)} ms, resubmitted on B ${cachedApi.at(-1)} ms, artdag submit --wait on C ${cachedCli.at(-1)} ms (job completed at ${cliCompleted.at(-1)} ms)`)
+    log(`  first ${String(first.at(-1))} ms, resubmitted on B ${String(cachedApi.at(-1))} ms, artdag submit --wait on C ${String(cachedCli.at(-1))} ms (job completed at ${String(cliCompleted.at(-1))} ms)`)
   }
   await recorder.stop()
   await cluster.stop()

@@ -81,7 +81,7 @@ try {
       }
       const killedAt = Date.now()
       await victim.kill()
-      log(`run ${run + 1}/${runs}: killed the holder (daemon ${'abc'[holder]}) ${Math.round(killedAt - first.at)} ms into its ffmpeg`)
+      log(`run ${run + 1}/${runs}: killed the holder (daemon ${String('abc'[holder])}) ${Math.round(killedAt - first.at)} ms into its ffmpeg`)
       const survivor = (holder + 1) % 3
       const claim = await recorder.waitFor(r => r.event.job === job.id && r.event.type === 'step.claimed' && r.node !== holder && indexOf.get(r.event.peer ?? '') === r.node, 'the takeover claim', 60_000)
       const again = await recorder.waitFor(r => own('step.running')(r) && r.node !== holder, 'the step running again', 60_000)
@@ -94,7 +94,7 @@ try {
       toFfmpeg.push(rerun.at - killedAt)
       toDone.push(end.event.time - killedAt)
       ranBeforeKill.push(Math.round(killedAt - first.at))
-      log(`  claimed ${toClaim.at(-1)} ms (${String(claim.event.reason ?? 'no reason')}), running ${toRunning.at(-1)} ms, ffmpeg ${Math.round(toFfmpeg.at(-1)!)} ms, job completed ${toDone.at(-1)} ms after the kill`)
+      log(`  claimed ${String(toClaim.at(-1))} ms (${String(claim.event.reason as string | undefined ?? 'no reason')}), running ${String(toRunning.at(-1))} ms, ffmpeg ${Math.round(toFfmpeg.at(-1)!)} ms, job completed ${String(toDone.at(-1))} ms after the kill`)
       // Back to three: the killed daemon restarts on its home (it releases nothing: its lease was taken over).
       cluster.daemons[holder] = await Daemon.start(cluster.homes[holder]!, { env, bootstrap: [cluster.daemons[survivor]!.addresses[0]!] })
       await waitAllAlive(cluster.clients, 2)

@@ -208,12 +208,13 @@ async function sha256File (path: string): Promise<string> {
 }
 
 /** Starts stream-peer.ts and returns its JSON line. */
+// oxlint-disable-next-line typescript/no-explicit-any -- JSON of any shape, read field by field
 async function startPeer (args: string[]): Promise<{ info: Record<string, any>, child: ChildProcess }> {
   const child = spawn(process.execPath, [PEER_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   children.push(child)
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve)
-    child.once('exit', code => { reject(new Error(`stream-peer ${args[0]} exited (${code})`)) })
+    child.once('exit', code => { reject(new Error(`stream-peer ${String(args[0])} exited (${String(code)})`)) })
   })
   return { info: JSON.parse(line), child }
 }

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client'
 import type { Logger } from '../log.ts'
-import type { AbortOptions, ContentStore } from '../store/types.ts'
+import type { AbortOptions, ContentStore } from '../store/index.ts'
 import type {
   ApiEvent, JobDetail, JobState, JobSubmitRequest, JobSummary, NodeIdentity, NodeStatus, PeerEntry, PlanDescriptionJson
 } from './schemas.ts'

@@ -1,5 +1,5 @@
 import { progressLine, shortPeer } from './job-format.ts'
-import type { JobDetail } from '../api/schemas.ts'
+import type { JobDetail } from '../api/index.ts'
 
 /**
  * The live view of a distributed job on stderr: totals and which node runs

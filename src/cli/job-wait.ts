@@ -1,5 +1,4 @@
-import type { ApiClient } from '../api/client.ts'
-import type { JobDetail } from '../api/schemas.ts'
+import type { ApiClient, JobDetail } from '../api/index.ts'
 
 /** How long to wait, after a job completes, for a pinner to announce its provenance record. */
 const PROVENANCE_WAIT_MS = 10_000

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress'
-import type { RenderEvent } from '../engine/events.ts'
+import type { RenderEvent } from '../engine/index.ts'
 
 /**
  * The live view of a render on stderr: one line of totals (done, running,

@@ -1,6 +1,6 @@
-import { writeFileAtomically } from '../api/atomic-file.ts'
+import { writeFileAtomically } from '../api/index.ts'
+import type { ApiClient } from '../api/index.ts'
 import type { CommandContext } from './command.ts'
-import type { ApiClient } from '../api/client.ts'
 
 /**
  * Writes content to `path` (absolute), atomically. The daemon runs on this

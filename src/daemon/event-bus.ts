@@ -1,5 +1,4 @@
-import type { EventListener, EventsBackend } from '../api/backend.ts'
-import type { ApiEvent } from '../api/schemas.ts'
+import type { ApiEvent, EventListener, EventsBackend } from '../api/index.ts'
 import type { Logger } from '../log.ts'
 
 /**

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.ts'
-import type { ContentStore } from '../store/types.ts'
+import type { ContentStore } from '../store/index.ts'
 
 /**
  * Runs the store's gc every `intervalMs` (config `gc.intervalMs`; 0 turns it

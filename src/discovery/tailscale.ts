@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { errorMessage, errorName } from '../errors.ts'
 import { multiaddr } from '@multiformats/multiaddr'
 import { TailscaleUnavailableError } from './errors.ts'
 import { parseTailscaleStatus, tailnetDialTargets } from './tailscale-status.ts'
@@ -137,9 +138,9 @@ export class TailscaleDiscovery {
     let status: TailscaleStatus
     try {
       status = await runTailscaleStatus(this.#command, { timeoutMs: this.#timeoutMs, signal: shutdown, env: this.#c.env ?? process.env })
-    } catch (err: any) {
-      round.result = err.name === 'TailscaleStatusInvalidError' ? 'invalid' : 'unavailable'
-      this.#record(round.result, err.message)
+    } catch (err: unknown) {
+      round.result = errorName(err) === 'TailscaleStatusInvalidError' ? 'invalid' : 'unavailable'
+      this.#record(round.result, errorMessage(err))
       return round
     }
     if (status.backendState !== 'Running') {
@@ -163,10 +164,10 @@ export class TailscaleDiscovery {
         round.connected.push(peer)
         this.#c.metrics.dials.inc({ source: 'tailscale', result: 'ok' })
         this.#log.debug({ host: target.hostName, address: target.address, peer }, 'connected to tailnet machine')
-      } catch (err: any) {
+      } catch (err: unknown) {
         if (shutdown.aborted) return
         this.#c.metrics.dials.inc({ source: 'tailscale', result: 'error' })
-        this.#log.debug({ host: target.hostName, address: target.address, err: err.message }, 'tailnet machine did not answer as artdag')
+        this.#log.debug({ host: target.hostName, address: target.address, err }, 'tailnet machine did not answer as artdag')
       }
     }))
     return round

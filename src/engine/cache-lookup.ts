@@ -1,5 +1,5 @@
 import { CID } from 'multiformats/cid'
-import type { CacheIndex, ContentStore } from '../store/types.ts'
+import type { CacheIndex, ContentStore } from '../store/index.ts'
 
 /**
  * The cached output of `cacheId` on this node: a record in the local index

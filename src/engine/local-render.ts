@@ -2,8 +2,8 @@ import { StepFailedError } from './errors.ts'
 import { describeError } from './describe-error.ts'
 import type { RenderEventListener, StepReport } from './events.ts'
 import type { StepRunner } from './step-runner.ts'
-import { stepsToRun } from '../plan/describe.ts'
-import type { Plan, PlannedStep } from '../plan/planner.ts'
+import { stepsToRun } from '../plan/index.ts'
+import type { Plan, PlannedStep } from '../plan/index.ts'
 
 export interface RenderPlanOptions {
   /** Steps run at once. */

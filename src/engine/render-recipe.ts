@@ -3,14 +3,11 @@ import { CID } from 'multiformats/cid'
 import { renderPlan } from './local-render.ts'
 import { buildProvenance } from './provenance.ts'
 import { InputFileError } from './errors.ts'
-import { applyInputOverrides, classifyInputRef, resolveInputPath } from '../plan/input-ref.ts'
-import { plan as planRecipe } from '../plan/planner.ts'
+import { applyInputOverrides, classifyInputRef, plan as planRecipe, resolveInputPath } from '../plan/index.ts'
+import type { Plan, Recipe, StepCatalog } from '../plan/index.ts'
 import type { RenderEventListener, StepReport } from './events.ts'
 import type { StepRunner } from './step-runner.ts'
-import type { StepCatalog } from '../plan/catalog.ts'
-import type { Plan } from '../plan/planner.ts'
-import type { Recipe } from '../plan/schema.ts'
-import type { ContentStore } from '../store/types.ts'
+import type { ContentStore } from '../store/index.ts'
 
 export interface RenderRecipeInit {
   store: ContentStore

@@ -37,7 +37,7 @@ async function ffprobe (file: string, args: string[], options: ProbeOptions): Pr
     launch: options.launch
   })
   if (result.exitCode !== 0) {
-    const why = result.stderrTail.at(-1) ?? `exit ${result.exitCode ?? result.signal}`
+    const why = result.stderrTail.at(-1) ?? `exit ${String(result.exitCode ?? result.signal)}`
     throw new FfprobeFailedError(`ffprobe could not read ${file}: ${why}`, { file, exitCode: result.exitCode, errorTail: result.stderrTail })
   }
   return result.stdout

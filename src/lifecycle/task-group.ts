@@ -29,6 +29,6 @@ export class TaskGroup {
 
   /** Resolves when every task, including those added while waiting, has settled. */
   async drain (): Promise<void> {
-    while (this.#tasks.size > 0) await Promise.all([...this.#tasks])
+    while (this.#tasks.size > 0) await Promise.all(this.#tasks)
   }
 }

@@ -1,12 +1,11 @@
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './core/types.ts'
 import { ValidatedTopic } from './validated-topic.ts'
-import { HEARTBEAT_TOPIC, heartbeatCodec, MAX_ADDRS, MAX_JOBS, MAX_LEASES } from '../protocol/messages/heartbeat.ts'
-import { PROTOCOL_VERSION } from '../protocol/codec.ts'
+import { HEARTBEAT_TOPIC, MAX_ADDRS, MAX_JOBS, MAX_LEASES, PROTOCOL_VERSION, heartbeatCodec } from '../protocol/index.ts'
+import type { Capabilities, Capacity, Heartbeat, HeldLease, KnownJob, Load } from '../protocol/index.ts'
 import type { Membership } from './membership.ts'
 import type { MembershipMetrics } from './metrics.ts'
 import type { PubSub, SubscriptionChangeData } from './pubsub.ts'
 import type { Logger } from '../log.ts'
-import type { Capabilities, Capacity, Heartbeat, HeldLease, KnownJob, Load } from '../protocol/messages/heartbeat.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 /**
@@ -151,9 +150,9 @@ export class HeartbeatService {
       membership.updateSelf(heartbeat)
       const outcome = await this.#channel.publish(heartbeat)
       metrics.heartbeatsPublished.inc({ result: outcome })
-    } catch (err: any) {
+    } catch (err: unknown) {
       metrics.heartbeatsPublished.inc({ result: 'error' })
-      this.#log.warn({ err: err.message }, 'heartbeat not published')
+      this.#log.warn({ err }, 'heartbeat not published')
     }
   }
 
@@ -188,8 +187,8 @@ export class HeartbeatService {
     for (const listener of this.#heartbeatListeners) {
       try {
         listener(heartbeat)
-      } catch (err: any) {
-        this.#log.error({ peer: heartbeat.peerId, err: err.message }, 'heartbeat listener failed')
+      } catch (err: unknown) {
+        this.#log.error({ peer: heartbeat.peerId, err }, 'heartbeat listener failed')
       }
     }
   }

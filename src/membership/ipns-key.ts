@@ -1,4 +1,5 @@
 import { privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { errorName } from '../errors.ts'
 import { equals } from 'uint8arrays/equals'
 import type { Helia } from '@helia/interface'
 import type { PrivateKey } from '@libp2p/interface'
@@ -21,8 +22,8 @@ export async function ensureIpnsKey (
     if (equals(existing.publicKey.toMultihash().bytes, ours)) return
     // Another key under our name (the home's identity was replaced): ours wins.
     await helia.keychain.removeKey(keyName, options)
-  } catch (err: any) {
-    if (err.name !== 'NotFoundError') throw err
+  } catch (err: unknown) {
+    if (errorName(err) !== 'NotFoundError') throw err
   }
   const crypto = await helia.getCrypto(privateKey.type, options)
   const key = await crypto.privateKeyFromProtobuf(privateKeyToProtobuf(privateKey), options)

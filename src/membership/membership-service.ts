@@ -42,6 +42,8 @@ export interface MembershipServiceComponents {
   privateKey: PrivateKey
   /** This node's live state for each heartbeat. */
   localState: () => LocalNodeState | Promise<LocalNodeState>
+  /** How the content store labels the pin of our registry document. */
+  registryPinMetadata: RegistryComponents['pinMetadata']
   logger: Logger
   /** Defaults to counters in a registry of their own. */
   metrics?: MembershipMetrics
@@ -69,7 +71,7 @@ export class MembershipService {
       metrics,
       logger
     }, { topic: init.heartbeatTopic, heartbeatIntervalMs: membership.timings.heartbeatIntervalMs, version: init.version, announceOnSubscribe: init.announceOnSubscribe })
-    this.registry = new Registry({ privateKey: components.privateKey, ipns: components.ipns, helia: components.helia, libp2p, membership, metrics, logger }, init.registry)
+    this.registry = new Registry({ privateKey: components.privateKey, ipns: components.ipns, helia: components.helia, libp2p, membership, metrics, logger, pinMetadata: components.registryPinMetadata }, init.registry)
     this.reconnector = init.reconnect === false
       ? undefined
       : new Reconnector({ membership, dialer: libp2pDialer(libp2p), metrics, logger }, {

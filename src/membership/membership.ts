@@ -4,7 +4,7 @@ import type { RegistryDocument } from './core/registry-document.ts'
 import type { Member, MemberState, MembershipEvent, MembershipTimings } from './core/types.ts'
 import type { MembershipMetrics } from './metrics.ts'
 import type { Logger } from '../log.ts'
-import type { Heartbeat, NodeRecord } from '../protocol/messages/heartbeat.ts'
+import type { Heartbeat, NodeRecord } from '../protocol/index.ts'
 
 /**
  * The membership table as a running component: it owns the clock and the tick
@@ -147,8 +147,8 @@ export class Membership {
       for (const listener of this.#listeners) {
         try {
           listener(event)
-        } catch (err: any) {
-          this.#log.error({ event: event.type, peer: event.peerId, err: err.message }, 'membership listener failed')
+        } catch (err: unknown) {
+          this.#log.error({ event: event.type, peer: event.peerId, err }, 'membership listener failed')
         }
       }
     }

@@ -2,8 +2,8 @@
  * What membership needs of gossipsub, with the types from src/node/gossipsub.ts
  * (the one place that imports the gossipsub implementation).
  */
-import { TopicValidatorResult } from '../node/gossipsub.ts'
-import type { PubSub as GossipSub, PubSubMessage } from '../node/gossipsub.ts'
+import { TopicValidatorResult } from '../node/index.ts'
+import type { PubSub as GossipSub, PubSubMessage } from '../node/index.ts'
 import type { PeerId } from '@libp2p/interface'
 
 export { TopicValidatorResult }

@@ -123,14 +123,14 @@ export class Reconnector {
       this.#backoff.delete(peerId)
       this.#c.metrics.reconnects.inc({ result: 'ok' })
       this.#log.debug({ peer: peerId }, 'reconnected to member')
-    } catch (err: any) {
+    } catch (err: unknown) {
       if (shutdown.aborted) return
       const failures = (this.#backoff.get(peerId)?.failures ?? 0) + 1
       const delay = Math.min(this.#backoffMaxMs, this.#backoffInitialMs * 2 ** (failures - 1))
       // Jitter spreads the retries of nodes that lost the same member at the same time.
       this.#backoff.set(peerId, { failures, nextAt: Date.now() + delay * (0.75 + Math.random() * 0.5) })
       this.#c.metrics.reconnects.inc({ result: 'error' })
-      this.#log.debug({ peer: peerId, failures, err: err.message }, 'member dial failed')
+      this.#log.debug({ peer: peerId, failures, err }, 'member dial failed')
     }
   }
 

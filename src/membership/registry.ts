@@ -1,8 +1,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { concat } from 'uint8arrays/concat'
 import { RegistryKeyError, RegistryNotFoundError } from './errors.ts'
-import { AbortedError } from '../errors.ts'
-import { toMetadata } from '../store/pin-metadata.ts'
+import { AbortedError, errorMessage, errorName } from '../errors.ts'
 import { ensureIpnsKey } from './ipns-key.ts'
 import { cidFromIpnsValue, decodeRegistryDocument, encodeRegistryDocument } from './registry-codec.ts'
 import type { RegistryDocument } from './core/registry-document.ts'
@@ -69,7 +68,6 @@ export const DEFAULT_REGISTRY_RECORD_LIFETIME_MS = 48 * 60 * 60 * 1000
 export const DEFAULT_REGISTRY_RESOLVE_TIMEOUT_MS = 5_000
 export const DEFAULT_REGISTRY_PULLS_PER_PERIOD = 3
 export const DEFAULT_REGISTRY_KEY_NAME = 'artdag-node'
-const REGISTRY_PIN_METADATA = toMetadata({ kind: 'final', labels: { purpose: 'membership-registry' } })
 /** Retries of a pull right after a connection: the DHT routing table may not hold the new peer yet. */
 const PULL_RETRY_DELAYS_MS = [250, 1000, 3000]
 
@@ -82,6 +80,12 @@ export interface RegistryComponents {
   membership: Membership
   metrics: MembershipMetrics
   logger: Logger
+  /**
+   * The metadata of the pin that keeps our document: the content store's own
+   * (src/store: a `final` pin labelled `purpose: membership-registry`), so that
+   * `artdag pin ls` lists it like every other pin.
+   */
+  pinMetadata: Readonly<Record<string, string | number | boolean>>
 }
 
 export interface PublishedDocument {
@@ -143,8 +147,8 @@ export class Registry {
     if (this.#shutdown !== undefined) return
     try {
       await ensureIpnsKey(this.#c.helia, this.#c.privateKey, this.#keyName, options)
-    } catch (err: any) {
-      throw new RegistryKeyError(`cannot import the node key into the keychain as ${JSON.stringify(this.#keyName)}: ${err.message}`, { keyName: this.#keyName }, { cause: err })
+    } catch (err: unknown) {
+      throw new RegistryKeyError(`cannot import the node key into the keychain as ${JSON.stringify(this.#keyName)}: ${errorMessage(err)}`, { keyName: this.#keyName }, { cause: err })
     }
     this.#shutdown = new AbortController()
     await this.#loadOwn()
@@ -206,9 +210,9 @@ export class Registry {
       const doc = await this.#fetch(peerId, { signal, offline: false })
       this.#c.membership.mergeRegistry(doc)
       result = 'ok'
-    } catch (err: any) {
+    } catch (err: unknown) {
       result = classify(err)
-      this.#log.debug({ peer: peerId, result, err: err.message }, 'registry pull failed')
+      this.#log.debug({ peer: peerId, result, err }, 'registry pull failed')
     }
     this.#c.metrics.registryPulls.inc({ source: 'peer', result })
     return result
@@ -222,11 +226,11 @@ export class Registry {
       const events = this.#c.membership.mergeRegistry(doc)
       this.#c.metrics.registryPulls.inc({ source: 'self', result: 'ok' })
       this.#log.info({ members: doc.members.length, joined: events.filter(e => e.type === 'joined').length }, 'loaded our registry document')
-    } catch (err: any) {
+    } catch (err: unknown) {
       const result = classify(err)
       this.#c.metrics.registryPulls.inc({ source: 'self', result })
       if (result === 'not_found') this.#log.info('no registry document of ours yet (first start)')
-      else this.#log.warn({ err: err.message }, 'cannot load our registry document')
+      else this.#log.warn({ err }, 'cannot load our registry document')
     }
   }
 
@@ -261,7 +265,7 @@ export class Registry {
       // Pinned so garbage collection keeps it: a restart alone reads it back. It lists as a
       // `final` pin labelled `purpose: membership-registry` among the store's pins.
       if (!await helia.pins.isPinned(cid, { signal: local })) {
-        for await (const _ of helia.pins.add(cid, { signal: local, metadata: REGISTRY_PIN_METADATA })) {}
+        for await (const _ of helia.pins.add(cid, { signal: local, metadata: { ...this.#c.pinMetadata } })) {}
       }
       // First locally (always works, alone too), then to the DHT, bounded.
       await ipns.publish(this.#keyName, cid, { offline: true, lifetime: this.#lifetimeMs, ttl: this.#publishIntervalMs, signal: local })
@@ -270,26 +274,26 @@ export class Registry {
       if (previous !== undefined && !previous.cid.equals(cid)) await this.#unpin(previous.cid, local)
       this.#c.metrics.registryPublishes.inc({ result: 'ok' })
       for (const listener of this.#publishedListeners) {
-        try { listener(this.#current) } catch (err: any) { this.#log.error({ err: err.message }, 'registry listener failed') }
+        try { listener(this.#current) } catch (err: unknown) { this.#log.error({ err }, 'registry listener failed') }
       }
       if (this.#c.libp2p.getPeers().length > 0) {
         const signal = AbortSignal.any([shutdown.signal, AbortSignal.timeout(this.#timeoutMs)])
         await ipns.publish(this.#keyName, cid, { lifetime: this.#lifetimeMs, ttl: this.#publishIntervalMs, signal })
-          .catch((err: any) => { this.#log.debug({ err: err.message }, 'registry not put to the DHT in time; peers still read it from us') })
+          .catch((err: unknown) => { this.#log.debug({ err }, 'registry not put to the DHT in time; peers still read it from us') })
       }
       this.#log.debug({ cid: cid.toString(), members: doc.members.length }, 'registry published')
-    } catch (err: any) {
+    } catch (err: unknown) {
       if (shutdown.signal.aborted) return
       this.#c.metrics.registryPublishes.inc({ result: 'error' })
-      this.#log.warn({ err: err.message }, 'registry not published')
+      this.#log.warn({ err }, 'registry not published')
     }
   }
 
   async #unpin (cid: CID, signal: AbortSignal): Promise<void> {
     try {
       for await (const _ of this.#c.helia.pins.rm(cid, { signal })) {}
-    } catch (err: any) {
-      this.#log.debug({ cid: cid.toString(), err: err.message }, 'old registry document not unpinned')
+    } catch (err: unknown) {
+      this.#log.debug({ cid: cid.toString(), err }, 'old registry document not unpinned')
     }
   }
 
@@ -326,9 +330,9 @@ export class Registry {
   }
 }
 
-function classify (err: any): PullResult {
-  if (err?.name === 'RecordNotFoundError' || err?.name === 'RegistryNotFoundError' || err?.name === 'NotFoundError') return 'not_found'
-  if (err?.name === 'RegistryDocumentInvalidError' || err?.name === 'RecordsFailedValidationError') return 'invalid'
+function classify (err: unknown): PullResult {
+  if (errorName(err) === 'RecordNotFoundError' || errorName(err) === 'RegistryNotFoundError' || errorName(err) === 'NotFoundError') return 'not_found'
+  if (errorName(err) === 'RegistryDocumentInvalidError' || errorName(err) === 'RecordsFailedValidationError') return 'invalid'
   return 'error'
 }
 

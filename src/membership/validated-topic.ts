@@ -1,8 +1,9 @@
 import { isNoPeersError, TopicValidatorResult } from './pubsub.ts'
+import { errorMessage } from '../errors.ts'
 import type { MembershipMetrics, RejectReason } from './metrics.ts'
 import type { PubSub, PubSubMessage } from './pubsub.ts'
 import type { Logger } from '../log.ts'
-import type { Codec } from '../protocol/codec.ts'
+import type { Codec } from '../protocol/index.ts'
 
 /**
  * A gossipsub topic with one validation path for every artdag message. The
@@ -72,9 +73,9 @@ export class ValidatedTopic<T> {
       this.#pubsub.removeEventListener('message', this.#onMessage)
       try {
         this.#pubsub.unsubscribe(this.topic)
-      } catch (err: any) {
+      } catch (err: unknown) {
         // gossipsub refuses once it has stopped; nothing is left to undo then.
-        this.#log.debug({ topic: this.topic, err: err.message }, 'unsubscribe failed')
+        this.#log.debug({ topic: this.topic, err }, 'unsubscribe failed')
       }
     }
     if (this.#pubsub.topicValidators.get(this.topic) === this.#validator) {
@@ -92,8 +93,8 @@ export class ValidatedTopic<T> {
       let message: T
       try {
         message = this.#init.codec.decode(msg.data)
-      } catch (err: any) {
-        return this.#refuse('malformed', TopicValidatorResult.Reject, msg.from.toString(), err.message)
+      } catch (err: unknown) {
+        return this.#refuse('malformed', TopicValidatorResult.Reject, msg.from.toString(), errorMessage(err))
       }
       const from = msg.from.toString()
       const author = this.#init.authorOf?.(message)
@@ -105,9 +106,9 @@ export class ValidatedTopic<T> {
       }
       this.#decoded.set(msg, message)
       return TopicValidatorResult.Accept
-    } catch (err: any) {
+    } catch (err: unknown) {
       // A bug in authorOf or isMember must not take the node down or let the message through.
-      this.#log.error({ topic: this.topic, err: err.message }, 'topic validator failed')
+      this.#log.error({ topic: this.topic, err }, 'topic validator failed')
       return TopicValidatorResult.Ignore
     }
   }
@@ -140,9 +141,9 @@ export class ValidatedTopic<T> {
     const message = this.#decoded.get(msg)
     if (message === undefined) return // not validated by us: never deliver unchecked data
     const from = msg.from.toString()
-    const fail = (err: any): void => {
+    const fail = (err: unknown): void => {
       this.#metrics.handlerErrors.inc({ topic: this.topic })
-      this.#log.error({ topic: this.topic, from, err: err?.message ?? String(err) }, 'message handler failed')
+      this.#log.error({ topic: this.topic, from, err }, 'message handler failed')
     }
     try {
       const result = this.#init.onMessage?.(message, from)

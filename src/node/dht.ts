@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { IPNSEntry, ipnsSelector, ipnsValidator } from '@helia/ipns'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { CACHE_RECORD_NAMESPACE, cacheRecordSelector, createCacheRecordValidator } from '../store/cache-records.ts'
+import { CACHE_RECORD_NAMESPACE, cacheRecordSelector, createCacheRecordValidator } from '../store/index.ts'
+import type { AbortOptions } from '../store/index.ts'
 import type { Helia } from 'helia'
-import type { AbortOptions } from '../store/types.ts'
 import type { PeerId } from '@libp2p/interface'
 import type { KadDHT, KadDHTComponents, Selectors, Validators } from '@libp2p/kad-dht'
 

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { AbortedError } from '../errors.ts'
+import { AbortedError, errorMessage } from '../errors.ts'
 import { DialFailedError } from './errors.ts'
 import { parseMultiaddr } from './libp2p-options.ts'
 import type { Logger } from '../log.ts'
-import type { AbortOptions } from '../store/types.ts'
+import type { AbortOptions } from '../store/index.ts'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -26,9 +26,9 @@ export async function dialAddress (libp2p: DialerLibp2p, address: string | Multi
   const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
   try {
     return await libp2p.dial(ma, { signal })
-  } catch (err: any) {
+  } catch (err: unknown) {
     if (options.signal?.aborted === true) throw new AbortedError(`aborted while dialling ${ma}`, { address: ma.toString() }, { cause: err })
-    const why = timeout.aborted ? `no answer within ${options.timeoutMs} ms` : (err.message ?? String(err))
+    const why = timeout.aborted ? `no answer within ${options.timeoutMs} ms` : (errorMessage(err) ?? String(err))
     throw new DialFailedError(`cannot connect to ${ma}: ${why}`, { address: ma.toString() }, { cause: err })
   }
 }
@@ -104,12 +104,12 @@ export class BootstrapDialer {
           await sleep(jitter(backoff), undefined, { signal }).catch(() => {})
           backoff = Math.min(backoff * 2, this.#maxBackoffMs)
         }
-      } catch (err: any) {
+      } catch (err: unknown) {
         if (signal.aborted) return
         failures++
         // The first failure is worth a warning; a peer that stays down is only debug noise.
         const level = failures === 1 ? 'warn' : 'debug'
-        this.#log[level]({ address: addr.toString(), err: err.message, retryInMs: backoff }, 'bootstrap dial failed')
+        this.#log[level]({ address: addr.toString(), err: errorMessage(err), retryInMs: backoff }, 'bootstrap dial failed')
         await sleep(jitter(backoff), undefined, { signal }).catch(() => {})
         backoff = Math.min(backoff * 2, this.#maxBackoffMs)
       }

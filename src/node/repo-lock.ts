@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { errorCode } from '../errors.ts'
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { RepoLockedError } from './errors.ts'
@@ -41,9 +42,9 @@ export function isProcessAlive (pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
-  } catch (err: any) {
+  } catch (err: unknown) {
     // EPERM: it exists but belongs to someone else.
-    return err.code === 'EPERM'
+    return errorCode(err) === 'EPERM'
   }
 }
 
@@ -64,8 +65,8 @@ export async function acquireRepoLock (path: string, options: AcquireRepoLockOpt
       try {
         await link(tmp, path)
         return { path, info, release: async () => { await releaseLock(path, info.token) } }
-      } catch (err: any) {
-        if (err.code !== 'EEXIST') throw err
+      } catch (err: unknown) {
+        if (errorCode(err) !== 'EEXIST') throw err
       }
       const current = await readLock(path)
       if (current === undefined) continue // released meanwhile: try again
@@ -106,8 +107,8 @@ async function readLock (path: string): Promise<ReadLock | undefined> {
   let raw: string
   try {
     raw = await readFile(path, 'utf8')
-  } catch (err: any) {
-    if (err.code === 'ENOENT') return undefined
+  } catch (err: unknown) {
+    if (errorCode(err) === 'ENOENT') return undefined
     throw err
   }
   try {
@@ -127,8 +128,8 @@ async function breakStaleLock (path: string, staleRaw: string, token: string): P
   const aside = `${path}.${token}.stale`
   try {
     await rename(path, aside)
-  } catch (err: any) {
-    if (err.code === 'ENOENT') return
+  } catch (err: unknown) {
+    if (errorCode(err) === 'ENOENT') return
     throw err
   }
   const moved = await readFile(aside, 'utf8').catch(() => undefined)
@@ -141,7 +142,7 @@ async function breakStaleLock (path: string, staleRaw: string, token: string): P
 async function releaseLock (path: string, token: string): Promise<void> {
   const current = await readLock(path)
   if (current?.info?.token !== token) return
-  await unlink(path).catch((err: any) => {
-    if (err.code !== 'ENOENT') throw err
+  await unlink(path).catch((err: unknown) => {
+    if (errorCode(err) !== 'ENOENT') throw err
   })
 }

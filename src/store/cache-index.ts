@@ -1,6 +1,6 @@
 import { Key } from 'interface-datastore'
-import { InvalidArgumentError } from '../errors.ts'
-import { cacheIdString } from '../protocol/codec.ts'
+import { InvalidArgumentError, errorName } from '../errors.ts'
+import { cacheIdString } from '../protocol/index.ts'
 import type { AbortOptions, CacheEntry, CacheIndex } from './types.ts'
 import type { Datastore } from 'interface-datastore'
 
@@ -22,8 +22,8 @@ export class DatastoreCacheIndex implements CacheIndex {
     let bytes: Uint8Array
     try {
       bytes = await this.#datastore.get(keyFor(cacheId), options)
-    } catch (err: any) {
-      if (err.name === 'NotFoundError') return undefined
+    } catch (err: unknown) {
+      if (errorName(err) === 'NotFoundError') return undefined
       throw err
     }
     return decode(bytes)

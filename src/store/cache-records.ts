@@ -2,8 +2,8 @@ import * as dagCbor from '@ipld/dag-cbor'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { CID } from 'multiformats/cid'
 import { z } from 'zod'
-import { AbortedError } from '../errors.ts'
-import { cacheIdString, cidString, describeIssues, peerIdString, timestampMs } from '../protocol/codec.ts'
+import { AbortedError, errorMessage } from '../errors.ts'
+import { cacheIdString, cidString, describeIssues, peerIdString, timestampMs } from '../protocol/index.ts'
 import { CacheRecordInvalidError } from './errors.ts'
 import type { AbortOptions, CacheEntry } from './types.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -66,11 +66,11 @@ export async function decodeCacheRecord (value: Uint8Array, key?: Uint8Array): P
   const keyText = key != null ? new TextDecoder().decode(key) : undefined
   const where = keyText ?? 'cache record'
   if (value.byteLength > MAX_CACHE_RECORD_BYTES) fail(`${where}: ${value.byteLength} bytes, over the ${MAX_CACHE_RECORD_BYTES} byte limit`)
-  let envelope: any
+  let envelope: { payload?: unknown, signature?: unknown } | null | undefined
   try {
     envelope = dagCbor.decode(value)
-  } catch (err: any) {
-    fail(`${where}: not DAG-CBOR (${err.message})`)
+  } catch (err: unknown) {
+    fail(`${where}: not DAG-CBOR (${errorMessage(err)})`)
   }
   if (!(envelope?.payload instanceof Uint8Array) || !(envelope.signature instanceof Uint8Array)) {
     fail(`${where}: expected { payload: bytes, signature: bytes }`)
@@ -78,8 +78,8 @@ export async function decodeCacheRecord (value: Uint8Array, key?: Uint8Array): P
   let fields: unknown
   try {
     fields = dagCbor.decode(envelope.payload)
-  } catch (err: any) {
-    fail(`${where}: payload is not DAG-CBOR (${err.message})`)
+  } catch (err: unknown) {
+    fail(`${where}: payload is not DAG-CBOR (${errorMessage(err)})`)
   }
   const parsed = payloadSchema.safeParse(fields)
   if (!parsed.success) fail(`${where}: ${describeIssues(parsed.error)}`)

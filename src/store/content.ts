@@ -10,7 +10,7 @@ import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { balanced } from 'ipfs-unixfs-importer/layout'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { AbortedError } from '../errors.ts'
+import { AbortedError, errorCode, errorMessage, errorName } from '../errors.ts'
 import { WrongContentTypeError, LocalFileError, NotPinnedError } from './errors.ts'
 import { fetchDag } from './fetch-dag.ts'
 import { GcGuard } from './gc-guard.ts'
@@ -110,8 +110,8 @@ export class HeliaContentStore implements ContentStore {
       const info = await statPath(path)
       if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTFILE' })
       handle = await open(path, 'r')
-    } catch (err: any) {
-      throw new LocalFileError(`cannot add ${path}: ${err.code ?? err.message}`, { path }, { cause: err })
+    } catch (err: unknown) {
+      throw new LocalFileError(`cannot add ${path}: ${errorCode(err) ?? errorMessage(err)}`, { path }, { cause: err })
     }
     const stream = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES })
     try {
@@ -139,11 +139,12 @@ export class HeliaContentStore implements ContentStore {
       const { size } = await statPath(tmp)
       await rename(tmp, path)
       return { size }
-    } catch (err: any) {
+    } catch (err: unknown) {
       if (written) await unlink(tmp).catch(() => {})
-      if (err.name === 'AbortError' && options.signal?.aborted === true) throw toStoreError(cid, err, options.signal)
-      if (err.path === tmp || err.path === path) {
-        throw new LocalFileError(`cannot write ${path}: ${err.code}`, { path }, { cause: err })
+      if (errorName(err) === 'AbortError' && options.signal?.aborted === true) throw toStoreError(cid, err, options.signal)
+      const failedPath = typeof err === 'object' && err !== null && 'path' in err ? err.path : undefined
+      if (failedPath === tmp || failedPath === path) {
+        throw new LocalFileError(`cannot write ${path}: ${String(errorCode(err))}`, { path }, { cause: err })
       }
       throw err
     }
@@ -243,8 +244,8 @@ export class HeliaContentStore implements ContentStore {
     try {
       const pin = await this.#helia.pins.get(cid, options)
       return fromMetadata(cid, pin.metadata)
-    } catch (err: any) {
-      if (err.name === 'NotFoundError') return undefined
+    } catch (err: unknown) {
+      if (errorName(err) === 'NotFoundError') return undefined
       throw err
     }
   }
@@ -290,5 +291,5 @@ async function * abortable (source: AsyncIterable<Uint8Array> | Iterable<Uint8Ar
 }
 
 async function drain (source: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of source) {} // eslint-disable-line no-empty
+  for await (const _ of source) {}
 }

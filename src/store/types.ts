@@ -1,4 +1,5 @@
 import type { CID } from 'multiformats/cid'
+import type { AbortOptions } from '../lifecycle/index.ts'
 
 /**
  * The content store: everything that crosses machines is a CID. Adapters over
@@ -7,9 +8,7 @@ import type { CID } from 'multiformats/cid'
  * transfer protocol (src/store/transfer/), else block by block over bitswap;
  * large content always streams.
  */
-export interface AbortOptions {
-  signal?: AbortSignal
-}
+export type { AbortOptions }
 
 /**
  * Options of the reads that may go to the network. `from` names peers likely

@@ -1,7 +1,7 @@
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import * as raw from 'multiformats/codecs/raw'
-import { InvalidArgumentError } from '../errors.ts'
+import { InvalidArgumentError, errorMessage } from '../errors.ts'
 import { ContentCorruptError, WrongContentTypeError } from './errors.ts'
 import type { AbortOptions } from './types.ts'
 import type { CID } from 'multiformats/cid'
@@ -100,8 +100,8 @@ export function decodeUnixfsFile (cid: CID, block: Uint8Array): { node: dagPb.PB
     node = dagPb.decode(block)
     if (node.Data == null) throw new Error('no UnixFS data')
     unixfs = UnixFS.unmarshal(node.Data)
-  } catch (err: any) {
-    throw new ContentCorruptError(`${cid} is not a UnixFS node: ${err.message}`, { cid: cid.toString() }, { cause: err })
+  } catch (err: unknown) {
+    throw new ContentCorruptError(`${cid} is not a UnixFS node: ${errorMessage(err)}`, { cid: cid.toString() }, { cause: err })
   }
   if (unixfs.type !== 'file' && unixfs.type !== 'raw') {
     throw new WrongContentTypeError(`${cid} is a UnixFS ${unixfs.type}, not a file`, { cid: cid.toString() })

@@ -30,6 +30,7 @@ async function peersOf (daemon: Daemon): Promise<Peer[]> {
   return (await daemon.json<{ peers: Peer[] }>(['peers'])).peers
 }
 
+// oxlint-disable-next-line typescript/no-explicit-any -- JSON of any shape, which the assertions check
 function socketRequest (socket: string, method: string, path: string, body?: string): Promise<{ status: number, json: any }> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: socket, method, path, headers: body != null ? { 'content-type': 'application/json' } : {} }, res => {

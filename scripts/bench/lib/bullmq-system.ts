@@ -49,7 +49,7 @@ export async function bullmqSystem (clock: FfmpegClock, init: BullmqSystemInit):
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => { reject(new Error('a BullMQ worker was not ready after 30 s')) }, 30_000)
       createInterface({ input: child.stdout! }).on('line', line => { if (line === 'ready') { clearTimeout(timer); resolve() } })
-      child.once('exit', code => { clearTimeout(timer); reject(new Error(`a BullMQ worker exited (${code}) before it was ready`)) })
+      child.once('exit', code => { clearTimeout(timer); reject(new Error(`a BullMQ worker exited (${String(code)}) before it was ready`)) })
     })
   }))
   const connection = { host: '127.0.0.1', port: redis.port }

@@ -65,4 +65,4 @@ async function main (): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main()
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) await main()

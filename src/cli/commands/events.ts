@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { ApiEvent } from '../../api/schemas.ts'
+import type { ApiEvent } from '../../api/index.ts'
 import { defineCommand } from '../command.ts'
 import { formatTime } from '../format.ts'
 

@@ -24,7 +24,7 @@ export default defineCommand({
       const { recipe, inputs } = await uploadInputs(daemon, loaded, ctx)
       description = await daemon.plan({ recipe, inputs }, { signal: ctx.signal })
     } else {
-      const { embeddedPlan } = await import('../../engine/embedded-plan.ts')
+      const { embeddedPlan } = await import('../../engine/index.ts')
       description = await embeddedPlan({ home: ctx.home, recipe: loaded.recipe, recipeDir: loaded.recipeDir, inputOverrides: loaded.overrides, signal: ctx.signal })
     }
     const rows = description.steps.map(step => [

@@ -1,6 +1,9 @@
 import { z } from 'zod'
 import { defineCommand } from '../command.ts'
 
+/** The fields of a job, step or result event that a watch line shows. */
+interface WatchedEvent { time: number, type: string, job?: string, step?: string, peer?: string, output?: string, error?: string }
+
 export default defineCommand({
   name: 'watch',
   summary: 'watch a job live until it ends, or every job and step event until Ctrl-C',
@@ -29,7 +32,7 @@ export default defineCommand({
     return {
       kind: 'stream',
       source,
-      line: (e: Record<string, any>) => [new Date(e.time).toISOString().slice(11, 23), e.type.padEnd(15), e.job != null ? String(e.job).slice(-10) : '', e.step ?? '', e.peer != null ? shortPeer(e.peer) : '', e.output ?? e.error ?? ''].join('  ').trimEnd()
+      line: (e: WatchedEvent) => [new Date(e.time).toISOString().slice(11, 23), e.type.padEnd(15), e.job != null ? String(e.job).slice(-10) : '', e.step ?? '', e.peer != null ? shortPeer(e.peer) : '', e.output ?? e.error ?? ''].join('  ').trimEnd()
     }
   }
 })

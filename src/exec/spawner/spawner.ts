@@ -137,7 +137,7 @@ export class Spawner {
             child.stderr.end()
             child.emit('close', null, 'SIGKILL')
           } else {
-            child.emit('error', Object.assign(new Error(`the spawner helper exited (${code ?? signal})`), { code: 'EHELPER' }))
+            child.emit('error', Object.assign(new Error(`the spawner helper exited (${String(code ?? signal)})`), { code: 'EHELPER' }))
           }
         }
         this.#exited.delete(exited)

@@ -97,7 +97,7 @@ export function checkWindow (value: { start: number, end?: number }, ctx: z.Refi
 }
 
 // Control characters other than a line break: they have no place in a caption and have broken parsers before.
-// eslint-disable-next-line no-control-regex
+// oxlint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/
 
 // Filtergraph syntax: a `;` or `,` then `name=` (a new filter with options), or a `[label]` then `name=`.

@@ -1,4 +1,4 @@
-import type { Heartbeat, NodeRecord } from '../../protocol/messages/heartbeat.ts'
+import type { Heartbeat, NodeRecord } from '../../protocol/index.ts'
 
 /**
  * The membership vocabulary shared by the pure core and its adapters. All

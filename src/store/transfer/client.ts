@@ -94,13 +94,13 @@ export async function * receive (offer: Offer, walk: DagWalk, blocks: Pick<Local
         signal: options.signal,
         timeoutMs: first ? limits.firstBlockTimeoutMs : limits.idleTimeoutMs,
         waitingFor: `receiving ${walk.root}`
-      }), [FrameType.block, FrameType.error], peer, `while ${walk.next} was due`)
+      }), [FrameType.block, FrameType.error], peer, `while ${String(walk.next)} was due`)
       first = false
       if (frame.type === FrameType.error) throw peerError(peer, walk.root, decodeControl(errorCodec, frame.payload, peer, 'error'))
       const { cid, bytes } = decodeBlockPayload(frame.payload, peer)
       const expected = walk.next!
       if (!cid.equals(expected)) {
-        throw new CorruptBlockError(`peer ${peer} sent block ${cid} where ${walk.root} needs ${expected} next`, { peer, cid: cid.toString(), expected: String(expected) })
+        throw new CorruptBlockError(`peer ${peer} sent block ${cid} where ${walk.root} needs ${String(expected)} next`, { peer, cid: cid.toString(), expected: String(expected) })
       }
       verifyBlock(expected, bytes, peer)
       const piece = walk.accept(bytes)

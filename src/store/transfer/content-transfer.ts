@@ -177,7 +177,7 @@ export class ContentTransfer {
       const offer = await this.#findOffer(root, init, options.from, excluded, signal)
       if (offer == null) break
       try {
-        for await (const _ of this.#receive(offer, new DagWalk(root, init), signal)) {} // eslint-disable-line no-empty
+        for await (const _ of this.#receive(offer, new DagWalk(root, init), signal)) {}
         this.#stats.fetched++
         return true
       } catch (err) {

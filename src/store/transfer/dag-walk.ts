@@ -1,9 +1,7 @@
-import * as dagPb from '@ipld/dag-pb'
-import { UnixFS } from 'ipfs-unixfs'
 import { identity } from 'multiformats/hashes/identity'
 import * as raw from 'multiformats/codecs/raw'
 import { InvalidArgumentError } from '../../errors.ts'
-import { ContentCorruptError, WrongContentTypeError } from '../errors.ts'
+import { ContentCorruptError } from '../errors.ts'
 import { linksOf } from '../fetch-dag.ts'
 import { decodeUnixfsFile } from '../unixfs-reader.ts'
 import type { CID } from 'multiformats/cid'
@@ -111,7 +109,7 @@ export class DagWalk {
 
   /** Advances past a raw leaf without its bytes (a holder that trusts its own store, a local check). */
   skipLeaf (): void {
-    if (!this.nextIsLeaf) throw new InvalidArgumentError(`${this.next} is not a raw leaf whose position is known`)
+    if (!this.nextIsLeaf) throw new InvalidArgumentError(`${String(this.next)} is not a raw leaf whose position is known`)
     const entry = this.#stack.pop()!
     this.blocks++
     if (this.#range != null) this.fileBytes += sliceBounds(entry.start, entry.size ?? 0n, this.#range).length
@@ -119,7 +117,7 @@ export class DagWalk {
 
   /** Throws unless the walk finished having handed out exactly the range. */
   finish (): void {
-    if (!this.done) throw new ContentCorruptError(`the transfer of ${this.root} ended before block ${this.next}`, { cid: this.root.toString() })
+    if (!this.done) throw new ContentCorruptError(`the transfer of ${this.root} ended before block ${String(this.next)}`, { cid: this.root.toString() })
     if (this.#range != null && BigInt(this.fileBytes) !== this.#range.end - this.#range.start) {
       throw new ContentCorruptError(`file ${this.root} gave ${this.fileBytes} bytes where its UnixFS sizes promise ${this.#range.end - this.#range.start}`, { cid: this.root.toString() })
     }

@@ -1,4 +1,4 @@
-import { AbortedError } from '../../errors.ts'
+import { AbortedError, errorMessage } from '../../errors.ts'
 import { PeerUnreachableError, TransferProtocolError, TransferTimeoutError } from './errors.ts'
 import { FrameParser } from './frame-parser.ts'
 import type { Frame } from './frame-parser.ts'
@@ -90,8 +90,8 @@ export class FrameStream {
     let full = false
     try {
       for (const chunk of chunks) full = !this.stream.send(chunk) || full
-    } catch (err: any) { // closed or reset under us
-      throw new PeerUnreachableError(`stream to peer ${this.#peer} failed: ${err.message}`, { peer: this.#peer }, { cause: err })
+    } catch (err: unknown) { // closed or reset under us
+      throw new PeerUnreachableError(`stream to peer ${this.#peer} failed: ${errorMessage(err)}`, { peer: this.#peer }, { cause: err })
     }
     if (full) {
       const timeout = AbortSignal.timeout(options.timeoutMs)

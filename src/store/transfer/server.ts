@@ -1,4 +1,5 @@
 import { CID } from 'multiformats/cid'
+import { errorMessage } from '../../errors.ts'
 import { holdsAll } from './blocks.ts'
 import { isTransferPeerError, TransferProtocolError } from './errors.ts'
 import { DagWalk } from './dag-walk.ts'
@@ -84,7 +85,7 @@ export class TransferServer {
   async stop (): Promise<void> {
     await this.#c.libp2p.unhandle(this.protocol).catch(() => {})
     this.#shutdown.abort()
-    await Promise.allSettled([...this.#active])
+    await Promise.allSettled(this.#active)
   }
 
   readonly #handle = (stream: Stream, connection: Connection): void => {
@@ -101,7 +102,7 @@ export class TransferServer {
     }
     const serving = this.#serve(stream, peer).catch(async (err: Error) => {
       this.#stats.failed++
-      this.#log.debug({ peer, err: err.message }, 'transfer ended early')
+      this.#log.debug({ peer, err }, 'transfer ended early')
       await this.#fail(stream, err)
     }).finally(() => { this.#active.delete(serving) })
     this.#active.add(serving)
@@ -119,9 +120,9 @@ export class TransferServer {
       let holds: boolean
       try {
         holds = await holdsAll(root, init, this.#c.blocks, { signal })
-      } catch (err: any) {
+      } catch (err: unknown) {
         // not a file, a broken DAG, a bad range: the requester falls back and meets the real error there
-        await this.#reply(frames, controlFrame(FrameType.error, errorCodec.encode({ reason: 'invalid', message: String(err.message).slice(0, 1000) })))
+        await this.#reply(frames, controlFrame(FrameType.error, errorCodec.encode({ reason: 'invalid', message: String(errorMessage(err)).slice(0, 1000) })))
         return
       }
       if (!holds) {
@@ -185,7 +186,7 @@ export class TransferServer {
       return
     }
     try {
-      stream.send(controlFrame(FrameType.error, errorCodec.encode({ reason: 'failed', message: err.message.slice(0, 1000) })))
+      stream.send(controlFrame(FrameType.error, errorCodec.encode({ reason: 'failed', message: errorMessage(err).slice(0, 1000) })))
       await stream.close({ signal: AbortSignal.timeout(this.#requestTimeoutMs) })
     } catch {
       stream.abort(err)
@@ -201,7 +202,7 @@ export class TransferServer {
 function parseCid (value: string, peer: string): CID {
   try {
     return CID.parse(value)
-  } catch (err: any) {
-    throw new TransferProtocolError(`peer ${peer} asked for ${JSON.stringify(value)}, which is not a CID: ${err.message}`, { peer }, { cause: err })
+  } catch (err: unknown) {
+    throw new TransferProtocolError(`peer ${peer} asked for ${JSON.stringify(value)}, which is not a CID: ${errorMessage(err)}`, { peer }, { cause: err })
   }
 }

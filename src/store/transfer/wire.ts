@@ -1,6 +1,7 @@
 import { CID } from 'multiformats/cid'
+import { errorMessage } from '../../errors.ts'
 import { z } from 'zod'
-import { cidString, jsonCodec } from '../../protocol/codec.ts'
+import { cidString, jsonCodec } from '../../protocol/index.ts'
 import { TransferProtocolError } from './errors.ts'
 
 /**
@@ -100,8 +101,8 @@ export function decodeBlockPayload (payload: Uint8Array, peer: string): { cid: C
   try {
     const [cid, bytes] = CID.decodeFirst(payload)
     return { cid, bytes }
-  } catch (err: any) {
-    throw new TransferProtocolError(`peer ${peer} sent a block frame that does not start with a CID: ${err.message}`, { peer }, { cause: err })
+  } catch (err: unknown) {
+    throw new TransferProtocolError(`peer ${peer} sent a block frame that does not start with a CID: ${errorMessage(err)}`, { peer }, { cause: err })
   }
 }
 
@@ -109,8 +110,8 @@ export function decodeBlockPayload (payload: Uint8Array, peer: string): { cid: C
 export function decodeControl<T> (codec: { decode: (bytes: Uint8Array) => T }, payload: Uint8Array, peer: string, what: string): T {
   try {
     return codec.decode(payload)
-  } catch (err: any) {
-    throw new TransferProtocolError(`peer ${peer} sent a bad ${what} frame: ${err.message}`, { peer }, { cause: err })
+  } catch (err: unknown) {
+    throw new TransferProtocolError(`peer ${peer} sent a bad ${what} frame: ${errorMessage(err)}`, { peer }, { cause: err })
   }
 }
 

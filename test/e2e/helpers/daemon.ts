@@ -62,7 +62,7 @@ export class Daemon {
           if (parsed.event === 'ready') { clearTimeout(timer); resolve(parsed as never) }
         } catch { /* not the ready line */ }
       })
-      void exited.then(({ code, signal }) => { clearTimeout(timer); reject(new Error(`daemon in ${home} exited (${code ?? signal}) before it was ready:\n${stderr.join('\n')}`)) })
+      void exited.then(({ code, signal }) => { clearTimeout(timer); reject(new Error(`daemon in ${home} exited (${String(code ?? signal)}) before it was ready:\n${stderr.join('\n')}`)) })
     })
     return new Daemon(home, child, ready, env, stderr, exited)
   }
@@ -78,6 +78,7 @@ export class Daemon {
   }
 
   /** `artdag <args> --json`, parsed; throws with stderr when it fails. */
+// oxlint-disable-next-line typescript/no-explicit-any -- JSON of any shape, which the assertions check
   async json<T = any> (args: string[], options: { env?: Record<string, string>, cwd?: string } = {}): Promise<T> {
     const result = await this.cli([...args, '--json'], options)
     if (result.code !== 0) throw new Error(`artdag ${args.join(' ')} exited ${result.code}: ${result.stderr}`)

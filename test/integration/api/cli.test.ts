@@ -26,6 +26,7 @@ function artdag (...args: string[]): Promise<Result> {
 }
 
 const text = (r: Result): string => r.stdout.toString('utf8')
+// oxlint-disable-next-line typescript/no-explicit-any -- JSON of any shape, which the assertions check
 const json = (r: Result): any => JSON.parse(text(r))
 
 beforeAll(async () => {

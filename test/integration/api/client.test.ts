@@ -89,7 +89,7 @@ describe('a misbehaving daemon', () => {
     })
     const download = await createApiClient({ home, socketPath }).cat('bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am')
     expect(download.size).toBe(10)
-    const read = (async () => { for await (const _ of download.body) {} })() // eslint-disable-line no-empty
+    const read = (async () => { for await (const _ of download.body) {} })()
     await expect(read).rejects.toThrow(new ResponseInvalidError('GET /v1/content/:cid: the connection dropped after 5 of 10 bytes'))
   })
 
@@ -99,7 +99,7 @@ describe('a misbehaving daemon', () => {
       res.write('12345')
     })
     const download = await createApiClient({ home, socketPath }).cat('bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am', { timeoutMs: 50 })
-    const read = (async () => { for await (const _ of download.body) {} })() // eslint-disable-line no-empty
+    const read = (async () => { for await (const _ of download.body) {} })()
     await expect(read).rejects.toBeInstanceOf(RequestTimeoutError)
   })
 

@@ -177,7 +177,7 @@ describe('content that does not come', () => {
     const { client } = await start({ init: { contentTimeoutMs: 50 }, wrapContent: stalling(stalled) })
     stalled.cid = (await client.add((async function * () { yield Buffer.from('stalls after one byte') })())).cid
     const download = await client.cat(stalled.cid)
-    const read = (async () => { for await (const _ of download.body) {} })() // eslint-disable-line no-empty
+    const read = (async () => { for await (const _ of download.body) {} })()
     await expect(read).rejects.toThrow(`GET /v1/content/:cid: the connection dropped after 1 of 21 bytes`)
   })
 })

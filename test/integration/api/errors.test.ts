@@ -8,6 +8,7 @@ import { rawRequest } from './helpers.ts'
 const CID = 'bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am'
 const start = harnessPerTest()
 
+// oxlint-disable-next-line typescript/no-explicit-any -- JSON of any shape, which the assertions check
 function expectJsonError (res: { status: number, headers: Record<string, unknown>, json: () => any }, status: number, name: string, message?: string | RegExp): void {
   expect(res.status).toBe(status)
   expect(String(res.headers['content-type'])).toMatch(/^application\/json/)

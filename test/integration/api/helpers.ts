@@ -7,6 +7,7 @@ export interface RawResponse {
   status: number
   headers: IncomingHttpHeaders
   text: string
+// oxlint-disable-next-line typescript/no-explicit-any -- JSON of any shape, which the assertions check
   json: () => any
 }
 

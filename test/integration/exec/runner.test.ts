@@ -76,7 +76,7 @@ describe('the ffmpeg runner', () => {
     }, { ffmpegPath: bench.binaries.ffmpeg.path, workspace, timeoutMs: 30_000 }).then(() => { throw new Error('expected a rejection') }, (e: unknown) => e as FfmpegFailedError)
     expect(err).toBeInstanceOf(FfmpegFailedError)
     expect(err.details?.exitCode).toBe(1)
-    expect((err.details?.errorTail as string[]).join('\n')).toMatch(/0:v:7/)
+    expect(((err.details?.errorTail ?? []) as string[]).join('\n')).toMatch(/0:v:7/)
     expect(err.message).toMatch(/^ffmpeg exited with code 1: /)
   })
 

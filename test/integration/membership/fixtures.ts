@@ -6,6 +6,7 @@ import { createLogger, silentLogger } from '../../../src/log.ts'
 import { createArtdagNode } from '../../../src/node/create-node.ts'
 import { generateIdentity } from '../../../src/node/identity.ts'
 import { generateSwarmKey } from '../../../src/node/swarm-key.ts'
+import { toMetadata } from '../../../src/store/pin-metadata.ts'
 import type { MembershipEvent, MemberState } from '../../../src/membership/core/types.ts'
 import type { MembershipServiceInit } from '../../../src/membership/membership-service.ts'
 import type { Logger, LogLevel } from '../../../src/log.ts'
@@ -64,6 +65,7 @@ export async function createCluster (): Promise<Cluster> {
         ipns: node.ipns,
         privateKey,
         logger: logger.forComponent(name),
+        registryPinMetadata: toMetadata({ kind: 'final', labels: { purpose: 'membership-registry' } }),
         localState: () => ({
           capacity: { slots: 2, cores: 2, freeDiskBytes: 1_000_000_000 },
           load: { runningSteps: 0, loadAverage: 0.1 },

@@ -86,7 +86,7 @@ describe('content across nodes', () => {
     await orphan.stop() // nobody has it now
     const asker = await cluster.start('asker', { content: { fetchTimeoutMs: 500 }, bootstrap: [addressOf(a)] })
     await until(() => asker.libp2p.getConnections(a.peerId).length > 0, [[asker.libp2p, 'peer:connect']], 'asker to connect to a')
-    await expect(async () => { for await (const _ of asker.content.cat(cid)) {} }).rejects.toThrow(expect.objectContaining({ // eslint-disable-line no-empty
+    await expect(async () => { for await (const _ of asker.content.cat(cid)) {} }).rejects.toThrow(expect.objectContaining({
       name: 'ContentTimeoutError',
       kind: 'timeout',
       message: `no peer provided block ${cid} within 500 ms`

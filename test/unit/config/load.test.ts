@@ -75,6 +75,6 @@ describe('config loading', () => {
   it('refuses prototype keys', async () => {
     await writeFile(join(home, 'config.yaml'), '__proto__:\n  polluted: true\n')
     await expect(loadConfig({ home })).rejects.toThrow(/not allowed/)
-    expect(({} as any).polluted).toBeUndefined()
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 })

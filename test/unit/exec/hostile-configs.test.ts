@@ -107,6 +107,6 @@ describe('executeStep with a rejected config', () => {
   it('names every problem in the error details', async () => {
     const err = await executeStep({ type: 'text', config: { text: '', size: 0, bogus: 1 }, inputs: ['/etc/hosts'], workRoot, binaries, timeoutMs: 1000 }).then(() => { throw new Error('expected a rejection') }, (e: unknown) => e as StepConfigInvalidError)
     expect(err).toBeInstanceOf(StepConfigInvalidError)
-    expect((err.details?.issues as Array<{ path: string }>).map(issue => issue.path).sort()).toEqual(['bogus', 'size', 'text'])
+    expect(((err.details?.issues ?? []) as Array<{ path: string }>).map(issue => issue.path).sort()).toEqual(['bogus', 'size', 'text'])
   })
 })

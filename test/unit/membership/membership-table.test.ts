@@ -6,6 +6,9 @@ import { makeHeartbeat, makePeerIds } from './fixtures.ts'
 import type { MembershipEvent } from '../../../src/membership/core/types.ts'
 
 const T0 = 1_700_000_000_000
+/** Array.prototype.sort's own order (by string form), spelt out. */
+const byText = (a: unknown, b: unknown): number => String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0
+
 const DAY = 24 * 60 * 60 * 1000
 
 function table (self: string, now = T0): MembershipTable {
@@ -176,7 +179,7 @@ describe('membership table', () => {
       for (let round = 0; round < 3; round++) {
         for (const [from, to] of order) tables[to]!.mergeRegistry(tables[from]!.toRegistryDocument(T0 + 2), T0 + 2)
       }
-      return tables.map(t => JSON.stringify(t.members().map(m => [m.peerId, m.record.seq]).sort()))
+      return tables.map(t => JSON.stringify(t.members().map(m => [m.peerId, m.record.seq]).sort(byText)))
     }
     const ring: Array<[number, number]> = [[0, 1], [1, 2], [2, 3], [3, 0]]
     const views = run(ring)

@@ -68,7 +68,7 @@ describe('repo lock', () => {
     children.push(child)
     await expect(acquireRepoLock(path, { purpose: 'render' })).rejects.toThrow(expect.objectContaining({
       name: 'RepoLockedError',
-      message: expect.stringContaining(`the home is in use by pid ${child.pid} (daemon, since`),
+      message: expect.stringContaining(`the home is in use by pid ${String(child.pid)} (daemon, since`),
       details: expect.objectContaining({ pid: child.pid, file: path })
     }))
   })

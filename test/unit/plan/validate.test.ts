@@ -32,7 +32,7 @@ describe('validateRecipe returns the recipe in full', () => {
   it('fills defaults, empty inputs and empty configs, and keeps document order', () => {
     const r = validateRecipe(base(), catalog)
     expect(Object.keys(r.nodes)).toEqual(['part', 'out'])
-    expect(r.nodes.out?.config).toEqual((catalog.get('encode')?.normalize({}) as { config: unknown }).config)
+    expect(r.nodes.out?.config).toEqual((catalog.get('encode')?.normalize({}) as { config: unknown } | undefined)?.config)
     expect(r.nodes.part?.inputs).toEqual(['clip'])
     const noInputs = validateRecipe({ version: 1, name: 'gen', nodes: { g: { type: 'generate', config: { duration: 1 } } }, output: 'g' }, catalog)
     expect(noInputs.inputs).toEqual({})

@@ -57,7 +57,7 @@ describe('DagWalk', () => {
       for (const [offset, length] of [[0, undefined], [0, 0], [1, 1], [size - 1, 10], [Math.floor(size / 3), Math.floor(size / 2)], [size + 4, 5]] as Array<[number, number | undefined]>) {
         const requester = run(new DagWalk(cid, { mode: 'file', offset, length }), store)
         const expected = bytes.subarray(Math.min(offset, size), length === undefined ? size : Math.min(size, offset + length))
-        expect(Buffer.compare(requester.bytes, expected), `${size} @${offset}+${length}`).toBe(0)
+        expect(Buffer.compare(requester.bytes, expected), `${size} @${offset}+${String(length)}`).toBe(0)
 
         const holder = new DagWalk(cid, { mode: 'file', offset, length })
         const order: string[] = []
@@ -93,7 +93,7 @@ describe('DagWalk', () => {
     const { cid } = await importFile({ content: randomBytes(2 * MiB) }, store, IMPORTER_OPTIONS)
     const walk = new DagWalk(cid, { mode: 'file' })
     walk.accept(store.blocks.get(cid.toString())!)
-    expect(() => { walk.finish() }).toThrow(`the transfer of ${cid} ended before block ${walk.next}`)
+    expect(() => { walk.finish() }).toThrow(`the transfer of ${cid} ended before block ${String(walk.next)}`)
 
     const doc = dagJson.encode({ a: 1 })
     const docCid = CID.createV1(dagJson.code, await sha256.digest(doc))

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import Fastify from 'fastify'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AbortedError } from '../errors.ts'
-import type { Logger } from '../log.ts'
-import type { ApiComponents } from './backend.ts'
-import { RouteNotFoundError, ServerStoppingError } from './errors.ts'
+import { AbortedError } from '../../errors.ts'
+import type { Logger } from '../../log.ts'
+import type { ApiComponents } from '../backend.ts'
+import { RouteNotFoundError, ServerStoppingError } from '../errors.ts'
 import type { Handler, HandlerMap } from './handler.ts'
 import { contentHandlers, tooLarge } from './handlers/content.ts'
 import { eventHandlers } from './handlers/events.ts'
@@ -15,8 +15,8 @@ import { methodNotAllowed, toHttpError } from './http-errors.ts'
 import { createApiMetrics } from './metrics.ts'
 import type { ApiMetrics } from './metrics.ts'
 import { parseRouteInput } from './request-input.ts'
-import { methodsForPath, routes } from './routes.ts'
-import type { HttpMethod, RouteDef, RouteName } from './routes.ts'
+import { methodsForPath, routes } from '../routes.ts'
+import type { HttpMethod, RouteDef, RouteName } from '../routes.ts'
 import { checkSocketPathLength, clearStaleSocket, ensureSocketDir, listenPrivately, removeSocketFile } from './socket-file.ts'
 
 /**
@@ -200,7 +200,7 @@ export class ApiServer {
   }
 
   private sendError (err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    const { status, body } = toHttpError(err, `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`)
+    const { status, body } = toHttpError(err, `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0] ?? ''}`)
     if (status >= 500 && body.error.kind === 'internal') this.log.error({ err, method: request.method, url: request.url }, 'request failed')
     else this.log.debug({ method: request.method, url: request.url, status, error: body.error.message }, 'request refused')
     // A body left unread (an upload refused midway) would be drained; closing is cheaper.

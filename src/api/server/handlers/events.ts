@@ -1,8 +1,8 @@
-import type { Logger } from '../../log.ts'
-import type { EventsBackend } from '../backend.ts'
+import type { Logger } from '../../../log.ts'
+import type { EventsBackend } from '../../backend.ts'
 import type { HandlerMap } from '../handler.ts'
-import { EVENTS_LAGGED } from '../schemas.ts'
-import type { ApiEvent } from '../schemas.ts'
+import { EVENTS_LAGGED } from '../../schemas.ts'
+import type { ApiEvent } from '../../schemas.ts'
 
 export interface EventStreamOptions {
   /** Bytes a client may fall behind before its events are dropped (and counted in an `events.lagged` line). */

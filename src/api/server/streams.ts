@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
-import { TimeoutError } from '../errors.ts'
-import { BodyTooLargeError } from './errors.ts'
+import { TimeoutError } from '../../errors.ts'
+import { BodyTooLargeError } from '../errors.ts'
 
 /**
  * Stream helpers for the content routes: bytes flow through in the chunks the

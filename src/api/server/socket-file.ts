@@ -2,8 +2,8 @@ import { chmod, lstat, mkdir, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import net from 'node:net'
 import type { Server } from 'node:http'
-import type { Logger } from '../log.ts'
-import { SocketInUseError, SocketPathError } from './errors.ts'
+import type { Logger } from '../../log.ts'
+import { SocketInUseError, SocketPathError } from '../errors.ts'
 
 /**
  * The socket file's life: make room for it (a stale file left by a dead daemon
