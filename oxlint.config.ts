@@ -14,27 +14,60 @@ const FOLDERS = ['api', 'cli', 'config', 'daemon', 'discovery', 'engine', 'exec'
 type Folder = typeof FOLDERS[number]
 
 /** Modules that do I/O: pure cores import none of them. */
-const IO_PACKAGES = ['node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:https', 'node:child_process', 'node:dgram', 'node:worker_threads', 'libp2p', '@libp2p/*', '!@libp2p/interface', '!@libp2p/peer-id', '!@libp2p/crypto', '!@libp2p/crypto/*', 'helia', '@helia/*', 'blockstore-*', 'datastore-*', 'fastify']
+const IO_PACKAGES = [
+  'node:fs',
+  'node:fs/*',
+  'node:net',
+  'node:http',
+  'node:https',
+  'node:child_process',
+  'node:dgram',
+  'node:worker_threads',
+  'libp2p',
+  '@libp2p/*',
+  '!@libp2p/interface',
+  '!@libp2p/peer-id',
+  '!@libp2p/crypto',
+  '!@libp2p/crypto/*',
+  'helia',
+  '@helia/*',
+  'blockstore-*',
+  'datastore-*',
+  'fastify'
+]
 
 /** Services: they import nothing of the CLI or the daemon's glue, and only types from the API. */
 const SERVICES: readonly Folder[] = ['membership', 'jobs', 'store', 'discovery', 'exec', 'engine']
 
-interface Arrow { folders: readonly string[], packages?: readonly string[], typesOnly?: boolean, daemonEntry?: boolean, why: string }
+interface Arrow {
+  folders: readonly string[]
+  packages?: readonly string[]
+  typesOnly?: boolean
+  daemonEntry?: boolean
+  why: string
+}
 
 /** What each folder may not import (docs/ARCHITECTURE.md, "Arrows"). */
 function arrowsOf (unit: string): Arrow[] {
   const arrows: Arrow[] = []
   const top = unit.split('/')[0] as Folder
   if (SERVICES.includes(top)) {
-    arrows.push({ folders: ['cli', 'daemon'], daemonEntry: true, why: 'a service imports nothing of the CLI or the daemon\'s glue: take what you need as a component' })
-    arrows.push({ folders: ['api'], typesOnly: true, why: 'a service may use the API\'s shared types (import type), never its code' })
+    arrows.push({ folders: ['cli', 'daemon'], daemonEntry: true, why: "a service imports nothing of the CLI or the daemon's glue: take what you need as a component" })
+    arrows.push({ folders: ['api'], typesOnly: true, why: "a service may use the API's shared types (import type), never its code" })
   }
   if (['plan', 'lease', 'protocol', 'membership/core', 'jobs/core'].includes(unit)) {
-    arrows.push({ folders: ['node', 'exec', 'store', 'api', 'daemon', 'discovery', 'engine', 'membership', 'jobs', 'cli'].filter(f => !unit.startsWith(f)), packages: IO_PACKAGES, why: 'a pure core does no I/O (no file system, network, processes, libp2p or Helia) and imports no adapter' })
+    arrows.push({
+      folders: ['node', 'exec', 'store', 'api', 'daemon', 'discovery', 'engine', 'membership', 'jobs', 'cli'].filter(f => !unit.startsWith(f)),
+      packages: IO_PACKAGES,
+      why: 'a pure core does no I/O (no file system, network, processes, libp2p or Helia) and imports no adapter'
+    })
   }
   if (top === 'exec') arrows.push({ folders: ['node', 'lease', 'protocol', 'api'], why: 'exec runs ffmpeg and knows nothing of libp2p, leases, wire messages or the socket' })
   if (top === 'cli') {
-    arrows.push({ folders: ['config', 'daemon', 'discovery', 'jobs', 'lease', 'lifecycle', 'membership', 'node', 'protocol', 'store'], why: 'the CLI reaches the daemon only through the API client (src/api), and does in-process work only through the engine\'s entry (src/engine/local.ts); `artdag daemon` alone starts src/daemon.ts' })
+    arrows.push({
+      folders: ['config', 'daemon', 'discovery', 'jobs', 'lease', 'lifecycle', 'membership', 'node', 'protocol', 'store'],
+      why: "the CLI reaches the daemon only through the API client (src/api), and does in-process work only through the engine's entry (src/engine/local.ts); `artdag daemon` alone starts src/daemon.ts"
+    })
   }
   return arrows
 }
@@ -52,7 +85,7 @@ const NOT_INDEX = '(?:[^/]{0,7}|[^/]{9,}|[^i/][^/]{7}|i[^n/][^/]{6}|in[^d/][^/]{
 function patternsFor (unit: string, depth: number): Pattern[] {
   const up = depth === 0 ? './' : '../'.repeat(depth)
   const upRegex = up.replace(/\./g, '\\.')
-  const surface = 'import another folder through its index.ts (or a subfolder\'s, such as api/server/index.ts), its public surface; export what you need there'
+  const surface = "import another folder through its index.ts (or a subfolder's, such as api/server/index.ts), its public surface; export what you need there"
   const patterns: Pattern[] = [
     { regex: `^${upRegex}[^/]+/(?:[^/]+/)?${NOT_INDEX}$`, message: surface },
     { regex: `^${upRegex}[^/]+/[^/]+/[^/]+/`, message: surface }

@@ -46,13 +46,19 @@ class Teardown {
   readonly #steps: Array<{ name: string, run: () => Promise<void> }> = []
   readonly #log: Logger
 
-  constructor (log: Logger) { this.#log = log }
+  constructor (log: Logger) {
+    this.#log = log
+  }
 
-  add (name: string, run: () => Promise<void>): void { this.#steps.push({ name, run }) }
+  add (name: string, run: () => Promise<void>): void {
+    this.#steps.push({ name, run })
+  }
 
   async run (): Promise<void> {
     for (const step of this.#steps.splice(0).reverse()) {
-      await step.run().catch((err: Error) => { this.#log.warn({ component: step.name, err: err.message }, 'error while stopping') })
+      await step.run().catch((err: Error) => {
+        this.#log.warn({ component: step.name, err: err.message }, 'error while stopping')
+      })
     }
   }
 }
@@ -120,7 +126,9 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       logger
     }, { intervalMs: config.dht.republishIntervalMs, putTimeoutMs: config.dht.queryTimeoutMs })
     republisher.start()
-    teardown.add('cache-republisher', async () => { await republisher.stop() })
+    teardown.add('cache-republisher', async () => {
+      await republisher.stop()
+    })
 
     membership = new MembershipService({
       libp2p: node.libp2p,
@@ -130,30 +138,37 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       logger,
       metrics: createMembershipMetrics(metrics),
       registryPinMetadata: toMetadata({ kind: 'final', labels: { purpose: 'membership-registry' } }),
-      localState: async () => await localNodeState({
-        home: options.home,
-        slots: ffmpeg != null ? slots : 0,
-        capabilities: () => ({ ffmpegVersion: ffmpeg?.version ?? null, encoders: ffmpeg?.encoders ?? [] }),
-        runningSteps: () => jobs?.runningSteps().length ?? 0,
-        coordination: () => jobs?.heartbeatSummary() ?? { leases: [], jobs: [] }
-      })
+      localState: async () =>
+        await localNodeState({
+          home: options.home,
+          slots: ffmpeg != null ? slots : 0,
+          capabilities: () => ({ ffmpegVersion: ffmpeg?.version ?? null, encoders: ffmpeg?.encoders ?? [] }),
+          runningSteps: () => jobs?.runningSteps().length ?? 0,
+          coordination: () => jobs?.heartbeatSummary() ?? { leases: [], jobs: [] }
+        })
     }, {
       version: ARTDAG_VERSION,
       heartbeatTopic: config.topics.heartbeat,
       timings: config.membership,
       registry: config.registry
     })
-    membership.membership.onEvent(event => { events.publish({ ...event, type: `member.${event.type}`, peer: event.peerId, time: event.at }) })
+    membership.membership.onEvent(event => {
+      events.publish({ ...event, type: `member.${event.type}`, peer: event.peerId, time: event.at })
+    })
     membership.heartbeats.onHeartbeat(hb => {
       events.publish({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, leases: hb.leases.length, jobs: hb.jobs.length })
     })
     await membership.start({ signal: options.signal })
     const started = membership
-    teardown.add('membership', async () => { await started.stop() })
+    teardown.add('membership', async () => {
+      await started.stop()
+    })
 
     // ffmpeg and ffprobe start from a small helper process: a fork of the daemon blocked its loop.
     const spawner = new Spawner({ logger })
-    teardown.add('spawner', async () => { await spawner.stop() })
+    teardown.add('spawner', async () => {
+      await spawner.stop()
+    })
     const runner = ffmpeg != null
       ? new StepRunner({
         store: node.content,
@@ -191,13 +206,17 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     })
     await jobs.start()
     const jobService = jobs
-    teardown.add('jobs', async () => { await jobService.stop() })
+    teardown.add('jobs', async () => {
+      await jobService.stop()
+    })
 
     registerTransferMetrics(metrics, () => node.transfer.stats)
 
     const gc = new GcScheduler(node.content, config.gc.intervalMs, logger)
     gc.start()
-    teardown.add('gc', async () => { await gc.stop() })
+    teardown.add('gc', async () => {
+      await gc.stop()
+    })
 
     if (config.discovery.tailscale.enabled) {
       const tailscale = new TailscaleDiscovery({ libp2p: node.libp2p, metrics: createDiscoveryMetrics(metrics), logger, env }, {
@@ -205,7 +224,9 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
         dialTimeoutMs: config.node.dialTimeoutMs
       })
       tailscale.start()
-      teardown.add('tailscale', async () => { await tailscale.stop() })
+      teardown.add('tailscale', async () => {
+        await tailscale.stop()
+      })
     }
 
     const socket = config.api.socket ?? paths.socket
@@ -227,15 +248,25 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       logger
     }, { socketPath: socket, home: options.home, maxUploadBytes: config.api.maxUploadBytes })
     await api.start()
-    teardown.add('api', async () => { await api.stop() })
+    teardown.add('api', async () => {
+      await api.stop()
+    })
 
     const ready: DaemonReady = { event: 'ready', peerId: node.peerId.toString(), addresses: node.multiaddrs().map(String), socket, home: options.home, version: ARTDAG_VERSION }
     log.info({ ...ready }, 'daemon ready')
-    options.stdout?.write(options.json === true
-      ? `${JSON.stringify(ready)}\n`
-      : `artdag ${ARTDAG_VERSION} ready: peer ${ready.peerId}\n${ready.addresses.map(a => `  listening on ${a}\n`).join('')}  socket ${socket}\n`)
+    options.stdout?.write(
+      options.json === true
+        ? `${JSON.stringify(ready)}\n`
+        : `artdag ${ARTDAG_VERSION} ready: peer ${ready.peerId}\n${ready.addresses.map(a => `  listening on ${a}\n`).join('')}  socket ${socket}\n`
+    )
 
-    if (!options.signal.aborted) await new Promise<void>(resolve => { options.signal.addEventListener('abort', () => { resolve() }, { once: true }) })
+    if (!options.signal.aborted) {
+      await new Promise<void>(resolve => {
+        options.signal.addEventListener('abort', () => {
+          resolve()
+        }, { once: true })
+      })
+    }
     log.info('stopping')
   } finally {
     await teardown.run()

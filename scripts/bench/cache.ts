@@ -63,7 +63,9 @@ try {
   const cluster = await startBenchCluster(join(dir, 'daemons'), ['a', 'b', 'c'], env)
   cleanups.push(cluster.stop)
   const recorder = await EventRecorder.start(cluster.clients, ['job', 'step'])
-  cleanups.push(async () => { await recorder.stop() })
+  cleanups.push(async () => {
+    await recorder.stop()
+  })
   const [a, b] = cluster.clients
   const cDaemon = cluster.daemons[2]!
 
@@ -133,7 +135,11 @@ try {
     machine: machineFacts()
   })
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(err => { log(`cleanup: ${(err as Error).message}`) })
+  for (const cleanup of cleanups.reverse()) {
+    await cleanup().catch(err => {
+      log(`cleanup: ${(err as Error).message}`)
+    })
+  }
   await rm(dir, { recursive: true, force: true })
 }
 
@@ -149,7 +155,11 @@ async function lookupLatencies (count: number): Promise<{ hits: number[], misses
   for (const home of homes) await initHome({ home })
   const first = await createArtdagNode({ home: homes[0]!, swarmKey, listen: ['/ip4/127.0.0.1/tcp/0'] })
   const nodes: ArtdagNode[] = [first]
-  cleanups.push(async () => { await Promise.all(nodes.map(async n => { await n.stop() })) })
+  cleanups.push(async () => {
+    await Promise.all(nodes.map(async n => {
+      await n.stop()
+    }))
+  })
   for (const home of homes.slice(1)) nodes.push(await createArtdagNode({ home, swarmKey, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [first.multiaddrs()[0]!.toString()] }))
   await nodes[1]!.dial(nodes[2]!.multiaddrs()[0]!)
   await eventually(async () => nodes.every(n => n.libp2p.getConnections().length >= 2), { what: 'three nodes connected', timeoutMs: 30_000 })

@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises'
 export async function writeFileAtomically (path: string, source: AsyncIterable<Uint8Array>, options: { signal?: AbortSignal } = {}): Promise<{ size: number }> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`)
   let size = 0
-  const counted = async function * (): AsyncGenerator<Uint8Array> {
+  const counted = async function* (): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) {
       size += chunk.byteLength
       yield chunk

@@ -89,7 +89,7 @@ async function readBody (res: IncomingMessage, limit: number, where: string): Pr
 }
 
 /** Yields the body, failing when it ends short of `expected` bytes (a daemon that died mid-stream). */
-async function * checkedBody (res: IncomingMessage, expected: number, where: string): AsyncGenerator<Uint8Array> {
+async function* checkedBody (res: IncomingMessage, expected: number, where: string): AsyncGenerator<Uint8Array> {
   let received = 0
   try {
     for await (const chunk of res) {
@@ -136,13 +136,13 @@ export class ApiClient {
     let sent = 0
     const counted = onProgress === undefined
       ? source
-      : (async function * () {
-          for await (const chunk of source) {
-            yield chunk
-            sent += chunk.byteLength
-            onProgress(sent)
-          }
-        })()
+      : (async function* () {
+        for await (const chunk of source) {
+          yield chunk
+          sent += chunk.byteLength
+          onProgress(sent)
+        }
+      })()
     return await this.json('addContent', { query: { pin: options.pin }, stream: counted, contentLength: options.size }, { signal: options.signal, timeoutMs: options.timeoutMs ?? this.contentTimeoutMs })
   }
 
@@ -222,7 +222,7 @@ export class ApiClient {
       timeoutMs: this.timeoutMs,
       keepTimeoutAfterHeaders: false
     })
-    return (async function * () {
+    return (async function* () {
       try {
         for await (const value of readNdjson(res)) {
           const parsed = apiEventSchema.safeParse(value)

@@ -67,7 +67,7 @@ export interface CommandSpec<I = unknown> {
   graceful?: boolean
   examples?: string[]
   // A method, so a command of a specific input type is also an AnyCommand.
-  run? (input: I, ctx: CommandContext): Promise<Output>
+  run?(input: I, ctx: CommandContext): Promise<Output>
 }
 
 /** A command of any input type (`run` is a method, so it accepts one): the program parses its input with its own schema before `run` sees it. */

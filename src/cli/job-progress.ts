@@ -28,6 +28,8 @@ export function createJobProgress (stream: NodeJS.WritableStream & { isTTY?: boo
       stream.write(out.map(line => line.slice(0, width)).join('\n') + '\n')
       lines = out.length
     },
-    stop () { clear() }
+    stop () {
+      clear()
+    }
   }
 }

@@ -19,7 +19,10 @@ export async function waitForJob (client: ApiClient, jobId: string, options: Wai
   const controller = new AbortController()
   const signal = AbortSignal.any([options.signal, controller.signal])
   let wake: (() => void) | undefined
-  const nudge = (): void => { wake?.(); wake = undefined }
+  const nudge = (): void => {
+    wake?.()
+    wake = undefined
+  }
   const events = await client.events({ job: jobId, signal })
   const reading = (async () => {
     try {
@@ -41,8 +44,14 @@ export async function waitForJob (client: ApiClient, jobId: string, options: Wai
       }
       await new Promise<void>(resolve => {
         const timer = setTimeout(resolve, POLL_MS)
-        wake = () => { clearTimeout(timer); resolve() }
-        options.signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+        wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+        options.signal.addEventListener('abort', () => {
+          clearTimeout(timer)
+          resolve()
+        }, { once: true })
       })
     }
   } finally {

@@ -94,12 +94,16 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
   const program = new Command('artdag')
     .description('a peer-to-peer render daemon: media DAGs rendered with ffmpeg over libp2p and IPFS')
     .version(packageVersion(), '-V, --version')
-    .option('--home <dir>', 'the node\'s home (default: $ARTDAG_HOME, else ~/.artdag)')
+    .option('--home <dir>', "the node's home (default: $ARTDAG_HOME, else ~/.artdag)")
     .option('--json', 'print results as JSON (errors as a JSON error body on stderr)')
     .exitOverride()
     .configureOutput({
-      writeOut: text => { io.stdout.write(text) },
-      writeErr: text => { io.stderr.write(text) },
+      writeOut: text => {
+        io.stdout.write(text)
+      },
+      writeErr: text => {
+        io.stderr.write(text)
+      },
       outputError: () => {} // usage errors are printed by `fail`, as text or JSON
     })
     .configureHelp({ showGlobalOptions: true })
@@ -126,7 +130,9 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
     if (spec.run !== undefined) {
       cmd.action(async (...values: unknown[]) => {
         const raw: Record<string, unknown> = {}
-        ;(spec.args ?? []).forEach((arg, i) => { raw[arg.name] = values[i] })
+        ;(spec.args ?? []).forEach((arg, i) => {
+          raw[arg.name] = values[i]
+        })
         Object.assign(raw, cmd.opts())
         await execute(spec, commandPath, raw, cmd.optsWithGlobals<Globals>())
       })

@@ -28,7 +28,9 @@ export function createRenderProgress (stream: NodeJS.WritableStream & { isTTY?: 
   const running = new Map<string, cliProgress.SingleBar>()
   let summary: cliProgress.SingleBar | undefined
   const detail = (): string => `${done}/${total} done · ${running.size} running · ${cached} cached`
-  const refresh = (): void => { summary?.update(done, { detail: detail() }) }
+  const refresh = (): void => {
+    summary?.update(done, { detail: detail() })
+  }
   const finishStep = (stepId: string): void => {
     const bar = running.get(stepId)
     if (bar != null) {

@@ -19,7 +19,7 @@ export async function saveContent (client: ApiClient, cid: string, path: string,
   const progress = ctx.progress(`get ${cid.slice(0, 12)}…`, download.size)
   try {
     let done = 0
-    const body = (async function * () {
+    const body = (async function* () {
       for await (const chunk of download.body) {
         yield chunk
         done += chunk.byteLength

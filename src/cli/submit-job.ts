@@ -40,7 +40,13 @@ export async function uploadInputs (client: ApiClient, loaded: LoadedRecipe, ctx
     }
     const progress = ctx.progress(`add ${name}`, info.size)
     try {
-      inputs[name] = (await client.addFile(path, { pin: 'user', signal: ctx.signal, onProgress: sent => { progress.update(sent) } })).cid
+      inputs[name] = (await client.addFile(path, {
+        pin: 'user',
+        signal: ctx.signal,
+        onProgress: sent => {
+          progress.update(sent)
+        }
+      })).cid
     } finally {
       progress.stop()
     }
@@ -54,7 +60,12 @@ export async function followJob (client: ApiClient, jobId: string, ctx: CommandC
   const progress = createJobProgress(ctx.io.stderr, !ctx.json)
   let job: JobDetail
   try {
-    job = await waitForJob(client, jobId, { signal: ctx.signal, onUpdate: j => { progress.update(j) } })
+    job = await waitForJob(client, jobId, {
+      signal: ctx.signal,
+      onUpdate: j => {
+        progress.update(j)
+      }
+    })
   } finally {
     progress.stop()
   }

@@ -94,7 +94,7 @@ function mergeInto (target: Tree, layer: Tree, source: string, sources: Map<stri
       // Arrays and scalars replace; a whole new subtree is copied so later layers never alias earlier ones.
       target[key] = isTree(value) ? structuredClone(value) : value
       sources.set(path.join('.'), source)
-      if (isTree(value)) for (const sub of Object.keys(value)) sources.set([...path, sub].join('.'), source)
+      if (isTree(value)) { for (const sub of Object.keys(value)) sources.set([...path, sub].join('.'), source) }
     }
   }
 }
@@ -102,7 +102,9 @@ function mergeInto (target: Tree, layer: Tree, source: string, sources: Map<stri
 function setPath (tree: Tree, path: string[]): Tree {
   const layer: Tree = {}
   let cursor = layer
-  path.slice(0, -1).forEach(seg => { cursor = (cursor[seg] = {}) as Tree })
+  path.slice(0, -1).forEach(seg => {
+    cursor = (cursor[seg] = {}) as Tree
+  })
   cursor[path[path.length - 1] as string] = tree
   return layer
 }

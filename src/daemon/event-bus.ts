@@ -27,7 +27,9 @@ export class EventBus implements EventsBackend {
 
   subscribe (listener: EventListener): () => void {
     this.#listeners.add(listener)
-    return () => { this.#listeners.delete(listener) }
+    return () => {
+      this.#listeners.delete(listener)
+    }
   }
 
   get subscribers (): number {

@@ -23,7 +23,9 @@ export class GcScheduler {
   start (): void {
     if (this.#intervalMs <= 0 || this.#timer != null) return
     this.#timer = setInterval(() => {
-      this.#running ??= this.#run().finally(() => { this.#running = undefined })
+      this.#running ??= this.#run().finally(() => {
+        this.#running = undefined
+      })
     }, this.#intervalMs)
   }
 

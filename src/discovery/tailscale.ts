@@ -68,15 +68,18 @@ export async function runTailscaleStatus (command: string, options: { timeoutMs:
       maxBuffer: MAX_STATUS_BYTES,
       encoding: 'utf8'
     }, (err, out, stderr) => {
-      if (err == null) { resolve(out); return }
+      if (err == null) {
+        resolve(out)
+        return
+      }
       const e = err as NodeJS.ErrnoException & { killed?: boolean, code?: string | number }
       const why = e.code === 'ENOENT'
         ? 'not found (is tailscale installed? set discovery.tailscale.command)'
         : e.name === 'AbortError'
-          ? 'aborted'
-          : e.killed === true
-            ? `no answer within ${options.timeoutMs} ms`
-            : `failed (exit ${String(e.code)}): ${stderr.trim().split('\n')[0] ?? ''}`
+        ? 'aborted'
+        : e.killed === true
+        ? `no answer within ${options.timeoutMs} ms`
+        : `failed (exit ${String(e.code)}): ${stderr.trim().split('\n')[0] ?? ''}`
       reject(new TailscaleUnavailableError(`${command} status --json ${why}`, { command }, { cause: err }))
     })
   })
@@ -111,7 +114,9 @@ export class TailscaleDiscovery {
   start (): void {
     if (this.#shutdown !== undefined) return
     this.#shutdown = new AbortController()
-    const tick = (): void => { if (this.#round === undefined) void this.runOnce() }
+    const tick = (): void => {
+      if (this.#round === undefined) void this.runOnce()
+    }
     this.#timer = setInterval(tick, this.#intervalMs)
     tick()
   }
@@ -129,7 +134,9 @@ export class TailscaleDiscovery {
   async runOnce (): Promise<DiscoveryRound> {
     if (this.#round !== undefined) return await this.#round
     const shutdown = this.#shutdown?.signal ?? AbortSignal.abort()
-    this.#round = this.#run(shutdown).finally(() => { this.#round = undefined })
+    this.#round = this.#run(shutdown).finally(() => {
+      this.#round = undefined
+    })
     return await this.#round
   }
 

@@ -37,7 +37,9 @@ export async function renderPlan (plan: Plan, runner: StepRunner, options: Rende
   const done = new Map<string, StepReport>()
   const ready: string[] = plan.steps.filter(step => waitingOn.get(step.id)?.size === 0).map(step => step.id)
   const controller = new AbortController()
-  const onAbort = (): void => { controller.abort(options.signal?.reason) }
+  const onAbort = (): void => {
+    controller.abort(options.signal?.reason)
+  }
   options.signal?.addEventListener('abort', onAbort, { once: true })
   const running = new Set<Promise<void>>()
   let failure: unknown
@@ -69,7 +71,9 @@ export async function renderPlan (plan: Plan, runner: StepRunner, options: Rende
     emit({ type: 'step_started', stepId: step.id, cacheId: step.cacheId, stepType: step.type, at: Date.now() })
     const report = await runner.run(step, inputCidsOf(step, done), {
       signal,
-      onProgress: event => { emit({ type: 'step_progress', stepId: step.id, fraction: event.fraction, outTimeMs: event.outTimeMs, speed: event.speed }) }
+      onProgress: event => {
+        emit({ type: 'step_progress', stepId: step.id, fraction: event.fraction, outTimeMs: event.outTimeMs, speed: event.speed })
+      }
     })
     emit({ type: 'step_completed', stepId: step.id, cacheId: step.cacheId, cid: report.cid, durationMs: (report.finishedAt ?? 0) - (report.startedAt ?? 0) })
     finish(report)

@@ -38,8 +38,25 @@ export const INPUT_PROTOCOL_WHITELIST = 'file'
  * other local files into the output.
  */
 export const INPUT_FORMAT_WHITELIST = [
-  'matroska', 'mov', 'avi', 'mpegts', 'mpeg', 'flv', 'ogg', 'wav', 'w64', 'aiff', 'flac', 'mp3', 'aac',
-  'png_pipe', 'jpeg_pipe', 'webp_pipe', 'bmp_pipe', 'tiff_pipe', 'gif'
+  'matroska',
+  'mov',
+  'avi',
+  'mpegts',
+  'mpeg',
+  'flv',
+  'ogg',
+  'wav',
+  'w64',
+  'aiff',
+  'flac',
+  'mp3',
+  'aac',
+  'png_pipe',
+  'jpeg_pipe',
+  'webp_pipe',
+  'bmp_pipe',
+  'tiff_pipe',
+  'gif'
 ].join(',')
 
 /** Scaler flags for every scale in a graph (including ones ffmpeg inserts): bit-exact across CPUs. */

@@ -134,7 +134,9 @@ export async function executeStep (options: ExecuteStepOptions): Promise<StepRes
 
   const owned = options.workspace == null
   const workspace = options.workspace ?? await Workspace.create(options.workRoot as string, { prefix: `${executor.type}-` })
-  const dispose = async (): Promise<void> => { if (owned) await workspace.dispose() }
+  const dispose = async (): Promise<void> => {
+    if (owned) await workspace.dispose()
+  }
   try {
     const output = executor.output(config)
     const outputName = `output.${output.extension}`

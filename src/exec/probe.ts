@@ -25,9 +25,15 @@ export interface ProbeOptions {
 
 async function ffprobe (file: string, args: string[], options: ProbeOptions): Promise<string> {
   const result = await runProcess(options.ffprobePath, [
-    '-v', 'error', '-hide_banner',
-    '-protocol_whitelist', INPUT_PROTOCOL_WHITELIST, '-format_whitelist', INPUT_FORMAT_WHITELIST,
-    ...args, fileUrl(file)
+    '-v',
+    'error',
+    '-hide_banner',
+    '-protocol_whitelist',
+    INPUT_PROTOCOL_WHITELIST,
+    '-format_whitelist',
+    INPUT_FORMAT_WHITELIST,
+    ...args,
+    fileUrl(file)
   ], {
     label: 'ffprobe',
     cwd: options.cwd,

@@ -98,8 +98,12 @@ export async function runProcess (file: string, args: string[], options: RunProc
       child.kill('SIGTERM')
       graceTimer = setTimeout(() => child.kill('SIGKILL'), graceMs)
     }
-    const onAbort = (): void => { stop('aborted') }
-    const timeoutTimer = setTimeout(() => { stop('timeout') }, options.timeoutMs)
+    const onAbort = (): void => {
+      stop('aborted')
+    }
+    const timeoutTimer = setTimeout(() => {
+      stop('timeout')
+    }, options.timeoutMs)
     signal?.addEventListener('abort', onAbort, { once: true })
 
     const cleanup = (): void => {
@@ -120,7 +124,9 @@ export async function runProcess (file: string, args: string[], options: RunProc
       if (stdoutBytes > maxStdout) stop('stdout')
       else stdout += chunk
     })
-    child.stderr.on('data', (chunk: string) => { tail.push(chunk) })
+    child.stderr.on('data', (chunk: string) => {
+      tail.push(chunk)
+    })
 
     child.on('spawn', () => {
       if (child.pid !== undefined) options.onSpawn?.(child.pid)

@@ -72,15 +72,15 @@ export interface StepExecutor<C = unknown> {
   readonly inputs: { readonly min: number, readonly max: number }
   /** Strict: unknown keys, out-of-range numbers and unknown enum values are errors. Output: the normalized config. */
   readonly schema: z.ZodType<C>
-  output (config: C): StepOutput
-  probe (config: C): ProbeNeed
+  output(config: C): StepOutput
+  probe(config: C): ProbeNeed
   /** Encoders beyond the intermediate format's, checked against the binary before ffmpeg runs. */
-  needs? (config: C): EncoderNeeds
+  needs?(config: C): EncoderNeeds
   /** Whether the font is linked into the workspace. */
   readonly usesFont?: boolean
   /**
    * Pure: builds the ffmpeg command(s) from the normalized config and the
    * probed inputs. Throws StepInputsInvalidError when the inputs do not suit.
    */
-  plan (config: C, context: PlanContext): StepPlan
+  plan(config: C, context: PlanContext): StepPlan
 }

@@ -84,7 +84,9 @@ export class HeartbeatService {
       topic: this.topic,
       codec: heartbeatCodec,
       authorOf: hb => hb.peerId,
-      onMessage: hb => { this.#receive(hb) }
+      onMessage: hb => {
+        this.#receive(hb)
+      }
     })
   }
 
@@ -94,7 +96,9 @@ export class HeartbeatService {
     this.#running = true
     this.#channel.start()
     if (this.#announceOnSubscribe) this.#components.pubsub.addEventListener('subscription-change', this.#onSubscriptionChange)
-    this.#timer = setInterval(() => { this.publishSoon() }, this.#intervalMs)
+    this.#timer = setInterval(() => {
+      this.publishSoon()
+    }, this.#intervalMs)
     await this.publishNow()
   }
 
@@ -116,7 +120,9 @@ export class HeartbeatService {
    */
   onHeartbeat (listener: (heartbeat: Heartbeat) => void): () => void {
     this.#heartbeatListeners.add(listener)
-    return () => { this.#heartbeatListeners.delete(listener) }
+    return () => {
+      this.#heartbeatListeners.delete(listener)
+    }
   }
 
   /** Publishes a heartbeat on the next turn of the event loop; requests in between coalesce. */
@@ -139,7 +145,9 @@ export class HeartbeatService {
         this.#again = false
         await this.#publishOnce()
       } while (this.#again && this.#running)
-    })().finally(() => { this.#publishing = undefined })
+    })().finally(() => {
+      this.#publishing = undefined
+    })
     await this.#publishing
   }
 

@@ -66,7 +66,9 @@ export class Membership {
 
   start (): void {
     if (this.#timer !== undefined) return
-    this.#timer = setInterval(() => { this.tick() }, this.#tickIntervalMs)
+    this.#timer = setInterval(() => {
+      this.tick()
+    }, this.#tickIntervalMs)
   }
 
   stop (): void {
@@ -77,7 +79,9 @@ export class Membership {
   /** Subscribes to membership events; returns the unsubscribe function. */
   onEvent (listener: MembershipListener): () => void {
     this.#listeners.add(listener)
-    return () => { this.#listeners.delete(listener) }
+    return () => {
+      this.#listeners.delete(listener)
+    }
   }
 
   /** A peer that has sent a valid heartbeat or is in a registry (dead members too, until forgotten). */

@@ -16,8 +16,7 @@ export interface SubscriptionChangeData {
 }
 
 /** The part of gossipsub a topic needs: validators, subscriptions, messages, publishing. */
-export type PubSub = Pick<GossipSub,
-'topicValidators' | 'subscribe' | 'unsubscribe' | 'publish' | 'getSubscribers' | 'addEventListener' | 'removeEventListener'>
+export type PubSub = Pick<GossipSub, 'topicValidators' | 'subscribe' | 'unsubscribe' | 'publish' | 'getSubscribers' | 'addEventListener' | 'removeEventListener'>
 
 /** Gossipsub throws this (as the message of a plain Error) when nobody is subscribed and zero-peer publishing is off. */
 export function isNoPeersError (err: unknown): boolean {

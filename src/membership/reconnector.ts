@@ -45,7 +45,10 @@ export interface ReconnectorComponents {
   logger: Logger
 }
 
-interface Backoff { failures: number, nextAt: number }
+interface Backoff {
+  failures: number
+  nextAt: number
+}
 
 const STATE_ORDER = { alive: 0, suspect: 1, dead: 2 }
 
@@ -77,7 +80,9 @@ export class Reconnector {
   start (): void {
     if (this.#shutdown !== undefined) return
     this.#shutdown = new AbortController()
-    this.#timer = setInterval(() => { this.runOnce() }, this.#intervalMs)
+    this.#timer = setInterval(() => {
+      this.runOnce()
+    }, this.#intervalMs)
     this.#unsubscribe = this.#c.membership.onEvent(event => {
       if (event.type === 'joined') this.#runSoon()
       if (event.type === 'forgotten') this.#backoff.delete(event.peerId)
@@ -111,7 +116,9 @@ export class Reconnector {
       if (this.#dialing.size >= this.#maxDials) break
       const addrs = toDialAddrs(member.peerId, member.record.addrs)
       if (addrs.length === 0) continue
-      const dial = this.#dial(member.peerId, addrs, shutdown.signal).finally(() => { this.#dialing.delete(member.peerId) })
+      const dial = this.#dial(member.peerId, addrs, shutdown.signal).finally(() => {
+        this.#dialing.delete(member.peerId)
+      })
       this.#dialing.set(member.peerId, dial)
     }
   }

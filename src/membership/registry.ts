@@ -106,7 +106,9 @@ export class Registry {
   readonly #keyName: string
   readonly #publishedListeners = new Set<(published: PublishedDocument) => void>()
   readonly #pulling = new Map<string, Promise<void>>()
-  readonly #onIdentify = (event: CustomEvent<IdentifyResult>): void => { this.#pullWithRetries(event.detail.peerId.toString()) }
+  readonly #onIdentify = (event: CustomEvent<IdentifyResult>): void => {
+    this.#pullWithRetries(event.detail.peerId.toString())
+  }
   #shutdown: AbortController | undefined
   #timer: ReturnType<typeof setInterval> | undefined
   #publishTimer: ReturnType<typeof setTimeout> | undefined
@@ -136,7 +138,9 @@ export class Registry {
   /** Called after each successful publication; returns the unsubscribe function. */
   onPublished (listener: (published: PublishedDocument) => void): () => void {
     this.#publishedListeners.add(listener)
-    return () => { this.#publishedListeners.delete(listener) }
+    return () => {
+      this.#publishedListeners.delete(listener)
+    }
   }
 
   /**
@@ -156,7 +160,9 @@ export class Registry {
     this.#unsubscribe = this.#c.membership.onEvent(event => {
       if (event.type !== 'suspect') this.schedulePublish()
     })
-    this.#timer = setInterval(() => { this.#periodic() }, this.#publishIntervalMs)
+    this.#timer = setInterval(() => {
+      this.#periodic()
+    }, this.#publishIntervalMs)
     // Peers that connected while the node started (its bootstrap peers) were identified before we listened.
     for (const peer of this.#c.libp2p.getPeers()) this.#pullWithRetries(peer.toString())
     this.schedulePublish()
@@ -274,12 +280,18 @@ export class Registry {
       if (previous !== undefined && !previous.cid.equals(cid)) await this.#unpin(previous.cid, local)
       this.#c.metrics.registryPublishes.inc({ result: 'ok' })
       for (const listener of this.#publishedListeners) {
-        try { listener(this.#current) } catch (err: unknown) { this.#log.error({ err }, 'registry listener failed') }
+        try {
+          listener(this.#current)
+        } catch (err: unknown) {
+          this.#log.error({ err }, 'registry listener failed')
+        }
       }
       if (this.#c.libp2p.getPeers().length > 0) {
         const signal = AbortSignal.any([shutdown.signal, AbortSignal.timeout(this.#timeoutMs)])
         await ipns.publish(this.#keyName, cid, { lifetime: this.#lifetimeMs, ttl: this.#publishIntervalMs, signal })
-          .catch((err: unknown) => { this.#log.debug({ err }, 'registry not put to the DHT in time; peers still read it from us') })
+          .catch((err: unknown) => {
+            this.#log.debug({ err }, 'registry not put to the DHT in time; peers still read it from us')
+          })
       }
       this.#log.debug({ cid: cid.toString(), members: doc.members.length }, 'registry published')
     } catch (err: unknown) {
@@ -310,7 +322,9 @@ export class Registry {
 
   #pullOnce (peerId: string): void {
     if (this.#pulling.has(peerId)) return
-    const run = this.pull(peerId).then(() => {}).finally(() => { this.#pulling.delete(peerId) })
+    const run = this.pull(peerId).then(() => {}).finally(() => {
+      this.#pulling.delete(peerId)
+    })
     this.#pulling.set(peerId, run)
   }
 
@@ -325,7 +339,9 @@ export class Registry {
         const result = await this.pull(peerId)
         if (result === 'ok' || result === 'invalid') return
       }
-    })().finally(() => { this.#pulling.delete(peerId) })
+    })().finally(() => {
+      this.#pulling.delete(peerId)
+    })
     this.#pulling.set(peerId, run)
   }
 }

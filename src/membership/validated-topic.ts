@@ -45,7 +45,9 @@ export class ValidatedTopic<T> {
   readonly #init: ValidatedTopicInit<T>
   readonly #decoded = new WeakMap<PubSubMessage, T>()
   readonly #validator = (_source: unknown, msg: PubSubMessage): TopicValidatorResult => this.validate(msg)
-  readonly #onMessage = (event: CustomEvent<PubSubMessage>): void => { this.#handle(event.detail) }
+  readonly #onMessage = (event: CustomEvent<PubSubMessage>): void => {
+    this.#handle(event.detail)
+  }
   #started = false
 
   constructor (components: ValidatedTopicComponents, init: ValidatedTopicInit<T>) {

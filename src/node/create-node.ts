@@ -105,7 +105,9 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
   /** Undoes what was started, newest first; a step that fails is logged and the rest still run. */
   const rollback = async (): Promise<void> => {
     for (const undo of cleanup.splice(0).reverse()) {
-      await undo().catch((err: Error) => { log.warn({ err: err.message }, 'error while stopping the node') })
+      await undo().catch((err: Error) => {
+        log.warn({ err: err.message }, 'error while stopping the node')
+      })
     }
   }
 
@@ -160,14 +162,26 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
     const libp2p = helia.libp2p
     const transfer = new ContentTransfer({ libp2p, blocks: heliaLocalBlocks(helia.blockstore), logger }, init.transfer)
     await transfer.start()
-    cleanup.push(async () => { await transfer.stop() })
+    cleanup.push(async () => {
+      await transfer.stop()
+    })
     const content = new HeliaContentStore({ helia, ...(init.transfer?.fetch !== false ? { transfer } : {}) }, init.content)
     const cacheIndex = new DatastoreCacheIndex({ datastore: helia.datastore })
     const neighbours = new NeighbourLookups(async signal => await lookupNeighbours(libp2p.services.dht, libp2p.peerId, { signal }), logger)
-    cleanup.push(async () => { await neighbours.stop() })
-    const bootstrap = new BootstrapDialer({ libp2p, logger }, { addresses: init.bootstrap ?? [], dialTimeoutMs, onConnect: () => { neighbours.request() } })
+    cleanup.push(async () => {
+      await neighbours.stop()
+    })
+    const bootstrap = new BootstrapDialer({ libp2p, logger }, {
+      addresses: init.bootstrap ?? [],
+      dialTimeoutMs,
+      onConnect: () => {
+        neighbours.request()
+      }
+    })
     bootstrap.start()
-    cleanup.push(async () => { await bootstrap.stop() })
+    cleanup.push(async () => {
+      await bootstrap.stop()
+    })
     log.info({ peerId: libp2p.peerId.toString(), addresses: libp2p.getMultiaddrs().map(String) }, 'node started')
 
     let stopping: Promise<void> | undefined
@@ -189,7 +203,9 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
       setAllowlist: async (peerIds) => {
         allowlist.replace(nonEmpty(peerIds))
         const denied = libp2p.getConnections().filter(conn => !allowlist.allows(conn.remotePeer))
-        await Promise.all(denied.map(async conn => { await conn.close().catch(() => conn.abort(new Error('peer removed from the allowlist'))) }))
+        await Promise.all(denied.map(async conn => {
+          await conn.close().catch(() => conn.abort(new Error('peer removed from the allowlist')))
+        }))
       },
       stop: async () => {
         stopping ??= (async () => {

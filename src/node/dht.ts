@@ -50,7 +50,9 @@ export function createDht (init: DhtInit): (components: KadDHTComponents) => Kad
     initialQuerySelfInterval: DEFAULT_INITIAL_QUERY_SELF_INTERVAL_MS,
     querySelfInterval: DEFAULT_QUERY_SELF_INTERVAL_MS,
     validators: {
-      ipns: async (key, value) => { await ipnsValidator(key, value, init.keychain) },
+      ipns: async (key, value) => {
+        await ipnsValidator(key, value, init.keychain)
+      },
       [CACHE_RECORD_NAMESPACE]: createCacheRecordValidator(),
       ...init.validators
     },

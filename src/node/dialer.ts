@@ -76,7 +76,9 @@ export class BootstrapDialer {
     const shutdown = this.#shutdown = new AbortController()
     this.#loops = this.#addresses
       .filter(addr => !this.#isSelf(addr))
-      .map(async addr => { await this.#keepConnected(addr, shutdown.signal) })
+      .map(async addr => {
+        await this.#keepConnected(addr, shutdown.signal)
+      })
   }
 
   async stop (): Promise<void> {
@@ -122,7 +124,9 @@ export class BootstrapDialer {
     const onDisconnect = (event: CustomEvent<PeerId>): void => {
       if (event.detail.equals(peer)) done.resolve()
     }
-    const onAbort = (): void => { done.resolve() }
+    const onAbort = (): void => {
+      done.resolve()
+    }
     this.#libp2p.addEventListener('peer:disconnect', onDisconnect)
     signal.addEventListener('abort', onAbort, { once: true })
     // It may have closed before the listener was in place.

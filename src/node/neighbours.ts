@@ -24,8 +24,12 @@ export class NeighbourLookups {
       return
     }
     this.#running = this.#lookup(this.#shutdown.signal)
-      .then(peers => { this.#log.debug({ peers }, 'neighbour lookup done') })
-      .catch((err: Error) => { if (!this.#shutdown.signal.aborted) this.#log.warn({ err: err.message }, 'neighbour lookup failed') })
+      .then(peers => {
+        this.#log.debug({ peers }, 'neighbour lookup done')
+      })
+      .catch((err: Error) => {
+        if (!this.#shutdown.signal.aborted) this.#log.warn({ err: err.message }, 'neighbour lookup failed')
+      })
       .finally(() => {
         this.#running = undefined
         if (this.#again) {

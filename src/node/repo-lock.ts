@@ -64,7 +64,13 @@ export async function acquireRepoLock (path: string, options: AcquireRepoLockOpt
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try {
         await link(tmp, path)
-        return { path, info, release: async () => { await releaseLock(path, info.token) } }
+        return {
+          path,
+          info,
+          release: async () => {
+            await releaseLock(path, info.token)
+          }
+        }
       } catch (err: unknown) {
         if (errorCode(err) !== 'EEXIST') throw err
       }

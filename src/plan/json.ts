@@ -5,7 +5,9 @@
  * been through this walk, so DAG-CBOR always sees the same kinds of values.
  */
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject
-export interface JsonObject { [key: string]: JsonValue }
+export interface JsonObject {
+  [key: string]: JsonValue
+}
 
 export type PathSegment = string | number
 

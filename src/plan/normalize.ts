@@ -33,8 +33,7 @@ export function normalizeNodeConfig (id: string, node: NodeShape, catalog: StepC
   if (definition == null) {
     const known = catalog.types()
     const hint = closest(node.type, known)
-    issues.add('UnknownStepTypeError', `nodes.${id}.type`,
-      `unknown step type "${node.type}"${hint != null ? ` (did you mean "${hint}"?)` : ''}; the step types are ${[...known].sort().join(', ')}`, id)
+    issues.add('UnknownStepTypeError', `nodes.${id}.type`, `unknown step type "${node.type}"${hint != null ? ` (did you mean "${hint}"?)` : ''}; the step types are ${[...known].sort().join(', ')}`, id)
     return undefined
   }
 

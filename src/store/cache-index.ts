@@ -40,7 +40,7 @@ export class DatastoreCacheIndex implements CacheIndex {
     await this.#datastore.delete(keyFor(cacheId), options)
   }
 
-  async * entries (options: AbortOptions = {}): AsyncIterable<CacheEntry> {
+  async *entries (options: AbortOptions = {}): AsyncIterable<CacheEntry> {
     for await (const { value } of this.#datastore.query({ prefix: `${CACHE_INDEX_PREFIX}/` }, options)) {
       yield decode(value)
     }

@@ -82,7 +82,9 @@ export class CacheRecordRepublisher {
     if (shutdown == null) return
     this.#timer = setTimeout(() => {
       this.#running = this.republish({ signal: shutdown.signal })
-        .then(({ records }) => { this.#log.debug({ records }, 'republished cache records') })
+        .then(({ records }) => {
+          this.#log.debug({ records }, 'republished cache records')
+        })
         .catch((err: Error) => {
           if (!shutdown.signal.aborted) this.#log.warn({ err: err.message }, 'republishing cache records failed')
         })

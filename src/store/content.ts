@@ -183,7 +183,9 @@ export class HeliaContentStore implements ContentStore {
   async pin (info: PinInfo, options: FetchOptions = {}): Promise<void> {
     checkPinInfo(info)
     try {
-      await this.#guard.shared(async () => { await this.#pinLocked(info, options) })
+      await this.#guard.shared(async () => {
+        await this.#pinLocked(info, options)
+      })
     } catch (err) {
       throw abortedAs(err, options.signal, `pinning ${info.cid}`)
     }
@@ -201,14 +203,16 @@ export class HeliaContentStore implements ContentStore {
     return (await this.#getPin(cid, options)) !== undefined
   }
 
-  async * pins (options: AbortOptions = {}): AsyncIterable<PinInfo> {
+  async *pins (options: AbortOptions = {}): AsyncIterable<PinInfo> {
     for await (const pin of this.#helia.pins.ls({ signal: options.signal })) {
       yield fromMetadata(pin.cid, pin.metadata)
     }
   }
 
   async gc (options: AbortOptions = {}): Promise<GcResult> {
-    return await this.#guard.exclusive(async () => await this.#gcLocked(options)).catch(err => { throw abortedAs(err, options.signal, 'collecting garbage') })
+    return await this.#guard.exclusive(async () => await this.#gcLocked(options)).catch(err => {
+      throw abortedAs(err, options.signal, 'collecting garbage')
+    })
   }
 
   async #gcLocked (options: AbortOptions): Promise<GcResult> {
@@ -221,7 +225,9 @@ export class HeliaContentStore implements ContentStore {
     let removedBlocks = 0
     await this.#helia.gc({
       signal: options.signal,
-      onProgress: (event) => { if (event.type === 'helia:gc:deleted') removedBlocks++ }
+      onProgress: (event) => {
+        if (event.type === 'helia:gc:deleted') removedBlocks++
+      }
     })
     return { expiredPins: expired.length, removedBlocks }
   }
@@ -282,7 +288,7 @@ export class HeliaContentStore implements ContentStore {
   readonly #has = async (cid: CID): Promise<boolean> => await this.#helia.blockstore.has(cid)
 }
 
-async function * abortable (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+async function* abortable (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   signal?.throwIfAborted()
   for await (const chunk of source) {
     signal?.throwIfAborted()

@@ -33,7 +33,9 @@ export async function fetchDag (root: CID, getBlock: GetBlock, has: (cid: CID) =
     for (const link of linksOf(cid, block)) enqueue(link)
   }
   const enqueue = (cid: CID): void => {
-    queue.add(async () => { await visit(cid) }).catch(err => {
+    queue.add(async () => {
+      await visit(cid)
+    }).catch(err => {
       failure ??= err
       controller.abort()
       queue.clear()
@@ -50,11 +52,16 @@ export async function fetchDag (root: CID, getBlock: GetBlock, has: (cid: CID) =
 /** The CIDs a block links to, for the codecs artdag stores. */
 export function linksOf (cid: CID, block: Uint8Array): CID[] {
   switch (cid.code) {
-    case raw.code: return []
-    case dagPb.code: return dagPb.decode(block).Links.map(link => link.Hash)
-    case dagJson.code: return findCids(dagJson.decode(block))
-    case dagCbor.code: return findCids(dagCbor.decode(block))
-    default: return []
+    case raw.code:
+      return []
+    case dagPb.code:
+      return dagPb.decode(block).Links.map(link => link.Hash)
+    case dagJson.code:
+      return findCids(dagJson.decode(block))
+    case dagCbor.code:
+      return findCids(dagCbor.decode(block))
+    default:
+      return []
   }
 }
 

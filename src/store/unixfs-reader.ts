@@ -28,9 +28,12 @@ type Piece =
   | { bytes: Uint8Array }
   | { leaf: CID, blockStart: bigint, size: bigint }
 
-interface Range { start: bigint, end: bigint }
+interface Range {
+  start: bigint
+  end: bigint
+}
 
-export async function * readUnixfsFile (root: CID, getBlock: GetBlock, options: ReadFileOptions): AsyncGenerator<Uint8Array> {
+export async function* readUnixfsFile (root: CID, getBlock: GetBlock, options: ReadFileOptions): AsyncGenerator<Uint8Array> {
   const controller = new AbortController()
   const signal = options.signal != null ? AbortSignal.any([options.signal, controller.signal]) : controller.signal
   const rootBlock = await getBlock(root, { signal })
@@ -121,7 +124,7 @@ function toRange (size: bigint, offset = 0, length?: number): Range {
 }
 
 /** Depth-first over the DAG, yielding the pieces that overlap `range`; interior nodes are fetched as reached. */
-async function * walk (cid: CID, block: Uint8Array, position: bigint, range: Range, getBlock: GetBlock, signal: AbortSignal): AsyncGenerator<Piece> {
+async function* walk (cid: CID, block: Uint8Array, position: bigint, range: Range, getBlock: GetBlock, signal: AbortSignal): AsyncGenerator<Piece> {
   if (cid.code === raw.code) {
     yield { bytes: slice(block, position, range) }
     return
@@ -142,7 +145,7 @@ async function * walk (cid: CID, block: Uint8Array, position: bigint, range: Ran
     if (link.Hash.code === raw.code) {
       yield { leaf: link.Hash, blockStart: childStart, size }
     } else {
-      yield * walk(link.Hash, await getBlock(link.Hash, { signal }), childStart, range, getBlock, signal)
+      yield* walk(link.Hash, await getBlock(link.Hash, { signal }), childStart, range, getBlock, signal)
     }
   }
 }

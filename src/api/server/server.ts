@@ -93,7 +93,9 @@ export class ApiServer {
     const app = this.build(shutdown.signal)
     try {
       await app.ready()
-      app.server.on('checkContinue', (req, res) => { this.checkContinue(app, req, res) })
+      app.server.on('checkContinue', (req, res) => {
+        this.checkContinue(app, req, res)
+      })
       this.inode = await listenPrivately(app.server, this.socketPath)
     } catch (err) {
       await app.close().catch(() => {})
@@ -110,7 +112,9 @@ export class ApiServer {
     this.app = undefined
     // Ends event streams and aborts content transfers; new requests get 503.
     this.shutdown?.abort(new AbortedError('the daemon is stopping'))
-    const grace = setTimeout(() => { app.server.closeAllConnections() }, this.init.stopGraceMs)
+    const grace = setTimeout(() => {
+      app.server.closeAllConnections()
+    }, this.init.stopGraceMs)
     try {
       await app.close()
     } finally {
@@ -153,7 +157,9 @@ export class ApiServer {
         // Raw uploads get their own scope: any content type, the body left unread for the handler.
         void app.register(async scope => {
           scope.removeAllContentTypeParsers()
-          scope.addContentTypeParser('*', (_request, _payload, done) => { done(null, undefined) })
+          scope.addContentTypeParser('*', (_request, _payload, done) => {
+            done(null, undefined)
+          })
           this.mount(scope, def, handler, shutdown)
         })
       } else {
@@ -220,7 +226,9 @@ export class ApiServer {
         bufferBytes: init.eventBufferBytes,
         now: init.now,
         logger: this.log,
-        countRequest: status => { metrics.countRequest('GET', routes.events.path, status) }
+        countRequest: status => {
+          metrics.countRequest('GET', routes.events.path, status)
+        }
       }),
       ...jobHandlers(components.jobs)
     }

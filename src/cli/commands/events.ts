@@ -4,9 +4,9 @@ import { defineCommand } from '../command.ts'
 import { formatTime } from '../format.ts'
 
 /** Ends quietly when `signal` aborts (Ctrl-C is how one stops following). */
-async function * untilAborted<T> (source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+async function* untilAborted<T> (source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   try {
-    yield * source
+    yield* source
   } catch (err) {
     if (signal.aborted) return
     throw err

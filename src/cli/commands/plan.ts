@@ -4,7 +4,7 @@ import { table } from '../output.ts'
 
 export default defineCommand({
   name: 'plan',
-  summary: 'show a recipe\'s plan: steps, levels, cache_ids, and which are already cached',
+  summary: "show a recipe's plan: steps, levels, cache_ids, and which are already cached",
   group: 'Jobs',
   order: 0,
   args: [{ name: 'recipe', description: 'the recipe file (YAML or JSON)' }],

@@ -87,10 +87,14 @@ export class Spawner {
     clearTimeout(this.#idleTimer)
     this.#idleTimer = undefined
     const helper = this.#helper ?? this.#start()
-    const child = new RelayedChild(signal => { this.#send(helper, { op: 'kill', id, signal }) })
+    const child = new RelayedChild(signal => {
+      this.#send(helper, { op: 'kill', id, signal })
+    })
     this.#children.set(id, { child, helper })
     // After the caller attached its listeners, as with child_process.spawn.
-    queueMicrotask(() => { this.#send(helper, { op: 'spawn', id, file, args, ...(options.cwd != null ? { cwd: options.cwd } : {}) }) })
+    queueMicrotask(() => {
+      this.#send(helper, { op: 'spawn', id, file, args, ...(options.cwd != null ? { cwd: options.cwd } : {}) })
+    })
     return child
   }
 
@@ -120,8 +124,12 @@ export class Spawner {
   #start (): ChildProcess {
     const helper = fork(HELPER, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: HELPER_V8_FLAGS })
     this.#helper = helper
-    helper.on('message', (event: HelperEvent) => { this.#relay(event) })
-    helper.on('error', (err: Error) => { this.#log.warn({ err: err.message }, 'spawner helper error') })
+    helper.on('message', (event: HelperEvent) => {
+      this.#relay(event)
+    })
+    helper.on('error', (err: Error) => {
+      this.#log.warn({ err: err.message }, 'spawner helper error')
+    })
     const exited = new Promise<void>(resolve => {
       helper.once('exit', (code, signal) => {
         if (this.#helper === helper) {
@@ -156,8 +164,12 @@ export class Spawner {
         child.pid = event.pid
         child.emit('spawn')
         break
-      case 'stdout': child.stdout.push(event.data); break
-      case 'stderr': child.stderr.push(event.data); break
+      case 'stdout':
+        child.stdout.push(event.data)
+        break
+      case 'stderr':
+        child.stderr.push(event.data)
+        break
       case 'error':
         if (child.pid == null) this.#forget(event.id)
         child.emit('error', Object.assign(new Error(event.message), { code: event.code ?? undefined }))
@@ -175,7 +187,9 @@ export class Spawner {
     this.#children.delete(id)
     if (this.#children.size > 0 || this.#helper == null) return
     clearTimeout(this.#idleTimer)
-    this.#idleTimer = setTimeout(() => { if (this.#children.size === 0) this.#retire() }, this.#idleMs)
+    this.#idleTimer = setTimeout(() => {
+      if (this.#children.size === 0) this.#retire()
+    }, this.#idleMs)
     // An idle wait must not keep a stopping daemon alive.
     this.#idleTimer.unref()
   }

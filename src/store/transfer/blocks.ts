@@ -27,7 +27,9 @@ export function heliaLocalBlocks (blockstore: HeliaBlockstoreLike): LocalBlocks 
   return {
     getLocal: async (cid, options) => await collect(blockstore.get(cid, { signal: options.signal, offline: true })),
     has: async (cid, options) => await blockstore.has(cid, options),
-    put: async (cid, bytes, options) => { await blockstore.put(cid, bytes, options) }
+    put: async (cid, bytes, options) => {
+      await blockstore.put(cid, bytes, options)
+    }
   }
 }
 

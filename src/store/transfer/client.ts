@@ -56,7 +56,9 @@ export async function askPeer (libp2p: Pick<Libp2p, 'dialProtocol'>, protocol: s
       frames: accepted,
       decline: () => {
         accepted.release()
-        void accepted.stream.close().catch(() => { accepted.stream.abort(new Error('declined')) })
+        void accepted.stream.close().catch(() => {
+          accepted.stream.abort(new Error('declined'))
+        })
       }
     }
   } catch (err) {
@@ -82,7 +84,7 @@ export interface ReceiveOptions {
   onEnd?: (peakBufferedBytes: number) => void
 }
 
-export async function * receive (offer: Offer, walk: DagWalk, blocks: Pick<LocalBlocks, 'put'>, limits: ClientLimits, options: ReceiveOptions): AsyncGenerator<Uint8Array> {
+export async function* receive (offer: Offer, walk: DagWalk, blocks: Pick<LocalBlocks, 'put'>, limits: ClientLimits, options: ReceiveOptions): AsyncGenerator<Uint8Array> {
   const { peer, frames } = offer
   const puts: Array<Promise<void>> = []
   let completed = false
@@ -90,11 +92,16 @@ export async function * receive (offer: Offer, walk: DagWalk, blocks: Pick<Local
     await frames.write([controlFrame(FrameType.start)], { signal: options.signal, timeoutMs: limits.idleTimeoutMs })
     let first = true
     while (!walk.done) {
-      const frame = expectFrame(await frames.read({
-        signal: options.signal,
-        timeoutMs: first ? limits.firstBlockTimeoutMs : limits.idleTimeoutMs,
-        waitingFor: `receiving ${walk.root}`
-      }), [FrameType.block, FrameType.error], peer, `while ${String(walk.next)} was due`)
+      const frame = expectFrame(
+        await frames.read({
+          signal: options.signal,
+          timeoutMs: first ? limits.firstBlockTimeoutMs : limits.idleTimeoutMs,
+          waitingFor: `receiving ${walk.root}`
+        }),
+        [FrameType.block, FrameType.error],
+        peer,
+        `while ${String(walk.next)} was due`
+      )
       first = false
       if (frame.type === FrameType.error) throw peerError(peer, walk.root, decodeControl(errorCodec, frame.payload, peer, 'error'))
       const { cid, bytes } = decodeBlockPayload(frame.payload, peer)
@@ -124,7 +131,9 @@ export async function * receive (offer: Offer, walk: DagWalk, blocks: Pick<Local
     frames.release()
     options.onEnd?.(frames.peakBufferedBytes)
     if (completed) {
-      await frames.stream.close({ signal: AbortSignal.timeout(limits.idleTimeoutMs) }).catch(() => { frames.stream.abort(new Error('close failed')) })
+      await frames.stream.close({ signal: AbortSignal.timeout(limits.idleTimeoutMs) }).catch(() => {
+        frames.stream.abort(new Error('close failed'))
+      })
     } else {
       frames.stream.abort(new Error('transfer stopped by the requester'))
       await Promise.allSettled(puts) // no write left running behind the caller's back

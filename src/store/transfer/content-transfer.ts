@@ -111,7 +111,9 @@ export class ContentTransfer {
     }
   }
 
-  get stats (): TransferStats { return { ...this.#stats, serve: this.#server.stats } }
+  get stats (): TransferStats {
+    return { ...this.#stats, serve: this.#server.stats }
+  }
 
   async start (): Promise<void> {
     this.#shutdown = new AbortController()
@@ -129,7 +131,7 @@ export class ContentTransfer {
    * the store by `fallback`; otherwise peers are tried first, and whatever
    * they could not deliver is read through `fallback` from where they stopped.
    */
-  async * readFile (root: CID, options: FetchOptions & { offset?: number, length?: number }, fallback: (offset: number, length: number | undefined) => AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  async *readFile (root: CID, options: FetchOptions & { offset?: number, length?: number }, fallback: (offset: number, length: number | undefined) => AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     let offset = options.offset ?? 0
     let length = options.length
     if (!(await this.#holdsAll(root, { mode: 'file', offset, length }, options))) {
@@ -153,7 +155,7 @@ export class ContentTransfer {
       }
       this.#stats.fellBack++
     }
-    yield * fallback(offset, length)
+    yield* fallback(offset, length)
   }
 
   /**
@@ -203,7 +205,9 @@ export class ContentTransfer {
         this.#stats.blocks++
         this.#stats.bytes += bytes
       },
-      onEnd: (peak) => { this.#stats.peakBufferedBytes = Math.max(this.#stats.peakBufferedBytes, peak) }
+      onEnd: (peak) => {
+        this.#stats.peakBufferedBytes = Math.max(this.#stats.peakBufferedBytes, peak)
+      }
     })
   }
 
@@ -223,7 +227,9 @@ export class ContentTransfer {
             this.#log.debug({ cid: root.toString(), peer, err: (err as Error).message }, 'peer cannot serve')
           }
         },
-        decline: (offer) => { offer.decline() }
+        decline: (offer) => {
+          offer.decline()
+        }
       })
     } catch (err) {
       throw new AbortedError(`aborted while looking for a peer holding ${root}`, { cid: root.toString() }, { cause: err })

@@ -42,7 +42,10 @@ interface Entry {
   size?: bigint
 }
 
-interface Range { start: bigint, end: bigint }
+interface Range {
+  start: bigint
+  end: bigint
+}
 
 export class DagWalk {
   readonly root: CID
@@ -179,7 +182,6 @@ export class DagWalk {
     for (let i = children.length - 1; i >= 0; i--) this.#stack.push(children[i]!)
   }
 }
-
 
 function toRange (size: bigint, offset: number, length: number | undefined): Range {
   const start = BigInt(offset) < size ? BigInt(offset) : size

@@ -56,10 +56,14 @@ export class FrameStream {
     if (stream.status !== 'open') this.#onClose(stream.status === 'closed' ? undefined : new Error(`stream is ${stream.status}`))
   }
 
-  get peer (): string { return this.#peer }
+  get peer (): string {
+    return this.#peer
+  }
 
   /** The most bytes received and not yet read out as frames, at any moment: this reader's memory. */
-  get peakBufferedBytes (): number { return this.#peak }
+  get peakBufferedBytes (): number {
+    return this.#peak
+  }
 
   /**
    * The next frame; undefined when the peer closed its side cleanly between
@@ -118,7 +122,9 @@ export class FrameStream {
     options.signal?.throwIfAborted()
     const wake = this.#wake = Promise.withResolvers<void>()
     let timer: ReturnType<typeof setTimeout> | undefined
-    const onAbort = (): void => { wake.reject(new AbortedError(`aborted while ${options.waitingFor} from peer ${this.#peer}`, { peer: this.#peer })) }
+    const onAbort = (): void => {
+      wake.reject(new AbortedError(`aborted while ${options.waitingFor} from peer ${this.#peer}`, { peer: this.#peer }))
+    }
     try {
       timer = setTimeout(() => {
         wake.reject(new TransferTimeoutError(`peer ${this.#peer} sent nothing for ${options.timeoutMs} ms while ${options.waitingFor}`, { peer: this.#peer, timeoutMs: options.timeoutMs }))

@@ -73,7 +73,9 @@ export class TransferServer {
     this.#idleTimeoutMs = init.idleTimeoutMs ?? DEFAULT_SERVE_IDLE_TIMEOUT_MS
   }
 
-  get stats (): ServeStats { return { ...this.#stats } }
+  get stats (): ServeStats {
+    return { ...this.#stats }
+  }
 
   async start (): Promise<void> {
     this.#shutdown = new AbortController()
@@ -94,7 +96,9 @@ export class TransferServer {
       this.#stats.busy++
       try {
         stream.send(controlFrame(FrameType.error, errorCodec.encode({ reason: 'busy', message: `serving ${this.#maxConcurrent} transfers already` })))
-        void stream.close().catch(() => { stream.abort(new Error('close failed')) })
+        void stream.close().catch(() => {
+          stream.abort(new Error('close failed'))
+        })
       } catch (err) {
         stream.abort(err as Error)
       }
@@ -104,17 +108,26 @@ export class TransferServer {
       this.#stats.failed++
       this.#log.debug({ peer, err }, 'transfer ended early')
       await this.#fail(stream, err)
-    }).finally(() => { this.#active.delete(serving) })
+    }).finally(() => {
+      this.#active.delete(serving)
+    })
     this.#active.add(serving)
   }
 
   async #serve (stream: Stream, peer: string): Promise<void> {
     const signal = this.#shutdown.signal
-    const onShutdown = (): void => { stream.abort(new Error('the node is stopping')) }
+    const onShutdown = (): void => {
+      stream.abort(new Error('the node is stopping'))
+    }
     signal.addEventListener('abort', onShutdown, { once: true })
     const frames = new FrameStream(stream, { peer, maxFrameBytes: MAX_CONTROL_BYTES + 1, highWaterBytes: 64 * 1024 })
     try {
-      const request = decodeControl(requestCodec, expectFrame(await frames.read({ signal, timeoutMs: this.#requestTimeoutMs, waitingFor: 'waiting for a request' }), [FrameType.request], peer, 'instead of a request').payload, peer, 'request')
+      const request = decodeControl(
+        requestCodec,
+        expectFrame(await frames.read({ signal, timeoutMs: this.#requestTimeoutMs, waitingFor: 'waiting for a request' }), [FrameType.request], peer, 'instead of a request').payload,
+        peer,
+        'request'
+      )
       const root = parseCid(request.cid, peer)
       const init: DagWalkInit = { mode: request.mode, offset: request.offset, length: request.length }
       let holds: boolean

@@ -51,24 +51,36 @@ export function maxFrameBytes (maxBlockBytes: number): number {
 }
 
 /** `file`: a UnixFS file (or a raw leaf), optionally a byte range of it. `dag`: every block reachable from the root. `block`: the root block alone. */
-export const requestCodec = jsonCodec('fetch request', z.object({
-  v: z.literal(1),
-  cid: cidString,
-  mode: z.enum(['file', 'dag', 'block']),
-  offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
-  length: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional()
-}).strict(), MAX_CONTROL_BYTES)
+export const requestCodec = jsonCodec(
+  'fetch request',
+  z.object({
+    v: z.literal(1),
+    cid: cidString,
+    mode: z.enum(['file', 'dag', 'block']),
+    offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+    length: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional()
+  }).strict(),
+  MAX_CONTROL_BYTES
+)
 export type TransferRequest = ReturnType<typeof requestCodec.decode>
 
-export const endCodec = jsonCodec('fetch end', z.object({
-  blocks: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative()
-}).strict(), MAX_CONTROL_BYTES)
+export const endCodec = jsonCodec(
+  'fetch end',
+  z.object({
+    blocks: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative()
+  }).strict(),
+  MAX_CONTROL_BYTES
+)
 
-export const errorCodec = jsonCodec('fetch error', z.object({
-  reason: z.enum(['busy', 'invalid', 'failed']),
-  message: z.string().max(1000)
-}).strict(), MAX_CONTROL_BYTES)
+export const errorCodec = jsonCodec(
+  'fetch error',
+  z.object({
+    reason: z.enum(['busy', 'invalid', 'failed']),
+    message: z.string().max(1000)
+  }).strict(),
+  MAX_CONTROL_BYTES
+)
 export type TransferErrorMessage = ReturnType<typeof errorCodec.decode>
 
 /** `varint(length) | type`, the bytes before a frame's payload. */

@@ -15,7 +15,11 @@ const BIN = fileURLToPath(new URL('../../../bin/artdag.js', import.meta.url))
 let harness: Harness
 let work: string
 
-interface Result { code: number, stdout: Buffer, stderr: string }
+interface Result {
+  code: number
+  stdout: Buffer
+  stderr: string
+}
 
 function artdag (...args: string[]): Promise<Result> {
   return new Promise(resolve => {
@@ -78,7 +82,12 @@ describe('artdag against a running daemon', { timeout: 60_000 }, () => {
   })
 
   it('pin add, ls and rm, and gc', async () => {
-    const cid = (await harness.client.add((async function * () { yield Buffer.from('pin me') })(), { pin: 'none' })).cid
+    const cid = (await harness.client.add(
+      (async function* () {
+        yield Buffer.from('pin me')
+      })(),
+      { pin: 'none' }
+    )).cid
     const pinned = await artdag('pin', 'add', cid, '--kind', 'final', '--label', 'job=j1', '--json')
     expect(json(pinned)).toEqual({ cid, kind: 'final', labels: { job: 'j1' } })
     expect(text(await artdag('pin', 'ls', '--kind', 'final'))).toMatch(new RegExp(`^${cid} +final +- +job=j1$`, 'm'))

@@ -88,7 +88,9 @@ export class TestEvents implements EventsBackend {
   /** Resolves when exactly `count` clients are subscribed. */
   async waitForSubscribers (count: number): Promise<void> {
     if (this.listeners.size === count) return
-    await new Promise<void>(resolve => { this.waiters.push({ count, resolve }) })
+    await new Promise<void>(resolve => {
+      this.waiters.push({ count, resolve })
+    })
   }
 
   private notify (): void {

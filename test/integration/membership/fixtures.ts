@@ -102,8 +102,12 @@ export async function createCluster (): Promise<Cluster> {
       return node
     },
     async cleanup () {
-      await Promise.allSettled([...running].map(async m => { await m.stop() }))
-      await Promise.allSettled([...bare].map(async n => { await n.stop() }))
+      await Promise.allSettled([...running].map(async m => {
+        await m.stop()
+      }))
+      await Promise.allSettled([...bare].map(async n => {
+        await n.stop()
+      }))
       await rm(dir, { recursive: true, force: true })
     }
   }
@@ -116,7 +120,10 @@ export async function createCluster (): Promise<Cluster> {
 export async function until (member: Member, what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
   if (check()) return
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { off(); reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)) }, timeoutMs)
+    const timer = setTimeout(() => {
+      off()
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))
+    }, timeoutMs)
     const off = member.service.membership.onEvent(() => {
       if (!check()) return
       clearTimeout(timer)
@@ -153,7 +160,9 @@ export function stateOf (member: Member, peerId: string): MemberState | undefine
 /** Records the events `member` sees about `peerId`. */
 export function recordEvents (member: Member, peerId: string): MembershipEvent[] {
   const events: MembershipEvent[] = []
-  member.service.membership.onEvent(event => { if (event.peerId === peerId) events.push(event) })
+  member.service.membership.onEvent(event => {
+    if (event.peerId === peerId) events.push(event)
+  })
   return events
 }
 

@@ -7,8 +7,12 @@ const byText = (a: unknown, b: unknown): number => String(a) < String(b) ? -1 : 
 
 describe('membership over real nodes', () => {
   let cluster: Cluster
-  beforeEach(async () => { cluster = await createCluster() })
-  afterEach(async () => { await cluster.cleanup() })
+  beforeEach(async () => {
+    cluster = await createCluster()
+  })
+  afterEach(async () => {
+    await cluster.cleanup()
+  })
 
   async function allSeeEachOtherAlive (members: Member[]): Promise<void> {
     for (const viewer of members) {
@@ -39,7 +43,12 @@ describe('membership over real nodes', () => {
       .toEqual([a, b, c].map(m => [m.peerId, 'alive', 2, ['libx264']]).sort(byText))
     // The job coordinator hears each accepted heartbeat, with its leases and jobs.
     const fromC = await new Promise<unknown>(resolve => {
-      const off = a.service.heartbeats.onHeartbeat(hb => { if (hb.peerId === c.peerId) { off(); resolve(hb) } })
+      const off = a.service.heartbeats.onHeartbeat(hb => {
+        if (hb.peerId === c.peerId) {
+          off()
+          resolve(hb)
+        }
+      })
     })
     expect(fromC).toMatchObject({ peerId: c.peerId, leases: [], jobs: [] })
     // a and c only knew b's address; the reconnector connected them directly.

@@ -10,7 +10,9 @@ import type { Cluster } from './fixtures.ts'
 describe('tailscale discovery between real nodes', () => {
   let cluster: Cluster
   let standInDir: string | undefined
-  beforeEach(async () => { cluster = await createCluster() })
+  beforeEach(async () => {
+    cluster = await createCluster()
+  })
   afterEach(async () => {
     await cluster.cleanup()
     if (standInDir !== undefined) await rm(standInDir, { recursive: true, force: true })

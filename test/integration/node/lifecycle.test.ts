@@ -12,15 +12,23 @@ const NODE = resolve('node_modules/.bin/node')
 
 describe('node lifecycle', () => {
   let cluster: TestCluster
-  beforeEach(async () => { cluster = await createTestCluster('artdag-lifecycle-') })
-  afterEach(async () => { await cluster.cleanup() })
+  beforeEach(async () => {
+    cluster = await createTestCluster('artdag-lifecycle-')
+  })
+  afterEach(async () => {
+    await cluster.cleanup()
+  })
 
   it('a stopped node leaves no timer or socket behind: its process exits by itself', async () => {
     const child = spawn(NODE, [resolve('test/integration/node/fixtures/stop-and-exit.ts')], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
     // A handle left behind keeps the child alive: the fixture then reports what is active after 5 s.
     const [code] = await once(child, 'exit')
     expect(stderr).toBe('')

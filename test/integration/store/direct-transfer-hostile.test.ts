@@ -30,7 +30,9 @@ describe('direct transfer from hostile peers', () => {
     })
     await until(() => reader.libp2p.getConnections(honest.peerId).length > 0, [[reader.libp2p, 'peer:connect']], 'the reader to connect')
   })
-  afterAll(async () => { await cluster.cleanup() })
+  afterAll(async () => {
+    await cluster.cleanup()
+  })
 
   const cases: Array<[Hostility, RegExp]> = [
     ['corrupt-block', /sent corrupt block \w+: its 1048576 bytes hash to something else/],

@@ -6,8 +6,12 @@ import { loadConfig } from '../../../src/config/load.ts'
 
 describe('config loading', () => {
   let home: string
-  beforeEach(async () => { home = await mkdtemp(join(tmpdir(), 'artdag-config-')) })
-  afterEach(async () => { await rm(home, { recursive: true, force: true }) })
+  beforeEach(async () => {
+    home = await mkdtemp(join(tmpdir(), 'artdag-config-'))
+  })
+  afterEach(async () => {
+    await rm(home, { recursive: true, force: true })
+  })
 
   it('loads the shipped defaults when the home has no config', async () => {
     const { config, sources } = await loadConfig({ home })

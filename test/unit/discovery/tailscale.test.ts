@@ -10,7 +10,11 @@ import { standInTailscale, statusDocument, tailscalePrinting } from './tailscale
 
 const dirs: string[] = []
 afterEach(async () => {
-  await Promise.all(dirs.splice(0).map(async dir => { await rm(dir, { recursive: true, force: true }) }))
+  await Promise.all(
+    dirs.splice(0).map(async dir => {
+      await rm(dir, { recursive: true, force: true })
+    })
+  )
 })
 
 describe('tailscale status parsing', () => {
@@ -54,7 +58,9 @@ describe('tailscale status parsing', () => {
 describe('tailscale discovery with a stand-in tailscale on PATH', () => {
   // No dial happens in these cases: a libp2p that refuses to be used proves it.
   const noDial: TailscaleDiscoveryComponents['libp2p'] = {
-    dial: async () => { throw new Error('no dial expected') },
+    dial: async () => {
+      throw new Error('no dial expected')
+    },
     getConnections: () => []
   }
 

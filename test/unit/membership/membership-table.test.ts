@@ -19,7 +19,9 @@ const kinds = (events: MembershipEvent[]): string[] => events.map(e => `${e.type
 
 describe('membership table', () => {
   let a: string, b: string, c: string, d: string
-  beforeAll(async () => { [a, b, c, d] = await makePeerIds(4) as [string, string, string, string] })
+  beforeAll(async () => {
+    ;[a, b, c, d] = await makePeerIds(4) as [string, string, string, string]
+  })
 
   it('lists itself as alive', () => {
     const t = table(a)

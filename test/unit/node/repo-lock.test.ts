@@ -16,7 +16,9 @@ async function holdInChild (path: string): Promise<ChildProcess> {
   const child = spawn(NODE, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
   const [line] = await Promise.race([
     once(child.stdout!, 'data'),
-    once(child, 'exit').then(([code]) => { throw new Error(`lock holder exited with ${code}`) })
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`lock holder exited with ${code}`)
+    })
   ])
   expect(String(line).trim()).toBe('locked')
   return child

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { StepCatalog } from '../../../src/plan/catalog.ts'
-import {
-  CatalogContractError, NameConflictError, RecipeCycleError, RecipeSchemaError, RecipeTooLargeError,
-  RecipeVersionError, StepArityError, UnknownReferenceError, UnknownStepTypeError
-} from '../../../src/plan/errors.ts'
+import { CatalogContractError, NameConflictError, RecipeCycleError, RecipeSchemaError, RecipeTooLargeError, RecipeVersionError, StepArityError, UnknownReferenceError, UnknownStepTypeError } from '../../../src/plan/errors.ts'
 import type { RecipeError } from '../../../src/plan/errors.ts'
 import { validateRecipe } from '../../../src/plan/validate.ts'
 import { catalog } from './catalog.ts'

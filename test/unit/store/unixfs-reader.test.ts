@@ -15,9 +15,14 @@ function mapStore () {
   const blocks = new Map<string, Uint8Array>()
   return {
     blocks,
-    put: async (cid: CID, bytes: Uint8Array) => { blocks.set(cid.toString(), bytes); return cid },
+    put: async (cid: CID, bytes: Uint8Array) => {
+      blocks.set(cid.toString(), bytes)
+      return cid
+    },
     has: async (cid: CID) => blocks.has(cid.toString()),
-    get: async function * (cid: CID) { yield blocks.get(cid.toString())! },
+    get: async function* (cid: CID) {
+      yield blocks.get(cid.toString())!
+    },
     getBlock: (async (cid) => {
       const block = blocks.get(cid.toString())
       if (block == null) throw new Error(`missing ${cid}`)
@@ -87,7 +92,10 @@ describe('readUnixfsFile', () => {
     const store = mapStore()
     const { cid } = await importFile({ content: randomBytes(30 * 1000) }, store, { ...IMPORTER_OPTIONS, chunker: fixedSize({ chunkSize: 1000 }) })
     let fetched = 0
-    const counting: GetBlock = async (block, options) => { fetched++; return await store.getBlock(block, options) }
+    const counting: GetBlock = async (block, options) => {
+      fetched++
+      return await store.getBlock(block, options)
+    }
     for await (const _ of readUnixfsFile(cid, counting, { readAhead: 4 })) break
     expect(fetched).toBeLessThanOrEqual(1 + 4 + 1)
   })

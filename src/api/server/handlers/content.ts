@@ -54,7 +54,9 @@ export function contentHandlers (content: ContentStore, limits: ContentLimits): 
         content.cat(cid, { offset, length, signal: AbortSignal.any([signal, stalled.signal]) }),
         limits.contentTimeoutMs,
         what,
-        err => { stalled.abort(err) }
+        err => {
+          stalled.abort(err)
+        }
       )
       return reply.send(await readableAfterFirstChunk(chunks))
     },

@@ -15,7 +15,8 @@ export interface EventStreamOptions {
 
 /** `?type=step` matches `step` and `step.*`; `?job=` matches the event's `job`. */
 export function eventFilter (types: string[], job: string | undefined): (event: ApiEvent) => boolean {
-  return event => (types.length === 0 || types.some(t => event.type === t || event.type.startsWith(`${t}.`))) &&
+  return event =>
+    (types.length === 0 || types.some(t => event.type === t || event.type.startsWith(`${t}.`))) &&
     (job === undefined || event.job === job)
 }
 
