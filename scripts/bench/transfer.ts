@@ -106,7 +106,7 @@ try {
     label: string
     runs: number
     /** The process sending the bytes, for CPU accounting. */
-    sender?: number
+    sender?: number | undefined
     /** The process receiving them: a pid, or this process. */
     receiver: number | 'self'
     /** Runs right after the one before, on the content it left on B (no gc between). */
@@ -293,7 +293,7 @@ async function libp2pCopy (node: Awaited<ReturnType<typeof plainLibp2p>>, addres
 }
 
 /** CPU seconds so far of the path's sender and receiver, and of this process's exited children (the CLI runs). */
-async function cpuSample (p: { sender?: number, receiver: number | 'self' }): Promise<{ sender: number, receiver: number, cli: number }> {
+async function cpuSample (p: { sender?: number | undefined, receiver: number | 'self' }): Promise<{ sender: number, receiver: number, cli: number }> {
   const own = process.cpuUsage()
   const stat = await readFile('/proc/self/stat', 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')

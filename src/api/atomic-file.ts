@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises'
  * whole new one: a temporary sibling is written, flushed to disk (fsync before
  * close), then renamed over `path`. On any failure the temporary file goes.
  */
-export async function writeFileAtomically (path: string, source: AsyncIterable<Uint8Array>, options: { signal?: AbortSignal } = {}): Promise<{ size: number }> {
+export async function writeFileAtomically (path: string, source: AsyncIterable<Uint8Array>, options: { signal?: AbortSignal | undefined } = {}): Promise<{ size: number }> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`)
   let size = 0
   const counted = async function* (): AsyncGenerator<Uint8Array> {

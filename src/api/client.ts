@@ -41,21 +41,21 @@ export interface ApiClientInit {
 }
 
 export interface CallOptions {
-  signal?: AbortSignal
-  timeoutMs?: number
+  signal?: AbortSignal | undefined
+  timeoutMs?: number | undefined
 }
 
 export interface AddOptions extends CallOptions {
   /** Sent as content-length, so the daemon can refuse an oversized upload at once. */
-  size?: number
-  onProgress?: (bytesSent: number) => void
+  size?: number | undefined
+  onProgress?: ((bytesSent: number) => void) | undefined
   /** How to pin the new content. @default 'user' */
-  pin?: 'user' | 'final' | 'none'
+  pin?: 'user' | 'final' | 'none' | undefined
 }
 
 export interface CatOptions extends CallOptions {
-  offset?: number
-  length?: number
+  offset?: number | undefined
+  length?: number | undefined
 }
 
 export interface Download {
@@ -66,9 +66,9 @@ export interface Download {
 
 export interface EventsOptions {
   /** Event types, or prefixes: `step` matches `step.*`. */
-  types?: string[]
-  job?: string
-  signal?: AbortSignal
+  types?: string[] | undefined
+  job?: string | undefined
+  signal?: AbortSignal | undefined
 }
 
 function checkCid (text: string): string {

@@ -22,15 +22,15 @@ export type QueryValue = string | number | string[] | undefined
 export interface ExchangeOptions {
   method: HttpMethod
   path: string
-  query?: Record<string, QueryValue>
+  query?: Record<string, QueryValue> | undefined
   /** A JSON value, or a byte stream sent chunked (or with `contentLength`). */
-  json?: unknown
-  stream?: AsyncIterable<Uint8Array>
-  contentLength?: number
-  signal?: AbortSignal
+  json?: unknown | undefined
+  stream?: AsyncIterable<Uint8Array> | undefined
+  contentLength?: number | undefined
+  signal?: AbortSignal | undefined
   /** Fails when neither side moves a byte for this long; 0 disables it once the headers are in (event streams). */
   timeoutMs: number
-  keepTimeoutAfterHeaders?: boolean
+  keepTimeoutAfterHeaders?: boolean | undefined
 }
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024

@@ -9,7 +9,7 @@ import type { CliIo } from './command.ts'
 /** `--home`, else `$ARTDAG_HOME`, else `~/.artdag` (src/api/locate.ts decides). */
 export async function resolveCliHome (flag: string | undefined, io: CliIo): Promise<string> {
   const { locateHome } = await import('../api/index.ts')
-  return locateHome({ ...(flag !== undefined ? { flag } : {}), env: io.env, homedir: io.homedir, cwd: io.cwd })
+  return locateHome({ flag, env: io.env, homedir: io.homedir, cwd: io.cwd })
 }
 
 /** The daemon's socket: `api.socket` from the home's config (and env), else `<home>/artdag.sock`. */

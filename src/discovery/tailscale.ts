@@ -58,7 +58,7 @@ export interface DiscoveryRound {
 }
 
 /** Runs `<command> status --json` with a timeout; errors name the command. */
-export async function runTailscaleStatus (command: string, options: { timeoutMs: number, signal?: AbortSignal, env?: NodeJS.ProcessEnv }): Promise<TailscaleStatus> {
+export async function runTailscaleStatus (command: string, options: { timeoutMs: number, signal?: AbortSignal | undefined, env?: NodeJS.ProcessEnv }): Promise<TailscaleStatus> {
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(command, ['status', '--json'], {
       timeout: options.timeoutMs,

@@ -10,7 +10,7 @@ export interface EmbeddedPlanOptions {
   recipe: Recipe
   recipeDir: string
   inputOverrides?: Record<string, string>
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
 }
 
 /**

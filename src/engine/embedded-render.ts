@@ -17,11 +17,11 @@ export interface EmbeddedRenderOptions {
   config: Config
   recipe: Recipe
   recipeDir: string
-  inputOverrides?: Record<string, string>
-  outFile?: string
-  signal?: AbortSignal
-  onEvent?: RenderEventListener
-  onSpawn?: SpawnListener
+  inputOverrides?: Record<string, string> | undefined
+  outFile?: string | undefined
+  signal?: AbortSignal | undefined
+  onEvent?: RenderEventListener | undefined
+  onSpawn?: SpawnListener | undefined
   /** Where ARTDAG_FFMPEG/ARTDAG_FFPROBE are read. @default process.env */
   env?: Record<string, string | undefined>
   logger: Logger

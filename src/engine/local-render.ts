@@ -8,8 +8,8 @@ import type { Plan, PlannedStep } from '../plan/index.ts'
 export interface RenderPlanOptions {
   /** Steps run at once. */
   slots: number
-  signal?: AbortSignal
-  onEvent?: RenderEventListener
+  signal?: AbortSignal | undefined
+  onEvent?: RenderEventListener | undefined
 }
 
 export interface PlanRenderResult {

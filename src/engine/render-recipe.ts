@@ -23,12 +23,12 @@ export interface RenderRecipeOptions {
   /** Relative input paths are resolved against it (the recipe file's directory). */
   recipeDir: string
   /** `--input name=PATH|CID` values. */
-  inputOverrides?: Record<string, string>
+  inputOverrides?: Record<string, string> | undefined
   slots: number
   /** Also write the output here (atomically). */
-  outFile?: string
-  signal?: AbortSignal
-  onEvent?: RenderEventListener
+  outFile?: string | undefined
+  signal?: AbortSignal | undefined
+  onEvent?: RenderEventListener | undefined
 }
 
 export interface RenderOutcome {
@@ -44,7 +44,7 @@ export interface RenderOutcome {
 }
 
 /** Every recipe input as a CID: local files are added to the store first (streamed). */
-export async function resolveInputCids (recipe: Recipe, recipeDir: string, store: ContentStore, options: { signal?: AbortSignal } = {}): Promise<Record<string, string>> {
+export async function resolveInputCids (recipe: Recipe, recipeDir: string, store: ContentStore, options: { signal?: AbortSignal | undefined } = {}): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   for (const [name, value] of Object.entries(recipe.inputs)) {
     const ref = classifyInputRef(value)

@@ -21,19 +21,19 @@ export interface StepRunnerInit {
   stepTimeoutMs: number
   /** Outputs stay pinned as intermediates this long. */
   intermediateTtlMs: number
-  threads?: number
-  fontFile?: string | null
-  onSpawn?: SpawnListener
+  threads?: number | undefined
+  fontFile?: string | null | undefined
+  onSpawn?: SpawnListener | undefined
   /** How ffmpeg and ffprobe are started (the daemon's spawner helper); @default children of this process */
-  launch?: Launch
+  launch?: Launch | undefined
   logger: Logger
 }
 
 export interface RunStepOptions {
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
   /** Peers likely to hold the inputs (their producers): fetched from them first. */
-  from?: string[]
-  onProgress?: (event: StepProgress) => void
+  from?: string[] | undefined
+  onProgress?: ((event: StepProgress) => void) | undefined
 }
 
 /**
@@ -52,7 +52,7 @@ export class StepRunner {
   }
 
   /** The cached output of `cacheId` if its content is all in the local store. */
-  async lookupLocal (cacheId: string, options: { signal?: AbortSignal } = {}): Promise<string | undefined> {
+  async lookupLocal (cacheId: string, options: { signal?: AbortSignal | undefined } = {}): Promise<string | undefined> {
     return await lookupLocalCache(this.init.cacheIndex, this.init.store, cacheId, options)
   }
 
@@ -64,7 +64,7 @@ export class StepRunner {
       const inputs = await Promise.all(inputCids.map(async (cid, i) => {
         const path = workspace.path(`input-${i}`)
         try {
-          await store.getFile(CID.parse(cid), path, { signal: options.signal, ...(options.from != null ? { from: options.from } : {}) })
+          await store.getFile(CID.parse(cid), path, { signal: options.signal, from: options.from })
         } catch (err) {
           if (options.signal?.aborted === true) throw err
           throw new StepInputUnavailableError(`step ${step.id}: input ${i} (${cid}) could not be fetched: ${(err as Error).message}`, { step: step.id, input: i, cid }, { cause: err })

@@ -29,12 +29,12 @@ export const BINARY_ENV: Readonly<Record<BinaryName, string>> = { ffmpeg: 'ARTDA
 
 export interface ResolveBinariesInit {
   /** Explicit paths (from config); a path that is not an executable file is an error, never skipped. */
-  ffmpeg?: string | null
-  ffprobe?: string | null
+  ffmpeg?: string | null | undefined
+  ffprobe?: string | null | undefined
   /** @default process.env */
-  env?: Record<string, string | undefined>
+  env?: Record<string, string | undefined> | undefined
   /** The directory packages are resolved from. @default this package's own location */
-  moduleBase?: string
+  moduleBase?: string | undefined
 }
 
 /** Packages that ship a binary, in the order they are tried. ffmpeg-static ships no ffprobe. */

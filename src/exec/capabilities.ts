@@ -16,10 +16,10 @@ export interface FfmpegCapabilities {
 
 export interface CapabilitiesOptions {
   /** @default DEFAULT_CAPABILITIES_TIMEOUT_MS */
-  timeoutMs?: number
-  signal?: AbortSignal
+  timeoutMs?: number | undefined
+  signal?: AbortSignal | undefined
   /** Told about every process started. */
-  onSpawn?: SpawnListener
+  onSpawn?: SpawnListener | undefined
 }
 
 /** The encoders recipes can ask for, by the name recipes use. */

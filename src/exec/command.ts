@@ -15,9 +15,9 @@ export interface CommandInput {
 export interface FfmpegCommand {
   inputs: CommandInput[]
   /** A filtergraph built from validated numbers and enums only, never from recipe text. */
-  filterComplex?: string
+  filterComplex?: string | undefined
   /** Other files the filtergraph reads (text files, the font), relative to the workspace. */
-  auxFiles?: string[]
+  auxFiles?: string[] | undefined
   output: {
     /** A file name relative to the workspace. */
     file: string
@@ -70,7 +70,7 @@ export const DEFAULT_ENCODER_THREADS = 4
 
 export interface RenderArgsOptions {
   /** ffmpeg -threads. 0: decoders and filters choose; encoders use DEFAULT_ENCODER_THREADS. */
-  threads?: number
+  threads?: number | undefined
 }
 
 /** Flags that keep output bytes a function of the inputs and config only. */

@@ -73,7 +73,7 @@ export interface DoctorReport {
 export interface DoctorOptions extends ResolveBinariesInit {
   fontFile?: string | null
   timeoutMs?: number
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
   capabilities?: CapabilitiesCache
   onSpawn?: SpawnListener
 }

@@ -30,25 +30,25 @@ export interface ExecuteStepOptions {
   /** Input files, in the step's input order. They are linked (or copied) into the workspace, never modified. */
   inputs: string[]
   /** A fresh workspace is made under it, owned by the result (removed by its dispose()), or removed at once on failure. */
-  workRoot?: string
+  workRoot?: string | undefined
   /** Or the caller's own workspace: then the caller removes it. */
-  workspace?: Workspace
+  workspace?: Workspace | undefined
   binaries: { ffmpeg: { path: string }, ffprobe: { path: string } }
   /** ffmpeg -threads; 0 or absent: ffmpeg decides (encoders fixed for reproducibility, see renderArgs). */
-  threads?: number
+  threads?: number | undefined
   /** The drawtext font. @default the bundled Open Sans Regular */
-  fontFile?: string | null
+  fontFile?: string | null | undefined
   /** The whole step (probing and every ffmpeg run) is killed past this. */
   timeoutMs: number
-  signal?: AbortSignal
-  onProgress?: (event: StepProgress) => void
-  onSpawn?: SpawnListener
+  signal?: AbortSignal | undefined
+  onProgress?: ((event: StepProgress) => void) | undefined
+  onSpawn?: SpawnListener | undefined
   /** How ffmpeg and ffprobe are started (the daemon's spawner helper); @default children of this process */
-  launch?: Launch
+  launch?: Launch | undefined
   /** Shared across steps so binaries are asked about their encoders once. */
-  capabilities?: CapabilitiesCache
-  killGraceMs?: number
-  logger?: Logger
+  capabilities?: CapabilitiesCache | undefined
+  killGraceMs?: number | undefined
+  logger?: Logger | undefined
 }
 
 export interface StepResult extends AsyncDisposable {

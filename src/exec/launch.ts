@@ -19,7 +19,7 @@ export interface LaunchedChild {
 }
 
 /** Starts `file` with `args`; stdin closed, stdout and stderr piped. */
-export type Launch = (file: string, args: string[], options: { cwd?: string }) => LaunchedChild
+export type Launch = (file: string, args: string[], options: { cwd?: string | undefined }) => LaunchedChild
 
 /** A child of this process (the CLI's embedded engine, tests). */
 export const launchDirectly: Launch = (file, args, options) => spawn(file, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true }) as unknown as LaunchedChild

@@ -16,14 +16,14 @@ export interface StreamInfo {
   bitRate: number | null
   /** Cover art inside an audio file: a video stream that is not a video. */
   attachedPic: boolean
-  width?: number
-  height?: number
-  pixelFormat?: string | null
+  width?: number | undefined
+  height?: number | undefined
+  pixelFormat?: string | null | undefined
   /** Frames per second as ffprobe states it (`30000/1001`). */
-  frameRate?: Rational | null
-  sampleRate?: number
-  channels?: number
-  channelLayout?: string | null
+  frameRate?: Rational | null | undefined
+  sampleRate?: number | undefined
+  channels?: number | undefined
+  channelLayout?: string | null | undefined
 }
 
 export interface VideoStreamInfo extends StreamInfo {

@@ -14,13 +14,13 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 60_000
 export interface ProbeOptions {
   ffprobePath: string
   /** ffprobe's cwd; `file` is relative to it (or absolute). */
-  cwd?: string
+  cwd?: string | undefined
   /** @default DEFAULT_PROBE_TIMEOUT_MS */
-  timeoutMs?: number
-  signal?: AbortSignal
-  onSpawn?: SpawnListener
+  timeoutMs?: number | undefined
+  signal?: AbortSignal | undefined
+  onSpawn?: SpawnListener | undefined
   /** How ffprobe is started; @default a child of this process */
-  launch?: Launch
+  launch?: Launch | undefined
 }
 
 async function ffprobe (file: string, args: string[], options: ProbeOptions): Promise<string> {

@@ -14,22 +14,22 @@ const MAX_LINE_CHARS = 2_000
 export interface RunProcessOptions {
   /** Used in messages: `ffmpeg`, `ffprobe`. */
   label: string
-  cwd?: string
+  cwd?: string | undefined
   /** The child is killed (SIGTERM, then SIGKILL) when it runs longer than this. */
   timeoutMs: number
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
   /** @default DEFAULT_KILL_GRACE_MS */
-  killGraceMs?: number
+  killGraceMs?: number | undefined
   /** Streams stdout to the caller instead of collecting it. */
-  onStdout?: (chunk: string) => void
+  onStdout?: ((chunk: string) => void) | undefined
   /** @default DEFAULT_MAX_STDOUT_BYTES */
-  maxStdoutBytes?: number
+  maxStdoutBytes?: number | undefined
   /** @default DEFAULT_STDERR_TAIL_LINES */
-  stderrTailLines?: number
+  stderrTailLines?: number | undefined
   /** Called once the child is running. */
-  onSpawn?: (pid: number) => void
+  onSpawn?: ((pid: number) => void) | undefined
   /** How the child is started: @default launchDirectly (a child of this process) */
-  launch?: Launch
+  launch?: Launch | undefined
 }
 
 export interface ProcessResult {

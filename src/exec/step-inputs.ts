@@ -46,9 +46,9 @@ export interface ProbeInputsOptions {
   cwd: string
   /** The time left for the step, asked before each probe. */
   timeoutMs: () => number
-  signal?: AbortSignal
-  onSpawn?: SpawnListener
-  launch?: Launch
+  signal?: AbortSignal | undefined
+  onSpawn?: SpawnListener | undefined
+  launch?: Launch | undefined
 }
 
 /** The facts a step asked for about each input; an unreadable input is named. */

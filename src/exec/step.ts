@@ -16,7 +16,7 @@ export interface StepInput {
   file: string
   info: MediaInfo
   /** Keyframe times in seconds, when the executor asked for them. */
-  keyframes?: number[]
+  keyframes?: number[] | undefined
 }
 
 export interface PlanContext {

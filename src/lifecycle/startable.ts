@@ -6,7 +6,15 @@
  * no handle behind. Both are idempotent.
  */
 export interface AbortOptions {
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
+}
+
+/**
+ * `{ signal }` when there is one, else `{}`: for libraries whose options do not
+ * accept `signal: undefined` (exactOptionalPropertyTypes).
+ */
+export function signalOnly (options: AbortOptions): { signal?: AbortSignal } {
+  return options.signal !== undefined ? { signal: options.signal } : {}
 }
 
 export interface Startable {

@@ -17,9 +17,9 @@ import type { Multiaddr } from '@multiformats/multiaddr'
  */
 export interface HeartbeatServiceInit {
   /** @default 'artdag/v1/nodes/heartbeat' */
-  topic?: string
+  topic?: string | undefined
   /** @default 2000 */
-  heartbeatIntervalMs?: number
+  heartbeatIntervalMs?: number | undefined
   /** The artdag version to announce. */
   version: string
   /**
@@ -28,7 +28,7 @@ export interface HeartbeatServiceInit {
    *
    * @default true
    */
-  announceOnSubscribe?: boolean
+  announceOnSubscribe?: boolean | undefined
 }
 
 /**

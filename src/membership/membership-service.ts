@@ -88,7 +88,7 @@ export class MembershipService {
     return memberOnlyTopic({ pubsub: this.#c.libp2p.services.pubsub, metrics: this.metrics, logger: this.#c.logger, isMember: this.isMember }, init)
   }
 
-  async start (options: { signal?: AbortSignal } = {}): Promise<void> {
+  async start (options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
     if (this.#started) return
     this.membership.start()
     try {

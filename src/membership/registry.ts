@@ -147,7 +147,7 @@ export class Registry {
    * Imports our key, merges our own last document from the local datastore,
    * then starts publishing and pulling. Needs started Helia and libp2p.
    */
-  async start (options: { signal?: AbortSignal } = {}): Promise<void> {
+  async start (options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
     if (this.#shutdown !== undefined) return
     try {
       await ensureIpnsKey(this.#c.helia, this.#c.privateKey, this.#keyName, options)
@@ -207,7 +207,7 @@ export class Registry {
    * Resolves a peer's IPNS name, fetches its document and merges it. Never
    * throws: the result says what happened.
    */
-  async pull (peerId: string, options: { signal?: AbortSignal } = {}): Promise<PullResult> {
+  async pull (peerId: string, options: { signal?: AbortSignal | undefined } = {}): Promise<PullResult> {
     const shutdown = this.#shutdown
     if (shutdown === undefined || peerId === this.#c.membership.selfId) return 'error'
     const signal = AbortSignal.any([shutdown.signal, AbortSignal.timeout(this.#timeoutMs), ...(options.signal !== undefined ? [options.signal] : [])])

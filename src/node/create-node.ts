@@ -34,35 +34,35 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 export interface ArtdagNodeInit {
   /** The home: blocks, datastore and repo lock live there; identity and swarm key are read from it unless given. */
   home: string
-  privateKey?: PrivateKey
+  privateKey?: PrivateKey | undefined
   /** swarm.key content (Kubo's format). */
-  swarmKey?: Uint8Array
+  swarmKey?: Uint8Array | undefined
   /** @default DEFAULT_LISTEN (`/ip4/0.0.0.0/tcp/4101`) */
-  listen?: string[]
+  listen?: string[] | undefined
   /** Addresses announced instead of the listen addresses (e.g. a tailnet IP). */
-  announce?: string[]
+  announce?: string[] | undefined
   /** Dialled at start, with or without `/p2p/<id>`, and redialled with backoff until stop. */
-  bootstrap?: string[]
+  bootstrap?: string[] | undefined
   /** @default DEFAULT_DIAL_TIMEOUT_MS */
-  dialTimeoutMs?: number
+  dialTimeoutMs?: number | undefined
   /** @default DEFAULT_KAD_PROTOCOL (`/artdag/kad/1.0.0`) */
-  kadProtocol?: string
+  kadProtocol?: string | undefined
   /** Only these peer ids may connect. Undefined or empty: any peer with the swarm key. */
-  allowPeers?: string[]
+  allowPeers?: string[] | undefined
   /** DHT validators/selectors by namespace, over the defaults (`ipns`, `artdag-cache`). */
-  validators?: Validators
-  selectors?: Selectors
-  pubsub?: PubSubInit
-  bitswap?: BitswapOptions
-  content?: HeliaContentStoreInit
+  validators?: Validators | undefined
+  selectors?: Selectors | undefined
+  pubsub?: PubSubInit | undefined
+  bitswap?: BitswapOptions | undefined
+  content?: HeliaContentStoreInit | undefined
   /**
    * The direct DAG transfer protocol (`/artdag/fetch/1.0.0`): always served;
    * `fetch: false` makes this node's reads use bitswap only.
    */
-  transfer?: ContentTransferInit & { fetch?: boolean }
-  logger?: Logger
+  transfer?: ContentTransferInit & { fetch?: boolean } | undefined
+  logger?: Logger | undefined
   /** Take the home's repo lock. @default true */
-  lock?: boolean
+  lock?: boolean | undefined
 }
 
 export type ArtdagHelia = HeliaWithLibp2p<ArtdagServices>

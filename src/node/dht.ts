@@ -24,10 +24,10 @@ export const DEFAULT_NEIGHBOUR_LOOKUP_TIMEOUT_MS = 10_000
 
 export interface DhtInit {
   /** @default DEFAULT_KAD_PROTOCOL */
-  protocol?: string
+  protocol?: string | undefined
   /** Extra validators, by namespace; they override the defaults below. */
-  validators?: Validators
-  selectors?: Selectors
+  validators?: Validators | undefined
+  selectors?: Selectors | undefined
   /** Helia's keychain, which the IPNS validator needs. */
   keychain: Helia['keychain']
 }

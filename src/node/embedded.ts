@@ -29,8 +29,8 @@ export interface EmbeddedNodeInit {
  */
 export interface EmbeddedNode {
   readonly paths: HomePaths
-  readonly peerId?: PeerId
-  readonly privateKey?: PrivateKey
+  readonly peerId?: PeerId | undefined
+  readonly privateKey?: PrivateKey | undefined
   readonly helia: Helia
   readonly content: HeliaContentStore
   readonly cacheIndex: CacheIndex

@@ -16,9 +16,9 @@ export type { HomePaths, ResolveHomeInput } from '../config/index.ts'
 export interface InitHomeOptions extends AbortOptions {
   home: string
   /** A swarm key file to copy in (every machine of a cluster shares one); generated when absent. */
-  swarmKeyFile?: string
+  swarmKeyFile?: string | undefined
   /** Replace an existing, different swarm key (with `swarmKeyFile`, or a new one). */
-  replaceSwarmKey?: boolean
+  replaceSwarmKey?: boolean | undefined
 }
 
 export type FileOutcome = 'created' | 'existing'

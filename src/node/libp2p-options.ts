@@ -41,8 +41,8 @@ export interface Libp2pOptionsInit {
   announce: string[]
   allowlist: PeerAllowlist
   dht: DhtInit
-  pubsub?: PubSubInit
-  dialTimeoutMs?: number
+  pubsub?: PubSubInit | undefined
+  dialTimeoutMs?: number | undefined
 }
 
 /**

@@ -8,8 +8,8 @@ import { closest } from './suggest.ts'
 /** What a node looks like once the schema has passed it. */
 export interface NodeShape {
   type: string
-  inputs?: string[]
-  config?: Record<string, unknown>
+  inputs?: string[] | undefined
+  config?: Record<string, unknown> | undefined
 }
 
 // A normalized config is never a deep tree; this only guards the contract.

@@ -1,3 +1,4 @@
+import { signalOnly } from '../lifecycle/index.ts'
 import { Key } from 'interface-datastore'
 import { InvalidArgumentError, errorName } from '../errors.ts'
 import { cacheIdString } from '../protocol/index.ts'
@@ -21,7 +22,7 @@ export class DatastoreCacheIndex implements CacheIndex {
   async get (cacheId: string, options: AbortOptions = {}): Promise<CacheEntry | undefined> {
     let bytes: Uint8Array
     try {
-      bytes = await this.#datastore.get(keyFor(cacheId), options)
+      bytes = await this.#datastore.get(keyFor(cacheId), signalOnly(options))
     } catch (err: unknown) {
       if (errorName(err) === 'NotFoundError') return undefined
       throw err
@@ -33,15 +34,15 @@ export class DatastoreCacheIndex implements CacheIndex {
     checkEntry(entry)
     const value: CacheEntry = { cacheId: entry.cacheId, cid: entry.cid, producer: entry.producer, createdAt: entry.createdAt }
     if (entry.stepType != null) value.stepType = entry.stepType
-    await this.#datastore.put(keyFor(entry.cacheId), new TextEncoder().encode(JSON.stringify(value)), options)
+    await this.#datastore.put(keyFor(entry.cacheId), new TextEncoder().encode(JSON.stringify(value)), signalOnly(options))
   }
 
   async delete (cacheId: string, options: AbortOptions = {}): Promise<void> {
-    await this.#datastore.delete(keyFor(cacheId), options)
+    await this.#datastore.delete(keyFor(cacheId), signalOnly(options))
   }
 
   async *entries (options: AbortOptions = {}): AsyncIterable<CacheEntry> {
-    for await (const { value } of this.#datastore.query({ prefix: `${CACHE_INDEX_PREFIX}/` }, options)) {
+    for await (const { value } of this.#datastore.query({ prefix: `${CACHE_INDEX_PREFIX}/` }, signalOnly(options))) {
       yield decode(value)
     }
   }

@@ -136,7 +136,7 @@ export const cacheRecordSelector: SelectFn = async (key, records) => {
 
 export interface CacheRecordCallOptions extends AbortOptions {
   /** @default DEFAULT_CACHE_RECORD_TIMEOUT_MS */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
 }
 
 export interface PutCacheRecordResult {

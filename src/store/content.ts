@@ -1,3 +1,4 @@
+import { signalOnly } from '../lifecycle/index.ts'
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { open, rename, stat as statPath, unlink } from 'node:fs/promises'
@@ -95,7 +96,7 @@ export class HeliaContentStore implements ContentStore {
     if (options.pin != null) checkPinInfo(options.pin)
     try {
       return await this.#guard.shared(async () => {
-        const cid = await this.#fs.addByteStream(abortable(source, options.signal), { ...IMPORTER_OPTIONS, signal: options.signal })
+        const cid = await this.#fs.addByteStream(abortable(source, options.signal), { ...IMPORTER_OPTIONS, ...signalOnly(options) })
         if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options)
         return cid
       })
@@ -163,7 +164,7 @@ export class HeliaContentStore implements ContentStore {
     const cid = CID.createV1(dagJson.code, await sha256.digest(bytes))
     try {
       return await this.#guard.shared(async () => {
-        await this.#helia.blockstore.put(cid, bytes, { signal: options.signal })
+        await this.#helia.blockstore.put(cid, bytes, signalOnly(options))
         if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options)
         return cid
       })
@@ -195,7 +196,7 @@ export class HeliaContentStore implements ContentStore {
     if (!(await this.isPinned(cid, options))) {
       throw new NotPinnedError(`${cid} is not pinned`, { cid: cid.toString() })
     }
-    await drain(this.#helia.pins.rm(cid, { signal: options.signal }))
+    await drain(this.#helia.pins.rm(cid, signalOnly(options)))
   }
 
   /** Whether `cid` itself is pinned (as listed by `pins()`), not merely a block inside a pinned DAG. */
@@ -204,7 +205,7 @@ export class HeliaContentStore implements ContentStore {
   }
 
   async *pins (options: AbortOptions = {}): AsyncIterable<PinInfo> {
-    for await (const pin of this.#helia.pins.ls({ signal: options.signal })) {
+    for await (const pin of this.#helia.pins.ls(signalOnly(options))) {
       yield fromMetadata(pin.cid, pin.metadata)
     }
   }
@@ -221,10 +222,10 @@ export class HeliaContentStore implements ContentStore {
     for await (const pin of this.pins(options)) {
       if (pin.kind === 'intermediate' && pin.expiresAt != null && pin.expiresAt <= now) expired.push(pin.cid)
     }
-    for (const cid of expired) await drain(this.#helia.pins.rm(cid, { signal: options.signal }))
+    for (const cid of expired) await drain(this.#helia.pins.rm(cid, signalOnly(options)))
     let removedBlocks = 0
     await this.#helia.gc({
-      signal: options.signal,
+      ...signalOnly(options),
       onProgress: (event) => {
         if (event.type === 'helia:gc:deleted') removedBlocks++
       }
@@ -235,7 +236,7 @@ export class HeliaContentStore implements ContentStore {
   async #pinLocked (info: PinInfo, options: FetchOptions): Promise<void> {
     const current = await this.#getPin(info.cid, options)
     if (current != null) {
-      await this.#helia.pins.setMetadata(info.cid, toMetadata(mergePins(current, info)), options)
+      await this.#helia.pins.setMetadata(info.cid, toMetadata(mergePins(current, info)), signalOnly(options))
       return
     }
     // Fetch what is missing first: the whole DAG from one peer if one holds it, then block by
@@ -243,12 +244,12 @@ export class HeliaContentStore implements ContentStore {
     await this.#transfer?.fetchDag(info.cid, options)
     await fetchDag(info.cid, this.#getBlock, this.#has, { concurrency: this.#readAhead, signal: options.signal })
     await clearStalePinnedBy(this.#helia.datastore, info.cid, this.#getLocalBlock, options)
-    await drain(this.#helia.pins.add(info.cid, { signal: options.signal, metadata: toMetadata(info) }))
+    await drain(this.#helia.pins.add(info.cid, { ...signalOnly(options), metadata: toMetadata(info) }))
   }
 
   async #getPin (cid: CID, options: AbortOptions): Promise<PinInfo | undefined> {
     try {
-      const pin = await this.#helia.pins.get(cid, options)
+      const pin = await this.#helia.pins.get(cid, signalOnly(options))
       return fromMetadata(cid, pin.metadata)
     } catch (err: unknown) {
       if (errorName(err) === 'NotFoundError') return undefined
@@ -279,7 +280,7 @@ export class HeliaContentStore implements ContentStore {
 
   readonly #getLocalBlock = async (cid: CID, options: AbortOptions): Promise<Uint8Array> => {
     try {
-      return await collect(this.#helia.blockstore.get(cid, { signal: options.signal, offline: true }))
+      return await collect(this.#helia.blockstore.get(cid, { ...signalOnly(options), offline: true }))
     } catch (err) {
       throw toStoreError(cid, err, options.signal)
     }

@@ -17,12 +17,12 @@ export type { AbortOptions }
  * direct transfer protocol, before the other connected peers and bitswap.
  */
 export interface FetchOptions extends AbortOptions {
-  from?: string[]
+  from?: string[] | undefined
 }
 
 export interface CatOptions extends FetchOptions {
-  offset?: number
-  length?: number
+  offset?: number | undefined
+  length?: number | undefined
 }
 
 export interface PinInfo {
@@ -41,7 +41,7 @@ export interface PinInfo {
  * in the gap between an add and a separate pin() call.
  */
 export interface AddOptions extends AbortOptions {
-  pin?: Omit<PinInfo, 'cid'>
+  pin?: Omit<PinInfo, 'cid'> | undefined
 }
 
 export interface GcResult {

@@ -17,8 +17,8 @@ import type { CID } from 'multiformats/cid'
 export type GetBlock = (cid: CID, options: AbortOptions) => Promise<Uint8Array>
 
 export interface ReadFileOptions extends AbortOptions {
-  offset?: number
-  length?: number
+  offset?: number | undefined
+  length?: number | undefined
   /** Leaf blocks fetched ahead of the consumer. */
   readAhead: number
 }

@@ -18,8 +18,8 @@ export default defineCommand({
     const { initHome } = await import('../../engine/index.ts')
     const result = await initHome({
       home: ctx.home,
-      ...(swarmKey !== undefined ? { swarmKeyFile: swarmKey } : {}),
-      ...(replaceSwarmKey === true ? { replaceSwarmKey: true } : {}),
+      swarmKeyFile: swarmKey,
+      replaceSwarmKey,
       signal: ctx.signal
     })
     const data = {

@@ -90,7 +90,7 @@ export function windowFields (what: string) {
 }
 
 /** Checks `end > start` for objects built with windowFields(). */
-export function checkWindow (value: { start: number, end?: number }, ctx: z.RefinementCtx): void {
+export function checkWindow (value: { start: number, end?: number | undefined }, ctx: z.RefinementCtx): void {
   if (value.end != null && value.end <= value.start) {
     ctx.addIssue({ code: 'custom', path: ['end'], message: `must be after start (${value.start})` })
   }

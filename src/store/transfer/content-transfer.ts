@@ -57,7 +57,7 @@ export interface ContentTransferComponents {
 
 export interface FetchOptions extends AbortOptions {
   /** Peer ids likely to hold the content (its producer): asked first, dialled if need be. */
-  from?: string[]
+  from?: string[] | undefined
 }
 
 export interface TransferStats {
@@ -131,7 +131,7 @@ export class ContentTransfer {
    * the store by `fallback`; otherwise peers are tried first, and whatever
    * they could not deliver is read through `fallback` from where they stopped.
    */
-  async *readFile (root: CID, options: FetchOptions & { offset?: number, length?: number }, fallback: (offset: number, length: number | undefined) => AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  async *readFile (root: CID, options: FetchOptions & { offset?: number | undefined, length?: number | undefined }, fallback: (offset: number, length: number | undefined) => AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     let offset = options.offset ?? 0
     let length = options.length
     if (!(await this.#holdsAll(root, { mode: 'file', offset, length }, options))) {

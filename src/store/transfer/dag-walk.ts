@@ -23,11 +23,11 @@ export type WalkMode = 'file' | 'dag' | 'block'
 export interface DagWalkInit {
   mode: WalkMode
   /** File mode: the first byte wanted. @default 0 */
-  offset?: number
+  offset?: number | undefined
   /** File mode: how many bytes. @default to the end */
-  length?: number
+  length?: number | undefined
   /** @default DEFAULT_MAX_DEPTH */
-  maxDepth?: number
+  maxDepth?: number | undefined
 }
 
 /** A balanced tree of 1024 links per node is 4 levels deep for a petabyte. */

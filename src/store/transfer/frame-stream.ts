@@ -69,7 +69,7 @@ export class FrameStream {
    * The next frame; undefined when the peer closed its side cleanly between
    * frames. Waits at most `timeoutMs` for bytes to arrive.
    */
-  async read (options: { signal?: AbortSignal, timeoutMs: number, waitingFor: string }): Promise<Frame | undefined> {
+  async read (options: { signal?: AbortSignal | undefined, timeoutMs: number, waitingFor: string }): Promise<Frame | undefined> {
     while (true) {
       const frame = this.#parser.next()
       if (frame != null) {
@@ -90,7 +90,7 @@ export class FrameStream {
   }
 
   /** Queues bytes; when the transport is full, waits for it to drain (within `timeoutMs`). */
-  async write (chunks: Uint8Array[], options: { signal?: AbortSignal, timeoutMs: number }): Promise<void> {
+  async write (chunks: Uint8Array[], options: { signal?: AbortSignal | undefined, timeoutMs: number }): Promise<void> {
     let full = false
     try {
       for (const chunk of chunks) full = !this.stream.send(chunk) || full
@@ -118,7 +118,7 @@ export class FrameStream {
     this.#wake?.resolve()
   }
 
-  async #waitForData (options: { signal?: AbortSignal, timeoutMs: number, waitingFor: string }): Promise<void> {
+  async #waitForData (options: { signal?: AbortSignal | undefined, timeoutMs: number, waitingFor: string }): Promise<void> {
     options.signal?.throwIfAborted()
     const wake = this.#wake = Promise.withResolvers<void>()
     let timer: ReturnType<typeof setTimeout> | undefined

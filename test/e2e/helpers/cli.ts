@@ -18,8 +18,8 @@ export interface CliResult {
 
 export interface RunOptions {
   env?: Record<string, string | undefined>
-  cwd?: string
-  timeoutMs?: number
+  cwd?: string | undefined
+  timeoutMs?: number | undefined
 }
 
 /** Runs `artdag ...args` to completion. The timeout is a bound, not a wait. */

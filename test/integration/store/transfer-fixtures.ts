@@ -53,9 +53,9 @@ export function transferStreams (node: ArtdagNode): Stream[] {
 
 export interface LogEntry {
   level: string
-  component?: string
+  component?: string | undefined
   fields: Record<string, unknown>
-  msg?: string
+  msg?: string | undefined
 }
 
 /** A logger that keeps what it is given, to assert on warnings. */

@@ -31,7 +31,7 @@ function mapStore () {
   }
 }
 
-async function read (root: CID, getBlock: GetBlock, options: { offset?: number, length?: number, readAhead?: number } = {}): Promise<Buffer> {
+async function read (root: CID, getBlock: GetBlock, options: { offset?: number | undefined, length?: number | undefined, readAhead?: number } = {}): Promise<Buffer> {
   const chunks: Uint8Array[] = []
   for await (const chunk of readUnixfsFile(root, getBlock, { readAhead: 4, ...options })) chunks.push(chunk)
   return Buffer.concat(chunks)

@@ -28,7 +28,7 @@ export function contentHandlers (content: ContentStore, limits: ContentLimits): 
       const body = request.raw.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>
       try {
         const pin = query.pin === 'none' ? undefined : { kind: query.pin }
-        const cid = await content.addStream(limitBytes(body, limits.maxUploadBytes, counter), { signal, ...(pin !== undefined ? { pin } : {}) })
+        const cid = await content.addStream(limitBytes(body, limits.maxUploadBytes, counter), { signal, pin })
         return { cid: cid.toString(), size: counter.bytes, pinned: pin !== undefined }
       } catch (err) {
         if (signal.aborted) throw new AbortedError(`upload aborted after ${counter.bytes} bytes`, undefined, { cause: err })
