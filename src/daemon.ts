@@ -56,8 +56,8 @@ class Teardown {
 
   async run (): Promise<void> {
     for (const step of this.#steps.splice(0).reverse()) {
-      await step.run().catch((err: Error) => {
-        this.#log.warn({ component: step.name, err: err.message }, 'error while stopping')
+      await step.run().catch((err: unknown) => {
+        this.#log.warn({ component: step.name, err }, 'error while stopping')
       })
     }
   }
@@ -68,9 +68,9 @@ async function ffmpegOf (config: Config, env: Record<string, string | undefined>
     const binaries = await resolveBinaries({ ffmpeg: config.exec.ffmpeg, ffprobe: config.exec.ffprobe, env })
     const caps = await new CapabilitiesCache().get(binaries.ffmpeg.path, { timeoutMs: 15_000 })
     return { binaries, version: caps.version, encoders: recipeCodecs(caps) }
-  } catch (err) {
+  } catch (err: unknown) {
     // A node without ffmpeg still stores and serves content and takes part in the cluster; it runs no steps.
-    log.warn({ err: (err as Error).message }, 'no usable ffmpeg: this node will run no steps')
+    log.warn({ err }, 'no usable ffmpeg: this node will run no steps')
     return null
   }
 }

@@ -125,3 +125,14 @@ export function errorName (err: unknown): string | undefined {
 export function errorCode (err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined
 }
+
+/** Something thrown that was not an Error (a string, a plain object); the value is its cause. */
+export class NonErrorThrownError extends ArtdagError {
+  override readonly name = 'NonErrorThrownError'
+  readonly kind = 'internal'
+}
+
+/** `err` itself when it is an Error, else a NonErrorThrownError around it: for APIs that take an Error. */
+export function asError (err: unknown): Error {
+  return err instanceof Error ? err : new NonErrorThrownError(String(err), undefined, { cause: err })
+}

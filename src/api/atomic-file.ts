@@ -27,7 +27,8 @@ export async function writeFileAtomically (path: string, source: AsyncIterable<U
     await pipeline(Readable.from(counted(), { objectMode: false }), out, { signal: options.signal })
     await rename(temp, path)
     return { size }
-  } catch (err) {
+  } catch (err: unknown) {
+    // The temporary file may not exist; the write's own error is what we rethrow.
     await unlink(temp).catch(() => {})
     throw err
   }

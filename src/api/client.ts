@@ -96,7 +96,7 @@ async function* checkedBody (res: IncomingMessage, expected: number, where: stri
       received += (chunk as Buffer).byteLength
       yield chunk as Buffer
     }
-  } catch (err) {
+  } catch (err: unknown) {
     if (isArtdagError(err)) throw err // our abort or timeout
     throw new ResponseInvalidError(`${where}: the connection dropped after ${received} of ${expected} bytes`, undefined, { cause: err })
   }
@@ -283,7 +283,7 @@ export class ApiClient {
     let value: unknown
     try {
       value = JSON.parse(text)
-    } catch (err) {
+    } catch (err: unknown) {
       throw new ResponseInvalidError(`${where}: the response is not JSON`, undefined, { cause: err })
     }
     const schema = (route.response as { schema: z.ZodType }).schema

@@ -32,7 +32,7 @@ export async function* readNdjson (source: AsyncIterable<Uint8Array>, maxLineByt
 function parseLine (line: string): unknown {
   try {
     return JSON.parse(line)
-  } catch (err) {
+  } catch (err: unknown) {
     throw new ResponseInvalidError(`an NDJSON line is not JSON: ${line.slice(0, 80)}`, undefined, { cause: err })
   }
 }

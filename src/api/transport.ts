@@ -24,7 +24,7 @@ export interface ExchangeOptions {
   path: string
   query?: Record<string, QueryValue> | undefined
   /** A JSON value, or a byte stream sent chunked (or with `contentLength`). */
-  json?: unknown | undefined
+  json?: unknown
   stream?: AsyncIterable<Uint8Array> | undefined
   contentLength?: number | undefined
   signal?: AbortSignal | undefined
@@ -98,7 +98,9 @@ async function readErrorBody (res: IncomingMessage, where: string): Promise<Remo
       const details = typeof e.details === 'object' && e.details !== null ? e.details as Record<string, unknown> : undefined
       return new RemoteError(e.name, e.kind as ErrorKind, e.message, status, details)
     }
-  } catch {}
+  } catch {
+    // not a JSON error body: fall back to the HTTP status below
+  }
   return new RemoteError('HttpError', KIND_BY_STATUS[status] ?? 'internal', `${where}: the daemon answered ${status}${text === '' ? '' : `: ${text.slice(0, 200)}`}`, status)
 }
 
@@ -108,6 +110,7 @@ function closeSource (source: AsyncIterable<Uint8Array>): void {
     return
   }
   const iterator = source[Symbol.asyncIterator]()
+  // Releasing an abandoned upload source; nobody is left to tell.
   Promise.resolve(iterator.return?.()).catch(() => {})
 }
 

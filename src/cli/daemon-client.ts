@@ -8,7 +8,7 @@ export async function daemonIfRunning (ctx: CommandContext): Promise<ApiClient |
     const client = await ctx.client()
     await client.id({ signal: ctx.signal })
     return client
-  } catch (err) {
+  } catch (err: unknown) {
     if (err instanceof DaemonNotRunningError) return undefined
     throw err
   }

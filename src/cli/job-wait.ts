@@ -1,3 +1,4 @@
+import { AbortedError } from '../errors.ts'
 import type { ApiClient, JobDetail } from '../api/index.ts'
 
 /** How long to wait, after a job completes, for a pinner to announce its provenance record. */
@@ -55,7 +56,7 @@ export async function waitForJob (client: ApiClient, jobId: string, options: Wai
       })
     }
   } finally {
-    controller.abort()
+    controller.abort(new AbortedError('the job ended'))
     await reading
   }
 }

@@ -79,5 +79,6 @@ export async function render (output: Output, target: RenderTarget): Promise<voi
 /** An error as one line of text, or as the socket's JSON error body with `--json`; always on stderr. */
 export async function renderError (body: ErrorBody, target: RenderTarget): Promise<void> {
   const text = target.json ? JSON.stringify(body) : body.error.message.split('\n')[0] ?? body.error.name
+  // Stderr is gone (a closed pipe): there is nowhere left to report to.
   await write(target.stderr, `${text}\n`).catch(() => {})
 }

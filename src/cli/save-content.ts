@@ -12,7 +12,7 @@ import type { CommandContext } from './command.ts'
 export async function saveContent (client: ApiClient, cid: string, path: string, ctx: CommandContext): Promise<{ size: number }> {
   try {
     return await client.exportFile(cid, path, { signal: ctx.signal })
-  } catch (err) {
+  } catch (err: unknown) {
     if ((err as { name?: string }).name !== 'ExportPathError') throw err
   }
   const download = await client.cat(cid, { signal: ctx.signal })

@@ -53,7 +53,7 @@ async function readYamlFile (path: string, required: boolean): Promise<Tree> {
   let doc: unknown
   try {
     doc = parseYaml(text, { uniqueKeys: true, maxAliasCount: 0 })
-  } catch (err) {
+  } catch (err: unknown) {
     const where = err instanceof YAMLParseError && err.linePos != null ? ` at line ${err.linePos[0].line}` : ''
     throw new ConfigError(`config file ${path} is not valid YAML${where}: ${errorMessage(err).split('\n')[0] ?? ''}`, { file: path })
   }

@@ -19,8 +19,8 @@ export class EventBus implements EventsBackend {
     for (const listener of this.#listeners) {
       try {
         listener(full)
-      } catch (err) {
-        this.#log.warn({ err: (err as Error).message, type: full.type }, 'event listener failed')
+      } catch (err: unknown) {
+        this.#log.warn({ err, type: full.type }, 'event listener failed')
       }
     }
   }

@@ -1,3 +1,4 @@
+import { AbortedError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 import type { ContentStore } from '../store/index.ts'
 
@@ -33,15 +34,15 @@ export class GcScheduler {
     try {
       const result = await this.#store.gc({ signal: this.#shutdown.signal })
       this.#log.info({ ...result }, 'gc')
-    } catch (err) {
-      if (!this.#shutdown.signal.aborted) this.#log.warn({ err: (err as Error).message }, 'gc failed')
+    } catch (err: unknown) {
+      if (!this.#shutdown.signal.aborted) this.#log.warn({ err }, 'gc failed')
     }
   }
 
   async stop (): Promise<void> {
     if (this.#timer != null) clearInterval(this.#timer)
     this.#timer = undefined
-    this.#shutdown.abort()
+    this.#shutdown.abort(new AbortedError('the gc schedule is stopping'))
     await this.#running
   }
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { errorMessage, errorName } from '../errors.ts'
+import { AbortedError, errorMessage, errorName } from '../errors.ts'
 import { multiaddr } from '@multiformats/multiaddr'
 import { TailscaleUnavailableError } from './errors.ts'
 import { parseTailscaleStatus, tailnetDialTargets } from './tailscale-status.ts'
@@ -123,17 +123,18 @@ export class TailscaleDiscovery {
 
   async stop (): Promise<void> {
     if (this.#shutdown === undefined) return
-    this.#shutdown.abort()
+    this.#shutdown.abort(new AbortedError('tailscale discovery is stopping'))
     this.#shutdown = undefined
     clearInterval(this.#timer)
     this.#timer = undefined
+    // A round never throws (it records its outcome); this only waits for it to end.
     await this.#round?.catch(() => {})
   }
 
   /** One round: run tailscale, dial the machines not connected. Never throws. */
   async runOnce (): Promise<DiscoveryRound> {
     if (this.#round !== undefined) return await this.#round
-    const shutdown = this.#shutdown?.signal ?? AbortSignal.abort()
+    const shutdown = this.#shutdown?.signal ?? AbortSignal.abort(new AbortedError('tailscale discovery is not running'))
     this.#round = this.#run(shutdown).finally(() => {
       this.#round = undefined
     })

@@ -65,7 +65,7 @@ export class StepRunner {
         const path = workspace.path(`input-${i}`)
         try {
           await store.getFile(CID.parse(cid), path, { signal: options.signal, from: options.from })
-        } catch (err) {
+        } catch (err: unknown) {
           if (options.signal?.aborted === true) throw err
           throw new StepInputUnavailableError(`step ${step.id}: input ${i} (${cid}) could not be fetched: ${(err as Error).message}`, { step: step.id, input: i, cid }, { cause: err })
         }
@@ -89,7 +89,7 @@ export class StepRunner {
           launch: this.init.launch,
           logger: this.log
         })
-      } catch (err) {
+      } catch (err: unknown) {
         if (options.signal?.aborted === true) throw err
         const { message, errorTail } = describeError(err)
         throw new StepFailedError(`step ${step.id} (${step.type}) failed: ${message}`, { step: step.id, cacheId: step.cacheId, errorTail }, { cause: err })

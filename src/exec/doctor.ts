@@ -102,7 +102,7 @@ export async function doctor (options: DoctorOptions = {}): Promise<DoctorReport
   let font: DoctorReport['font']
   try {
     font = await resolveFont(options.fontFile)
-  } catch (err) {
+  } catch (err: unknown) {
     font = { error: (err as Error).message }
     problems.push(`text steps cannot run: ${(err as Error).message}`)
   }

@@ -175,7 +175,7 @@ export async function executeStep (options: ExecuteStepOptions): Promise<StepRes
       dispose,
       [Symbol.asyncDispose]: dispose
     }
-  } catch (err) {
+  } catch (err: unknown) {
     await dispose()
     if (err instanceof ProcessTimeoutError && !String(err.message).startsWith('step ')) {
       throw new ProcessTimeoutError(`step ${executor.type} ran longer than its ${options.timeoutMs} ms limit; ${err.message}`, { ...err.details, timeoutMs: options.timeoutMs }, { cause: err })

@@ -1,3 +1,4 @@
+import { FfprobeFailedError } from './errors.ts'
 /**
  * ffprobe's JSON (`-show_format -show_streams`) reduced to the facts steps
  * use. Pure, so it is tested without ffprobe.
@@ -114,7 +115,7 @@ function parseStream (s: Json): StreamInfo {
 const STILL_FORMATS = /(^|,)(image2|\w+_pipe)(,|$)/
 
 export function parseProbeJson (json: unknown): MediaInfo {
-  if (typeof json !== 'object' || json === null) throw new Error('not a JSON object')
+  if (typeof json !== 'object' || json === null) throw new FfprobeFailedError('not a JSON object')
   const root = json as Json
   const format = (root.format ?? {}) as Json
   const streams = Array.isArray(root.streams) ? (root.streams as Json[]).map(parseStream) : []

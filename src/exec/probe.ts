@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.ts'
 import { INPUT_FORMAT_WHITELIST, INPUT_PROTOCOL_WHITELIST, fileUrl } from './command.ts'
 import { FfprobeFailedError } from './errors.ts'
 import { runProcess } from './process.ts'
@@ -54,8 +55,8 @@ export async function probeMedia (file: string, options: ProbeOptions): Promise<
   const stdout = await ffprobe(file, ['-print_format', 'json', '-show_format', '-show_streams'], options)
   try {
     return parseProbeJson(JSON.parse(stdout))
-  } catch (err) {
-    throw new FfprobeFailedError(`ffprobe gave unreadable output for ${file}: ${(err as Error).message}`, { file }, { cause: err })
+  } catch (err: unknown) {
+    throw new FfprobeFailedError(`ffprobe gave unreadable output for ${file}: ${errorMessage(err)}`, { file }, { cause: err })
   }
 }
 

@@ -1,3 +1,4 @@
+import { DocumentMarkersError } from './errors.ts'
 import { z } from 'zod'
 import { INTERMEDIATE_FORMAT } from './intermediate.ts'
 import type { StepExecutor } from './step.ts'
@@ -131,7 +132,7 @@ export function replaceBetweenMarkers (document: string, content: string): strin
   const begin = document.indexOf(STEPS_BEGIN_MARKER)
   const end = document.indexOf(STEPS_END_MARKER)
   if (begin < 0 || end < 0 || end < begin) {
-    throw new Error(`the document needs the markers ${STEPS_BEGIN_MARKER} and ${STEPS_END_MARKER}, in that order`)
+    throw new DocumentMarkersError(`the document needs the markers ${STEPS_BEGIN_MARKER} and ${STEPS_END_MARKER}, in that order`)
   }
   return `${document.slice(0, begin + STEPS_BEGIN_MARKER.length)}\n${content}${document.slice(end)}`
 }

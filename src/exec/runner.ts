@@ -62,7 +62,7 @@ export async function runFfmpeg (command: FfmpegCommand, options: RunFfmpegOptio
       for (const event of parser.push(chunk)) {
         try {
           options.onProgress?.(event)
-        } catch (err) {
+        } catch (err: unknown) {
           options.logger?.warn({ err }, 'progress listener threw')
         }
       }

@@ -34,7 +34,7 @@ export async function startAll (components: readonly Startable[], options: Abort
       await component.start(options)
       started.push(component)
     }
-  } catch (err) {
+  } catch (err: unknown) {
     for (const component of started.reverse()) {
       // A failure while undoing must not hide the failure that made us undo.
       await component.stop().catch(() => {})
@@ -49,7 +49,7 @@ export async function stopAll (components: readonly Startable[]): Promise<unknow
   for (const component of [...components].reverse()) {
     try {
       await component.stop()
-    } catch (err) {
+    } catch (err: unknown) {
       failures.push(err)
     }
   }

@@ -93,7 +93,7 @@ export class MembershipService {
     this.membership.start()
     try {
       await this.registry.start(options)
-    } catch (err) {
+    } catch (err: unknown) {
       this.membership.stop()
       throw err
     }

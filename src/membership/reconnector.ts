@@ -1,3 +1,4 @@
+import { AbortedError } from '../errors.ts'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Membership } from './membership.ts'
 import type { MembershipMetrics } from './metrics.ts'
@@ -92,7 +93,7 @@ export class Reconnector {
 
   async stop (): Promise<void> {
     if (this.#shutdown === undefined) return
-    this.#shutdown.abort()
+    this.#shutdown.abort(new AbortedError('the reconnector is stopping'))
     this.#shutdown = undefined
     clearInterval(this.#timer)
     clearTimeout(this.#soon)

@@ -58,6 +58,8 @@ export function cidFromIpnsValue (value: string, peerId: string): CID {
   const match = /^\/ipfs\/([^/]+)$/.exec(value)
   try {
     if (match?.[1] !== undefined) return CID.parse(match[1])
-  } catch {}
+  } catch {
+    // not a CID: the error below says what the value was
+  }
   throw new RegistryDocumentInvalidError(`IPNS name of ${peerId} points to ${JSON.stringify(value)}, not /ipfs/<cid> of a registry document`, { peer: peerId, value })
 }

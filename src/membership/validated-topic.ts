@@ -126,7 +126,7 @@ export class ValidatedTopic<T> {
     try {
       const { recipients } = await this.#pubsub.publish(this.topic, bytes)
       return recipients.length > 0 ? 'sent' : 'no_peers'
-    } catch (err) {
+    } catch (err: unknown) {
       if (isNoPeersError(err)) return 'no_peers'
       throw err
     }
@@ -150,7 +150,7 @@ export class ValidatedTopic<T> {
     try {
       const result = this.#init.onMessage?.(message, from)
       if (result instanceof Promise) result.catch(fail)
-    } catch (err) {
+    } catch (err: unknown) {
       fail(err)
     }
   }

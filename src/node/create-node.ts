@@ -1,3 +1,4 @@
+import { PeerNotAllowedError } from './errors.ts'
 import { withBitswap } from '@helia/bitswap'
 import { ipns as createIpns } from '@helia/ipns'
 import { withLibp2pLight } from '@helia/libp2p'
@@ -105,8 +106,8 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
   /** Undoes what was started, newest first; a step that fails is logged and the rest still run. */
   const rollback = async (): Promise<void> => {
     for (const undo of cleanup.splice(0).reverse()) {
-      await undo().catch((err: Error) => {
-        log.warn({ err: err.message }, 'error while stopping the node')
+      await undo().catch((err: unknown) => {
+        log.warn({ err }, 'error while stopping the node')
       })
     }
   }
@@ -204,7 +205,7 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
         allowlist.replace(nonEmpty(peerIds))
         const denied = libp2p.getConnections().filter(conn => !allowlist.allows(conn.remotePeer))
         await Promise.all(denied.map(async conn => {
-          await conn.close().catch(() => conn.abort(new Error('peer removed from the allowlist')))
+          await conn.close().catch(() => conn.abort(new PeerNotAllowedError(`peer ${conn.remotePeer.toString()} was removed from the allowlist`, { peer: conn.remotePeer.toString() })))
         }))
       },
       stop: async () => {
@@ -215,7 +216,7 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
         await stopping
       }
     }
-  } catch (err) {
+  } catch (err: unknown) {
     await rollback()
     if (options.signal?.aborted === true) throw new AbortedError('aborted while starting the node', undefined, { cause: err })
     throw err

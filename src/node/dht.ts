@@ -88,7 +88,7 @@ export async function lookupNeighbours (dht: Pick<KadDHT, 'getClosestPeers'>, se
         backoff = Math.min(backoff * 2, 1000)
       }
     }
-  } catch (err) {
+  } catch (err: unknown) {
     if (options.signal?.aborted === true) throw err
     // the timeout: what was reached is connected all the same
   }

@@ -82,7 +82,7 @@ export class BootstrapDialer {
   }
 
   async stop (): Promise<void> {
-    this.#shutdown?.abort()
+    this.#shutdown?.abort(new AbortedError('the bootstrap dialer is stopping'))
     this.#shutdown = undefined
     await Promise.all(this.#loops)
     this.#loops = []
@@ -103,6 +103,8 @@ export class BootstrapDialer {
         if (Date.now() - connectedAt >= STABLE_CONNECTION_MS) {
           backoff = this.#initialBackoffMs
         } else if (!signal.aborted) {
+          // The sleep only rejects when the dialer stops, which the loop checks next.
+          // The sleep only rejects when the dialer stops, which the loop checks next.
           await sleep(jitter(backoff), undefined, { signal }).catch(() => {})
           backoff = Math.min(backoff * 2, this.#maxBackoffMs)
         }
@@ -111,7 +113,7 @@ export class BootstrapDialer {
         failures++
         // The first failure is worth a warning; a peer that stays down is only debug noise.
         const level = failures === 1 ? 'warn' : 'debug'
-        this.#log[level]({ address: addr.toString(), err: errorMessage(err), retryInMs: backoff }, 'bootstrap dial failed')
+        this.#log[level]({ address: addr.toString(), err, retryInMs: backoff }, 'bootstrap dial failed')
         await sleep(jitter(backoff), undefined, { signal }).catch(() => {})
         backoff = Math.min(backoff * 2, this.#maxBackoffMs)
       }

@@ -66,7 +66,8 @@ export async function createEmbeddedNode (init: EmbeddedNodeInit, options: Abort
         await stopping
       }
     }
-  } catch (err) {
+  } catch (err: unknown) {
+    // Undoing a failed start: the start's error is the one to report.
     await stores?.close().catch(() => {})
     await lock?.release()
     throw err

@@ -148,6 +148,7 @@ async function writeSecretFile (path: string, bytes: Uint8Array, { overwrite }: 
     if (errorCode(err) === 'EEXIST') throw new HomeInvalidError(`${path} appeared while initialising the home (another \`artdag init\`?)`, { file: path })
     throw err
   } finally {
+    // The temporary file is gone once linked into place; either way there is nothing left to clean.
     await unlink(tmp).catch(() => {})
   }
 }

@@ -83,6 +83,7 @@ export async function acquireRepoLock (path: string, options: AcquireRepoLockOpt
     }
     throw new RepoLockedError(`could not take the repo lock ${path}: it kept changing (another process is starting?)`, { file: path })
   } finally {
+    // The temporary file is gone once linked into place; either way there is nothing left to clean.
     await unlink(tmp).catch(() => {})
   }
 }
@@ -122,7 +123,9 @@ async function readLock (path: string): Promise<ReadLock | undefined> {
     if (typeof info?.pid === 'number' && typeof info.hostname === 'string' && typeof info.token === 'string') {
       return { raw, info: { purpose: 'unknown', since: 0, ...info } }
     }
-  } catch {}
+  } catch {
+    // not our JSON: treated as a lock of unknown shape below
+  }
   return { raw }
 }
 
@@ -140,8 +143,10 @@ async function breakStaleLock (path: string, staleRaw: string, token: string): P
   }
   const moved = await readFile(aside, 'utf8').catch(() => undefined)
   if (moved !== undefined && moved !== staleRaw) {
+    // Putting a newer lock back is best effort: its owner rewrites it on its next check.
     await link(aside, path).catch(() => {})
   }
+  // The set-aside copy may already be gone.
   await unlink(aside).catch(() => {})
 }
 

@@ -115,7 +115,7 @@ export function toPlainJson (value: unknown, limits: PlainJsonLimits, basePath: 
 
   try {
     return { ok: true, value: walk(value, [...basePath], 0) }
-  } catch (err) {
+  } catch (err: unknown) {
     if (err instanceof Problem) return { ok: false, problem: err.problem }
     throw err
   }

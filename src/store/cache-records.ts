@@ -163,7 +163,7 @@ export async function putCacheRecord (dht: Pick<KadDHT, 'put'>, entry: CacheEntr
       if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE') peers++
       if (event.name === 'QUERY_ERROR') errors++
     }
-  } catch (err) {
+  } catch (err: unknown) {
     rethrowIfCallerAborted(err, options.signal, `putting the cache record for ${entry.cacheId}`)
   }
   return { entry: published, peers, errors }
@@ -185,7 +185,7 @@ export async function getCacheRecord (dht: Pick<KadDHT, 'get'>, cacheId: string,
       // the query ends in an error after finding some (e.g. a failed correction).
       if (event.name === 'PEER_RESPONSE' && event.record != null) seen.push(event.record.value)
     }
-  } catch (err) {
+  } catch (err: unknown) {
     rethrowIfCallerAborted(err, options.signal, `looking up the cache record for ${cacheId}`)
   }
   if (best == null && seen.length > 0) best = seen[await cacheRecordSelector(key, seen)]

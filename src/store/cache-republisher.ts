@@ -1,3 +1,4 @@
+import { AbortedError } from '../errors.ts'
 import { putCacheRecord } from './cache-records.ts'
 import type { AbortOptions, CacheEntry } from './types.ts'
 import type { Logger } from '../log.ts'
@@ -59,7 +60,7 @@ export class CacheRecordRepublisher {
   async stop (): Promise<void> {
     clearTimeout(this.#timer)
     this.#timer = undefined
-    this.#shutdown?.abort()
+    this.#shutdown?.abort(new AbortedError('the cache record republisher is stopping'))
     this.#shutdown = undefined
     await this.#running
   }
@@ -85,8 +86,8 @@ export class CacheRecordRepublisher {
         .then(({ records }) => {
           this.#log.debug({ records }, 'republished cache records')
         })
-        .catch((err: Error) => {
-          if (!shutdown.signal.aborted) this.#log.warn({ err: err.message }, 'republishing cache records failed')
+        .catch((err: unknown) => {
+          if (!shutdown.signal.aborted) this.#log.warn({ err }, 'republishing cache records failed')
         })
         .finally(() => {
           this.#running = undefined

@@ -100,7 +100,7 @@ export class HeliaContentStore implements ContentStore {
         if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options)
         return cid
       })
-    } catch (err) {
+    } catch (err: unknown) {
       throw abortedAs(err, options.signal, 'adding content')
     }
   }
@@ -108,17 +108,17 @@ export class HeliaContentStore implements ContentStore {
   async addFile (path: string, options: AddOptions = {}): Promise<CID> {
     let handle
     try {
-      const info = await statPath(path)
-      if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTFILE' })
-      handle = await open(path, 'r')
+      if ((await statPath(path)).isFile()) handle = await open(path, 'r')
     } catch (err: unknown) {
       throw new LocalFileError(`cannot add ${path}: ${errorCode(err) ?? errorMessage(err)}`, { path }, { cause: err })
     }
+    if (handle === undefined) throw new LocalFileError(`cannot add ${path}: ENOTFILE (not a regular file)`, { path })
     const stream = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES })
     try {
       return await this.addStream(stream, options)
     } finally {
       stream.destroy()
+      // A failed close of a file we only read loses nothing.
       await handle.close().catch(() => {})
     }
   }
@@ -141,6 +141,7 @@ export class HeliaContentStore implements ContentStore {
       await rename(tmp, path)
       return { size }
     } catch (err: unknown) {
+      // The partial file may already be gone; the copy's own error is what we throw.
       if (written) await unlink(tmp).catch(() => {})
       if (errorName(err) === 'AbortError' && options.signal?.aborted === true) throw toStoreError(cid, err, options.signal)
       const failedPath = typeof err === 'object' && err !== null && 'path' in err ? err.path : undefined
@@ -168,7 +169,7 @@ export class HeliaContentStore implements ContentStore {
         if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options)
         return cid
       })
-    } catch (err) {
+    } catch (err: unknown) {
       throw abortedAs(err, options.signal, 'adding a document')
     }
   }
@@ -187,7 +188,7 @@ export class HeliaContentStore implements ContentStore {
       await this.#guard.shared(async () => {
         await this.#pinLocked(info, options)
       })
-    } catch (err) {
+    } catch (err: unknown) {
       throw abortedAs(err, options.signal, `pinning ${info.cid}`)
     }
   }
@@ -261,7 +262,7 @@ export class HeliaContentStore implements ContentStore {
   async #fetchRoot (cid: CID, options: FetchOptions): Promise<void> {
     try {
       await this.#transfer?.fetchBlock(cid, options)
-    } catch (err) {
+    } catch (err: unknown) {
       if (options.signal?.aborted === true) throw new AbortedError(`aborted while reading block ${cid}`, { cid: cid.toString() }, { cause: err })
       throw err
     }
@@ -273,7 +274,7 @@ export class HeliaContentStore implements ContentStore {
     const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
     try {
       return await collect(this.#helia.blockstore.get(cid, { signal, offline: this.#offline }))
-    } catch (err) {
+    } catch (err: unknown) {
       throw toStoreError(cid, err, options.signal, timeout, this.#fetchTimeoutMs)
     }
   }
@@ -281,7 +282,7 @@ export class HeliaContentStore implements ContentStore {
   readonly #getLocalBlock = async (cid: CID, options: AbortOptions): Promise<Uint8Array> => {
     try {
       return await collect(this.#helia.blockstore.get(cid, { ...signalOnly(options), offline: true }))
-    } catch (err) {
+    } catch (err: unknown) {
       throw toStoreError(cid, err, options.signal)
     }
   }

@@ -1,3 +1,4 @@
+import { AbortedError } from '../errors.ts'
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
 import * as dagPb from '@ipld/dag-pb'
@@ -37,7 +38,7 @@ export async function fetchDag (root: CID, getBlock: GetBlock, has: (cid: CID) =
       await visit(cid)
     }).catch(err => {
       failure ??= err
-      controller.abort()
+      controller.abort(new AbortedError('fetching the DAG stopped: a block failed'))
       queue.clear()
     })
   }

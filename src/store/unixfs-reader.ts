@@ -1,7 +1,7 @@
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import * as raw from 'multiformats/codecs/raw'
-import { InvalidArgumentError, errorMessage } from '../errors.ts'
+import { AbortedError, errorMessage, InvalidArgumentError } from '../errors.ts'
 import { ContentCorruptError, WrongContentTypeError } from './errors.ts'
 import type { AbortOptions } from './types.ts'
 import type { CID } from 'multiformats/cid'
@@ -60,7 +60,7 @@ export async function* readUnixfsFile (root: CID, getBlock: GetBlock, options: R
       yield bytes
     }
   } finally {
-    controller.abort() // the consumer stopped early or a fetch failed: cancel the rest
+    controller.abort(new AbortedError('the read ended')) // the consumer stopped early or a fetch failed: cancel the rest
   }
   if (read !== range.end - range.start) {
     throw new ContentCorruptError(`file ${root} gave ${read} bytes where its UnixFS sizes promise ${range.end - range.start}`, { cid: root.toString() })
@@ -101,7 +101,11 @@ export function decodeUnixfsFile (cid: CID, block: Uint8Array): { node: dagPb.PB
   let unixfs: UnixFS
   try {
     node = dagPb.decode(block)
-    if (node.Data == null) throw new Error('no UnixFS data')
+  } catch (err: unknown) {
+    throw new ContentCorruptError(`${cid} is not a UnixFS node: ${errorMessage(err)}`, { cid: cid.toString() }, { cause: err })
+  }
+  if (node.Data == null) throw new ContentCorruptError(`${cid} is not a UnixFS node: no UnixFS data`, { cid: cid.toString() })
+  try {
     unixfs = UnixFS.unmarshal(node.Data)
   } catch (err: unknown) {
     throw new ContentCorruptError(`${cid} is not a UnixFS node: ${errorMessage(err)}`, { cid: cid.toString() }, { cause: err })

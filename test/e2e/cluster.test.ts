@@ -189,7 +189,7 @@ describe('a three-daemon cluster on loopback', { timeout: 120_000 }, () => {
           if (event.peer === c.peerId) seen.push(event.type)
           if (event.type === 'member.dead' && event.peer === c.peerId) return
         }
-      } catch (err) {
+      } catch (err: unknown) {
         if (!controller.signal.aborted) throw err
       }
     })()

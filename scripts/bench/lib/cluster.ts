@@ -49,7 +49,7 @@ export async function startBenchCluster (dir: string, names: string[], env: Reco
     const clients = homes.map(home => createApiClient({ home }))
     await waitAllAlive(clients, names.length - 1)
     return { homes, daemons, clients, env, stop }
-  } catch (err) {
+  } catch (err: unknown) {
     await stop()
     throw err
   }

@@ -54,7 +54,7 @@ async function main (): Promise<void> {
           if (!stream.send(chunk as Buffer)) await stream.onDrain()
         }
         await stream.close()
-      } catch (err) {
+      } catch (err: unknown) {
         stream.abort(err as Error)
       }
     })

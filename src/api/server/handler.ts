@@ -38,7 +38,7 @@ export async function withDeadline<T> (what: string, timeoutMs: number, signal: 
   }, timeoutMs)
   try {
     return await fn(AbortSignal.any([signal, deadline.signal]))
-  } catch (err) {
+  } catch (err: unknown) {
     if (deadline.signal.aborted && !signal.aborted) throw deadline.signal.reason
     throw err
   } finally {

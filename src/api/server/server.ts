@@ -97,7 +97,8 @@ export class ApiServer {
         this.checkContinue(app, req, res)
       })
       this.inode = await listenPrivately(app.server, this.socketPath)
-    } catch (err) {
+    } catch (err: unknown) {
+      // Undoing a failed start: the start's error is the one to report.
       await app.close().catch(() => {})
       throw err
     }
@@ -208,7 +209,7 @@ export class ApiServer {
   private sendError (err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     const { status, body } = toHttpError(err, `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0] ?? ''}`)
     if (status >= 500 && body.error.kind === 'internal') this.log.error({ err, method: request.method, url: request.url }, 'request failed')
-    else this.log.debug({ method: request.method, url: request.url, status, error: body.error.message }, 'request refused')
+    else this.log.debug({ method: request.method, url: request.url, status, err }, 'request refused')
     // A body left unread (an upload refused midway) would be drained; closing is cheaper.
     if (!request.raw.complete) reply.header('connection', 'close')
     const allow = body.error.details?.allow

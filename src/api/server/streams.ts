@@ -50,6 +50,7 @@ export async function* withIdleTimeout<T> (source: AsyncIterable<T>, timeoutMs: 
     }
   } finally {
     // Close the producer on every exit; do not wait on one stuck in a next() (onTimeout aborted it).
+    // Closing the producer is best effort; its own error has been reported through the stream.
     const closing = Promise.resolve(iterator.return?.()).catch(() => {})
     if (!waiting) await closing
   }
@@ -72,6 +73,7 @@ export async function readableAfterFirstChunk (source: AsyncIterable<Uint8Array>
         yield next.value
       }
     } finally {
+      // Closing the producer is best effort once the consumer is gone.
       await iterator.return?.()?.catch(() => {})
     }
   }

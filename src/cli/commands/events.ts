@@ -7,7 +7,7 @@ import { formatTime } from '../format.ts'
 async function* untilAborted<T> (source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   try {
     yield* source
-  } catch (err) {
+  } catch (err: unknown) {
     if (signal.aborted) return
     throw err
   }

@@ -32,7 +32,7 @@ export default defineCommand({
     const source = (async function* () {
       try {
         yield* events
-      } catch (err) {
+      } catch (err: unknown) {
         // Ctrl-C ends the watch: that is its normal end, not an error.
         if (!ctx.signal.aborted) throw err
       }

@@ -1,3 +1,4 @@
+import { SpawnerHelperError } from '../errors.ts'
 import { EventEmitter } from 'node:events'
 import { fork } from 'node:child_process'
 import { StringDecoder } from 'node:string_decoder'
@@ -117,7 +118,7 @@ export class Spawner {
   #send (helper: ChildProcess, request: HelperRequest): void {
     if (!helper.connected) return // its exit reports the child
     helper.send(request, (err: Error | null) => {
-      if (err != null) this.#log.debug({ err: err.message }, 'spawner helper did not take a request')
+      if (err != null) this.#log.debug({ err }, 'spawner helper did not take a request')
     })
   }
 
@@ -127,8 +128,8 @@ export class Spawner {
     helper.on('message', (event: HelperEvent) => {
       this.#relay(event)
     })
-    helper.on('error', (err: Error) => {
-      this.#log.warn({ err: err.message }, 'spawner helper error')
+    helper.on('error', (err: unknown) => {
+      this.#log.warn({ err }, 'spawner helper error')
     })
     const exited = new Promise<void>(resolve => {
       helper.once('exit', (code, signal) => {
@@ -145,7 +146,7 @@ export class Spawner {
             child.stderr.end()
             child.emit('close', null, 'SIGKILL')
           } else {
-            child.emit('error', Object.assign(new Error(`the spawner helper exited (${String(code ?? signal)})`), { code: 'EHELPER' }))
+            child.emit('error', new SpawnerHelperError(`the spawner helper exited (${String(code ?? signal)})`, 'EHELPER'))
           }
         }
         this.#exited.delete(exited)
@@ -172,7 +173,7 @@ export class Spawner {
         break
       case 'error':
         if (child.pid == null) this.#forget(event.id)
-        child.emit('error', Object.assign(new Error(event.message), { code: event.code ?? undefined }))
+        child.emit('error', new SpawnerHelperError(event.message, event.code ?? undefined))
         break
       case 'close':
         this.#forget(event.id)

@@ -57,11 +57,11 @@ export async function askPeer (libp2p: Pick<Libp2p, 'dialProtocol'>, protocol: s
       decline: () => {
         accepted.release()
         void accepted.stream.close().catch(() => {
-          accepted.stream.abort(new Error('declined'))
+          accepted.stream.abort(new AbortedError('declined: another holder answered first'))
         })
       }
     }
-  } catch (err) {
+  } catch (err: unknown) {
     frames?.release()
     frames?.stream.abort(err as Error)
     if (options.signal.aborted) throw new AbortedError(`aborted while asking peer ${peer} for ${root}`, { peer }, { cause: err })
@@ -124,7 +124,7 @@ export async function* receive (offer: Offer, walk: DagWalk, blocks: Pick<LocalB
     while (puts.length > 0) await puts.shift()
     walk.finish()
     completed = true
-  } catch (err) {
+  } catch (err: unknown) {
     if (options.signal.aborted) throw new AbortedError(`aborted while receiving ${walk.root} from peer ${peer}`, { peer, cid: walk.root.toString() }, { cause: err })
     throw err
   } finally {
@@ -132,10 +132,10 @@ export async function* receive (offer: Offer, walk: DagWalk, blocks: Pick<LocalB
     options.onEnd?.(frames.peakBufferedBytes)
     if (completed) {
       await frames.stream.close({ signal: AbortSignal.timeout(limits.idleTimeoutMs) }).catch(() => {
-        frames.stream.abort(new Error('close failed'))
+        frames.stream.abort(new AbortedError('close failed'))
       })
     } else {
-      frames.stream.abort(new Error('transfer stopped by the requester'))
+      frames.stream.abort(new AbortedError('transfer stopped by the requester'))
       await Promise.allSettled(puts) // no write left running behind the caller's back
     }
   }

@@ -122,7 +122,7 @@ export class ContentTransfer {
 
   /** Unregisters the protocol, aborts transfers in both directions and waits for the served ones. */
   async stop (): Promise<void> {
-    this.#shutdown.abort()
+    this.#shutdown.abort(new AbortedError('the content transfer is stopping'))
     await this.#server.stop()
   }
 
@@ -149,7 +149,7 @@ export class ContentTransfer {
           }
           this.#stats.fetched++
           return
-        } catch (err) {
+        } catch (err: unknown) {
           this.#peerFailed(root, offer.peer, err, options.signal, excluded)
         }
       }
@@ -182,7 +182,7 @@ export class ContentTransfer {
         for await (const _ of this.#receive(offer, new DagWalk(root, init), signal)) {}
         this.#stats.fetched++
         return true
-      } catch (err) {
+      } catch (err: unknown) {
         this.#peerFailed(root, offer.peer, err, options.signal, excluded)
       }
     }
@@ -193,7 +193,7 @@ export class ContentTransfer {
   async #holdsAll (root: CID, init: DagWalkInit, options: AbortOptions): Promise<boolean> {
     try {
       return await holdsAll(root, init, this.#c.blocks, options)
-    } catch (err) {
+    } catch (err: unknown) {
       throw abortedAs(err, options.signal, `checking whether ${root} is local`)
     }
   }
@@ -222,16 +222,16 @@ export class ContentTransfer {
           excluded.add(peer)
           if (isMisbehaviour(err)) {
             this.#stats.peerFailures++
-            this.#log.warn({ cid: root.toString(), peer, err: err.message }, 'peer answered a transfer request wrongly; trying elsewhere')
+            this.#log.warn({ cid: root.toString(), peer, err }, 'peer answered a transfer request wrongly; trying elsewhere')
           } else {
-            this.#log.debug({ cid: root.toString(), peer, err: (err as Error).message }, 'peer cannot serve')
+            this.#log.debug({ cid: root.toString(), peer, err }, 'peer cannot serve')
           }
         },
         decline: (offer) => {
           offer.decline()
         }
       })
-    } catch (err) {
+    } catch (err: unknown) {
       throw new AbortedError(`aborted while looking for a peer holding ${root}`, { cid: root.toString() }, { cause: err })
     }
   }
@@ -261,7 +261,7 @@ export class ContentTransfer {
     if (!isTransferPeerError(err)) throw err
     this.#stats.peerFailures++
     excluded.add(peer)
-    this.#log.warn({ cid: root.toString(), peer, err: err.message }, 'transfer from peer failed; trying elsewhere')
+    this.#log.warn({ cid: root.toString(), peer, err }, 'transfer from peer failed; trying elsewhere')
   }
 
   #signal (caller: AbortSignal | undefined): AbortSignal {

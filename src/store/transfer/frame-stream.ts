@@ -53,7 +53,7 @@ export class FrameStream {
     stream.addEventListener('message', this.#onMessage)
     stream.addEventListener('end', this.#onEnd)
     stream.addEventListener('close', this.#onClose)
-    if (stream.status !== 'open') this.#onClose(stream.status === 'closed' ? undefined : new Error(`stream is ${stream.status}`))
+    if (stream.status !== 'open') this.#onClose(stream.status === 'closed' ? undefined : new PeerUnreachableError(`stream is ${stream.status}`, { peer: init.peer }))
   }
 
   get peer (): string {
@@ -102,7 +102,7 @@ export class FrameStream {
       const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
       try {
         await this.stream.onDrain({ signal })
-      } catch (err) {
+      } catch (err: unknown) {
         if (options.signal?.aborted === true) throw new AbortedError(`aborted while sending to peer ${this.#peer}`, { peer: this.#peer }, { cause: err })
         if (timeout.aborted) throw new TransferTimeoutError(`peer ${this.#peer} read nothing for ${options.timeoutMs} ms`, { peer: this.#peer, timeoutMs: options.timeoutMs }, { cause: err })
         throw new PeerUnreachableError(`stream to peer ${this.#peer} failed: ${(err as Error).message}`, { peer: this.#peer }, { cause: err })

@@ -1,5 +1,5 @@
 import { CID } from 'multiformats/cid'
-import { errorMessage } from '../../errors.ts'
+import { AbortedError, asError, errorMessage } from '../../errors.ts'
 import { holdsAll } from './blocks.ts'
 import { isTransferPeerError, TransferProtocolError } from './errors.ts'
 import { DagWalk } from './dag-walk.ts'
@@ -85,8 +85,9 @@ export class TransferServer {
 
   /** Stops taking requests, aborts the transfers in progress and waits for their handlers. */
   async stop (): Promise<void> {
+    // Libp2p may have stopped first and dropped its handlers already.
     await this.#c.libp2p.unhandle(this.protocol).catch(() => {})
-    this.#shutdown.abort()
+    this.#shutdown.abort(new AbortedError('the transfer server is stopping'))
     await Promise.allSettled(this.#active)
   }
 
@@ -97,17 +98,17 @@ export class TransferServer {
       try {
         stream.send(controlFrame(FrameType.error, errorCodec.encode({ reason: 'busy', message: `serving ${this.#maxConcurrent} transfers already` })))
         void stream.close().catch(() => {
-          stream.abort(new Error('close failed'))
+          stream.abort(new AbortedError('close failed'))
         })
-      } catch (err) {
+      } catch (err: unknown) {
         stream.abort(err as Error)
       }
       return
     }
-    const serving = this.#serve(stream, peer).catch(async (err: Error) => {
+    const serving = this.#serve(stream, peer).catch(async (err: unknown) => {
       this.#stats.failed++
       this.#log.debug({ peer, err }, 'transfer ended early')
-      await this.#fail(stream, err)
+      await this.#fail(stream, asError(err))
     }).finally(() => {
       this.#active.delete(serving)
     })
@@ -117,7 +118,7 @@ export class TransferServer {
   async #serve (stream: Stream, peer: string): Promise<void> {
     const signal = this.#shutdown.signal
     const onShutdown = (): void => {
-      stream.abort(new Error('the node is stopping'))
+      stream.abort(new AbortedError('the node is stopping'))
     }
     signal.addEventListener('abort', onShutdown, { once: true })
     const frames = new FrameStream(stream, { peer, maxFrameBytes: MAX_CONTROL_BYTES + 1, highWaterBytes: 64 * 1024 })

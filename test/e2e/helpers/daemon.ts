@@ -122,7 +122,7 @@ export async function eventually<T> (check: () => Promise<T | undefined | false>
     try {
       const value = await check()
       if (value !== undefined && value !== false) return value
-    } catch (err) {
+    } catch (err: unknown) {
       last = err
     }
     await new Promise(resolve => setTimeout(resolve, options.intervalMs ?? 200))

@@ -76,7 +76,7 @@ export async function createCluster (): Promise<Cluster> {
       }, { version: '0.1.0', ...FAST, ...init })
       try {
         await service.start()
-      } catch (err) {
+      } catch (err: unknown) {
         await node.stop()
         throw err
       }

@@ -145,7 +145,7 @@ export async function makeHostile (node: ArtdagNode, hostility: Hostility | { sl
         await frames.write([blockFrameHead(cid, bytes.byteLength), bytes], { timeoutMs: 5000 })
       }
       await stream.close()
-    } catch (err) {
+    } catch (err: unknown) {
       stream.abort(err as Error)
     } finally {
       frames.release()

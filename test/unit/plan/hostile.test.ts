@@ -24,7 +24,7 @@ describe('hostile and malformed recipes', () => {
     let caught: unknown
     try {
       loadRecipe(bytes, catalog, { source: file })
-    } catch (err) {
+    } catch (err: unknown) {
       caught = err
     }
     expect(caught, `${file} was accepted`).toBeInstanceOf(RecipeError)

@@ -137,7 +137,7 @@ describe('describePlan', () => {
 function catchError (fn: () => unknown): Error & { field?: string } {
   try {
     fn()
-  } catch (err) {
+  } catch (err: unknown) {
     return err as Error
   }
   throw new Error('expected an error')

@@ -19,7 +19,7 @@ const base = () => ({
 function validationError (doc: unknown, cat: StepCatalog = catalog): RecipeError {
   try {
     validateRecipe(doc, cat)
-  } catch (err) {
+  } catch (err: unknown) {
     return err as RecipeError
   }
   throw new Error('expected validateRecipe to throw')

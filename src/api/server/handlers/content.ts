@@ -30,7 +30,7 @@ export function contentHandlers (content: ContentStore, limits: ContentLimits): 
         const pin = query.pin === 'none' ? undefined : { kind: query.pin }
         const cid = await content.addStream(limitBytes(body, limits.maxUploadBytes, counter), { signal, pin })
         return { cid: cid.toString(), size: counter.bytes, pinned: pin !== undefined }
-      } catch (err) {
+      } catch (err: unknown) {
         if (signal.aborted) throw new AbortedError(`upload aborted after ${counter.bytes} bytes`, undefined, { cause: err })
         throw err
       }
@@ -69,7 +69,7 @@ export function contentHandlers (content: ContentStore, limits: ContentLimits): 
       try {
         const { size } = await content.getFile(cid, body.path, { signal })
         return { cid: cid.toString(), size, path: body.path }
-      } catch (err) {
+      } catch (err: unknown) {
         if (err instanceof LocalFileError) {
           const code = (err.cause as NodeJS.ErrnoException | undefined)?.code ?? 'error'
           throw new ExportPathError(`the daemon cannot write ${body.path} (${code})`, { path: body.path, code }, { cause: err })

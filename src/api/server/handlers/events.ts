@@ -44,7 +44,7 @@ export function eventHandlers (events: EventsBackend, options: EventStreamOption
             dropped = 0
           }
           res.write(`${JSON.stringify(event)}\n`)
-        } catch (err) {
+        } catch (err: unknown) {
           // The backend's emitter must never see our failures (an unserialisable event, say).
           options.logger.warn({ err, type: event.type }, 'dropping an event the stream could not write')
         }
@@ -64,7 +64,7 @@ export function eventHandlers (events: EventsBackend, options: EventStreamOption
           signal.removeEventListener('abort', finish)
           try {
             unsubscribe()
-          } catch (err) {
+          } catch (err: unknown) {
             // Runs in an abort listener: a throw here would be an uncaught exception.
             options.logger.warn({ err }, 'unsubscribing an event stream failed')
           }
