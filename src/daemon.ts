@@ -17,6 +17,8 @@ import { CACHE_RECORD_NAMESPACE, CacheRecordRepublisher, createCacheRecordValida
 import { createArtdagNode } from './node/index.ts'
 import { ARTDAG_VERSION } from './version.ts'
 import type { Logger } from './log.ts'
+import { startAll, stopAll, systemClock, systemScheduler } from './lifecycle/index.ts'
+import type { Startable } from './lifecycle/index.ts'
 
 export type { DaemonFlags }
 
@@ -39,28 +41,6 @@ export interface DaemonReady {
   socket: string
   home: string
   version: string
-}
-
-/** Undo actions, run newest first; one that fails is logged and the others still run. */
-class Teardown {
-  readonly #steps: Array<{ name: string, run: () => Promise<void> }> = []
-  readonly #log: Logger
-
-  constructor (log: Logger) {
-    this.#log = log
-  }
-
-  add (name: string, run: () => Promise<void>): void {
-    this.#steps.push({ name, run })
-  }
-
-  async run (): Promise<void> {
-    for (const step of this.#steps.splice(0).reverse()) {
-      await step.run().catch((err: unknown) => {
-        this.#log.warn({ component: step.name, err }, 'error while stopping')
-      })
-    }
-  }
 }
 
 async function ffmpegOf (config: Config, env: Record<string, string | undefined> | undefined, log: Logger): Promise<{ binaries: ResolvedBinaries, version: string, encoders: string[] } | null> {
@@ -87,12 +67,15 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
   const { config } = await loadConfig({ home: options.home, env, flags: overridesFromFlags(options.flags) })
   const logger = createLogger({ level: config.log.level })
   const log = logger.forComponent('artdag:daemon')
-  const teardown = new Teardown(log)
-  const startedAt = Date.now()
+  const clock = systemClock
+  const scheduler = systemScheduler
+  const startedAt = clock.wallNow()
   const metrics = new MetricsRegistry()
   const events = new EventBus(logger)
   const paths = homePaths(options.home)
   const slots = config.exec.slots > 0 ? config.exec.slots : availableParallelism()
+  /** Started components, oldest first: stopAll stops them newest first. */
+  let started: Startable[] = []
 
   try {
     const ffmpeg = await ffmpegOf(config, env, log)
@@ -102,6 +85,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     // heartbeats carry the job service's leases and jobs, and it starts after membership.
     let membership: MembershipService | undefined
     let jobs: JobService | undefined
+    // The node is made started (libp2p, Helia, the stores and the repo lock come up together).
     const node = await createArtdagNode({
       home: options.home,
       listen: config.node.listen,
@@ -115,7 +99,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       },
       logger
     }, { signal: options.signal })
-    teardown.add('node', node.stop)
+    started = [{ start: async () => {}, stop: node.stop }]
 
     // Remote peers drop DHT records after 48 h and put() never republishes: re-put what we produced.
     const republisher = new CacheRecordRepublisher({
@@ -123,12 +107,9 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       privateKey: node.privateKey,
       peerId: node.peerId,
       entries: o => node.cacheIndex.entries(o),
-      logger
+      logger,
+      scheduler
     }, { intervalMs: config.dht.republishIntervalMs, putTimeoutMs: config.dht.queryTimeoutMs })
-    republisher.start()
-    teardown.add('cache-republisher', async () => {
-      await republisher.stop()
-    })
 
     membership = new MembershipService({
       libp2p: node.libp2p,
@@ -138,6 +119,8 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       logger,
       metrics: createMembershipMetrics(metrics),
       registryPinMetadata: toMetadata({ kind: 'final', labels: { purpose: 'membership-registry' } }),
+      clock,
+      scheduler,
       localState: async () =>
         await localNodeState({
           home: options.home,
@@ -158,17 +141,9 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     membership.heartbeats.onHeartbeat(hb => {
       events.publish({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, leases: hb.leases.length, jobs: hb.jobs.length })
     })
-    await membership.start({ signal: options.signal })
-    const started = membership
-    teardown.add('membership', async () => {
-      await started.stop()
-    })
 
     // ffmpeg and ffprobe start from a small helper process: a fork of the daemon blocked its loop.
-    const spawner = new Spawner({ logger })
-    teardown.add('spawner', async () => {
-      await spawner.stop()
-    })
+    const spawner = new Spawner({ logger, scheduler })
     const runner = ffmpeg != null
       ? new StepRunner({
         store: node.content,
@@ -185,7 +160,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
         logger
       })
       : undefined
-    jobs = new JobService({
+    const jobService = jobs = new JobService({
       node,
       membership,
       runner,
@@ -204,30 +179,15 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       intermediateTtlMs: config.gc.intermediateTtlMs,
       version: ARTDAG_VERSION
     })
-    await jobs.start()
-    const jobService = jobs
-    teardown.add('jobs', async () => {
-      await jobService.stop()
-    })
 
     registerTransferMetrics(metrics, () => node.transfer.stats)
-
-    const gc = new GcScheduler(node.content, config.gc.intervalMs, logger)
-    gc.start()
-    teardown.add('gc', async () => {
-      await gc.stop()
-    })
-
-    if (config.discovery.tailscale.enabled) {
-      const tailscale = new TailscaleDiscovery({ libp2p: node.libp2p, metrics: createDiscoveryMetrics(metrics), logger, env }, {
+    const gc = new GcScheduler({ store: node.content, logger, scheduler }, config.gc.intervalMs)
+    const tailscale = config.discovery.tailscale.enabled
+      ? new TailscaleDiscovery({ libp2p: node.libp2p, metrics: createDiscoveryMetrics(metrics), logger, env, scheduler }, {
         ...config.discovery.tailscale,
         dialTimeoutMs: config.node.dialTimeoutMs
       })
-      tailscale.start()
-      teardown.add('tailscale', async () => {
-        await tailscale.stop()
-      })
-    }
+      : undefined
 
     const socket = config.api.socket ?? paths.socket
     const api = createApiServer({
@@ -245,12 +205,15 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       events,
       jobs: jobService,
       metrics,
-      logger
+      logger,
+      scheduler
     }, { socketPath: socket, home: options.home, maxUploadBytes: config.api.maxUploadBytes })
-    await api.start()
-    teardown.add('api', async () => {
-      await api.stop()
-    })
+
+    // In this order; the socket last, so a client that can connect finds a node that is up.
+    // A component that fails to start stops the ones before it (startAll), newest first.
+    const components: Startable[] = [republisher, membership, spawner, jobService, gc, ...(tailscale !== undefined ? [tailscale] : []), api]
+    await startAll(components, { signal: options.signal })
+    started = [...started, ...components]
 
     const ready: DaemonReady = { event: 'ready', peerId: node.peerId.toString(), addresses: node.multiaddrs().map(String), socket, home: options.home, version: ARTDAG_VERSION }
     log.info({ ...ready }, 'daemon ready')
@@ -269,7 +232,8 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     }
     log.info('stopping')
   } finally {
-    await teardown.run()
+    // Every component is stopped even if one fails; each failure is logged.
+    for (const err of await stopAll(started)) log.warn({ err }, 'error while stopping')
     log.info('stopped')
   }
 }

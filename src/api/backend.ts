@@ -1,3 +1,4 @@
+import type { Scheduler } from '../lifecycle/index.ts'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../log.ts'
 import type { AbortOptions, ContentStore } from '../store/index.ts'
@@ -60,4 +61,6 @@ export interface ApiComponents {
   /** The daemon's metrics; served at `/metrics` with the process and request metrics. */
   metrics: Registry
   logger: Logger
+  /** Timers (the stop grace). @default systemScheduler */
+  scheduler?: Scheduler | undefined
 }

@@ -6,6 +6,8 @@ import { parseTailscaleStatus, tailnetDialTargets } from './tailscale-status.ts'
 import type { DiscoveryMetrics } from './metrics.ts'
 import type { TailscaleStatus } from './tailscale-status.ts'
 import type { Logger } from '../log.ts'
+import { ComponentRun } from '../lifecycle/index.ts'
+import type { AbortOptions, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Libp2p } from '@libp2p/interface'
 
 /**
@@ -43,7 +45,9 @@ export interface TailscaleDiscoveryComponents {
   metrics: DiscoveryMetrics
   logger: Logger
   /** Environment of the `tailscale` process (its PATH finds the command). @default process.env */
-  env?: NodeJS.ProcessEnv
+  env?: NodeJS.ProcessEnv | undefined
+  /** @default systemScheduler */
+  scheduler?: Scheduler | undefined
 }
 
 export type RoundResult = 'ok' | 'not_running' | 'unavailable' | 'invalid'
@@ -86,7 +90,7 @@ export async function runTailscaleStatus (command: string, options: { timeoutMs:
   return parseTailscaleStatus(stdout)
 }
 
-export class TailscaleDiscovery {
+export class TailscaleDiscovery implements Startable {
   readonly #c: TailscaleDiscoveryComponents
   readonly #log: Logger
   readonly #command: string
@@ -96,8 +100,7 @@ export class TailscaleDiscovery {
   readonly #dialTimeoutMs: number
   /** Which peer answered at which tailnet IP, to skip it while connected. */
   readonly #peerAt = new Map<string, string>()
-  #shutdown: AbortController | undefined
-  #timer: ReturnType<typeof setInterval> | undefined
+  #run: ComponentRun | undefined
   #round: Promise<DiscoveryRound> | undefined
   #lastResult: RoundResult | undefined
 
@@ -111,37 +114,42 @@ export class TailscaleDiscovery {
     this.#dialTimeoutMs = init.dialTimeoutMs ?? DEFAULT_TAILSCALE_DIAL_TIMEOUT_MS
   }
 
-  start (): void {
-    if (this.#shutdown !== undefined) return
-    this.#shutdown = new AbortController()
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    if (this.#run !== undefined) return
+    const run = new ComponentRun({
+      name: 'tailscale discovery',
+      scheduler: this.#c.scheduler,
+      onTaskError: err => {
+        this.#log.warn({ err }, 'tailnet round failed')
+      }
+    })
+    this.#run = run
     const tick = (): void => {
-      if (this.#round === undefined) void this.runOnce()
+      if (this.#round === undefined) run.track('round', this.runOnce())
     }
-    this.#timer = setInterval(tick, this.#intervalMs)
+    run.every(this.#intervalMs, tick)
     tick()
   }
 
   async stop (): Promise<void> {
-    if (this.#shutdown === undefined) return
-    this.#shutdown.abort(new AbortedError('tailscale discovery is stopping'))
-    this.#shutdown = undefined
-    clearInterval(this.#timer)
-    this.#timer = undefined
-    // A round never throws (it records its outcome); this only waits for it to end.
-    await this.#round?.catch(() => {})
+    const run = this.#run
+    this.#run = undefined
+    // Rounds never throw (they record their outcome): this waits for the current one to end.
+    await run?.end()
   }
 
   /** One round: run tailscale, dial the machines not connected. Never throws. */
   async runOnce (): Promise<DiscoveryRound> {
     if (this.#round !== undefined) return await this.#round
-    const shutdown = this.#shutdown?.signal ?? AbortSignal.abort(new AbortedError('tailscale discovery is not running'))
-    this.#round = this.#run(shutdown).finally(() => {
+    const shutdown = this.#run?.signal ?? AbortSignal.abort(new AbortedError('tailscale discovery is not running'))
+    this.#round = this.#runRound(shutdown).finally(() => {
       this.#round = undefined
     })
     return await this.#round
   }
 
-  async #run (shutdown: AbortSignal): Promise<DiscoveryRound> {
+  async #runRound (shutdown: AbortSignal): Promise<DiscoveryRound> {
     const round: DiscoveryRound = { result: 'ok', dialled: [], connected: [], skipped: [] }
     let status: TailscaleStatus
     try {

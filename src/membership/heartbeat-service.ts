@@ -5,6 +5,8 @@ import type { Capabilities, Capacity, Heartbeat, HeldLease, KnownJob, Load } fro
 import type { Membership } from './membership.ts'
 import type { MembershipMetrics } from './metrics.ts'
 import type { PubSub, SubscriptionChangeData } from './pubsub.ts'
+import { ComponentRun, systemClock } from '../lifecycle/index.ts'
+import type { AbortOptions, Clock, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -51,9 +53,13 @@ export interface HeartbeatServiceComponents {
   localState: () => LocalNodeState | Promise<LocalNodeState>
   metrics: MembershipMetrics
   logger: Logger
+  /** @default systemClock */
+  clock?: Clock | undefined
+  /** @default systemScheduler */
+  scheduler?: Scheduler | undefined
 }
 
-export class HeartbeatService {
+export class HeartbeatService implements Startable {
   readonly topic: string
   readonly #components: HeartbeatServiceComponents
   readonly #intervalMs: number
@@ -64,11 +70,11 @@ export class HeartbeatService {
     if (event.detail.subscriptions.some(s => s.subscribe && s.topic === this.topic)) this.publishSoon()
   }
 
-  #timer: ReturnType<typeof setInterval> | undefined
-  #soon: ReturnType<typeof setTimeout> | undefined
+  readonly #clock: Clock
+  #run: ComponentRun | undefined
+  #soon = false
   #publishing: Promise<void> | undefined
   #again = false
-  #running = false
   #warnedTruncation = false
   readonly #heartbeatListeners = new Set<(heartbeat: Heartbeat) => void>()
   readonly #announceOnSubscribe: boolean
@@ -80,6 +86,7 @@ export class HeartbeatService {
     this.#version = init.version
     this.#announceOnSubscribe = init.announceOnSubscribe ?? true
     this.#log = components.logger.forComponent('artdag:heartbeat')
+    this.#clock = components.clock ?? systemClock
     this.#channel = new ValidatedTopic<Heartbeat>(components, {
       topic: this.topic,
       codec: heartbeatCodec,
@@ -91,26 +98,33 @@ export class HeartbeatService {
   }
 
   /** Subscribes and publishes the first heartbeat (resolved once it is out or failed). */
-  async start (): Promise<void> {
-    if (this.#running) return
-    this.#running = true
-    this.#channel.start()
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    if (this.#run !== undefined) return
+    const run = new ComponentRun({
+      name: 'the heartbeat service',
+      scheduler: this.#components.scheduler,
+      onTaskError: err => {
+        this.#log.warn({ err }, 'heartbeat not published')
+      }
+    })
+    this.#run = run
+    await this.#channel.start(options)
     if (this.#announceOnSubscribe) this.#components.pubsub.addEventListener('subscription-change', this.#onSubscriptionChange)
-    this.#timer = setInterval(() => {
+    run.every(this.#intervalMs, () => {
       this.publishSoon()
-    }, this.#intervalMs)
+    })
     await this.publishNow()
   }
 
   async stop (): Promise<void> {
-    if (!this.#running) return
-    this.#running = false
-    clearInterval(this.#timer)
-    clearTimeout(this.#soon)
-    this.#timer = undefined
-    this.#soon = undefined
+    const run = this.#run
+    if (run === undefined) return
+    this.#run = undefined
+    this.#soon = false
     this.#components.pubsub.removeEventListener('subscription-change', this.#onSubscriptionChange)
-    this.#channel.stop()
+    await this.#channel.stop()
+    await run.end()
     await this.#publishing
   }
 
@@ -127,11 +141,13 @@ export class HeartbeatService {
 
   /** Publishes a heartbeat on the next turn of the event loop; requests in between coalesce. */
   publishSoon (): void {
-    if (!this.#running || this.#soon !== undefined) return
-    this.#soon = setTimeout(() => {
-      this.#soon = undefined
-      void this.publishNow()
-    }, 0)
+    const run = this.#run
+    if (run === undefined || this.#soon) return
+    this.#soon = true
+    run.after(0, () => {
+      this.#soon = false
+      run.track('heartbeat', this.publishNow())
+    })
   }
 
   /** Builds and publishes a heartbeat now; never throws (failures are logged and counted). */
@@ -144,7 +160,7 @@ export class HeartbeatService {
       do {
         this.#again = false
         await this.#publishOnce()
-      } while (this.#again && this.#running)
+      } while (this.#again && this.#run !== undefined)
     })().finally(() => {
       this.#publishing = undefined
     })
@@ -171,7 +187,7 @@ export class HeartbeatService {
       this.#warnedTruncation = true
       this.#log.warn({ leases: state.leases.length, jobs: state.jobs.length }, `heartbeat lists only the first ${MAX_LEASES} leases and ${MAX_JOBS} jobs`)
     }
-    const now = Date.now()
+    const now = this.#clock.wallNow()
     return {
       v: PROTOCOL_VERSION,
       type: 'heartbeat',

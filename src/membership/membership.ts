@@ -3,6 +3,8 @@ import type { HeartbeatOutcome } from './core/membership-table.ts'
 import type { RegistryDocument } from './core/registry-document.ts'
 import type { Member, MemberState, MembershipEvent, MembershipTimings } from './core/types.ts'
 import type { MembershipMetrics } from './metrics.ts'
+import { ComponentRun, systemClock } from '../lifecycle/index.ts'
+import type { AbortOptions, Clock, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
 import type { Heartbeat, NodeRecord } from '../protocol/index.ts'
 
@@ -29,7 +31,11 @@ export interface MembershipComponents {
   logger: Logger
   metrics: MembershipMetrics
   /** The wall clock, milliseconds. */
-  now?: () => number
+  now?: (() => number) | undefined
+  /** Where `now` comes from when not given: its wall clock. @default systemClock */
+  clock?: Clock | undefined
+  /** @default systemScheduler */
+  scheduler?: Scheduler | undefined
 }
 
 export type MembershipListener = (event: MembershipEvent) => void
@@ -40,7 +46,7 @@ export interface MembershipView {
   members: Array<{ peerId: string, state: MemberState, slots: number, capabilities: string[] }>
 }
 
-export class Membership {
+export class Membership implements Startable {
   readonly timings: MembershipTimings
   readonly #table: MembershipTable
   readonly #now: () => number
@@ -48,10 +54,13 @@ export class Membership {
   readonly #metrics: MembershipMetrics
   readonly #listeners = new Set<MembershipListener>()
   readonly #tickIntervalMs: number
-  #timer: ReturnType<typeof setInterval> | undefined
+  readonly #scheduler: Scheduler | undefined
+  #run: ComponentRun | undefined
 
   constructor (components: MembershipComponents, init: MembershipInit = {}) {
-    this.#now = components.now ?? Date.now
+    const clock = components.clock ?? systemClock
+    this.#now = components.now ?? (() => clock.wallNow())
+    this.#scheduler = components.scheduler
     this.#log = components.logger.forComponent('artdag:membership')
     this.#metrics = components.metrics
     const now = this.#now()
@@ -64,16 +73,25 @@ export class Membership {
     return this.#table.selfId
   }
 
-  start (): void {
-    if (this.#timer !== undefined) return
-    this.#timer = setInterval(() => {
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    if (this.#run !== undefined) return
+    this.#run = new ComponentRun({
+      name: 'membership',
+      scheduler: this.#scheduler,
+      onTaskError: err => {
+        this.#log.error({ err }, 'membership tick failed')
+      }
+    })
+    this.#run.every(this.#tickIntervalMs, () => {
       this.tick()
-    }, this.#tickIntervalMs)
+    })
   }
 
-  stop (): void {
-    clearInterval(this.#timer)
-    this.#timer = undefined
+  async stop (): Promise<void> {
+    const run = this.#run
+    this.#run = undefined
+    await run?.end()
   }
 
   /** Subscribes to membership events; returns the unsubscribe function. */

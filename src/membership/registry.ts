@@ -1,12 +1,14 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { concat } from 'uint8arrays/concat'
 import { RegistryKeyError, RegistryNotFoundError } from './errors.ts'
-import { AbortedError, errorMessage, errorName } from '../errors.ts'
+import { errorMessage, errorName } from '../errors.ts'
 import { ensureIpnsKey } from './ipns-key.ts'
 import { cidFromIpnsValue, decodeRegistryDocument, encodeRegistryDocument } from './registry-codec.ts'
 import type { RegistryDocument } from './core/registry-document.ts'
 import type { Membership } from './membership.ts'
 import type { MembershipMetrics } from './metrics.ts'
+import { ComponentRun, systemClock } from '../lifecycle/index.ts'
+import type { AbortOptions, Clock, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
 import type { Helia } from '@helia/interface'
 import type { IPNS } from '@helia/ipns'
@@ -86,6 +88,10 @@ export interface RegistryComponents {
    * `artdag pin ls` lists it like every other pin.
    */
   pinMetadata: Readonly<Record<string, string | number | boolean>>
+  /** @default systemClock */
+  clock?: Clock | undefined
+  /** @default systemScheduler */
+  scheduler?: Scheduler | undefined
 }
 
 export interface PublishedDocument {
@@ -95,7 +101,7 @@ export interface PublishedDocument {
 
 export type PullResult = 'ok' | 'not_found' | 'invalid' | 'error'
 
-export class Registry {
+export class Registry implements Startable {
   readonly #c: RegistryComponents
   readonly #log: Logger
   readonly #publishIntervalMs: number
@@ -109,9 +115,9 @@ export class Registry {
   readonly #onIdentify = (event: CustomEvent<IdentifyResult>): void => {
     this.#pullWithRetries(event.detail.peerId.toString())
   }
-  #shutdown: AbortController | undefined
-  #timer: ReturnType<typeof setInterval> | undefined
-  #publishTimer: ReturnType<typeof setTimeout> | undefined
+  readonly #clock: Clock
+  #run: ComponentRun | undefined
+  #cancelPublish: (() => void) | undefined
   #publishing: Promise<void> | undefined
   #dirty = false
   #lastPublishAt = 0
@@ -122,6 +128,7 @@ export class Registry {
   constructor (components: RegistryComponents, init: RegistryInit = {}) {
     this.#c = components
     this.#log = components.logger.forComponent('artdag:registry')
+    this.#clock = components.clock ?? systemClock
     this.#publishIntervalMs = init.publishIntervalMs ?? DEFAULT_REGISTRY_PUBLISH_INTERVAL_MS
     this.#minGapMs = init.minPublishGapMs ?? DEFAULT_REGISTRY_MIN_PUBLISH_GAP_MS
     this.#lifetimeMs = init.recordLifetimeMs ?? DEFAULT_REGISTRY_RECORD_LIFETIME_MS
@@ -147,52 +154,58 @@ export class Registry {
    * Imports our key, merges our own last document from the local datastore,
    * then starts publishing and pulling. Needs started Helia and libp2p.
    */
-  async start (options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
-    if (this.#shutdown !== undefined) return
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    if (this.#run !== undefined) return
     try {
       await ensureIpnsKey(this.#c.helia, this.#c.privateKey, this.#keyName, options)
     } catch (err: unknown) {
       throw new RegistryKeyError(`cannot import the node key into the keychain as ${JSON.stringify(this.#keyName)}: ${errorMessage(err)}`, { keyName: this.#keyName }, { cause: err })
     }
-    this.#shutdown = new AbortController()
+    const run = new ComponentRun({
+      name: 'the registry',
+      scheduler: this.#c.scheduler,
+      onTaskError: err => {
+        this.#log.warn({ err }, 'registry task failed')
+      }
+    })
+    this.#run = run
     await this.#loadOwn()
     this.#c.libp2p.addEventListener('peer:identify', this.#onIdentify)
     this.#unsubscribe = this.#c.membership.onEvent(event => {
       if (event.type !== 'suspect') this.schedulePublish()
     })
-    this.#timer = setInterval(() => {
+    run.every(this.#publishIntervalMs, () => {
       this.#periodic()
-    }, this.#publishIntervalMs)
+    })
     // Peers that connected while the node started (its bootstrap peers) were identified before we listened.
     for (const peer of this.#c.libp2p.getPeers()) this.#pullWithRetries(peer.toString())
     this.schedulePublish()
   }
 
   async stop (): Promise<void> {
-    const shutdown = this.#shutdown
-    if (shutdown === undefined) return
-    this.#shutdown = undefined
-    shutdown.abort(new AbortedError('the registry is stopping'))
-    clearInterval(this.#timer)
-    clearTimeout(this.#publishTimer)
-    this.#timer = undefined
-    this.#publishTimer = undefined
+    const run = this.#run
+    if (run === undefined) return
+    this.#run = undefined
+    this.#cancelPublish = undefined
     this.#unsubscribe?.()
     this.#c.libp2p.removeEventListener('peer:identify', this.#onIdentify)
+    await run.end()
     await Promise.allSettled([this.#publishing, ...this.#pulling.values()])
   }
 
   /** Publishes soon, at most once per `minPublishGapMs`; changes in between join the next publication. */
   schedulePublish (): void {
-    if (this.#shutdown === undefined) return
+    const run = this.#run
+    if (run === undefined) return
     if (this.#publishing !== undefined) {
       this.#dirty = true
       return
     }
-    if (this.#publishTimer !== undefined) return
-    const wait = Math.max(0, this.#lastPublishAt + this.#minGapMs - Date.now())
-    this.#publishTimer = setTimeout(() => {
-      this.#publishTimer = undefined
+    if (this.#cancelPublish !== undefined) return
+    const wait = Math.max(0, this.#lastPublishAt + this.#minGapMs - this.#clock.now())
+    this.#cancelPublish = run.after(wait, () => {
+      this.#cancelPublish = undefined
       this.#publishing = this.#publish().finally(() => {
         this.#publishing = undefined
         if (this.#dirty) {
@@ -200,7 +213,7 @@ export class Registry {
           this.schedulePublish()
         }
       })
-    }, wait)
+    })
   }
 
   /**
@@ -208,7 +221,7 @@ export class Registry {
    * throws: the result says what happened.
    */
   async pull (peerId: string, options: { signal?: AbortSignal | undefined } = {}): Promise<PullResult> {
-    const shutdown = this.#shutdown
+    const shutdown = this.#run
     if (shutdown === undefined || peerId === this.#c.membership.selfId) return 'error'
     const signal = AbortSignal.any([shutdown.signal, AbortSignal.timeout(this.#timeoutMs), ...(options.signal !== undefined ? [options.signal] : [])])
     let result: PullResult
@@ -255,12 +268,12 @@ export class Registry {
   }
 
   async #publish (): Promise<void> {
-    const shutdown = this.#shutdown
+    const shutdown = this.#run
     if (shutdown === undefined) return
     const document = this.#c.membership.toRegistryDocument()
     // Until our first heartbeat is built we have no addresses or capacity to tell: wait for it.
     if (document.self.seq === 0) return
-    this.#lastPublishAt = Date.now()
+    this.#lastPublishAt = this.#clock.now()
     const { helia, ipns } = this.#c
     // The local steps are not cut short by stop() (which waits for them): an abort halfway
     // through a pin leaves rejections inside the libraries. They are bounded by a timeout.
@@ -330,12 +343,12 @@ export class Registry {
 
   /** After a new connection: pull, retrying a few times while the DHT learns the peer. */
   #pullWithRetries (peerId: string): void {
-    if (this.#pulling.has(peerId) || this.#shutdown === undefined) return
-    const signal = this.#shutdown.signal
+    const current = this.#run
+    if (this.#pulling.has(peerId) || current === undefined) return
     const run = (async () => {
       for (const delay of PULL_RETRY_DELAYS_MS) {
-        await sleep(delay, signal)
-        if (signal.aborted) return
+        await current.sleep(delay)
+        if (current.ended) return
         const result = await this.pull(peerId)
         if (result === 'ok' || result === 'invalid') return
       }
@@ -350,17 +363,4 @@ function classify (err: unknown): PullResult {
   if (errorName(err) === 'RecordNotFoundError' || errorName(err) === 'RegistryNotFoundError' || errorName(err) === 'NotFoundError') return 'not_found'
   if (errorName(err) === 'RegistryDocumentInvalidError' || errorName(err) === 'RecordsFailedValidationError') return 'invalid'
   return 'error'
-}
-
-async function sleep (ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return
-  await new Promise<void>(resolve => {
-    const timer = setTimeout(done, ms)
-    function done (): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 }

@@ -2,6 +2,7 @@ import { isNoPeersError, TopicValidatorResult } from './pubsub.ts'
 import { errorMessage } from '../errors.ts'
 import type { MembershipMetrics, RejectReason } from './metrics.ts'
 import type { PubSub, PubSubMessage } from './pubsub.ts'
+import type { AbortOptions, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
 import type { Codec } from '../protocol/index.ts'
 
@@ -37,7 +38,7 @@ export interface ValidatedTopicComponents {
 
 export type PublishOutcome = 'sent' | 'no_peers'
 
-export class ValidatedTopic<T> {
+export class ValidatedTopic<T> implements Startable {
   readonly topic: string
   readonly #pubsub: PubSub
   readonly #metrics: MembershipMetrics
@@ -58,7 +59,9 @@ export class ValidatedTopic<T> {
     this.#init = init
   }
 
-  start (): void {
+  /** Registers the validator and subscribes; synchronous in effect (callers that do not await it see it done). */
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
     if (this.#started) return
     this.#pubsub.topicValidators.set(this.topic, this.#validator)
     if (this.#init.onMessage !== undefined) {
@@ -68,7 +71,7 @@ export class ValidatedTopic<T> {
     this.#started = true
   }
 
-  stop (): void {
+  async stop (): Promise<void> {
     if (!this.#started) return
     this.#started = false
     if (this.#init.onMessage !== undefined) {

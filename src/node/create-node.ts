@@ -179,7 +179,7 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
         neighbours.request()
       }
     })
-    bootstrap.start()
+    await bootstrap.start(options)
     cleanup.push(async () => {
       await bootstrap.stop()
     })

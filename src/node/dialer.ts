@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import { AbortedError, errorMessage } from '../errors.ts'
 import { DialFailedError } from './errors.ts'
 import { parseMultiaddr } from './libp2p-options.ts'
+import { ComponentRun, systemClock } from '../lifecycle/index.ts'
+import type { AbortOptions, Clock, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
-import type { AbortOptions } from '../store/index.ts'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -50,7 +50,7 @@ export interface BootstrapDialerInit {
  * when the peer disconnects, until stop(). libp2p's own bootstrap module
  * needs `/p2p/<id>` in every address and dials only once.
  */
-export class BootstrapDialer {
+export class BootstrapDialer implements Startable {
   readonly #libp2p: DialerLibp2p
   readonly #log: Logger
   readonly #addresses: Multiaddr[]
@@ -58,11 +58,14 @@ export class BootstrapDialer {
   readonly #initialBackoffMs: number
   readonly #maxBackoffMs: number
   readonly #onConnect: ((peer: PeerId) => void) | undefined
-  #shutdown: AbortController | undefined
-  #loops: Array<Promise<void>> = []
+  readonly #clock: Clock
+  readonly #scheduler: Scheduler | undefined
+  #run: ComponentRun | undefined
 
-  constructor (components: { libp2p: DialerLibp2p, logger: Logger }, init: BootstrapDialerInit) {
+  constructor (components: { libp2p: DialerLibp2p, logger: Logger, clock?: Clock | undefined, scheduler?: Scheduler | undefined }, init: BootstrapDialerInit) {
     this.#libp2p = components.libp2p
+    this.#clock = components.clock ?? systemClock
+    this.#scheduler = components.scheduler
     this.#log = components.logger.forComponent('artdag:node:bootstrap')
     this.#addresses = init.addresses.map(addr => parseMultiaddr(addr, 'bootstrap'))
     this.#dialTimeoutMs = init.dialTimeoutMs
@@ -71,24 +74,27 @@ export class BootstrapDialer {
     this.#onConnect = init.onConnect
   }
 
-  start (): void {
-    if (this.#shutdown != null) return
-    const shutdown = this.#shutdown = new AbortController()
-    this.#loops = this.#addresses
-      .filter(addr => !this.#isSelf(addr))
-      .map(async addr => {
-        await this.#keepConnected(addr, shutdown.signal)
-      })
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    if (this.#run !== undefined) return
+    const run = this.#run = new ComponentRun({
+      name: 'the bootstrap dialer',
+      scheduler: this.#scheduler,
+      onTaskError: err => {
+        this.#log.warn({ err }, 'bootstrap dialling failed')
+      }
+    })
+    for (const addr of this.#addresses.filter(a => !this.#isSelf(a))) run.track(`dial ${addr.toString()}`, this.#keepConnected(addr, run))
   }
 
   async stop (): Promise<void> {
-    this.#shutdown?.abort(new AbortedError('the bootstrap dialer is stopping'))
-    this.#shutdown = undefined
-    await Promise.all(this.#loops)
-    this.#loops = []
+    const run = this.#run
+    this.#run = undefined
+    await run?.end()
   }
 
-  async #keepConnected (addr: Multiaddr, signal: AbortSignal): Promise<void> {
+  async #keepConnected (addr: Multiaddr, run: ComponentRun): Promise<void> {
+    const signal = run.signal
     let backoff = this.#initialBackoffMs
     let failures = 0
     while (!signal.aborted) {
@@ -97,15 +103,13 @@ export class BootstrapDialer {
         this.#log.info({ address: addr.toString(), peer: connection.remotePeer.toString() }, 'connected to bootstrap peer')
         failures = 0
         this.#onConnect?.(connection.remotePeer)
-        const connectedAt = Date.now()
+        const connectedAt = this.#clock.now()
         await this.#disconnected(connection.remotePeer, signal)
         // A peer that hangs up at once (it does not allow us, say) must not be redialled in a tight loop.
-        if (Date.now() - connectedAt >= STABLE_CONNECTION_MS) {
+        if (this.#clock.now() - connectedAt >= STABLE_CONNECTION_MS) {
           backoff = this.#initialBackoffMs
         } else if (!signal.aborted) {
-          // The sleep only rejects when the dialer stops, which the loop checks next.
-          // The sleep only rejects when the dialer stops, which the loop checks next.
-          await sleep(jitter(backoff), undefined, { signal }).catch(() => {})
+          await run.sleep(jitter(backoff))
           backoff = Math.min(backoff * 2, this.#maxBackoffMs)
         }
       } catch (err: unknown) {
@@ -114,7 +118,7 @@ export class BootstrapDialer {
         // The first failure is worth a warning; a peer that stays down is only debug noise.
         const level = failures === 1 ? 'warn' : 'debug'
         this.#log[level]({ address: addr.toString(), err, retryInMs: backoff }, 'bootstrap dial failed')
-        await sleep(jitter(backoff), undefined, { signal }).catch(() => {})
+        await run.sleep(jitter(backoff))
         backoff = Math.min(backoff * 2, this.#maxBackoffMs)
       }
     }

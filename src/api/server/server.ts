@@ -3,6 +3,8 @@ import Fastify from 'fastify'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AbortedError } from '../../errors.ts'
 import type { Logger } from '../../log.ts'
+import { systemScheduler } from '../../lifecycle/index.ts'
+import type { AbortOptions, Scheduler, Startable } from '../../lifecycle/index.ts'
 import type { ApiComponents } from '../backend.ts'
 import { RouteNotFoundError, ServerStoppingError } from '../errors.ts'
 import type { Handler, HandlerMap } from './handler.ts'
@@ -53,18 +55,20 @@ export interface ApiServerInit {
   now?: () => number
 }
 
-export class ApiServer {
+export class ApiServer implements Startable {
   readonly socketPath: string
   private readonly components: ApiComponents
   private readonly init: Required<ApiServerInit>
   private readonly log: Logger
   private readonly metrics: ApiMetrics
+  private readonly scheduler: Scheduler
   private app: FastifyInstance | undefined
   private shutdown: AbortController | undefined
   private inode: number | undefined
 
   constructor (components: ApiComponents, init: ApiServerInit) {
     this.components = components
+    this.scheduler = components.scheduler ?? systemScheduler
     this.socketPath = init.socketPath
     this.init = {
       maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES,
@@ -84,7 +88,8 @@ export class ApiServer {
     return this.app !== undefined
   }
 
-  async start (): Promise<void> {
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
     if (this.app !== undefined) return
     checkSocketPathLength(this.socketPath)
     await ensureSocketDir(this.socketPath)
@@ -113,13 +118,13 @@ export class ApiServer {
     this.app = undefined
     // Ends event streams and aborts content transfers; new requests get 503.
     this.shutdown?.abort(new AbortedError('the daemon is stopping'))
-    const grace = setTimeout(() => {
+    const grace = this.scheduler.setTimeout(() => {
       app.server.closeAllConnections()
     }, this.init.stopGraceMs)
     try {
       await app.close()
     } finally {
-      clearTimeout(grace)
+      this.scheduler.clearTimeout(grace)
     }
     await removeSocketFile(this.socketPath, this.inode)
     this.log.info({ socket: this.socketPath }, 'status socket closed')

@@ -1,3 +1,5 @@
+import { systemScheduler } from '../../lifecycle/index.ts'
+import type { AbortOptions, Scheduler, Startable, TimerHandle } from '../../lifecycle/index.ts'
 import { SpawnerHelperError } from '../errors.ts'
 import { EventEmitter } from 'node:events'
 import { fork } from 'node:child_process'
@@ -63,7 +65,7 @@ class RelayedChild extends EventEmitter implements LaunchedChild {
  * daemon has no second process. If the helper dies, its children are reported killed
  * (the step fails and is retried) and the next launch starts a new helper.
  */
-export class Spawner {
+export class Spawner implements Startable {
   readonly #log: Logger
   readonly #idleMs: number
   /** Each child with the helper that runs it. */
@@ -71,10 +73,12 @@ export class Spawner {
   #helper: ChildProcess | undefined
   readonly #exited = new Set<Promise<void>>()
   #nextId = 1
-  #idleTimer: NodeJS.Timeout | undefined
+  readonly #scheduler: Scheduler
+  #idleTimer: TimerHandle | undefined
 
-  constructor (components: { logger: Logger }, init: SpawnerInit = {}) {
+  constructor (components: { logger: Logger, scheduler?: Scheduler | undefined }, init: SpawnerInit = {}) {
     this.#log = components.logger.forComponent('artdag:spawner')
+    this.#scheduler = components.scheduler ?? systemScheduler
     this.#idleMs = init.idleMs ?? DEFAULT_SPAWNER_IDLE_MS
   }
 
@@ -85,7 +89,7 @@ export class Spawner {
 
   readonly launch: Launch = (file, args, options) => {
     const id = this.#nextId++
-    clearTimeout(this.#idleTimer)
+    this.#scheduler.clearTimeout(this.#idleTimer)
     this.#idleTimer = undefined
     const helper = this.#helper ?? this.#start()
     const child = new RelayedChild(signal => {
@@ -99,9 +103,14 @@ export class Spawner {
     return child
   }
 
+  /** Nothing to start: the helper starts with the first child (see the class). */
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+  }
+
   /** Stops the helper (it kills any child still running) and waits until every helper is gone. */
   async stop (): Promise<void> {
-    clearTimeout(this.#idleTimer)
+    this.#scheduler.clearTimeout(this.#idleTimer)
     this.#idleTimer = undefined
     this.#retire()
     await Promise.all(this.#exited)
@@ -187,11 +196,11 @@ export class Spawner {
   #forget (id: number): void {
     this.#children.delete(id)
     if (this.#children.size > 0 || this.#helper == null) return
-    clearTimeout(this.#idleTimer)
-    this.#idleTimer = setTimeout(() => {
+    this.#scheduler.clearTimeout(this.#idleTimer)
+    this.#idleTimer = this.#scheduler.setTimeout(() => {
       if (this.#children.size === 0) this.#retire()
     }, this.#idleMs)
     // An idle wait must not keep a stopping daemon alive.
-    this.#idleTimer.unref()
+    this.#idleTimer.unref?.()
   }
 }

@@ -115,9 +115,10 @@ export class ContentTransfer {
     return { ...this.#stats, serve: this.#server.stats }
   }
 
-  async start (): Promise<void> {
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
     this.#shutdown = new AbortController()
-    await this.#server.start()
+    await this.#server.start(options)
   }
 
   /** Unregisters the protocol, aborts transfers in both directions and waits for the served ones. */

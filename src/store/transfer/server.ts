@@ -1,3 +1,4 @@
+import type { AbortOptions } from '../../lifecycle/index.ts'
 import { CID } from 'multiformats/cid'
 import { AbortedError, asError, errorMessage } from '../../errors.ts'
 import { holdsAll } from './blocks.ts'
@@ -77,7 +78,8 @@ export class TransferServer {
     return { ...this.#stats }
   }
 
-  async start (): Promise<void> {
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
     this.#shutdown = new AbortController()
     // One more inbound stream per connection than we serve, so a busy node can still say so.
     await this.#c.libp2p.handle(this.protocol, this.#handle, { maxInboundStreams: this.#maxConcurrent + 1 })

@@ -35,7 +35,7 @@ describe('tailscale discovery between real nodes', () => {
     standInDir = stand.dir
     const metrics = createDiscoveryMetrics()
     const discovery = new TailscaleDiscovery({ libp2p: a.node.libp2p, metrics, logger: testLogger(), env: stand.env }, { port, intervalMs: 60_000, dialTimeoutMs: 3000 })
-    discovery.start()
+    await discovery.start()
     try {
       const first = await discovery.runOnce()
       expect(first.result).toBe('ok')

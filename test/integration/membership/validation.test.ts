@@ -77,7 +77,7 @@ describe('topic validation', () => {
         delivered()
       }
     })
-    echo.start()
+    await echo.start()
     try {
       const topic = echo.topic
       await poll('a and the outsider to see b subscribed', () => [a.node.pubsub, outsider.pubsub].every(p => p.getSubscribers(topic).some(id => id.toString() === b.peerId)))
@@ -102,7 +102,7 @@ describe('topic validation', () => {
       await arrived
       expect(received).toEqual([{ text: 'hello', from: a.peerId }]) // nothing from the outsider, nothing forged
     } finally {
-      echo.stop()
+      await echo.stop()
     }
   })
 })

@@ -37,6 +37,23 @@ describe('node lifecycle', () => {
     expect(JSON.parse(stdout)).toEqual({ read: 3 * 1024 * 1024, found: true, exitedByItself: true })
   })
 
+  it('the whole daemon starts and stops five times in one process and leaves no handle behind', async () => {
+    const child = spawn(NODE, [resolve('test/integration/node/fixtures/daemon-loop.ts')], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    // A handle left behind keeps the child alive: the fixture then reports what is active after 5 s.
+    const [code] = await once(child, 'exit')
+    expect(stderr).toBe('')
+    expect(JSON.parse(stdout)).toEqual({ rounds: 5, samePeer: true, exitedByItself: true })
+    expect(code).toBe(0)
+  }, 120_000)
+
   it('holds the home: a render while the daemon runs is refused with its pid; stop releases it', async () => {
     const node = await cluster.start('daemon')
     const home = homePaths(node.paths.home).home

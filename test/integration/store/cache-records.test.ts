@@ -122,7 +122,7 @@ describe('DHT cache records between nodes', () => {
       entries: (options) => a.cacheIndex.entries(options),
       logger: testLogger()
     }, { initialDelayMs: 60_000 })
-    republisher.start()
+    await republisher.start()
     try {
       expect((await republisher.republish()).records).toBeGreaterThanOrEqual(1)
     } finally {

@@ -81,7 +81,7 @@ describe('tailscale discovery with a stand-in tailscale on PATH', () => {
 
   it('counts a failing tailscale as unavailable and carries on', async () => {
     const { discovery, metrics } = await discoveryWith('echo "failed to connect to local tailscaled; it doesn\'t appear to be running" >&2\nexit 1')
-    discovery.start()
+    await discovery.start()
     try {
       const round = await discovery.runOnce()
       expect(round).toEqual({ result: 'unavailable', dialled: [], connected: [], skipped: [] })
@@ -93,7 +93,7 @@ describe('tailscale discovery with a stand-in tailscale on PATH', () => {
 
   it('counts garbled output as invalid', async () => {
     const { discovery, metrics } = await discoveryWith('echo \'{"BackendState": "Running", "Peer": [\'')
-    discovery.start()
+    await discovery.start()
     try {
       expect((await discovery.runOnce()).result).toBe('invalid')
       expect(await counterValue(metrics.tailscaleRuns, { result: 'invalid' })).toBeGreaterThanOrEqual(1)
@@ -104,7 +104,7 @@ describe('tailscale discovery with a stand-in tailscale on PATH', () => {
 
   it('gives up on a tailscale that hangs, after its timeout', async () => {
     const { discovery, metrics } = await discoveryWith('exec sleep 30', 200)
-    discovery.start()
+    await discovery.start()
     try {
       const round = await discovery.runOnce()
       expect(round.result).toBe('unavailable')
@@ -123,7 +123,7 @@ describe('tailscale discovery with a stand-in tailscale on PATH', () => {
     dirs.push(stand.dir)
     const metrics = createDiscoveryMetrics()
     const discovery = new TailscaleDiscovery({ libp2p: noDial, metrics, logger: silentLogger(), env: stand.env })
-    discovery.start()
+    await discovery.start()
     try {
       expect((await discovery.runOnce()).result).toBe('not_running')
     } finally {
