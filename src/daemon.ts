@@ -109,7 +109,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       entries: o => node.cacheIndex.entries(o),
       logger,
       scheduler
-    }, { intervalMs: config.dht.republishIntervalMs, putTimeoutMs: config.dht.queryTimeoutMs })
+    }, { republishIntervalMs: config.dht.republishIntervalMs, queryTimeoutMs: config.dht.queryTimeoutMs })
 
     membership = new MembershipService({
       libp2p: node.libp2p,

@@ -17,6 +17,9 @@ export interface Logger {
 
 export type LogLevel = Level | 'silent'
 
+/** The `log:` config section's defaults (config/default.yaml is checked against them). */
+export const LOG_DEFAULTS = { level: 'info' } as const satisfies { level: LogLevel }
+
 export interface LoggerInit {
   level?: LogLevel
   /** Where JSON lines go; stderr (fd 2) unless given. */
@@ -66,7 +69,7 @@ export function serializeError (err: unknown, stack: boolean, depth = 0): Serial
 
 export function createLogger (init: LoggerInit = {}): Logger {
   const destination = pino.destination({ dest: init.destination ?? 2, sync: true })
-  const level = init.level ?? 'info'
+  const level = init.level ?? LOG_DEFAULTS.level
   const stack = level === 'debug' || level === 'trace'
   return wrap(pino({
     level,

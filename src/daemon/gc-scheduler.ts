@@ -65,3 +65,9 @@ export class GcScheduler implements Startable {
     await run?.end()
   }
 }
+
+/** The `gc:` config section's defaults (config/default.yaml is checked against them): intermediates kept 24 h; no automatic gc. */
+export const GC_DEFAULTS = {
+  intermediateTtlMs: 24 * 60 * 60 * 1000,
+  intervalMs: 0
+}

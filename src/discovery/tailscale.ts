@@ -37,6 +37,15 @@ export const DEFAULT_ARTDAG_PORT = 4101
 export const DEFAULT_TAILSCALE_INTERVAL_MS = 30_000
 export const DEFAULT_TAILSCALE_TIMEOUT_MS = 5_000
 export const DEFAULT_TAILSCALE_DIAL_TIMEOUT_MS = 10_000
+
+/** The `discovery.tailscale:` config section's defaults (config/default.yaml is checked against them). */
+export const TAILSCALE_DEFAULTS = {
+  enabled: false,
+  command: DEFAULT_TAILSCALE_COMMAND,
+  port: DEFAULT_ARTDAG_PORT,
+  intervalMs: DEFAULT_TAILSCALE_INTERVAL_MS,
+  timeoutMs: DEFAULT_TAILSCALE_TIMEOUT_MS
+}
 /** A status document of a large tailnet is a few hundred KiB. */
 const MAX_STATUS_BYTES = 16 * 1024 * 1024
 

@@ -183,3 +183,22 @@ export async function executeStep (options: ExecuteStepOptions): Promise<StepRes
     throw err
   }
 }
+
+/** A step running longer than this is killed and fails (30 min). */
+export const DEFAULT_STEP_TIMEOUT_MS = 30 * 60 * 1000
+
+/**
+ * The `exec:` config section's defaults (config/default.yaml is checked against them).
+ * null binaries: $ARTDAG_FFMPEG/$ARTDAG_FFPROBE, then the packages, then PATH; 0 slots: the
+ * number of cores; 0 threads: ffmpeg's choice (encoders 4); null font: the bundled one;
+ * null workDir: `<home>/work`.
+ */
+export const EXEC_DEFAULTS = {
+  ffmpeg: null as string | null,
+  ffprobe: null as string | null,
+  slots: 0,
+  threads: 0,
+  stepTimeoutMs: DEFAULT_STEP_TIMEOUT_MS,
+  fontFile: null as string | null,
+  workDir: null as string | null
+}

@@ -64,7 +64,7 @@ export interface RegistryInit {
   keyName?: string
 }
 
-export const DEFAULT_REGISTRY_PUBLISH_INTERVAL_MS = 60_000
+export const DEFAULT_REGISTRY_PUBLISH_INTERVAL_MS = 300_000
 export const DEFAULT_REGISTRY_MIN_PUBLISH_GAP_MS = 5_000
 export const DEFAULT_REGISTRY_RECORD_LIFETIME_MS = 48 * 60 * 60 * 1000
 export const DEFAULT_REGISTRY_RESOLVE_TIMEOUT_MS = 5_000
@@ -363,4 +363,11 @@ function classify (err: unknown): PullResult {
   if (errorName(err) === 'RecordNotFoundError' || errorName(err) === 'RegistryNotFoundError' || errorName(err) === 'NotFoundError') return 'not_found'
   if (errorName(err) === 'RegistryDocumentInvalidError' || errorName(err) === 'RecordsFailedValidationError') return 'invalid'
   return 'error'
+}
+
+/** The `registry:` config section's defaults (config/default.yaml is checked against them). */
+export const REGISTRY_DEFAULTS = {
+  publishIntervalMs: DEFAULT_REGISTRY_PUBLISH_INTERVAL_MS,
+  recordLifetimeMs: DEFAULT_REGISTRY_RECORD_LIFETIME_MS,
+  resolveTimeoutMs: DEFAULT_REGISTRY_RESOLVE_TIMEOUT_MS
 }

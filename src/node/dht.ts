@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { IPNSEntry, ipnsSelector, ipnsValidator } from '@helia/ipns'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { CACHE_RECORD_NAMESPACE, cacheRecordSelector, createCacheRecordValidator } from '../store/index.ts'
+import { CACHE_RECORD_NAMESPACE, cacheRecordSelector, createCacheRecordValidator, DEFAULT_CACHE_RECORD_TIMEOUT_MS, DEFAULT_REPUBLISH_INTERVAL_MS } from '../store/index.ts'
 import type { AbortOptions } from '../store/index.ts'
 import type { Helia } from 'helia'
 import type { PeerId } from '@libp2p/interface'
@@ -93,4 +93,11 @@ export async function lookupNeighbours (dht: Pick<KadDHT, 'getClosestPeers'>, se
     // the timeout: what was reached is connected all the same
   }
   return found
+}
+
+/** The `dht:` config section's defaults (config/default.yaml is checked against them). */
+export const DHT_DEFAULTS = {
+  protocol: DEFAULT_KAD_PROTOCOL,
+  queryTimeoutMs: DEFAULT_CACHE_RECORD_TIMEOUT_MS,
+  republishIntervalMs: DEFAULT_REPUBLISH_INTERVAL_MS
 }

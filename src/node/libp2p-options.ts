@@ -88,3 +88,12 @@ export function parseMultiaddr (value: string | Multiaddr, field: string): Multi
     throw new InvalidMultiaddrError(`${field}: ${JSON.stringify(value)} is not a multiaddr (e.g. /ip4/10.0.0.2/tcp/4101): ${errorMessage(err)}`, { field, value }, { cause: err })
   }
 }
+
+/** The `node:` config section's defaults (config/default.yaml is checked against them). */
+export const NODE_DEFAULTS = {
+  listen: DEFAULT_LISTEN,
+  announce: [] as string[],
+  bootstrap: [] as string[],
+  dialTimeoutMs: DEFAULT_DIAL_TIMEOUT_MS,
+  allowPeers: [] as string[]
+}

@@ -12,3 +12,4 @@ export { LEASE_TOPIC, MAX_LEASES_PER_MESSAGE, leaseCodec } from './messages/leas
 export type { LeaseMessage, LeaseReleaseMessage, LeaseStateMessage } from './messages/lease.ts'
 export { resultsCodec } from './messages/results.ts'
 export type { ResultReadyMessage } from './messages/results.ts'
+export { TOPIC_DEFAULTS } from './topics.ts'

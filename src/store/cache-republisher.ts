@@ -15,11 +15,11 @@ import type { KadDHT } from '@libp2p/kad-dht'
  */
 export interface CacheRecordRepublisherInit {
   /** @default DEFAULT_REPUBLISH_INTERVAL_MS (12 h) */
-  intervalMs?: number
+  republishIntervalMs?: number | undefined
   /** The first run, after start: soon, so records lost while the node was down come back. @default 60_000 */
   initialDelayMs?: number
   /** Timeout of each put. */
-  putTimeoutMs?: number
+  queryTimeoutMs?: number | undefined
 }
 
 export interface CacheRecordRepublisherComponents {
@@ -46,9 +46,9 @@ export class CacheRecordRepublisher implements Startable {
 
   constructor (components: CacheRecordRepublisherComponents, init: CacheRecordRepublisherInit = {}) {
     this.#components = components
-    this.#intervalMs = init.intervalMs ?? DEFAULT_REPUBLISH_INTERVAL_MS
+    this.#intervalMs = init.republishIntervalMs ?? DEFAULT_REPUBLISH_INTERVAL_MS
     this.#initialDelayMs = init.initialDelayMs ?? DEFAULT_REPUBLISH_INITIAL_DELAY_MS
-    this.#putTimeoutMs = init.putTimeoutMs
+    this.#putTimeoutMs = init.queryTimeoutMs
     this.#log = components.logger.forComponent('artdag:store:republisher')
   }
 

@@ -3,3 +3,4 @@
  * Unix socket. Only the daemon loads it.
  */
 export { createApiServer } from './server.ts'
+export { API_DEFAULTS } from './server.ts'

@@ -34,6 +34,12 @@ export const DEFAULT_CONTENT_TIMEOUT_MS = 60_000
 export const DEFAULT_EVENT_BUFFER_BYTES = 1024 ** 2
 export const DEFAULT_STOP_GRACE_MS = 1_000
 
+/** The `api:` config section's defaults (config/default.yaml is checked against them). null socket: `<home>/artdag.sock`. */
+export const API_DEFAULTS = {
+  socket: null as string | null,
+  maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES
+}
+
 export interface ApiServerInit {
   /** Where to bind, normally `<home>/artdag.sock` (config `api.socket`). */
   socketPath: string

@@ -12,7 +12,8 @@ const byText = (a: unknown, b: unknown): number => String(a) < String(b) ? -1 : 
 const DAY = 24 * 60 * 60 * 1000
 
 function table (self: string, now = T0): MembershipTable {
-  return new MembershipTable({ self: recordOf(makeHeartbeat(self, 1)), now })
+  // The timings these cases are written for: heartbeats every 2 s, suspect after 6 s, dead after 15 s.
+  return new MembershipTable({ self: recordOf(makeHeartbeat(self, 1)), now, timings: { heartbeatIntervalMs: 2000, suspectAfterMs: 6000, deadAfterMs: 15000 } })
 }
 
 const kinds = (events: MembershipEvent[]): string[] => events.map(e => `${e.type}:${e.peerId.slice(-4)}`)
