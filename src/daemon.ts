@@ -71,7 +71,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
   const scheduler = systemScheduler
   const startedAt = clock.wallNow()
   const metrics = new MetricsRegistry()
-  const events = new EventBus(logger)
+  const events = new EventBus(logger, clock)
   const paths = homePaths(options.home)
   const slots = config.exec.slots > 0 ? config.exec.slots : availableParallelism()
   /** Started components, oldest first: stopAll stops them newest first. */
@@ -136,10 +136,20 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       registry: config.registry
     })
     membership.membership.onEvent(event => {
-      events.publish({ ...event, type: `member.${event.type}`, peer: event.peerId, time: event.at })
+      const member = { peer: event.peerId, peerId: event.peerId, at: event.at, time: event.at }
+      switch (event.type) {
+        case 'joined':
+          events.emit({ ...member, type: 'member.joined', source: event.source })
+          break
+        case 'forgotten':
+          events.emit({ ...member, type: 'member.forgotten' })
+          break
+        default:
+          events.emit({ ...member, type: `member.${event.type}`, ...(event.previous !== undefined ? { previous: event.previous } : {}) })
+      }
     })
     membership.heartbeats.onHeartbeat(hb => {
-      events.publish({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, leases: hb.leases.length, jobs: hb.jobs.length })
+      events.emit({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, leases: hb.leases.length, jobs: hb.jobs.length })
     })
 
     // ffmpeg and ffprobe start from a small helper process: a fork of the daemon blocked its loop.

@@ -10,7 +10,7 @@ import { readNdjson } from './ndjson.ts'
 import { socketPathForHome } from './paths.ts'
 import { buildPath, routes } from './routes.ts'
 import type { ResponseOf, RouteName } from './routes.ts'
-import { apiEventSchema, cidText } from './schemas.ts'
+import { API_EVENT_TYPES, apiEventSchema, cidText } from './schemas.ts'
 import type { ApiEvent, JobState, JobSubmitRequest, PinKind, PinRequest } from './schemas.ts'
 import { exchange } from './transport.ts'
 import type { QueryValue, TransportInit } from './transport.ts'
@@ -225,6 +225,9 @@ export class ApiClient {
     return (async function* () {
       try {
         for await (const value of readNdjson(res)) {
+          // An event type this client does not know (a newer daemon's) is skipped; a known one must be well formed.
+          const type = (value as { type?: unknown } | null)?.type
+          if (typeof type === 'string' && !API_EVENT_TYPES.has(type)) continue
           const parsed = apiEventSchema.safeParse(value)
           if (!parsed.success) throw new ResponseInvalidError(`${where}: an event is malformed: ${describeIssues(parsed.error)}`)
           yield parsed.data

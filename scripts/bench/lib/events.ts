@@ -6,7 +6,7 @@ import type { ApiEvent } from '../../../src/api/schemas.ts'
 export interface Recorded {
   /** Which daemon (index in the cluster). */
   node: number
-  event: ApiEvent & Record<string, unknown>
+  event: ApiEvent & Record<string, unknown> & { peer?: string, job?: string }
   /** Date.now() when the bench read it. */
   receivedAt: number
 }

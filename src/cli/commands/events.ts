@@ -14,7 +14,8 @@ async function* untilAborted<T> (source: AsyncIterable<T>, signal: AbortSignal):
 }
 
 function eventLine (event: ApiEvent): string {
-  const { type, time, job, peer, ...rest } = event
+  // Every event has a type and a time; most name a job or a peer; the rest depends on the type.
+  const { type, time, job, peer, ...rest } = event as ApiEvent & { job?: string, peer?: string }
   const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : ''
   return `${formatTime(time)} ${type}${job !== undefined ? ` job=${job}` : ''}${peer !== undefined ? ` peer=${peer}` : ''}${extra}`
 }

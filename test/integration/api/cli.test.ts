@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PEER_ID, startHarness } from './fixtures.ts'
 import type { Harness } from './fixtures.ts'
+import type { ApiEvent } from '../../../src/api/schemas.ts'
 
 /**
  * The CLI as a user runs it (`node bin/artdag.js … --home H`), against a real
@@ -115,9 +116,10 @@ describe('artdag against a running daemon', { timeout: 60_000 }, () => {
       })
     })
     await harness.events.waitForSubscribers(1)
-    harness.events.emit({ type: 'heartbeat', time: 1 })
-    harness.events.emit({ type: 'step.done', time: 2, job: 'j1', cid: 'bafy' })
-    expect(JSON.parse(await firstLine)).toEqual({ type: 'step.done', time: 2, job: 'j1', cid: 'bafy' })
+    harness.events.emit({ type: 'heartbeat', time: 1, peer: 'p1', slots: 2, running: 0, leases: 0, jobs: 0 })
+    const step: ApiEvent = { type: 'step.completed', time: 2, job: 'j1', jobs: ['j1'], cacheId: 'c1', peer: 'p1', epoch: 1, attempt: 0 }
+    harness.events.emit(step)
+    expect(JSON.parse(await firstLine)).toEqual(step)
 
     child.kill('SIGINT')
     expect(await exited).toBe(0)

@@ -113,10 +113,10 @@ describe('stop()', () => {
       for await (const event of stream) seen.push(event)
       return seen
     })()
-    events.emit({ type: 'heartbeat', time: 1 })
+    events.emit({ type: 'heartbeat', time: 1, peer: 'p1', slots: 2, running: 0, leases: 0, jobs: 0 })
 
     await server.stop()
-    expect(await drained).toEqual([{ type: 'heartbeat', time: 1 }])
+    expect(await drained).toEqual([{ type: 'heartbeat', time: 1, peer: 'p1', slots: 2, running: 0, leases: 0, jobs: 0 }])
     expect(events.subscribers).toBe(0)
     await expect(lstat(socketPath)).rejects.toMatchObject({ code: 'ENOENT' })
     await expect(client.id()).rejects.toBeInstanceOf(DaemonNotRunningError)
