@@ -1,13 +1,24 @@
 import { defineConfig } from 'vitest/config'
 
+/**
+ * Tests by layer (docs/ARCHITECTURE.md): `unit` (pure cores, fake clock), `integration`
+ * (several nodes in one process), `e2e` (real daemons and the CLI in temporary homes),
+ * `sim` (the deterministic simulator of the protocols). `npm run test:<layer>` runs one;
+ * `npm test` runs lint, the format check, the types and every layer.
+ */
+const layers = ['unit', 'integration', 'e2e', 'sim'] as const
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Network and media tests each start real nodes and ffmpeg: two cores, so two files at a time.
     maxWorkers: 2,
-    reporters: ['default']
+    reporters: ['default'],
+    projects: layers.map(layer => ({
+      extends: true,
+      test: { name: layer, include: [`test/${layer}/**/*.test.ts`] }
+    }))
   }
 })

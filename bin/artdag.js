@@ -24,7 +24,9 @@ if (!supported) {
   // stops cleanly, second forces" then works the same through this wrapper.
   const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', detached: true })
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(signal, () => { child.kill(signal) })
+    process.on(signal, () => {
+      child.kill(signal)
+    })
   }
   child.on('exit', (code, signal) => {
     if (signal != null) {

@@ -24,7 +24,7 @@ async function main (): Promise<number> {
   let updated: string
   try {
     updated = replaceBetweenMarkers(document, renderStepReference(executors.values()))
-  } catch (err) {
+  } catch (err: unknown) {
     console.error(`gen-recipe-docs: ${RECIPES_FILE}: ${(err as Error).message}`)
     return 2
   }

@@ -64,7 +64,11 @@ for (const flag of values.input) {
   inputs[name] = cid
 }
 for (const [name, cid] of Object.entries(inputs)) {
-  try { CID.parse(cid) } catch { throw new Error(`input ${name}: "${cid}" is not a CID (a bare node cannot upload files; add them with artdag add first)`) }
+  try {
+    CID.parse(cid)
+  } catch {
+    throw new Error(`input ${name}: "${cid}" is not a CID (a bare node cannot upload files; add them with artdag add first)`)
+  }
 }
 
 const node = await createLibp2p({
@@ -112,14 +116,18 @@ try {
   let acknowledged = false
   const finished = new Promise<number>(resolve => {
     pubsub.addEventListener('message', event => {
+      // oxlint-disable-next-line typescript/no-explicit-any -- JSON of any shape, read field by field
       const msg = JSON.parse(new TextDecoder().decode(event.detail.data)) as Record<string, any>
       // A member's heartbeat that lists the job: the cluster has it.
       if (msg.type === 'heartbeat' && Array.isArray(msg.jobs) && msg.jobs.some((j: { jobId: string }) => j.jobId === jobId)) acknowledged = true
       if (msg.jobId !== jobId) return
       acknowledged = true
       if (msg.type === 'step_completed') console.error(`step ${msg.stepId} ${msg.cached === true ? 'cached' : 'completed'} on ${msg.holder}: ${msg.cid}`)
-      if (msg.type === 'step_failed') console.error(`step ${msg.stepId} failed on ${msg.holder} (attempt ${msg.attempt}): ${String(msg.errorTail).split('\n').at(-1)}`)
-      if (msg.type === 'result_ready') { console.log(JSON.stringify({ jobId, output: msg.output, provenance: msg.provenance, pinnedBy: msg.pinnedBy })); resolve(0) }
+      if (msg.type === 'step_failed') console.error(`step ${msg.stepId} failed on ${msg.holder} (attempt ${String(msg.attempt)}): ${String(msg.errorTail).split('\n').at(-1) ?? ''}`)
+      if (msg.type === 'result_ready') {
+        console.log(JSON.stringify({ jobId, output: msg.output, provenance: msg.provenance, pinnedBy: msg.pinnedBy }))
+        resolve(0)
+      }
       if (msg.type === 'job_cancelled') resolve(1)
     })
   })
@@ -138,7 +146,12 @@ try {
   if (!values.wait) {
     console.log(JSON.stringify({ jobId }))
   } else {
-    const timeout = new Promise<number>(resolve => setTimeout(() => { console.error('timed out waiting for the result'); resolve(1) }, Number(values['timeout-ms'])).unref())
+    const timeout = new Promise<number>(resolve =>
+      setTimeout(() => {
+        console.error('timed out waiting for the result')
+        resolve(1)
+      }, Number(values['timeout-ms'])).unref()
+    )
     process.exitCode = await Promise.race([finished, timeout])
   }
 } finally {

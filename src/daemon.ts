@@ -1,34 +1,26 @@
 import { availableParallelism } from 'node:os'
 import { Registry as MetricsRegistry } from 'prom-client'
-import { createApiServer } from './api/server.ts'
-import { loadConfig } from './config/load.ts'
-import { peersBackend, systemBackend } from './daemon/backends.ts'
-import { EventBus } from './daemon/event-bus.ts'
-import { GcScheduler } from './daemon/gc-scheduler.ts'
-import { overridesFromFlags } from './daemon/flags.ts'
-import { localNodeState } from './daemon/node-state.ts'
-import { createDiscoveryMetrics } from './discovery/metrics.ts'
-import { TailscaleDiscovery } from './discovery/tailscale.ts'
-import { CapabilitiesCache, recipeCodecs } from './exec/capabilities.ts'
-import { resolveBinaries } from './exec/binaries.ts'
-import { workRootFor } from './engine/embedded-render.ts'
-import { StepRunner } from './engine/step-runner.ts'
-import { stepCatalog } from './exec/catalog.ts'
-import { Spawner } from './exec/spawner/spawner.ts'
+import { createApiServer } from './api/server/index.ts'
+import { homePaths, loadConfig } from './config/index.ts'
+import type { Config } from './config/index.ts'
+import { EventBus, GcScheduler, localNodeState, overridesFromFlags, peersBackend, systemBackend } from './daemon/index.ts'
+import type { DaemonFlags } from './daemon/index.ts'
+import { TailscaleDiscovery, createDiscoveryMetrics } from './discovery/index.ts'
+import { CapabilitiesCache, Spawner, recipeCodecs, resolveBinaries, stepCatalog } from './exec/index.ts'
+import type { ResolvedBinaries } from './exec/index.ts'
+import { StepRunner, workRootFor } from './engine/index.ts'
+// oxlint-disable-next-line no-restricted-imports -- LEAD: export the job service (driver) from src/jobs/index.ts, then import it from there
 import { JobService } from './jobs/service/job-service.ts'
 import { createLogger } from './log.ts'
-import { createMembershipMetrics } from './membership/metrics.ts'
-import { registerTransferMetrics } from './store/transfer/metrics.ts'
-import { MembershipService } from './membership/membership-service.ts'
-import { createArtdagNode } from './node/create-node.ts'
-import { homePaths } from './node/home.ts'
-import { CACHE_RECORD_NAMESPACE, createCacheRecordValidator } from './store/cache-records.ts'
-import { CacheRecordRepublisher } from './store/cache-republisher.ts'
+import { MembershipService, createMembershipMetrics } from './membership/index.ts'
+import { CACHE_RECORD_NAMESPACE, CacheRecordRepublisher, createCacheRecordValidator, registerTransferMetrics, toMetadata } from './store/index.ts'
+import { createArtdagNode } from './node/index.ts'
 import { ARTDAG_VERSION } from './version.ts'
-import type { DaemonFlags } from './cli/commands/daemon.ts'
-import type { Config } from './config/schema.ts'
-import type { ResolvedBinaries } from './exec/binaries.ts'
 import type { Logger } from './log.ts'
+import { startAll, stopAll, systemClock, systemScheduler } from './lifecycle/index.ts'
+import type { Startable } from './lifecycle/index.ts'
+
+export type { DaemonFlags }
 
 export interface RunDaemonOptions {
   home: string
@@ -51,30 +43,14 @@ export interface DaemonReady {
   version: string
 }
 
-/** Undo actions, run newest first; one that fails is logged and the others still run. */
-class Teardown {
-  readonly #steps: Array<{ name: string, run: () => Promise<void> }> = []
-  readonly #log: Logger
-
-  constructor (log: Logger) { this.#log = log }
-
-  add (name: string, run: () => Promise<void>): void { this.#steps.push({ name, run }) }
-
-  async run (): Promise<void> {
-    for (const step of this.#steps.splice(0).reverse()) {
-      await step.run().catch((err: Error) => { this.#log.warn({ component: step.name, err: err.message }, 'error while stopping') })
-    }
-  }
-}
-
 async function ffmpegOf (config: Config, env: Record<string, string | undefined> | undefined, log: Logger): Promise<{ binaries: ResolvedBinaries, version: string, encoders: string[] } | null> {
   try {
     const binaries = await resolveBinaries({ ffmpeg: config.exec.ffmpeg, ffprobe: config.exec.ffprobe, env })
     const caps = await new CapabilitiesCache().get(binaries.ffmpeg.path, { timeoutMs: 15_000 })
     return { binaries, version: caps.version, encoders: recipeCodecs(caps) }
-  } catch (err) {
+  } catch (err: unknown) {
     // A node without ffmpeg still stores and serves content and takes part in the cluster; it runs no steps.
-    log.warn({ err: (err as Error).message }, 'no usable ffmpeg: this node will run no steps')
+    log.warn({ err }, 'no usable ffmpeg: this node will run no steps')
     return null
   }
 }
@@ -91,12 +67,15 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
   const { config } = await loadConfig({ home: options.home, env, flags: overridesFromFlags(options.flags) })
   const logger = createLogger({ level: config.log.level })
   const log = logger.forComponent('artdag:daemon')
-  const teardown = new Teardown(log)
-  const startedAt = Date.now()
+  const clock = systemClock
+  const scheduler = systemScheduler
+  const startedAt = clock.wallNow()
   const metrics = new MetricsRegistry()
-  const events = new EventBus(logger)
+  const events = new EventBus(logger, clock)
   const paths = homePaths(options.home)
   const slots = config.exec.slots > 0 ? config.exec.slots : availableParallelism()
+  /** Started components, oldest first: stopAll stops them newest first. */
+  let started: Startable[] = []
 
   try {
     const ffmpeg = await ffmpegOf(config, env, log)
@@ -106,6 +85,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     // heartbeats carry the job service's leases and jobs, and it starts after membership.
     let membership: MembershipService | undefined
     let jobs: JobService | undefined
+    // The node is made started (libp2p, Helia, the stores and the repo lock come up together).
     const node = await createArtdagNode({
       home: options.home,
       listen: config.node.listen,
@@ -119,7 +99,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       },
       logger
     }, { signal: options.signal })
-    teardown.add('node', node.stop)
+    started = [{ start: async () => {}, stop: node.stop }]
 
     // Remote peers drop DHT records after 48 h and put() never republishes: re-put what we produced.
     const republisher = new CacheRecordRepublisher({
@@ -127,10 +107,9 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       privateKey: node.privateKey,
       peerId: node.peerId,
       entries: o => node.cacheIndex.entries(o),
-      logger
-    }, { intervalMs: config.dht.republishIntervalMs, putTimeoutMs: config.dht.queryTimeoutMs })
-    republisher.start()
-    teardown.add('cache-republisher', async () => { await republisher.stop() })
+      logger,
+      scheduler
+    }, { republishIntervalMs: config.dht.republishIntervalMs, queryTimeoutMs: config.dht.queryTimeoutMs })
 
     membership = new MembershipService({
       libp2p: node.libp2p,
@@ -139,30 +118,42 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       privateKey: node.privateKey,
       logger,
       metrics: createMembershipMetrics(metrics),
-      localState: async () => await localNodeState({
-        home: options.home,
-        slots: ffmpeg != null ? slots : 0,
-        capabilities: () => ({ ffmpegVersion: ffmpeg?.version ?? null, encoders: ffmpeg?.encoders ?? [] }),
-        runningSteps: () => jobs?.runningSteps().length ?? 0,
-        coordination: () => jobs?.heartbeatSummary() ?? { leases: [], jobs: [] }
-      })
+      registryPinMetadata: toMetadata({ kind: 'final', labels: { purpose: 'membership-registry' } }),
+      clock,
+      scheduler,
+      localState: async () =>
+        await localNodeState({
+          home: options.home,
+          slots: ffmpeg != null ? slots : 0,
+          capabilities: () => ({ ffmpegVersion: ffmpeg?.version ?? null, encoders: ffmpeg?.encoders ?? [] }),
+          runningSteps: () => jobs?.runningSteps().length ?? 0,
+          coordination: () => jobs?.heartbeatSummary() ?? { leases: [], jobs: [] }
+        })
     }, {
       version: ARTDAG_VERSION,
       heartbeatTopic: config.topics.heartbeat,
       timings: config.membership,
       registry: config.registry
     })
-    membership.membership.onEvent(event => { events.publish({ ...event, type: `member.${event.type}`, peer: event.peerId, time: event.at }) })
-    membership.heartbeats.onHeartbeat(hb => {
-      events.publish({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, leases: hb.leases.length, jobs: hb.jobs.length })
+    membership.membership.onEvent(event => {
+      const member = { peer: event.peerId, peerId: event.peerId, at: event.at, time: event.at }
+      switch (event.type) {
+        case 'joined':
+          events.emit({ ...member, type: 'member.joined', source: event.source })
+          break
+        case 'forgotten':
+          events.emit({ ...member, type: 'member.forgotten' })
+          break
+        default:
+          events.emit({ ...member, type: `member.${event.type}`, ...(event.previous !== undefined ? { previous: event.previous } : {}) })
+      }
     })
-    await membership.start({ signal: options.signal })
-    const started = membership
-    teardown.add('membership', async () => { await started.stop() })
+    membership.heartbeats.onHeartbeat(hb => {
+      events.emit({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, leases: hb.leases.length, jobs: hb.jobs.length })
+    })
 
     // ffmpeg and ffprobe start from a small helper process: a fork of the daemon blocked its loop.
-    const spawner = new Spawner({ logger })
-    teardown.add('spawner', async () => { await spawner.stop() })
+    const spawner = new Spawner({ logger, scheduler })
     const runner = ffmpeg != null
       ? new StepRunner({
         store: node.content,
@@ -179,7 +170,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
         logger
       })
       : undefined
-    jobs = new JobService({
+    const jobService = jobs = new JobService({
       node,
       membership,
       runner,
@@ -198,24 +189,15 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       intermediateTtlMs: config.gc.intermediateTtlMs,
       version: ARTDAG_VERSION
     })
-    await jobs.start()
-    const jobService = jobs
-    teardown.add('jobs', async () => { await jobService.stop() })
 
     registerTransferMetrics(metrics, () => node.transfer.stats)
-
-    const gc = new GcScheduler(node.content, config.gc.intervalMs, logger)
-    gc.start()
-    teardown.add('gc', async () => { await gc.stop() })
-
-    if (config.discovery.tailscale.enabled) {
-      const tailscale = new TailscaleDiscovery({ libp2p: node.libp2p, metrics: createDiscoveryMetrics(metrics), logger, env }, {
+    const gc = new GcScheduler({ store: node.content, logger, scheduler }, config.gc.intervalMs)
+    const tailscale = config.discovery.tailscale.enabled
+      ? new TailscaleDiscovery({ libp2p: node.libp2p, metrics: createDiscoveryMetrics(metrics), logger, env, scheduler }, {
         ...config.discovery.tailscale,
         dialTimeoutMs: config.node.dialTimeoutMs
       })
-      await tailscale.start()
-      teardown.add('tailscale', async () => { await tailscale.stop() })
-    }
+      : undefined
 
     const socket = config.api.socket ?? paths.socket
     const api = createApiServer({
@@ -233,21 +215,35 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       events,
       jobs: jobService,
       metrics,
-      logger
+      logger,
+      scheduler
     }, { socketPath: socket, home: options.home, maxUploadBytes: config.api.maxUploadBytes })
-    await api.start()
-    teardown.add('api', async () => { await api.stop() })
+
+    // In this order; the socket last, so a client that can connect finds a node that is up.
+    // A component that fails to start stops the ones before it (startAll), newest first.
+    const components: Startable[] = [republisher, membership, spawner, jobService, gc, ...(tailscale !== undefined ? [tailscale] : []), api]
+    await startAll(components, { signal: options.signal })
+    started = [...started, ...components]
 
     const ready: DaemonReady = { event: 'ready', peerId: node.peerId.toString(), addresses: node.multiaddrs().map(String), socket, home: options.home, version: ARTDAG_VERSION }
     log.info({ ...ready }, 'daemon ready')
-    options.stdout?.write(options.json === true
-      ? `${JSON.stringify(ready)}\n`
-      : `artdag ${ARTDAG_VERSION} ready: peer ${ready.peerId}\n${ready.addresses.map(a => `  listening on ${a}\n`).join('')}  socket ${socket}\n`)
+    options.stdout?.write(
+      options.json === true
+        ? `${JSON.stringify(ready)}\n`
+        : `artdag ${ARTDAG_VERSION} ready: peer ${ready.peerId}\n${ready.addresses.map(a => `  listening on ${a}\n`).join('')}  socket ${socket}\n`
+    )
 
-    if (!options.signal.aborted) await new Promise<void>(resolve => { options.signal.addEventListener('abort', () => { resolve() }, { once: true }) })
+    if (!options.signal.aborted) {
+      await new Promise<void>(resolve => {
+        options.signal.addEventListener('abort', () => {
+          resolve()
+        }, { once: true })
+      })
+    }
     log.info('stopping')
   } finally {
-    await teardown.run()
+    // Every component is stopped even if one fails; each failure is logged.
+    for (const err of await stopAll(started)) log.warn({ err }, 'error while stopping')
     log.info('stopped')
   }
 }

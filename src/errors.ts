@@ -100,7 +100,39 @@ export class TimeoutError extends ArtdagError {
   readonly kind = 'timeout'
 }
 
+/** A string given as a CID does not parse (the store, the API server and the API client all check). */
+export class InvalidCidError extends ArtdagError {
+  override readonly name = 'InvalidCidError'
+  readonly kind = 'invalid'
+}
+
 export class ConfigError extends ArtdagError {
   override readonly name = 'ConfigError'
   readonly kind = 'invalid'
+}
+
+/** The message of anything thrown (an Error's message, else its string form). */
+export function errorMessage (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** The `name` of anything thrown that has one (`AbortError`, `NotFoundError`, …). */
+export function errorName (err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'name' in err && typeof err.name === 'string' ? err.name : undefined
+}
+
+/** The `code` of a Node.js system error (`ENOENT`, `EEXIST`, …), if it has one. */
+export function errorCode (err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined
+}
+
+/** Something thrown that was not an Error (a string, a plain object); the value is its cause. */
+export class NonErrorThrownError extends ArtdagError {
+  override readonly name = 'NonErrorThrownError'
+  readonly kind = 'internal'
+}
+
+/** `err` itself when it is an Error, else a NonErrorThrownError around it: for APIs that take an Error. */
+export function asError (err: unknown): Error {
+  return err instanceof Error ? err : new NonErrorThrownError(String(err), undefined, { cause: err })
 }

@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client'
  * them without a second count to keep in step.
  */
 export function scrapedCounter (registry: Registry, name: string, help: string, read: () => number): void {
-  // eslint-disable-next-line no-new
+  // Registered on construction: the registry holds it, so the object itself is not kept.
   new Counter({
     name,
     help,

@@ -63,8 +63,10 @@ try {
   const cluster = await startBenchCluster(join(dir, 'daemons'), ['a', 'b', 'c'], env)
   cleanups.push(cluster.stop)
   const recorder = await EventRecorder.start(cluster.clients, ['job', 'step'])
-  cleanups.push(async () => { await recorder.stop() })
-  const [a, b, c] = cluster.clients
+  cleanups.push(async () => {
+    await recorder.stop()
+  })
+  const [a, b] = cluster.clients
   const cDaemon = cluster.daemons[2]!
 
   const submitAndWait = async (client: typeof a, node: number, recipe: RecipeDoc): Promise<number> => {
@@ -102,7 +104,7 @@ try {
     const floorStart = Date.now()
     await cDaemon.cli(['status', '--json'])
     cliFloor.push(Date.now() - floorStart)
-    log(`  first ${first.at(-1)} ms, resubmitted on B ${cachedApi.at(-1)} ms, artdag submit --wait on C ${cachedCli.at(-1)} ms (job completed at ${cliCompleted.at(-1)} ms)`)
+    log(`  first ${String(first.at(-1))} ms, resubmitted on B ${String(cachedApi.at(-1))} ms, artdag submit --wait on C ${String(cachedCli.at(-1))} ms (job completed at ${String(cliCompleted.at(-1))} ms)`)
   }
   await recorder.stop()
   await cluster.stop()
@@ -133,7 +135,11 @@ try {
     machine: machineFacts()
   })
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(err => { log(`cleanup: ${(err as Error).message}`) })
+  for (const cleanup of cleanups.reverse()) {
+    await cleanup().catch(err => {
+      log(`cleanup: ${(err as Error).message}`)
+    })
+  }
   await rm(dir, { recursive: true, force: true })
 }
 
@@ -149,7 +155,11 @@ async function lookupLatencies (count: number): Promise<{ hits: number[], misses
   for (const home of homes) await initHome({ home })
   const first = await createArtdagNode({ home: homes[0]!, swarmKey, listen: ['/ip4/127.0.0.1/tcp/0'] })
   const nodes: ArtdagNode[] = [first]
-  cleanups.push(async () => { await Promise.all(nodes.map(async n => { await n.stop() })) })
+  cleanups.push(async () => {
+    await Promise.all(nodes.map(async n => {
+      await n.stop()
+    }))
+  })
   for (const home of homes.slice(1)) nodes.push(await createArtdagNode({ home, swarmKey, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [first.multiaddrs()[0]!.toString()] }))
   await nodes[1]!.dial(nodes[2]!.multiaddrs()[0]!)
   await eventually(async () => nodes.every(n => n.libp2p.getConnections().length >= 2), { what: 'three nodes connected', timeoutMs: 30_000 })

@@ -132,7 +132,9 @@ try {
     const v = percentile(arrival('claimed'), p)
     rows.push({ metric: `runnable_to_claimed_p${p}`, value: v, unit: 'ms', baseline: percentile(bullClaimed, p), ratio: v / percentile(bullClaimed, p) })
   }
-  for (const p of [50, 99] as const) rows.push({ metric: `lookup_done_to_ffmpeg_p${p}`, value: percentile(protocol, p), unit: 'ms', baseline: percentile(bullFfmpeg, p), target: `<= ${targets[p]}`, pass: percentile(protocol, p) <= targets[p] })
+  for (const p of [50, 99] as const) {
+    rows.push({ metric: `lookup_done_to_ffmpeg_p${p}`, value: percentile(protocol, p), unit: 'ms', baseline: percentile(bullFfmpeg, p), target: `<= ${targets[p]}`, pass: percentile(protocol, p) <= targets[p] })
+  }
   for (const p of [50, 99] as const) rows.push({ metric: `post_to_ffmpeg_p${p}`, value: percentile(pick(a.latency, 'ffmpeg'), p), unit: 'ms', baseline: percentile(bullFfmpeg, p) })
   for (const p of [50, 99] as const) rows.push({ metric: `post_to_done_p${p}`, value: percentile(pick(a.latency, 'done'), p), unit: 'ms', baseline: percentile(pick(b.latency, 'done'), p) })
   rows.push({ metric: 'spawn_floor_p50', value: percentile(floor, 50), unit: 'ms' })
@@ -159,7 +161,11 @@ try {
     for (const [label, ms] of Object.entries(stageMedians(timings))) log(`  ${label.padEnd(64)} ${ms}`)
   }
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(err => { log(`cleanup: ${(err as Error).message}`) })
+  for (const cleanup of cleanups.reverse()) {
+    await cleanup().catch(err => {
+      log(`cleanup: ${(err as Error).message}`)
+    })
+  }
   await rm(dir, { recursive: true, force: true })
 }
 
@@ -178,7 +184,9 @@ async function spawnFloor (wrapper: string, count: number): Promise<number[]> {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(wrapper, ['-version'], { stdio: 'ignore' })
       child.once('error', reject)
-      child.once('exit', () => { resolve() })
+      child.once('exit', () => {
+        resolve()
+      })
     })
     const line = (await readFile(logFile, 'utf8')).slice(before).split('\n')[0] ?? ''
     out.push(Number(line.split('\t')[0]) * 1000 - at)
@@ -192,9 +200,13 @@ async function artdagSystem (clock: FfmpegClock): Promise<System & { counters: (
   const env = await shippedEnv(dir, { ARTDAG_FFMPEG: clock.path, ARTDAG_EXEC__SLOTS: String(slots) })
   log('starting three daemons…')
   const c = await startBenchCluster(join(dir, 'artdag'), ['a', 'b', 'c'], env)
-  cleanups.push(async () => { await c.stop() })
+  cleanups.push(async () => {
+    await c.stop()
+  })
   const recorder = await EventRecorder.start(c.clients, ['step', 'job'])
-  cleanups.push(async () => { await recorder.stop() })
+  cleanups.push(async () => {
+    await recorder.stop()
+  })
   const indexOf = new Map(c.daemons.map((d, i) => [d.peerId, i]))
   const submitter = c.clients[0]!
 
@@ -278,7 +290,16 @@ async function artdagSystem (clock: FfmpegClock): Promise<System & { counters: (
 }
 
 async function artdagCounters (c: BenchCluster): Promise<Record<string, number>> {
-  const names = ['artdag_lease_claims_total', 'artdag_lease_conflicts_total', 'artdag_lease_takeovers_total', 'artdag_duplicate_executions_total', 'artdag_aborted_executions_total', 'artdag_steps_run_total', 'artdag_cache_hits_total', 'artdag_cache_lookup_timeouts_total']
+  const names = [
+    'artdag_lease_claims_total',
+    'artdag_lease_conflicts_total',
+    'artdag_lease_takeovers_total',
+    'artdag_duplicate_executions_total',
+    'artdag_aborted_executions_total',
+    'artdag_steps_run_total',
+    'artdag_cache_hits_total',
+    'artdag_cache_lookup_timeouts_total'
+  ]
   const totals: Record<string, number> = Object.fromEntries(names.map(n => [n, 0]))
   for (const client of c.clients) {
     const text = await client.metrics()

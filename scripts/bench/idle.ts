@@ -51,6 +51,8 @@ try {
   ], { seconds, heartbeatIntervalMs: heartbeatMs, peersConnected: status.peers.connected, node: process.version })
 } finally {
   baseline.kill()
-  await Promise.all(daemons.map(async d => { await d.stop() }))
+  await Promise.all(daemons.map(async d => {
+    await d.stop()
+  }))
   await rm(dir, { recursive: true, force: true })
 }

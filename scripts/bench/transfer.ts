@@ -57,7 +57,9 @@ const bitswapRuns = numberArg('bitswap-runs', runs)
 const size = Math.round(mb * MiB)
 const PEER_SCRIPT = fileURLToPath(new URL('./lib/stream-peer.ts', import.meta.url))
 
-const log = (line: string): void => { process.stderr.write(`${line}\n`) }
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`)
+}
 const dir = await mkdtemp(join(tmpdir(), 'artdag-bench-transfer-'))
 const children: ChildProcess[] = []
 const cleanups: Array<() => Promise<unknown>> = []
@@ -82,14 +84,18 @@ try {
   const { info: { port }, child: tcpPeer } = await startPeer(['tcp', payload])
   const { info: { multiaddr: rawAddress }, child: libp2pPeer } = await startPeer(['libp2p', payload, join(homes[0]!, 'swarm.key')])
   const receiver = await plainLibp2p(swarmKey)
-  cleanups.push(async () => { await receiver.stop() })
+  cleanups.push(async () => {
+    await receiver.stop()
+  })
   await receiver.dial(multiaddr(rawAddress))
 
   // One in-process artdag node, two stores over its Helia: bitswap only, and the default (direct transfer first).
   const homeC = join(dir, 'c')
   await initHome({ home: homeC })
   const node = await createArtdagNode({ home: homeC, swarmKey, listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [a!.addresses[0]!] })
-  cleanups.push(async () => { await node.stop() })
+  cleanups.push(async () => {
+    await node.stop()
+  })
   const bitswapOnly = new HeliaContentStore({ helia: node.helia })
   // A only: the bitswap wants of (c) would otherwise linger at B (Helia does not cancel them
   // there), and B would push every block to this node as soon as it gets them in (d).
@@ -100,7 +106,7 @@ try {
     label: string
     runs: number
     /** The process sending the bytes, for CPU accounting. */
-    sender?: number
+    sender?: number | undefined
     /** The process receiving them: a pid, or this process. */
     receiver: number | 'self'
     /** Runs right after the one before, on the content it left on B (no gc between). */
@@ -112,12 +118,60 @@ try {
   }
   const path = (init: Omit<Path, 'seconds' | 'cpu'>): Path => ({ ...init, seconds: [], cpu: { sender: [], receiver: [], cli: [] } })
   const paths: Record<string, Path> = {
-    tcp: path({ label: '(a) tcp loopback', runs, sender: tcpPeer.pid, receiver: 'self', measure: async (_, file) => { await tcpCopy(port, file) } }),
-    libp2p: path({ label: '(b) libp2p stream', runs, sender: libp2pPeer.pid, receiver: 'self', measure: async (_, file) => { await libp2pCopy(receiver, rawAddress, file) } }),
-    bitswap: path({ label: '(c) bitswap', runs: bitswapRuns, sender: a!.process.pid, receiver: 'self', measure: async (cid, file) => { await bitswapOnly.getFile(CID.parse(cid), file) } }),
-    fetch: path({ label: "(d') direct transfer: in-process getFile", runs, sender: a!.process.pid, receiver: 'self', measure: async (cid, file) => { await node.content.getFile(CID.parse(cid), file) } }),
-    get: path({ label: '(d) artdag get on B', runs, sender: a!.process.pid, receiver: b!.process.pid!, measure: async (cid, file) => { await cliGet(b!, cid, file) } }),
-    local: path({ label: '(e) artdag get on B, already local', runs, receiver: b!.process.pid!, keep: true, measure: async (cid, file) => { await cliGet(b!, cid, file) } })
+    tcp: path({
+      label: '(a) tcp loopback',
+      runs,
+      sender: tcpPeer.pid,
+      receiver: 'self',
+      measure: async (_, file) => {
+        await tcpCopy(port, file)
+      }
+    }),
+    libp2p: path({
+      label: '(b) libp2p stream',
+      runs,
+      sender: libp2pPeer.pid,
+      receiver: 'self',
+      measure: async (_, file) => {
+        await libp2pCopy(receiver, rawAddress, file)
+      }
+    }),
+    bitswap: path({
+      label: '(c) bitswap',
+      runs: bitswapRuns,
+      sender: a!.process.pid,
+      receiver: 'self',
+      measure: async (cid, file) => {
+        await bitswapOnly.getFile(CID.parse(cid), file)
+      }
+    }),
+    fetch: path({
+      label: "(d') direct transfer: in-process getFile",
+      runs,
+      sender: a!.process.pid,
+      receiver: 'self',
+      measure: async (cid, file) => {
+        await node.content.getFile(CID.parse(cid), file)
+      }
+    }),
+    get: path({
+      label: '(d) artdag get on B',
+      runs,
+      sender: a!.process.pid,
+      receiver: b!.process.pid!,
+      measure: async (cid, file) => {
+        await cliGet(b!, cid, file)
+      }
+    }),
+    local: path({
+      label: '(e) artdag get on B, already local',
+      runs,
+      receiver: b!.process.pid!,
+      keep: true,
+      measure: async (cid, file) => {
+        await cliGet(b!, cid, file)
+      }
+    })
   }
 
   for (let run = 0; run < Math.max(runs, bitswapRuns); run++) {
@@ -166,11 +220,13 @@ try {
     { metric: 'd2_getfile_direct_transfer', value: fetch, unit: 'MiB/s', baseline: libp2p, ratio: fetch / libp2p, target, pass: fetch / libp2p >= 0.5 },
     { metric: 'e_artdag_get_already_local', value: local, unit: 'MiB/s', baseline: libp2p, ratio: local / libp2p }
   ]
-  const cpuMedians = Object.fromEntries(Object.entries(paths).map(([name, p]) => [name, {
-    sender: round(median(p.cpu.sender)),
-    receiver: round(median(p.cpu.receiver)),
-    cli: round(median(p.cpu.cli))
-  }]))
+  const cpuMedians = Object.fromEntries(
+    Object.entries(paths).map(([name, p]) => [name, {
+      sender: round(median(p.cpu.sender)),
+      receiver: round(median(p.cpu.receiver)),
+      cli: round(median(p.cpu.cli))
+    }])
+  )
   log(`\nCPU seconds per run (medians): ${Object.entries(cpuMedians).map(([name, c]) => `${name} send ${c.sender} recv ${c.receiver}${c.cli > 0 ? ` cli ${c.cli}` : ''}`).join(' | ')}`)
   printReport(`transfer of ${mb} MiB from daemon A to B (medians of ${runs} runs, bitswap ${bitswapRuns})`, rows, {
     sizeBytes: size,
@@ -190,7 +246,7 @@ try {
 
 async function writeRandomFile (path: string, bytes: number): Promise<string> {
   const hash = createHash('sha256')
-  const chunks = (function * () {
+  const chunks = (function* () {
     for (let left = bytes; left > 0; left -= MiB) {
       const chunk = randomBytes(Math.min(MiB, left))
       hash.update(chunk)
@@ -208,12 +264,15 @@ async function sha256File (path: string): Promise<string> {
 }
 
 /** Starts stream-peer.ts and returns its JSON line. */
+// oxlint-disable-next-line typescript/no-explicit-any -- JSON of any shape, read field by field
 async function startPeer (args: string[]): Promise<{ info: Record<string, any>, child: ChildProcess }> {
   const child = spawn(process.execPath, [PEER_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   children.push(child)
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve)
-    child.once('exit', code => { reject(new Error(`stream-peer ${args[0]} exited (${code})`)) })
+    child.once('exit', code => {
+      reject(new Error(`stream-peer ${String(args[0])} exited (${String(code)})`))
+    })
   })
   return { info: JSON.parse(line), child }
 }
@@ -225,7 +284,7 @@ async function tcpCopy (port: number, file: string): Promise<void> {
 
 async function libp2pCopy (node: Awaited<ReturnType<typeof plainLibp2p>>, address: string, file: string): Promise<void> {
   const stream = await node.dialProtocol(multiaddr(address), RAW_PROTOCOL)
-  const chunks = (async function * () {
+  const chunks = (async function* () {
     for await (const chunk of stream) yield chunk instanceof Uint8Array ? chunk : chunk.subarray()
   })()
   await pipeline(Readable.from(chunks), createWriteStream(file, { flush: true }))
@@ -234,7 +293,7 @@ async function libp2pCopy (node: Awaited<ReturnType<typeof plainLibp2p>>, addres
 }
 
 /** CPU seconds so far of the path's sender and receiver, and of this process's exited children (the CLI runs). */
-async function cpuSample (p: { sender?: number, receiver: number | 'self' }): Promise<{ sender: number, receiver: number, cli: number }> {
+async function cpuSample (p: { sender?: number | undefined, receiver: number | 'self' }): Promise<{ sender: number, receiver: number, cli: number }> {
   const own = process.cpuUsage()
   const stat = await readFile('/proc/self/stat', 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')

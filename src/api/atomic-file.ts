@@ -11,10 +11,10 @@ import { pipeline } from 'node:stream/promises'
  * whole new one: a temporary sibling is written, flushed to disk (fsync before
  * close), then renamed over `path`. On any failure the temporary file goes.
  */
-export async function writeFileAtomically (path: string, source: AsyncIterable<Uint8Array>, options: { signal?: AbortSignal } = {}): Promise<{ size: number }> {
+export async function writeFileAtomically (path: string, source: AsyncIterable<Uint8Array>, options: { signal?: AbortSignal | undefined } = {}): Promise<{ size: number }> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`)
   let size = 0
-  const counted = async function * (): AsyncGenerator<Uint8Array> {
+  const counted = async function* (): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) {
       size += chunk.byteLength
       yield chunk
@@ -27,7 +27,8 @@ export async function writeFileAtomically (path: string, source: AsyncIterable<U
     await pipeline(Readable.from(counted(), { objectMode: false }), out, { signal: options.signal })
     await rename(temp, path)
     return { size }
-  } catch (err) {
+  } catch (err: unknown) {
+    // The temporary file may not exist; the write's own error is what we rethrow.
     await unlink(temp).catch(() => {})
     throw err
   }

@@ -1,9 +1,8 @@
+import type { Scheduler } from '../lifecycle/index.ts'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../log.ts'
-import type { AbortOptions, ContentStore } from '../store/types.ts'
-import type {
-  ApiEvent, JobDetail, JobState, JobSubmitRequest, JobSummary, NodeIdentity, NodeStatus, PeerEntry, PlanDescriptionJson
-} from './schemas.ts'
+import type { AbortOptions, ContentStore } from '../store/index.ts'
+import type { ApiEvent, JobDetail, JobState, JobSubmitRequest, JobSummary, NodeIdentity, NodeStatus, PeerEntry, PlanDescriptionJson } from './schemas.ts'
 
 /**
  * What the status socket needs from the daemon, one narrow interface per group
@@ -62,4 +61,6 @@ export interface ApiComponents {
   /** The daemon's metrics; served at `/metrics` with the process and request metrics. */
   metrics: Registry
   logger: Logger
+  /** Timers (the stop grace). @default systemScheduler */
+  scheduler?: Scheduler | undefined
 }

@@ -2,16 +2,15 @@ import { createReadStream } from 'node:fs'
 import { stat as statFile } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import type { z } from 'zod'
-import { InvalidArgumentError, isArtdagError } from '../errors.ts'
-import { describeIssues } from '../protocol/codec.ts'
+import { InvalidArgumentError, InvalidCidError, isArtdagError } from '../errors.ts'
+import { describeIssues } from '../protocol/index.ts'
 import { writeFileAtomically } from './atomic-file.ts'
-import { InvalidCidError } from '../store/errors.ts'
 import { ResponseInvalidError } from './errors.ts'
 import { readNdjson } from './ndjson.ts'
 import { socketPathForHome } from './paths.ts'
 import { buildPath, routes } from './routes.ts'
 import type { ResponseOf, RouteName } from './routes.ts'
-import { apiEventSchema, cidText } from './schemas.ts'
+import { API_EVENT_TYPES, apiEventSchema, cidText } from './schemas.ts'
 import type { ApiEvent, JobState, JobSubmitRequest, PinKind, PinRequest } from './schemas.ts'
 import { exchange } from './transport.ts'
 import type { QueryValue, TransportInit } from './transport.ts'
@@ -42,21 +41,21 @@ export interface ApiClientInit {
 }
 
 export interface CallOptions {
-  signal?: AbortSignal
-  timeoutMs?: number
+  signal?: AbortSignal | undefined
+  timeoutMs?: number | undefined
 }
 
 export interface AddOptions extends CallOptions {
   /** Sent as content-length, so the daemon can refuse an oversized upload at once. */
-  size?: number
-  onProgress?: (bytesSent: number) => void
+  size?: number | undefined
+  onProgress?: ((bytesSent: number) => void) | undefined
   /** How to pin the new content. @default 'user' */
-  pin?: 'user' | 'final' | 'none'
+  pin?: 'user' | 'final' | 'none' | undefined
 }
 
 export interface CatOptions extends CallOptions {
-  offset?: number
-  length?: number
+  offset?: number | undefined
+  length?: number | undefined
 }
 
 export interface Download {
@@ -67,9 +66,9 @@ export interface Download {
 
 export interface EventsOptions {
   /** Event types, or prefixes: `step` matches `step.*`. */
-  types?: string[]
-  job?: string
-  signal?: AbortSignal
+  types?: string[] | undefined
+  job?: string | undefined
+  signal?: AbortSignal | undefined
 }
 
 function checkCid (text: string): string {
@@ -90,14 +89,14 @@ async function readBody (res: IncomingMessage, limit: number, where: string): Pr
 }
 
 /** Yields the body, failing when it ends short of `expected` bytes (a daemon that died mid-stream). */
-async function * checkedBody (res: IncomingMessage, expected: number, where: string): AsyncGenerator<Uint8Array> {
+async function* checkedBody (res: IncomingMessage, expected: number, where: string): AsyncGenerator<Uint8Array> {
   let received = 0
   try {
     for await (const chunk of res) {
       received += (chunk as Buffer).byteLength
       yield chunk as Buffer
     }
-  } catch (err) {
+  } catch (err: unknown) {
     if (isArtdagError(err)) throw err // our abort or timeout
     throw new ResponseInvalidError(`${where}: the connection dropped after ${received} of ${expected} bytes`, undefined, { cause: err })
   }
@@ -137,13 +136,13 @@ export class ApiClient {
     let sent = 0
     const counted = onProgress === undefined
       ? source
-      : (async function * () {
-          for await (const chunk of source) {
-            yield chunk
-            sent += chunk.byteLength
-            onProgress(sent)
-          }
-        })()
+      : (async function* () {
+        for await (const chunk of source) {
+          yield chunk
+          sent += chunk.byteLength
+          onProgress(sent)
+        }
+      })()
     return await this.json('addContent', { query: { pin: options.pin }, stream: counted, contentLength: options.size }, { signal: options.signal, timeoutMs: options.timeoutMs ?? this.contentTimeoutMs })
   }
 
@@ -223,9 +222,12 @@ export class ApiClient {
       timeoutMs: this.timeoutMs,
       keepTimeoutAfterHeaders: false
     })
-    return (async function * () {
+    return (async function* () {
       try {
         for await (const value of readNdjson(res)) {
+          // An event type this client does not know (a newer daemon's) is skipped; a known one must be well formed.
+          const type = (value as { type?: unknown } | null)?.type
+          if (typeof type === 'string' && !API_EVENT_TYPES.has(type)) continue
           const parsed = apiEventSchema.safeParse(value)
           if (!parsed.success) throw new ResponseInvalidError(`${where}: an event is malformed: ${describeIssues(parsed.error)}`)
           yield parsed.data
@@ -284,7 +286,7 @@ export class ApiClient {
     let value: unknown
     try {
       value = JSON.parse(text)
-    } catch (err) {
+    } catch (err: unknown) {
       throw new ResponseInvalidError(`${where}: the response is not JSON`, undefined, { cause: err })
     }
     const schema = (route.response as { schema: z.ZodType }).schema

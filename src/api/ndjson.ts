@@ -9,7 +9,7 @@ export const MAX_NDJSON_LINE_BYTES = 1024 ** 2
  * UTF-8 across chunk boundaries. A line that is not JSON or is longer than
  * `maxLineBytes` fails the stream with a ResponseInvalidError.
  */
-export async function * readNdjson (source: AsyncIterable<Uint8Array>, maxLineBytes = MAX_NDJSON_LINE_BYTES): AsyncGenerator<unknown> {
+export async function* readNdjson (source: AsyncIterable<Uint8Array>, maxLineBytes = MAX_NDJSON_LINE_BYTES): AsyncGenerator<unknown> {
   const decoder = new StringDecoder('utf8')
   let pending = ''
   for await (const chunk of source) {
@@ -32,7 +32,7 @@ export async function * readNdjson (source: AsyncIterable<Uint8Array>, maxLineBy
 function parseLine (line: string): unknown {
   try {
     return JSON.parse(line)
-  } catch (err) {
+  } catch (err: unknown) {
     throw new ResponseInvalidError(`an NDJSON line is not JSON: ${line.slice(0, 80)}`, undefined, { cause: err })
   }
 }

@@ -1,9 +1,29 @@
 import { z } from 'zod'
 import {
-  addPinSchema, addResponseSchema, apiEventSchema, cidText, contentStatSchema, gcResponseSchema, jobDetailSchema,
-  jobStateSchema, jobSubmitSchema, planDescriptionSchema, exportRequestSchema, exportResponseSchema, jobSummarySchema, jobsResponseSchema, listQuery, nodeIdentitySchema,
-  peersResponseSchema, pinKindSchema, pinRequestSchema, pinSchema, pinsResponseSchema, statusResponseSchema,
-  uintQuery, unpinResponseSchema
+  addPinSchema,
+  addResponseSchema,
+  apiEventSchema,
+  cidText,
+  contentStatSchema,
+  gcResponseSchema,
+  jobDetailSchema,
+  jobStateSchema,
+  jobSubmitSchema,
+  planDescriptionSchema,
+  exportRequestSchema,
+  exportResponseSchema,
+  jobSummarySchema,
+  jobsResponseSchema,
+  listQuery,
+  nodeIdentitySchema,
+  peersResponseSchema,
+  pinKindSchema,
+  pinRequestSchema,
+  pinSchema,
+  pinsResponseSchema,
+  statusResponseSchema,
+  uintQuery,
+  unpinResponseSchema
 } from './schemas.ts'
 
 /**
@@ -71,7 +91,7 @@ const cidParams = z.object({ cid: cidText })
 const jobParams = z.object({ id: cidText })
 
 export const routes = {
-  id: route({ method: 'GET', path: '/v1/id', summary: 'this node\'s peer id, addresses and version', response: json(nodeIdentitySchema) }),
+  id: route({ method: 'GET', path: '/v1/id', summary: "this node's peer id, addresses and version", response: json(nodeIdentitySchema) }),
   status: route({ method: 'GET', path: '/v1/status', summary: 'uptime, peers, membership, slots, running steps, jobs, ffmpeg', response: json(statusResponseSchema) }),
   peers: route({ method: 'GET', path: '/v1/peers', summary: 'the peer registry with liveness', response: json(peersResponseSchema) }),
 
@@ -86,7 +106,7 @@ export const routes = {
   catContent: route({
     method: 'GET',
     path: '/v1/content/:cid',
-    summary: 'stream the content\'s bytes, optionally a range',
+    summary: "stream the content's bytes, optionally a range",
     params: cidParams,
     query: z.strictObject({ offset: uintQuery.optional(), length: uintQuery.optional() }),
     response: { kind: 'bytes' }

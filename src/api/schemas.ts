@@ -148,21 +148,10 @@ export const gcResponseSchema = z.object({ expiredPins: count, removedBlocks: co
 
 // --- events -------------------------------------------------------------------
 
-/**
- * One line of `GET /v1/events`. Flat, so `jq .peer` works: `type` and `time`
- * always, `job` and `peer` when the event concerns one, the rest by type
- * (see docs/API.md for the types the daemon emits).
- */
-export const apiEventSchema = z.looseObject({
-  type: z.string().min(1),
-  time: timestamp,
-  job: z.string().optional(),
-  peer: z.string().optional()
-})
-export type ApiEvent = z.infer<typeof apiEventSchema>
-
-/** The server's own event when a slow reader made it drop events. */
-export const EVENTS_LAGGED = 'events.lagged'
+// One line of `GET /v1/events`: the discriminated union in ./events.ts. Flat, so `jq .peer`
+// works: `type` and `time` always, `job` and `peer` when the event concerns one.
+export { API_EVENT_TYPES, apiEventSchema, EVENTS_LAGGED } from './events.ts'
+export type { ApiEvent, ApiEventInput, ApiEventType } from './events.ts'
 
 // --- jobs ---------------------------------------------------------------------
 

@@ -3,9 +3,7 @@ import type { IncomingMessage } from 'node:http'
 import { Readable } from 'node:stream'
 import { AbortedError } from '../errors.ts'
 import type { ErrorKind } from '../errors.ts'
-import {
-  DaemonNotRunningError, RemoteError, RequestTimeoutError, ResponseInvalidError, SocketPermissionError
-} from './errors.ts'
+import { DaemonNotRunningError, RemoteError, RequestTimeoutError, ResponseInvalidError, SocketPermissionError } from './errors.ts'
 import type { HttpMethod } from './routes.ts'
 
 /**
@@ -24,29 +22,42 @@ export type QueryValue = string | number | string[] | undefined
 export interface ExchangeOptions {
   method: HttpMethod
   path: string
-  query?: Record<string, QueryValue>
+  query?: Record<string, QueryValue> | undefined
   /** A JSON value, or a byte stream sent chunked (or with `contentLength`). */
   json?: unknown
-  stream?: AsyncIterable<Uint8Array>
-  contentLength?: number
-  signal?: AbortSignal
+  stream?: AsyncIterable<Uint8Array> | undefined
+  contentLength?: number | undefined
+  signal?: AbortSignal | undefined
   /** Fails when neither side moves a byte for this long; 0 disables it once the headers are in (event streams). */
   timeoutMs: number
-  keepTimeoutAfterHeaders?: boolean
+  keepTimeoutAfterHeaders?: boolean | undefined
 }
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024
 
 const KIND_BY_STATUS: Readonly<Record<number, ErrorKind>> = {
-  400: 'invalid', 403: 'forbidden', 404: 'not_found', 405: 'invalid', 409: 'conflict', 413: 'too_large', 415: 'invalid', 422: 'failed', 499: 'aborted', 503: 'unavailable', 504: 'timeout'
+  400: 'invalid',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'invalid',
+  409: 'conflict',
+  413: 'too_large',
+  415: 'invalid',
+  422: 'failed',
+  499: 'aborted',
+  503: 'unavailable',
+  504: 'timeout'
 }
 
 export function withQuery (path: string, query: Record<string, QueryValue> = {}): string {
   const search = new URLSearchParams()
   for (const [key, value] of Object.entries(query)) {
     if (value === undefined) continue
-    if (Array.isArray(value)) value.forEach(v => { search.append(key, v) })
-    else search.append(key, String(value))
+    if (Array.isArray(value)) {
+      value.forEach(v => {
+        search.append(key, v)
+      })
+    } else search.append(key, String(value))
   }
   const text = search.toString()
   return text === '' ? path : `${path}?${text}`
@@ -87,7 +98,9 @@ async function readErrorBody (res: IncomingMessage, where: string): Promise<Remo
       const details = typeof e.details === 'object' && e.details !== null ? e.details as Record<string, unknown> : undefined
       return new RemoteError(e.name, e.kind as ErrorKind, e.message, status, details)
     }
-  } catch {}
+  } catch {
+    // not a JSON error body: fall back to the HTTP status below
+  }
   return new RemoteError('HttpError', KIND_BY_STATUS[status] ?? 'internal', `${where}: the daemon answered ${status}${text === '' ? '' : `: ${text.slice(0, 200)}`}`, status)
 }
 
@@ -97,6 +110,7 @@ function closeSource (source: AsyncIterable<Uint8Array>): void {
     return
   }
   const iterator = source[Symbol.asyncIterator]()
+  // Releasing an abandoned upload source; nobody is left to tell.
   Promise.resolve(iterator.return?.()).catch(() => {})
 }
 
@@ -134,7 +148,9 @@ export function exchange (init: TransportInit, options: ExchangeOptions): Promis
     let upload: Readable | undefined
     let sourceError: Error | undefined
     let response: IncomingMessage | undefined
-    const onAbort = (): void => { req.destroy(new AbortedError(`${where}: aborted`, undefined, { cause: signal?.reason })) }
+    const onAbort = (): void => {
+      req.destroy(new AbortedError(`${where}: aborted`, undefined, { cause: signal?.reason }))
+    }
     signal?.addEventListener('abort', onAbort, { once: true })
     const settle = (): void => {
       settled = true
@@ -161,7 +177,9 @@ export function exchange (init: TransportInit, options: ExchangeOptions): Promis
       else if (sourceError !== undefined) reject(sourceError)
       else reject(connectError(err, init) ?? new ResponseInvalidError(`${where}: the connection to the daemon failed: ${err.message}`, undefined, { cause: err }))
     })
-    req.on('close', () => { signal?.removeEventListener('abort', onAbort) })
+    req.on('close', () => {
+      signal?.removeEventListener('abort', onAbort)
+    })
     req.on('response', res => {
       response = res
       if (settled) return
@@ -172,9 +190,13 @@ export function exchange (init: TransportInit, options: ExchangeOptions): Promis
         // The caller reads the body; an abort now fails that read.
         signal?.removeEventListener('abort', onAbort)
         if (signal !== undefined) {
-          const onLateAbort = (): void => { res.destroy(new AbortedError(`${where}: aborted`, undefined, { cause: signal.reason })) }
+          const onLateAbort = (): void => {
+            res.destroy(new AbortedError(`${where}: aborted`, undefined, { cause: signal.reason }))
+          }
           signal.addEventListener('abort', onLateAbort, { once: true })
-          res.once('close', () => { signal.removeEventListener('abort', onLateAbort) })
+          res.once('close', () => {
+            signal.removeEventListener('abort', onLateAbort)
+          })
         }
         resolve(res)
       } else {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { ApiClient } from '../api/client.ts'
+import type { ApiClient } from '../api/index.ts'
 import type { Output } from './output.ts'
 import type { Progress } from './progress.ts'
 
@@ -60,16 +60,18 @@ export interface CommandSpec<I = unknown> {
   args?: ArgSpec[]
   /** Keyed by the option's attribute name (`--expires-in` → `expiresIn`). */
   options?: Record<string, OptionSpec>
-  subcommands?: Array<CommandSpec<any>>
+  subcommands?: AnyCommand[]
   /** Validates `{ ...args, ...options }`; issues name the flag or argument. */
   input?: z.ZodType<I>
   /** Long-running: the first signal asks for a clean stop and says so on stderr. */
   graceful?: boolean
   examples?: string[]
-  run?: (input: I, ctx: CommandContext) => Promise<Output>
+  // A method, so a command of a specific input type is also an AnyCommand.
+  run?(input: I, ctx: CommandContext): Promise<Output>
 }
 
-export type AnyCommand = CommandSpec<any>
+/** A command of any input type (`run` is a method, so it accepts one): the program parses its input with its own schema before `run` sees it. */
+export type AnyCommand = CommandSpec<unknown>
 
 /** Identity function that ties `run`'s input type to the `input` schema. */
 export function defineCommand<S extends z.ZodType = z.ZodObject<{}>> (spec: Omit<CommandSpec<z.output<S>>, 'input'> & { input?: S }): CommandSpec<z.output<S>> {

@@ -1,5 +1,4 @@
-import { isAbsolute, resolve } from 'node:path'
-import type { ApiClient } from '../api/client.ts'
+import type { ApiClient } from '../api/index.ts'
 import type { CliIo } from './command.ts'
 
 /**
@@ -7,22 +6,19 @@ import type { CliIo } from './command.ts'
  * on first use, so `--help` and commands that need no daemon stay quick.
  */
 
-/** `--home`, else `$ARTDAG_HOME`, else `~/.artdag` (src/node/home-layout.ts decides). */
+/** `--home`, else `$ARTDAG_HOME`, else `~/.artdag` (src/api/locate.ts decides). */
 export async function resolveCliHome (flag: string | undefined, io: CliIo): Promise<string> {
-  const { resolveHome } = await import('../node/home-layout.ts')
-  return resolveHome({ ...(flag !== undefined ? { flag } : {}), env: io.env, homedir: io.homedir, cwd: io.cwd })
+  const { locateHome } = await import('../api/index.ts')
+  return locateHome({ flag, env: io.env, homedir: io.homedir, cwd: io.cwd })
 }
 
 /** The daemon's socket: `api.socket` from the home's config (and env), else `<home>/artdag.sock`. */
 export async function socketPathFor (home: string, io: CliIo): Promise<string> {
-  const [{ loadConfig }, { socketPathForHome }] = await Promise.all([import('../config/load.ts'), import('../api/paths.ts')])
-  const { config } = await loadConfig({ home, env: io.env })
-  const configured = config.api.socket
-  if (configured == null) return socketPathForHome(home)
-  return isAbsolute(configured) ? configured : resolve(home, configured)
+  const api = await import('../api/index.ts')
+  return await api.socketPathFor(home, io.env)
 }
 
 export async function clientFor (home: string, io: CliIo): Promise<ApiClient> {
-  const [socketPath, { createApiClient }] = await Promise.all([socketPathFor(home, io), import('../api/client.ts')])
+  const [socketPath, { createApiClient }] = await Promise.all([socketPathFor(home, io), import('../api/index.ts')])
   return createApiClient({ home, socketPath })
 }

@@ -13,6 +13,12 @@ export class CheckFailedError extends ArtdagError {
   }
 }
 
+/** A command file or a command's definition is wrong: a bug in artdag, named by file and option. */
+export class CommandRegistryError extends ArtdagError {
+  override readonly name = 'CommandRegistryError'
+  readonly kind = 'internal'
+}
+
 /** A job ended failed or cancelled; `details.job` holds its final state (the failing step and ffmpeg's error tail). */
 export class FailedJobError extends ArtdagError {
   override readonly name = 'FailedJobError'

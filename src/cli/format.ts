@@ -8,7 +8,7 @@ export function formatBytes (bytes: number): string {
     value /= 1024
     unit++
   }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${String(units[unit])}`
 }
 
 /** 93784000 → `1d 2h 3m`; under a minute, seconds. */

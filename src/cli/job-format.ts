@@ -1,5 +1,5 @@
 import { formatDuration } from './format.ts'
-import type { JobDetail, JobSummary } from '../api/schemas.ts'
+import type { JobDetail, JobSummary } from '../api/index.ts'
 
 /** The last characters of a peer id: enough to tell a cluster's nodes apart. */
 export function shortPeer (peer: string | null): string {

@@ -1,5 +1,5 @@
 import { progressLine, shortPeer } from './job-format.ts'
-import type { JobDetail } from '../api/schemas.ts'
+import type { JobDetail } from '../api/index.ts'
 
 /**
  * The live view of a distributed job on stderr: totals and which node runs
@@ -28,6 +28,8 @@ export function createJobProgress (stream: NodeJS.WritableStream & { isTTY?: boo
       stream.write(out.map(line => line.slice(0, width)).join('\n') + '\n')
       lines = out.length
     },
-    stop () { clear() }
+    stop () {
+      clear()
+    }
   }
 }

@@ -1,5 +1,5 @@
-import type { ApiClient } from '../api/client.ts'
-import type { JobDetail } from '../api/schemas.ts'
+import { AbortedError } from '../errors.ts'
+import type { ApiClient, JobDetail } from '../api/index.ts'
 
 /** How long to wait, after a job completes, for a pinner to announce its provenance record. */
 const PROVENANCE_WAIT_MS = 10_000
@@ -20,7 +20,10 @@ export async function waitForJob (client: ApiClient, jobId: string, options: Wai
   const controller = new AbortController()
   const signal = AbortSignal.any([options.signal, controller.signal])
   let wake: (() => void) | undefined
-  const nudge = (): void => { wake?.(); wake = undefined }
+  const nudge = (): void => {
+    wake?.()
+    wake = undefined
+  }
   const events = await client.events({ job: jobId, signal })
   const reading = (async () => {
     try {
@@ -42,12 +45,18 @@ export async function waitForJob (client: ApiClient, jobId: string, options: Wai
       }
       await new Promise<void>(resolve => {
         const timer = setTimeout(resolve, POLL_MS)
-        wake = () => { clearTimeout(timer); resolve() }
-        options.signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+        wake = () => {
+          clearTimeout(timer)
+          resolve()
+        }
+        options.signal.addEventListener('abort', () => {
+          clearTimeout(timer)
+          resolve()
+        }, { once: true })
       })
     }
   } finally {
-    controller.abort()
+    controller.abort(new AbortedError('the job ended'))
     await reading
   }
 }

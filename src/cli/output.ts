@@ -19,7 +19,7 @@ export type Output =
   /** Raw bytes to stdout, in both modes. */
   | { kind: 'bytes', source: AsyncIterable<Uint8Array> }
   /** Items as they come: one JSON object per line with `--json`, `line(item)` otherwise. */
-  | { kind: 'stream', source: AsyncIterable<unknown>, line: (item: any) => string }
+  | { kind: 'stream', source: AsyncIterable<unknown>, line: (item: never) => string }
 
 export const none = (): Output => ({ kind: 'none' })
 export const value = (data: unknown, text: string): Output => ({ kind: 'value', data, text })
@@ -71,7 +71,7 @@ export async function render (output: Output, target: RenderTarget): Promise<voi
       return
     case 'stream':
       for await (const item of output.source) {
-        await write(stdout, json ? `${JSON.stringify(item)}\n` : `${output.line(item)}\n`)
+        await write(stdout, json ? `${JSON.stringify(item)}\n` : `${output.line(item as never)}\n`)
       }
   }
 }
@@ -79,5 +79,6 @@ export async function render (output: Output, target: RenderTarget): Promise<voi
 /** An error as one line of text, or as the socket's JSON error body with `--json`; always on stderr. */
 export async function renderError (body: ErrorBody, target: RenderTarget): Promise<void> {
   const text = target.json ? JSON.stringify(body) : body.error.message.split('\n')[0] ?? body.error.name
+  // Stderr is gone (a closed pipe): there is nowhere left to report to.
   await write(target.stderr, `${text}\n`).catch(() => {})
 }

@@ -5,7 +5,7 @@ import type { ErrorBody } from '../errors.ts'
 import type { AnyCommand, CliIo, CommandContext } from './command.ts'
 import { clientFor, resolveCliHome } from './context.ts'
 import { EXIT_CODE_BY_KIND, EXIT_OK } from './exit-codes.ts'
-import { CheckFailedError } from './errors.ts'
+import { CheckFailedError, CommandRegistryError } from './errors.ts'
 import { render, renderError } from './output.ts'
 import { createProgress } from './progress.ts'
 import { loadCommands } from './registry.ts'
@@ -80,7 +80,7 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
       }
       const output = await spec.run!(input, ctx)
       await render(output, { stdout: io.stdout, stderr: io.stderr, json })
-    } catch (err) {
+    } catch (err: unknown) {
       if (err instanceof CheckFailedError) await render(err.output, { stdout: io.stdout, stderr: io.stderr, json })
       const body = toErrorBody(err)
       exitCode = await fail(body, json)
@@ -94,12 +94,16 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
   const program = new Command('artdag')
     .description('a peer-to-peer render daemon: media DAGs rendered with ffmpeg over libp2p and IPFS')
     .version(packageVersion(), '-V, --version')
-    .option('--home <dir>', 'the node\'s home (default: $ARTDAG_HOME, else ~/.artdag)')
+    .option('--home <dir>', "the node's home (default: $ARTDAG_HOME, else ~/.artdag)")
     .option('--json', 'print results as JSON (errors as a JSON error body on stderr)')
     .exitOverride()
     .configureOutput({
-      writeOut: text => { io.stdout.write(text) },
-      writeErr: text => { io.stderr.write(text) },
+      writeOut: text => {
+        io.stdout.write(text)
+      },
+      writeErr: text => {
+        io.stderr.write(text)
+      },
       outputError: () => {} // usage errors are printed by `fail`, as text or JSON
     })
     .configureHelp({ showGlobalOptions: true })
@@ -115,7 +119,7 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
     }
     for (const [key, opt] of Object.entries(spec.options ?? {})) {
       const option = new Option(opt.flags, opt.description)
-      if (option.attributeName() !== key) throw new Error(`artdag ${commandPath}: option ${opt.flags} must be keyed ${option.attributeName()}, not ${key}`)
+      if (option.attributeName() !== key) throw new CommandRegistryError(`artdag ${commandPath}: option ${opt.flags} must be keyed ${option.attributeName()}, not ${key}`)
       if (opt.choices !== undefined) option.choices(opt.choices)
       if (opt.repeatable === true) option.argParser(collect)
       if (opt.default !== undefined) option.default(opt.default)
@@ -126,7 +130,9 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
     if (spec.run !== undefined) {
       cmd.action(async (...values: unknown[]) => {
         const raw: Record<string, unknown> = {}
-        ;(spec.args ?? []).forEach((arg, i) => { raw[arg.name] = values[i] })
+        ;(spec.args ?? []).forEach((arg, i) => {
+          raw[arg.name] = values[i]
+        })
         Object.assign(raw, cmd.opts())
         await execute(spec, commandPath, raw, cmd.optsWithGlobals<Globals>())
       })
@@ -136,12 +142,12 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
   let commands: AnyCommand[]
   try {
     commands = await loadCommands(options.commandsDir)
-  } catch (err) {
+  } catch (err: unknown) {
     return await fail(toErrorBody(err), jsonRequested)
   }
   try {
     for (const spec of commands) addCommand(program, spec, spec.name)
-  } catch (err) {
+  } catch (err: unknown) {
     return await fail(toErrorBody(err), jsonRequested)
   }
 
@@ -151,7 +157,7 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
       return EXIT_CODE_BY_KIND.invalid
     }
     await program.parseAsync(argv, { from: 'user' })
-  } catch (err) {
+  } catch (err: unknown) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return EXIT_OK // --help, --version
       if (err.code === 'commander.help' || err.code === 'commander.helpDisplayed') return EXIT_CODE_BY_KIND.invalid // a group (`artdag pin`) without a subcommand

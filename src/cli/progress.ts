@@ -26,7 +26,11 @@ export function createProgress (stream: NodeJS.WritableStream & { isTTY?: boolea
   }, cliProgress.Presets.shades_classic)
   bar.start(total, 0, { done: mib(0), all: mib(total) })
   return {
-    update: done => { bar.update(done, { done: mib(done) }) },
-    stop: () => { bar.stop() }
+    update: done => {
+      bar.update(done, { done: mib(done) })
+    },
+    stop: () => {
+      bar.stop()
+    }
   }
 }

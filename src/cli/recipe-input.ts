@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { InvalidArgumentError } from '../errors.ts'
+import { InvalidArgumentError, errorCode, errorMessage } from '../errors.ts'
 import type { CliIo } from './command.ts'
-import type { Recipe } from '../plan/schema.ts'
+import type { Recipe } from '../plan/index.ts'
 
 export interface LoadedRecipe {
   recipe: Recipe
@@ -17,14 +17,14 @@ export interface LoadedRecipe {
 export async function loadRecipeArgs (file: string, inputs: string[], io: CliIo): Promise<LoadedRecipe> {
   const [{ loadRecipe, parseInputFlag, classifyInputRef }, { stepCatalog }] = await Promise.all([
     import('../plan/index.ts'),
-    import('../exec/catalog.ts')
+    import('../exec/index.ts')
   ])
   const path = resolve(io.cwd, file)
   let text: Uint8Array
   try {
     text = await readFile(path)
-  } catch (err: any) {
-    throw new InvalidArgumentError(err.code === 'ENOENT' ? `recipe ${file} does not exist` : `cannot read recipe ${file}: ${err.message}`, { recipe: file })
+  } catch (err: unknown) {
+    throw new InvalidArgumentError(errorCode(err) === 'ENOENT' ? `recipe ${file} does not exist` : `cannot read recipe ${file}: ${errorMessage(err)}`, { recipe: file })
   }
   const recipe = loadRecipe(text, stepCatalog, { source: file })
   const overrides: Record<string, string> = {}

@@ -1,3 +1,4 @@
+import { CommandRegistryError } from './errors.ts'
 import { readdir } from 'node:fs/promises'
 import { isCommandSpec } from './command.ts'
 import type { AnyCommand } from './command.ts'
@@ -15,9 +16,7 @@ export const COMMANDS_DIR = new URL('./commands/', import.meta.url)
 /** Help headings, in the order `--help` lists them; other groups follow, by name. */
 export const GROUP_ORDER = ['Setup', 'Node', 'Content', 'Jobs', 'Other']
 
-export class CommandRegistryError extends Error {
-  override readonly name = 'CommandRegistryError'
-}
+export { CommandRegistryError }
 
 function isCommandFile (name: string): boolean {
   return name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.endsWith('.test.ts') && !name.startsWith('_') && !name.startsWith('.')

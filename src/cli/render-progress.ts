@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress'
-import type { RenderEvent } from '../engine/events.ts'
+import type { RenderEvent } from '../engine/index.ts'
 
 /**
  * The live view of a render on stderr: one line of totals (done, running,
@@ -28,7 +28,9 @@ export function createRenderProgress (stream: NodeJS.WritableStream & { isTTY?: 
   const running = new Map<string, cliProgress.SingleBar>()
   let summary: cliProgress.SingleBar | undefined
   const detail = (): string => `${done}/${total} done · ${running.size} running · ${cached} cached`
-  const refresh = (): void => { summary?.update(done, { detail: detail() }) }
+  const refresh = (): void => {
+    summary?.update(done, { detail: detail() })
+  }
   const finishStep = (stepId: string): void => {
     const bar = running.get(stepId)
     if (bar != null) {

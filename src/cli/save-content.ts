@@ -1,6 +1,6 @@
-import { writeFileAtomically } from '../api/atomic-file.ts'
+import { writeFileAtomically } from '../api/index.ts'
+import type { ApiClient } from '../api/index.ts'
 import type { CommandContext } from './command.ts'
-import type { ApiClient } from '../api/client.ts'
 
 /**
  * Writes content to `path` (absolute), atomically. The daemon runs on this
@@ -12,14 +12,14 @@ import type { ApiClient } from '../api/client.ts'
 export async function saveContent (client: ApiClient, cid: string, path: string, ctx: CommandContext): Promise<{ size: number }> {
   try {
     return await client.exportFile(cid, path, { signal: ctx.signal })
-  } catch (err) {
+  } catch (err: unknown) {
     if ((err as { name?: string }).name !== 'ExportPathError') throw err
   }
   const download = await client.cat(cid, { signal: ctx.signal })
   const progress = ctx.progress(`get ${cid.slice(0, 12)}…`, download.size)
   try {
     let done = 0
-    const body = (async function * () {
+    const body = (async function* () {
       for await (const chunk of download.body) {
         yield chunk
         done += chunk.byteLength

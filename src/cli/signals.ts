@@ -34,6 +34,8 @@ export function handleShutdownSignals (proc: SignalSource, stderr: NodeJS.Writab
   for (const name of SIGNALS) proc.on(name, onSignal)
   return {
     signal: controller.signal,
-    dispose: () => { for (const name of SIGNALS) proc.off(name, onSignal) }
+    dispose: () => {
+      for (const name of SIGNALS) proc.off(name, onSignal)
+    }
   }
 }

@@ -8,8 +8,7 @@ import { value } from './output.ts'
 import type { CommandContext } from './command.ts'
 import type { Output } from './output.ts'
 import type { LoadedRecipe } from './recipe-input.ts'
-import type { ApiClient } from '../api/client.ts'
-import type { JobDetail, JobSummary } from '../api/schemas.ts'
+import type { ApiClient, JobDetail, JobSummary } from '../api/index.ts'
 
 /**
  * `artdag submit` and `artdag render` with a daemon running: the recipe's
@@ -23,7 +22,7 @@ export async function submitRecipe (client: ApiClient, loaded: LoadedRecipe, ctx
 
 /** Adds the recipe's local input files to the daemon (streamed) and returns the recipe naming them by CID. */
 export async function uploadInputs (client: ApiClient, loaded: LoadedRecipe, ctx: CommandContext): Promise<{ recipe: Record<string, unknown>, inputs: Record<string, string> }> {
-  const { classifyInputRef, resolveInputPath, applyInputOverrides } = await import('../plan/input-ref.ts')
+  const { classifyInputRef, resolveInputPath, applyInputOverrides } = await import('../plan/index.ts')
   const recipe = applyInputOverrides(loaded.recipe, loaded.overrides)
   const inputs: Record<string, string> = {}
   for (const [name, ref] of Object.entries(recipe.inputs)) {
@@ -41,7 +40,13 @@ export async function uploadInputs (client: ApiClient, loaded: LoadedRecipe, ctx
     }
     const progress = ctx.progress(`add ${name}`, info.size)
     try {
-      inputs[name] = (await client.addFile(path, { pin: 'user', signal: ctx.signal, onProgress: sent => { progress.update(sent) } })).cid
+      inputs[name] = (await client.addFile(path, {
+        pin: 'user',
+        signal: ctx.signal,
+        onProgress: sent => {
+          progress.update(sent)
+        }
+      })).cid
     } finally {
       progress.stop()
     }
@@ -55,7 +60,12 @@ export async function followJob (client: ApiClient, jobId: string, ctx: CommandC
   const progress = createJobProgress(ctx.io.stderr, !ctx.json)
   let job: JobDetail
   try {
-    job = await waitForJob(client, jobId, { signal: ctx.signal, onUpdate: j => { progress.update(j) } })
+    job = await waitForJob(client, jobId, {
+      signal: ctx.signal,
+      onUpdate: j => {
+        progress.update(j)
+      }
+    })
   } finally {
     progress.stop()
   }

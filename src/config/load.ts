@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml, YAMLParseError } from 'yaml'
-import { ConfigError } from '../errors.ts'
-import { formatIssuePath } from '../protocol/codec.ts'
+import { ConfigError, errorCode, errorMessage } from '../errors.ts'
+import { formatIssuePath } from '../protocol/index.ts'
 import { configSchema } from './schema.ts'
 import type { Config } from './schema.ts'
 
@@ -46,16 +46,16 @@ async function readYamlFile (path: string, required: boolean): Promise<Tree> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
-  } catch (err: any) {
-    if (!required && err.code === 'ENOENT') return {}
-    throw new ConfigError(`cannot read config file ${path}: ${err.message}`, { file: path })
+  } catch (err: unknown) {
+    if (!required && errorCode(err) === 'ENOENT') return {}
+    throw new ConfigError(`cannot read config file ${path}: ${errorMessage(err)}`, { file: path })
   }
   let doc: unknown
   try {
     doc = parseYaml(text, { uniqueKeys: true, maxAliasCount: 0 })
-  } catch (err) {
+  } catch (err: unknown) {
     const where = err instanceof YAMLParseError && err.linePos != null ? ` at line ${err.linePos[0].line}` : ''
-    throw new ConfigError(`config file ${path} is not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`, { file: path })
+    throw new ConfigError(`config file ${path} is not valid YAML${where}: ${errorMessage(err).split('\n')[0] ?? ''}`, { file: path })
   }
   if (doc == null) return {}
   if (!isTree(doc)) throw new ConfigError(`config file ${path} must be a mapping of sections (log:, node:, exec:, …)`, { file: path })
@@ -94,7 +94,7 @@ function mergeInto (target: Tree, layer: Tree, source: string, sources: Map<stri
       // Arrays and scalars replace; a whole new subtree is copied so later layers never alias earlier ones.
       target[key] = isTree(value) ? structuredClone(value) : value
       sources.set(path.join('.'), source)
-      if (isTree(value)) for (const sub of Object.keys(value)) sources.set([...path, sub].join('.'), source)
+      if (isTree(value)) { for (const sub of Object.keys(value)) sources.set([...path, sub].join('.'), source) }
     }
   }
 }
@@ -102,7 +102,9 @@ function mergeInto (target: Tree, layer: Tree, source: string, sources: Map<stri
 function setPath (tree: Tree, path: string[]): Tree {
   const layer: Tree = {}
   let cursor = layer
-  path.slice(0, -1).forEach(seg => { cursor = (cursor[seg] = {}) as Tree })
+  path.slice(0, -1).forEach(seg => {
+    cursor = (cursor[seg] = {}) as Tree
+  })
   cursor[path[path.length - 1] as string] = tree
   return layer
 }

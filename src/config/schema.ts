@@ -2,10 +2,11 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
 
 /**
- * The shape of artdag's configuration. The values, with their documentation,
- * are in config/default.yaml: that file is the single source of defaults, and a
- * test checks it covers every key here. Objects are strict, so a misspelt key
- * is an error that names it.
+ * The shape of artdag's configuration. Each section's defaults are declared
+ * once, beside the component that uses them, under these key names
+ * (src/config/defaults.ts gathers them); config/default.yaml documents every
+ * key and test/unit/config/defaults.test.ts checks it holds exactly those
+ * values. Objects are strict, so a misspelt key is an error that names it.
  */
 
 const durationMs = z.number().int().nonnegative()

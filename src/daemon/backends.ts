@@ -1,8 +1,6 @@
-import type { PeersBackend, SystemBackend } from '../api/backend.ts'
-import type { NodeStatus, PeerEntry } from '../api/schemas.ts'
-import type { Membership } from '../membership/membership.ts'
-import type { Member } from '../membership/core/types.ts'
-import type { ArtdagNode } from '../node/create-node.ts'
+import type { NodeStatus, PeerEntry, PeersBackend, SystemBackend } from '../api/index.ts'
+import type { Member, Membership } from '../membership/index.ts'
+import type { ArtdagNode } from '../node/index.ts'
 
 export interface SystemBackendComponents {
   node: Pick<ArtdagNode, 'peerId' | 'multiaddrs' | 'libp2p'>

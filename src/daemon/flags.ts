@@ -1,5 +1,14 @@
-import type { DaemonFlags } from '../cli/commands/daemon.ts'
-import type { ConfigOverrides } from '../config/load.ts'
+import type { Config, ConfigOverrides } from '../config/index.ts'
+
+/** Command-line flags of `artdag daemon`: the last layer of the config. */
+export interface DaemonFlags {
+  /** `--listen`, repeatable: replaces node.listen. */
+  listen?: string[]
+  /** `--bootstrap`, repeatable: replaces node.bootstrap. */
+  bootstrap?: string[]
+  /** `--log-level`: log.level. */
+  logLevel?: Config['log']['level']
+}
 
 /** `artdag daemon` flags as the last config layer. */
 export function overridesFromFlags (flags: DaemonFlags): ConfigOverrides {

@@ -1,45 +1,73 @@
+import { ComponentRun } from '../lifecycle/index.ts'
+import type { AbortOptions, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
-import type { ContentStore } from '../store/types.ts'
+import type { ContentStore } from '../store/index.ts'
+
+export interface GcSchedulerComponents {
+  store: Pick<ContentStore, 'gc'>
+  logger: Logger
+  scheduler?: Scheduler | undefined
+}
 
 /**
  * Runs the store's gc every `intervalMs` (config `gc.intervalMs`; 0 turns it
  * off and only `artdag gc` collects): expired intermediates are unpinned, then
  * unpinned blocks deleted. One run at a time; stop() waits for a run to end.
  */
-export class GcScheduler {
-  readonly #store: ContentStore
+export class GcScheduler implements Startable {
+  readonly #c: GcSchedulerComponents
   readonly #intervalMs: number
   readonly #log: Logger
-  readonly #shutdown = new AbortController()
-  #timer: NodeJS.Timeout | undefined
-  #running: Promise<void> | undefined
+  #run: ComponentRun | undefined
+  #running = false
 
-  constructor (store: ContentStore, intervalMs: number, logger: Logger) {
-    this.#store = store
+  constructor (components: GcSchedulerComponents, intervalMs: number) {
+    this.#c = components
     this.#intervalMs = intervalMs
-    this.#log = logger.forComponent('artdag:gc')
+    this.#log = components.logger.forComponent('artdag:gc')
   }
 
-  start (): void {
-    if (this.#intervalMs <= 0 || this.#timer != null) return
-    this.#timer = setInterval(() => {
-      this.#running ??= this.#run().finally(() => { this.#running = undefined })
-    }, this.#intervalMs)
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    if (this.#intervalMs <= 0 || this.#run !== undefined) return
+    const run = new ComponentRun({
+      name: 'the gc schedule',
+      scheduler: this.#c.scheduler,
+      onTaskError: err => {
+        this.#log.warn({ err }, 'gc failed')
+      }
+    })
+    this.#run = run
+    run.every(this.#intervalMs, () => {
+      if (this.#running) return
+      this.#running = true
+      run.track(
+        'gc',
+        this.#collect(run.signal).finally(() => {
+          this.#running = false
+        })
+      )
+    })
   }
 
-  async #run (): Promise<void> {
+  async #collect (signal: AbortSignal): Promise<void> {
     try {
-      const result = await this.#store.gc({ signal: this.#shutdown.signal })
+      const result = await this.#c.store.gc({ signal })
       this.#log.info({ ...result }, 'gc')
-    } catch (err) {
-      if (!this.#shutdown.signal.aborted) this.#log.warn({ err: (err as Error).message }, 'gc failed')
+    } catch (err: unknown) {
+      if (!signal.aborted) this.#log.warn({ err }, 'gc failed')
     }
   }
 
   async stop (): Promise<void> {
-    if (this.#timer != null) clearInterval(this.#timer)
-    this.#timer = undefined
-    this.#shutdown.abort()
-    await this.#running
+    const run = this.#run
+    this.#run = undefined
+    await run?.end()
   }
+}
+
+/** The `gc:` config section's defaults (config/default.yaml is checked against them): intermediates kept 24 h; no automatic gc. */
+export const GC_DEFAULTS = {
+  intermediateTtlMs: 24 * 60 * 60 * 1000,
+  intervalMs: 0
 }

@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises'
 import { availableParallelism, loadavg } from 'node:os'
-import type { LocalNodeState } from '../membership/heartbeat-service.ts'
+import type { LocalNodeState } from '../membership/index.ts'
 
 export interface NodeStateSource {
   /** Where the free disk is measured: the home. */

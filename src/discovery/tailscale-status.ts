@@ -1,7 +1,8 @@
 import { isIP } from 'node:net'
+import { errorMessage } from '../errors.ts'
 import { z } from 'zod'
 import { TailscaleStatusInvalidError } from './errors.ts'
-import { describeIssues } from '../protocol/codec.ts'
+import { describeIssues } from '../protocol/index.ts'
 
 /**
  * The part of `tailscale status --json` discovery reads: the backend state,
@@ -47,8 +48,8 @@ export function parseTailscaleStatus (stdout: string): TailscaleStatus {
   let value: unknown
   try {
     value = JSON.parse(stdout)
-  } catch (err: any) {
-    throw new TailscaleStatusInvalidError(`tailscale status --json did not print JSON: ${err.message}`, undefined, { cause: err })
+  } catch (err: unknown) {
+    throw new TailscaleStatusInvalidError(`tailscale status --json did not print JSON: ${errorMessage(err)}`, undefined, { cause: err })
   }
   const parsed = statusSchema.safeParse(value)
   if (!parsed.success) {

@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process'
+import { AbortedError, errorMessage, errorName } from '../errors.ts'
 import { multiaddr } from '@multiformats/multiaddr'
 import { TailscaleUnavailableError } from './errors.ts'
 import { parseTailscaleStatus, tailnetDialTargets } from './tailscale-status.ts'
 import type { DiscoveryMetrics } from './metrics.ts'
 import type { TailscaleStatus } from './tailscale-status.ts'
 import type { Logger } from '../log.ts'
+import { ComponentRun } from '../lifecycle/index.ts'
+import type { AbortOptions, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Libp2p } from '@libp2p/interface'
 
 /**
@@ -34,6 +37,15 @@ export const DEFAULT_ARTDAG_PORT = 4101
 export const DEFAULT_TAILSCALE_INTERVAL_MS = 30_000
 export const DEFAULT_TAILSCALE_TIMEOUT_MS = 5_000
 export const DEFAULT_TAILSCALE_DIAL_TIMEOUT_MS = 10_000
+
+/** The `discovery.tailscale:` config section's defaults (config/default.yaml is checked against them). */
+export const TAILSCALE_DEFAULTS = {
+  enabled: false,
+  command: DEFAULT_TAILSCALE_COMMAND,
+  port: DEFAULT_ARTDAG_PORT,
+  intervalMs: DEFAULT_TAILSCALE_INTERVAL_MS,
+  timeoutMs: DEFAULT_TAILSCALE_TIMEOUT_MS
+}
 /** A status document of a large tailnet is a few hundred KiB. */
 const MAX_STATUS_BYTES = 16 * 1024 * 1024
 
@@ -42,7 +54,9 @@ export interface TailscaleDiscoveryComponents {
   metrics: DiscoveryMetrics
   logger: Logger
   /** Environment of the `tailscale` process (its PATH finds the command). @default process.env */
-  env?: NodeJS.ProcessEnv
+  env?: NodeJS.ProcessEnv | undefined
+  /** @default systemScheduler */
+  scheduler?: Scheduler | undefined
 }
 
 export type RoundResult = 'ok' | 'not_running' | 'unavailable' | 'invalid'
@@ -57,7 +71,7 @@ export interface DiscoveryRound {
 }
 
 /** Runs `<command> status --json` with a timeout; errors name the command. */
-export async function runTailscaleStatus (command: string, options: { timeoutMs: number, signal?: AbortSignal, env?: NodeJS.ProcessEnv }): Promise<TailscaleStatus> {
+export async function runTailscaleStatus (command: string, options: { timeoutMs: number, signal?: AbortSignal | undefined, env?: NodeJS.ProcessEnv }): Promise<TailscaleStatus> {
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(command, ['status', '--json'], {
       timeout: options.timeoutMs,
@@ -67,22 +81,25 @@ export async function runTailscaleStatus (command: string, options: { timeoutMs:
       maxBuffer: MAX_STATUS_BYTES,
       encoding: 'utf8'
     }, (err, out, stderr) => {
-      if (err == null) { resolve(out); return }
+      if (err == null) {
+        resolve(out)
+        return
+      }
       const e = err as NodeJS.ErrnoException & { killed?: boolean, code?: string | number }
       const why = e.code === 'ENOENT'
         ? 'not found (is tailscale installed? set discovery.tailscale.command)'
         : e.name === 'AbortError'
-          ? 'aborted'
-          : e.killed === true
-            ? `no answer within ${options.timeoutMs} ms`
-            : `failed (exit ${String(e.code)}): ${stderr.trim().split('\n')[0] ?? ''}`
+        ? 'aborted'
+        : e.killed === true
+        ? `no answer within ${options.timeoutMs} ms`
+        : `failed (exit ${String(e.code)}): ${stderr.trim().split('\n')[0] ?? ''}`
       reject(new TailscaleUnavailableError(`${command} status --json ${why}`, { command }, { cause: err }))
     })
   })
   return parseTailscaleStatus(stdout)
 }
 
-export class TailscaleDiscovery {
+export class TailscaleDiscovery implements Startable {
   readonly #c: TailscaleDiscoveryComponents
   readonly #log: Logger
   readonly #command: string
@@ -92,8 +109,7 @@ export class TailscaleDiscovery {
   readonly #dialTimeoutMs: number
   /** Which peer answered at which tailnet IP, to skip it while connected. */
   readonly #peerAt = new Map<string, string>()
-  #shutdown: AbortController | undefined
-  #timer: ReturnType<typeof setInterval> | undefined
+  #run: ComponentRun | undefined
   #round: Promise<DiscoveryRound> | undefined
   #lastResult: RoundResult | undefined
 
@@ -107,39 +123,49 @@ export class TailscaleDiscovery {
     this.#dialTimeoutMs = init.dialTimeoutMs ?? DEFAULT_TAILSCALE_DIAL_TIMEOUT_MS
   }
 
-  start (): void {
-    if (this.#shutdown !== undefined) return
-    this.#shutdown = new AbortController()
-    const tick = (): void => { if (this.#round === undefined) void this.runOnce() }
-    this.#timer = setInterval(tick, this.#intervalMs)
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    if (this.#run !== undefined) return
+    const run = new ComponentRun({
+      name: 'tailscale discovery',
+      scheduler: this.#c.scheduler,
+      onTaskError: err => {
+        this.#log.warn({ err }, 'tailnet round failed')
+      }
+    })
+    this.#run = run
+    const tick = (): void => {
+      if (this.#round === undefined) run.track('round', this.runOnce())
+    }
+    run.every(this.#intervalMs, tick)
     tick()
   }
 
   async stop (): Promise<void> {
-    if (this.#shutdown === undefined) return
-    this.#shutdown.abort()
-    this.#shutdown = undefined
-    clearInterval(this.#timer)
-    this.#timer = undefined
-    await this.#round?.catch(() => {})
+    const run = this.#run
+    this.#run = undefined
+    // Rounds never throw (they record their outcome): this waits for the current one to end.
+    await run?.end()
   }
 
   /** One round: run tailscale, dial the machines not connected. Never throws. */
   async runOnce (): Promise<DiscoveryRound> {
     if (this.#round !== undefined) return await this.#round
-    const shutdown = this.#shutdown?.signal ?? AbortSignal.abort()
-    this.#round = this.#run(shutdown).finally(() => { this.#round = undefined })
+    const shutdown = this.#run?.signal ?? AbortSignal.abort(new AbortedError('tailscale discovery is not running'))
+    this.#round = this.#runRound(shutdown).finally(() => {
+      this.#round = undefined
+    })
     return await this.#round
   }
 
-  async #run (shutdown: AbortSignal): Promise<DiscoveryRound> {
+  async #runRound (shutdown: AbortSignal): Promise<DiscoveryRound> {
     const round: DiscoveryRound = { result: 'ok', dialled: [], connected: [], skipped: [] }
     let status: TailscaleStatus
     try {
       status = await runTailscaleStatus(this.#command, { timeoutMs: this.#timeoutMs, signal: shutdown, env: this.#c.env ?? process.env })
-    } catch (err: any) {
-      round.result = err.name === 'TailscaleStatusInvalidError' ? 'invalid' : 'unavailable'
-      this.#record(round.result, err.message)
+    } catch (err: unknown) {
+      round.result = errorName(err) === 'TailscaleStatusInvalidError' ? 'invalid' : 'unavailable'
+      this.#record(round.result, errorMessage(err))
       return round
     }
     if (status.backendState !== 'Running') {
@@ -163,10 +189,10 @@ export class TailscaleDiscovery {
         round.connected.push(peer)
         this.#c.metrics.dials.inc({ source: 'tailscale', result: 'ok' })
         this.#log.debug({ host: target.hostName, address: target.address, peer }, 'connected to tailnet machine')
-      } catch (err: any) {
+      } catch (err: unknown) {
         if (shutdown.aborted) return
         this.#c.metrics.dials.inc({ source: 'tailscale', result: 'error' })
-        this.#log.debug({ host: target.hostName, address: target.address, err: err.message }, 'tailnet machine did not answer as artdag')
+        this.#log.debug({ host: target.hostName, address: target.address, err }, 'tailnet machine did not answer as artdag')
       }
     }))
     return round

@@ -1,19 +1,16 @@
 import { resolveInputCids } from './render-recipe.ts'
 import { lookupLocalCache } from './cache-lookup.ts'
-import { applyInputOverrides } from '../plan/input-ref.ts'
-import { describePlan } from '../plan/describe.ts'
-import { plan as planRecipe } from '../plan/planner.ts'
-import { stepCatalog } from '../exec/catalog.ts'
-import { createEmbeddedNode } from '../node/embedded.ts'
-import type { PlanDescription } from '../plan/describe.ts'
-import type { Recipe } from '../plan/schema.ts'
+import { applyInputOverrides, describePlan, plan as planRecipe } from '../plan/index.ts'
+import type { PlanDescription, Recipe } from '../plan/index.ts'
+import { stepCatalog } from '../exec/index.ts'
+import { createEmbeddedNode } from '../node/index.ts'
 
 export interface EmbeddedPlanOptions {
   home: string
   recipe: Recipe
   recipeDir: string
   inputOverrides?: Record<string, string>
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
 }
 
 /**

@@ -3,28 +3,25 @@ import { join } from 'node:path'
 import { StepRunner } from './step-runner.ts'
 import { renderRecipe } from './render-recipe.ts'
 import { ARTDAG_VERSION } from '../version.ts'
-import { CapabilitiesCache } from '../exec/capabilities.ts'
-import { resolveBinaries } from '../exec/binaries.ts'
-import { stepCatalog } from '../exec/catalog.ts'
-import { createEmbeddedNode } from '../node/embedded.ts'
+import { CapabilitiesCache, resolveBinaries, stepCatalog } from '../exec/index.ts'
+import type { SpawnListener } from '../exec/index.ts'
+import { createEmbeddedNode } from '../node/index.ts'
 import type { RenderEventListener } from './events.ts'
 import type { RenderOutcome } from './render-recipe.ts'
-import type { Config } from '../config/schema.ts'
-import type { SpawnListener } from '../exec/spawns.ts'
+import type { Config } from '../config/index.ts'
 import type { Logger } from '../log.ts'
-import type { Plan } from '../plan/planner.ts'
-import type { Recipe } from '../plan/schema.ts'
+import type { Plan, Recipe } from '../plan/index.ts'
 
 export interface EmbeddedRenderOptions {
   home: string
   config: Config
   recipe: Recipe
   recipeDir: string
-  inputOverrides?: Record<string, string>
-  outFile?: string
-  signal?: AbortSignal
-  onEvent?: RenderEventListener
-  onSpawn?: SpawnListener
+  inputOverrides?: Record<string, string> | undefined
+  outFile?: string | undefined
+  signal?: AbortSignal | undefined
+  onEvent?: RenderEventListener | undefined
+  onSpawn?: SpawnListener | undefined
   /** Where ARTDAG_FFMPEG/ARTDAG_FFPROBE are read. @default process.env */
   env?: Record<string, string | undefined>
   logger: Logger

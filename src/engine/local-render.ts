@@ -2,14 +2,14 @@ import { StepFailedError } from './errors.ts'
 import { describeError } from './describe-error.ts'
 import type { RenderEventListener, StepReport } from './events.ts'
 import type { StepRunner } from './step-runner.ts'
-import { stepsToRun } from '../plan/describe.ts'
-import type { Plan, PlannedStep } from '../plan/planner.ts'
+import { stepsToRun } from '../plan/index.ts'
+import type { Plan, PlannedStep } from '../plan/index.ts'
 
 export interface RenderPlanOptions {
   /** Steps run at once. */
   slots: number
-  signal?: AbortSignal
-  onEvent?: RenderEventListener
+  signal?: AbortSignal | undefined
+  onEvent?: RenderEventListener | undefined
 }
 
 export interface PlanRenderResult {
@@ -37,7 +37,9 @@ export async function renderPlan (plan: Plan, runner: StepRunner, options: Rende
   const done = new Map<string, StepReport>()
   const ready: string[] = plan.steps.filter(step => waitingOn.get(step.id)?.size === 0).map(step => step.id)
   const controller = new AbortController()
-  const onAbort = (): void => { controller.abort(options.signal?.reason) }
+  const onAbort = (): void => {
+    controller.abort(options.signal?.reason)
+  }
   options.signal?.addEventListener('abort', onAbort, { once: true })
   const running = new Set<Promise<void>>()
   let failure: unknown
@@ -69,7 +71,9 @@ export async function renderPlan (plan: Plan, runner: StepRunner, options: Rende
     emit({ type: 'step_started', stepId: step.id, cacheId: step.cacheId, stepType: step.type, at: Date.now() })
     const report = await runner.run(step, inputCidsOf(step, done), {
       signal,
-      onProgress: event => { emit({ type: 'step_progress', stepId: step.id, fraction: event.fraction, outTimeMs: event.outTimeMs, speed: event.speed }) }
+      onProgress: event => {
+        emit({ type: 'step_progress', stepId: step.id, fraction: event.fraction, outTimeMs: event.outTimeMs, speed: event.speed })
+      }
     })
     emit({ type: 'step_completed', stepId: step.id, cacheId: step.cacheId, cid: report.cid, durationMs: (report.finishedAt ?? 0) - (report.startedAt ?? 0) })
     finish(report)

@@ -1,6 +1,5 @@
 import type { StepReport } from './events.ts'
-import type { Plan } from '../plan/planner.ts'
-import type { Recipe } from '../plan/schema.ts'
+import type { Plan, Recipe } from '../plan/index.ts'
 
 export const PROVENANCE_VERSION = 1
 

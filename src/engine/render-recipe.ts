@@ -3,14 +3,11 @@ import { CID } from 'multiformats/cid'
 import { renderPlan } from './local-render.ts'
 import { buildProvenance } from './provenance.ts'
 import { InputFileError } from './errors.ts'
-import { applyInputOverrides, classifyInputRef, resolveInputPath } from '../plan/input-ref.ts'
-import { plan as planRecipe } from '../plan/planner.ts'
+import { applyInputOverrides, classifyInputRef, plan as planRecipe, resolveInputPath } from '../plan/index.ts'
+import type { Plan, Recipe, StepCatalog } from '../plan/index.ts'
 import type { RenderEventListener, StepReport } from './events.ts'
 import type { StepRunner } from './step-runner.ts'
-import type { StepCatalog } from '../plan/catalog.ts'
-import type { Plan } from '../plan/planner.ts'
-import type { Recipe } from '../plan/schema.ts'
-import type { ContentStore } from '../store/types.ts'
+import type { ContentStore } from '../store/index.ts'
 
 export interface RenderRecipeInit {
   store: ContentStore
@@ -26,12 +23,12 @@ export interface RenderRecipeOptions {
   /** Relative input paths are resolved against it (the recipe file's directory). */
   recipeDir: string
   /** `--input name=PATH|CID` values. */
-  inputOverrides?: Record<string, string>
+  inputOverrides?: Record<string, string> | undefined
   slots: number
   /** Also write the output here (atomically). */
-  outFile?: string
-  signal?: AbortSignal
-  onEvent?: RenderEventListener
+  outFile?: string | undefined
+  signal?: AbortSignal | undefined
+  onEvent?: RenderEventListener | undefined
 }
 
 export interface RenderOutcome {
@@ -47,7 +44,7 @@ export interface RenderOutcome {
 }
 
 /** Every recipe input as a CID: local files are added to the store first (streamed). */
-export async function resolveInputCids (recipe: Recipe, recipeDir: string, store: ContentStore, options: { signal?: AbortSignal } = {}): Promise<Record<string, string>> {
+export async function resolveInputCids (recipe: Recipe, recipeDir: string, store: ContentStore, options: { signal?: AbortSignal | undefined } = {}): Promise<Record<string, string>> {
   const out: Record<string, string> = {}
   for (const [name, value] of Object.entries(recipe.inputs)) {
     const ref = classifyInputRef(value)

@@ -2,17 +2,12 @@ import { CID } from 'multiformats/cid'
 import { lookupLocalCache } from './cache-lookup.ts'
 import { describeError } from './describe-error.ts'
 import { StepFailedError, StepInputUnavailableError } from './errors.ts'
-import { executeStep } from '../exec/execute.ts'
-import { Workspace } from '../exec/workspace.ts'
-import type { Launch } from '../exec/launch.ts'
+import { Workspace, executeStep } from '../exec/index.ts'
+import type { CapabilitiesCache, Launch, ResolvedBinaries, SpawnListener, StepProgress } from '../exec/index.ts'
 import type { StepReport } from './events.ts'
 import type { Logger } from '../log.ts'
-import type { CapabilitiesCache } from '../exec/capabilities.ts'
-import type { StepProgress } from '../exec/execute.ts'
-import type { ResolvedBinaries } from '../exec/binaries.ts'
-import type { SpawnListener } from '../exec/spawns.ts'
-import type { PlannedStep } from '../plan/planner.ts'
-import type { CacheIndex, ContentStore } from '../store/types.ts'
+import type { PlannedStep } from '../plan/index.ts'
+import type { CacheIndex, ContentStore } from '../store/index.ts'
 
 export interface StepRunnerInit {
   store: ContentStore
@@ -26,19 +21,19 @@ export interface StepRunnerInit {
   stepTimeoutMs: number
   /** Outputs stay pinned as intermediates this long. */
   intermediateTtlMs: number
-  threads?: number
-  fontFile?: string | null
-  onSpawn?: SpawnListener
+  threads?: number | undefined
+  fontFile?: string | null | undefined
+  onSpawn?: SpawnListener | undefined
   /** How ffmpeg and ffprobe are started (the daemon's spawner helper); @default children of this process */
-  launch?: Launch
+  launch?: Launch | undefined
   logger: Logger
 }
 
 export interface RunStepOptions {
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
   /** Peers likely to hold the inputs (their producers): fetched from them first. */
-  from?: string[]
-  onProgress?: (event: StepProgress) => void
+  from?: string[] | undefined
+  onProgress?: ((event: StepProgress) => void) | undefined
 }
 
 /**
@@ -57,7 +52,7 @@ export class StepRunner {
   }
 
   /** The cached output of `cacheId` if its content is all in the local store. */
-  async lookupLocal (cacheId: string, options: { signal?: AbortSignal } = {}): Promise<string | undefined> {
+  async lookupLocal (cacheId: string, options: { signal?: AbortSignal | undefined } = {}): Promise<string | undefined> {
     return await lookupLocalCache(this.init.cacheIndex, this.init.store, cacheId, options)
   }
 
@@ -69,8 +64,8 @@ export class StepRunner {
       const inputs = await Promise.all(inputCids.map(async (cid, i) => {
         const path = workspace.path(`input-${i}`)
         try {
-          await store.getFile(CID.parse(cid), path, { signal: options.signal, ...(options.from != null ? { from: options.from } : {}) })
-        } catch (err) {
+          await store.getFile(CID.parse(cid), path, { signal: options.signal, from: options.from })
+        } catch (err: unknown) {
           if (options.signal?.aborted === true) throw err
           throw new StepInputUnavailableError(`step ${step.id}: input ${i} (${cid}) could not be fetched: ${(err as Error).message}`, { step: step.id, input: i, cid }, { cause: err })
         }
@@ -94,7 +89,7 @@ export class StepRunner {
           launch: this.init.launch,
           logger: this.log
         })
-      } catch (err) {
+      } catch (err: unknown) {
         if (options.signal?.aborted === true) throw err
         const { message, errorTail } = describeError(err)
         throw new StepFailedError(`step ${step.id} (${step.type}) failed: ${message}`, { step: step.id, cacheId: step.cacheId, errorTail }, { cause: err })

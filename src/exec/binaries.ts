@@ -29,12 +29,12 @@ export const BINARY_ENV: Readonly<Record<BinaryName, string>> = { ffmpeg: 'ARTDA
 
 export interface ResolveBinariesInit {
   /** Explicit paths (from config); a path that is not an executable file is an error, never skipped. */
-  ffmpeg?: string | null
-  ffprobe?: string | null
+  ffmpeg?: string | null | undefined
+  ffprobe?: string | null | undefined
   /** @default process.env */
-  env?: Record<string, string | undefined>
+  env?: Record<string, string | undefined> | undefined
   /** The directory packages are resolved from. @default this package's own location */
-  moduleBase?: string
+  moduleBase?: string | undefined
 }
 
 /** Packages that ship a binary, in the order they are tried. ffmpeg-static ships no ffprobe. */
@@ -55,7 +55,7 @@ async function whyNotExecutable (path: string): Promise<string | undefined> {
     if (!info.isFile()) return 'not a file'
     await access(path, constants.X_OK)
     return undefined
-  } catch (err) {
+  } catch (err: unknown) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return 'does not exist'
     if (code === 'EACCES') return 'not executable'
@@ -91,7 +91,7 @@ export async function resolveBinary (name: BinaryName, init: ResolveBinariesInit
     let path: unknown
     try {
       path = pkg.pathOf(require(pkg.source))
-    } catch (err) {
+    } catch (err: unknown) {
       // Some of these packages throw a bare string when their binary is missing.
       const message = err instanceof Error ? ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? 'not installed' : err.message) : String(err)
       tried.push(`${pkg.source}: ${message}`)

@@ -16,10 +16,10 @@ export interface FfmpegCapabilities {
 
 export interface CapabilitiesOptions {
   /** @default DEFAULT_CAPABILITIES_TIMEOUT_MS */
-  timeoutMs?: number
-  signal?: AbortSignal
+  timeoutMs?: number | undefined
+  signal?: AbortSignal | undefined
   /** Told about every process started. */
-  onSpawn?: SpawnListener
+  onSpawn?: SpawnListener | undefined
 }
 
 /** The encoders recipes can ask for, by the name recipes use. */
@@ -75,7 +75,7 @@ async function capture (binary: BinaryName, path: string, args: string[], option
     signal: options.signal
   })
   if (result.exitCode !== 0) {
-    throw new FfmpegFailedError(`${binary} ${args.join(' ')} (${path}) exited with ${result.exitCode ?? result.signal}`, { exitCode: result.exitCode, errorTail: result.stderrTail })
+    throw new FfmpegFailedError(`${binary} ${args.join(' ')} (${path}) exited with ${String(result.exitCode ?? result.signal)}`, { exitCode: result.exitCode, errorTail: result.stderrTail })
   }
   return result.stdout
 }

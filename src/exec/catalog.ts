@@ -1,4 +1,4 @@
-import type { StepCatalog, StepDefinition } from '../plan/catalog.ts'
+import type { StepCatalog, StepDefinition } from '../plan/index.ts'
 import { normalizeWith } from './normalize.ts'
 import type { StepExecutor } from './step.ts'
 import { analyzeStep } from './steps/analyze.ts'

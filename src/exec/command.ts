@@ -15,9 +15,9 @@ export interface CommandInput {
 export interface FfmpegCommand {
   inputs: CommandInput[]
   /** A filtergraph built from validated numbers and enums only, never from recipe text. */
-  filterComplex?: string
+  filterComplex?: string | undefined
   /** Other files the filtergraph reads (text files, the font), relative to the workspace. */
-  auxFiles?: string[]
+  auxFiles?: string[] | undefined
   output: {
     /** A file name relative to the workspace. */
     file: string
@@ -38,8 +38,25 @@ export const INPUT_PROTOCOL_WHITELIST = 'file'
  * other local files into the output.
  */
 export const INPUT_FORMAT_WHITELIST = [
-  'matroska', 'mov', 'avi', 'mpegts', 'mpeg', 'flv', 'ogg', 'wav', 'w64', 'aiff', 'flac', 'mp3', 'aac',
-  'png_pipe', 'jpeg_pipe', 'webp_pipe', 'bmp_pipe', 'tiff_pipe', 'gif'
+  'matroska',
+  'mov',
+  'avi',
+  'mpegts',
+  'mpeg',
+  'flv',
+  'ogg',
+  'wav',
+  'w64',
+  'aiff',
+  'flac',
+  'mp3',
+  'aac',
+  'png_pipe',
+  'jpeg_pipe',
+  'webp_pipe',
+  'bmp_pipe',
+  'tiff_pipe',
+  'gif'
 ].join(',')
 
 /** Scaler flags for every scale in a graph (including ones ffmpeg inserts): bit-exact across CPUs. */
@@ -53,7 +70,7 @@ export const DEFAULT_ENCODER_THREADS = 4
 
 export interface RenderArgsOptions {
   /** ffmpeg -threads. 0: decoders and filters choose; encoders use DEFAULT_ENCODER_THREADS. */
-  threads?: number
+  threads?: number | undefined
 }
 
 /** Flags that keep output bytes a function of the inputs and config only. */

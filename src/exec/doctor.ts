@@ -7,10 +7,48 @@ import type { SpawnListener } from './spawns.ts'
 
 /** Filters the step types use: a binary without one of them cannot run every recipe. */
 export const REQUIRED_FILTERS = [
-  'adelay', 'aformat', 'amix', 'anoisesrc', 'anull', 'anullsrc', 'apad', 'aresample', 'asetpts', 'atempo', 'atrim',
-  'color', 'colorchannelmixer', 'concat', 'crop', 'drawtext', 'eq', 'format', 'fps', 'hflip', 'hue', 'mandelbrot',
-  'noise', 'null', 'overlay', 'pad', 'rgbtestsrc', 'rotate', 'scale', 'setpts', 'setsar', 'sine', 'smptebars',
-  'smptehdbars', 'testsrc', 'testsrc2', 'tpad', 'transpose', 'trim', 'vflip', 'volume', 'yuvtestsrc'
+  'adelay',
+  'aformat',
+  'amix',
+  'anoisesrc',
+  'anull',
+  'anullsrc',
+  'apad',
+  'aresample',
+  'asetpts',
+  'atempo',
+  'atrim',
+  'color',
+  'colorchannelmixer',
+  'concat',
+  'crop',
+  'drawtext',
+  'eq',
+  'format',
+  'fps',
+  'hflip',
+  'hue',
+  'mandelbrot',
+  'noise',
+  'null',
+  'overlay',
+  'pad',
+  'rgbtestsrc',
+  'rotate',
+  'scale',
+  'setpts',
+  'setsar',
+  'sine',
+  'smptebars',
+  'smptehdbars',
+  'testsrc',
+  'testsrc2',
+  'tpad',
+  'transpose',
+  'trim',
+  'vflip',
+  'volume',
+  'yuvtestsrc'
 ] as const
 
 export interface DoctorBinary {
@@ -35,7 +73,7 @@ export interface DoctorReport {
 export interface DoctorOptions extends ResolveBinariesInit {
   fontFile?: string | null
   timeoutMs?: number
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
   capabilities?: CapabilitiesCache
   onSpawn?: SpawnListener
 }
@@ -64,7 +102,7 @@ export async function doctor (options: DoctorOptions = {}): Promise<DoctorReport
   let font: DoctorReport['font']
   try {
     font = await resolveFont(options.fontFile)
-  } catch (err) {
+  } catch (err: unknown) {
     font = { error: (err as Error).message }
     problems.push(`text steps cannot run: ${(err as Error).message}`)
   }

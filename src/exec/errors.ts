@@ -1,6 +1,24 @@
 import { ArtdagError } from '../errors.ts'
 
 /** No usable ffmpeg (or ffprobe) anywhere; `details.tried` lists every place looked at, and why each failed. */
+/** A generated section's markers are missing from a document (the recipe reference in docs/). */
+export class DocumentMarkersError extends ArtdagError {
+  override readonly name = 'DocumentMarkersError'
+  readonly kind = 'invalid'
+}
+
+/** The spawner helper could not start a process, or exited: `code` as a spawn error's (ENOENT, EHELPER…). */
+export class SpawnerHelperError extends ArtdagError {
+  override readonly name = 'SpawnerHelperError'
+  readonly kind = 'unavailable'
+  readonly code: string | undefined
+
+  constructor (message: string, code: string | undefined) {
+    super(message, { code })
+    this.code = code
+  }
+}
+
 export class FfmpegNotFoundError extends ArtdagError {
   override readonly name = 'FfmpegNotFoundError'
   readonly kind = 'unavailable'

@@ -30,25 +30,25 @@ export interface ExecuteStepOptions {
   /** Input files, in the step's input order. They are linked (or copied) into the workspace, never modified. */
   inputs: string[]
   /** A fresh workspace is made under it, owned by the result (removed by its dispose()), or removed at once on failure. */
-  workRoot?: string
+  workRoot?: string | undefined
   /** Or the caller's own workspace: then the caller removes it. */
-  workspace?: Workspace
+  workspace?: Workspace | undefined
   binaries: { ffmpeg: { path: string }, ffprobe: { path: string } }
   /** ffmpeg -threads; 0 or absent: ffmpeg decides (encoders fixed for reproducibility, see renderArgs). */
-  threads?: number
+  threads?: number | undefined
   /** The drawtext font. @default the bundled Open Sans Regular */
-  fontFile?: string | null
+  fontFile?: string | null | undefined
   /** The whole step (probing and every ffmpeg run) is killed past this. */
   timeoutMs: number
-  signal?: AbortSignal
-  onProgress?: (event: StepProgress) => void
-  onSpawn?: SpawnListener
+  signal?: AbortSignal | undefined
+  onProgress?: ((event: StepProgress) => void) | undefined
+  onSpawn?: SpawnListener | undefined
   /** How ffmpeg and ffprobe are started (the daemon's spawner helper); @default children of this process */
-  launch?: Launch
+  launch?: Launch | undefined
   /** Shared across steps so binaries are asked about their encoders once. */
-  capabilities?: CapabilitiesCache
-  killGraceMs?: number
-  logger?: Logger
+  capabilities?: CapabilitiesCache | undefined
+  killGraceMs?: number | undefined
+  logger?: Logger | undefined
 }
 
 export interface StepResult extends AsyncDisposable {
@@ -134,7 +134,9 @@ export async function executeStep (options: ExecuteStepOptions): Promise<StepRes
 
   const owned = options.workspace == null
   const workspace = options.workspace ?? await Workspace.create(options.workRoot as string, { prefix: `${executor.type}-` })
-  const dispose = async (): Promise<void> => { if (owned) await workspace.dispose() }
+  const dispose = async (): Promise<void> => {
+    if (owned) await workspace.dispose()
+  }
   try {
     const output = executor.output(config)
     const outputName = `output.${output.extension}`
@@ -173,11 +175,30 @@ export async function executeStep (options: ExecuteStepOptions): Promise<StepRes
       dispose,
       [Symbol.asyncDispose]: dispose
     }
-  } catch (err) {
+  } catch (err: unknown) {
     await dispose()
     if (err instanceof ProcessTimeoutError && !String(err.message).startsWith('step ')) {
       throw new ProcessTimeoutError(`step ${executor.type} ran longer than its ${options.timeoutMs} ms limit; ${err.message}`, { ...err.details, timeoutMs: options.timeoutMs }, { cause: err })
     }
     throw err
   }
+}
+
+/** A step running longer than this is killed and fails (30 min). */
+export const DEFAULT_STEP_TIMEOUT_MS = 30 * 60 * 1000
+
+/**
+ * The `exec:` config section's defaults (config/default.yaml is checked against them).
+ * null binaries: $ARTDAG_FFMPEG/$ARTDAG_FFPROBE, then the packages, then PATH; 0 slots: the
+ * number of cores; 0 threads: ffmpeg's choice (encoders 4); null font: the bundled one;
+ * null workDir: `<home>/work`.
+ */
+export const EXEC_DEFAULTS = {
+  ffmpeg: null as string | null,
+  ffprobe: null as string | null,
+  slots: 0,
+  threads: 0,
+  stepTimeoutMs: DEFAULT_STEP_TIMEOUT_MS,
+  fontFile: null as string | null,
+  workDir: null as string | null
 }

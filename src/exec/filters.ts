@@ -64,8 +64,14 @@ export function enableWindow (start: number, end: number | undefined): string {
 export function atempoChain (factor: number): string[] {
   const parts: string[] = []
   let rest = factor
-  while (rest > 2) { parts.push('atempo=2'); rest /= 2 }
-  while (rest < 0.5) { parts.push('atempo=0.5'); rest /= 0.5 }
+  while (rest > 2) {
+    parts.push('atempo=2')
+    rest /= 2
+  }
+  while (rest < 0.5) {
+    parts.push('atempo=0.5')
+    rest /= 0.5
+  }
   parts.push(`atempo=${num(rest, 9)}`)
   return parts
 }

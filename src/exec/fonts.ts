@@ -22,7 +22,7 @@ export async function resolveFont (configured?: string | null): Promise<Resolved
   let path: string
   try {
     path = explicit ? resolve(configured) : bundledFontPath()
-  } catch (err) {
+  } catch (err: unknown) {
     throw new FontNotFoundError('the bundled font package open-sans-fonts is not installed; set exec.fontFile', undefined, { cause: err })
   }
   try {

@@ -3,7 +3,7 @@
  * workspaces and one executor per step type. The engine calls executeStep();
  * the planner receives stepCatalog.
  */
-export { executeStep } from './execute.ts'
+export { DEFAULT_STEP_TIMEOUT_MS, EXEC_DEFAULTS, executeStep } from './execute.ts'
 export type { ExecuteStepOptions, StepProgress, StepResult } from './execute.ts'
 export { executors, stepCatalog } from './catalog.ts'
 export { resolveBinaries, resolveBinary, BINARY_ENV } from './binaries.ts'
@@ -22,3 +22,5 @@ export { SpawnCounter } from './spawns.ts'
 export type { SpawnEvent, SpawnListener } from './spawns.ts'
 export { Workspace } from './workspace.ts'
 export * from './errors.ts'
+export type { Launch } from './launch.ts'
+export { Spawner } from './spawner/spawner.ts'

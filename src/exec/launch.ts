@@ -12,14 +12,14 @@ export interface LaunchedChild {
   readonly stdout: ChildOutput
   readonly stderr: ChildOutput
   kill: (signal?: NodeJS.Signals) => boolean
-  on: ((event: 'spawn', listener: () => void) => unknown) &
-  ((event: 'error', listener: (err: NodeJS.ErrnoException) => void) => unknown) &
-  ((event: 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void) => unknown)
+  on:
+    & ((event: 'spawn', listener: () => void) => unknown)
+    & ((event: 'error', listener: (err: NodeJS.ErrnoException) => void) => unknown)
+    & ((event: 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void) => unknown)
 }
 
 /** Starts `file` with `args`; stdin closed, stdout and stderr piped. */
-export type Launch = (file: string, args: string[], options: { cwd?: string }) => LaunchedChild
+export type Launch = (file: string, args: string[], options: { cwd?: string | undefined }) => LaunchedChild
 
 /** A child of this process (the CLI's embedded engine, tests). */
-export const launchDirectly: Launch = (file, args, options) =>
-  spawn(file, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true }) as unknown as LaunchedChild
+export const launchDirectly: Launch = (file, args, options) => spawn(file, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true }) as unknown as LaunchedChild

@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import type { ConfigIssue, NormalizeResult } from '../plan/catalog.ts'
+import type { ConfigIssue, NormalizeResult } from '../plan/index.ts'
 
 /** `text`, `position.x`, `ops[2].width`: the way users write field paths. */
 export function formatPath (path: ReadonlyArray<PropertyKey>): string {

@@ -1,3 +1,4 @@
+import { FfprobeFailedError } from './errors.ts'
 /**
  * ffprobe's JSON (`-show_format -show_streams`) reduced to the facts steps
  * use. Pure, so it is tested without ffprobe.
@@ -16,14 +17,14 @@ export interface StreamInfo {
   bitRate: number | null
   /** Cover art inside an audio file: a video stream that is not a video. */
   attachedPic: boolean
-  width?: number
-  height?: number
-  pixelFormat?: string | null
+  width?: number | undefined
+  height?: number | undefined
+  pixelFormat?: string | null | undefined
   /** Frames per second as ffprobe states it (`30000/1001`). */
-  frameRate?: Rational | null
-  sampleRate?: number
-  channels?: number
-  channelLayout?: string | null
+  frameRate?: Rational | null | undefined
+  sampleRate?: number | undefined
+  channels?: number | undefined
+  channelLayout?: string | null | undefined
 }
 
 export interface VideoStreamInfo extends StreamInfo {
@@ -114,7 +115,7 @@ function parseStream (s: Json): StreamInfo {
 const STILL_FORMATS = /(^|,)(image2|\w+_pipe)(,|$)/
 
 export function parseProbeJson (json: unknown): MediaInfo {
-  if (typeof json !== 'object' || json === null) throw new Error('not a JSON object')
+  if (typeof json !== 'object' || json === null) throw new FfprobeFailedError('not a JSON object')
   const root = json as Json
   const format = (root.format ?? {}) as Json
   const streams = Array.isArray(root.streams) ? (root.streams as Json[]).map(parseStream) : []

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.ts'
 import { INPUT_FORMAT_WHITELIST, INPUT_PROTOCOL_WHITELIST, fileUrl } from './command.ts'
 import { FfprobeFailedError } from './errors.ts'
 import { runProcess } from './process.ts'
@@ -14,20 +15,26 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 60_000
 export interface ProbeOptions {
   ffprobePath: string
   /** ffprobe's cwd; `file` is relative to it (or absolute). */
-  cwd?: string
+  cwd?: string | undefined
   /** @default DEFAULT_PROBE_TIMEOUT_MS */
-  timeoutMs?: number
-  signal?: AbortSignal
-  onSpawn?: SpawnListener
+  timeoutMs?: number | undefined
+  signal?: AbortSignal | undefined
+  onSpawn?: SpawnListener | undefined
   /** How ffprobe is started; @default a child of this process */
-  launch?: Launch
+  launch?: Launch | undefined
 }
 
 async function ffprobe (file: string, args: string[], options: ProbeOptions): Promise<string> {
   const result = await runProcess(options.ffprobePath, [
-    '-v', 'error', '-hide_banner',
-    '-protocol_whitelist', INPUT_PROTOCOL_WHITELIST, '-format_whitelist', INPUT_FORMAT_WHITELIST,
-    ...args, fileUrl(file)
+    '-v',
+    'error',
+    '-hide_banner',
+    '-protocol_whitelist',
+    INPUT_PROTOCOL_WHITELIST,
+    '-format_whitelist',
+    INPUT_FORMAT_WHITELIST,
+    ...args,
+    fileUrl(file)
   ], {
     label: 'ffprobe',
     cwd: options.cwd,
@@ -37,7 +44,7 @@ async function ffprobe (file: string, args: string[], options: ProbeOptions): Pr
     launch: options.launch
   })
   if (result.exitCode !== 0) {
-    const why = result.stderrTail.at(-1) ?? `exit ${result.exitCode ?? result.signal}`
+    const why = result.stderrTail.at(-1) ?? `exit ${String(result.exitCode ?? result.signal)}`
     throw new FfprobeFailedError(`ffprobe could not read ${file}: ${why}`, { file, exitCode: result.exitCode, errorTail: result.stderrTail })
   }
   return result.stdout
@@ -48,8 +55,8 @@ export async function probeMedia (file: string, options: ProbeOptions): Promise<
   const stdout = await ffprobe(file, ['-print_format', 'json', '-show_format', '-show_streams'], options)
   try {
     return parseProbeJson(JSON.parse(stdout))
-  } catch (err) {
-    throw new FfprobeFailedError(`ffprobe gave unreadable output for ${file}: ${(err as Error).message}`, { file }, { cause: err })
+  } catch (err: unknown) {
+    throw new FfprobeFailedError(`ffprobe gave unreadable output for ${file}: ${errorMessage(err)}`, { file }, { cause: err })
   }
 }
 

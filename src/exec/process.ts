@@ -14,22 +14,22 @@ const MAX_LINE_CHARS = 2_000
 export interface RunProcessOptions {
   /** Used in messages: `ffmpeg`, `ffprobe`. */
   label: string
-  cwd?: string
+  cwd?: string | undefined
   /** The child is killed (SIGTERM, then SIGKILL) when it runs longer than this. */
   timeoutMs: number
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
   /** @default DEFAULT_KILL_GRACE_MS */
-  killGraceMs?: number
+  killGraceMs?: number | undefined
   /** Streams stdout to the caller instead of collecting it. */
-  onStdout?: (chunk: string) => void
+  onStdout?: ((chunk: string) => void) | undefined
   /** @default DEFAULT_MAX_STDOUT_BYTES */
-  maxStdoutBytes?: number
+  maxStdoutBytes?: number | undefined
   /** @default DEFAULT_STDERR_TAIL_LINES */
-  stderrTailLines?: number
+  stderrTailLines?: number | undefined
   /** Called once the child is running. */
-  onSpawn?: (pid: number) => void
+  onSpawn?: ((pid: number) => void) | undefined
   /** How the child is started: @default launchDirectly (a child of this process) */
-  launch?: Launch
+  launch?: Launch | undefined
 }
 
 export interface ProcessResult {
@@ -98,8 +98,12 @@ export async function runProcess (file: string, args: string[], options: RunProc
       child.kill('SIGTERM')
       graceTimer = setTimeout(() => child.kill('SIGKILL'), graceMs)
     }
-    const onAbort = (): void => { stop('aborted') }
-    const timeoutTimer = setTimeout(() => { stop('timeout') }, options.timeoutMs)
+    const onAbort = (): void => {
+      stop('aborted')
+    }
+    const timeoutTimer = setTimeout(() => {
+      stop('timeout')
+    }, options.timeoutMs)
     signal?.addEventListener('abort', onAbort, { once: true })
 
     const cleanup = (): void => {
@@ -120,7 +124,9 @@ export async function runProcess (file: string, args: string[], options: RunProc
       if (stdoutBytes > maxStdout) stop('stdout')
       else stdout += chunk
     })
-    child.stderr.on('data', (chunk: string) => { tail.push(chunk) })
+    child.stderr.on('data', (chunk: string) => {
+      tail.push(chunk)
+    })
 
     child.on('spawn', () => {
       if (child.pid !== undefined) options.onSpawn?.(child.pid)

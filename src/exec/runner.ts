@@ -14,18 +14,18 @@ export interface RunFfmpegOptions {
   /** ffmpeg's cwd; every input, output and auxiliary file must be inside it. */
   workspace: Workspace
   /** ffmpeg -threads; see renderArgs(). */
-  threads?: number
+  threads?: number | undefined
   timeoutMs: number
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
   /** The output's expected duration, for ProgressEvent.fraction. */
-  expectedDurationMs?: number | null
-  onProgress?: (event: ProgressEvent) => void
-  onSpawn?: SpawnListener
+  expectedDurationMs?: number | null | undefined
+  onProgress?: ((event: ProgressEvent) => void) | undefined
+  onSpawn?: SpawnListener | undefined
   /** How ffmpeg is started (the daemon's spawner helper); @default a child of this process */
-  launch?: Launch
+  launch?: Launch | undefined
   /** @default DEFAULT_KILL_GRACE_MS */
-  killGraceMs?: number
-  logger?: Logger
+  killGraceMs?: number | undefined
+  logger?: Logger | undefined
 }
 
 export interface RunFfmpegResult {
@@ -62,7 +62,7 @@ export async function runFfmpeg (command: FfmpegCommand, options: RunFfmpegOptio
       for (const event of parser.push(chunk)) {
         try {
           options.onProgress?.(event)
-        } catch (err) {
+        } catch (err: unknown) {
           options.logger?.warn({ err }, 'progress listener threw')
         }
       }

@@ -14,7 +14,9 @@ export type SpawnListener = (event: SpawnEvent) => void
 /** Counts spawns by binary; pass `counter.listener` as `onSpawn`. */
 export class SpawnCounter {
   readonly events: SpawnEvent[] = []
-  readonly listener: SpawnListener = event => { this.events.push(event) }
+  readonly listener: SpawnListener = event => {
+    this.events.push(event)
+  }
 
   count (binary?: BinaryName): number {
     return binary == null ? this.events.length : this.events.filter(event => event.binary === binary).length

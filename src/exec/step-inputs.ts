@@ -46,9 +46,9 @@ export interface ProbeInputsOptions {
   cwd: string
   /** The time left for the step, asked before each probe. */
   timeoutMs: () => number
-  signal?: AbortSignal
-  onSpawn?: SpawnListener
-  launch?: Launch
+  signal?: AbortSignal | undefined
+  onSpawn?: SpawnListener | undefined
+  launch?: Launch | undefined
 }
 
 /** The facts a step asked for about each input; an unreadable input is named. */
@@ -61,7 +61,7 @@ export async function probeInputs (names: string[], need: ProbeNeed, options: Pr
       const info = await probeMedia(file, probeOptions())
       const keyframes = need === 'keyframes' && info.video != null ? await probeKeyframes(file, probeOptions()) : undefined
       inputs.push({ file, info, keyframes })
-    } catch (err) {
+    } catch (err: unknown) {
       if (!(err instanceof FfprobeFailedError)) throw err
       throw new StepInputsInvalidError(`input ${i} of ${options.type} is not a media file ffmpeg can read: ${err.message}`, { input: i, errorTail: err.details?.errorTail }, { cause: err })
     }

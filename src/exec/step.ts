@@ -16,7 +16,7 @@ export interface StepInput {
   file: string
   info: MediaInfo
   /** Keyframe times in seconds, when the executor asked for them. */
-  keyframes?: number[]
+  keyframes?: number[] | undefined
 }
 
 export interface PlanContext {
@@ -58,7 +58,12 @@ export interface EncoderNeeds {
   pixelFormat?: { encoder: string, format: string }
 }
 
-export interface StepExecutor<C = any> {
+/**
+ * One step type. The config-taking members are methods, so an executor of a
+ * specific config (`StepExecutor<EncodeConfig>`) is also a `StepExecutor` in
+ * the catalog, which only ever hands it the config its own schema produced.
+ */
+export interface StepExecutor<C = unknown> {
   readonly type: string
   /** Bump whenever the same config and inputs could give different output. */
   readonly version: string
@@ -67,15 +72,15 @@ export interface StepExecutor<C = any> {
   readonly inputs: { readonly min: number, readonly max: number }
   /** Strict: unknown keys, out-of-range numbers and unknown enum values are errors. Output: the normalized config. */
   readonly schema: z.ZodType<C>
-  output: (config: C) => StepOutput
-  probe: (config: C) => ProbeNeed
+  output(config: C): StepOutput
+  probe(config: C): ProbeNeed
   /** Encoders beyond the intermediate format's, checked against the binary before ffmpeg runs. */
-  needs?: (config: C) => EncoderNeeds
+  needs?(config: C): EncoderNeeds
   /** Whether the font is linked into the workspace. */
   readonly usesFont?: boolean
   /**
    * Pure: builds the ffmpeg command(s) from the normalized config and the
    * probed inputs. Throws StepInputsInvalidError when the inputs do not suit.
    */
-  plan: (config: C, context: PlanContext) => StepPlan
+  plan(config: C, context: PlanContext): StepPlan
 }

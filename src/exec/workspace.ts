@@ -53,7 +53,7 @@ export class Workspace {
     const target = this.path(name)
     try {
       await link(source, target)
-    } catch (err) {
+    } catch (err: unknown) {
       const code = (err as NodeJS.ErrnoException).code
       if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw err
       await copyFile(source, target, constants.COPYFILE_FICLONE)

@@ -32,5 +32,7 @@ export const systemClock: Clock = {
 
 export const systemScheduler: Scheduler = {
   setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)),
-  clearTimeout: handle => { if (handle !== undefined) clearTimeout(handle as NodeJS.Timeout) }
+  clearTimeout: handle => {
+    if (handle !== undefined) clearTimeout(handle as NodeJS.Timeout)
+  }
 }

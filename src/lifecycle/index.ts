@@ -1,5 +1,7 @@
 export { systemClock, systemScheduler } from './clock.ts'
 export type { Clock, Scheduler, TimerHandle } from './clock.ts'
-export { startAll, stopAll } from './startable.ts'
+export { signalOnly, startAll, stopAll } from './startable.ts'
 export type { AbortOptions, Startable } from './startable.ts'
 export { TaskGroup } from './task-group.ts'
+export { ComponentRun } from './component-run.ts'
+export type { ComponentRunInit } from './component-run.ts'

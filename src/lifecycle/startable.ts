@@ -6,7 +6,15 @@
  * no handle behind. Both are idempotent.
  */
 export interface AbortOptions {
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
+}
+
+/**
+ * `{ signal }` when there is one, else `{}`: for libraries whose options do not
+ * accept `signal: undefined` (exactOptionalPropertyTypes).
+ */
+export function signalOnly (options: AbortOptions): { signal?: AbortSignal } {
+  return options.signal !== undefined ? { signal: options.signal } : {}
 }
 
 export interface Startable {
@@ -26,7 +34,7 @@ export async function startAll (components: readonly Startable[], options: Abort
       await component.start(options)
       started.push(component)
     }
-  } catch (err) {
+  } catch (err: unknown) {
     for (const component of started.reverse()) {
       // A failure while undoing must not hide the failure that made us undo.
       await component.stop().catch(() => {})
@@ -41,7 +49,7 @@ export async function stopAll (components: readonly Startable[]): Promise<unknow
   for (const component of [...components].reverse()) {
     try {
       await component.stop()
-    } catch (err) {
+    } catch (err: unknown) {
       failures.push(err)
     }
   }

@@ -14,7 +14,9 @@ export class TaskGroup {
   /** Starts tracking `task`; `name` says what it was in the error report. */
   add (name: string, task: Promise<unknown>): void {
     const tracked: Promise<void> = task.then(
-      () => { this.#tasks.delete(tracked) },
+      () => {
+        this.#tasks.delete(tracked)
+      },
       (err: unknown) => {
         this.#tasks.delete(tracked)
         this.#onError(err, name)
@@ -29,6 +31,6 @@ export class TaskGroup {
 
   /** Resolves when every task, including those added while waiting, has settled. */
   async drain (): Promise<void> {
-    while (this.#tasks.size > 0) await Promise.all([...this.#tasks])
+    while (this.#tasks.size > 0) await Promise.all(this.#tasks)
   }
 }

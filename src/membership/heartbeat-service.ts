@@ -1,12 +1,13 @@
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './core/types.ts'
 import { ValidatedTopic } from './validated-topic.ts'
-import { HEARTBEAT_TOPIC, heartbeatCodec, MAX_ADDRS, MAX_JOBS, MAX_LEASES } from '../protocol/messages/heartbeat.ts'
-import { PROTOCOL_VERSION } from '../protocol/codec.ts'
+import { HEARTBEAT_TOPIC, MAX_ADDRS, MAX_JOBS, MAX_LEASES, PROTOCOL_VERSION, heartbeatCodec } from '../protocol/index.ts'
+import type { Capabilities, Capacity, Heartbeat, HeldLease, KnownJob, Load } from '../protocol/index.ts'
 import type { Membership } from './membership.ts'
 import type { MembershipMetrics } from './metrics.ts'
 import type { PubSub, SubscriptionChangeData } from './pubsub.ts'
+import { ComponentRun, systemClock } from '../lifecycle/index.ts'
+import type { AbortOptions, Clock, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
-import type { Capabilities, Capacity, Heartbeat, HeldLease, KnownJob, Load } from '../protocol/messages/heartbeat.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 /**
@@ -18,9 +19,9 @@ import type { Multiaddr } from '@multiformats/multiaddr'
  */
 export interface HeartbeatServiceInit {
   /** @default 'artdag/v1/nodes/heartbeat' */
-  topic?: string
+  topic?: string | undefined
   /** @default 2000 */
-  heartbeatIntervalMs?: number
+  heartbeatIntervalMs?: number | undefined
   /** The artdag version to announce. */
   version: string
   /**
@@ -29,7 +30,7 @@ export interface HeartbeatServiceInit {
    *
    * @default true
    */
-  announceOnSubscribe?: boolean
+  announceOnSubscribe?: boolean | undefined
 }
 
 /**
@@ -52,9 +53,13 @@ export interface HeartbeatServiceComponents {
   localState: () => LocalNodeState | Promise<LocalNodeState>
   metrics: MembershipMetrics
   logger: Logger
+  /** @default systemClock */
+  clock?: Clock | undefined
+  /** @default systemScheduler */
+  scheduler?: Scheduler | undefined
 }
 
-export class HeartbeatService {
+export class HeartbeatService implements Startable {
   readonly topic: string
   readonly #components: HeartbeatServiceComponents
   readonly #intervalMs: number
@@ -65,11 +70,11 @@ export class HeartbeatService {
     if (event.detail.subscriptions.some(s => s.subscribe && s.topic === this.topic)) this.publishSoon()
   }
 
-  #timer: ReturnType<typeof setInterval> | undefined
-  #soon: ReturnType<typeof setTimeout> | undefined
+  readonly #clock: Clock
+  #run: ComponentRun | undefined
+  #soon = false
   #publishing: Promise<void> | undefined
   #again = false
-  #running = false
   #warnedTruncation = false
   readonly #heartbeatListeners = new Set<(heartbeat: Heartbeat) => void>()
   readonly #announceOnSubscribe: boolean
@@ -81,33 +86,45 @@ export class HeartbeatService {
     this.#version = init.version
     this.#announceOnSubscribe = init.announceOnSubscribe ?? true
     this.#log = components.logger.forComponent('artdag:heartbeat')
+    this.#clock = components.clock ?? systemClock
     this.#channel = new ValidatedTopic<Heartbeat>(components, {
       topic: this.topic,
       codec: heartbeatCodec,
       authorOf: hb => hb.peerId,
-      onMessage: hb => { this.#receive(hb) }
+      onMessage: hb => {
+        this.#receive(hb)
+      }
     })
   }
 
   /** Subscribes and publishes the first heartbeat (resolved once it is out or failed). */
-  async start (): Promise<void> {
-    if (this.#running) return
-    this.#running = true
-    this.#channel.start()
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    if (this.#run !== undefined) return
+    const run = new ComponentRun({
+      name: 'the heartbeat service',
+      scheduler: this.#components.scheduler,
+      onTaskError: err => {
+        this.#log.warn({ err }, 'heartbeat not published')
+      }
+    })
+    this.#run = run
+    await this.#channel.start(options)
     if (this.#announceOnSubscribe) this.#components.pubsub.addEventListener('subscription-change', this.#onSubscriptionChange)
-    this.#timer = setInterval(() => { this.publishSoon() }, this.#intervalMs)
+    run.every(this.#intervalMs, () => {
+      this.publishSoon()
+    })
     await this.publishNow()
   }
 
   async stop (): Promise<void> {
-    if (!this.#running) return
-    this.#running = false
-    clearInterval(this.#timer)
-    clearTimeout(this.#soon)
-    this.#timer = undefined
-    this.#soon = undefined
+    const run = this.#run
+    if (run === undefined) return
+    this.#run = undefined
+    this.#soon = false
     this.#components.pubsub.removeEventListener('subscription-change', this.#onSubscriptionChange)
-    this.#channel.stop()
+    await this.#channel.stop()
+    await run.end()
     await this.#publishing
   }
 
@@ -117,16 +134,20 @@ export class HeartbeatService {
    */
   onHeartbeat (listener: (heartbeat: Heartbeat) => void): () => void {
     this.#heartbeatListeners.add(listener)
-    return () => { this.#heartbeatListeners.delete(listener) }
+    return () => {
+      this.#heartbeatListeners.delete(listener)
+    }
   }
 
   /** Publishes a heartbeat on the next turn of the event loop; requests in between coalesce. */
   publishSoon (): void {
-    if (!this.#running || this.#soon !== undefined) return
-    this.#soon = setTimeout(() => {
-      this.#soon = undefined
-      void this.publishNow()
-    }, 0)
+    const run = this.#run
+    if (run === undefined || this.#soon) return
+    this.#soon = true
+    run.after(0, () => {
+      this.#soon = false
+      run.track('heartbeat', this.publishNow())
+    })
   }
 
   /** Builds and publishes a heartbeat now; never throws (failures are logged and counted). */
@@ -139,8 +160,10 @@ export class HeartbeatService {
       do {
         this.#again = false
         await this.#publishOnce()
-      } while (this.#again && this.#running)
-    })().finally(() => { this.#publishing = undefined })
+      } while (this.#again && this.#run !== undefined)
+    })().finally(() => {
+      this.#publishing = undefined
+    })
     await this.#publishing
   }
 
@@ -151,9 +174,9 @@ export class HeartbeatService {
       membership.updateSelf(heartbeat)
       const outcome = await this.#channel.publish(heartbeat)
       metrics.heartbeatsPublished.inc({ result: outcome })
-    } catch (err: any) {
+    } catch (err: unknown) {
       metrics.heartbeatsPublished.inc({ result: 'error' })
-      this.#log.warn({ err: err.message }, 'heartbeat not published')
+      this.#log.warn({ err }, 'heartbeat not published')
     }
   }
 
@@ -164,7 +187,7 @@ export class HeartbeatService {
       this.#warnedTruncation = true
       this.#log.warn({ leases: state.leases.length, jobs: state.jobs.length }, `heartbeat lists only the first ${MAX_LEASES} leases and ${MAX_JOBS} jobs`)
     }
-    const now = Date.now()
+    const now = this.#clock.wallNow()
     return {
       v: PROTOCOL_VERSION,
       type: 'heartbeat',
@@ -188,8 +211,8 @@ export class HeartbeatService {
     for (const listener of this.#heartbeatListeners) {
       try {
         listener(heartbeat)
-      } catch (err: any) {
-        this.#log.error({ peer: heartbeat.peerId, err: err.message }, 'heartbeat listener failed')
+      } catch (err: unknown) {
+        this.#log.error({ peer: heartbeat.peerId, err }, 'heartbeat listener failed')
       }
     }
   }

@@ -1,4 +1,7 @@
+import { signalOnly } from '../lifecycle/index.ts'
+import type { AbortOptions } from '../lifecycle/index.ts'
 import { privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { errorName } from '../errors.ts'
 import { equals } from 'uint8arrays/equals'
 import type { Helia } from '@helia/interface'
 import type { PrivateKey } from '@libp2p/interface'
@@ -13,18 +16,18 @@ export async function ensureIpnsKey (
   helia: Pick<Helia, 'keychain' | 'getCrypto'>,
   privateKey: PrivateKey,
   keyName: string,
-  options: { signal?: AbortSignal } = {}
+  options: AbortOptions = {}
 ): Promise<void> {
   const ours = privateKey.publicKey.toMultihash().bytes
   try {
-    const existing = await helia.keychain.exportKey(keyName, options)
+    const existing = await helia.keychain.exportKey(keyName, signalOnly(options))
     if (equals(existing.publicKey.toMultihash().bytes, ours)) return
     // Another key under our name (the home's identity was replaced): ours wins.
-    await helia.keychain.removeKey(keyName, options)
-  } catch (err: any) {
-    if (err.name !== 'NotFoundError') throw err
+    await helia.keychain.removeKey(keyName, signalOnly(options))
+  } catch (err: unknown) {
+    if (errorName(err) !== 'NotFoundError') throw err
   }
-  const crypto = await helia.getCrypto(privateKey.type, options)
-  const key = await crypto.privateKeyFromProtobuf(privateKeyToProtobuf(privateKey), options)
-  await helia.keychain.importKey(keyName, key, options)
+  const crypto = await helia.getCrypto(privateKey.type, signalOnly(options))
+  const key = await crypto.privateKeyFromProtobuf(privateKeyToProtobuf(privateKey), signalOnly(options))
+  await helia.keychain.importKey(keyName, key, signalOnly(options))
 }

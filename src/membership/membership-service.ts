@@ -12,6 +12,8 @@ import type { PubSub } from './pubsub.ts'
 import type { ReconnectorInit } from './reconnector.ts'
 import type { RegistryComponents, RegistryInit } from './registry.ts'
 import type { ValidatedTopic, ValidatedTopicInit } from './validated-topic.ts'
+import { startAll, stopAll } from '../lifecycle/index.ts'
+import type { AbortOptions, Clock, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
 
@@ -42,37 +44,45 @@ export interface MembershipServiceComponents {
   privateKey: PrivateKey
   /** This node's live state for each heartbeat. */
   localState: () => LocalNodeState | Promise<LocalNodeState>
+  /** How the content store labels the pin of our registry document. */
+  registryPinMetadata: RegistryComponents['pinMetadata']
   logger: Logger
   /** Defaults to counters in a registry of their own. */
-  metrics?: MembershipMetrics
+  metrics?: MembershipMetrics | undefined
+  /** Time for every part (failure detection, heartbeats, registry, reconnection). @default systemClock */
+  clock?: Clock | undefined
+  /** Timers for every part. @default systemScheduler */
+  scheduler?: Scheduler | undefined
 }
 
-export class MembershipService {
+export class MembershipService implements Startable {
   readonly membership: Membership
   readonly heartbeats: HeartbeatService
   readonly registry: Registry
   readonly reconnector: Reconnector | undefined
   readonly metrics: MembershipMetrics
   readonly #c: MembershipServiceComponents
-  #started = false
+  #parts: Startable[] = []
 
   constructor (components: MembershipServiceComponents, init: MembershipServiceInit) {
     this.#c = components
-    const { libp2p, logger } = components
+    const { libp2p, logger, clock, scheduler } = components
     const metrics = this.metrics = components.metrics ?? createMembershipMetrics()
-    const membership = this.membership = new Membership({ peerId: libp2p.peerId.toString(), version: init.version, logger, metrics }, init.timings)
+    const membership = this.membership = new Membership({ peerId: libp2p.peerId.toString(), version: init.version, logger, metrics, clock, scheduler }, init.timings)
     this.heartbeats = new HeartbeatService({
       pubsub: libp2p.services.pubsub,
       getMultiaddrs: () => libp2p.getMultiaddrs(),
       membership,
       localState: components.localState,
       metrics,
-      logger
+      logger,
+      clock,
+      scheduler
     }, { topic: init.heartbeatTopic, heartbeatIntervalMs: membership.timings.heartbeatIntervalMs, version: init.version, announceOnSubscribe: init.announceOnSubscribe })
-    this.registry = new Registry({ privateKey: components.privateKey, ipns: components.ipns, helia: components.helia, libp2p, membership, metrics, logger }, init.registry)
+    this.registry = new Registry({ privateKey: components.privateKey, ipns: components.ipns, helia: components.helia, libp2p, membership, metrics, logger, pinMetadata: components.registryPinMetadata, clock, scheduler }, init.registry)
     this.reconnector = init.reconnect === false
       ? undefined
-      : new Reconnector({ membership, dialer: libp2pDialer(libp2p), metrics, logger }, {
+      : new Reconnector({ membership, dialer: libp2pDialer(libp2p), metrics, logger, clock, scheduler }, {
         intervalMs: Math.max(1000, membership.timings.heartbeatIntervalMs * 2),
         ...init.reconnect
       })
@@ -86,28 +96,24 @@ export class MembershipService {
     return memberOnlyTopic({ pubsub: this.#c.libp2p.services.pubsub, metrics: this.metrics, logger: this.#c.logger, isMember: this.isMember }, init)
   }
 
-  async start (options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.#started) return
-    this.membership.start()
-    try {
-      await this.registry.start(options)
-    } catch (err) {
-      this.membership.stop()
-      throw err
-    }
-    // Our first heartbeat builds our record (addresses, capacity): the first registry document carries it.
-    await this.heartbeats.start()
+  /**
+   * Failure detection, the registry, heartbeats, then reconnection, in that
+   * order (startAll: a part that fails to start stops the ones before it).
+   * Our first heartbeat builds our record (addresses, capacity): the first
+   * registry document published after it carries it.
+   */
+  async start (options: AbortOptions = {}): Promise<void> {
+    if (this.#parts.length > 0) return
+    const parts: Startable[] = [this.membership, this.registry, this.heartbeats, ...(this.reconnector !== undefined ? [this.reconnector] : [])]
+    await startAll(parts, options)
+    this.#parts = parts
     this.registry.schedulePublish()
-    this.reconnector?.start()
-    this.#started = true
   }
 
   async stop (): Promise<void> {
-    if (!this.#started) return
-    this.#started = false
-    await this.reconnector?.stop()
-    await this.heartbeats.stop()
-    await this.registry.stop()
-    this.membership.stop()
+    const parts = this.#parts
+    this.#parts = []
+    const failures = await stopAll(parts)
+    if (failures.length > 0) throw failures[0]
   }
 }

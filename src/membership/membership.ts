@@ -3,8 +3,10 @@ import type { HeartbeatOutcome } from './core/membership-table.ts'
 import type { RegistryDocument } from './core/registry-document.ts'
 import type { Member, MemberState, MembershipEvent, MembershipTimings } from './core/types.ts'
 import type { MembershipMetrics } from './metrics.ts'
+import { ComponentRun, systemClock } from '../lifecycle/index.ts'
+import type { AbortOptions, Clock, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
-import type { Heartbeat, NodeRecord } from '../protocol/messages/heartbeat.ts'
+import type { Heartbeat, NodeRecord } from '../protocol/index.ts'
 
 /**
  * The membership table as a running component: it owns the clock and the tick
@@ -29,7 +31,11 @@ export interface MembershipComponents {
   logger: Logger
   metrics: MembershipMetrics
   /** The wall clock, milliseconds. */
-  now?: () => number
+  now?: (() => number) | undefined
+  /** Where `now` comes from when not given: its wall clock. @default systemClock */
+  clock?: Clock | undefined
+  /** @default systemScheduler */
+  scheduler?: Scheduler | undefined
 }
 
 export type MembershipListener = (event: MembershipEvent) => void
@@ -40,7 +46,7 @@ export interface MembershipView {
   members: Array<{ peerId: string, state: MemberState, slots: number, capabilities: string[] }>
 }
 
-export class Membership {
+export class Membership implements Startable {
   readonly timings: MembershipTimings
   readonly #table: MembershipTable
   readonly #now: () => number
@@ -48,10 +54,13 @@ export class Membership {
   readonly #metrics: MembershipMetrics
   readonly #listeners = new Set<MembershipListener>()
   readonly #tickIntervalMs: number
-  #timer: ReturnType<typeof setInterval> | undefined
+  readonly #scheduler: Scheduler | undefined
+  #run: ComponentRun | undefined
 
   constructor (components: MembershipComponents, init: MembershipInit = {}) {
-    this.#now = components.now ?? Date.now
+    const clock = components.clock ?? systemClock
+    this.#now = components.now ?? (() => clock.wallNow())
+    this.#scheduler = components.scheduler
     this.#log = components.logger.forComponent('artdag:membership')
     this.#metrics = components.metrics
     const now = this.#now()
@@ -64,20 +73,33 @@ export class Membership {
     return this.#table.selfId
   }
 
-  start (): void {
-    if (this.#timer !== undefined) return
-    this.#timer = setInterval(() => { this.tick() }, this.#tickIntervalMs)
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    if (this.#run !== undefined) return
+    this.#run = new ComponentRun({
+      name: 'membership',
+      scheduler: this.#scheduler,
+      onTaskError: err => {
+        this.#log.error({ err }, 'membership tick failed')
+      }
+    })
+    this.#run.every(this.#tickIntervalMs, () => {
+      this.tick()
+    })
   }
 
-  stop (): void {
-    clearInterval(this.#timer)
-    this.#timer = undefined
+  async stop (): Promise<void> {
+    const run = this.#run
+    this.#run = undefined
+    await run?.end()
   }
 
   /** Subscribes to membership events; returns the unsubscribe function. */
   onEvent (listener: MembershipListener): () => void {
     this.#listeners.add(listener)
-    return () => { this.#listeners.delete(listener) }
+    return () => {
+      this.#listeners.delete(listener)
+    }
   }
 
   /** A peer that has sent a valid heartbeat or is in a registry (dead members too, until forgotten). */
@@ -147,8 +169,8 @@ export class Membership {
       for (const listener of this.#listeners) {
         try {
           listener(event)
-        } catch (err: any) {
-          this.#log.error({ event: event.type, peer: event.peerId, err: err.message }, 'membership listener failed')
+        } catch (err: unknown) {
+          this.#log.error({ event: event.type, peer: event.peerId, err }, 'membership listener failed')
         }
       }
     }

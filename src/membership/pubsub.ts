@@ -2,8 +2,8 @@
  * What membership needs of gossipsub, with the types from src/node/gossipsub.ts
  * (the one place that imports the gossipsub implementation).
  */
-import { TopicValidatorResult } from '../node/gossipsub.ts'
-import type { PubSub as GossipSub, PubSubMessage } from '../node/gossipsub.ts'
+import { TopicValidatorResult } from '../node/index.ts'
+import type { PubSub as GossipSub, PubSubMessage } from '../node/index.ts'
 import type { PeerId } from '@libp2p/interface'
 
 export { TopicValidatorResult }
@@ -16,8 +16,7 @@ export interface SubscriptionChangeData {
 }
 
 /** The part of gossipsub a topic needs: validators, subscriptions, messages, publishing. */
-export type PubSub = Pick<GossipSub,
-'topicValidators' | 'subscribe' | 'unsubscribe' | 'publish' | 'getSubscribers' | 'addEventListener' | 'removeEventListener'>
+export type PubSub = Pick<GossipSub, 'topicValidators' | 'subscribe' | 'unsubscribe' | 'publish' | 'getSubscribers' | 'addEventListener' | 'removeEventListener'>
 
 /** Gossipsub throws this (as the message of a plain Error) when nobody is subscribed and zero-peer publishing is off. */
 export function isNoPeersError (err: unknown): boolean {

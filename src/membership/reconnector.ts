@@ -1,6 +1,8 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Membership } from './membership.ts'
 import type { MembershipMetrics } from './metrics.ts'
+import { ComponentRun, systemClock } from '../lifecycle/index.ts'
+import type { AbortOptions, Clock, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -43,13 +45,20 @@ export interface ReconnectorComponents {
   dialer: MemberDialer
   metrics: MembershipMetrics
   logger: Logger
+  /** @default systemClock */
+  clock?: Clock | undefined
+  /** @default systemScheduler */
+  scheduler?: Scheduler | undefined
 }
 
-interface Backoff { failures: number, nextAt: number }
+interface Backoff {
+  failures: number
+  nextAt: number
+}
 
 const STATE_ORDER = { alive: 0, suspect: 1, dead: 2 }
 
-export class Reconnector {
+export class Reconnector implements Startable {
   readonly #c: ReconnectorComponents
   readonly #log: Logger
   readonly #intervalMs: number
@@ -59,14 +68,15 @@ export class Reconnector {
   readonly #backoffMaxMs: number
   readonly #backoff = new Map<string, Backoff>()
   readonly #dialing = new Map<string, Promise<void>>()
-  #timer: ReturnType<typeof setInterval> | undefined
-  #soon: ReturnType<typeof setTimeout> | undefined
-  #shutdown: AbortController | undefined
+  readonly #clock: Clock
+  #soon = false
+  #run: ComponentRun | undefined
   #unsubscribe: (() => void) | undefined
 
   constructor (components: ReconnectorComponents, init: ReconnectorInit = {}) {
     this.#c = components
     this.#log = components.logger.forComponent('artdag:reconnect')
+    this.#clock = components.clock ?? systemClock
     this.#intervalMs = init.intervalMs ?? DEFAULT_RECONNECT_INTERVAL_MS
     this.#dialTimeoutMs = init.dialTimeoutMs ?? DEFAULT_RECONNECT_DIAL_TIMEOUT_MS
     this.#maxDials = init.maxConcurrentDials ?? DEFAULT_MAX_CONCURRENT_DIALS
@@ -74,10 +84,19 @@ export class Reconnector {
     this.#backoffMaxMs = init.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS
   }
 
-  start (): void {
-    if (this.#shutdown !== undefined) return
-    this.#shutdown = new AbortController()
-    this.#timer = setInterval(() => { this.runOnce() }, this.#intervalMs)
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    if (this.#run !== undefined) return
+    this.#run = new ComponentRun({
+      name: 'the reconnector',
+      scheduler: this.#c.scheduler,
+      onTaskError: err => {
+        this.#log.debug({ err }, 'member dial failed')
+      }
+    })
+    this.#run.every(this.#intervalMs, () => {
+      this.runOnce()
+    })
     this.#unsubscribe = this.#c.membership.onEvent(event => {
       if (event.type === 'joined') this.#runSoon()
       if (event.type === 'forgotten') this.#backoff.delete(event.peerId)
@@ -86,22 +105,20 @@ export class Reconnector {
   }
 
   async stop (): Promise<void> {
-    if (this.#shutdown === undefined) return
-    this.#shutdown.abort()
-    this.#shutdown = undefined
-    clearInterval(this.#timer)
-    clearTimeout(this.#soon)
-    this.#timer = undefined
-    this.#soon = undefined
+    const run = this.#run
+    if (run === undefined) return
+    this.#run = undefined
+    this.#soon = false
     this.#unsubscribe?.()
+    await run.end()
     await Promise.allSettled(this.#dialing.values())
   }
 
   /** Starts dials to the members that need one, up to the concurrency bound. */
   runOnce (): void {
-    const shutdown = this.#shutdown
+    const shutdown = this.#run
     if (shutdown === undefined) return
-    const now = Date.now()
+    const now = this.#clock.wallNow()
     const candidates = this.#c.membership.members()
       .filter(m => m.source !== 'self' && m.record.addrs.length > 0 && !this.#dialing.has(m.peerId))
       .filter(m => (this.#backoff.get(m.peerId)?.nextAt ?? 0) <= now)
@@ -111,7 +128,9 @@ export class Reconnector {
       if (this.#dialing.size >= this.#maxDials) break
       const addrs = toDialAddrs(member.peerId, member.record.addrs)
       if (addrs.length === 0) continue
-      const dial = this.#dial(member.peerId, addrs, shutdown.signal).finally(() => { this.#dialing.delete(member.peerId) })
+      const dial = this.#dial(member.peerId, addrs, shutdown.signal).finally(() => {
+        this.#dialing.delete(member.peerId)
+      })
       this.#dialing.set(member.peerId, dial)
     }
   }
@@ -123,23 +142,25 @@ export class Reconnector {
       this.#backoff.delete(peerId)
       this.#c.metrics.reconnects.inc({ result: 'ok' })
       this.#log.debug({ peer: peerId }, 'reconnected to member')
-    } catch (err: any) {
+    } catch (err: unknown) {
       if (shutdown.aborted) return
       const failures = (this.#backoff.get(peerId)?.failures ?? 0) + 1
       const delay = Math.min(this.#backoffMaxMs, this.#backoffInitialMs * 2 ** (failures - 1))
       // Jitter spreads the retries of nodes that lost the same member at the same time.
-      this.#backoff.set(peerId, { failures, nextAt: Date.now() + delay * (0.75 + Math.random() * 0.5) })
+      this.#backoff.set(peerId, { failures, nextAt: this.#clock.wallNow() + delay * (0.75 + Math.random() * 0.5) })
       this.#c.metrics.reconnects.inc({ result: 'error' })
-      this.#log.debug({ peer: peerId, failures, err: err.message }, 'member dial failed')
+      this.#log.debug({ peer: peerId, failures, err }, 'member dial failed')
     }
   }
 
   #runSoon (): void {
-    if (this.#soon !== undefined || this.#shutdown === undefined) return
-    this.#soon = setTimeout(() => {
-      this.#soon = undefined
+    const run = this.#run
+    if (this.#soon || run === undefined) return
+    this.#soon = true
+    run.after(0, () => {
+      this.#soon = false
       this.runOnce()
-    }, 0)
+    })
   }
 }
 

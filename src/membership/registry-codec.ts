@@ -1,9 +1,10 @@
 import * as dagJson from '@ipld/dag-json'
+import { errorMessage } from '../errors.ts'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { registryDocumentSchema, REGISTRY_MAX_BYTES } from './core/registry-document.ts'
 import { RegistryDocumentInvalidError } from './errors.ts'
-import { describeIssues } from '../protocol/codec.ts'
+import { describeIssues } from '../protocol/index.ts'
 import type { RegistryDocument } from './core/registry-document.ts'
 
 /**
@@ -39,8 +40,8 @@ export function decodeRegistryDocument (bytes: Uint8Array, peerId: string, cid: 
   let value: unknown
   try {
     value = dagJson.decode(bytes)
-  } catch (err: any) {
-    throw new RegistryDocumentInvalidError(`${where} is not dag-json: ${err.message}`, { cid: cid.toString(), peer: peerId }, { cause: err })
+  } catch (err: unknown) {
+    throw new RegistryDocumentInvalidError(`${where} is not dag-json: ${errorMessage(err)}`, { cid: cid.toString(), peer: peerId }, { cause: err })
   }
   const parsed = registryDocumentSchema.safeParse(value)
   if (!parsed.success) {
@@ -57,6 +58,8 @@ export function cidFromIpnsValue (value: string, peerId: string): CID {
   const match = /^\/ipfs\/([^/]+)$/.exec(value)
   try {
     if (match?.[1] !== undefined) return CID.parse(match[1])
-  } catch {}
+  } catch {
+    // not a CID: the error below says what the value was
+  }
   throw new RegistryDocumentInvalidError(`IPNS name of ${peerId} points to ${JSON.stringify(value)}, not /ipfs/<cid> of a registry document`, { peer: peerId, value })
 }

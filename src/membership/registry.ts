@@ -1,13 +1,14 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { concat } from 'uint8arrays/concat'
 import { RegistryKeyError, RegistryNotFoundError } from './errors.ts'
-import { AbortedError } from '../errors.ts'
-import { toMetadata } from '../store/pin-metadata.ts'
+import { errorMessage, errorName } from '../errors.ts'
 import { ensureIpnsKey } from './ipns-key.ts'
 import { cidFromIpnsValue, decodeRegistryDocument, encodeRegistryDocument } from './registry-codec.ts'
 import type { RegistryDocument } from './core/registry-document.ts'
 import type { Membership } from './membership.ts'
 import type { MembershipMetrics } from './metrics.ts'
+import { ComponentRun, systemClock } from '../lifecycle/index.ts'
+import type { AbortOptions, Clock, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
 import type { Helia } from '@helia/interface'
 import type { IPNS } from '@helia/ipns'
@@ -63,13 +64,12 @@ export interface RegistryInit {
   keyName?: string
 }
 
-export const DEFAULT_REGISTRY_PUBLISH_INTERVAL_MS = 60_000
+export const DEFAULT_REGISTRY_PUBLISH_INTERVAL_MS = 300_000
 export const DEFAULT_REGISTRY_MIN_PUBLISH_GAP_MS = 5_000
 export const DEFAULT_REGISTRY_RECORD_LIFETIME_MS = 48 * 60 * 60 * 1000
 export const DEFAULT_REGISTRY_RESOLVE_TIMEOUT_MS = 5_000
 export const DEFAULT_REGISTRY_PULLS_PER_PERIOD = 3
 export const DEFAULT_REGISTRY_KEY_NAME = 'artdag-node'
-const REGISTRY_PIN_METADATA = toMetadata({ kind: 'final', labels: { purpose: 'membership-registry' } })
 /** Retries of a pull right after a connection: the DHT routing table may not hold the new peer yet. */
 const PULL_RETRY_DELAYS_MS = [250, 1000, 3000]
 
@@ -82,6 +82,16 @@ export interface RegistryComponents {
   membership: Membership
   metrics: MembershipMetrics
   logger: Logger
+  /**
+   * The metadata of the pin that keeps our document: the content store's own
+   * (src/store: a `final` pin labelled `purpose: membership-registry`), so that
+   * `artdag pin ls` lists it like every other pin.
+   */
+  pinMetadata: Readonly<Record<string, string | number | boolean>>
+  /** @default systemClock */
+  clock?: Clock | undefined
+  /** @default systemScheduler */
+  scheduler?: Scheduler | undefined
 }
 
 export interface PublishedDocument {
@@ -91,7 +101,7 @@ export interface PublishedDocument {
 
 export type PullResult = 'ok' | 'not_found' | 'invalid' | 'error'
 
-export class Registry {
+export class Registry implements Startable {
   readonly #c: RegistryComponents
   readonly #log: Logger
   readonly #publishIntervalMs: number
@@ -102,10 +112,12 @@ export class Registry {
   readonly #keyName: string
   readonly #publishedListeners = new Set<(published: PublishedDocument) => void>()
   readonly #pulling = new Map<string, Promise<void>>()
-  readonly #onIdentify = (event: CustomEvent<IdentifyResult>): void => { this.#pullWithRetries(event.detail.peerId.toString()) }
-  #shutdown: AbortController | undefined
-  #timer: ReturnType<typeof setInterval> | undefined
-  #publishTimer: ReturnType<typeof setTimeout> | undefined
+  readonly #onIdentify = (event: CustomEvent<IdentifyResult>): void => {
+    this.#pullWithRetries(event.detail.peerId.toString())
+  }
+  readonly #clock: Clock
+  #run: ComponentRun | undefined
+  #cancelPublish: (() => void) | undefined
   #publishing: Promise<void> | undefined
   #dirty = false
   #lastPublishAt = 0
@@ -116,6 +128,7 @@ export class Registry {
   constructor (components: RegistryComponents, init: RegistryInit = {}) {
     this.#c = components
     this.#log = components.logger.forComponent('artdag:registry')
+    this.#clock = components.clock ?? systemClock
     this.#publishIntervalMs = init.publishIntervalMs ?? DEFAULT_REGISTRY_PUBLISH_INTERVAL_MS
     this.#minGapMs = init.minPublishGapMs ?? DEFAULT_REGISTRY_MIN_PUBLISH_GAP_MS
     this.#lifetimeMs = init.recordLifetimeMs ?? DEFAULT_REGISTRY_RECORD_LIFETIME_MS
@@ -132,57 +145,67 @@ export class Registry {
   /** Called after each successful publication; returns the unsubscribe function. */
   onPublished (listener: (published: PublishedDocument) => void): () => void {
     this.#publishedListeners.add(listener)
-    return () => { this.#publishedListeners.delete(listener) }
+    return () => {
+      this.#publishedListeners.delete(listener)
+    }
   }
 
   /**
    * Imports our key, merges our own last document from the local datastore,
    * then starts publishing and pulling. Needs started Helia and libp2p.
    */
-  async start (options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.#shutdown !== undefined) return
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    if (this.#run !== undefined) return
     try {
       await ensureIpnsKey(this.#c.helia, this.#c.privateKey, this.#keyName, options)
-    } catch (err: any) {
-      throw new RegistryKeyError(`cannot import the node key into the keychain as ${JSON.stringify(this.#keyName)}: ${err.message}`, { keyName: this.#keyName }, { cause: err })
+    } catch (err: unknown) {
+      throw new RegistryKeyError(`cannot import the node key into the keychain as ${JSON.stringify(this.#keyName)}: ${errorMessage(err)}`, { keyName: this.#keyName }, { cause: err })
     }
-    this.#shutdown = new AbortController()
+    const run = new ComponentRun({
+      name: 'the registry',
+      scheduler: this.#c.scheduler,
+      onTaskError: err => {
+        this.#log.warn({ err }, 'registry task failed')
+      }
+    })
+    this.#run = run
     await this.#loadOwn()
     this.#c.libp2p.addEventListener('peer:identify', this.#onIdentify)
     this.#unsubscribe = this.#c.membership.onEvent(event => {
       if (event.type !== 'suspect') this.schedulePublish()
     })
-    this.#timer = setInterval(() => { this.#periodic() }, this.#publishIntervalMs)
+    run.every(this.#publishIntervalMs, () => {
+      this.#periodic()
+    })
     // Peers that connected while the node started (its bootstrap peers) were identified before we listened.
     for (const peer of this.#c.libp2p.getPeers()) this.#pullWithRetries(peer.toString())
     this.schedulePublish()
   }
 
   async stop (): Promise<void> {
-    const shutdown = this.#shutdown
-    if (shutdown === undefined) return
-    this.#shutdown = undefined
-    shutdown.abort(new AbortedError('the registry is stopping'))
-    clearInterval(this.#timer)
-    clearTimeout(this.#publishTimer)
-    this.#timer = undefined
-    this.#publishTimer = undefined
+    const run = this.#run
+    if (run === undefined) return
+    this.#run = undefined
+    this.#cancelPublish = undefined
     this.#unsubscribe?.()
     this.#c.libp2p.removeEventListener('peer:identify', this.#onIdentify)
+    await run.end()
     await Promise.allSettled([this.#publishing, ...this.#pulling.values()])
   }
 
   /** Publishes soon, at most once per `minPublishGapMs`; changes in between join the next publication. */
   schedulePublish (): void {
-    if (this.#shutdown === undefined) return
+    const run = this.#run
+    if (run === undefined) return
     if (this.#publishing !== undefined) {
       this.#dirty = true
       return
     }
-    if (this.#publishTimer !== undefined) return
-    const wait = Math.max(0, this.#lastPublishAt + this.#minGapMs - Date.now())
-    this.#publishTimer = setTimeout(() => {
-      this.#publishTimer = undefined
+    if (this.#cancelPublish !== undefined) return
+    const wait = Math.max(0, this.#lastPublishAt + this.#minGapMs - this.#clock.now())
+    this.#cancelPublish = run.after(wait, () => {
+      this.#cancelPublish = undefined
       this.#publishing = this.#publish().finally(() => {
         this.#publishing = undefined
         if (this.#dirty) {
@@ -190,15 +213,15 @@ export class Registry {
           this.schedulePublish()
         }
       })
-    }, wait)
+    })
   }
 
   /**
    * Resolves a peer's IPNS name, fetches its document and merges it. Never
    * throws: the result says what happened.
    */
-  async pull (peerId: string, options: { signal?: AbortSignal } = {}): Promise<PullResult> {
-    const shutdown = this.#shutdown
+  async pull (peerId: string, options: { signal?: AbortSignal | undefined } = {}): Promise<PullResult> {
+    const shutdown = this.#run
     if (shutdown === undefined || peerId === this.#c.membership.selfId) return 'error'
     const signal = AbortSignal.any([shutdown.signal, AbortSignal.timeout(this.#timeoutMs), ...(options.signal !== undefined ? [options.signal] : [])])
     let result: PullResult
@@ -206,9 +229,9 @@ export class Registry {
       const doc = await this.#fetch(peerId, { signal, offline: false })
       this.#c.membership.mergeRegistry(doc)
       result = 'ok'
-    } catch (err: any) {
+    } catch (err: unknown) {
       result = classify(err)
-      this.#log.debug({ peer: peerId, result, err: err.message }, 'registry pull failed')
+      this.#log.debug({ peer: peerId, result, err }, 'registry pull failed')
     }
     this.#c.metrics.registryPulls.inc({ source: 'peer', result })
     return result
@@ -222,11 +245,11 @@ export class Registry {
       const events = this.#c.membership.mergeRegistry(doc)
       this.#c.metrics.registryPulls.inc({ source: 'self', result: 'ok' })
       this.#log.info({ members: doc.members.length, joined: events.filter(e => e.type === 'joined').length }, 'loaded our registry document')
-    } catch (err: any) {
+    } catch (err: unknown) {
       const result = classify(err)
       this.#c.metrics.registryPulls.inc({ source: 'self', result })
       if (result === 'not_found') this.#log.info('no registry document of ours yet (first start)')
-      else this.#log.warn({ err: err.message }, 'cannot load our registry document')
+      else this.#log.warn({ err }, 'cannot load our registry document')
     }
   }
 
@@ -245,12 +268,12 @@ export class Registry {
   }
 
   async #publish (): Promise<void> {
-    const shutdown = this.#shutdown
+    const shutdown = this.#run
     if (shutdown === undefined) return
     const document = this.#c.membership.toRegistryDocument()
     // Until our first heartbeat is built we have no addresses or capacity to tell: wait for it.
     if (document.self.seq === 0) return
-    this.#lastPublishAt = Date.now()
+    this.#lastPublishAt = this.#clock.now()
     const { helia, ipns } = this.#c
     // The local steps are not cut short by stop() (which waits for them): an abort halfway
     // through a pin leaves rejections inside the libraries. They are bounded by a timeout.
@@ -261,7 +284,7 @@ export class Registry {
       // Pinned so garbage collection keeps it: a restart alone reads it back. It lists as a
       // `final` pin labelled `purpose: membership-registry` among the store's pins.
       if (!await helia.pins.isPinned(cid, { signal: local })) {
-        for await (const _ of helia.pins.add(cid, { signal: local, metadata: REGISTRY_PIN_METADATA })) {}
+        for await (const _ of helia.pins.add(cid, { signal: local, metadata: { ...this.#c.pinMetadata } })) {}
       }
       // First locally (always works, alone too), then to the DHT, bounded.
       await ipns.publish(this.#keyName, cid, { offline: true, lifetime: this.#lifetimeMs, ttl: this.#publishIntervalMs, signal: local })
@@ -270,26 +293,32 @@ export class Registry {
       if (previous !== undefined && !previous.cid.equals(cid)) await this.#unpin(previous.cid, local)
       this.#c.metrics.registryPublishes.inc({ result: 'ok' })
       for (const listener of this.#publishedListeners) {
-        try { listener(this.#current) } catch (err: any) { this.#log.error({ err: err.message }, 'registry listener failed') }
+        try {
+          listener(this.#current)
+        } catch (err: unknown) {
+          this.#log.error({ err }, 'registry listener failed')
+        }
       }
       if (this.#c.libp2p.getPeers().length > 0) {
         const signal = AbortSignal.any([shutdown.signal, AbortSignal.timeout(this.#timeoutMs)])
         await ipns.publish(this.#keyName, cid, { lifetime: this.#lifetimeMs, ttl: this.#publishIntervalMs, signal })
-          .catch((err: any) => { this.#log.debug({ err: err.message }, 'registry not put to the DHT in time; peers still read it from us') })
+          .catch((err: unknown) => {
+            this.#log.debug({ err }, 'registry not put to the DHT in time; peers still read it from us')
+          })
       }
       this.#log.debug({ cid: cid.toString(), members: doc.members.length }, 'registry published')
-    } catch (err: any) {
+    } catch (err: unknown) {
       if (shutdown.signal.aborted) return
       this.#c.metrics.registryPublishes.inc({ result: 'error' })
-      this.#log.warn({ err: err.message }, 'registry not published')
+      this.#log.warn({ err }, 'registry not published')
     }
   }
 
   async #unpin (cid: CID, signal: AbortSignal): Promise<void> {
     try {
       for await (const _ of this.#c.helia.pins.rm(cid, { signal })) {}
-    } catch (err: any) {
-      this.#log.debug({ cid: cid.toString(), err: err.message }, 'old registry document not unpinned')
+    } catch (err: unknown) {
+      this.#log.debug({ cid: cid.toString(), err }, 'old registry document not unpinned')
     }
   }
 
@@ -306,41 +335,39 @@ export class Registry {
 
   #pullOnce (peerId: string): void {
     if (this.#pulling.has(peerId)) return
-    const run = this.pull(peerId).then(() => {}).finally(() => { this.#pulling.delete(peerId) })
+    const run = this.pull(peerId).then(() => {}).finally(() => {
+      this.#pulling.delete(peerId)
+    })
     this.#pulling.set(peerId, run)
   }
 
   /** After a new connection: pull, retrying a few times while the DHT learns the peer. */
   #pullWithRetries (peerId: string): void {
-    if (this.#pulling.has(peerId) || this.#shutdown === undefined) return
-    const signal = this.#shutdown.signal
+    const current = this.#run
+    if (this.#pulling.has(peerId) || current === undefined) return
     const run = (async () => {
       for (const delay of PULL_RETRY_DELAYS_MS) {
-        await sleep(delay, signal)
-        if (signal.aborted) return
+        await current.sleep(delay)
+        if (current.ended) return
         const result = await this.pull(peerId)
         if (result === 'ok' || result === 'invalid') return
       }
-    })().finally(() => { this.#pulling.delete(peerId) })
+    })().finally(() => {
+      this.#pulling.delete(peerId)
+    })
     this.#pulling.set(peerId, run)
   }
 }
 
-function classify (err: any): PullResult {
-  if (err?.name === 'RecordNotFoundError' || err?.name === 'RegistryNotFoundError' || err?.name === 'NotFoundError') return 'not_found'
-  if (err?.name === 'RegistryDocumentInvalidError' || err?.name === 'RecordsFailedValidationError') return 'invalid'
+function classify (err: unknown): PullResult {
+  if (errorName(err) === 'RecordNotFoundError' || errorName(err) === 'RegistryNotFoundError' || errorName(err) === 'NotFoundError') return 'not_found'
+  if (errorName(err) === 'RegistryDocumentInvalidError' || errorName(err) === 'RecordsFailedValidationError') return 'invalid'
   return 'error'
 }
 
-async function sleep (ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return
-  await new Promise<void>(resolve => {
-    const timer = setTimeout(done, ms)
-    function done (): void {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
+/** The `registry:` config section's defaults (config/default.yaml is checked against them). */
+export const REGISTRY_DEFAULTS = {
+  publishIntervalMs: DEFAULT_REGISTRY_PUBLISH_INTERVAL_MS,
+  recordLifetimeMs: DEFAULT_REGISTRY_RECORD_LIFETIME_MS,
+  resolveTimeoutMs: DEFAULT_REGISTRY_RESOLVE_TIMEOUT_MS
 }

@@ -1,8 +1,10 @@
 import { isNoPeersError, TopicValidatorResult } from './pubsub.ts'
+import { errorMessage } from '../errors.ts'
 import type { MembershipMetrics, RejectReason } from './metrics.ts'
 import type { PubSub, PubSubMessage } from './pubsub.ts'
+import type { AbortOptions, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
-import type { Codec } from '../protocol/codec.ts'
+import type { Codec } from '../protocol/index.ts'
 
 /**
  * A gossipsub topic with one validation path for every artdag message. The
@@ -36,7 +38,7 @@ export interface ValidatedTopicComponents {
 
 export type PublishOutcome = 'sent' | 'no_peers'
 
-export class ValidatedTopic<T> {
+export class ValidatedTopic<T> implements Startable {
   readonly topic: string
   readonly #pubsub: PubSub
   readonly #metrics: MembershipMetrics
@@ -44,7 +46,9 @@ export class ValidatedTopic<T> {
   readonly #init: ValidatedTopicInit<T>
   readonly #decoded = new WeakMap<PubSubMessage, T>()
   readonly #validator = (_source: unknown, msg: PubSubMessage): TopicValidatorResult => this.validate(msg)
-  readonly #onMessage = (event: CustomEvent<PubSubMessage>): void => { this.#handle(event.detail) }
+  readonly #onMessage = (event: CustomEvent<PubSubMessage>): void => {
+    this.#handle(event.detail)
+  }
   #started = false
 
   constructor (components: ValidatedTopicComponents, init: ValidatedTopicInit<T>) {
@@ -55,7 +59,9 @@ export class ValidatedTopic<T> {
     this.#init = init
   }
 
-  start (): void {
+  /** Registers the validator and subscribes; synchronous in effect (callers that do not await it see it done). */
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
     if (this.#started) return
     this.#pubsub.topicValidators.set(this.topic, this.#validator)
     if (this.#init.onMessage !== undefined) {
@@ -65,16 +71,16 @@ export class ValidatedTopic<T> {
     this.#started = true
   }
 
-  stop (): void {
+  async stop (): Promise<void> {
     if (!this.#started) return
     this.#started = false
     if (this.#init.onMessage !== undefined) {
       this.#pubsub.removeEventListener('message', this.#onMessage)
       try {
         this.#pubsub.unsubscribe(this.topic)
-      } catch (err: any) {
+      } catch (err: unknown) {
         // gossipsub refuses once it has stopped; nothing is left to undo then.
-        this.#log.debug({ topic: this.topic, err: err.message }, 'unsubscribe failed')
+        this.#log.debug({ topic: this.topic, err }, 'unsubscribe failed')
       }
     }
     if (this.#pubsub.topicValidators.get(this.topic) === this.#validator) {
@@ -92,8 +98,8 @@ export class ValidatedTopic<T> {
       let message: T
       try {
         message = this.#init.codec.decode(msg.data)
-      } catch (err: any) {
-        return this.#refuse('malformed', TopicValidatorResult.Reject, msg.from.toString(), err.message)
+      } catch (err: unknown) {
+        return this.#refuse('malformed', TopicValidatorResult.Reject, msg.from.toString(), errorMessage(err))
       }
       const from = msg.from.toString()
       const author = this.#init.authorOf?.(message)
@@ -105,9 +111,9 @@ export class ValidatedTopic<T> {
       }
       this.#decoded.set(msg, message)
       return TopicValidatorResult.Accept
-    } catch (err: any) {
+    } catch (err: unknown) {
       // A bug in authorOf or isMember must not take the node down or let the message through.
-      this.#log.error({ topic: this.topic, err: err.message }, 'topic validator failed')
+      this.#log.error({ topic: this.topic, err }, 'topic validator failed')
       return TopicValidatorResult.Ignore
     }
   }
@@ -123,7 +129,7 @@ export class ValidatedTopic<T> {
     try {
       const { recipients } = await this.#pubsub.publish(this.topic, bytes)
       return recipients.length > 0 ? 'sent' : 'no_peers'
-    } catch (err) {
+    } catch (err: unknown) {
       if (isNoPeersError(err)) return 'no_peers'
       throw err
     }
@@ -140,14 +146,14 @@ export class ValidatedTopic<T> {
     const message = this.#decoded.get(msg)
     if (message === undefined) return // not validated by us: never deliver unchecked data
     const from = msg.from.toString()
-    const fail = (err: any): void => {
+    const fail = (err: unknown): void => {
       this.#metrics.handlerErrors.inc({ topic: this.topic })
-      this.#log.error({ topic: this.topic, from, err: err?.message ?? String(err) }, 'message handler failed')
+      this.#log.error({ topic: this.topic, from, err }, 'message handler failed')
     }
     try {
       const result = this.#init.onMessage?.(message, from)
       if (result instanceof Promise) result.catch(fail)
-    } catch (err) {
+    } catch (err: unknown) {
       fail(err)
     }
   }

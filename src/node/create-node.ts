@@ -1,3 +1,4 @@
+import { PeerNotAllowedError } from './errors.ts'
 import { withBitswap } from '@helia/bitswap'
 import { ipns as createIpns } from '@helia/ipns'
 import { withLibp2pLight } from '@helia/libp2p'
@@ -6,10 +7,8 @@ import * as dagJson from '@ipld/dag-json'
 import { createHeliaLight } from 'helia'
 import { AbortedError } from '../errors.ts'
 import { silentLogger } from '../log.ts'
-import { DatastoreCacheIndex } from '../store/cache-index.ts'
-import { HeliaContentStore } from '../store/content.ts'
-import { heliaLocalBlocks } from '../store/transfer/blocks.ts'
-import { ContentTransfer } from '../store/transfer/content-transfer.ts'
+import { ContentTransfer, DatastoreCacheIndex, HeliaContentStore, heliaLocalBlocks } from '../store/index.ts'
+import type { AbortOptions, CacheIndex, ContentTransferInit, HeliaContentStoreInit } from '../store/index.ts'
 import { lookupNeighbours } from './dht.ts'
 import { BootstrapDialer, dialAddress } from './dialer.ts'
 import { PeerAllowlist } from './gater.ts'
@@ -26,9 +25,6 @@ import type { PubSub, PubSubInit } from './gossipsub.ts'
 import type { RepoLock } from './repo-lock.ts'
 import type { NodeStores } from './stores.ts'
 import type { Logger } from '../log.ts'
-import type { HeliaContentStoreInit } from '../store/content.ts'
-import type { ContentTransferInit } from '../store/transfer/content-transfer.ts'
-import type { AbortOptions, CacheIndex } from '../store/types.ts'
 import type { BitswapOptions } from '@helia/bitswap'
 import type { IPNS } from '@helia/ipns'
 import type { HeliaWithLibp2p } from '@helia/libp2p'
@@ -39,35 +35,35 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 export interface ArtdagNodeInit {
   /** The home: blocks, datastore and repo lock live there; identity and swarm key are read from it unless given. */
   home: string
-  privateKey?: PrivateKey
+  privateKey?: PrivateKey | undefined
   /** swarm.key content (Kubo's format). */
-  swarmKey?: Uint8Array
+  swarmKey?: Uint8Array | undefined
   /** @default DEFAULT_LISTEN (`/ip4/0.0.0.0/tcp/4101`) */
-  listen?: string[]
+  listen?: string[] | undefined
   /** Addresses announced instead of the listen addresses (e.g. a tailnet IP). */
-  announce?: string[]
+  announce?: string[] | undefined
   /** Dialled at start, with or without `/p2p/<id>`, and redialled with backoff until stop. */
-  bootstrap?: string[]
+  bootstrap?: string[] | undefined
   /** @default DEFAULT_DIAL_TIMEOUT_MS */
-  dialTimeoutMs?: number
+  dialTimeoutMs?: number | undefined
   /** @default DEFAULT_KAD_PROTOCOL (`/artdag/kad/1.0.0`) */
-  kadProtocol?: string
+  kadProtocol?: string | undefined
   /** Only these peer ids may connect. Undefined or empty: any peer with the swarm key. */
-  allowPeers?: string[]
+  allowPeers?: string[] | undefined
   /** DHT validators/selectors by namespace, over the defaults (`ipns`, `artdag-cache`). */
-  validators?: Validators
-  selectors?: Selectors
-  pubsub?: PubSubInit
-  bitswap?: BitswapOptions
-  content?: HeliaContentStoreInit
+  validators?: Validators | undefined
+  selectors?: Selectors | undefined
+  pubsub?: PubSubInit | undefined
+  bitswap?: BitswapOptions | undefined
+  content?: HeliaContentStoreInit | undefined
   /**
    * The direct DAG transfer protocol (`/artdag/fetch/1.0.0`): always served;
    * `fetch: false` makes this node's reads use bitswap only.
    */
-  transfer?: ContentTransferInit & { fetch?: boolean }
-  logger?: Logger
+  transfer?: ContentTransferInit & { fetch?: boolean } | undefined
+  logger?: Logger | undefined
   /** Take the home's repo lock. @default true */
-  lock?: boolean
+  lock?: boolean | undefined
 }
 
 export type ArtdagHelia = HeliaWithLibp2p<ArtdagServices>
@@ -110,7 +106,9 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
   /** Undoes what was started, newest first; a step that fails is logged and the rest still run. */
   const rollback = async (): Promise<void> => {
     for (const undo of cleanup.splice(0).reverse()) {
-      await undo().catch((err: Error) => { log.warn({ err: err.message }, 'error while stopping the node') })
+      await undo().catch((err: unknown) => {
+        log.warn({ err }, 'error while stopping the node')
+      })
     }
   }
 
@@ -165,14 +163,26 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
     const libp2p = helia.libp2p
     const transfer = new ContentTransfer({ libp2p, blocks: heliaLocalBlocks(helia.blockstore), logger }, init.transfer)
     await transfer.start()
-    cleanup.push(async () => { await transfer.stop() })
+    cleanup.push(async () => {
+      await transfer.stop()
+    })
     const content = new HeliaContentStore({ helia, ...(init.transfer?.fetch !== false ? { transfer } : {}) }, init.content)
     const cacheIndex = new DatastoreCacheIndex({ datastore: helia.datastore })
     const neighbours = new NeighbourLookups(async signal => await lookupNeighbours(libp2p.services.dht, libp2p.peerId, { signal }), logger)
-    cleanup.push(async () => { await neighbours.stop() })
-    const bootstrap = new BootstrapDialer({ libp2p, logger }, { addresses: init.bootstrap ?? [], dialTimeoutMs, onConnect: () => { neighbours.request() } })
-    bootstrap.start()
-    cleanup.push(async () => { await bootstrap.stop() })
+    cleanup.push(async () => {
+      await neighbours.stop()
+    })
+    const bootstrap = new BootstrapDialer({ libp2p, logger }, {
+      addresses: init.bootstrap ?? [],
+      dialTimeoutMs,
+      onConnect: () => {
+        neighbours.request()
+      }
+    })
+    await bootstrap.start(options)
+    cleanup.push(async () => {
+      await bootstrap.stop()
+    })
     log.info({ peerId: libp2p.peerId.toString(), addresses: libp2p.getMultiaddrs().map(String) }, 'node started')
 
     let stopping: Promise<void> | undefined
@@ -194,7 +204,9 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
       setAllowlist: async (peerIds) => {
         allowlist.replace(nonEmpty(peerIds))
         const denied = libp2p.getConnections().filter(conn => !allowlist.allows(conn.remotePeer))
-        await Promise.all(denied.map(async conn => { await conn.close().catch(() => conn.abort(new Error('peer removed from the allowlist'))) }))
+        await Promise.all(denied.map(async conn => {
+          await conn.close().catch(() => conn.abort(new PeerNotAllowedError(`peer ${conn.remotePeer.toString()} was removed from the allowlist`, { peer: conn.remotePeer.toString() })))
+        }))
       },
       stop: async () => {
         stopping ??= (async () => {
@@ -204,7 +216,7 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
         await stopping
       }
     }
-  } catch (err) {
+  } catch (err: unknown) {
     await rollback()
     if (options.signal?.aborted === true) throw new AbortedError('aborted while starting the node', undefined, { cause: err })
     throw err

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { IPNSEntry, ipnsSelector, ipnsValidator } from '@helia/ipns'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { CACHE_RECORD_NAMESPACE, cacheRecordSelector, createCacheRecordValidator } from '../store/cache-records.ts'
+import { CACHE_RECORD_NAMESPACE, cacheRecordSelector, createCacheRecordValidator, DEFAULT_CACHE_RECORD_TIMEOUT_MS, DEFAULT_REPUBLISH_INTERVAL_MS } from '../store/index.ts'
+import type { AbortOptions } from '../store/index.ts'
 import type { Helia } from 'helia'
-import type { AbortOptions } from '../store/types.ts'
 import type { PeerId } from '@libp2p/interface'
 import type { KadDHT, KadDHTComponents, Selectors, Validators } from '@libp2p/kad-dht'
 
@@ -24,10 +24,10 @@ export const DEFAULT_NEIGHBOUR_LOOKUP_TIMEOUT_MS = 10_000
 
 export interface DhtInit {
   /** @default DEFAULT_KAD_PROTOCOL */
-  protocol?: string
+  protocol?: string | undefined
   /** Extra validators, by namespace; they override the defaults below. */
-  validators?: Validators
-  selectors?: Selectors
+  validators?: Validators | undefined
+  selectors?: Selectors | undefined
   /** Helia's keychain, which the IPNS validator needs. */
   keychain: Helia['keychain']
 }
@@ -50,7 +50,9 @@ export function createDht (init: DhtInit): (components: KadDHTComponents) => Kad
     initialQuerySelfInterval: DEFAULT_INITIAL_QUERY_SELF_INTERVAL_MS,
     querySelfInterval: DEFAULT_QUERY_SELF_INTERVAL_MS,
     validators: {
-      ipns: async (key, value) => { await ipnsValidator(key, value, init.keychain) },
+      ipns: async (key, value) => {
+        await ipnsValidator(key, value, init.keychain)
+      },
       [CACHE_RECORD_NAMESPACE]: createCacheRecordValidator(),
       ...init.validators
     },
@@ -86,9 +88,16 @@ export async function lookupNeighbours (dht: Pick<KadDHT, 'getClosestPeers'>, se
         backoff = Math.min(backoff * 2, 1000)
       }
     }
-  } catch (err) {
+  } catch (err: unknown) {
     if (options.signal?.aborted === true) throw err
     // the timeout: what was reached is connected all the same
   }
   return found
+}
+
+/** The `dht:` config section's defaults (config/default.yaml is checked against them). */
+export const DHT_DEFAULTS = {
+  protocol: DEFAULT_KAD_PROTOCOL,
+  queryTimeoutMs: DEFAULT_CACHE_RECORD_TIMEOUT_MS,
+  republishIntervalMs: DEFAULT_REPUBLISH_INTERVAL_MS
 }

@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises'
-import { AbortedError } from '../errors.ts'
+import { AbortedError, errorMessage } from '../errors.ts'
 import { DialFailedError } from './errors.ts'
 import { parseMultiaddr } from './libp2p-options.ts'
+import { ComponentRun, systemClock } from '../lifecycle/index.ts'
+import type { AbortOptions, Clock, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
-import type { AbortOptions } from '../store/types.ts'
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
@@ -26,9 +26,9 @@ export async function dialAddress (libp2p: DialerLibp2p, address: string | Multi
   const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
   try {
     return await libp2p.dial(ma, { signal })
-  } catch (err: any) {
+  } catch (err: unknown) {
     if (options.signal?.aborted === true) throw new AbortedError(`aborted while dialling ${ma}`, { address: ma.toString() }, { cause: err })
-    const why = timeout.aborted ? `no answer within ${options.timeoutMs} ms` : (err.message ?? String(err))
+    const why = timeout.aborted ? `no answer within ${options.timeoutMs} ms` : (errorMessage(err) ?? String(err))
     throw new DialFailedError(`cannot connect to ${ma}: ${why}`, { address: ma.toString() }, { cause: err })
   }
 }
@@ -50,7 +50,7 @@ export interface BootstrapDialerInit {
  * when the peer disconnects, until stop(). libp2p's own bootstrap module
  * needs `/p2p/<id>` in every address and dials only once.
  */
-export class BootstrapDialer {
+export class BootstrapDialer implements Startable {
   readonly #libp2p: DialerLibp2p
   readonly #log: Logger
   readonly #addresses: Multiaddr[]
@@ -58,11 +58,14 @@ export class BootstrapDialer {
   readonly #initialBackoffMs: number
   readonly #maxBackoffMs: number
   readonly #onConnect: ((peer: PeerId) => void) | undefined
-  #shutdown: AbortController | undefined
-  #loops: Array<Promise<void>> = []
+  readonly #clock: Clock
+  readonly #scheduler: Scheduler | undefined
+  #run: ComponentRun | undefined
 
-  constructor (components: { libp2p: DialerLibp2p, logger: Logger }, init: BootstrapDialerInit) {
+  constructor (components: { libp2p: DialerLibp2p, logger: Logger, clock?: Clock | undefined, scheduler?: Scheduler | undefined }, init: BootstrapDialerInit) {
     this.#libp2p = components.libp2p
+    this.#clock = components.clock ?? systemClock
+    this.#scheduler = components.scheduler
     this.#log = components.logger.forComponent('artdag:node:bootstrap')
     this.#addresses = init.addresses.map(addr => parseMultiaddr(addr, 'bootstrap'))
     this.#dialTimeoutMs = init.dialTimeoutMs
@@ -71,22 +74,27 @@ export class BootstrapDialer {
     this.#onConnect = init.onConnect
   }
 
-  start (): void {
-    if (this.#shutdown != null) return
-    const shutdown = this.#shutdown = new AbortController()
-    this.#loops = this.#addresses
-      .filter(addr => !this.#isSelf(addr))
-      .map(async addr => { await this.#keepConnected(addr, shutdown.signal) })
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    if (this.#run !== undefined) return
+    const run = this.#run = new ComponentRun({
+      name: 'the bootstrap dialer',
+      scheduler: this.#scheduler,
+      onTaskError: err => {
+        this.#log.warn({ err }, 'bootstrap dialling failed')
+      }
+    })
+    for (const addr of this.#addresses.filter(a => !this.#isSelf(a))) run.track(`dial ${addr.toString()}`, this.#keepConnected(addr, run))
   }
 
   async stop (): Promise<void> {
-    this.#shutdown?.abort()
-    this.#shutdown = undefined
-    await Promise.all(this.#loops)
-    this.#loops = []
+    const run = this.#run
+    this.#run = undefined
+    await run?.end()
   }
 
-  async #keepConnected (addr: Multiaddr, signal: AbortSignal): Promise<void> {
+  async #keepConnected (addr: Multiaddr, run: ComponentRun): Promise<void> {
+    const signal = run.signal
     let backoff = this.#initialBackoffMs
     let failures = 0
     while (!signal.aborted) {
@@ -95,22 +103,22 @@ export class BootstrapDialer {
         this.#log.info({ address: addr.toString(), peer: connection.remotePeer.toString() }, 'connected to bootstrap peer')
         failures = 0
         this.#onConnect?.(connection.remotePeer)
-        const connectedAt = Date.now()
+        const connectedAt = this.#clock.now()
         await this.#disconnected(connection.remotePeer, signal)
         // A peer that hangs up at once (it does not allow us, say) must not be redialled in a tight loop.
-        if (Date.now() - connectedAt >= STABLE_CONNECTION_MS) {
+        if (this.#clock.now() - connectedAt >= STABLE_CONNECTION_MS) {
           backoff = this.#initialBackoffMs
         } else if (!signal.aborted) {
-          await sleep(jitter(backoff), undefined, { signal }).catch(() => {})
+          await run.sleep(jitter(backoff))
           backoff = Math.min(backoff * 2, this.#maxBackoffMs)
         }
-      } catch (err: any) {
+      } catch (err: unknown) {
         if (signal.aborted) return
         failures++
         // The first failure is worth a warning; a peer that stays down is only debug noise.
         const level = failures === 1 ? 'warn' : 'debug'
-        this.#log[level]({ address: addr.toString(), err: err.message, retryInMs: backoff }, 'bootstrap dial failed')
-        await sleep(jitter(backoff), undefined, { signal }).catch(() => {})
+        this.#log[level]({ address: addr.toString(), err, retryInMs: backoff }, 'bootstrap dial failed')
+        await run.sleep(jitter(backoff))
         backoff = Math.min(backoff * 2, this.#maxBackoffMs)
       }
     }
@@ -122,7 +130,9 @@ export class BootstrapDialer {
     const onDisconnect = (event: CustomEvent<PeerId>): void => {
       if (event.detail.equals(peer)) done.resolve()
     }
-    const onAbort = (): void => { done.resolve() }
+    const onAbort = (): void => {
+      done.resolve()
+    }
     this.#libp2p.addEventListener('peer:disconnect', onDisconnect)
     signal.addEventListener('abort', onAbort, { once: true })
     // It may have closed before the listener was in place.

@@ -1,14 +1,12 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
 import { createHeliaLight } from 'helia'
-import { DatastoreCacheIndex } from '../store/cache-index.ts'
-import { HeliaContentStore } from '../store/content.ts'
+import { DatastoreCacheIndex, HeliaContentStore } from '../store/index.ts'
+import type { AbortOptions, CacheIndex, HeliaContentStoreInit } from '../store/index.ts'
 import { ensureHomeDir, homePaths, readOptionalIdentity } from './home.ts'
 import { acquireRepoLock } from './repo-lock.ts'
 import { openStores } from './stores.ts'
 import type { HomePaths } from './home.ts'
-import type { HeliaContentStoreInit } from '../store/content.ts'
-import type { AbortOptions, CacheIndex } from '../store/types.ts'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { Helia } from 'helia'
 
@@ -31,8 +29,8 @@ export interface EmbeddedNodeInit {
  */
 export interface EmbeddedNode {
   readonly paths: HomePaths
-  readonly peerId?: PeerId
-  readonly privateKey?: PrivateKey
+  readonly peerId?: PeerId | undefined
+  readonly privateKey?: PrivateKey | undefined
   readonly helia: Helia
   readonly content: HeliaContentStore
   readonly cacheIndex: CacheIndex
@@ -68,7 +66,8 @@ export async function createEmbeddedNode (init: EmbeddedNodeInit, options: Abort
         await stopping
       }
     }
-  } catch (err) {
+  } catch (err: unknown) {
+    // Undoing a failed start: the start's error is the one to report.
     await stores?.close().catch(() => {})
     await lock?.release()
     throw err

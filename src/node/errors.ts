@@ -1,6 +1,12 @@
 import { ArtdagError } from '../errors.ts'
 
 /** The home path exists but cannot be an artdag home (a file, unreadable, not writable). */
+/** A connected peer is no longer on the allowlist (node.allowPeers): its connection is closed. */
+export class PeerNotAllowedError extends ArtdagError {
+  override readonly name = 'PeerNotAllowedError'
+  readonly kind = 'forbidden'
+}
+
 export class HomeInvalidError extends ArtdagError {
   override readonly name = 'HomeInvalidError'
   readonly kind = 'invalid'

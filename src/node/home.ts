@@ -1,22 +1,24 @@
 import { randomBytes } from 'node:crypto'
+import { errorCode, errorMessage } from '../errors.ts'
 import { chmod, link, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { HomeInvalidError, HomeNotInitializedError, SwarmKeyExistsError } from './errors.ts'
 import { encodeIdentity, generateIdentity, readIdentity } from './identity.ts'
 import { generateSwarmKey, readSwarmKey } from './swarm-key.ts'
-import { homePaths } from './home-layout.ts'
-import type { HomePaths } from './home-layout.ts'
+import { homePaths } from '../config/index.ts'
+import type { HomePaths } from '../config/index.ts'
 import type { Identity } from './identity.ts'
-import type { AbortOptions } from '../store/types.ts'
+import type { AbortOptions } from '../lifecycle/index.ts'
 
-export { DEFAULT_HOME_DIR, homePaths, resolveHome } from './home-layout.ts'
-export type { HomePaths, ResolveHomeInput } from './home-layout.ts'
+// Where a home is and what is in it is pure path logic in src/config/ (the CLI finds a home without libp2p).
+export { DEFAULT_HOME_DIR, homePaths, resolveHome } from '../config/index.ts'
+export type { HomePaths, ResolveHomeInput } from '../config/index.ts'
 
 export interface InitHomeOptions extends AbortOptions {
   home: string
   /** A swarm key file to copy in (every machine of a cluster shares one); generated when absent. */
-  swarmKeyFile?: string
+  swarmKeyFile?: string | undefined
   /** Replace an existing, different swarm key (with `swarmKeyFile`, or a new one). */
-  replaceSwarmKey?: boolean
+  replaceSwarmKey?: boolean | undefined
 }
 
 export type FileOutcome = 'created' | 'existing'
@@ -116,17 +118,17 @@ export async function ensureHomeDir (home: string): Promise<boolean> {
     const s = await stat(home)
     if (!s.isDirectory()) throw new HomeInvalidError(`home ${home} exists and is not a directory`, { home })
     return true
-  } catch (err: any) {
-    if (err.code !== 'ENOENT') {
+  } catch (err: unknown) {
+    if (errorCode(err) !== 'ENOENT') {
       if (err instanceof HomeInvalidError) throw err
-      throw new HomeInvalidError(`cannot use home ${home}: ${err.code ?? err.message}`, { home }, { cause: err })
+      throw new HomeInvalidError(`cannot use home ${home}: ${errorCode(err) ?? errorMessage(err)}`, { home }, { cause: err })
     }
   }
   try {
     await mkdir(home, { recursive: true, mode: 0o700 })
     await chmod(home, 0o700)
-  } catch (err: any) {
-    throw new HomeInvalidError(`cannot create home ${home}: ${err.code ?? err.message}`, { home }, { cause: err })
+  } catch (err: unknown) {
+    throw new HomeInvalidError(`cannot create home ${home}: ${errorCode(err) ?? errorMessage(err)}`, { home }, { cause: err })
   }
   return false
 }
@@ -142,10 +144,11 @@ async function writeSecretFile (path: string, bytes: Uint8Array, { overwrite }: 
       return
     }
     await link(tmp, path)
-  } catch (err: any) {
-    if (err.code === 'EEXIST') throw new HomeInvalidError(`${path} appeared while initialising the home (another \`artdag init\`?)`, { file: path })
+  } catch (err: unknown) {
+    if (errorCode(err) === 'EEXIST') throw new HomeInvalidError(`${path} appeared while initialising the home (another \`artdag init\`?)`, { file: path })
     throw err
   } finally {
+    // The temporary file is gone once linked into place; either way there is nothing left to clean.
     await unlink(tmp).catch(() => {})
   }
 }
@@ -154,8 +157,8 @@ async function exists (path: string): Promise<boolean> {
   try {
     await stat(path)
     return true
-  } catch (err: any) {
-    if (err.code === 'ENOENT') return false
+  } catch (err: unknown) {
+    if (errorCode(err) === 'ENOENT') return false
     throw err
   }
 }

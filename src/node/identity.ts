@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { errorCode, errorMessage } from '../errors.ts'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { IdentityKeyInvalidError } from './errors.ts'
@@ -29,8 +30,8 @@ export function decodeIdentity (bytes: Uint8Array, source: string): Identity {
   let privateKey: PrivateKey
   try {
     privateKey = privateKeyFromProtobuf(bytes)
-  } catch (err: any) {
-    throw new IdentityKeyInvalidError(`identity key ${source} is not a libp2p private key (protobuf): ${err.message}`, { file: source }, { cause: err })
+  } catch (err: unknown) {
+    throw new IdentityKeyInvalidError(`identity key ${source} is not a libp2p private key (protobuf): ${errorMessage(err)}`, { file: source }, { cause: err })
   }
   if (privateKey.type !== 'Ed25519') {
     throw new IdentityKeyInvalidError(`identity key ${source} is a ${privateKey.type} key; artdag identities are Ed25519`, { file: source })
@@ -42,8 +43,8 @@ export async function readIdentity (path: string): Promise<Identity> {
   let bytes: Uint8Array
   try {
     bytes = await readFile(path)
-  } catch (err: any) {
-    throw new IdentityKeyInvalidError(`cannot read identity key ${path}: ${err.code ?? err.message}`, { file: path }, { cause: err })
+  } catch (err: unknown) {
+    throw new IdentityKeyInvalidError(`cannot read identity key ${path}: ${errorCode(err) ?? errorMessage(err)}`, { file: path }, { cause: err })
   }
   return decodeIdentity(bytes, path)
 }

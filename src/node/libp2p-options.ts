@@ -1,4 +1,5 @@
 import { identify } from '@libp2p/identify'
+import { errorMessage } from '../errors.ts'
 import { noise } from '@libp2p/noise'
 import { ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
@@ -40,8 +41,8 @@ export interface Libp2pOptionsInit {
   announce: string[]
   allowlist: PeerAllowlist
   dht: DhtInit
-  pubsub?: PubSubInit
-  dialTimeoutMs?: number
+  pubsub?: PubSubInit | undefined
+  dialTimeoutMs?: number | undefined
 }
 
 /**
@@ -83,7 +84,16 @@ export function parseMultiaddr (value: string | Multiaddr, field: string): Multi
   if (typeof value !== 'string') return value
   try {
     return multiaddr(value)
-  } catch (err: any) {
-    throw new InvalidMultiaddrError(`${field}: ${JSON.stringify(value)} is not a multiaddr (e.g. /ip4/10.0.0.2/tcp/4101): ${err.message}`, { field, value }, { cause: err })
+  } catch (err: unknown) {
+    throw new InvalidMultiaddrError(`${field}: ${JSON.stringify(value)} is not a multiaddr (e.g. /ip4/10.0.0.2/tcp/4101): ${errorMessage(err)}`, { field, value }, { cause: err })
   }
+}
+
+/** The `node:` config section's defaults (config/default.yaml is checked against them). */
+export const NODE_DEFAULTS = {
+  listen: DEFAULT_LISTEN,
+  announce: [] as string[],
+  bootstrap: [] as string[],
+  dialTimeoutMs: DEFAULT_DIAL_TIMEOUT_MS,
+  allowPeers: [] as string[]
 }

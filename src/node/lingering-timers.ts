@@ -12,8 +12,8 @@ import type { Libp2p } from '@libp2p/interface'
  * are defensive: if upstream changes shape, this does nothing.
  */
 export function captureLingeringTimers (libp2p: Libp2p): () => void {
-  const pubsubStatus = (libp2p.services as any)?.pubsub?.status
-  const addressManager = (libp2p as any).components?.addressManager
+  const pubsubStatus = (libp2p.services as { pubsub?: { status?: { heartbeatTimeout?: ReturnType<typeof setTimeout> } } }).pubsub?.status
+  const addressManager = (libp2p as unknown as { components?: { addressManager?: { _updatePeerStoreAddresses?: { stop?: () => void } } } }).components?.addressManager
   return () => {
     if (pubsubStatus?.heartbeatTimeout != null) clearTimeout(pubsubStatus.heartbeatTimeout)
     addressManager?._updatePeerStoreAddresses?.stop?.()

@@ -1,3 +1,4 @@
+import { AbortedError } from '../errors.ts'
 import type { Logger } from '../log.ts'
 
 /**
@@ -24,8 +25,12 @@ export class NeighbourLookups {
       return
     }
     this.#running = this.#lookup(this.#shutdown.signal)
-      .then(peers => { this.#log.debug({ peers }, 'neighbour lookup done') })
-      .catch((err: Error) => { if (!this.#shutdown.signal.aborted) this.#log.warn({ err: err.message }, 'neighbour lookup failed') })
+      .then(peers => {
+        this.#log.debug({ peers }, 'neighbour lookup done')
+      })
+      .catch((err: unknown) => {
+        if (!this.#shutdown.signal.aborted) this.#log.warn({ err }, 'neighbour lookup failed')
+      })
       .finally(() => {
         this.#running = undefined
         if (this.#again) {
@@ -36,7 +41,7 @@ export class NeighbourLookups {
   }
 
   async stop (): Promise<void> {
-    this.#shutdown.abort()
+    this.#shutdown.abort(new AbortedError('neighbour lookups are stopping'))
     while (this.#running != null) await this.#running
   }
 }

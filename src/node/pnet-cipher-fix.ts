@@ -20,8 +20,12 @@ export const XOR_CHUNK_BYTES = 65_536
 
 const PATCHED = Symbol.for('artdag.xsalsa20.chunked')
 
-interface WasmXor { _memory?: Uint8Array }
-interface XSalsa20Instance { _xor?: WasmXor | null }
+interface WasmXor {
+  _memory?: Uint8Array
+}
+interface XSalsa20Instance {
+  _xor?: WasmXor | null
+}
 interface XSalsa20Class {
   prototype: { update: (this: XSalsa20Instance, input: Uint8Array, output?: Uint8Array) => Uint8Array }
   [PATCHED]?: boolean

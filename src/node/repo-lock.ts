@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { errorCode } from '../errors.ts'
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { RepoLockedError } from './errors.ts'
@@ -41,9 +42,9 @@ export function isProcessAlive (pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
-  } catch (err: any) {
+  } catch (err: unknown) {
     // EPERM: it exists but belongs to someone else.
-    return err.code === 'EPERM'
+    return errorCode(err) === 'EPERM'
   }
 }
 
@@ -63,9 +64,15 @@ export async function acquireRepoLock (path: string, options: AcquireRepoLockOpt
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try {
         await link(tmp, path)
-        return { path, info, release: async () => { await releaseLock(path, info.token) } }
-      } catch (err: any) {
-        if (err.code !== 'EEXIST') throw err
+        return {
+          path,
+          info,
+          release: async () => {
+            await releaseLock(path, info.token)
+          }
+        }
+      } catch (err: unknown) {
+        if (errorCode(err) !== 'EEXIST') throw err
       }
       const current = await readLock(path)
       if (current === undefined) continue // released meanwhile: try again
@@ -76,6 +83,7 @@ export async function acquireRepoLock (path: string, options: AcquireRepoLockOpt
     }
     throw new RepoLockedError(`could not take the repo lock ${path}: it kept changing (another process is starting?)`, { file: path })
   } finally {
+    // The temporary file is gone once linked into place; either way there is nothing left to clean.
     await unlink(tmp).catch(() => {})
   }
 }
@@ -106,8 +114,8 @@ async function readLock (path: string): Promise<ReadLock | undefined> {
   let raw: string
   try {
     raw = await readFile(path, 'utf8')
-  } catch (err: any) {
-    if (err.code === 'ENOENT') return undefined
+  } catch (err: unknown) {
+    if (errorCode(err) === 'ENOENT') return undefined
     throw err
   }
   try {
@@ -115,7 +123,9 @@ async function readLock (path: string): Promise<ReadLock | undefined> {
     if (typeof info?.pid === 'number' && typeof info.hostname === 'string' && typeof info.token === 'string') {
       return { raw, info: { purpose: 'unknown', since: 0, ...info } }
     }
-  } catch {}
+  } catch {
+    // not our JSON: treated as a lock of unknown shape below
+  }
   return { raw }
 }
 
@@ -127,21 +137,23 @@ async function breakStaleLock (path: string, staleRaw: string, token: string): P
   const aside = `${path}.${token}.stale`
   try {
     await rename(path, aside)
-  } catch (err: any) {
-    if (err.code === 'ENOENT') return
+  } catch (err: unknown) {
+    if (errorCode(err) === 'ENOENT') return
     throw err
   }
   const moved = await readFile(aside, 'utf8').catch(() => undefined)
   if (moved !== undefined && moved !== staleRaw) {
+    // Putting a newer lock back is best effort: its owner rewrites it on its next check.
     await link(aside, path).catch(() => {})
   }
+  // The set-aside copy may already be gone.
   await unlink(aside).catch(() => {})
 }
 
 async function releaseLock (path: string, token: string): Promise<void> {
   const current = await readLock(path)
   if (current?.info?.token !== token) return
-  await unlink(path).catch((err: any) => {
-    if (err.code !== 'ENOENT') throw err
+  await unlink(path).catch((err: unknown) => {
+    if (errorCode(err) !== 'ENOENT') throw err
   })
 }

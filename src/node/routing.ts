@@ -19,10 +19,12 @@ import type { Peer, Router } from 'helia'
 export function recordsOnlyRouter (libp2p: () => Libp2p): Router {
   return {
     name: 'libp2p-router',
-    put: async (key, value, options) => { await libp2p().contentRouting.put(key, value, options) },
+    put: async (key, value, options) => {
+      await libp2p().contentRouting.put(key, value, options)
+    },
     get: async (key, options) => withArrayBuffer(await libp2p().contentRouting.get(key, options)),
     findPeer: async (peer, options) => toPeer(await libp2p().peerRouting.findPeer(peerIdFromCID(peer), options)),
-    getClosestPeers: async function * (key, options) {
+    getClosestPeers: async function* (key, options) {
       for await (const info of libp2p().peerRouting.getClosestPeers(key, options)) yield toPeer(info)
     }
   }

@@ -27,7 +27,7 @@ export async function openStores (paths: Pick<HomePaths, 'blocks' | 'datastore'>
   await blockstore.open()
   try {
     await datastore.open()
-  } catch (err) {
+  } catch (err: unknown) {
     await blockstore.close()
     throw err
   }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { errorCode, errorMessage } from '../errors.ts'
 import { generateKey } from '@libp2p/pnet'
 import { SwarmKeyInvalidError } from './errors.ts'
 
@@ -63,8 +64,8 @@ export async function readSwarmKey (path: string): Promise<Uint8Array> {
   let bytes: Uint8Array
   try {
     bytes = await readFile(path)
-  } catch (err: any) {
-    throw new SwarmKeyInvalidError(`cannot read swarm key ${path}: ${err.code ?? err.message}`, { file: path }, { cause: err })
+  } catch (err: unknown) {
+    throw new SwarmKeyInvalidError(`cannot read swarm key ${path}: ${errorCode(err) ?? errorMessage(err)}`, { file: path }, { cause: err })
   }
   return parseSwarmKey(bytes, path)
 }

@@ -35,7 +35,7 @@ export interface PlanDescription {
 
 export type CachedLookup = (cacheId: string) => boolean | Promise<boolean>
 
-export async function describePlan (plan: Plan, cached: CachedLookup, options: { signal?: AbortSignal } = {}): Promise<PlanDescription> {
+export async function describePlan (plan: Plan, cached: CachedLookup, options: { signal?: AbortSignal | undefined } = {}): Promise<PlanDescription> {
   options.signal?.throwIfAborted()
   // Several steps can share a cache_id (identical nodes): ask once per id.
   const unique = [...new Set(plan.steps.map(s => s.cacheId))]

@@ -135,7 +135,7 @@ export class CatalogContractError extends ArtdagError {
   readonly kind = 'internal'
 }
 
-type RecipeErrorClass = new (message: string, details?: RecipeErrorDetails) => RecipeError
+type RecipeErrorClass = new(message: string, details?: RecipeErrorDetails) => RecipeError
 
 const CLASSES: Readonly<Record<RecipeErrorName, RecipeErrorClass>> = {
   RecipeSyntaxError,

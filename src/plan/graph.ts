@@ -1,3 +1,4 @@
+import { RecipeCycleError } from './errors.ts'
 /**
  * Graph helpers over node dependencies: `deps.get(id)` lists the nodes `id`
  * reads from (recipe inputs and unknown names are left out by the caller).
@@ -98,7 +99,7 @@ export function levelsOf (ids: Iterable<string>, deps: Deps): Map<string, number
       const unsettled = inputs.filter(d => !level.has(d))
       if (unsettled.length > 0) {
         // Expanded once already and still waiting: only a cycle does that.
-        if (expanded.has(id)) throw new Error(`levelsOf: cycle through ${id}`)
+        if (expanded.has(id)) throw new RecipeCycleError(`levelsOf: cycle through ${id}`, { node: id })
         expanded.add(id)
         stack.push(...unsettled)
         continue

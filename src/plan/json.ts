@@ -5,7 +5,9 @@
  * been through this walk, so DAG-CBOR always sees the same kinds of values.
  */
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject
-export interface JsonObject { [key: string]: JsonValue }
+export interface JsonObject {
+  [key: string]: JsonValue
+}
 
 export type PathSegment = string | number
 
@@ -113,7 +115,7 @@ export function toPlainJson (value: unknown, limits: PlainJsonLimits, basePath: 
 
   try {
     return { ok: true, value: walk(value, [...basePath], 0) }
-  } catch (err) {
+  } catch (err: unknown) {
     if (err instanceof Problem) return { ok: false, problem: err.problem }
     throw err
   }

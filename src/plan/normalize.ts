@@ -8,8 +8,8 @@ import { closest } from './suggest.ts'
 /** What a node looks like once the schema has passed it. */
 export interface NodeShape {
   type: string
-  inputs?: string[]
-  config?: Record<string, unknown>
+  inputs?: string[] | undefined
+  config?: Record<string, unknown> | undefined
 }
 
 // A normalized config is never a deep tree; this only guards the contract.
@@ -33,8 +33,7 @@ export function normalizeNodeConfig (id: string, node: NodeShape, catalog: StepC
   if (definition == null) {
     const known = catalog.types()
     const hint = closest(node.type, known)
-    issues.add('UnknownStepTypeError', `nodes.${id}.type`,
-      `unknown step type "${node.type}"${hint != null ? ` (did you mean "${hint}"?)` : ''}; the step types are ${[...known].sort().join(', ')}`, id)
+    issues.add('UnknownStepTypeError', `nodes.${id}.type`, `unknown step type "${node.type}"${hint != null ? ` (did you mean "${hint}"?)` : ''}; the step types are ${[...known].sort().join(', ')}`, id)
     return undefined
   }
 

@@ -54,7 +54,7 @@ export function parseRecipe (text: string | Uint8Array, options: ParseRecipeOpti
   } else {
     try {
       str = decoder.decode(text)
-    } catch (err) {
+    } catch (err: unknown) {
       throw new RecipeSyntaxError(`${source}: the recipe is not UTF-8 text`, {}, { cause: err })
     }
   }
@@ -63,7 +63,7 @@ export function parseRecipe (text: string | Uint8Array, options: ParseRecipeOpti
   let doc: ReturnType<typeof parseDocument>
   try {
     doc = parseDocument(str, { ...YAML_OPTIONS, lineCounter })
-  } catch (err) {
+  } catch (err: unknown) {
     // The parser records most faults; a stack overflow on absurd nesting can still escape.
     if (err instanceof RangeError) throw new RecipeTooLargeError(`${source}: the recipe is nested too deeply`, {}, { cause: err })
     throw err
@@ -86,7 +86,7 @@ export function parseRecipe (text: string | Uint8Array, options: ParseRecipeOpti
   let js: unknown
   try {
     js = doc.toJS({ mapAsMap: true, maxAliasCount: limits.maxAliasCount })
-  } catch (err) {
+  } catch (err: unknown) {
     if (err instanceof ReferenceError && /Excessive alias count/.test(err.message)) {
       throw new RecipeTooLargeError(`${source}: YAML aliases expand too much (over the alias budget of ${limits.maxAliasCount}); recipes may not use alias bombs`, { limit: limits.maxAliasCount }, { cause: err })
     }

@@ -11,8 +11,22 @@ import { NODE_FIELDS, TOP_LEVEL_FIELDS } from './schema.ts'
 
 /** Fields people reach for to pass ffmpeg through; recipes never accept them. */
 export const RAW_FFMPEG_FIELDS: ReadonlySet<string> = new Set([
-  'args', 'arguments', 'argv', 'cmd', 'command', 'ffmpeg', 'ffmpeg_args', 'filter', 'filters',
-  'filter_complex', 'filtergraph', 'vf', 'af', 'lavfi', 'options', 'extra_args'
+  'args',
+  'arguments',
+  'argv',
+  'cmd',
+  'command',
+  'ffmpeg',
+  'ffmpeg_args',
+  'filter',
+  'filters',
+  'filter_complex',
+  'filtergraph',
+  'vf',
+  'af',
+  'lavfi',
+  'options',
+  'extra_args'
 ])
 
 const RAW_FFMPEG_HINT = 'recipes cannot carry raw ffmpeg arguments or filtergraphs; express the work with step types and their config (see docs/RECIPES.md, "Safety")'
@@ -33,11 +47,16 @@ export function describeJson (value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
   switch (typeof value) {
-    case 'string': return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`
-    case 'number': return `the number ${value}`
-    case 'boolean': return String(value)
-    case 'object': return 'a mapping'
-    default: return typeof value
+    case 'string':
+      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`
+    case 'number':
+      return `the number ${value}`
+    case 'boolean':
+      return String(value)
+    case 'object':
+      return 'a mapping'
+    default:
+      return typeof value
   }
 }
 

@@ -27,7 +27,7 @@ const idSchema = z.string().regex(ID_PATTERN, `must be ${ID_RULE}`)
 const inputRefSchema = z.string()
   .min(1, 'must not be empty')
   .max(MAX_INPUT_REF_LENGTH, `must be at most ${MAX_INPUT_REF_LENGTH} characters`)
-  // eslint-disable-next-line no-control-regex
+  // oxlint-disable-next-line no-control-regex -- matching control characters is the point
   .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
 
 const nodeSchema = z.strictObject({

@@ -47,7 +47,7 @@ function checkVersion (version: unknown): void {
   if (version === undefined) {
     throw new RecipeVersionError(`version: missing; add "version: ${RECIPE_VERSION}" (the recipe format this artdag reads)`, { field: 'version' })
   }
-  const shown = typeof version === 'string' ? JSON.stringify(version) : String(version)
+  const shown = typeof version === 'string' || (typeof version === 'object' && version !== null) ? JSON.stringify(version) : String(version as number | boolean | null)
   const hint = typeof version === 'number' && version > RECIPE_VERSION ? '; it may need a newer artdag' : ''
   throw new RecipeVersionError(`version: recipe format ${shown} is not supported; this artdag reads version ${RECIPE_VERSION}${hint}`, { field: 'version' })
 }

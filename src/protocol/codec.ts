@@ -60,7 +60,7 @@ export function jsonCodec<S extends z.ZodType> (name: string, schema: S, maxByte
       let value: unknown
       try {
         value = JSON.parse(decoder.decode(bytes))
-      } catch (err) {
+      } catch (err: unknown) {
         throw new MessageInvalidError(`${name} message is not UTF-8 JSON`, undefined, { cause: err })
       }
       if (typeof value === 'object' && value !== null && 'v' in value && value.v !== PROTOCOL_VERSION) {

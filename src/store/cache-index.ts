@@ -1,6 +1,7 @@
+import { signalOnly } from '../lifecycle/index.ts'
 import { Key } from 'interface-datastore'
-import { InvalidArgumentError } from '../errors.ts'
-import { cacheIdString } from '../protocol/codec.ts'
+import { InvalidArgumentError, errorName } from '../errors.ts'
+import { cacheIdString } from '../protocol/index.ts'
 import type { AbortOptions, CacheEntry, CacheIndex } from './types.ts'
 import type { Datastore } from 'interface-datastore'
 
@@ -21,9 +22,9 @@ export class DatastoreCacheIndex implements CacheIndex {
   async get (cacheId: string, options: AbortOptions = {}): Promise<CacheEntry | undefined> {
     let bytes: Uint8Array
     try {
-      bytes = await this.#datastore.get(keyFor(cacheId), options)
-    } catch (err: any) {
-      if (err.name === 'NotFoundError') return undefined
+      bytes = await this.#datastore.get(keyFor(cacheId), signalOnly(options))
+    } catch (err: unknown) {
+      if (errorName(err) === 'NotFoundError') return undefined
       throw err
     }
     return decode(bytes)
@@ -33,15 +34,15 @@ export class DatastoreCacheIndex implements CacheIndex {
     checkEntry(entry)
     const value: CacheEntry = { cacheId: entry.cacheId, cid: entry.cid, producer: entry.producer, createdAt: entry.createdAt }
     if (entry.stepType != null) value.stepType = entry.stepType
-    await this.#datastore.put(keyFor(entry.cacheId), new TextEncoder().encode(JSON.stringify(value)), options)
+    await this.#datastore.put(keyFor(entry.cacheId), new TextEncoder().encode(JSON.stringify(value)), signalOnly(options))
   }
 
   async delete (cacheId: string, options: AbortOptions = {}): Promise<void> {
-    await this.#datastore.delete(keyFor(cacheId), options)
+    await this.#datastore.delete(keyFor(cacheId), signalOnly(options))
   }
 
-  async * entries (options: AbortOptions = {}): AsyncIterable<CacheEntry> {
-    for await (const { value } of this.#datastore.query({ prefix: `${CACHE_INDEX_PREFIX}/` }, options)) {
+  async *entries (options: AbortOptions = {}): AsyncIterable<CacheEntry> {
+    for await (const { value } of this.#datastore.query({ prefix: `${CACHE_INDEX_PREFIX}/` }, signalOnly(options))) {
       yield decode(value)
     }
   }

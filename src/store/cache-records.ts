@@ -2,8 +2,8 @@ import * as dagCbor from '@ipld/dag-cbor'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { CID } from 'multiformats/cid'
 import { z } from 'zod'
-import { AbortedError } from '../errors.ts'
-import { cacheIdString, cidString, describeIssues, peerIdString, timestampMs } from '../protocol/codec.ts'
+import { AbortedError, errorMessage } from '../errors.ts'
+import { cacheIdString, cidString, describeIssues, peerIdString, timestampMs } from '../protocol/index.ts'
 import { CacheRecordInvalidError } from './errors.ts'
 import type { AbortOptions, CacheEntry } from './types.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -66,11 +66,11 @@ export async function decodeCacheRecord (value: Uint8Array, key?: Uint8Array): P
   const keyText = key != null ? new TextDecoder().decode(key) : undefined
   const where = keyText ?? 'cache record'
   if (value.byteLength > MAX_CACHE_RECORD_BYTES) fail(`${where}: ${value.byteLength} bytes, over the ${MAX_CACHE_RECORD_BYTES} byte limit`)
-  let envelope: any
+  let envelope: { payload?: unknown, signature?: unknown } | null | undefined
   try {
     envelope = dagCbor.decode(value)
-  } catch (err: any) {
-    fail(`${where}: not DAG-CBOR (${err.message})`)
+  } catch (err: unknown) {
+    fail(`${where}: not DAG-CBOR (${errorMessage(err)})`)
   }
   if (!(envelope?.payload instanceof Uint8Array) || !(envelope.signature instanceof Uint8Array)) {
     fail(`${where}: expected { payload: bytes, signature: bytes }`)
@@ -78,8 +78,8 @@ export async function decodeCacheRecord (value: Uint8Array, key?: Uint8Array): P
   let fields: unknown
   try {
     fields = dagCbor.decode(envelope.payload)
-  } catch (err: any) {
-    fail(`${where}: payload is not DAG-CBOR (${err.message})`)
+  } catch (err: unknown) {
+    fail(`${where}: payload is not DAG-CBOR (${errorMessage(err)})`)
   }
   const parsed = payloadSchema.safeParse(fields)
   if (!parsed.success) fail(`${where}: ${describeIssues(parsed.error)}`)
@@ -136,7 +136,7 @@ export const cacheRecordSelector: SelectFn = async (key, records) => {
 
 export interface CacheRecordCallOptions extends AbortOptions {
   /** @default DEFAULT_CACHE_RECORD_TIMEOUT_MS */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
 }
 
 export interface PutCacheRecordResult {
@@ -163,7 +163,7 @@ export async function putCacheRecord (dht: Pick<KadDHT, 'put'>, entry: CacheEntr
       if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE') peers++
       if (event.name === 'QUERY_ERROR') errors++
     }
-  } catch (err) {
+  } catch (err: unknown) {
     rethrowIfCallerAborted(err, options.signal, `putting the cache record for ${entry.cacheId}`)
   }
   return { entry: published, peers, errors }
@@ -185,7 +185,7 @@ export async function getCacheRecord (dht: Pick<KadDHT, 'get'>, cacheId: string,
       // the query ends in an error after finding some (e.g. a failed correction).
       if (event.name === 'PEER_RESPONSE' && event.record != null) seen.push(event.record.value)
     }
-  } catch (err) {
+  } catch (err: unknown) {
     rethrowIfCallerAborted(err, options.signal, `looking up the cache record for ${cacheId}`)
   }
   if (best == null && seen.length > 0) best = seen[await cacheRecordSelector(key, seen)]

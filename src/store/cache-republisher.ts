@@ -1,3 +1,5 @@
+import { ComponentRun } from '../lifecycle/index.ts'
+import type { Scheduler, Startable } from '../lifecycle/index.ts'
 import { putCacheRecord } from './cache-records.ts'
 import type { AbortOptions, CacheEntry } from './types.ts'
 import type { Logger } from '../log.ts'
@@ -13,11 +15,11 @@ import type { KadDHT } from '@libp2p/kad-dht'
  */
 export interface CacheRecordRepublisherInit {
   /** @default DEFAULT_REPUBLISH_INTERVAL_MS (12 h) */
-  intervalMs?: number
+  republishIntervalMs?: number | undefined
   /** The first run, after start: soon, so records lost while the node was down come back. @default 60_000 */
   initialDelayMs?: number
   /** Timeout of each put. */
-  putTimeoutMs?: number
+  queryTimeoutMs?: number | undefined
 }
 
 export interface CacheRecordRepublisherComponents {
@@ -27,41 +29,46 @@ export interface CacheRecordRepublisherComponents {
   /** The local cache index's entries; only those this node produced are republished. */
   entries: (options: AbortOptions) => AsyncIterable<CacheEntry>
   logger: Logger
+  /** @default systemScheduler */
+  scheduler?: Scheduler | undefined
 }
 
 export const DEFAULT_REPUBLISH_INTERVAL_MS = 12 * 60 * 60 * 1000
 export const DEFAULT_REPUBLISH_INITIAL_DELAY_MS = 60_000
 
-export class CacheRecordRepublisher {
+export class CacheRecordRepublisher implements Startable {
   readonly #components: CacheRecordRepublisherComponents
   readonly #intervalMs: number
   readonly #initialDelayMs: number
   readonly #putTimeoutMs: number | undefined
   readonly #log: Logger
-  #timer: NodeJS.Timeout | undefined
-  #shutdown: AbortController | undefined
-  #running: Promise<unknown> | undefined
+  #run: ComponentRun | undefined
 
   constructor (components: CacheRecordRepublisherComponents, init: CacheRecordRepublisherInit = {}) {
     this.#components = components
-    this.#intervalMs = init.intervalMs ?? DEFAULT_REPUBLISH_INTERVAL_MS
+    this.#intervalMs = init.republishIntervalMs ?? DEFAULT_REPUBLISH_INTERVAL_MS
     this.#initialDelayMs = init.initialDelayMs ?? DEFAULT_REPUBLISH_INITIAL_DELAY_MS
-    this.#putTimeoutMs = init.putTimeoutMs
+    this.#putTimeoutMs = init.queryTimeoutMs
     this.#log = components.logger.forComponent('artdag:store:republisher')
   }
 
-  start (): void {
-    if (this.#shutdown != null) return
-    this.#shutdown = new AbortController()
-    this.#schedule(this.#initialDelayMs)
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
+    if (this.#run !== undefined) return
+    this.#run = new ComponentRun({
+      name: 'the cache record republisher',
+      scheduler: this.#components.scheduler,
+      onTaskError: err => {
+        this.#log.warn({ err }, 'republishing cache records failed')
+      }
+    })
+    this.#schedule(this.#run, this.#initialDelayMs)
   }
 
   async stop (): Promise<void> {
-    clearTimeout(this.#timer)
-    this.#timer = undefined
-    this.#shutdown?.abort()
-    this.#shutdown = undefined
-    await this.#running
+    const run = this.#run
+    this.#run = undefined
+    await run?.end()
   }
 
   /** One pass over the index; returns how many records were put. */
@@ -77,19 +84,21 @@ export class CacheRecordRepublisher {
     return { records }
   }
 
-  #schedule (delayMs: number): void {
-    const shutdown = this.#shutdown
-    if (shutdown == null) return
-    this.#timer = setTimeout(() => {
-      this.#running = this.republish({ signal: shutdown.signal })
-        .then(({ records }) => { this.#log.debug({ records }, 'republished cache records') })
-        .catch((err: Error) => {
-          if (!shutdown.signal.aborted) this.#log.warn({ err: err.message }, 'republishing cache records failed')
-        })
-        .finally(() => {
-          this.#running = undefined
-          if (!shutdown.signal.aborted) this.#schedule(this.#intervalMs)
-        })
-    }, delayMs)
+  #schedule (run: ComponentRun, delayMs: number): void {
+    run.after(delayMs, () => {
+      run.track(
+        'republish',
+        this.republish({ signal: run.signal })
+          .then(({ records }) => {
+            this.#log.debug({ records }, 'republished cache records')
+          })
+          .catch((err: unknown) => {
+            if (!run.ended) this.#log.warn({ err }, 'republishing cache records failed')
+          })
+          .finally(() => {
+            this.#schedule(run, this.#intervalMs)
+          })
+      )
+    })
   }
 }

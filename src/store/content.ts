@@ -1,3 +1,4 @@
+import { signalOnly } from '../lifecycle/index.ts'
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { open, rename, stat as statPath, unlink } from 'node:fs/promises'
@@ -10,7 +11,7 @@ import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { balanced } from 'ipfs-unixfs-importer/layout'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
-import { AbortedError } from '../errors.ts'
+import { AbortedError, errorCode, errorMessage, errorName } from '../errors.ts'
 import { WrongContentTypeError, LocalFileError, NotPinnedError } from './errors.ts'
 import { fetchDag } from './fetch-dag.ts'
 import { GcGuard } from './gc-guard.ts'
@@ -95,11 +96,11 @@ export class HeliaContentStore implements ContentStore {
     if (options.pin != null) checkPinInfo(options.pin)
     try {
       return await this.#guard.shared(async () => {
-        const cid = await this.#fs.addByteStream(abortable(source, options.signal), { ...IMPORTER_OPTIONS, signal: options.signal })
+        const cid = await this.#fs.addByteStream(abortable(source, options.signal), { ...IMPORTER_OPTIONS, ...signalOnly(options) })
         if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options)
         return cid
       })
-    } catch (err) {
+    } catch (err: unknown) {
       throw abortedAs(err, options.signal, 'adding content')
     }
   }
@@ -107,17 +108,17 @@ export class HeliaContentStore implements ContentStore {
   async addFile (path: string, options: AddOptions = {}): Promise<CID> {
     let handle
     try {
-      const info = await statPath(path)
-      if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTFILE' })
-      handle = await open(path, 'r')
-    } catch (err: any) {
-      throw new LocalFileError(`cannot add ${path}: ${err.code ?? err.message}`, { path }, { cause: err })
+      if ((await statPath(path)).isFile()) handle = await open(path, 'r')
+    } catch (err: unknown) {
+      throw new LocalFileError(`cannot add ${path}: ${errorCode(err) ?? errorMessage(err)}`, { path }, { cause: err })
     }
+    if (handle === undefined) throw new LocalFileError(`cannot add ${path}: ENOTFILE (not a regular file)`, { path })
     const stream = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES })
     try {
       return await this.addStream(stream, options)
     } finally {
       stream.destroy()
+      // A failed close of a file we only read loses nothing.
       await handle.close().catch(() => {})
     }
   }
@@ -139,11 +140,13 @@ export class HeliaContentStore implements ContentStore {
       const { size } = await statPath(tmp)
       await rename(tmp, path)
       return { size }
-    } catch (err: any) {
+    } catch (err: unknown) {
+      // The partial file may already be gone; the copy's own error is what we throw.
       if (written) await unlink(tmp).catch(() => {})
-      if (err.name === 'AbortError' && options.signal?.aborted === true) throw toStoreError(cid, err, options.signal)
-      if (err.path === tmp || err.path === path) {
-        throw new LocalFileError(`cannot write ${path}: ${err.code}`, { path }, { cause: err })
+      if (errorName(err) === 'AbortError' && options.signal?.aborted === true) throw toStoreError(cid, err, options.signal)
+      const failedPath = typeof err === 'object' && err !== null && 'path' in err ? err.path : undefined
+      if (failedPath === tmp || failedPath === path) {
+        throw new LocalFileError(`cannot write ${path}: ${String(errorCode(err))}`, { path }, { cause: err })
       }
       throw err
     }
@@ -162,11 +165,11 @@ export class HeliaContentStore implements ContentStore {
     const cid = CID.createV1(dagJson.code, await sha256.digest(bytes))
     try {
       return await this.#guard.shared(async () => {
-        await this.#helia.blockstore.put(cid, bytes, { signal: options.signal })
+        await this.#helia.blockstore.put(cid, bytes, signalOnly(options))
         if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options)
         return cid
       })
-    } catch (err) {
+    } catch (err: unknown) {
       throw abortedAs(err, options.signal, 'adding a document')
     }
   }
@@ -182,8 +185,10 @@ export class HeliaContentStore implements ContentStore {
   async pin (info: PinInfo, options: FetchOptions = {}): Promise<void> {
     checkPinInfo(info)
     try {
-      await this.#guard.shared(async () => { await this.#pinLocked(info, options) })
-    } catch (err) {
+      await this.#guard.shared(async () => {
+        await this.#pinLocked(info, options)
+      })
+    } catch (err: unknown) {
       throw abortedAs(err, options.signal, `pinning ${info.cid}`)
     }
   }
@@ -192,7 +197,7 @@ export class HeliaContentStore implements ContentStore {
     if (!(await this.isPinned(cid, options))) {
       throw new NotPinnedError(`${cid} is not pinned`, { cid: cid.toString() })
     }
-    await drain(this.#helia.pins.rm(cid, { signal: options.signal }))
+    await drain(this.#helia.pins.rm(cid, signalOnly(options)))
   }
 
   /** Whether `cid` itself is pinned (as listed by `pins()`), not merely a block inside a pinned DAG. */
@@ -200,14 +205,16 @@ export class HeliaContentStore implements ContentStore {
     return (await this.#getPin(cid, options)) !== undefined
   }
 
-  async * pins (options: AbortOptions = {}): AsyncIterable<PinInfo> {
-    for await (const pin of this.#helia.pins.ls({ signal: options.signal })) {
+  async *pins (options: AbortOptions = {}): AsyncIterable<PinInfo> {
+    for await (const pin of this.#helia.pins.ls(signalOnly(options))) {
       yield fromMetadata(pin.cid, pin.metadata)
     }
   }
 
   async gc (options: AbortOptions = {}): Promise<GcResult> {
-    return await this.#guard.exclusive(async () => await this.#gcLocked(options)).catch(err => { throw abortedAs(err, options.signal, 'collecting garbage') })
+    return await this.#guard.exclusive(async () => await this.#gcLocked(options)).catch(err => {
+      throw abortedAs(err, options.signal, 'collecting garbage')
+    })
   }
 
   async #gcLocked (options: AbortOptions): Promise<GcResult> {
@@ -216,11 +223,13 @@ export class HeliaContentStore implements ContentStore {
     for await (const pin of this.pins(options)) {
       if (pin.kind === 'intermediate' && pin.expiresAt != null && pin.expiresAt <= now) expired.push(pin.cid)
     }
-    for (const cid of expired) await drain(this.#helia.pins.rm(cid, { signal: options.signal }))
+    for (const cid of expired) await drain(this.#helia.pins.rm(cid, signalOnly(options)))
     let removedBlocks = 0
     await this.#helia.gc({
-      signal: options.signal,
-      onProgress: (event) => { if (event.type === 'helia:gc:deleted') removedBlocks++ }
+      ...signalOnly(options),
+      onProgress: (event) => {
+        if (event.type === 'helia:gc:deleted') removedBlocks++
+      }
     })
     return { expiredPins: expired.length, removedBlocks }
   }
@@ -228,7 +237,7 @@ export class HeliaContentStore implements ContentStore {
   async #pinLocked (info: PinInfo, options: FetchOptions): Promise<void> {
     const current = await this.#getPin(info.cid, options)
     if (current != null) {
-      await this.#helia.pins.setMetadata(info.cid, toMetadata(mergePins(current, info)), options)
+      await this.#helia.pins.setMetadata(info.cid, toMetadata(mergePins(current, info)), signalOnly(options))
       return
     }
     // Fetch what is missing first: the whole DAG from one peer if one holds it, then block by
@@ -236,15 +245,15 @@ export class HeliaContentStore implements ContentStore {
     await this.#transfer?.fetchDag(info.cid, options)
     await fetchDag(info.cid, this.#getBlock, this.#has, { concurrency: this.#readAhead, signal: options.signal })
     await clearStalePinnedBy(this.#helia.datastore, info.cid, this.#getLocalBlock, options)
-    await drain(this.#helia.pins.add(info.cid, { signal: options.signal, metadata: toMetadata(info) }))
+    await drain(this.#helia.pins.add(info.cid, { ...signalOnly(options), metadata: toMetadata(info) }))
   }
 
   async #getPin (cid: CID, options: AbortOptions): Promise<PinInfo | undefined> {
     try {
-      const pin = await this.#helia.pins.get(cid, options)
+      const pin = await this.#helia.pins.get(cid, signalOnly(options))
       return fromMetadata(cid, pin.metadata)
-    } catch (err: any) {
-      if (err.name === 'NotFoundError') return undefined
+    } catch (err: unknown) {
+      if (errorName(err) === 'NotFoundError') return undefined
       throw err
     }
   }
@@ -253,7 +262,7 @@ export class HeliaContentStore implements ContentStore {
   async #fetchRoot (cid: CID, options: FetchOptions): Promise<void> {
     try {
       await this.#transfer?.fetchBlock(cid, options)
-    } catch (err) {
+    } catch (err: unknown) {
       if (options.signal?.aborted === true) throw new AbortedError(`aborted while reading block ${cid}`, { cid: cid.toString() }, { cause: err })
       throw err
     }
@@ -265,15 +274,15 @@ export class HeliaContentStore implements ContentStore {
     const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
     try {
       return await collect(this.#helia.blockstore.get(cid, { signal, offline: this.#offline }))
-    } catch (err) {
+    } catch (err: unknown) {
       throw toStoreError(cid, err, options.signal, timeout, this.#fetchTimeoutMs)
     }
   }
 
   readonly #getLocalBlock = async (cid: CID, options: AbortOptions): Promise<Uint8Array> => {
     try {
-      return await collect(this.#helia.blockstore.get(cid, { signal: options.signal, offline: true }))
-    } catch (err) {
+      return await collect(this.#helia.blockstore.get(cid, { ...signalOnly(options), offline: true }))
+    } catch (err: unknown) {
       throw toStoreError(cid, err, options.signal)
     }
   }
@@ -281,7 +290,7 @@ export class HeliaContentStore implements ContentStore {
   readonly #has = async (cid: CID): Promise<boolean> => await this.#helia.blockstore.has(cid)
 }
 
-async function * abortable (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+async function* abortable (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   signal?.throwIfAborted()
   for await (const chunk of source) {
     signal?.throwIfAborted()
@@ -290,5 +299,5 @@ async function * abortable (source: AsyncIterable<Uint8Array> | Iterable<Uint8Ar
 }
 
 async function drain (source: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of source) {} // eslint-disable-line no-empty
+  for await (const _ of source) {}
 }

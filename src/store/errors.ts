@@ -1,10 +1,7 @@
 import { ArtdagError } from '../errors.ts'
 
-/** A string given as a CID does not parse. */
-export class InvalidCidError extends ArtdagError {
-  override readonly name = 'InvalidCidError'
-  readonly kind = 'invalid'
-}
+// Shared with the API client, which must not load the store to check a CID.
+export { InvalidCidError } from '../errors.ts'
 
 /** A block is not in the local store and this store cannot fetch it (offline / embedded). */
 export class ContentNotFoundError extends ArtdagError {

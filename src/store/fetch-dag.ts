@@ -1,3 +1,4 @@
+import { AbortedError } from '../errors.ts'
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
 import * as dagPb from '@ipld/dag-pb'
@@ -33,9 +34,11 @@ export async function fetchDag (root: CID, getBlock: GetBlock, has: (cid: CID) =
     for (const link of linksOf(cid, block)) enqueue(link)
   }
   const enqueue = (cid: CID): void => {
-    queue.add(async () => { await visit(cid) }).catch(err => {
+    queue.add(async () => {
+      await visit(cid)
+    }).catch(err => {
       failure ??= err
-      controller.abort()
+      controller.abort(new AbortedError('fetching the DAG stopped: a block failed'))
       queue.clear()
     })
   }
@@ -50,11 +53,16 @@ export async function fetchDag (root: CID, getBlock: GetBlock, has: (cid: CID) =
 /** The CIDs a block links to, for the codecs artdag stores. */
 export function linksOf (cid: CID, block: Uint8Array): CID[] {
   switch (cid.code) {
-    case raw.code: return []
-    case dagPb.code: return dagPb.decode(block).Links.map(link => link.Hash)
-    case dagJson.code: return findCids(dagJson.decode(block))
-    case dagCbor.code: return findCids(dagCbor.decode(block))
-    default: return []
+    case raw.code:
+      return []
+    case dagPb.code:
+      return dagPb.decode(block).Links.map(link => link.Hash)
+    case dagJson.code:
+      return findCids(dagJson.decode(block))
+    case dagCbor.code:
+      return findCids(dagCbor.decode(block))
+    default:
+      return []
   }
 }
 

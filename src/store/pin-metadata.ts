@@ -56,8 +56,7 @@ export function mergePins (current: PinInfo, next: Omit<PinInfo, 'cid'>): PinInf
   if (kind === 'intermediate') {
     const expiries = [current.expiresAt, next.expiresAt]
     // An intermediate without expiry never expires: keep that if either has it.
-    merged.expiresAt = expiries.includes(undefined) ? undefined : Math.max(...(expiries as number[]))
-    if (merged.expiresAt === undefined) delete merged.expiresAt
+    if (!expiries.includes(undefined)) merged.expiresAt = Math.max(...(expiries as number[]))
   }
   const labels = { ...current.labels, ...next.labels }
   if (Object.keys(labels).length > 0) merged.labels = labels

@@ -1,3 +1,4 @@
+import { signalOnly } from '../lifecycle/index.ts'
 import * as dagCbor from '@ipld/dag-cbor'
 import { Key } from 'interface-datastore'
 import { base36 } from 'multiformats/bases/base36'
@@ -46,14 +47,14 @@ async function removeFromPinnedBy (datastore: Datastore, block: CID, root: CID, 
   const key = new Key(`${PINNED_BLOCK_PREFIX}${base36.encode(block.multihash.bytes)}`)
   let record: unknown
   try {
-    record = dagCbor.decode(await datastore.get(key, options))
+    record = dagCbor.decode(await datastore.get(key, signalOnly(options)))
   } catch {
     return false // not pinned by anything, or not a record we understand
   }
   if (!isPinnedBlock(record)) return false
   const pinnedBy = record.pinnedBy.filter(bytes => !equal(bytes, root.bytes))
   if (pinnedBy.length === record.pinnedBy.length) return false
-  await datastore.put(key, dagCbor.encode({ ...record, pinnedBy }), options)
+  await datastore.put(key, dagCbor.encode({ ...record, pinnedBy }), signalOnly(options))
   return true
 }
 

@@ -1,4 +1,5 @@
 import type { CID } from 'multiformats/cid'
+import type { AbortOptions } from '../lifecycle/index.ts'
 
 /**
  * The content store: everything that crosses machines is a CID. Adapters over
@@ -7,9 +8,7 @@ import type { CID } from 'multiformats/cid'
  * transfer protocol (src/store/transfer/), else block by block over bitswap;
  * large content always streams.
  */
-export interface AbortOptions {
-  signal?: AbortSignal
-}
+export type { AbortOptions }
 
 /**
  * Options of the reads that may go to the network. `from` names peers likely
@@ -18,12 +17,12 @@ export interface AbortOptions {
  * direct transfer protocol, before the other connected peers and bitswap.
  */
 export interface FetchOptions extends AbortOptions {
-  from?: string[]
+  from?: string[] | undefined
 }
 
 export interface CatOptions extends FetchOptions {
-  offset?: number
-  length?: number
+  offset?: number | undefined
+  length?: number | undefined
 }
 
 export interface PinInfo {
@@ -42,7 +41,7 @@ export interface PinInfo {
  * in the gap between an add and a separate pin() call.
  */
 export interface AddOptions extends AbortOptions {
-  pin?: Omit<PinInfo, 'cid'>
+  pin?: Omit<PinInfo, 'cid'> | undefined
 }
 
 export interface GcResult {

@@ -1,7 +1,7 @@
 import * as dagPb from '@ipld/dag-pb'
 import { UnixFS } from 'ipfs-unixfs'
 import * as raw from 'multiformats/codecs/raw'
-import { InvalidArgumentError } from '../errors.ts'
+import { AbortedError, errorMessage, InvalidArgumentError } from '../errors.ts'
 import { ContentCorruptError, WrongContentTypeError } from './errors.ts'
 import type { AbortOptions } from './types.ts'
 import type { CID } from 'multiformats/cid'
@@ -17,8 +17,8 @@ import type { CID } from 'multiformats/cid'
 export type GetBlock = (cid: CID, options: AbortOptions) => Promise<Uint8Array>
 
 export interface ReadFileOptions extends AbortOptions {
-  offset?: number
-  length?: number
+  offset?: number | undefined
+  length?: number | undefined
   /** Leaf blocks fetched ahead of the consumer. */
   readAhead: number
 }
@@ -28,9 +28,12 @@ type Piece =
   | { bytes: Uint8Array }
   | { leaf: CID, blockStart: bigint, size: bigint }
 
-interface Range { start: bigint, end: bigint }
+interface Range {
+  start: bigint
+  end: bigint
+}
 
-export async function * readUnixfsFile (root: CID, getBlock: GetBlock, options: ReadFileOptions): AsyncGenerator<Uint8Array> {
+export async function* readUnixfsFile (root: CID, getBlock: GetBlock, options: ReadFileOptions): AsyncGenerator<Uint8Array> {
   const controller = new AbortController()
   const signal = options.signal != null ? AbortSignal.any([options.signal, controller.signal]) : controller.signal
   const rootBlock = await getBlock(root, { signal })
@@ -57,7 +60,7 @@ export async function * readUnixfsFile (root: CID, getBlock: GetBlock, options: 
       yield bytes
     }
   } finally {
-    controller.abort() // the consumer stopped early or a fetch failed: cancel the rest
+    controller.abort(new AbortedError('the read ended')) // the consumer stopped early or a fetch failed: cancel the rest
   }
   if (read !== range.end - range.start) {
     throw new ContentCorruptError(`file ${root} gave ${read} bytes where its UnixFS sizes promise ${range.end - range.start}`, { cid: root.toString() })
@@ -98,10 +101,14 @@ export function decodeUnixfsFile (cid: CID, block: Uint8Array): { node: dagPb.PB
   let unixfs: UnixFS
   try {
     node = dagPb.decode(block)
-    if (node.Data == null) throw new Error('no UnixFS data')
+  } catch (err: unknown) {
+    throw new ContentCorruptError(`${cid} is not a UnixFS node: ${errorMessage(err)}`, { cid: cid.toString() }, { cause: err })
+  }
+  if (node.Data == null) throw new ContentCorruptError(`${cid} is not a UnixFS node: no UnixFS data`, { cid: cid.toString() })
+  try {
     unixfs = UnixFS.unmarshal(node.Data)
-  } catch (err: any) {
-    throw new ContentCorruptError(`${cid} is not a UnixFS node: ${err.message}`, { cid: cid.toString() }, { cause: err })
+  } catch (err: unknown) {
+    throw new ContentCorruptError(`${cid} is not a UnixFS node: ${errorMessage(err)}`, { cid: cid.toString() }, { cause: err })
   }
   if (unixfs.type !== 'file' && unixfs.type !== 'raw') {
     throw new WrongContentTypeError(`${cid} is a UnixFS ${unixfs.type}, not a file`, { cid: cid.toString() })
@@ -121,7 +128,7 @@ function toRange (size: bigint, offset = 0, length?: number): Range {
 }
 
 /** Depth-first over the DAG, yielding the pieces that overlap `range`; interior nodes are fetched as reached. */
-async function * walk (cid: CID, block: Uint8Array, position: bigint, range: Range, getBlock: GetBlock, signal: AbortSignal): AsyncGenerator<Piece> {
+async function* walk (cid: CID, block: Uint8Array, position: bigint, range: Range, getBlock: GetBlock, signal: AbortSignal): AsyncGenerator<Piece> {
   if (cid.code === raw.code) {
     yield { bytes: slice(block, position, range) }
     return
@@ -142,7 +149,7 @@ async function * walk (cid: CID, block: Uint8Array, position: bigint, range: Ran
     if (link.Hash.code === raw.code) {
       yield { leaf: link.Hash, blockStart: childStart, size }
     } else {
-      yield * walk(link.Hash, await getBlock(link.Hash, { signal }), childStart, range, getBlock, signal)
+      yield* walk(link.Hash, await getBlock(link.Hash, { signal }), childStart, range, getBlock, signal)
     }
   }
 }

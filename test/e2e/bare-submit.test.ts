@@ -31,7 +31,10 @@ afterAll(async () => {
 describe('a bare libp2p node', { timeout: 120_000 }, () => {
   it('submits a job with the documented messages and gets its result', async () => {
     const recipe = join(dir, 'tiny.yaml')
-    await writeFile(recipe, 'version: 1\nname: bare\nnodes:\n  bars: { type: generate, config: { pattern: smptebars, duration: 1, width: 160, height: 90 } }\n  out: { type: encode, inputs: [bars], config: { codec: h264, preset: ultrafast } }\noutput: out\n')
+    await writeFile(
+      recipe,
+      'version: 1\nname: bare\nnodes:\n  bars: { type: generate, config: { pattern: smptebars, duration: 1, width: 160, height: 90 } }\n  out: { type: encode, inputs: [bars], config: { codec: h264, preset: ultrafast } }\noutput: out\n'
+    )
     const { stdout } = await new Promise<{ stdout: string }>((resolve, reject) => {
       execFile(process.execPath, [SCRIPT, '--swarm-key', join(daemon.home, 'swarm.key'), '--bootstrap', daemon.addresses[0]!, recipe, '--wait', '--timeout-ms', '90000'], { timeout: 100_000 }, (err, out, errOut) => {
         if (err != null) reject(new Error(`${err.message}\n${errOut}`))

@@ -19,7 +19,12 @@ import type { ArtdagNode } from '../../src/node/create-node.ts'
  * stopped node, shrug off hostile peers, and remember the cluster across restarts.
  */
 
-interface Peer { peerId: string, state: string, source: string, self: boolean }
+interface Peer {
+  peerId: string
+  state: string
+  source: string
+  self: boolean
+}
 
 let dir: string
 let homes: string[]
@@ -30,12 +35,17 @@ async function peersOf (daemon: Daemon): Promise<Peer[]> {
   return (await daemon.json<{ peers: Peer[] }>(['peers'])).peers
 }
 
+// oxlint-disable-next-line typescript/no-explicit-any -- JSON of any shape, which the assertions check
 function socketRequest (socket: string, method: string, path: string, body?: string): Promise<{ status: number, json: any }> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: socket, method, path, headers: body != null ? { 'content-type': 'application/json' } : {} }, res => {
       let text = ''
-      res.on('data', chunk => { text += String(chunk) })
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) }) })
+      res.on('data', chunk => {
+        text += String(chunk)
+      })
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) })
+      })
     })
     req.on('error', reject)
     req.end(body)
@@ -58,8 +68,12 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  await Promise.all(outsiders.map(async node => { await node.stop() }))
-  await Promise.all((daemons ?? []).map(async d => { await d.stop() }))
+  await Promise.all(outsiders.map(async node => {
+    await node.stop()
+  }))
+  await Promise.all((daemons ?? []).map(async d => {
+    await d.stop()
+  }))
   await rm(dir, { recursive: true, force: true })
 })
 
@@ -125,9 +139,18 @@ describe('a three-daemon cluster on loopback', { timeout: 120_000 }, () => {
     // Malformed: not JSON at all. Forged: a well-formed heartbeat claiming to be B, signed by the intruder.
     await intruder.pubsub.publish(topic, new TextEncoder().encode('{"v":1,"type":"heartbeat", oops'))
     const forged = heartbeatCodec.decode(heartbeatCodec.encode({
-      v: 1, type: 'heartbeat', peerId: daemons[1]!.peerId, addrs: [], version: '0.1.0', seq: Date.now(), sentAt: Date.now(),
-      capacity: { slots: 64, cores: 64, freeDiskBytes: 0 }, load: { runningSteps: 0, loadAverage: 0 },
-      capabilities: { ffmpegVersion: null, encoders: [] }, leases: [], jobs: []
+      v: 1,
+      type: 'heartbeat',
+      peerId: daemons[1]!.peerId,
+      addrs: [],
+      version: '0.1.0',
+      seq: Date.now(),
+      sentAt: Date.now(),
+      capacity: { slots: 64, cores: 64, freeDiskBytes: 0 },
+      load: { runningSteps: 0, loadAverage: 0 },
+      capabilities: { ffmpegVersion: null, encoders: [] },
+      leases: [],
+      jobs: []
     } as never))
     await intruder.pubsub.publish(topic, heartbeatCodec.encode(forged))
     await eventually(async () => (await rejected('malformed')) >= 1 && (await rejected('forged')) >= 1, { what: 'A to count both rejections' })
@@ -166,7 +189,7 @@ describe('a three-daemon cluster on loopback', { timeout: 120_000 }, () => {
           if (event.peer === c.peerId) seen.push(event.type)
           if (event.type === 'member.dead' && event.peer === c.peerId) return
         }
-      } catch (err) {
+      } catch (err: unknown) {
         if (!controller.signal.aborted) throw err
       }
     })()
@@ -185,7 +208,11 @@ describe('a three-daemon cluster on loopback', { timeout: 120_000 }, () => {
     await eventually(async () => (await a.json(['status'])).membership.dead === 1)
     await Promise.all([a.stop(), b.stop()])
     // Alone means alone: the test's own outsider nodes go too.
-    await Promise.all(outsiders.splice(0).map(async node => { await node.stop() }))
+    await Promise.all(
+      outsiders.splice(0).map(async node => {
+        await node.stop()
+      })
+    )
     const alone = await Daemon.start(homes[0]!)
     daemons[0] = alone
     const peers = await peersOf(alone)

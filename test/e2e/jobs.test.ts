@@ -45,7 +45,9 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  await Promise.all((daemons ?? []).map(async d => { await d.stop() }))
+  await Promise.all((daemons ?? []).map(async d => {
+    await d.stop()
+  }))
   await rm(dir, { recursive: true, force: true })
 })
 
@@ -66,7 +68,10 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     // The output has a provenance record, and is pinned on two nodes (config jobs.replication).
     expect(done.output).toMatch(/^baf/)
     expect(done.provenance).toMatch(/^bag/)
-    const pinned = await eventually(async () => { const j = await job(c, done.id); return j.pinnedBy.length >= 2 ? j.pinnedBy : undefined }, { what: 'two pinners to announce the output' })
+    const pinned = await eventually(async () => {
+      const j = await job(c, done.id)
+      return j.pinnedBy.length >= 2 ? j.pinnedBy : undefined
+    }, { what: 'two pinners to announce the output' })
     for (const peer of pinned) {
       const pinner = daemons.find(d => d.peerId === peer) as Daemon
       const { pins } = await pinner.json<{ pins: Array<{ cid: string, kind: string }> }>(['pin', 'ls'])
@@ -124,7 +129,7 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     await eventually(async () => (await job(daemons[index]!, id)).state === 'completed', { what: 'the restarted node to know the job completed' })
   })
 
-  it('fails a job whose step fails everywhere, with ffmpeg\'s error, after the configured attempts; other jobs still run', async () => {
+  it("fails a job whose step fails everywhere, with ffmpeg's error, after the configured attempts; other jobs still run", async () => {
     const [, b, c] = daemons as [Daemon, Daemon, Daemon]
     const notes = join(dir, 'notes.txt')
     await writeFile(notes, 'this is not a video\n')

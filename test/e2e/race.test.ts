@@ -35,7 +35,9 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  await Promise.all((daemons ?? []).map(async d => { await d.stop() }))
+  await Promise.all((daemons ?? []).map(async d => {
+    await d.stop()
+  }))
   await rm(dir, { recursive: true, force: true })
 })
 
@@ -46,10 +48,12 @@ describe('two nodes racing for the same step', { timeout: 300_000 }, () => {
     // One race at a time: both nodes idle, both see the step runnable the moment the job arrives.
     for (let i = 0; i < RACES; i++) {
       const job = await clients[i % 2]!.submitJob({ recipe: recipe(i), inputs: {} })
-      done.push(await eventually(async () => {
-        const j = await clients[(i + 1) % 2]!.job(job.id)
-        return j.state !== 'running' ? j : undefined
-      }, { timeoutMs: 60_000, intervalMs: 50, what: `race ${i} to end` }))
+      done.push(
+        await eventually(async () => {
+          const j = await clients[(i + 1) % 2]!.job(job.id)
+          return j.state !== 'running' ? j : undefined
+        }, { timeoutMs: 60_000, intervalMs: 50, what: `race ${i} to end` })
+      )
     }
     expect(done.map(j => j.state)).toEqual(done.map(() => 'completed'))
 
@@ -67,7 +71,9 @@ describe('two nodes racing for the same step', { timeout: 300_000 }, () => {
     for (const client of clients) {
       const metrics = await client.metrics()
       const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1])
-      expect({ duplicates: value('artdag_duplicate_executions_total'), conflicts: value('artdag_lease_conflicts_total'), aborted: value('artdag_aborted_executions_total'), claims: value('artdag_lease_claims_total') }).toMatchObject({ duplicates: 0 })
+      expect({ duplicates: value('artdag_duplicate_executions_total'), conflicts: value('artdag_lease_conflicts_total'), aborted: value('artdag_aborted_executions_total'), claims: value('artdag_lease_claims_total') }).toMatchObject({
+        duplicates: 0
+      })
     }
   })
 })

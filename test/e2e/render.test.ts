@@ -136,10 +136,16 @@ describe('hostile recipes', { timeout: 120_000 }, () => {
       const stdout = new PassThrough()
       const stderr = new PassThrough()
       let err = ''
-      stderr.on('data', chunk => { err += String(chunk) })
+      stderr.on('data', chunk => {
+        err += String(chunk)
+      })
       const code = await runCli(['render', join(HOSTILE, file), '--home', join(dir, 'hostile-home'), '--json', '-o', join(dir, 'hostile.mp4')], {
         io: { stdout, stderr, stdin: new PassThrough(), env: { ...process.env, ...env, ARTDAG_HOME: '' }, cwd: dir, homedir: dir },
-        signals: Object.assign(new EventEmitter(), { exit: (c: number): never => { throw new Error(`exit ${c}`) } })
+        signals: Object.assign(new EventEmitter(), {
+          exit: (c: number): never => {
+            throw new Error(`exit ${c}`)
+          }
+        })
       })
       const body = JSON.parse(err) as { error: { name: string, kind: string, message: string } }
       expect(body.error.name, file).toBe(want.error)

@@ -31,7 +31,9 @@ export interface BullmqSystemInit {
 export async function bullmqSystem (clock: FfmpegClock, init: BullmqSystemInit): Promise<System> {
   const { workRoot, concurrency: slots, cleanups } = init
   const redis = await startRedis()
-  cleanups.push(async () => { await redis.stop() })
+  cleanups.push(async () => {
+    await redis.stop()
+  })
   await mkdir(workRoot, { recursive: true })
   log(`redis-server on port ${redis.port}; starting three BullMQ workers (concurrency ${slots})…`)
   const workers: ChildProcess[] = []
@@ -47,26 +49,50 @@ export async function bullmqSystem (clock: FfmpegClock, init: BullmqSystemInit):
     const child = spawn(process.execPath, [WORKER_SCRIPT, String(redis.port), QUEUE, String(slots), workRoot, clock.path], { stdio: ['ignore', 'pipe', 'inherit'] })
     workers.push(child)
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => { reject(new Error('a BullMQ worker was not ready after 30 s')) }, 30_000)
-      createInterface({ input: child.stdout! }).on('line', line => { if (line === 'ready') { clearTimeout(timer); resolve() } })
-      child.once('exit', code => { clearTimeout(timer); reject(new Error(`a BullMQ worker exited (${code}) before it was ready`)) })
+      const timer = setTimeout(() => {
+        reject(new Error('a BullMQ worker was not ready after 30 s'))
+      }, 30_000)
+      createInterface({ input: child.stdout! }).on('line', line => {
+        if (line === 'ready') {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+      child.once('exit', code => {
+        clearTimeout(timer)
+        reject(new Error(`a BullMQ worker exited (${String(code)}) before it was ready`))
+      })
     })
   }))
   const connection = { host: '127.0.0.1', port: redis.port }
   const queue = new Queue<StepJobData>(QUEUE, { connection })
   const events = new QueueEvents(QUEUE, { connection })
-  cleanups.push(async () => { await events.close(); await queue.close() })
+  cleanups.push(async () => {
+    await events.close()
+    await queue.close()
+  })
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()])
   // Completion as the bench learns it (the same way it learns artdag's job.completed: a pushed event).
   const completedAt = new Map<string, number>()
   const waiters = new Map<string, () => void>()
-  events.on('completed', ({ jobId }) => { completedAt.set(jobId, Date.now()); waiters.get(jobId)?.(); waiters.delete(jobId) })
-  events.on('failed', ({ jobId, failedReason }) => { log(`BullMQ job ${jobId} failed: ${failedReason}`) })
+  events.on('completed', ({ jobId }) => {
+    completedAt.set(jobId, Date.now())
+    waiters.get(jobId)?.()
+    waiters.delete(jobId)
+  })
+  events.on('failed', ({ jobId, failedReason }) => {
+    log(`BullMQ job ${jobId} failed: ${failedReason}`)
+  })
   const completion = async (jobId: string): Promise<number> => {
     if (!completedAt.has(jobId)) {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => { reject(new Error(`BullMQ job ${jobId} did not complete in 300 s`)) }, 300_000)
-        waiters.set(jobId, () => { clearTimeout(timer); resolve() })
+        const timer = setTimeout(() => {
+          reject(new Error(`BullMQ job ${jobId} did not complete in 300 s`))
+        }, 300_000)
+        waiters.set(jobId, () => {
+          clearTimeout(timer)
+          resolve()
+        })
       })
     }
     return completedAt.get(jobId)!

@@ -65,9 +65,18 @@ const worker = new Worker<StepJobData, StepJobResult>(queue, async job => {
   // Every poll cycle of an idle worker is a blocking wait on Redis: no added latency.
   autorun: true
 })
-worker.on('error', err => { process.stderr.write(`worker error: ${err.message}\n`) })
+worker.on('error', err => {
+  process.stderr.write(`worker error: ${err.message}\n`)
+})
 await worker.waitUntilReady()
 process.stdout.write('ready\n')
-const close = async (): Promise<void> => { await worker.close(); process.exit(0) }
-process.once('SIGTERM', () => { void close() })
-process.once('SIGINT', () => { void close() })
+const close = async (): Promise<void> => {
+  await worker.close()
+  process.exit(0)
+}
+process.once('SIGTERM', () => {
+  void close()
+})
+process.once('SIGINT', () => {
+  void close()
+})

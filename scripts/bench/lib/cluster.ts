@@ -42,12 +42,14 @@ export async function shippedEnv (dir: string, extra: Record<string, string> = {
 export async function startBenchCluster (dir: string, names: string[], env: Record<string, string>): Promise<BenchCluster> {
   const homes = await initHomes(dir, names)
   const daemons = await startCluster(homes, { env })
-  const stop = async (): Promise<void> => { await Promise.all(daemons.map(async d => await d.stop())) }
+  const stop = async (): Promise<void> => {
+    await Promise.all(daemons.map(async d => await d.stop()))
+  }
   try {
     const clients = homes.map(home => createApiClient({ home }))
     await waitAllAlive(clients, names.length - 1)
     return { homes, daemons, clients, env, stop }
-  } catch (err) {
+  } catch (err: unknown) {
     await stop()
     throw err
   }
@@ -55,10 +57,12 @@ export async function startBenchCluster (dir: string, names: string[], env: Reco
 
 /** Every client's daemon sees `others` peers alive. */
 export async function waitAllAlive (clients: ApiClient[], others: number, timeoutMs = 90_000): Promise<void> {
-  await Promise.all(clients.map(async (client, i) => await eventually(async () => {
-    const status = await client.status()
-    return status.membership.alive >= others && status.peers.connected >= others
-  }, { what: `daemon ${i} to see ${others} peers alive`, timeoutMs, intervalMs: 250 })))
+  await Promise.all(clients.map(async (client, i) =>
+    await eventually(async () => {
+      const status = await client.status()
+      return status.membership.alive >= others && status.peers.connected >= others
+    }, { what: `daemon ${i} to see ${others} peers alive`, timeoutMs, intervalMs: 250 })
+  ))
 }
 
 /** What the machine was doing when a bench ran: recorded with every result. */
@@ -90,4 +94,6 @@ export function envArgs (): Record<string, string> {
   return out
 }
 
-export const log = (line: string): void => { process.stderr.write(`${line}\n`) }
+export const log = (line: string): void => {
+  process.stderr.write(`${line}\n`)
+}

@@ -6,7 +6,7 @@ import type { ApiEvent } from '../../../src/api/schemas.ts'
 export interface Recorded {
   /** Which daemon (index in the cluster). */
   node: number
-  event: ApiEvent & Record<string, unknown>
+  event: ApiEvent & Record<string, unknown> & { peer?: string, job?: string }
   /** Date.now() when the bench read it. */
   receivedAt: number
 }
@@ -36,7 +36,10 @@ export class EventRecorder {
   #push (r: Recorded): void {
     this.events.push(r)
     for (const w of this.#waiters) {
-      if (w.match(r)) { this.#waiters.delete(w); w.resolve(r) }
+      if (w.match(r)) {
+        this.#waiters.delete(w)
+        w.resolve(r)
+      }
     }
   }
 
@@ -45,8 +48,17 @@ export class EventRecorder {
     const seen = this.events.find(match)
     if (seen !== undefined) return seen
     return await new Promise<Recorded>((resolve, reject) => {
-      const timer = setTimeout(() => { this.#waiters.delete(waiter); reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)) }, timeoutMs)
-      const waiter: Waiter = { match, resolve: r => { clearTimeout(timer); resolve(r) } }
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter)
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))
+      }, timeoutMs)
+      const waiter: Waiter = {
+        match,
+        resolve: r => {
+          clearTimeout(timer)
+          resolve(r)
+        }
+      }
       this.#waiters.add(waiter)
     })
   }
@@ -67,5 +79,4 @@ export class EventRecorder {
 }
 
 /** A job ended on the given node (completed, failed or cancelled). */
-export const jobEnded = (jobId: string, node?: number) => (r: Recorded): boolean =>
-  (node === undefined || r.node === node) && r.event.job === jobId && /^job\.(completed|failed|cancelled)$/.test(r.event.type)
+export const jobEnded = (jobId: string, node?: number) => (r: Recorded): boolean => (node === undefined || r.node === node) && r.event.job === jobId && /^job\.(completed|failed|cancelled)$/.test(r.event.type)

@@ -41,10 +41,11 @@ export async function timestampedFfmpeg (dir: string): Promise<FfmpegClock> {
   await chmod(path, 0o755)
   return {
     path,
-    runs: async (options = {}) => (await readFile(log, 'utf8')).split('\n').filter(line => line !== '').map(line => {
-      const [at, pid, ppid, gppid, cwd, args] = line.split('\t')
-      return { at: Number(at) * 1000, pid: Number(pid), ppid: Number(ppid), gppid: Number(gppid), cwd: cwd ?? '', args: args ?? '' }
-    }).filter(run => options.all === true || !CHECKS.test(` ${run.args}`))
+    runs: async (options = {}) =>
+      (await readFile(log, 'utf8')).split('\n').filter(line => line !== '').map(line => {
+        const [at, pid, ppid, gppid, cwd, args] = line.split('\t')
+        return { at: Number(at) * 1000, pid: Number(pid), ppid: Number(ppid), gppid: Number(gppid), cwd: cwd ?? '', args: args ?? '' }
+      }).filter(run => options.all === true || !CHECKS.test(` ${run.args}`))
   }
 }
 

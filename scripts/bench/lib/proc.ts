@@ -5,7 +5,11 @@ import { readFile } from 'node:fs/promises'
 
 const CLOCK_TICKS = 100 // sysconf(_SC_CLK_TCK) on Linux
 
-export interface ProcSample { at: number, cpuSeconds: number, rssBytes: number }
+export interface ProcSample {
+  at: number
+  cpuSeconds: number
+  rssBytes: number
+}
 
 export async function sampleProcess (pid: number): Promise<ProcSample> {
   const [stat, status] = await Promise.all([readFile(`/proc/${pid}/stat`, 'utf8'), readFile(`/proc/${pid}/status`, 'utf8')])

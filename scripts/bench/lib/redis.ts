@@ -21,7 +21,9 @@ async function freePort (): Promise<number> {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
-      server.close(() => { resolve(typeof address === 'object' && address != null ? address.port : 0) })
+      server.close(() => {
+        resolve(typeof address === 'object' && address != null ? address.port : 0)
+      })
     })
   })
 }
@@ -29,16 +31,31 @@ async function freePort (): Promise<number> {
 export async function startRedis (options: { timeoutMs?: number } = {}): Promise<RedisServer> {
   const port = await freePort()
   const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const exited = new Promise<void>(resolve => child.once('exit', () => { resolve() }))
+  const exited = new Promise<void>(resolve =>
+    child.once('exit', () => {
+      resolve()
+    })
+  )
   const output: string[] = []
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`redis-server not ready after ${options.timeoutMs ?? 10_000} ms:\n${output.join('\n')}`)) }, options.timeoutMs ?? 10_000)
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`redis-server not ready after ${options.timeoutMs ?? 10_000} ms:\n${output.join('\n')}`))
+    }, options.timeoutMs ?? 10_000)
     createInterface({ input: child.stdout! }).on('line', line => {
       output.push(line)
-      if (/Ready to accept connections/.test(line)) { clearTimeout(timer); resolve() }
+      if (/Ready to accept connections/.test(line)) {
+        clearTimeout(timer)
+        resolve()
+      }
     })
-    createInterface({ input: child.stderr! }).on('line', line => { output.push(line) })
-    void exited.then(() => { clearTimeout(timer); reject(new Error(`redis-server exited before it was ready:\n${output.join('\n')}`)) })
+    createInterface({ input: child.stderr! }).on('line', line => {
+      output.push(line)
+    })
+    void exited.then(() => {
+      clearTimeout(timer)
+      reject(new Error(`redis-server exited before it was ready:\n${output.join('\n')}`))
+    })
   })
   return {
     port,

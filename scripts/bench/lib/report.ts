@@ -1,6 +1,14 @@
 /** Benchmark output: one JSON document on stdout (machine-readable), a table on stderr (for people). */
 
-export interface Row { metric: string, value: number, unit: string, baseline?: number, ratio?: number, target?: string, pass?: boolean }
+export interface Row {
+  metric: string
+  value: number
+  unit: string
+  baseline?: number
+  ratio?: number
+  target?: string
+  pass?: boolean
+}
 
 export function printReport (name: string, rows: Row[], extra: Record<string, unknown> = {}): void {
   const result = { bench: name, at: new Date().toISOString(), ...extra, results: rows }

@@ -38,7 +38,10 @@ export function chain (points: Array<[string, number | undefined]>): Record<stri
   const stages: Record<string, number> = {}
   let last = points[0]?.[1]
   for (const [label, at] of points.slice(1)) {
-    if (at === undefined || last === undefined) { last = at ?? last; continue }
+    if (at === undefined || last === undefined) {
+      last = at ?? last
+      continue
+    }
     stages[label] = at - last
     last = at
   }

@@ -54,7 +54,7 @@ async function main (): Promise<void> {
           if (!stream.send(chunk as Buffer)) await stream.onDrain()
         }
         await stream.close()
-      } catch (err) {
+      } catch (err: unknown) {
         stream.abort(err as Error)
       }
     })
@@ -65,4 +65,4 @@ async function main (): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main()
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) await main()

@@ -4,7 +4,7 @@ import { value } from '../output.ts'
 
 export default defineCommand({
   name: 'add',
-  summary: 'add a file to the node\'s store and print its CID (streamed, never read whole)',
+  summary: "add a file to the node's store and print its CID (streamed, never read whole)",
   group: 'Content',
   order: 1,
   args: [{ name: 'file', description: 'the file to add, or - for stdin' }],
@@ -23,7 +23,13 @@ export default defineCommand({
     const size = await stat(file).then(s => s.size, () => undefined)
     const progress = ctx.progress(`add ${file}`, size)
     try {
-      const added = await client.addFile(file, { pin, signal: ctx.signal, onProgress: sent => { progress.update(sent) } })
+      const added = await client.addFile(file, {
+        pin,
+        signal: ctx.signal,
+        onProgress: sent => {
+          progress.update(sent)
+        }
+      })
       return value(added, added.cid)
     } finally {
       progress.stop()

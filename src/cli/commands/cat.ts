@@ -8,7 +8,7 @@ export default defineCommand({
   summary: 'write content to stdout (raw bytes, also with --json)',
   group: 'Content',
   order: 2,
-  args: [{ name: 'cid', description: 'the content\'s CID' }],
+  args: [{ name: 'cid', description: "the content's CID" }],
   options: {
     offset: { flags: '--offset <bytes>', description: 'start this many bytes in' },
     length: { flags: '--length <bytes>', description: 'write at most this many bytes' }

@@ -1,18 +1,7 @@
 import { z } from 'zod'
-import type { Config } from '../../config/schema.ts'
+import type { DaemonFlags } from '../../daemon.ts'
 import { defineCommand } from '../command.ts'
 import { none } from '../output.ts'
-
-/** Command-line flags of `artdag daemon`: the last layer of the config, mapped by src/config/. */
-export interface DaemonFlags {
-  /** `--listen`, repeatable: replaces node.listen. */
-  listen?: string[]
-  /** `--bootstrap`, repeatable: replaces node.bootstrap. */
-  bootstrap?: string[]
-  /** `--log-level`: log.level. */
-  logLevel?: Config['log']['level']
-}
-
 
 const levels = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const
 

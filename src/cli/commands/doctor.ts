@@ -7,9 +7,8 @@ export default defineCommand({
   group: 'Setup',
   order: 3,
   async run (_input, ctx) {
-    const [{ loadConfig }, { doctor }, { CheckFailedError }] = await Promise.all([
-      import('../../config/load.ts'),
-      import('../../exec/doctor.ts'),
+    const [{ loadConfig, doctor }, { CheckFailedError }] = await Promise.all([
+      import('../../engine/index.ts'),
       import('../errors.ts')
     ])
     const { config } = await loadConfig({ home: ctx.home, env: ctx.io.env })

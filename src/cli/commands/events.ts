@@ -1,20 +1,21 @@
 import { z } from 'zod'
-import type { ApiEvent } from '../../api/schemas.ts'
+import type { ApiEvent } from '../../api/index.ts'
 import { defineCommand } from '../command.ts'
 import { formatTime } from '../format.ts'
 
 /** Ends quietly when `signal` aborts (Ctrl-C is how one stops following). */
-async function * untilAborted<T> (source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+async function* untilAborted<T> (source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   try {
-    yield * source
-  } catch (err) {
+    yield* source
+  } catch (err: unknown) {
     if (signal.aborted) return
     throw err
   }
 }
 
 function eventLine (event: ApiEvent): string {
-  const { type, time, job, peer, ...rest } = event
+  // Every event has a type and a time; most name a job or a peer; the rest depends on the type.
+  const { type, time, job, peer, ...rest } = event as ApiEvent & { job?: string, peer?: string }
   const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : ''
   return `${formatTime(time)} ${type}${job !== undefined ? ` job=${job}` : ''}${peer !== undefined ? ` peer=${peer}` : ''}${extra}`
 }

@@ -9,7 +9,7 @@ export default defineCommand({
   summary: 'save content to a file (written whole or not at all)',
   group: 'Content',
   order: 3,
-  args: [{ name: 'cid', description: 'the content\'s CID' }],
+  args: [{ name: 'cid', description: "the content's CID" }],
   options: {
     output: { flags: '-o, --output <file>', description: 'where to write it (replaced atomically)' }
   },

@@ -3,7 +3,7 @@ import { fields } from '../output.ts'
 
 export default defineCommand({
   name: 'id',
-  summary: 'show this node\'s peer id, addresses and version',
+  summary: "show this node's peer id, addresses and version",
   group: 'Node',
   order: 1,
   async run (_input, ctx) {

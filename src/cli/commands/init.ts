@@ -15,11 +15,11 @@ export default defineCommand({
   examples: ['artdag init', 'artdag init --swarm-key /mnt/share/swarm.key'],
   async run ({ swarmKey, replaceSwarmKey }, ctx) {
     // Loaded here: the key handling pulls in libp2p's crypto, which `--help` does not need.
-    const { initHome } = await import('../../node/home.ts')
+    const { initHome } = await import('../../engine/index.ts')
     const result = await initHome({
       home: ctx.home,
-      ...(swarmKey !== undefined ? { swarmKeyFile: swarmKey } : {}),
-      ...(replaceSwarmKey === true ? { replaceSwarmKey: true } : {}),
+      swarmKeyFile: swarmKey,
+      replaceSwarmKey,
       signal: ctx.signal
     })
     const data = {

@@ -4,7 +4,7 @@ import { value } from '../output.ts'
 
 export default defineCommand({
   name: 'job',
-  summary: 'show one job: each step\'s state, node, attempts, duration, cached or not, CID',
+  summary: "show one job: each step's state, node, attempts, duration, cached or not, CID",
   group: 'Jobs',
   order: 4,
   args: [{ name: 'id', description: 'the job id (from artdag submit or artdag jobs)' }],

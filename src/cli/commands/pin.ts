@@ -27,7 +27,7 @@ const label = z.string().regex(/^[^=]+=.*$/, 'must be key=value')
 const add = defineCommand({
   name: 'add',
   summary: 'pin content (fetching what is missing from peers)',
-  args: [{ name: 'cid', description: 'the content\'s CID' }],
+  args: [{ name: 'cid', description: "the content's CID" }],
   options: {
     kind: { flags: '--kind <kind>', description: 'user, final, or intermediate (needs --expires-in)', choices: kind.options, default: 'user' },
     expiresIn: { flags: '--expires-in <ms>', description: 'an intermediate pin lapses this many milliseconds from now' },
@@ -53,7 +53,7 @@ const add = defineCommand({
 const rm = defineCommand({
   name: 'rm',
   summary: 'unpin content (gc may then remove it)',
-  args: [{ name: 'cid', description: 'the content\'s CID' }],
+  args: [{ name: 'cid', description: "the content's CID" }],
   input: z.object({ cid: z.string() }),
   async run ({ cid }, ctx) {
     const result = await (await ctx.client()).unpin(cid, { signal: ctx.signal })

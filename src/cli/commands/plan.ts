@@ -4,7 +4,7 @@ import { table } from '../output.ts'
 
 export default defineCommand({
   name: 'plan',
-  summary: 'show a recipe\'s plan: steps, levels, cache_ids, and which are already cached',
+  summary: "show a recipe's plan: steps, levels, cache_ids, and which are already cached",
   group: 'Jobs',
   order: 0,
   args: [{ name: 'recipe', description: 'the recipe file (YAML or JSON)' }],
@@ -24,7 +24,7 @@ export default defineCommand({
       const { recipe, inputs } = await uploadInputs(daemon, loaded, ctx)
       description = await daemon.plan({ recipe, inputs }, { signal: ctx.signal })
     } else {
-      const { embeddedPlan } = await import('../../engine/embedded-plan.ts')
+      const { embeddedPlan } = await import('../../engine/index.ts')
       description = await embeddedPlan({ home: ctx.home, recipe: loaded.recipe, recipeDir: loaded.recipeDir, inputOverrides: loaded.overrides, signal: ctx.signal })
     }
     const rows = description.steps.map(step => [

@@ -36,9 +36,8 @@ export default defineCommand({
       return finishedOutput(done, file)
     }
 
-    const [{ loadConfig }, { embeddedRender }, { createRenderProgress }, { createLogger }] = await Promise.all([
-      import('../../config/load.ts'),
-      import('../../engine/embedded-render.ts'),
+    const [{ loadConfig, embeddedRender }, { createRenderProgress }, { createLogger }] = await Promise.all([
+      import('../../engine/index.ts'),
       import('../render-progress.ts'),
       import('../../log.ts')
     ])

@@ -4,7 +4,7 @@ import { fields } from '../output.ts'
 
 export default defineCommand({
   name: 'status',
-  summary: 'show the daemon\'s uptime, peers, slots, running steps and jobs',
+  summary: "show the daemon's uptime, peers, slots, running steps and jobs",
   group: 'Node',
   order: 2,
   async run (_input, ctx) {

@@ -1,6 +1,17 @@
 import { z } from 'zod'
 import { defineCommand } from '../command.ts'
 
+/** The fields of a job, step or result event that a watch line shows. */
+interface WatchedEvent {
+  time: number
+  type: string
+  job?: string
+  step?: string
+  peer?: string
+  output?: string
+  error?: string
+}
+
 export default defineCommand({
   name: 'watch',
   summary: 'watch a job live until it ends, or every job and step event until Ctrl-C',
@@ -18,10 +29,10 @@ export default defineCommand({
     }
     const { shortPeer } = await import('../job-format.ts')
     const events = await client.events({ types: ['job', 'step', 'result'], signal: ctx.signal })
-    const source = (async function * () {
+    const source = (async function* () {
       try {
-        yield * events
-      } catch (err) {
+        yield* events
+      } catch (err: unknown) {
         // Ctrl-C ends the watch: that is its normal end, not an error.
         if (!ctx.signal.aborted) throw err
       }
@@ -29,7 +40,8 @@ export default defineCommand({
     return {
       kind: 'stream',
       source,
-      line: (e: Record<string, any>) => [new Date(e.time).toISOString().slice(11, 23), e.type.padEnd(15), e.job != null ? String(e.job).slice(-10) : '', e.step ?? '', e.peer != null ? shortPeer(e.peer) : '', e.output ?? e.error ?? ''].join('  ').trimEnd()
+      line: (e: WatchedEvent) =>
+        [new Date(e.time).toISOString().slice(11, 23), e.type.padEnd(15), e.job != null ? String(e.job).slice(-10) : '', e.step ?? '', e.peer != null ? shortPeer(e.peer) : '', e.output ?? e.error ?? ''].join('  ').trimEnd()
     }
   }
 })

@@ -23,10 +23,18 @@ function send (event) {
 function start (id, file, args, cwd) {
   const child = spawn(file, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   children.set(id, child)
-  child.on('spawn', () => { send({ id, ev: 'spawn', pid: child.pid }) })
-  child.on('error', (err) => { send({ id, ev: 'error', code: err.code ?? null, message: err.message }) })
-  child.stdout.on('data', (data) => { send({ id, ev: 'stdout', data }) })
-  child.stderr.on('data', (data) => { send({ id, ev: 'stderr', data }) })
+  child.on('spawn', () => {
+    send({ id, ev: 'spawn', pid: child.pid })
+  })
+  child.on('error', (err) => {
+    send({ id, ev: 'error', code: err.code ?? null, message: err.message })
+  })
+  child.stdout.on('data', (data) => {
+    send({ id, ev: 'stdout', data })
+  })
+  child.stderr.on('data', (data) => {
+    send({ id, ev: 'stderr', data })
+  })
   child.on('close', (code, signal) => {
     children.delete(id)
     send({ id, ev: 'close', code, signal })

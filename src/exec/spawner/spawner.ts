@@ -1,3 +1,6 @@
+import { systemScheduler } from '../../lifecycle/index.ts'
+import type { AbortOptions, Scheduler, Startable, TimerHandle } from '../../lifecycle/index.ts'
+import { SpawnerHelperError } from '../errors.ts'
 import { EventEmitter } from 'node:events'
 import { fork } from 'node:child_process'
 import { StringDecoder } from 'node:string_decoder'
@@ -62,7 +65,7 @@ class RelayedChild extends EventEmitter implements LaunchedChild {
  * daemon has no second process. If the helper dies, its children are reported killed
  * (the step fails and is retried) and the next launch starts a new helper.
  */
-export class Spawner {
+export class Spawner implements Startable {
   readonly #log: Logger
   readonly #idleMs: number
   /** Each child with the helper that runs it. */
@@ -70,10 +73,12 @@ export class Spawner {
   #helper: ChildProcess | undefined
   readonly #exited = new Set<Promise<void>>()
   #nextId = 1
-  #idleTimer: NodeJS.Timeout | undefined
+  readonly #scheduler: Scheduler
+  #idleTimer: TimerHandle | undefined
 
-  constructor (components: { logger: Logger }, init: SpawnerInit = {}) {
+  constructor (components: { logger: Logger, scheduler?: Scheduler | undefined }, init: SpawnerInit = {}) {
     this.#log = components.logger.forComponent('artdag:spawner')
+    this.#scheduler = components.scheduler ?? systemScheduler
     this.#idleMs = init.idleMs ?? DEFAULT_SPAWNER_IDLE_MS
   }
 
@@ -84,19 +89,28 @@ export class Spawner {
 
   readonly launch: Launch = (file, args, options) => {
     const id = this.#nextId++
-    clearTimeout(this.#idleTimer)
+    this.#scheduler.clearTimeout(this.#idleTimer)
     this.#idleTimer = undefined
     const helper = this.#helper ?? this.#start()
-    const child = new RelayedChild(signal => { this.#send(helper, { op: 'kill', id, signal }) })
+    const child = new RelayedChild(signal => {
+      this.#send(helper, { op: 'kill', id, signal })
+    })
     this.#children.set(id, { child, helper })
     // After the caller attached its listeners, as with child_process.spawn.
-    queueMicrotask(() => { this.#send(helper, { op: 'spawn', id, file, args, ...(options.cwd != null ? { cwd: options.cwd } : {}) }) })
+    queueMicrotask(() => {
+      this.#send(helper, { op: 'spawn', id, file, args, ...(options.cwd != null ? { cwd: options.cwd } : {}) })
+    })
     return child
+  }
+
+  /** Nothing to start: the helper starts with the first child (see the class). */
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
   }
 
   /** Stops the helper (it kills any child still running) and waits until every helper is gone. */
   async stop (): Promise<void> {
-    clearTimeout(this.#idleTimer)
+    this.#scheduler.clearTimeout(this.#idleTimer)
     this.#idleTimer = undefined
     this.#retire()
     await Promise.all(this.#exited)
@@ -113,15 +127,19 @@ export class Spawner {
   #send (helper: ChildProcess, request: HelperRequest): void {
     if (!helper.connected) return // its exit reports the child
     helper.send(request, (err: Error | null) => {
-      if (err != null) this.#log.debug({ err: err.message }, 'spawner helper did not take a request')
+      if (err != null) this.#log.debug({ err }, 'spawner helper did not take a request')
     })
   }
 
   #start (): ChildProcess {
     const helper = fork(HELPER, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: HELPER_V8_FLAGS })
     this.#helper = helper
-    helper.on('message', (event: HelperEvent) => { this.#relay(event) })
-    helper.on('error', (err: Error) => { this.#log.warn({ err: err.message }, 'spawner helper error') })
+    helper.on('message', (event: HelperEvent) => {
+      this.#relay(event)
+    })
+    helper.on('error', (err: unknown) => {
+      this.#log.warn({ err }, 'spawner helper error')
+    })
     const exited = new Promise<void>(resolve => {
       helper.once('exit', (code, signal) => {
         if (this.#helper === helper) {
@@ -137,7 +155,7 @@ export class Spawner {
             child.stderr.end()
             child.emit('close', null, 'SIGKILL')
           } else {
-            child.emit('error', Object.assign(new Error(`the spawner helper exited (${code ?? signal})`), { code: 'EHELPER' }))
+            child.emit('error', new SpawnerHelperError(`the spawner helper exited (${String(code ?? signal)})`, 'EHELPER'))
           }
         }
         this.#exited.delete(exited)
@@ -156,11 +174,15 @@ export class Spawner {
         child.pid = event.pid
         child.emit('spawn')
         break
-      case 'stdout': child.stdout.push(event.data); break
-      case 'stderr': child.stderr.push(event.data); break
+      case 'stdout':
+        child.stdout.push(event.data)
+        break
+      case 'stderr':
+        child.stderr.push(event.data)
+        break
       case 'error':
         if (child.pid == null) this.#forget(event.id)
-        child.emit('error', Object.assign(new Error(event.message), { code: event.code ?? undefined }))
+        child.emit('error', new SpawnerHelperError(event.message, event.code ?? undefined))
         break
       case 'close':
         this.#forget(event.id)
@@ -174,9 +196,11 @@ export class Spawner {
   #forget (id: number): void {
     this.#children.delete(id)
     if (this.#children.size > 0 || this.#helper == null) return
-    clearTimeout(this.#idleTimer)
-    this.#idleTimer = setTimeout(() => { if (this.#children.size === 0) this.#retire() }, this.#idleMs)
+    this.#scheduler.clearTimeout(this.#idleTimer)
+    this.#idleTimer = this.#scheduler.setTimeout(() => {
+      if (this.#children.size === 0) this.#retire()
+    }, this.#idleMs)
     // An idle wait must not keep a stopping daemon alive.
-    this.#idleTimer.unref()
+    this.#idleTimer.unref?.()
   }
 }

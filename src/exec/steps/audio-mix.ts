@@ -21,7 +21,7 @@ export type AudioMixConfig = z.output<typeof audioMixSchema>
 export const audioMixStep: StepExecutor<AudioMixConfig> = {
   type: 'audio_mix',
   version: '1',
-  description: 'Mixes the sound of 2 or more inputs, each at its own gain. The first input\'s video, if it has one, is kept (cut to the mix\'s length).',
+  description: "Mixes the sound of 2 or more inputs, each at its own gain. The first input's video, if it has one, is kept (cut to the mix's length).",
   inputs: { min: 2, max: MAX_MIX_INPUTS },
   schema: audioMixSchema,
   output: () => ({ kind: 'media', extension: INTERMEDIATE_FORMAT.extension }),

@@ -90,14 +90,14 @@ export function windowFields (what: string) {
 }
 
 /** Checks `end > start` for objects built with windowFields(). */
-export function checkWindow (value: { start: number, end?: number }, ctx: z.RefinementCtx): void {
+export function checkWindow (value: { start: number, end?: number | undefined }, ctx: z.RefinementCtx): void {
   if (value.end != null && value.end <= value.start) {
     ctx.addIssue({ code: 'custom', path: ['end'], message: `must be after start (${value.start})` })
   }
 }
 
 // Control characters other than a line break: they have no place in a caption and have broken parsers before.
-// eslint-disable-next-line no-control-regex
+// oxlint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/
 
 // Filtergraph syntax: a `;` or `,` then `name=` (a new filter with options), or a `[label]` then `name=`.

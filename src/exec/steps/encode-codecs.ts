@@ -59,8 +59,11 @@ export function videoCodecArgs (codec: VideoCodec, crf: number, preset: Preset, 
 /** Encoder arguments for the audio; opus only takes 48 kHz (of the rates recipes use). */
 export function audioCodecArgs (codec: AudioCodec, bitrateKbps: number): string[] {
   switch (codec) {
-    case 'none': return []
-    case 'aac': return ['-c:a', RECIPE_ENCODERS.aac, '-b:a', `${int(bitrateKbps)}k`, '-ac', '2']
-    case 'opus': return ['-c:a', RECIPE_ENCODERS.opus, '-b:a', `${int(bitrateKbps)}k`, '-ac', '2', '-ar', '48000']
+    case 'none':
+      return []
+    case 'aac':
+      return ['-c:a', RECIPE_ENCODERS.aac, '-b:a', `${int(bitrateKbps)}k`, '-ac', '2']
+    case 'opus':
+      return ['-c:a', RECIPE_ENCODERS.opus, '-b:a', `${int(bitrateKbps)}k`, '-ac', '2', '-ar', '48000']
   }
 }

@@ -10,12 +10,12 @@ import { input } from './inputs.ts'
 
 const encodeFields = z.strictObject({
   container: z.enum(CONTAINERS).default('mp4').meta({ description: 'File format: `mp4` holds h264, hevc or av1 with aac; `webm` holds vp9 or av1 with opus; `mkv` holds any of them.' }),
-  codec: z.enum(VIDEO_CODECS).default('h264').meta({ description: 'Video codec. The node\'s ffmpeg must have its encoder (libx264, libx265, libvpx-vp9, libaom-av1).' }),
+  codec: z.enum(VIDEO_CODECS).default('h264').meta({ description: "Video codec. The node's ffmpeg must have its encoder (libx264, libx265, libvpx-vp9, libaom-av1)." }),
   crf: z.number().int().min(0).max(63).optional().meta({ description: 'Constant quality: lower is better and bigger. h264 and hevc take 0–51, vp9 and av1 0–63. Absent: 23 (h264), 28 (hevc), 31 (vp9), 30 (av1).' }),
-  preset: z.enum(PRESETS).default('medium').meta({ description: 'Encoding speed against file size, in x264\'s terms (x265 uses the same names; vp9 and av1 map them to their speed settings).' }),
-  width: evenSize('Output width in pixels (even); absent with `height` given: keeps the aspect ratio; both absent: the input\'s size.').optional(),
+  preset: z.enum(PRESETS).default('medium').meta({ description: "Encoding speed against file size, in x264's terms (x265 uses the same names; vp9 and av1 map them to their speed settings)." }),
+  width: evenSize("Output width in pixels (even); absent with `height` given: keeps the aspect ratio; both absent: the input's size.").optional(),
   height: evenSize('Output height in pixels (even); absent with `width` given: keeps the aspect ratio.').optional(),
-  fps: frameRate('Output frame rate; absent: the input\'s.').optional(),
+  fps: frameRate("Output frame rate; absent: the input's.").optional(),
   pixelFormat: z.enum(PIXEL_FORMATS).default('yuv420p').meta({ description: 'Pixel format; `yuv420p` plays everywhere. The encoder must support it.' }),
   audioCodec: z.enum(AUDIO_CODECS).optional().meta({ description: 'Audio codec, or `none` to drop the sound. Absent: `opus` for webm, `aac` otherwise.' }),
   audioBitrate: z.number().int().min(32).max(512).default(128).meta({ description: 'Audio bitrate in kbit/s.' }),
@@ -43,7 +43,7 @@ export type EncodeConfig = z.output<typeof encodeSchema>
 export const encodeStep: StepExecutor<EncodeConfig> = {
   type: 'encode',
   version: '1',
-  description: 'Encodes a clip for delivery: h264, hevc, vp9 or av1 video with aac or opus sound, in mp4, mkv or webm. Fails before starting when the node\'s ffmpeg lacks the encoder.',
+  description: "Encodes a clip for delivery: h264, hevc, vp9 or av1 video with aac or opus sound, in mp4, mkv or webm. Fails before starting when the node's ffmpeg lacks the encoder.",
   inputs: { min: 1, max: 1 },
   schema: encodeSchema,
   output: c => ({ kind: 'media', extension: c.container }),
@@ -84,7 +84,8 @@ export const encodeStep: StepExecutor<EncodeConfig> = {
             ...(video != null ? ['-map', '[v]', ...videoCodecArgs(c.codec, c.crf, c.preset, c.container)] : []),
             ...(withAudio ? ['-map', '0:a:0', ...audioCodecArgs(c.audioCodec, c.audioBitrate)] : []),
             ...(c.faststart ? ['-movflags', '+faststart'] : []),
-            '-f', MUXERS[c.container]
+            '-f',
+            MUXERS[c.container]
           ]
         }
       }]

@@ -32,21 +32,30 @@ export type GenerateConfig = z.output<typeof generateSchema>
 function videoSource (c: GenerateConfig): string | null {
   const size = `s=${int(c.width)}x${int(c.height)}:r=${num(c.fps)}`
   switch (c.pattern) {
-    case 'none': return null
-    case 'color': return `color=c=${ffColor(c.color)}:${size}`
-    case 'noise': return `color=c=0x808080ff:${size},noise=alls=100:allf=t+u:all_seed=${int(c.seed)}`
-    case 'mandelbrot': return `mandelbrot=${size}`
-    default: return `${c.pattern}=${size}`
+    case 'none':
+      return null
+    case 'color':
+      return `color=c=${ffColor(c.color)}:${size}`
+    case 'noise':
+      return `color=c=0x808080ff:${size},noise=alls=100:allf=t+u:all_seed=${int(c.seed)}`
+    case 'mandelbrot':
+      return `mandelbrot=${size}`
+    default:
+      return `${c.pattern}=${size}`
   }
 }
 
 function audioSource (c: GenerateConfig): string | null {
   const rate = int(c.sampleRate)
   switch (c.audio) {
-    case 'none': return null
-    case 'sine': return `sine=f=${num(c.frequency)}:r=${rate}`
-    case 'silence': return `anullsrc=r=${rate}:cl=stereo`
-    case 'noise': return `anoisesrc=r=${rate}:a=${num(NOISE_AMPLITUDE)}:c=white:s=${int(c.seed)}`
+    case 'none':
+      return null
+    case 'sine':
+      return `sine=f=${num(c.frequency)}:r=${rate}`
+    case 'silence':
+      return `anullsrc=r=${rate}:cl=stereo`
+    case 'noise':
+      return `anoisesrc=r=${rate}:a=${num(NOISE_AMPLITUDE)}:c=white:s=${int(c.seed)}`
   }
 }
 

@@ -52,7 +52,8 @@ export const muxStep: StepExecutor<MuxConfig> = {
           file: ctx.output,
           options: [
             ...(copy ? ['-map', '0:v:0', '-c:v', 'copy'] : ['-map', '[v]']),
-            '-map', '[a]',
+            '-map',
+            '[a]',
             ...intermediateCodecArgs({ video: !copy, audio: true })
           ]
         }

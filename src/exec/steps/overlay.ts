@@ -21,7 +21,7 @@ export const overlayStep: StepExecutor<OverlayConfig> = {
   type: 'overlay',
   version: '1',
   description: 'Puts one picture over another: input 0 is the base clip, input 1 the overlay (a picture such as a PNG watermark, or a video for picture-in-picture). ' +
-    'A video overlay starts playing when its window opens. The output keeps the base\'s size, frame rate, length and sound.',
+    "A video overlay starts playing when its window opens. The output keeps the base's size, frame rate, length and sound.",
   inputs: { min: 2, max: 2 },
   schema: overlaySchema,
   output: () => ({ kind: 'media', extension: INTERMEDIATE_FORMAT.extension }),
@@ -56,7 +56,8 @@ export const overlayStep: StepExecutor<OverlayConfig> = {
         output: {
           file: ctx.output,
           options: [
-            '-map', '[v]',
+            '-map',
+            '[v]',
             ...(audio ? ['-map', '0:a:0'] : []),
             // The base sets the length, even when the overlay runs longer.
             ...(length != null ? ['-t', num(length)] : []),

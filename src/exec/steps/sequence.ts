@@ -11,9 +11,9 @@ export const FITS = ['contain', 'cover', 'stretch'] as const
 export type Fit = typeof FITS[number]
 
 export const sequenceSchema = z.strictObject({
-  width: evenSize('Output width in pixels (even); absent: the first input\'s width.').optional(),
-  height: evenSize('Output height in pixels (even); absent: the first input\'s height.').optional(),
-  fps: frameRate('Output frame rate; absent: the first input\'s.').optional(),
+  width: evenSize("Output width in pixels (even); absent: the first input's width.").optional(),
+  height: evenSize("Output height in pixels (even); absent: the first input's height.").optional(),
+  fps: frameRate("Output frame rate; absent: the first input's.").optional(),
   sampleRate: z.literal(SAMPLE_RATES).default(48_000).meta({ description: 'Output audio sample rate in Hz.' }),
   fit: z.enum(FITS).default('contain').meta({ description: 'How a clip of another shape fills the frame: `contain` (scale to fit, pad the rest), `cover` (scale to fill, crop the rest) or `stretch`.' }),
   background: color('Colour of the padding added by `fit: contain`.').prefault('black')
@@ -27,9 +27,12 @@ export function fitFilters (fit: Fit, width: number, height: number, background:
   const h = int(height)
   const flags = `flags=${SWS_FLAGS}`
   switch (fit) {
-    case 'contain': return [`scale=${w}:${h}:force_original_aspect_ratio=decrease:${flags}`, `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=${ffColor(background)}`, 'setsar=1']
-    case 'cover': return [`scale=${w}:${h}:force_original_aspect_ratio=increase:${flags}`, `crop=${w}:${h}`, 'setsar=1']
-    case 'stretch': return [`scale=${w}:${h}:${flags}`, 'setsar=1']
+    case 'contain':
+      return [`scale=${w}:${h}:force_original_aspect_ratio=decrease:${flags}`, `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=${ffColor(background)}`, 'setsar=1']
+    case 'cover':
+      return [`scale=${w}:${h}:force_original_aspect_ratio=increase:${flags}`, `crop=${w}:${h}`, 'setsar=1']
+    case 'stretch':
+      return [`scale=${w}:${h}:${flags}`, 'setsar=1']
   }
 }
 

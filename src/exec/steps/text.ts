@@ -27,7 +27,7 @@ export type TextConfig = z.output<typeof textSchema>
 export const textStep: StepExecutor<TextConfig> = {
   type: 'text',
   version: '1',
-  description: 'Draws text over a clip with the node\'s font (Open Sans Regular unless configured), optionally in a box or with an outline, optionally only for a time window.',
+  description: "Draws text over a clip with the node's font (Open Sans Regular unless configured), optionally in a box or with an outline, optionally only for a time window.",
   inputs: { min: 1, max: 1 },
   schema: textSchema,
   output: () => ({ kind: 'media', extension: INTERMEDIATE_FORMAT.extension }),

@@ -8,7 +8,7 @@ import { input, requireVideo } from './inputs.ts'
 
 export const thumbnailSchema = z.strictObject({
   time: seconds('When to take the picture, in seconds from the start.').default(0),
-  width: z.number().int().min(16).max(8192).optional().meta({ description: 'Width of the picture in pixels; its height keeps the aspect ratio. Absent: the video\'s size.' })
+  width: z.number().int().min(16).max(8192).optional().meta({ description: "Width of the picture in pixels; its height keeps the aspect ratio. Absent: the video's size." })
 })
 
 export type ThumbnailConfig = z.output<typeof thumbnailSchema>

@@ -241,7 +241,7 @@ export class StepCoordinator {
       for (const c of snapshot.completions) {
         core.book.setCompletion(c.cacheId, { cid: c.cid, holder: c.holder, epoch: c.epoch, cached: c.cached, at: now, byMe: false, ref: { jobId: c.jobId, stepId: c.stepId } })
       }
-      const failures = new Map<string, Array<{ holder: string, epoch: number, errorTail?: string }>>()
+      const failures = new Map<string, Array<{ holder: string, epoch: number, errorTail?: string | undefined }>>()
       for (const f of snapshot.failures) failures.set(f.cacheId, [...(failures.get(f.cacheId) ?? []), f])
       for (const [cacheId, list] of failures) core.book.addFailures(cacheId, list, now)
       for (const jobId of snapshot.cancelled) core.book.cancelled.set(jobId, now)

@@ -25,7 +25,7 @@ export interface Completion {
 export interface Failure {
   holder: PeerId
   epoch: number
-  errorTail?: string
+  errorTail?: string | undefined
   /** Local time this node learned it. */
   at: number
 }
@@ -233,7 +233,7 @@ export class JobBook {
   }
 
   /** Adds failures not known yet (one per holder and epoch); returns how many were new. */
-  addFailures (cacheId: string, incoming: ReadonlyArray<{ holder: PeerId, epoch: number, errorTail?: string }>, now: number): number {
+  addFailures (cacheId: string, incoming: ReadonlyArray<{ holder: PeerId, epoch: number, errorTail?: string | undefined }>, now: number): number {
     let list = this.failures.get(cacheId)
     if (list === undefined) {
       list = []

@@ -99,7 +99,7 @@ export function recordFailures (
   core: Core,
   out: Outbox,
   cacheId: string,
-  failures: ReadonlyArray<{ holder: PeerId, epoch: number, errorTail?: string }>,
+  failures: ReadonlyArray<{ holder: PeerId, epoch: number, errorTail?: string | undefined }>,
   now: number
 ): number {
   const added = core.book.addFailures(cacheId, failures, now)

@@ -37,7 +37,7 @@ export interface StepSpec {
   /** Step ids whose outputs this step consumes. */
   deps: readonly string[]
   /** Capabilities a node needs to run the step. */
-  requires?: readonly string[]
+  requires?: readonly string[] | undefined
 }
 
 /** A planned job, as every node computes it from the job document. */

@@ -1,8 +1,8 @@
-import { recordOf } from '../../protocol/messages/heartbeat.ts'
+import { recordOf } from '../../protocol/index.ts'
+import type { Heartbeat, NodeRecord } from '../../protocol/index.ts'
 import { detectState, resolveTimings } from './failure-detector.ts'
 import { buildRegistryDocument } from './registry-document.ts'
 import { SequenceCounter } from './sequence.ts'
-import type { Heartbeat, NodeRecord } from '../../protocol/messages/heartbeat.ts'
 import type { RegistryDocument, RegistryEntry } from './registry-document.ts'
 import type { Member, MembershipEvent, MembershipTimings } from './types.ts'
 

@@ -1,7 +1,6 @@
 import { z } from 'zod'
-import { PROTOCOL_VERSION, timestampMs } from '../../protocol/codec.ts'
-import { nodeRecordSchema } from '../../protocol/messages/heartbeat.ts'
-import type { NodeRecord } from '../../protocol/messages/heartbeat.ts'
+import { PROTOCOL_VERSION, nodeRecordSchema, timestampMs } from '../../protocol/index.ts'
+import type { NodeRecord } from '../../protocol/index.ts'
 
 /**
  * The registry document a node publishes under its IPNS name (a dag-json

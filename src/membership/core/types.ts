@@ -1,4 +1,4 @@
-import type { Heartbeat, NodeRecord } from '../../protocol/messages/heartbeat.ts'
+import type { Heartbeat, NodeRecord } from '../../protocol/index.ts'
 
 /**
  * The membership vocabulary shared by the pure core and its adapters. All
@@ -67,9 +67,9 @@ export interface MembershipTimings {
   forgetAfterMs: number
 }
 
-export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2_000
-export const DEFAULT_SUSPECT_AFTER_MS = 6_000
-export const DEFAULT_DEAD_AFTER_MS = 15_000
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 3_000
+export const DEFAULT_SUSPECT_AFTER_MS = 9_000
+export const DEFAULT_DEAD_AFTER_MS = 20_000
 export const DEFAULT_FORGET_AFTER_MS = 7 * 24 * 60 * 60 * 1000
 
 export const DEFAULT_TIMINGS: Readonly<MembershipTimings> = {

@@ -1,3 +1,4 @@
+import { signalOnly } from '../../lifecycle/index.ts'
 import { DagWalk } from './dag-walk.ts'
 import { collect } from '../bytes.ts'
 import type { DagWalkInit } from './dag-walk.ts'
@@ -18,16 +19,18 @@ export interface LocalBlocks {
 
 /** What Helia's blockstore offers (`get` streams a block's bytes). */
 export interface HeliaBlockstoreLike {
-  get: (cid: CID, options: AbortOptions & { offline?: boolean }) => AsyncIterable<Uint8Array> | Iterable<Uint8Array>
-  has: (cid: CID, options?: AbortOptions) => boolean | Promise<boolean>
-  put: (cid: CID, bytes: Uint8Array, options?: AbortOptions) => unknown
+  get: (cid: CID, options: { signal?: AbortSignal, offline?: boolean }) => AsyncIterable<Uint8Array> | Iterable<Uint8Array>
+  has: (cid: CID, options?: { signal?: AbortSignal }) => boolean | Promise<boolean>
+  put: (cid: CID, bytes: Uint8Array, options?: { signal?: AbortSignal }) => unknown
 }
 
 export function heliaLocalBlocks (blockstore: HeliaBlockstoreLike): LocalBlocks {
   return {
-    getLocal: async (cid, options) => await collect(blockstore.get(cid, { signal: options.signal, offline: true })),
-    has: async (cid, options) => await blockstore.has(cid, options),
-    put: async (cid, bytes, options) => { await blockstore.put(cid, bytes, options) }
+    getLocal: async (cid, options) => await collect(blockstore.get(cid, { ...signalOnly(options), offline: true })),
+    has: async (cid, options) => await blockstore.has(cid, signalOnly(options)),
+    put: async (cid, bytes, options) => {
+      await blockstore.put(cid, bytes, signalOnly(options))
+    }
   }
 }
 

@@ -56,10 +56,12 @@ export async function askPeer (libp2p: Pick<Libp2p, 'dialProtocol'>, protocol: s
       frames: accepted,
       decline: () => {
         accepted.release()
-        void accepted.stream.close().catch(() => { accepted.stream.abort(new Error('declined')) })
+        void accepted.stream.close().catch(() => {
+          accepted.stream.abort(new AbortedError('declined: another holder answered first'))
+        })
       }
     }
-  } catch (err) {
+  } catch (err: unknown) {
     frames?.release()
     frames?.stream.abort(err as Error)
     if (options.signal.aborted) throw new AbortedError(`aborted while asking peer ${peer} for ${root}`, { peer }, { cause: err })
@@ -82,7 +84,7 @@ export interface ReceiveOptions {
   onEnd?: (peakBufferedBytes: number) => void
 }
 
-export async function * receive (offer: Offer, walk: DagWalk, blocks: Pick<LocalBlocks, 'put'>, limits: ClientLimits, options: ReceiveOptions): AsyncGenerator<Uint8Array> {
+export async function* receive (offer: Offer, walk: DagWalk, blocks: Pick<LocalBlocks, 'put'>, limits: ClientLimits, options: ReceiveOptions): AsyncGenerator<Uint8Array> {
   const { peer, frames } = offer
   const puts: Array<Promise<void>> = []
   let completed = false
@@ -90,17 +92,22 @@ export async function * receive (offer: Offer, walk: DagWalk, blocks: Pick<Local
     await frames.write([controlFrame(FrameType.start)], { signal: options.signal, timeoutMs: limits.idleTimeoutMs })
     let first = true
     while (!walk.done) {
-      const frame = expectFrame(await frames.read({
-        signal: options.signal,
-        timeoutMs: first ? limits.firstBlockTimeoutMs : limits.idleTimeoutMs,
-        waitingFor: `receiving ${walk.root}`
-      }), [FrameType.block, FrameType.error], peer, `while ${walk.next} was due`)
+      const frame = expectFrame(
+        await frames.read({
+          signal: options.signal,
+          timeoutMs: first ? limits.firstBlockTimeoutMs : limits.idleTimeoutMs,
+          waitingFor: `receiving ${walk.root}`
+        }),
+        [FrameType.block, FrameType.error],
+        peer,
+        `while ${String(walk.next)} was due`
+      )
       first = false
       if (frame.type === FrameType.error) throw peerError(peer, walk.root, decodeControl(errorCodec, frame.payload, peer, 'error'))
       const { cid, bytes } = decodeBlockPayload(frame.payload, peer)
       const expected = walk.next!
       if (!cid.equals(expected)) {
-        throw new CorruptBlockError(`peer ${peer} sent block ${cid} where ${walk.root} needs ${expected} next`, { peer, cid: cid.toString(), expected: String(expected) })
+        throw new CorruptBlockError(`peer ${peer} sent block ${cid} where ${walk.root} needs ${String(expected)} next`, { peer, cid: cid.toString(), expected: String(expected) })
       }
       verifyBlock(expected, bytes, peer)
       const piece = walk.accept(bytes)
@@ -117,16 +124,18 @@ export async function * receive (offer: Offer, walk: DagWalk, blocks: Pick<Local
     while (puts.length > 0) await puts.shift()
     walk.finish()
     completed = true
-  } catch (err) {
+  } catch (err: unknown) {
     if (options.signal.aborted) throw new AbortedError(`aborted while receiving ${walk.root} from peer ${peer}`, { peer, cid: walk.root.toString() }, { cause: err })
     throw err
   } finally {
     frames.release()
     options.onEnd?.(frames.peakBufferedBytes)
     if (completed) {
-      await frames.stream.close({ signal: AbortSignal.timeout(limits.idleTimeoutMs) }).catch(() => { frames.stream.abort(new Error('close failed')) })
+      await frames.stream.close({ signal: AbortSignal.timeout(limits.idleTimeoutMs) }).catch(() => {
+        frames.stream.abort(new AbortedError('close failed'))
+      })
     } else {
-      frames.stream.abort(new Error('transfer stopped by the requester'))
+      frames.stream.abort(new AbortedError('transfer stopped by the requester'))
       await Promise.allSettled(puts) // no write left running behind the caller's back
     }
   }

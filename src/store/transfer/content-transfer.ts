@@ -57,7 +57,7 @@ export interface ContentTransferComponents {
 
 export interface FetchOptions extends AbortOptions {
   /** Peer ids likely to hold the content (its producer): asked first, dialled if need be. */
-  from?: string[]
+  from?: string[] | undefined
 }
 
 export interface TransferStats {
@@ -111,16 +111,19 @@ export class ContentTransfer {
     }
   }
 
-  get stats (): TransferStats { return { ...this.#stats, serve: this.#server.stats } }
+  get stats (): TransferStats {
+    return { ...this.#stats, serve: this.#server.stats }
+  }
 
-  async start (): Promise<void> {
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
     this.#shutdown = new AbortController()
-    await this.#server.start()
+    await this.#server.start(options)
   }
 
   /** Unregisters the protocol, aborts transfers in both directions and waits for the served ones. */
   async stop (): Promise<void> {
-    this.#shutdown.abort()
+    this.#shutdown.abort(new AbortedError('the content transfer is stopping'))
     await this.#server.stop()
   }
 
@@ -129,7 +132,7 @@ export class ContentTransfer {
    * the store by `fallback`; otherwise peers are tried first, and whatever
    * they could not deliver is read through `fallback` from where they stopped.
    */
-  async * readFile (root: CID, options: FetchOptions & { offset?: number, length?: number }, fallback: (offset: number, length: number | undefined) => AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  async *readFile (root: CID, options: FetchOptions & { offset?: number | undefined, length?: number | undefined }, fallback: (offset: number, length: number | undefined) => AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     let offset = options.offset ?? 0
     let length = options.length
     if (!(await this.#holdsAll(root, { mode: 'file', offset, length }, options))) {
@@ -147,13 +150,13 @@ export class ContentTransfer {
           }
           this.#stats.fetched++
           return
-        } catch (err) {
+        } catch (err: unknown) {
           this.#peerFailed(root, offer.peer, err, options.signal, excluded)
         }
       }
       this.#stats.fellBack++
     }
-    yield * fallback(offset, length)
+    yield* fallback(offset, length)
   }
 
   /**
@@ -177,10 +180,10 @@ export class ContentTransfer {
       const offer = await this.#findOffer(root, init, options.from, excluded, signal)
       if (offer == null) break
       try {
-        for await (const _ of this.#receive(offer, new DagWalk(root, init), signal)) {} // eslint-disable-line no-empty
+        for await (const _ of this.#receive(offer, new DagWalk(root, init), signal)) {}
         this.#stats.fetched++
         return true
-      } catch (err) {
+      } catch (err: unknown) {
         this.#peerFailed(root, offer.peer, err, options.signal, excluded)
       }
     }
@@ -191,7 +194,7 @@ export class ContentTransfer {
   async #holdsAll (root: CID, init: DagWalkInit, options: AbortOptions): Promise<boolean> {
     try {
       return await holdsAll(root, init, this.#c.blocks, options)
-    } catch (err) {
+    } catch (err: unknown) {
       throw abortedAs(err, options.signal, `checking whether ${root} is local`)
     }
   }
@@ -203,7 +206,9 @@ export class ContentTransfer {
         this.#stats.blocks++
         this.#stats.bytes += bytes
       },
-      onEnd: (peak) => { this.#stats.peakBufferedBytes = Math.max(this.#stats.peakBufferedBytes, peak) }
+      onEnd: (peak) => {
+        this.#stats.peakBufferedBytes = Math.max(this.#stats.peakBufferedBytes, peak)
+      }
     })
   }
 
@@ -218,14 +223,16 @@ export class ContentTransfer {
           excluded.add(peer)
           if (isMisbehaviour(err)) {
             this.#stats.peerFailures++
-            this.#log.warn({ cid: root.toString(), peer, err: err.message }, 'peer answered a transfer request wrongly; trying elsewhere')
+            this.#log.warn({ cid: root.toString(), peer, err }, 'peer answered a transfer request wrongly; trying elsewhere')
           } else {
-            this.#log.debug({ cid: root.toString(), peer, err: (err as Error).message }, 'peer cannot serve')
+            this.#log.debug({ cid: root.toString(), peer, err }, 'peer cannot serve')
           }
         },
-        decline: (offer) => { offer.decline() }
+        decline: (offer) => {
+          offer.decline()
+        }
       })
-    } catch (err) {
+    } catch (err: unknown) {
       throw new AbortedError(`aborted while looking for a peer holding ${root}`, { cid: root.toString() }, { cause: err })
     }
   }
@@ -255,7 +262,7 @@ export class ContentTransfer {
     if (!isTransferPeerError(err)) throw err
     this.#stats.peerFailures++
     excluded.add(peer)
-    this.#log.warn({ cid: root.toString(), peer, err: err.message }, 'transfer from peer failed; trying elsewhere')
+    this.#log.warn({ cid: root.toString(), peer, err }, 'transfer from peer failed; trying elsewhere')
   }
 
   #signal (caller: AbortSignal | undefined): AbortSignal {

@@ -1,9 +1,7 @@
-import * as dagPb from '@ipld/dag-pb'
-import { UnixFS } from 'ipfs-unixfs'
 import { identity } from 'multiformats/hashes/identity'
 import * as raw from 'multiformats/codecs/raw'
 import { InvalidArgumentError } from '../../errors.ts'
-import { ContentCorruptError, WrongContentTypeError } from '../errors.ts'
+import { ContentCorruptError } from '../errors.ts'
 import { linksOf } from '../fetch-dag.ts'
 import { decodeUnixfsFile } from '../unixfs-reader.ts'
 import type { CID } from 'multiformats/cid'
@@ -25,11 +23,11 @@ export type WalkMode = 'file' | 'dag' | 'block'
 export interface DagWalkInit {
   mode: WalkMode
   /** File mode: the first byte wanted. @default 0 */
-  offset?: number
+  offset?: number | undefined
   /** File mode: how many bytes. @default to the end */
-  length?: number
+  length?: number | undefined
   /** @default DEFAULT_MAX_DEPTH */
-  maxDepth?: number
+  maxDepth?: number | undefined
 }
 
 /** A balanced tree of 1024 links per node is 4 levels deep for a petabyte. */
@@ -44,7 +42,10 @@ interface Entry {
   size?: bigint
 }
 
-interface Range { start: bigint, end: bigint }
+interface Range {
+  start: bigint
+  end: bigint
+}
 
 export class DagWalk {
   readonly root: CID
@@ -111,7 +112,7 @@ export class DagWalk {
 
   /** Advances past a raw leaf without its bytes (a holder that trusts its own store, a local check). */
   skipLeaf (): void {
-    if (!this.nextIsLeaf) throw new InvalidArgumentError(`${this.next} is not a raw leaf whose position is known`)
+    if (!this.nextIsLeaf) throw new InvalidArgumentError(`${String(this.next)} is not a raw leaf whose position is known`)
     const entry = this.#stack.pop()!
     this.blocks++
     if (this.#range != null) this.fileBytes += sliceBounds(entry.start, entry.size ?? 0n, this.#range).length
@@ -119,7 +120,7 @@ export class DagWalk {
 
   /** Throws unless the walk finished having handed out exactly the range. */
   finish (): void {
-    if (!this.done) throw new ContentCorruptError(`the transfer of ${this.root} ended before block ${this.next}`, { cid: this.root.toString() })
+    if (!this.done) throw new ContentCorruptError(`the transfer of ${this.root} ended before block ${String(this.next)}`, { cid: this.root.toString() })
     if (this.#range != null && BigInt(this.fileBytes) !== this.#range.end - this.#range.start) {
       throw new ContentCorruptError(`file ${this.root} gave ${this.fileBytes} bytes where its UnixFS sizes promise ${this.#range.end - this.#range.start}`, { cid: this.root.toString() })
     }
@@ -181,7 +182,6 @@ export class DagWalk {
     for (let i = children.length - 1; i >= 0; i--) this.#stack.push(children[i]!)
   }
 }
-
 
 function toRange (size: bigint, offset: number, length: number | undefined): Range {
   const start = BigInt(offset) < size ? BigInt(offset) : size

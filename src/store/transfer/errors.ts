@@ -8,7 +8,9 @@ import { ArtdagError } from '../../errors.ts'
  */
 export abstract class TransferPeerError extends ArtdagError {
   /** The peer that failed us. */
-  get peer (): string | undefined { return this.details?.peer as string | undefined }
+  get peer (): string | undefined {
+    return this.details?.peer as string | undefined
+  }
 }
 
 /** The peer does not hold every block of the DAG (or range) asked for. */

@@ -1,3 +1,4 @@
+import { AbortedError } from '../../errors.ts'
 /**
  * Asks candidates `concurrency` at a time and resolves with the first that
  * says yes; the rest are cancelled, and a late yes is declined. Resolves
@@ -30,7 +31,7 @@ export async function firstOffer<T> (candidates: string[], ask: (candidate: stri
           return
         }
         winner = offer
-        controller.abort() // cancel the other questions
+        controller.abort(new AbortedError('another holder answered first')) // cancel the other questions
         done.resolve(offer)
       }, err => {
         if (winner === undefined && !options.signal.aborted) options.onRefusal(candidate, err)

@@ -1,4 +1,4 @@
-import { AbortedError } from '../../errors.ts'
+import { AbortedError, errorMessage } from '../../errors.ts'
 import { PeerUnreachableError, TransferProtocolError, TransferTimeoutError } from './errors.ts'
 import { FrameParser } from './frame-parser.ts'
 import type { Frame } from './frame-parser.ts'
@@ -53,19 +53,23 @@ export class FrameStream {
     stream.addEventListener('message', this.#onMessage)
     stream.addEventListener('end', this.#onEnd)
     stream.addEventListener('close', this.#onClose)
-    if (stream.status !== 'open') this.#onClose(stream.status === 'closed' ? undefined : new Error(`stream is ${stream.status}`))
+    if (stream.status !== 'open') this.#onClose(stream.status === 'closed' ? undefined : new PeerUnreachableError(`stream is ${stream.status}`, { peer: init.peer }))
   }
 
-  get peer (): string { return this.#peer }
+  get peer (): string {
+    return this.#peer
+  }
 
   /** The most bytes received and not yet read out as frames, at any moment: this reader's memory. */
-  get peakBufferedBytes (): number { return this.#peak }
+  get peakBufferedBytes (): number {
+    return this.#peak
+  }
 
   /**
    * The next frame; undefined when the peer closed its side cleanly between
    * frames. Waits at most `timeoutMs` for bytes to arrive.
    */
-  async read (options: { signal?: AbortSignal, timeoutMs: number, waitingFor: string }): Promise<Frame | undefined> {
+  async read (options: { signal?: AbortSignal | undefined, timeoutMs: number, waitingFor: string }): Promise<Frame | undefined> {
     while (true) {
       const frame = this.#parser.next()
       if (frame != null) {
@@ -86,19 +90,19 @@ export class FrameStream {
   }
 
   /** Queues bytes; when the transport is full, waits for it to drain (within `timeoutMs`). */
-  async write (chunks: Uint8Array[], options: { signal?: AbortSignal, timeoutMs: number }): Promise<void> {
+  async write (chunks: Uint8Array[], options: { signal?: AbortSignal | undefined, timeoutMs: number }): Promise<void> {
     let full = false
     try {
       for (const chunk of chunks) full = !this.stream.send(chunk) || full
-    } catch (err: any) { // closed or reset under us
-      throw new PeerUnreachableError(`stream to peer ${this.#peer} failed: ${err.message}`, { peer: this.#peer }, { cause: err })
+    } catch (err: unknown) { // closed or reset under us
+      throw new PeerUnreachableError(`stream to peer ${this.#peer} failed: ${errorMessage(err)}`, { peer: this.#peer }, { cause: err })
     }
     if (full) {
       const timeout = AbortSignal.timeout(options.timeoutMs)
       const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
       try {
         await this.stream.onDrain({ signal })
-      } catch (err) {
+      } catch (err: unknown) {
         if (options.signal?.aborted === true) throw new AbortedError(`aborted while sending to peer ${this.#peer}`, { peer: this.#peer }, { cause: err })
         if (timeout.aborted) throw new TransferTimeoutError(`peer ${this.#peer} read nothing for ${options.timeoutMs} ms`, { peer: this.#peer, timeoutMs: options.timeoutMs }, { cause: err })
         throw new PeerUnreachableError(`stream to peer ${this.#peer} failed: ${(err as Error).message}`, { peer: this.#peer }, { cause: err })
@@ -114,11 +118,13 @@ export class FrameStream {
     this.#wake?.resolve()
   }
 
-  async #waitForData (options: { signal?: AbortSignal, timeoutMs: number, waitingFor: string }): Promise<void> {
+  async #waitForData (options: { signal?: AbortSignal | undefined, timeoutMs: number, waitingFor: string }): Promise<void> {
     options.signal?.throwIfAborted()
     const wake = this.#wake = Promise.withResolvers<void>()
     let timer: ReturnType<typeof setTimeout> | undefined
-    const onAbort = (): void => { wake.reject(new AbortedError(`aborted while ${options.waitingFor} from peer ${this.#peer}`, { peer: this.#peer })) }
+    const onAbort = (): void => {
+      wake.reject(new AbortedError(`aborted while ${options.waitingFor} from peer ${this.#peer}`, { peer: this.#peer }))
+    }
     try {
       timer = setTimeout(() => {
         wake.reject(new TransferTimeoutError(`peer ${this.#peer} sent nothing for ${options.timeoutMs} ms while ${options.waitingFor}`, { peer: this.#peer, timeoutMs: options.timeoutMs }))

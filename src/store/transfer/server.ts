@@ -1,4 +1,6 @@
+import type { AbortOptions } from '../../lifecycle/index.ts'
 import { CID } from 'multiformats/cid'
+import { AbortedError, asError, errorMessage } from '../../errors.ts'
 import { holdsAll } from './blocks.ts'
 import { isTransferPeerError, TransferProtocolError } from './errors.ts'
 import { DagWalk } from './dag-walk.ts'
@@ -72,9 +74,12 @@ export class TransferServer {
     this.#idleTimeoutMs = init.idleTimeoutMs ?? DEFAULT_SERVE_IDLE_TIMEOUT_MS
   }
 
-  get stats (): ServeStats { return { ...this.#stats } }
+  get stats (): ServeStats {
+    return { ...this.#stats }
+  }
 
-  async start (): Promise<void> {
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
     this.#shutdown = new AbortController()
     // One more inbound stream per connection than we serve, so a busy node can still say so.
     await this.#c.libp2p.handle(this.protocol, this.#handle, { maxInboundStreams: this.#maxConcurrent + 1 })
@@ -82,9 +87,10 @@ export class TransferServer {
 
   /** Stops taking requests, aborts the transfers in progress and waits for their handlers. */
   async stop (): Promise<void> {
+    // Libp2p may have stopped first and dropped its handlers already.
     await this.#c.libp2p.unhandle(this.protocol).catch(() => {})
-    this.#shutdown.abort()
-    await Promise.allSettled([...this.#active])
+    this.#shutdown.abort(new AbortedError('the transfer server is stopping'))
+    await Promise.allSettled(this.#active)
   }
 
   readonly #handle = (stream: Stream, connection: Connection): void => {
@@ -93,35 +99,46 @@ export class TransferServer {
       this.#stats.busy++
       try {
         stream.send(controlFrame(FrameType.error, errorCodec.encode({ reason: 'busy', message: `serving ${this.#maxConcurrent} transfers already` })))
-        void stream.close().catch(() => { stream.abort(new Error('close failed')) })
-      } catch (err) {
+        void stream.close().catch(() => {
+          stream.abort(new AbortedError('close failed'))
+        })
+      } catch (err: unknown) {
         stream.abort(err as Error)
       }
       return
     }
-    const serving = this.#serve(stream, peer).catch(async (err: Error) => {
+    const serving = this.#serve(stream, peer).catch(async (err: unknown) => {
       this.#stats.failed++
-      this.#log.debug({ peer, err: err.message }, 'transfer ended early')
-      await this.#fail(stream, err)
-    }).finally(() => { this.#active.delete(serving) })
+      this.#log.debug({ peer, err }, 'transfer ended early')
+      await this.#fail(stream, asError(err))
+    }).finally(() => {
+      this.#active.delete(serving)
+    })
     this.#active.add(serving)
   }
 
   async #serve (stream: Stream, peer: string): Promise<void> {
     const signal = this.#shutdown.signal
-    const onShutdown = (): void => { stream.abort(new Error('the node is stopping')) }
+    const onShutdown = (): void => {
+      stream.abort(new AbortedError('the node is stopping'))
+    }
     signal.addEventListener('abort', onShutdown, { once: true })
     const frames = new FrameStream(stream, { peer, maxFrameBytes: MAX_CONTROL_BYTES + 1, highWaterBytes: 64 * 1024 })
     try {
-      const request = decodeControl(requestCodec, expectFrame(await frames.read({ signal, timeoutMs: this.#requestTimeoutMs, waitingFor: 'waiting for a request' }), [FrameType.request], peer, 'instead of a request').payload, peer, 'request')
+      const request = decodeControl(
+        requestCodec,
+        expectFrame(await frames.read({ signal, timeoutMs: this.#requestTimeoutMs, waitingFor: 'waiting for a request' }), [FrameType.request], peer, 'instead of a request').payload,
+        peer,
+        'request'
+      )
       const root = parseCid(request.cid, peer)
       const init: DagWalkInit = { mode: request.mode, offset: request.offset, length: request.length }
       let holds: boolean
       try {
         holds = await holdsAll(root, init, this.#c.blocks, { signal })
-      } catch (err: any) {
+      } catch (err: unknown) {
         // not a file, a broken DAG, a bad range: the requester falls back and meets the real error there
-        await this.#reply(frames, controlFrame(FrameType.error, errorCodec.encode({ reason: 'invalid', message: String(err.message).slice(0, 1000) })))
+        await this.#reply(frames, controlFrame(FrameType.error, errorCodec.encode({ reason: 'invalid', message: String(errorMessage(err)).slice(0, 1000) })))
         return
       }
       if (!holds) {
@@ -185,7 +202,7 @@ export class TransferServer {
       return
     }
     try {
-      stream.send(controlFrame(FrameType.error, errorCodec.encode({ reason: 'failed', message: err.message.slice(0, 1000) })))
+      stream.send(controlFrame(FrameType.error, errorCodec.encode({ reason: 'failed', message: errorMessage(err).slice(0, 1000) })))
       await stream.close({ signal: AbortSignal.timeout(this.#requestTimeoutMs) })
     } catch {
       stream.abort(err)
@@ -201,7 +218,7 @@ export class TransferServer {
 function parseCid (value: string, peer: string): CID {
   try {
     return CID.parse(value)
-  } catch (err: any) {
-    throw new TransferProtocolError(`peer ${peer} asked for ${JSON.stringify(value)}, which is not a CID: ${err.message}`, { peer }, { cause: err })
+  } catch (err: unknown) {
+    throw new TransferProtocolError(`peer ${peer} asked for ${JSON.stringify(value)}, which is not a CID: ${errorMessage(err)}`, { peer }, { cause: err })
   }
 }

@@ -1,6 +1,7 @@
 import { CID } from 'multiformats/cid'
+import { errorMessage } from '../../errors.ts'
 import { z } from 'zod'
-import { cidString, jsonCodec } from '../../protocol/codec.ts'
+import { cidString, jsonCodec } from '../../protocol/index.ts'
 import { TransferProtocolError } from './errors.ts'
 
 /**
@@ -50,24 +51,36 @@ export function maxFrameBytes (maxBlockBytes: number): number {
 }
 
 /** `file`: a UnixFS file (or a raw leaf), optionally a byte range of it. `dag`: every block reachable from the root. `block`: the root block alone. */
-export const requestCodec = jsonCodec('fetch request', z.object({
-  v: z.literal(1),
-  cid: cidString,
-  mode: z.enum(['file', 'dag', 'block']),
-  offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
-  length: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional()
-}).strict(), MAX_CONTROL_BYTES)
+export const requestCodec = jsonCodec(
+  'fetch request',
+  z.object({
+    v: z.literal(1),
+    cid: cidString,
+    mode: z.enum(['file', 'dag', 'block']),
+    offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+    length: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional()
+  }).strict(),
+  MAX_CONTROL_BYTES
+)
 export type TransferRequest = ReturnType<typeof requestCodec.decode>
 
-export const endCodec = jsonCodec('fetch end', z.object({
-  blocks: z.number().int().nonnegative(),
-  bytes: z.number().int().nonnegative()
-}).strict(), MAX_CONTROL_BYTES)
+export const endCodec = jsonCodec(
+  'fetch end',
+  z.object({
+    blocks: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative()
+  }).strict(),
+  MAX_CONTROL_BYTES
+)
 
-export const errorCodec = jsonCodec('fetch error', z.object({
-  reason: z.enum(['busy', 'invalid', 'failed']),
-  message: z.string().max(1000)
-}).strict(), MAX_CONTROL_BYTES)
+export const errorCodec = jsonCodec(
+  'fetch error',
+  z.object({
+    reason: z.enum(['busy', 'invalid', 'failed']),
+    message: z.string().max(1000)
+  }).strict(),
+  MAX_CONTROL_BYTES
+)
 export type TransferErrorMessage = ReturnType<typeof errorCodec.decode>
 
 /** `varint(length) | type`, the bytes before a frame's payload. */
@@ -100,8 +113,8 @@ export function decodeBlockPayload (payload: Uint8Array, peer: string): { cid: C
   try {
     const [cid, bytes] = CID.decodeFirst(payload)
     return { cid, bytes }
-  } catch (err: any) {
-    throw new TransferProtocolError(`peer ${peer} sent a block frame that does not start with a CID: ${err.message}`, { peer }, { cause: err })
+  } catch (err: unknown) {
+    throw new TransferProtocolError(`peer ${peer} sent a block frame that does not start with a CID: ${errorMessage(err)}`, { peer }, { cause: err })
   }
 }
 
@@ -109,8 +122,8 @@ export function decodeBlockPayload (payload: Uint8Array, peer: string): { cid: C
 export function decodeControl<T> (codec: { decode: (bytes: Uint8Array) => T }, payload: Uint8Array, peer: string, what: string): T {
   try {
     return codec.decode(payload)
-  } catch (err: any) {
-    throw new TransferProtocolError(`peer ${peer} sent a bad ${what} frame: ${err.message}`, { peer }, { cause: err })
+  } catch (err: unknown) {
+    throw new TransferProtocolError(`peer ${peer} sent a bad ${what} frame: ${errorMessage(err)}`, { peer }, { cause: err })
   }
 }
 

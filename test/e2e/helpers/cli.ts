@@ -10,12 +10,16 @@ export const BIN = fileURLToPath(new URL('../../../bin/artdag.js', import.meta.u
 export const FFMPEG = fileURLToPath(new URL('../../../node_modules/@ffmpeg-installer/linux-x64/ffmpeg', import.meta.url))
 export const FFPROBE = fileURLToPath(new URL('../../../node_modules/@ffprobe-installer/linux-x64/ffprobe', import.meta.url))
 
-export interface CliResult { code: number, stdout: string, stderr: string }
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
 
 export interface RunOptions {
   env?: Record<string, string | undefined>
-  cwd?: string
-  timeoutMs?: number
+  cwd?: string | undefined
+  timeoutMs?: number | undefined
 }
 
 /** Runs `artdag ...args` to completion. The timeout is a bound, not a wait. */
@@ -82,7 +86,10 @@ export interface MediaFacts {
 export function ffprobe (file: string): Promise<MediaFacts> {
   return new Promise((resolve, reject) => {
     execFile(FFPROBE, ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file], (err, stdout) => {
-      if (err != null) { reject(err); return }
+      if (err != null) {
+        reject(err)
+        return
+      }
       const parsed = JSON.parse(stdout) as { format: { duration: string }, streams: MediaFacts['streams'] }
       resolve({ durationS: Number(parsed.format.duration), streams: parsed.streams })
     })
@@ -93,10 +100,30 @@ export function ffprobe (file: string): Promise<MediaFacts> {
 export function makeClip (file: string, options: { seconds?: number, width?: number, height?: number, fps?: number } = {}): Promise<void> {
   const { seconds = 4, width = 320, height = 180, fps = 25 } = options
   return new Promise((resolve, reject) => {
-    execFile(FFMPEG, ['-nostdin', '-v', 'error', '-y',
-      '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
-      '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file], err => {
+    execFile(FFMPEG, [
+      '-nostdin',
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      file
+    ], err => {
       if (err != null) reject(err)
       else resolve()
     })

@@ -52,25 +52,41 @@ export class Daemon {
     for (const address of options.bootstrap ?? []) args.push('--bootstrap', address)
     const child = spawn(process.execPath, args, { env: { ...process.env, ARTDAG_HOME: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     const stderr: string[] = []
-    createInterface({ input: child.stderr! }).on('line', line => { stderr.push(line); if (stderr.length > 200) stderr.shift() })
+    createInterface({ input: child.stderr! }).on('line', line => {
+      stderr.push(line)
+      if (stderr.length > 200) stderr.shift()
+    })
     const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => child.once('exit', (code, signal) => resolve({ code, signal })))
     const ready = await new Promise<{ peerId: string, addresses: string[], socket: string }>((resolve, reject) => {
-      const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`daemon in ${home} not ready after ${options.timeoutMs ?? 60_000} ms:\n${stderr.join('\n')}`)) }, options.timeoutMs ?? 60_000)
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL')
+        reject(new Error(`daemon in ${home} not ready after ${options.timeoutMs ?? 60_000} ms:\n${stderr.join('\n')}`))
+      }, options.timeoutMs ?? 60_000)
       createInterface({ input: child.stdout! }).on('line', line => {
         try {
           const parsed = JSON.parse(line) as { event?: string }
-          if (parsed.event === 'ready') { clearTimeout(timer); resolve(parsed as never) }
+          if (parsed.event === 'ready') {
+            clearTimeout(timer)
+            resolve(parsed as never)
+          }
         } catch { /* not the ready line */ }
       })
-      void exited.then(({ code, signal }) => { clearTimeout(timer); reject(new Error(`daemon in ${home} exited (${code ?? signal}) before it was ready:\n${stderr.join('\n')}`)) })
+      void exited.then(({ code, signal }) => {
+        clearTimeout(timer)
+        reject(new Error(`daemon in ${home} exited (${String(code ?? signal)}) before it was ready:\n${stderr.join('\n')}`))
+      })
     })
     return new Daemon(home, child, ready, env, stderr, exited)
   }
 
-  get exited (): Promise<{ code: number | null, signal: NodeJS.Signals | null }> { return this.#exited }
+  get exited (): Promise<{ code: number | null, signal: NodeJS.Signals | null }> {
+    return this.#exited
+  }
 
   /** The daemon's recent stderr (its JSON log lines). */
-  get logs (): string[] { return [...this.#stderr] }
+  get logs (): string[] {
+    return [...this.#stderr]
+  }
 
   /** `artdag <args> --home <home>`. */
   cli (args: string[], options: { env?: Record<string, string>, cwd?: string } = {}): Promise<CliResult> {
@@ -78,6 +94,7 @@ export class Daemon {
   }
 
   /** `artdag <args> --json`, parsed; throws with stderr when it fails. */
+  // oxlint-disable-next-line typescript/no-explicit-any -- JSON of any shape, which the assertions check
   async json<T = any> (args: string[], options: { env?: Record<string, string>, cwd?: string } = {}): Promise<T> {
     const result = await this.cli([...args, '--json'], options)
     if (result.code !== 0) throw new Error(`artdag ${args.join(' ')} exited ${result.code}: ${result.stderr}`)
@@ -105,7 +122,7 @@ export async function eventually<T> (check: () => Promise<T | undefined | false>
     try {
       const value = await check()
       if (value !== undefined && value !== false) return value
-    } catch (err) {
+    } catch (err: unknown) {
       last = err
     }
     await new Promise(resolve => setTimeout(resolve, options.intervalMs ?? 200))

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PEER_ID, startHarness } from './fixtures.ts'
 import type { Harness } from './fixtures.ts'
+import type { ApiEvent } from '../../../src/api/schemas.ts'
 
 /**
  * The CLI as a user runs it (`node bin/artdag.js … --home H`), against a real
@@ -15,7 +16,11 @@ const BIN = fileURLToPath(new URL('../../../bin/artdag.js', import.meta.url))
 let harness: Harness
 let work: string
 
-interface Result { code: number, stdout: Buffer, stderr: string }
+interface Result {
+  code: number
+  stdout: Buffer
+  stderr: string
+}
 
 function artdag (...args: string[]): Promise<Result> {
   return new Promise(resolve => {
@@ -26,6 +31,7 @@ function artdag (...args: string[]): Promise<Result> {
 }
 
 const text = (r: Result): string => r.stdout.toString('utf8')
+// oxlint-disable-next-line typescript/no-explicit-any -- JSON of any shape, which the assertions check
 const json = (r: Result): any => JSON.parse(text(r))
 
 beforeAll(async () => {
@@ -77,7 +83,12 @@ describe('artdag against a running daemon', { timeout: 60_000 }, () => {
   })
 
   it('pin add, ls and rm, and gc', async () => {
-    const cid = (await harness.client.add((async function * () { yield Buffer.from('pin me') })(), { pin: 'none' })).cid
+    const cid = (await harness.client.add(
+      (async function* () {
+        yield Buffer.from('pin me')
+      })(),
+      { pin: 'none' }
+    )).cid
     const pinned = await artdag('pin', 'add', cid, '--kind', 'final', '--label', 'job=j1', '--json')
     expect(json(pinned)).toEqual({ cid, kind: 'final', labels: { job: 'j1' } })
     expect(text(await artdag('pin', 'ls', '--kind', 'final'))).toMatch(new RegExp(`^${cid} +final +- +job=j1$`, 'm'))
@@ -105,9 +116,10 @@ describe('artdag against a running daemon', { timeout: 60_000 }, () => {
       })
     })
     await harness.events.waitForSubscribers(1)
-    harness.events.emit({ type: 'heartbeat', time: 1 })
-    harness.events.emit({ type: 'step.done', time: 2, job: 'j1', cid: 'bafy' })
-    expect(JSON.parse(await firstLine)).toEqual({ type: 'step.done', time: 2, job: 'j1', cid: 'bafy' })
+    harness.events.emit({ type: 'heartbeat', time: 1, peer: 'p1', slots: 2, running: 0, leases: 0, jobs: 0 })
+    const step: ApiEvent = { type: 'step.completed', time: 2, job: 'j1', jobs: ['j1'], cacheId: 'c1', peer: 'p1', epoch: 1, attempt: 0 }
+    harness.events.emit(step)
+    expect(JSON.parse(await firstLine)).toEqual(step)
 
     child.kill('SIGINT')
     expect(await exited).toBe(0)

@@ -70,14 +70,18 @@ describe('a misbehaving daemon', () => {
   })
 
   it('an error that is not the JSON error shape still carries a kind from its status', async () => {
-    await fakeDaemon((_req, res) => { res.writeHead(504, { 'content-type': 'text/plain' }).end('gateway timeout') })
+    await fakeDaemon((_req, res) => {
+      res.writeHead(504, { 'content-type': 'text/plain' }).end('gateway timeout')
+    })
     const err = await createApiClient({ home, socketPath }).id().catch((e: unknown) => e)
     expect(err).toBeInstanceOf(RemoteError)
     expect(err).toMatchObject({ kind: 'timeout', status: 504, message: 'GET /v1/id: the daemon answered 504: gateway timeout' })
   })
 
-  it('a reply that does not match the route\'s schema is ResponseInvalidError naming the field', async () => {
-    await fakeDaemon((_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }).end('{"peerId":"p","addresses":"none","version":"1"}') })
+  it("a reply that does not match the route's schema is ResponseInvalidError naming the field", async () => {
+    await fakeDaemon((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"peerId":"p","addresses":"none","version":"1"}')
+    })
     await expect(createApiClient({ home, socketPath }).id()).rejects.toThrow(ResponseInvalidError)
     await expect(createApiClient({ home, socketPath }).id()).rejects.toThrow(/GET \/v1\/id: unexpected response: addresses: /)
   })
@@ -85,11 +89,15 @@ describe('a misbehaving daemon', () => {
   it('a download cut short fails the read instead of ending quietly', async () => {
     await fakeDaemon((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': '10' })
-      res.write('12345', () => { res.destroy() })
+      res.write('12345', () => {
+        res.destroy()
+      })
     })
     const download = await createApiClient({ home, socketPath }).cat('bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am')
     expect(download.size).toBe(10)
-    const read = (async () => { for await (const _ of download.body) {} })() // eslint-disable-line no-empty
+    const read = (async () => {
+      for await (const _ of download.body) {}
+    })()
     await expect(read).rejects.toThrow(new ResponseInvalidError('GET /v1/content/:cid: the connection dropped after 5 of 10 bytes'))
   })
 
@@ -99,7 +107,9 @@ describe('a misbehaving daemon', () => {
       res.write('12345')
     })
     const download = await createApiClient({ home, socketPath }).cat('bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am', { timeoutMs: 50 })
-    const read = (async () => { for await (const _ of download.body) {} })() // eslint-disable-line no-empty
+    const read = (async () => {
+      for await (const _ of download.body) {}
+    })()
     await expect(read).rejects.toBeInstanceOf(RequestTimeoutError)
   })
 
@@ -111,9 +121,12 @@ describe('a misbehaving daemon', () => {
     await expect(pending).rejects.toBeInstanceOf(AbortedError)
   })
 
-  it('an upload whose source fails reports the source\'s error', async () => {
-    await fakeDaemon((req, res) => { req.resume(); req.on('end', () => res.end('{}')) })
-    const source = (async function * () {
+  it("an upload whose source fails reports the source's error", async () => {
+    await fakeDaemon((req, res) => {
+      req.resume()
+      req.on('end', () => res.end('{}'))
+    })
+    const source = (async function* () {
       yield Buffer.from('a')
       throw new Error('disk read failed')
     })()

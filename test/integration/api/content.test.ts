@@ -44,7 +44,12 @@ describe('content', () => {
 
   it('adds without pinning on request; gc then removes it', async () => {
     const { client } = await start()
-    const added = await client.add((async function * () { yield Buffer.from('scratch') })(), { pin: 'none' })
+    const added = await client.add(
+      (async function* () {
+        yield Buffer.from('scratch')
+      })(),
+      { pin: 'none' }
+    )
     expect(added.pinned).toBe(false)
     expect((await client.stat(added.cid)).pinned).toBe(false)
     expect((await client.gc()).removedBlocks).toBeGreaterThan(0)
@@ -55,7 +60,9 @@ describe('content', () => {
     const { client, socketPath } = await start()
     const missing = 'bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq'
     await expect(client.cat(missing)).rejects.toMatchObject({ name: 'ContentNotFoundError', kind: 'not_found', status: 404 })
-    const added = await client.add((async function * () { yield Buffer.from('abc') })())
+    const added = await client.add((async function* () {
+      yield Buffer.from('abc')
+    })())
     const res = await rawRequest(socketPath, 'GET', `/v1/content/${added.cid}?offset=4`)
     expect(res.status).toBe(400)
     expect(res.json().error.message).toBe(`offset 4 is past the end of ${added.cid} (3 bytes)`)
@@ -64,7 +71,9 @@ describe('content', () => {
   it('downloads to a file atomically: the whole file or nothing, no partial file left', async () => {
     const { client, home } = await start()
     const dir = join(home, '..')
-    const added = await client.add((async function * () { yield chunkAt(2, 3 * MiB) })())
+    const added = await client.add((async function* () {
+      yield chunkAt(2, 3 * MiB)
+    })())
     const target = join(dir, 'out.bin')
     await writeFile(target, 'old contents')
 
@@ -79,7 +88,9 @@ describe('content', () => {
     const { client, home, socketPath } = await start()
     const dir = join(home, '..')
     const bytes = chunkAt(3, 2 * MiB)
-    const added = await client.add((async function * () { yield bytes })())
+    const added = await client.add((async function* () {
+      yield bytes
+    })())
 
     const target = join(dir, 'exported.bin')
     expect(await client.exportFile(added.cid, target)).toEqual({ cid: added.cid, size: bytes.byteLength, path: target })
@@ -104,23 +115,29 @@ describe('content', () => {
     let received = 0
     let largestChunk = 0
     let waiter: { bytes: number, resolve: () => void } | undefined
-    const waitFor = (bytes: number): Promise<void> => (received >= bytes ? Promise.resolve() : new Promise(resolve => { waiter = { bytes, resolve } }))
+    const waitFor = (bytes: number): Promise<void> => (received >= bytes ? Promise.resolve() : new Promise(resolve => {
+      waiter = { bytes, resolve }
+    }))
     const watch = (store: ContentStore): ContentStore => ({
       ...bind(store),
-      addStream: async (source, options) => await store.addStream((async function * () {
-        for await (const chunk of source) {
-          received += chunk.byteLength
-          largestChunk = Math.max(largestChunk, chunk.byteLength)
-          if (waiter !== undefined && received >= waiter.bytes) waiter.resolve()
-          yield chunk
-        }
-      })(), options)
+      addStream: async (source, options) =>
+        await store.addStream(
+          (async function* () {
+            for await (const chunk of source) {
+              received += chunk.byteLength
+              largestChunk = Math.max(largestChunk, chunk.byteLength)
+              if (waiter !== undefined && received >= waiter.bytes) waiter.resolve()
+              yield chunk
+            }
+          })(),
+          options
+        )
     })
     const { client } = await start({ wrapContent: watch })
 
     const total = 64 * MiB
     const sent = createHash('sha256')
-    const source = (async function * () {
+    const source = (async function* () {
       for (let i = 0; i < total / MiB; i++) {
         await waitFor(i * MiB)
         const chunk = chunkAt(i, MiB)
@@ -143,30 +160,35 @@ describe('content', () => {
 describe('content that does not come', () => {
   /** A store whose reads of `stalled` wait until aborted, like a block no peer provides. */
   const stalling = (stalled: { cid?: string, afterFirstChunk?: boolean }) => (store: ContentStore): ContentStore => {
-    const hang = (signal?: AbortSignal): Promise<never> => new Promise((_resolve, reject) => {
-      signal?.addEventListener('abort', () => { reject(signal.reason) }, { once: true })
-    })
+    const hang = (signal?: AbortSignal): Promise<never> =>
+      new Promise((_resolve, reject) => {
+        signal?.addEventListener('abort', () => {
+          reject(signal.reason)
+        }, { once: true })
+      })
     return {
       ...bind(store),
       stat: async (cid, options) => (stalled.afterFirstChunk !== true && cid.toString() === stalled.cid ? await hang(options?.signal) : await store.stat(cid, options)),
       cat: (cid, options) => (cid.toString() !== stalled.cid
         ? store.cat(cid, options)
-        : (async function * () {
-            if (stalled.afterFirstChunk === true) {
-              for await (const chunk of store.cat(cid, options)) {
-                yield chunk.subarray(0, 1)
-                break
-              }
+        : (async function* () {
+          if (stalled.afterFirstChunk === true) {
+            for await (const chunk of store.cat(cid, options)) {
+              yield chunk.subarray(0, 1)
+              break
             }
-            await hang(options?.signal)
-          })())
+          }
+          await hang(options?.signal)
+        })())
     }
   }
 
   it('a fetch that finds nothing in time is a 504 TimeoutError naming the CID', async () => {
     const stalled: { cid?: string } = {}
     const { client } = await start({ init: { contentTimeoutMs: 50 }, wrapContent: stalling(stalled) })
-    stalled.cid = (await client.add((async function * () { yield Buffer.from('slow') })())).cid
+    stalled.cid = (await client.add((async function* () {
+      yield Buffer.from('slow')
+    })())).cid
     await expect(client.cat(stalled.cid)).rejects.toMatchObject({ name: 'TimeoutError', kind: 'timeout', status: 504, message: `content ${stalled.cid} did not answer within 50 ms` })
     await expect(client.stat(stalled.cid)).rejects.toMatchObject({ status: 504 })
     expect((await client.id()).version).toBe('0.1.0')
@@ -175,9 +197,13 @@ describe('content that does not come', () => {
   it('a read that stalls midway ends the download early, and the client says so', async () => {
     const stalled: { cid?: string, afterFirstChunk: boolean } = { afterFirstChunk: true }
     const { client } = await start({ init: { contentTimeoutMs: 50 }, wrapContent: stalling(stalled) })
-    stalled.cid = (await client.add((async function * () { yield Buffer.from('stalls after one byte') })())).cid
+    stalled.cid = (await client.add((async function* () {
+      yield Buffer.from('stalls after one byte')
+    })())).cid
     const download = await client.cat(stalled.cid)
-    const read = (async () => { for await (const _ of download.body) {} })() // eslint-disable-line no-empty
+    const read = (async () => {
+      for await (const _ of download.body) {}
+    })()
     await expect(read).rejects.toThrow(`GET /v1/content/:cid: the connection dropped after 1 of 21 bytes`)
   })
 })
@@ -185,8 +211,18 @@ describe('content that does not come', () => {
 describe('pins and gc', () => {
   it('pins with a kind and labels, lists by kind, unpins, and gc collects expired intermediates', async () => {
     const { client } = await start()
-    const a = await client.add((async function * () { yield Buffer.from('a') })(), { pin: 'none' })
-    const b = await client.add((async function * () { yield Buffer.from('b') })(), { pin: 'none' })
+    const a = await client.add(
+      (async function* () {
+        yield Buffer.from('a')
+      })(),
+      { pin: 'none' }
+    )
+    const b = await client.add(
+      (async function* () {
+        yield Buffer.from('b')
+      })(),
+      { pin: 'none' }
+    )
 
     expect(await client.pin(a.cid, { kind: 'final', labels: { job: 'j1' } })).toEqual({ cid: a.cid, kind: 'final', labels: { job: 'j1' } })
     expect(await client.pin(b.cid, { kind: 'intermediate', expiresAt: 1 })).toEqual({ cid: b.cid, kind: 'intermediate', expiresAt: 1 })

@@ -8,6 +8,7 @@ import { rawRequest } from './helpers.ts'
 const CID = 'bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am'
 const start = harnessPerTest()
 
+// oxlint-disable-next-line typescript/no-explicit-any -- JSON of any shape, which the assertions check
 function expectJsonError (res: { status: number, headers: Record<string, unknown>, json: () => any }, status: number, name: string, message?: string | RegExp): void {
   expect(res.status).toBe(status)
   expect(String(res.headers['content-type'])).toMatch(/^application\/json/)
@@ -59,7 +60,7 @@ describe('bad requests get a 4xx JSON error naming what is wrong', () => {
   it('an upload over the limit: refused before its body is sent when the size is declared', async () => {
     const { client, socketPath } = await start({ init: { maxUploadBytes: 1000 } })
     let pulled = 0
-    const source = (async function * () {
+    const source = (async function* () {
       for (let i = 0; i < 10; i++) {
         pulled++
         yield new Uint8Array(500)
@@ -77,7 +78,7 @@ describe('bad requests get a 4xx JSON error naming what is wrong', () => {
 
   it('an upload over the limit: cut off midway when the size is not declared', async () => {
     const { client, content } = await start({ init: { maxUploadBytes: 100_000 } })
-    const source = (async function * () {
+    const source = (async function* () {
       for (let i = 0; i < 100; i++) yield new Uint8Array(64 * 1024)
     })()
     await expect(client.add(source)).rejects.toMatchObject({ name: 'BodyTooLargeError', status: 413 })
@@ -107,9 +108,15 @@ describe('failures inside the daemon', () => {
       components: {
         system: {
           identity: async () => ({ peerId: 'p', addresses: [], version: '0.1.0' }),
-          status: async () => { throw new TypeError('cannot read properties of undefined (reading \'slots\')') }
+          status: async () => {
+            throw new TypeError("cannot read properties of undefined (reading 'slots')")
+          }
         },
-        peers: { peers: () => { throw new Error('thrown synchronously') } }
+        peers: {
+          peers: () => {
+            throw new Error('thrown synchronously')
+          }
+        }
       }
     })
     expectJsonError(await rawRequest(socketPath, 'GET', '/v1/status'), 500, 'TypeError', /reading 'slots'/)
@@ -120,18 +127,34 @@ describe('failures inside the daemon', () => {
   })
 
   it('an events backend that throws on subscribe gives a 500, not a broken stream', async () => {
-    const { socketPath } = await start({ components: { events: { subscribe: () => { throw new Error('bus down') } } } })
+    const { socketPath } = await start({
+      components: {
+        events: {
+          subscribe: () => {
+            throw new Error('bus down')
+          }
+        }
+      }
+    })
     expectJsonError(await rawRequest(socketPath, 'GET', '/v1/events'), 500, 'InternalError', 'bus down')
     expect((await rawRequest(socketPath, 'GET', '/v1/id')).status).toBe(200)
   })
 
   it('a backend ArtdagError keeps its name and kind, and picks the status', async () => {
     const jobs: JobsBackend = {
-      submit: async () => { throw new Error('unused') },
+      submit: async () => {
+        throw new Error('unused')
+      },
       list: async () => [],
-      get: async id => { throw new NotFoundError(`no job ${id}`, { id }) },
-      cancel: async () => { throw new Error('unused') },
-      plan: async () => { throw new Error('unused') }
+      get: async id => {
+        throw new NotFoundError(`no job ${id}`, { id })
+      },
+      cancel: async () => {
+        throw new Error('unused')
+      },
+      plan: async () => {
+        throw new Error('unused')
+      }
     }
     const { client } = await start({ components: { jobs } })
     await expect(client.job(CID)).rejects.toMatchObject({ name: 'NotFoundError', kind: 'not_found', status: 404, message: `no job ${CID}`, details: { id: CID } })

@@ -25,12 +25,12 @@ describe('GET /v1/events', () => {
     await events.waitForSubscribers(3)
 
     const sent: ApiEvent[] = [
-      { type: 'heartbeat', time: 1, peer: 'p1', slots: 4 },
-      { type: 'step.started', time: 2, job: 'job-1', cacheId: 'c1' },
-      { type: 'member.suspect', time: 3, peer: 'p2' },
-      { type: 'member.dead', time: 4, peer: 'p2' },
-      { type: 'steps', time: 5 },
-      { type: 'step.done', time: 6, job: 'job-2', cid: 'bafy' }
+      { type: 'heartbeat', time: 1, peer: 'p1', slots: 4, running: 0, leases: 0, jobs: 0 },
+      { type: 'step.running', time: 2, job: 'job-1', jobs: ['job-1'], cacheId: 'c1', peer: 'p1', epoch: 1, attempt: 0, waitedMs: 12 },
+      { type: 'member.suspect', time: 3, peer: 'p2', peerId: 'p2', at: 3, previous: 'alive' },
+      { type: 'member.dead', time: 4, peer: 'p2', peerId: 'p2', at: 4, previous: 'suspect' },
+      { type: 'job.completed', time: 5, job: 'job-3', output: 'bafy' }, // neither a step event nor of job-1
+      { type: 'step.completed', time: 6, job: 'job-2', jobs: ['job-2'], cacheId: 'c2', peer: 'p1', epoch: 1, attempt: 0, durationMs: 840 }
     ]
     for (const event of sent) events.emit(event)
 
@@ -53,9 +53,9 @@ describe('GET /v1/events', () => {
         controller.abort()
       }
     })()
-    events.emit({ type: 'heartbeat', time: 1 })
+    events.emit({ type: 'heartbeat', time: 1, peer: 'p1', slots: 2, running: 0, leases: 0, jobs: 0 })
     await expect(reading).rejects.toBeInstanceOf(AbortedError)
-    expect(seen).toEqual([{ type: 'heartbeat', time: 1 }])
+    expect(seen).toEqual([{ type: 'heartbeat', time: 1, peer: 'p1', slots: 2, running: 0, leases: 0, jobs: 0 }])
     await events.waitForSubscribers(0)
   })
 
@@ -71,18 +71,18 @@ describe('GET /v1/events', () => {
     await events.waitForSubscribers(1)
     // A burst far larger than the socket's buffers, sent before the client reads anything.
     const padding = 'x'.repeat(4096)
-    for (let i = 0; i < 2000; i++) events.emit({ type: 'burst', time: i, padding })
+    for (let i = 0; i < 2000; i++) events.emit({ type: 'job.failed', time: i, job: `burst-${i}`, error: padding })
 
-    let lagged: ApiEvent | undefined
+    let lagged: Extract<ApiEvent, { type: typeof EVENTS_LAGGED }> | undefined
     let bursts = 0
     for await (const event of stream) {
       if (event.type === EVENTS_LAGGED) {
         lagged = event
         break
       }
-      if (event.type === 'burst') bursts++
+      if (event.type === 'job.failed') bursts++
       // Keep events coming: the first one after the buffer drains carries the drop count.
-      events.emit({ type: 'tick', time: 0 })
+      events.emit({ type: 'node.paused', time: 0, gapMs: 0 })
     }
     expect(lagged).toMatchObject({ type: EVENTS_LAGGED })
     expect(lagged?.dropped).toBeGreaterThan(0)

@@ -8,8 +8,8 @@ import { createApiClient } from '../../../src/api/client.ts'
 import type { ApiClient } from '../../../src/api/client.ts'
 import type { ApiComponents, EventListener, EventsBackend, PeersBackend, SystemBackend } from '../../../src/api/backend.ts'
 import type { ApiEvent, NodeStatus, PeerEntry } from '../../../src/api/schemas.ts'
-import { createApiServer } from '../../../src/api/server.ts'
-import type { ApiServer, ApiServerInit } from '../../../src/api/server.ts'
+import { createApiServer } from '../../../src/api/server/server.ts'
+import type { ApiServer, ApiServerInit } from '../../../src/api/server/server.ts'
 import { silentLogger } from '../../../src/log.ts'
 import { ensureHomeDir, homePaths } from '../../../src/node/home.ts'
 import { openStores } from '../../../src/node/stores.ts'
@@ -88,11 +88,13 @@ export class TestEvents implements EventsBackend {
   /** Resolves when exactly `count` clients are subscribed. */
   async waitForSubscribers (count: number): Promise<void> {
     if (this.listeners.size === count) return
-    await new Promise<void>(resolve => { this.waiters.push({ count, resolve }) })
+    await new Promise<void>(resolve => {
+      this.waiters.push({ count, resolve })
+    })
   }
 
   private notify (): void {
-    for (const waiter of [...this.waiters]) {
+    for (const waiter of Array.from(this.waiters)) {
       if (waiter.count === this.listeners.size) {
         this.waiters.splice(this.waiters.indexOf(waiter), 1)
         waiter.resolve()

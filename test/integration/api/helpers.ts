@@ -7,6 +7,7 @@ export interface RawResponse {
   status: number
   headers: IncomingHttpHeaders
   text: string
+  // oxlint-disable-next-line typescript/no-explicit-any -- JSON of any shape, which the assertions check
   json: () => any
 }
 
@@ -43,8 +44,12 @@ export function connectAsNobody (path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(NODE, ['-e', script], { uid: 65534, gid: 65534, timeout: 10_000 })
     let out = ''
-    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString() })
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+    })
     child.on('error', reject)
-    child.on('close', () => { resolve(out.trim()) })
+    child.on('close', () => {
+      resolve(out.trim())
+    })
   })
 }

@@ -12,7 +12,7 @@ afterEach(async () => {
 })
 
 describe('GET /metrics', () => {
-  it('serves the daemon\'s registry, the process metrics and request counts by route template', async () => {
+  it("serves the daemon's registry, the process metrics and request counts by route template", async () => {
     harness = await startHarness()
     const { socketPath, client, metrics } = harness
     new Gauge({ name: 'artdag_test_slots', help: 'slots', registers: [metrics] }).set(4)
@@ -34,7 +34,7 @@ describe('GET /metrics', () => {
     expect(await client.metrics()).toContain('artdag_test_slots 4')
   })
 
-  it('a restarted server registers nothing twice in the daemon\'s registry', async () => {
+  it("a restarted server registers nothing twice in the daemon's registry", async () => {
     harness = await startHarness()
     await harness.server.stop()
     await harness.server.start()

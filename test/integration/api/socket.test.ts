@@ -7,8 +7,8 @@ import { Registry } from 'prom-client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createApiClient } from '../../../src/api/client.ts'
 import { DaemonNotRunningError, SocketInUseError, SocketPathError } from '../../../src/api/errors.ts'
-import { createApiServer } from '../../../src/api/server.ts'
-import type { ApiServer } from '../../../src/api/server.ts'
+import { createApiServer } from '../../../src/api/server/server.ts'
+import type { ApiServer } from '../../../src/api/server/server.ts'
 import { silentLogger } from '../../../src/log.ts'
 import { homePaths } from '../../../src/node/home.ts'
 import { makeHome, openContentStore, peersBackend, systemBackend, TestEvents } from './fixtures.ts'
@@ -113,10 +113,10 @@ describe('stop()', () => {
       for await (const event of stream) seen.push(event)
       return seen
     })()
-    events.emit({ type: 'heartbeat', time: 1 })
+    events.emit({ type: 'heartbeat', time: 1, peer: 'p1', slots: 2, running: 0, leases: 0, jobs: 0 })
 
     await server.stop()
-    expect(await drained).toEqual([{ type: 'heartbeat', time: 1 }])
+    expect(await drained).toEqual([{ type: 'heartbeat', time: 1, peer: 'p1', slots: 2, running: 0, leases: 0, jobs: 0 }])
     expect(events.subscribers).toBe(0)
     await expect(lstat(socketPath)).rejects.toMatchObject({ code: 'ENOENT' })
     await expect(client.id()).rejects.toBeInstanceOf(DaemonNotRunningError)

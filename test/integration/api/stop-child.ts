@@ -7,11 +7,15 @@ const baseline = process.getActiveResourcesInfo()
 const harness = await startHarness()
 const client = createApiClient({ home: harness.home, socketPath: harness.socketPath })
 await client.status()
-const added = await client.add((async function * () { yield Buffer.from('hello') })())
-for await (const _ of (await client.cat(added.cid)).body) {} // eslint-disable-line no-empty
+const added = await client.add((async function* () {
+  yield Buffer.from('hello')
+})())
+for await (const _ of (await client.cat(added.cid)).body) {}
 const stream = await client.events()
 await harness.events.waitForSubscribers(1)
-const drained = (async () => { for await (const _ of stream) {} })() // eslint-disable-line no-empty
+const drained = (async () => {
+  for await (const _ of stream) {}
+})()
 await harness.server.stop()
 await drained
 await harness.close()

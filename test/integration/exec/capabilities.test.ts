@@ -8,7 +8,9 @@ import { SpawnCounter } from '../../../src/exec/spawns.ts'
 
 describe('capabilities and doctor', () => {
   let binaries: ResolvedBinaries
-  beforeAll(async () => { binaries = await resolveBinaries() })
+  beforeAll(async () => {
+    binaries = await resolveBinaries()
+  })
   afterAll(() => {})
 
   it('asks the binary once for its version, encoders and filters', async () => {

@@ -23,7 +23,9 @@ describe('the ffmpeg runner', () => {
     bench = await createBench()
     workRoot = join(bench.dir, 'runner-work')
   })
-  afterAll(async () => { await bench.close() })
+  afterAll(async () => {
+    await bench.close()
+  })
 
   it('reports progress, then aborting kills ffmpeg, waits for it and removes the workspace', async () => {
     const controller = new AbortController()
@@ -73,10 +75,12 @@ describe('the ffmpeg runner', () => {
       inputs: [{ file: 'clip.mkv' }],
       filterComplex: '[0:v:7]null[v]',
       output: { file: 'out.mkv', options: ['-map', '[v]', '-f', 'matroska'] }
-    }, { ffmpegPath: bench.binaries.ffmpeg.path, workspace, timeoutMs: 30_000 }).then(() => { throw new Error('expected a rejection') }, (e: unknown) => e as FfmpegFailedError)
+    }, { ffmpegPath: bench.binaries.ffmpeg.path, workspace, timeoutMs: 30_000 }).then(() => {
+      throw new Error('expected a rejection')
+    }, (e: unknown) => e as FfmpegFailedError)
     expect(err).toBeInstanceOf(FfmpegFailedError)
     expect(err.details?.exitCode).toBe(1)
-    expect((err.details?.errorTail as string[]).join('\n')).toMatch(/0:v:7/)
+    expect(((err.details?.errorTail ?? []) as string[]).join('\n')).toMatch(/0:v:7/)
     expect(err.message).toMatch(/^ffmpeg exited with code 1: /)
   })
 
@@ -107,7 +111,7 @@ describe('the ffmpeg runner', () => {
     expect(await readdir(workRoot)).toEqual([])
   })
 
-  it('owns its output until disposed, and leaves a caller\'s workspace to the caller', async () => {
+  it("owns its output until disposed, and leaves a caller's workspace to the caller", async () => {
     const result = await executeStep({ type: 'generate', config: { duration: 0.2, width: 64, height: 64 }, inputs: [], workRoot, binaries: bench.binaries, timeoutMs: 30_000 })
     expect(existsSync(result.outputPath)).toBe(true)
     await result.dispose()
@@ -131,7 +135,9 @@ describe('runProcess', () => {
       timeoutMs: 30_000,
       killGraceMs: 200,
       signal: controller.signal,
-      onSpawn: p => { pid = p },
+      onSpawn: p => {
+        pid = p
+      },
       onStdout: () => controller.abort()
     })
     await expect(run).rejects.toBeInstanceOf(ProcessAbortedError)

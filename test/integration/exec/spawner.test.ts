@@ -26,7 +26,14 @@ describe('Spawner: children started by the helper process', () => {
   it('runs children in the helper, not in this process', async () => {
     const s = start()
     const pids: number[] = []
-    await runProcess('/bin/sh', ['-c', 'echo $PPID'], { label: 'sh', timeoutMs: 10_000, launch: s.launch, onStdout: chunk => { pids.push(Number(chunk.trim())) } })
+    await runProcess('/bin/sh', ['-c', 'echo $PPID'], {
+      label: 'sh',
+      timeoutMs: 10_000,
+      launch: s.launch,
+      onStdout: chunk => {
+        pids.push(Number(chunk.trim()))
+      }
+    })
     expect(pids).toEqual([s.helperPid])
     expect(s.helperPid).not.toBe(process.pid)
   })
@@ -41,7 +48,16 @@ describe('Spawner: children started by the helper process', () => {
     const { launch } = start()
     const controller = new AbortController()
     let pid = 0
-    const run = runProcess('/bin/sleep', ['30'], { label: 'sleep', timeoutMs: 30_000, signal: controller.signal, launch, onSpawn: p => { pid = p; controller.abort() } })
+    const run = runProcess('/bin/sleep', ['30'], {
+      label: 'sleep',
+      timeoutMs: 30_000,
+      signal: controller.signal,
+      launch,
+      onSpawn: p => {
+        pid = p
+        controller.abort()
+      }
+    })
     await expect(run).rejects.toMatchObject({ name: 'ProcessAbortedError' })
     expect(alive(pid)).toBe(false)
   })
@@ -49,7 +65,14 @@ describe('Spawner: children started by the helper process', () => {
   it('a helper killed mid-run fails its children and the next launch starts a new helper', async () => {
     const s = start()
     let pid = 0
-    const run = runProcess('/bin/sleep', ['30'], { label: 'sleep', timeoutMs: 30_000, launch: s.launch, onSpawn: p => { pid = p } })
+    const run = runProcess('/bin/sleep', ['30'], {
+      label: 'sleep',
+      timeoutMs: 30_000,
+      launch: s.launch,
+      onSpawn: p => {
+        pid = p
+      }
+    })
     await eventually(async () => pid !== 0, { what: 'sleep to start', intervalMs: 20 })
     const first = s.helperPid!
     process.kill(first, 'SIGKILL')
@@ -63,7 +86,14 @@ describe('Spawner: children started by the helper process', () => {
   it('stop() kills running children and leaves no helper behind', async () => {
     const s = start()
     let pid = 0
-    const run = runProcess('/bin/sleep', ['30'], { label: 'sleep', timeoutMs: 30_000, launch: s.launch, onSpawn: p => { pid = p } })
+    const run = runProcess('/bin/sleep', ['30'], {
+      label: 'sleep',
+      timeoutMs: 30_000,
+      launch: s.launch,
+      onSpawn: p => {
+        pid = p
+      }
+    })
     await eventually(async () => pid !== 0, { what: 'sleep to start', intervalMs: 20 })
     const helper = s.helperPid!
     await s.stop()

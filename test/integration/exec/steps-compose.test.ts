@@ -18,9 +18,11 @@ describe('composition steps', () => {
     const red = (await bench.render('generate', { duration: 0.2, width: 64, height: 48, pattern: 'color', color: 'red', audio: 'none' })).file
     logo = (await bench.render('thumbnail', {}, [red])).file
   })
-  afterAll(async () => { await bench.close() })
+  afterAll(async () => {
+    await bench.close()
+  })
 
-  it('overlay: a PNG watermark, half transparent, in a window, keeps the base\'s format and sound', async () => {
+  it("overlay: a PNG watermark, half transparent, in a window, keeps the base's format and sound", async () => {
     const { file } = await bench.render('overlay', { anchor: 'bottom-right', margin: 8, opacity: 0.5, start: 0.5, end: 1.5 }, [a, logo])
     const facts = await bench.probe(file)
     expect(facts.video).toMatchObject({ width: 320, height: 180, frameRate: { num: 25, den: 1 } })
@@ -47,7 +49,7 @@ describe('composition steps', () => {
     await expect(bench.render('text', { text: 'x' }, [c])).rejects.toThrow(/text needs a video stream in input 0/)
   })
 
-  it('audio_mix: mixes two inputs at their gains, keeps the first one\'s video, runs to the longest', async () => {
+  it("audio_mix: mixes two inputs at their gains, keeps the first one's video, runs to the longest", async () => {
     const { file } = await bench.render('audio_mix', { volumes: [1, 0.5] }, [a, c])
     const facts = await bench.probe(file)
     expect(facts.streams).toHaveLength(2)
@@ -75,7 +77,7 @@ describe('composition steps', () => {
     expect(withinFrame(facts.durationS, 1, 30)).toBe(true)
   })
 
-  it('mux: without shortest the longer stream sets the length; a negative offset cuts the sound\'s start', async () => {
+  it("mux: without shortest the longer stream sets the length; a negative offset cuts the sound's start", async () => {
     const facts = await bench.probe((await bench.render('mux', { shortest: false, offset: -0.2 }, [a, c])).file)
     expect(facts.frames).toBe(50)
     expect(Math.abs(facts.audio!.durationS! - 1.3)).toBeLessThan(0.03)

@@ -18,7 +18,9 @@ describe('delivery steps', () => {
     a = (await bench.render('generate', { duration: 2, width: 320, height: 180, fps: 25 })).file
     short = (await bench.render('generate', { duration: 0.4, width: 160, height: 90, fps: 25 })).file
   })
-  afterAll(async () => { await bench.close() })
+  afterAll(async () => {
+    await bench.close()
+  })
 
   it('encode: h264 and aac in mp4 with faststart, by default', async () => {
     const { file, result } = await bench.render('encode', {}, [a])

@@ -15,7 +15,9 @@ describe('source and timing steps', () => {
     a = (await bench.render('generate', { duration: 2, width: 320, height: 180, fps: 25 })).file
     b = (await bench.render('generate', { duration: 1, width: 240, height: 240, fps: 30, pattern: 'smptebars', audio: 'none' })).file
   })
-  afterAll(async () => { await bench.close() })
+  afterAll(async () => {
+    await bench.close()
+  })
 
   it('generate: a test pattern with a tone in the intermediate format', async () => {
     const facts = await bench.probe(a)
@@ -67,8 +69,31 @@ describe('source and timing steps', () => {
   it('segment: a cut on mid-clip keyframes copies exactly those frames', async () => {
     // An intermediate-format clip with a keyframe every second, made with plain ffmpeg.
     const gop = join(bench.dir, 'gop.mkv')
-    const made = await runProcess(bench.binaries.ffmpeg.path, ['-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=s=160x90:r=25:d=4', '-f', 'lavfi', '-i', 'sine=d=4',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-pix_fmt', 'yuv420p', '-c:a', 'flac', '-y', gop], { label: 'ffmpeg', timeoutMs: 30_000 })
+    const made = await runProcess(bench.binaries.ffmpeg.path, [
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=160x90:r=25:d=4',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=d=4',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-g',
+      '25',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'flac',
+      '-y',
+      gop
+    ], { label: 'ffmpeg', timeoutMs: 30_000 })
     expect(made.exitCode).toBe(0)
     const { file, result } = await bench.render('segment', { start: 1, end: 3 }, [gop])
     expect(result.ffmpegRuns).toBe(2)
@@ -86,7 +111,7 @@ describe('source and timing steps', () => {
     expect(facts.frames).toBe(50)
   })
 
-  it('sequence: joins clips of different sizes, rates and audio into the first one\'s format', async () => {
+  it("sequence: joins clips of different sizes, rates and audio into the first one's format", async () => {
     const { file } = await bench.render('sequence', {}, [a, b])
     const facts = await bench.probe(file)
     expect(facts.video).toMatchObject({ width: 320, height: 180, frameRate: { num: 25, den: 1 } })

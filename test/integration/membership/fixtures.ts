@@ -6,6 +6,7 @@ import { createLogger, silentLogger } from '../../../src/log.ts'
 import { createArtdagNode } from '../../../src/node/create-node.ts'
 import { generateIdentity } from '../../../src/node/identity.ts'
 import { generateSwarmKey } from '../../../src/node/swarm-key.ts'
+import { toMetadata } from '../../../src/store/pin-metadata.ts'
 import type { MembershipEvent, MemberState } from '../../../src/membership/core/types.ts'
 import type { MembershipServiceInit } from '../../../src/membership/membership-service.ts'
 import type { Logger, LogLevel } from '../../../src/log.ts'
@@ -64,6 +65,7 @@ export async function createCluster (): Promise<Cluster> {
         ipns: node.ipns,
         privateKey,
         logger: logger.forComponent(name),
+        registryPinMetadata: toMetadata({ kind: 'final', labels: { purpose: 'membership-registry' } }),
         localState: () => ({
           capacity: { slots: 2, cores: 2, freeDiskBytes: 1_000_000_000 },
           load: { runningSteps: 0, loadAverage: 0.1 },
@@ -74,7 +76,7 @@ export async function createCluster (): Promise<Cluster> {
       }, { version: '0.1.0', ...FAST, ...init })
       try {
         await service.start()
-      } catch (err) {
+      } catch (err: unknown) {
         await node.stop()
         throw err
       }
@@ -100,8 +102,12 @@ export async function createCluster (): Promise<Cluster> {
       return node
     },
     async cleanup () {
-      await Promise.allSettled([...running].map(async m => { await m.stop() }))
-      await Promise.allSettled([...bare].map(async n => { await n.stop() }))
+      await Promise.allSettled([...running].map(async m => {
+        await m.stop()
+      }))
+      await Promise.allSettled([...bare].map(async n => {
+        await n.stop()
+      }))
       await rm(dir, { recursive: true, force: true })
     }
   }
@@ -114,7 +120,10 @@ export async function createCluster (): Promise<Cluster> {
 export async function until (member: Member, what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
   if (check()) return
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { off(); reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)) }, timeoutMs)
+    const timer = setTimeout(() => {
+      off()
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))
+    }, timeoutMs)
     const off = member.service.membership.onEvent(() => {
       if (!check()) return
       clearTimeout(timer)
@@ -151,7 +160,9 @@ export function stateOf (member: Member, peerId: string): MemberState | undefine
 /** Records the events `member` sees about `peerId`. */
 export function recordEvents (member: Member, peerId: string): MembershipEvent[] {
   const events: MembershipEvent[] = []
-  member.service.membership.onEvent(event => { if (event.peerId === peerId) events.push(event) })
+  member.service.membership.onEvent(event => {
+    if (event.peerId === peerId) events.push(event)
+  })
   return events
 }
 

@@ -2,10 +2,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createCluster, recordEvents, stateOf, until, untilConnected } from './fixtures.ts'
 import type { Cluster, Member } from './fixtures.ts'
 
+/** Array.prototype.sort's own order (by string form), spelt out. */
+const byText = (a: unknown, b: unknown): number => String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0
+
 describe('membership over real nodes', () => {
   let cluster: Cluster
-  beforeEach(async () => { cluster = await createCluster() })
-  afterEach(async () => { await cluster.cleanup() })
+  beforeEach(async () => {
+    cluster = await createCluster()
+  })
+  afterEach(async () => {
+    await cluster.cleanup()
+  })
 
   async function allSeeEachOtherAlive (members: Member[]): Promise<void> {
     for (const viewer of members) {
@@ -32,11 +39,16 @@ describe('membership over real nodes', () => {
       expect(other?.record.addrs.length).toBeGreaterThan(0)
     }
     // The scheduler's view of the cluster.
-    expect(a.service.membership.view().members.map(m => [m.peerId, m.state, m.slots, m.capabilities]).sort())
-      .toEqual([a, b, c].map(m => [m.peerId, 'alive', 2, ['libx264']]).sort())
+    expect(a.service.membership.view().members.map(m => [m.peerId, m.state, m.slots, m.capabilities]).sort(byText))
+      .toEqual([a, b, c].map(m => [m.peerId, 'alive', 2, ['libx264']]).sort(byText))
     // The job coordinator hears each accepted heartbeat, with its leases and jobs.
     const fromC = await new Promise<unknown>(resolve => {
-      const off = a.service.heartbeats.onHeartbeat(hb => { if (hb.peerId === c.peerId) { off(); resolve(hb) } })
+      const off = a.service.heartbeats.onHeartbeat(hb => {
+        if (hb.peerId === c.peerId) {
+          off()
+          resolve(hb)
+        }
+      })
     })
     expect(fromC).toMatchObject({ peerId: c.peerId, leases: [], jobs: [] })
     // a and c only knew b's address; the reconnector connected them directly.

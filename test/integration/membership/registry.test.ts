@@ -6,12 +6,14 @@ import type { PublishedDocument } from '../../../src/membership/registry.ts'
 
 /** Resolves once `member` has published a registry document listing all of `peerIds`. */
 async function registryLists (member: Member, peerIds: string[], timeoutMs = 15_000): Promise<PublishedDocument> {
-  const lists = (p: PublishedDocument | undefined): boolean =>
-    p !== undefined && peerIds.every(id => p.doc.members.some(m => m.record.peerId === id))
+  const lists = (p: PublishedDocument | undefined): boolean => p !== undefined && peerIds.every(id => p.doc.members.some(m => m.record.peerId === id))
   const current = member.service.registry.current
   if (lists(current)) return current!
   return await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { off(); reject(new Error(`timed out waiting for ${member.peerId}'s registry to list ${peerIds.join(', ')}`)) }, timeoutMs)
+    const timer = setTimeout(() => {
+      off()
+      reject(new Error(`timed out waiting for ${member.peerId}'s registry to list ${peerIds.join(', ')}`))
+    }, timeoutMs)
     const off = member.service.registry.onPublished(published => {
       if (!lists(published)) return
       clearTimeout(timer)
@@ -23,8 +25,12 @@ async function registryLists (member: Member, peerIds: string[], timeoutMs = 15_
 
 describe('IPNS registry', () => {
   let cluster: Cluster
-  beforeEach(async () => { cluster = await createCluster() })
-  afterEach(async () => { await cluster.cleanup() })
+  beforeEach(async () => {
+    cluster = await createCluster()
+  })
+  afterEach(async () => {
+    await cluster.cleanup()
+  })
 
   it('a node restarted alone on its home lists the other members from its IPNS record', async () => {
     const [ka, kb, kc] = [await cluster.newKey(), await cluster.newKey(), await cluster.newKey()]

@@ -10,7 +10,9 @@ import type { Cluster } from './fixtures.ts'
 describe('tailscale discovery between real nodes', () => {
   let cluster: Cluster
   let standInDir: string | undefined
-  beforeEach(async () => { cluster = await createCluster() })
+  beforeEach(async () => {
+    cluster = await createCluster()
+  })
   afterEach(async () => {
     await cluster.cleanup()
     if (standInDir !== undefined) await rm(standInDir, { recursive: true, force: true })
@@ -33,7 +35,7 @@ describe('tailscale discovery between real nodes', () => {
     standInDir = stand.dir
     const metrics = createDiscoveryMetrics()
     const discovery = new TailscaleDiscovery({ libp2p: a.node.libp2p, metrics, logger: testLogger(), env: stand.env }, { port, intervalMs: 60_000, dialTimeoutMs: 3000 })
-    discovery.start()
+    await discovery.start()
     try {
       const first = await discovery.runOnce()
       expect(first.result).toBe('ok')

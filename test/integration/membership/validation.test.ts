@@ -9,12 +9,16 @@ import type { Heartbeat } from '../../../src/protocol/messages/heartbeat.ts'
 
 const encoder = new TextEncoder()
 
-const echoCodec = jsonCodec('echo', z.object({
-  v: z.literal(1),
-  type: z.literal('echo'),
-  from: peerIdString,
-  text: z.string().max(100)
-}), 1024)
+const echoCodec = jsonCodec(
+  'echo',
+  z.object({
+    v: z.literal(1),
+    type: z.literal('echo'),
+    from: peerIdString,
+    text: z.string().max(100)
+  }),
+  1024
+)
 
 async function rejected (member: Member, reason: string, topic = HEARTBEAT_TOPIC): Promise<number> {
   return await counterValue(member.service.metrics.messagesRejected, { topic, reason })
@@ -22,8 +26,12 @@ async function rejected (member: Member, reason: string, topic = HEARTBEAT_TOPIC
 
 describe('topic validation', () => {
   let cluster: Cluster
-  beforeEach(async () => { cluster = await createCluster() })
-  afterEach(async () => { await cluster.cleanup() })
+  beforeEach(async () => {
+    cluster = await createCluster()
+  })
+  afterEach(async () => {
+    await cluster.cleanup()
+  })
 
   it('rejects and counts forged, malformed and oversize heartbeats, and keeps running', async () => {
     const b = await cluster.start('b', await cluster.newKey())
@@ -64,13 +72,15 @@ describe('topic validation', () => {
       topic: 'artdag/v1/test/echo',
       codec: echoCodec,
       authorOf: m => m.from,
-      onMessage: (m, from) => { received.push({ text: m.text, from }); delivered() }
+      onMessage: (m, from) => {
+        received.push({ text: m.text, from })
+        delivered()
+      }
     })
-    echo.start()
+    await echo.start()
     try {
       const topic = echo.topic
-      await poll('a and the outsider to see b subscribed', () =>
-        [a.node.pubsub, outsider.pubsub].every(p => p.getSubscribers(topic).some(id => id.toString() === b.peerId)))
+      await poll('a and the outsider to see b subscribed', () => [a.node.pubsub, outsider.pubsub].every(p => p.getSubscribers(topic).some(id => id.toString() === b.peerId)))
       const outsiderId = outsider.peerId.toString()
 
       // The outsider's first message can go out before its stream to b is open (pubsub is best
@@ -85,12 +95,14 @@ describe('topic validation', () => {
       await a.node.pubsub.publish(topic, echoCodec.encode({ v: 1, type: 'echo', from: b.peerId, text: 'i am b' }))
       await poll('b to refuse the forged author', async () => await rejected(b, 'forged', topic) === 1)
 
-      const arrived = new Promise<void>(resolve => { delivered = resolve })
+      const arrived = new Promise<void>(resolve => {
+        delivered = resolve
+      })
       await a.node.pubsub.publish(topic, echoCodec.encode({ v: 1, type: 'echo', from: a.peerId, text: 'hello' }))
       await arrived
       expect(received).toEqual([{ text: 'hello', from: a.peerId }]) // nothing from the outsider, nothing forged
     } finally {
-      echo.stop()
+      await echo.stop()
     }
   })
 })

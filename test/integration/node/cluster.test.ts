@@ -18,7 +18,9 @@ async function nextMessage (node: ArtdagNode, from: ArtdagNode, timeoutMs = 15_0
     const msg = event.detail
     if (msg.topic === TOPIC && msg.type === 'signed' && msg.from.equals(from.peerId)) done.resolve(new TextDecoder().decode(msg.data))
   }
-  const timer = setTimeout(() => { done.reject(new Error(`no message from ${from.peerId} within ${timeoutMs} ms`)) }, timeoutMs)
+  const timer = setTimeout(() => {
+    done.reject(new Error(`no message from ${from.peerId} within ${timeoutMs} ms`))
+  }, timeoutMs)
   node.pubsub.addEventListener('message', onMessage)
   try {
     return await done.promise
@@ -32,7 +34,9 @@ async function nextMessage (node: ArtdagNode, from: ArtdagNode, timeoutMs = 15_0
 async function deliver (from: ArtdagNode, to: ArtdagNode, text: string): Promise<string> {
   const received = nextMessage(to, from)
   let delivered = false
-  void received.finally(() => { delivered = true }).catch(() => {})
+  void received.finally(() => {
+    delivered = true
+  }).catch(() => {})
   const resend = async (): Promise<void> => {
     while (!delivered) {
       await from.pubsub.publish(TOPIC, new TextEncoder().encode(text))
@@ -68,7 +72,9 @@ describe('a private cluster', () => {
     c = await cluster.start('c', { bootstrap: [addressOf(a, false)] })
     for (const node of [a, b, c]) node.pubsub.subscribe(TOPIC)
   })
-  afterAll(async () => { await cluster.cleanup() })
+  afterAll(async () => {
+    await cluster.cleanup()
+  })
 
   it('connects from one bootstrap address; every node sees the others on gossipsub', async () => {
     await allSubscribed([a, b, c])

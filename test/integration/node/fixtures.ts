@@ -37,10 +37,17 @@ export async function createTestCluster (prefix = 'artdag-node-'): Promise<TestC
       const node = await createArtdagNode({ home, swarmKey, listen: ['/ip4/127.0.0.1/tcp/0'], logger: logger.forComponent(name), ...init })
       running.add(node)
       const stop = node.stop
-      return Object.assign(node, { stop: async () => { running.delete(node); await stop() } })
+      return Object.assign(node, {
+        stop: async () => {
+          running.delete(node)
+          await stop()
+        }
+      })
     },
     async cleanup () {
-      await Promise.all([...running].map(async node => { await node.stop() }))
+      await Promise.all([...running].map(async node => {
+        await node.stop()
+      }))
       await rm(dir, { recursive: true, force: true })
     }
   }
@@ -71,12 +78,16 @@ export async function until (check: () => boolean | Promise<boolean>, events: Ar
     }
     checking = true
     again = false
-    Promise.resolve(check()).then(ok => { if (ok) done.resolve() }, done.reject).finally(() => {
+    Promise.resolve(check()).then(ok => {
+      if (ok) done.resolve()
+    }, done.reject).finally(() => {
       checking = false
       if (again) recheck()
     })
   }
-  const timer = setTimeout(() => { done.reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)) }, timeoutMs)
+  const timer = setTimeout(() => {
+    done.reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))
+  }, timeoutMs)
   for (const [source, name] of events) source.addEventListener(name, recheck)
   recheck() // it may have become true before the listeners were in place
   try {
@@ -92,6 +103,10 @@ export async function freePort (): Promise<number> {
   const server = createServer()
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as { port: number }
-  await new Promise<void>(resolve => server.close(() => { resolve() }))
+  await new Promise<void>(resolve =>
+    server.close(() => {
+      resolve()
+    })
+  )
   return port
 }

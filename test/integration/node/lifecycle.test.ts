@@ -12,15 +12,23 @@ const NODE = resolve('node_modules/.bin/node')
 
 describe('node lifecycle', () => {
   let cluster: TestCluster
-  beforeEach(async () => { cluster = await createTestCluster('artdag-lifecycle-') })
-  afterEach(async () => { await cluster.cleanup() })
+  beforeEach(async () => {
+    cluster = await createTestCluster('artdag-lifecycle-')
+  })
+  afterEach(async () => {
+    await cluster.cleanup()
+  })
 
   it('a stopped node leaves no timer or socket behind: its process exits by itself', async () => {
     const child = spawn(NODE, [resolve('test/integration/node/fixtures/stop-and-exit.ts')], { stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
     // A handle left behind keeps the child alive: the fixture then reports what is active after 5 s.
     const [code] = await once(child, 'exit')
     expect(stderr).toBe('')
@@ -28,6 +36,23 @@ describe('node lifecycle', () => {
     expect(code).toBe(0)
     expect(JSON.parse(stdout)).toEqual({ read: 3 * 1024 * 1024, found: true, exitedByItself: true })
   })
+
+  it('the whole daemon starts and stops five times in one process and leaves no handle behind', async () => {
+    const child = spawn(NODE, [resolve('test/integration/node/fixtures/daemon-loop.ts')], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    // A handle left behind keeps the child alive: the fixture then reports what is active after 5 s.
+    const [code] = await once(child, 'exit')
+    expect(stderr).toBe('')
+    expect(JSON.parse(stdout)).toEqual({ rounds: 5, samePeer: true, exitedByItself: true })
+    expect(code).toBe(0)
+  }, 120_000)
 
   it('holds the home: a render while the daemon runs is refused with its pid; stop releases it', async () => {
     const node = await cluster.start('daemon')

@@ -62,7 +62,9 @@ describe('DHT cache records between nodes', () => {
     c = await cluster.start('c', { ...init, bootstrap: [addressOf(a)] })
     await until(() => [a, b, c].every(n => n.libp2p.getConnections().length === 2), [[a.libp2p, 'peer:connect'], [b.libp2p, 'peer:connect'], [c.libp2p, 'peer:connect']], 'a full mesh')
   })
-  afterAll(async () => { await cluster.cleanup() })
+  afterAll(async () => {
+    await cluster.cleanup()
+  })
 
   it('a record put on one node is found on another', async () => {
     const cacheId = newCacheId()
@@ -120,7 +122,7 @@ describe('DHT cache records between nodes', () => {
       entries: (options) => a.cacheIndex.entries(options),
       logger: testLogger()
     }, { initialDelayMs: 60_000 })
-    republisher.start()
+    await republisher.start()
     try {
       expect((await republisher.republish()).records).toBeGreaterThanOrEqual(1)
     } finally {

@@ -69,7 +69,7 @@ describe('the content store on one node (embedded, offline)', () => {
     await expect(node.content.getJson(await node.content.addBytes(new Uint8Array([1])))).rejects.toThrow(/is not a dag-json document/)
 
     const controller = new AbortController()
-    const source = (async function * () {
+    const source = (async function* () {
       yield randomBytes(MiB)
       controller.abort() // the caller gives up half way
       yield randomBytes(MiB)

@@ -30,7 +30,9 @@ describe('direct transfer from hostile peers', () => {
     })
     await until(() => reader.libp2p.getConnections(honest.peerId).length > 0, [[reader.libp2p, 'peer:connect']], 'the reader to connect')
   })
-  afterAll(async () => { await cluster.cleanup() })
+  afterAll(async () => {
+    await cluster.cleanup()
+  })
 
   const cases: Array<[Hostility, RegExp]> = [
     ['corrupt-block', /sent corrupt block \w+: its 1048576 bytes hash to something else/],
@@ -60,7 +62,8 @@ describe('direct transfer from hostile peers', () => {
         expect(after.peerFailures - before.peerFailures).toBe(1)
         expect(after.fetched - before.fetched).toBe(1) // the rest, from the honest peer
         const failure = logs.entries.slice(warnings).find(entry => entry.level === 'warn' && entry.fields.peer === evil.peerId.toString())
-        expect(failure?.fields.err).toMatch(message)
+        // The log line carries the error object (name, message, cause), not only its message.
+        expect((failure?.fields.err as { message?: string } | undefined)?.message).toMatch(message)
         expect(await assertLocalDagIntact(reader, cid)).toBe(7)
         expect(transferStreams(reader)).toEqual([])
       } finally {

@@ -28,7 +28,9 @@ describe('direct transfer between nodes', () => {
     c = await cluster.start('c', { bootstrap: [addressOf(a)] })
     await until(() => b.libp2p.getConnections(a.peerId).length > 0 && c.libp2p.getConnections(a.peerId).length > 0, [[b.libp2p, 'peer:connect'], [c.libp2p, 'peer:connect']], 'b and c to connect to a')
   })
-  afterAll(async () => { await cluster.cleanup() })
+  afterAll(async () => {
+    await cluster.cleanup()
+  })
 
   it('a file made on A is written to a file on B through the transfer: same bytes, then local and pinnable', async () => {
     const { cid, sha256 } = await addRandom(a, 24 * MiB + 123)
@@ -91,7 +93,7 @@ describe('direct transfer between nodes', () => {
   it('a peer that lacks a block says so at once; the reader takes it from the next peer', async () => {
     const { cid, sha256 } = await addRandom(a, 5 * MiB)
     // c holds the root and the first leaf only: enough to serve that range, not the file
-    for await (const _ of c.content.cat(cid, { length: 10 })) {} // eslint-disable-line no-empty
+    for await (const _ of c.content.cat(cid, { length: 10 })) {}
     const notHere = c.transfer.stats.serve.notHere
     const fetched = b.transfer.stats.fetched
 

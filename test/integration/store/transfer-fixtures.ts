@@ -18,7 +18,7 @@ export const MiB = 1024 * 1024
 /** Random content added on `node` (streamed in odd-sized pieces), with its SHA-256. */
 export async function addRandom (node: ArtdagNode, size: number): Promise<{ cid: CID, sha256: string, bytes: Buffer }> {
   const bytes = randomBytes(size)
-  const cid = await node.content.addStream((async function * () {
+  const cid = await node.content.addStream((async function* () {
     for (let at = 0; at < size; at += 700_001) yield bytes.subarray(at, at + 700_001)
   })())
   return { cid, sha256: sha256Hex(bytes), bytes }
@@ -51,7 +51,12 @@ export function transferStreams (node: ArtdagNode): Stream[] {
   return node.libp2p.getConnections().flatMap(conn => conn.streams).filter(stream => stream.protocol === TRANSFER_PROTOCOL)
 }
 
-export interface LogEntry { level: string, component?: string, fields: Record<string, unknown>, msg?: string }
+export interface LogEntry {
+  level: string
+  component?: string | undefined
+  fields: Record<string, unknown>
+  msg?: string | undefined
+}
 
 /** A logger that keeps what it is given, to assert on warnings. */
 export function capturingLogger (entries: LogEntry[] = [], component?: string): Logger & { entries: LogEntry[] } {
@@ -88,7 +93,9 @@ export async function makeHostile (node: ArtdagNode, hostility: Hostility | { sl
   const blocks = heliaLocalBlocks(node.helia.blockstore)
   await node.libp2p.unhandle(TRANSFER_PROTOCOL)
   await node.libp2p.handle(TRANSFER_PROTOCOL, async (stream, connection) => {
-    stream.addEventListener('close', () => { closed.resolve() })
+    stream.addEventListener('close', () => {
+      closed.resolve()
+    })
     const frames = new FrameStream(stream, { peer: connection.remotePeer.toString(), maxFrameBytes: 4096, highWaterBytes: 65_536 })
     const read = async (): Promise<Uint8Array> => expectFrame(await frames.read({ timeoutMs: 5000, waitingFor: 'test' }), [FrameType.request, FrameType.start], 'requester', 'in a test').payload
     try {
@@ -138,7 +145,7 @@ export async function makeHostile (node: ArtdagNode, hostility: Hostility | { sl
         await frames.write([blockFrameHead(cid, bytes.byteLength), bytes], { timeoutMs: 5000 })
       }
       await stream.close()
-    } catch (err) {
+    } catch (err: unknown) {
       stream.abort(err as Error)
     } finally {
       frames.release()

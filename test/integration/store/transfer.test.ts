@@ -10,7 +10,7 @@ const MiB = 1024 * 1024
 
 /** 12 MiB of random bytes made on the fly, in odd-sized pieces, hashed as they go. */
 function randomSource (size: number, hash: ReturnType<typeof createHash>): AsyncIterable<Uint8Array> {
-  return (async function * () {
+  return (async function* () {
     for (let left = size; left > 0;) {
       const piece = randomBytes(Math.min(left, 200_003))
       hash.update(piece)
@@ -33,7 +33,9 @@ describe('content across nodes', () => {
     c = await cluster.start('c', { bootstrap: [addressOf(a)] })
     await until(() => c.libp2p.getConnections(a.peerId).length > 0, [[c.libp2p, 'peer:connect']], 'c to connect to a')
   })
-  afterAll(async () => { await cluster.cleanup() })
+  afterAll(async () => {
+    await cluster.cleanup()
+  })
 
   it('a 12 MiB stream added on one node streams back on another, never whole in memory', async () => {
     const sent = createHash('sha256')
@@ -86,7 +88,9 @@ describe('content across nodes', () => {
     await orphan.stop() // nobody has it now
     const asker = await cluster.start('asker', { content: { fetchTimeoutMs: 500 }, bootstrap: [addressOf(a)] })
     await until(() => asker.libp2p.getConnections(a.peerId).length > 0, [[asker.libp2p, 'peer:connect']], 'asker to connect to a')
-    await expect(async () => { for await (const _ of asker.content.cat(cid)) {} }).rejects.toThrow(expect.objectContaining({ // eslint-disable-line no-empty
+    await expect(async () => {
+      for await (const _ of asker.content.cat(cid)) {}
+    }).rejects.toThrow(expect.objectContaining({
       name: 'ContentTimeoutError',
       kind: 'timeout',
       message: `no peer provided block ${cid} within 500 ms`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { BodyTooLargeError } from '../../../src/api/errors.ts'
-import { methodNotAllowed, toHttpError } from '../../../src/api/http-errors.ts'
+import { methodNotAllowed, toHttpError } from '../../../src/api/server/http-errors.ts'
 import { HTTP_STATUS_BY_KIND, NotFoundError, TimeoutError } from '../../../src/errors.ts'
 import { ContentNotFoundError } from '../../../src/store/errors.ts'
 

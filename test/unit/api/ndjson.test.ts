@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ResponseInvalidError } from '../../../src/api/errors.ts'
 import { readNdjson } from '../../../src/api/ndjson.ts'
 
-async function * bytes (...parts: Array<string | Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* bytes (...parts: Array<string | Uint8Array>): AsyncGenerator<Uint8Array> {
   for (const part of parts) yield typeof part === 'string' ? Buffer.from(part) : part
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidRequestError } from '../../../src/api/errors.ts'
-import { parseRouteInput } from '../../../src/api/request-input.ts'
+import { parseRouteInput } from '../../../src/api/server/request-input.ts'
 import { routes } from '../../../src/api/routes.ts'
 import { InvalidCidError } from '../../../src/store/errors.ts'
 

@@ -11,7 +11,7 @@ describe('route table', () => {
 
   it('declares a params schema for exactly the placeholders in each path', () => {
     for (const def of Object.values(routes)) {
-      const placeholders = [...def.path.matchAll(/:([A-Za-z]+)/g)].map(m => m[1])
+      const placeholders = [...def.path.matchAll(/:([A-Za-z]+)/g)].map(m => m[1] ?? '')
       const shape = (def.params as unknown as { shape: Record<string, unknown> }).shape
       expect(Object.keys(shape).sort(), def.path).toEqual(placeholders.sort())
     }

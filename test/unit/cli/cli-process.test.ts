@@ -11,7 +11,11 @@ const BIN = fileURLToPath(new URL('../../../bin/artdag.js', import.meta.url))
 let dir: string
 let home: string
 
-interface Result { code: number, stdout: string, stderr: string }
+interface Result {
+  code: number
+  stdout: string
+  stderr: string
+}
 
 function artdag (...args: string[]): Promise<Result> {
   return new Promise(resolve => {

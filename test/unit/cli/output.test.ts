@@ -7,8 +7,12 @@ function target (json: boolean): { stdout: PassThrough, stderr: PassThrough, jso
   const stderr = new PassThrough()
   let out = ''
   let err = ''
-  stdout.on('data', (c: Buffer) => { out += c.toString() })
-  stderr.on('data', (c: Buffer) => { err += c.toString() })
+  stdout.on('data', (c: Buffer) => {
+    out += c.toString()
+  })
+  stderr.on('data', (c: Buffer) => {
+    err += c.toString()
+  })
   return { stdout, stderr, json, out: () => out, err: () => err }
 }
 
@@ -39,7 +43,10 @@ describe('render', () => {
   })
 
   it('streams items as lines, or as NDJSON with --json', async () => {
-    const items = async function * () { yield { type: 'a' }; yield { type: 'b' } }
+    const items = async function* () {
+      yield { type: 'a' }
+      yield { type: 'b' }
+    }
     const text = target(false)
     await render({ kind: 'stream', source: items(), line: (e: { type: string }) => `event ${e.type}` }, text)
     expect(text.out()).toBe('event a\nevent b\n')
@@ -50,7 +57,12 @@ describe('render', () => {
 
   it('writes bytes raw in both modes', async () => {
     const json = target(true)
-    await render({ kind: 'bytes', source: (async function * () { yield Buffer.from('raw') })() }, json)
+    await render({
+      kind: 'bytes',
+      source: (async function* () {
+        yield Buffer.from('raw')
+      })()
+    }, json)
     expect(json.out()).toBe('raw')
   })
 

@@ -29,11 +29,11 @@ describe('runCli', () => {
   })
 
   it('usage errors exit 2, as text or JSON', async () => {
-    expect(await run(['nope'])).toMatchObject({ code: 2, err: 'unknown command \'nope\'\n' })
-    expect(await run(['echo'])).toMatchObject({ code: 2, err: 'missing required argument \'word\'\n' })
+    expect(await run(['nope'])).toMatchObject({ code: 2, err: "unknown command 'nope'\n" })
+    expect(await run(['echo'])).toMatchObject({ code: 2, err: "missing required argument 'word'\n" })
     const json = await run(['echo', 'hi', '--bogus', '--json'])
     expect(json.code).toBe(2)
-    expect(JSON.parse(json.err)).toEqual({ error: { name: 'UsageError', kind: 'invalid', message: 'unknown option \'--bogus\'' } })
+    expect(JSON.parse(json.err)).toEqual({ error: { name: 'UsageError', kind: 'invalid', message: "unknown option '--bogus'" } })
     expect((await run([])).code).toBe(2)
   })
 
@@ -57,7 +57,9 @@ describe('runCli', () => {
     const io = fakeIo({ ARTDAG_HOME: '/srv/artdag' })
     const signals = new FakeSignals()
     const running = runCli(['wait'], { io: io.io, signals, commandsDir })
-    await new Promise<void>(resolve => { io.io.stderr.once('data', () => resolve()) })
+    await new Promise<void>(resolve => {
+      io.io.stderr.once('data', () => resolve())
+    })
     signals.raise('SIGINT')
     expect(await running).toBe(0)
     expect(io.stdout()).toBe('stopped\n')

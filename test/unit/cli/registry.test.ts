@@ -19,7 +19,7 @@ describe('the command registry', () => {
   })
 
   it('orders by group, then order, then name; unknown groups after the known ones', () => {
-    const spec = (name: string, group?: string, order?: number) => ({ name, summary: '', group, order, run: async () => ({ kind: 'none' as const }) })
+    const spec = (name: string, group?: string, order?: number) => ({ name, summary: '', ...(group !== undefined ? { group } : {}), ...(order !== undefined ? { order } : {}), run: async () => ({ kind: 'none' as const }) })
     const sorted = sortCommands([spec('zeta', 'Extra'), spec('b', 'Content'), spec('a', 'Content', 200), spec('init', 'Setup'), spec('misc')])
     expect(sorted.map(c => c.name)).toEqual(['init', 'b', 'a', 'misc', 'zeta'])
   })

@@ -6,8 +6,12 @@ import { loadConfig } from '../../../src/config/load.ts'
 
 describe('config loading', () => {
   let home: string
-  beforeEach(async () => { home = await mkdtemp(join(tmpdir(), 'artdag-config-')) })
-  afterEach(async () => { await rm(home, { recursive: true, force: true }) })
+  beforeEach(async () => {
+    home = await mkdtemp(join(tmpdir(), 'artdag-config-'))
+  })
+  afterEach(async () => {
+    await rm(home, { recursive: true, force: true })
+  })
 
   it('loads the shipped defaults when the home has no config', async () => {
     const { config, sources } = await loadConfig({ home })
@@ -75,6 +79,6 @@ describe('config loading', () => {
   it('refuses prototype keys', async () => {
     await writeFile(join(home, 'config.yaml'), '__proto__:\n  polluted: true\n')
     await expect(loadConfig({ home })).rejects.toThrow(/not allowed/)
-    expect(({} as any).polluted).toBeUndefined()
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 })

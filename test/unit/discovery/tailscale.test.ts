@@ -10,7 +10,11 @@ import { standInTailscale, statusDocument, tailscalePrinting } from './tailscale
 
 const dirs: string[] = []
 afterEach(async () => {
-  await Promise.all(dirs.splice(0).map(async dir => { await rm(dir, { recursive: true, force: true }) }))
+  await Promise.all(
+    dirs.splice(0).map(async dir => {
+      await rm(dir, { recursive: true, force: true })
+    })
+  )
 })
 
 describe('tailscale status parsing', () => {
@@ -54,7 +58,9 @@ describe('tailscale status parsing', () => {
 describe('tailscale discovery with a stand-in tailscale on PATH', () => {
   // No dial happens in these cases: a libp2p that refuses to be used proves it.
   const noDial: TailscaleDiscoveryComponents['libp2p'] = {
-    dial: async () => { throw new Error('no dial expected') },
+    dial: async () => {
+      throw new Error('no dial expected')
+    },
     getConnections: () => []
   }
 
@@ -75,7 +81,7 @@ describe('tailscale discovery with a stand-in tailscale on PATH', () => {
 
   it('counts a failing tailscale as unavailable and carries on', async () => {
     const { discovery, metrics } = await discoveryWith('echo "failed to connect to local tailscaled; it doesn\'t appear to be running" >&2\nexit 1')
-    discovery.start()
+    await discovery.start()
     try {
       const round = await discovery.runOnce()
       expect(round).toEqual({ result: 'unavailable', dialled: [], connected: [], skipped: [] })
@@ -87,7 +93,7 @@ describe('tailscale discovery with a stand-in tailscale on PATH', () => {
 
   it('counts garbled output as invalid', async () => {
     const { discovery, metrics } = await discoveryWith('echo \'{"BackendState": "Running", "Peer": [\'')
-    discovery.start()
+    await discovery.start()
     try {
       expect((await discovery.runOnce()).result).toBe('invalid')
       expect(await counterValue(metrics.tailscaleRuns, { result: 'invalid' })).toBeGreaterThanOrEqual(1)
@@ -98,7 +104,7 @@ describe('tailscale discovery with a stand-in tailscale on PATH', () => {
 
   it('gives up on a tailscale that hangs, after its timeout', async () => {
     const { discovery, metrics } = await discoveryWith('exec sleep 30', 200)
-    discovery.start()
+    await discovery.start()
     try {
       const round = await discovery.runOnce()
       expect(round.result).toBe('unavailable')
@@ -117,7 +123,7 @@ describe('tailscale discovery with a stand-in tailscale on PATH', () => {
     dirs.push(stand.dir)
     const metrics = createDiscoveryMetrics()
     const discovery = new TailscaleDiscovery({ libp2p: noDial, metrics, logger: silentLogger(), env: stand.env })
-    discovery.start()
+    await discovery.start()
     try {
       expect((await discovery.runOnce()).result).toBe('not_running')
     } finally {

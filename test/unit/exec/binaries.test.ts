@@ -24,8 +24,12 @@ describe('binary resolution', () => {
   let root: string
   const empty = { PATH: '' }
 
-  beforeAll(async () => { root = await mkdtemp(join(tmpdir(), 'artdag-bin-')) })
-  afterAll(async () => { await rm(root, { recursive: true, force: true }) })
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'artdag-bin-'))
+  })
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true })
+  })
 
   it('uses an explicit path first, over the environment', async () => {
     const explicit = await executable(join(root, 'explicit', 'ffmpeg'))
@@ -35,7 +39,9 @@ describe('binary resolution', () => {
 
   it('refuses an explicit path that does not exist or is not executable, naming it, without falling back', async () => {
     const missing = join(root, 'nope', 'ffmpeg')
-    const err = await resolveBinary('ffmpeg', { ffmpeg: missing, env: { ARTDAG_FFMPEG: '/bin/sh' } }).then(() => { throw new Error('expected a rejection') }, (e: unknown) => e as BinaryPathInvalidError)
+    const err = await resolveBinary('ffmpeg', { ffmpeg: missing, env: { ARTDAG_FFMPEG: '/bin/sh' } }).then(() => {
+      throw new Error('expected a rejection')
+    }, (e: unknown) => e as BinaryPathInvalidError)
     expect(err).toBeInstanceOf(BinaryPathInvalidError)
     expect(err.message).toBe(`ffmpeg path ${missing} (from config exec.ffmpeg) does not exist`)
     const plain = join(root, 'plain-file')
@@ -66,7 +72,9 @@ describe('binary resolution', () => {
   it('lists every place tried when nothing is found', async () => {
     const base = join(root, 'project-c')
     await ffmpegStaticModule(base, null)
-    const err = await resolveBinary('ffmpeg', { moduleBase: base, env: { PATH: '/nonexistent-bin' } }).then(() => { throw new Error('expected a rejection') }, (e: unknown) => e as FfmpegNotFoundError)
+    const err = await resolveBinary('ffmpeg', { moduleBase: base, env: { PATH: '/nonexistent-bin' } }).then(() => {
+      throw new Error('expected a rejection')
+    }, (e: unknown) => e as FfmpegNotFoundError)
     expect(err).toBeInstanceOf(FfmpegNotFoundError)
     expect(err.details?.tried).toEqual([
       'config exec.ffmpeg: not set',

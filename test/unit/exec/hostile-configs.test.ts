@@ -88,13 +88,16 @@ describe('executeStep with a rejected config', () => {
   let workRoot: string
   const binaries = { ffmpeg: { path: '/nonexistent/ffmpeg' }, ffprobe: { path: '/nonexistent/ffprobe' } }
 
-  beforeAll(async () => { workRoot = await mkdtemp(join(tmpdir(), 'artdag-exec-hostile-')) })
-  afterAll(async () => { await rm(workRoot, { recursive: true, force: true }) })
+  beforeAll(async () => {
+    workRoot = await mkdtemp(join(tmpdir(), 'artdag-exec-hostile-'))
+  })
+  afterAll(async () => {
+    await rm(workRoot, { recursive: true, force: true })
+  })
 
   it('throws before starting anything or making a workspace', async () => {
     const counter = new SpawnCounter()
-    const run = (type: string, config: unknown, inputs: string[] = []): Promise<unknown> =>
-      executeStep({ type, config, inputs, workRoot, binaries, timeoutMs: 10_000, onSpawn: counter.listener })
+    const run = (type: string, config: unknown, inputs: string[] = []): Promise<unknown> => executeStep({ type, config, inputs, workRoot, binaries, timeoutMs: 10_000, onSpawn: counter.listener })
     await expect(run('text', { text: 'x %{pts}' }, ['/etc/hosts'])).rejects.toBeInstanceOf(StepConfigInvalidError)
     await expect(run('generate', { args: '-i /etc/passwd' })).rejects.toThrow(/args: unknown field/)
     await expect(run('filter', {})).rejects.toBeInstanceOf(UnknownStepTypeError)
@@ -105,8 +108,10 @@ describe('executeStep with a rejected config', () => {
   })
 
   it('names every problem in the error details', async () => {
-    const err = await executeStep({ type: 'text', config: { text: '', size: 0, bogus: 1 }, inputs: ['/etc/hosts'], workRoot, binaries, timeoutMs: 1000 }).then(() => { throw new Error('expected a rejection') }, (e: unknown) => e as StepConfigInvalidError)
+    const err = await executeStep({ type: 'text', config: { text: '', size: 0, bogus: 1 }, inputs: ['/etc/hosts'], workRoot, binaries, timeoutMs: 1000 }).then(() => {
+      throw new Error('expected a rejection')
+    }, (e: unknown) => e as StepConfigInvalidError)
     expect(err).toBeInstanceOf(StepConfigInvalidError)
-    expect((err.details?.issues as Array<{ path: string }>).map(issue => issue.path).sort()).toEqual(['bogus', 'size', 'text'])
+    expect(((err.details?.issues ?? []) as Array<{ path: string }>).map(issue => issue.path).sort()).toEqual(['bogus', 'size', 'text'])
   })
 })

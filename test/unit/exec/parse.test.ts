@@ -42,7 +42,7 @@ describe('capability parsing', () => {
     expect(recipeCodecs({ path: 'x', version: 'v', encoders: parseEncoders(ENCODERS), filters: [] })).toEqual(['h264', 'vp9', 'av1', 'aac', 'opus'])
   })
 
-  it('reads an encoder\'s pixel formats', () => {
+  it("reads an encoder's pixel formats", () => {
     expect(parsePixelFormats('Encoder libx264 [libx264 H.264]:\n    Supported pixel formats: yuv420p yuvj420p yuv444p\nlibx264 AVOptions:')).toEqual(['yuv420p', 'yuvj420p', 'yuv444p'])
     expect(parsePixelFormats('no list here')).toEqual([])
   })

@@ -9,7 +9,18 @@ import type { StepInput, StepPlan } from '../../../src/exec/step.ts'
 /** Probe facts as ffprobe gives them for our intermediate files. */
 function clip (file: string, o: { width?: number, height?: number, fps?: string, duration?: number, audio?: boolean, video?: boolean, codec?: string, keyframes?: number[] } = {}): StepInput {
   const streams: unknown[] = []
-  if (o.video !== false) streams.push({ index: 0, codec_type: 'video', codec_name: o.codec ?? 'h264', width: o.width ?? 320, height: o.height ?? 180, pix_fmt: 'yuv420p', avg_frame_rate: o.fps ?? '25/1', tags: { DURATION: `00:00:0${o.duration ?? 2}.000000000` } })
+  if (o.video !== false) {
+    streams.push({
+      index: 0,
+      codec_type: 'video',
+      codec_name: o.codec ?? 'h264',
+      width: o.width ?? 320,
+      height: o.height ?? 180,
+      pix_fmt: 'yuv420p',
+      avg_frame_rate: o.fps ?? '25/1',
+      tags: { DURATION: `00:00:0${o.duration ?? 2}.000000000` }
+    })
+  }
   if (o.audio !== false) streams.push({ index: streams.length, codec_type: 'audio', codec_name: 'flac', sample_rate: '48000', channels: 2 })
   return { file, info: parseProbeJson({ format: { format_name: 'matroska,webm', duration: String(o.duration ?? 2) }, streams }), keyframes: o.keyframes }
 }
@@ -107,7 +118,7 @@ describe('step plans', () => {
     expect(() => plan('segment', { start: 5 }, [clip('input-0', { duration: 4 })])).toThrow(StepInputsInvalidError)
   })
 
-  it('sequence: scales every clip to the first one\'s size and frame rate, with silence for a silent clip', () => {
+  it("sequence: scales every clip to the first one's size and frame rate, with silence for a silent clip", () => {
     const p = plan('sequence', {}, [clip('input-0'), clip('input-1', { width: 240, height: 240, fps: '30/1', audio: false, duration: 1 })])
     const graph = commands(p)[0]!.filterComplex!
     expect(graph).toContain('[1:v:0]scale=320:180:force_original_aspect_ratio=decrease')

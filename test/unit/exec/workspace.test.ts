@@ -21,8 +21,12 @@ describe('isInside', () => {
 
 describe('Workspace', () => {
   let root: string
-  beforeAll(async () => { root = await mkdtemp(join(tmpdir(), 'artdag-ws-')) })
-  afterAll(async () => { await rm(root, { recursive: true, force: true }) })
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'artdag-ws-'))
+  })
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true })
+  })
 
   it('makes a fresh directory per step and removes it with everything in it', async () => {
     const a = await Workspace.create(root, { prefix: 'text-' })

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { detectState, resolveTimings } from '../../../src/membership/core/failure-detector.ts'
 import { SequenceCounter } from '../../../src/membership/core/sequence.ts'
 
-const timings = resolveTimings()
+// The timings these cases are written for (the defaults are config/default.yaml's, checked below).
+const timings = resolveTimings({ heartbeatIntervalMs: 2000, suspectAfterMs: 6000, deadAfterMs: 15000 })
 
 describe('failure detector', () => {
-  it('defaults to a 2 s interval, suspect after 6 s, dead after 15 s', () => {
-    expect(timings).toMatchObject({ heartbeatIntervalMs: 2000, suspectAfterMs: 6000, deadAfterMs: 15000 })
+  it('defaults to config/default.yaml: a 3 s interval, suspect after 9 s, dead after 20 s', () => {
+    expect(resolveTimings()).toMatchObject({ heartbeatIntervalMs: 3000, suspectAfterMs: 9000, deadAfterMs: 20000 })
   })
 
   it('goes alive → suspect → dead with the silence since the last heartbeat', () => {

@@ -7,7 +7,9 @@ const encoder = new TextEncoder()
 
 describe('heartbeat message', () => {
   let peer: string
-  beforeAll(async () => { [peer] = await makePeerIds(1) as [string] })
+  beforeAll(async () => {
+    ;[peer] = await makePeerIds(1) as [string]
+  })
 
   it('round-trips through the codec', () => {
     const hb = makeHeartbeat(peer, 1_700_000_000_000, {

@@ -6,17 +6,23 @@ import { makeHeartbeat, makePeerIds } from './fixtures.ts'
 import type { MembershipEvent } from '../../../src/membership/core/types.ts'
 
 const T0 = 1_700_000_000_000
+/** Array.prototype.sort's own order (by string form), spelt out. */
+const byText = (a: unknown, b: unknown): number => String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0
+
 const DAY = 24 * 60 * 60 * 1000
 
 function table (self: string, now = T0): MembershipTable {
-  return new MembershipTable({ self: recordOf(makeHeartbeat(self, 1)), now })
+  // The timings these cases are written for: heartbeats every 2 s, suspect after 6 s, dead after 15 s.
+  return new MembershipTable({ self: recordOf(makeHeartbeat(self, 1)), now, timings: { heartbeatIntervalMs: 2000, suspectAfterMs: 6000, deadAfterMs: 15000 } })
 }
 
 const kinds = (events: MembershipEvent[]): string[] => events.map(e => `${e.type}:${e.peerId.slice(-4)}`)
 
 describe('membership table', () => {
   let a: string, b: string, c: string, d: string
-  beforeAll(async () => { [a, b, c, d] = await makePeerIds(4) as [string, string, string, string] })
+  beforeAll(async () => {
+    ;[a, b, c, d] = await makePeerIds(4) as [string, string, string, string]
+  })
 
   it('lists itself as alive', () => {
     const t = table(a)
@@ -176,7 +182,7 @@ describe('membership table', () => {
       for (let round = 0; round < 3; round++) {
         for (const [from, to] of order) tables[to]!.mergeRegistry(tables[from]!.toRegistryDocument(T0 + 2), T0 + 2)
       }
-      return tables.map(t => JSON.stringify(t.members().map(m => [m.peerId, m.record.seq]).sort()))
+      return tables.map(t => JSON.stringify(t.members().map(m => [m.peerId, m.record.seq]).sort(byText)))
     }
     const ring: Array<[number, number]> = [[0, 1], [1, 2], [2, 3], [3, 0]]
     const views = run(ring)

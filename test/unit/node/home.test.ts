@@ -26,7 +26,9 @@ describe('initHome', () => {
     dir = await mkdtemp(join(tmpdir(), 'artdag-home-'))
     home = join(dir, 'node')
   })
-  afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
 
   const mode = async (path: string): Promise<number> => (await stat(path)).mode & 0o777
 

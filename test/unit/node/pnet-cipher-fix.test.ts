@@ -5,6 +5,7 @@ import { applyPnetCipherFix, loadPnetXSalsa20, XOR_CHUNK_BYTES } from '../../../
 const MiB = 1024 * 1024
 
 describe('pnet cipher fix (xsalsa20 shared wasm memory)', () => {
+  // oxlint-disable-next-line typescript/no-explicit-any -- a private class read for its wasm memory
   const XSalsa20 = loadPnetXSalsa20() as any
 
   it('finds the cipher @libp2p/pnet uses and patches it once', () => {

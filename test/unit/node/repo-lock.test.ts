@@ -16,7 +16,9 @@ async function holdInChild (path: string): Promise<ChildProcess> {
   const child = spawn(NODE, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
   const [line] = await Promise.race([
     once(child.stdout!, 'data'),
-    once(child, 'exit').then(([code]) => { throw new Error(`lock holder exited with ${code}`) })
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`lock holder exited with ${code}`)
+    })
   ])
   expect(String(line).trim()).toBe('locked')
   return child
@@ -68,7 +70,7 @@ describe('repo lock', () => {
     children.push(child)
     await expect(acquireRepoLock(path, { purpose: 'render' })).rejects.toThrow(expect.objectContaining({
       name: 'RepoLockedError',
-      message: expect.stringContaining(`the home is in use by pid ${child.pid} (daemon, since`),
+      message: expect.stringContaining(`the home is in use by pid ${String(child.pid)} (daemon, since`),
       details: expect.objectContaining({ pid: child.pid, file: path })
     }))
   })

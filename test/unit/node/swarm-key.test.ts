@@ -8,7 +8,7 @@ const HEX = '0123456789abcdef'.repeat(4)
 const CANONICAL = `/key/swarm/psk/1.0.0/\n/base16/\n${HEX}`
 
 describe('swarm key', () => {
-  it('generates keys in Kubo\'s format, each different', () => {
+  it("generates keys in Kubo's format, each different", () => {
     const a = new TextDecoder().decode(generateSwarmKey())
     const b = new TextDecoder().decode(generateSwarmKey())
     expect(a).toMatch(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}$/)
@@ -45,8 +45,12 @@ describe('swarm key', () => {
 
   describe('files', () => {
     let dir: string
-    beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'artdag-swarm-key-')) })
-    afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'artdag-swarm-key-'))
+    })
+    afterEach(async () => {
+      await rm(dir, { recursive: true, force: true })
+    })
 
     it('reads a key file, and names a missing one', async () => {
       await writeFile(join(dir, 'swarm.key'), `${CANONICAL}\n`)

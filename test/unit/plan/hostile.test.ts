@@ -5,7 +5,10 @@ import { loadRecipe } from '../../../src/plan/recipe.ts'
 import { catalog } from './catalog.ts'
 import { HOSTILE_DIR } from './helpers.ts'
 
-interface Expectation { error: string, message: string }
+interface Expectation {
+  error: string
+  message: string
+}
 
 const index = JSON.parse(readFileSync(`${HOSTILE_DIR}expected.json`, 'utf8')) as { files: Record<string, Expectation> }
 const files = readdirSync(HOSTILE_DIR).filter(f => f !== 'expected.json').sort()
@@ -21,7 +24,7 @@ describe('hostile and malformed recipes', () => {
     let caught: unknown
     try {
       loadRecipe(bytes, catalog, { source: file })
-    } catch (err) {
+    } catch (err: unknown) {
       caught = err
     }
     expect(caught, `${file} was accepted`).toBeInstanceOf(RecipeError)

@@ -114,7 +114,7 @@ describe('a change reaches exactly the step it touches and everything downstream
     expectChanged(base(), source, ['bars', 'joined', 'out'])
   })
 
-  it('the order of a step\'s inputs: that step and its descendants', () => {
+  it("the order of a step's inputs: that step and its descendants", () => {
     const r = teaser()
     ;(r.nodes.joined as Recipe['nodes'][string]).inputs = ['part', 'bars']
     expectChanged(base(), plan(r, { clip }, catalog), ['joined', 'out'])

@@ -19,13 +19,34 @@ describe('cache_id, as docs/RECIPES.md defines it', () => {
     const linkBytes = [0x00, ...cid.bytes]
     const bytes = Uint8Array.from([
       0xa5,
-      ...text('v'), 0x01,
-      ...text('type'), ...text('segment'),
-      ...text('config'), 0xa1, ...text('start'), 0xfb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0,
-      ...text('inputs'), 0x82,
-      0xd8, 0x2a, 0x58, linkBytes.length, ...linkBytes,
-      0x78, upstream.length, ...ascii(upstream),
-      ...text('executor'), ...text('1')
+      ...text('v'),
+      0x01,
+      ...text('type'),
+      ...text('segment'),
+      ...text('config'),
+      0xa1,
+      ...text('start'),
+      0xfb,
+      0x3f,
+      0xf8,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      ...text('inputs'),
+      0x82,
+      0xd8,
+      0x2a,
+      0x58,
+      linkBytes.length,
+      ...linkBytes,
+      0x78,
+      upstream.length,
+      ...ascii(upstream),
+      ...text('executor'),
+      ...text('1')
     ])
     const expected = createHash('sha3-256').update(bytes).digest('hex')
     expect(computeCacheId({ type: 'segment', config: { start: 1.5 }, inputs: [cid, upstream], executor: '1' })).toBe(expected)

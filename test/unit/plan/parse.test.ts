@@ -6,7 +6,7 @@ import { parseRecipe } from '../../../src/plan/parse.ts'
 function parseError (text: string | Uint8Array, options = {}): RecipeError {
   try {
     parseRecipe(text, options)
-  } catch (err) {
+  } catch (err: unknown) {
     return err as RecipeError
   }
   throw new Error('expected parseRecipe to throw')

@@ -106,7 +106,10 @@ describe('describePlan', () => {
     const p = plan(diamond(), { clip }, catalog)
     const cachedIds = new Set([step(p, 'both').cacheId])
     const asked: string[] = []
-    const d = await describePlan(p, async id => { asked.push(id); return cachedIds.has(id) })
+    const d = await describePlan(p, async id => {
+      asked.push(id)
+      return cachedIds.has(id)
+    })
     expect(asked.sort()).toEqual(p.steps.map(s => s.cacheId).sort())
     const byId = Object.fromEntries(d.steps.map(s => [s.id, s]))
     expect(byId.both?.cached).toBe(true)
@@ -134,7 +137,7 @@ describe('describePlan', () => {
 function catchError (fn: () => unknown): Error & { field?: string } {
   try {
     fn()
-  } catch (err) {
+  } catch (err: unknown) {
     return err as Error
   }
   throw new Error('expected an error')

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { StepCatalog } from '../../../src/plan/catalog.ts'
-import {
-  CatalogContractError, NameConflictError, RecipeCycleError, RecipeSchemaError, RecipeTooLargeError,
-  RecipeVersionError, StepArityError, UnknownReferenceError, UnknownStepTypeError
-} from '../../../src/plan/errors.ts'
+import { CatalogContractError, NameConflictError, RecipeCycleError, RecipeSchemaError, RecipeTooLargeError, RecipeVersionError, StepArityError, UnknownReferenceError, UnknownStepTypeError } from '../../../src/plan/errors.ts'
 import type { RecipeError } from '../../../src/plan/errors.ts'
 import { validateRecipe } from '../../../src/plan/validate.ts'
 import { catalog } from './catalog.ts'
@@ -22,7 +19,7 @@ const base = () => ({
 function validationError (doc: unknown, cat: StepCatalog = catalog): RecipeError {
   try {
     validateRecipe(doc, cat)
-  } catch (err) {
+  } catch (err: unknown) {
     return err as RecipeError
   }
   throw new Error('expected validateRecipe to throw')
@@ -32,7 +29,7 @@ describe('validateRecipe returns the recipe in full', () => {
   it('fills defaults, empty inputs and empty configs, and keeps document order', () => {
     const r = validateRecipe(base(), catalog)
     expect(Object.keys(r.nodes)).toEqual(['part', 'out'])
-    expect(r.nodes.out?.config).toEqual((catalog.get('encode')?.normalize({}) as { config: unknown }).config)
+    expect(r.nodes.out?.config).toEqual((catalog.get('encode')?.normalize({}) as { config: unknown } | undefined)?.config)
     expect(r.nodes.part?.inputs).toEqual(['clip'])
     const noInputs = validateRecipe({ version: 1, name: 'gen', nodes: { g: { type: 'generate', config: { duration: 1 } } }, output: 'g' }, catalog)
     expect(noInputs.inputs).toEqual({})

@@ -6,10 +6,21 @@ describe('GcGuard', () => {
     const guard = new GcGuard()
     const order: string[] = []
     const addGate = Promise.withResolvers<void>()
-    const add1 = guard.shared(async () => { order.push('add1 start'); await addGate.promise; order.push('add1 end') })
+    const add1 = guard.shared(async () => {
+      order.push('add1 start')
+      await addGate.promise
+      order.push('add1 end')
+    })
     const gcGate = Promise.withResolvers<void>()
-    const gc = guard.exclusive(async () => { order.push('gc start'); await gcGate.promise; order.push('gc end'); return 7 })
-    const add2 = guard.shared(async () => { order.push('add2') })
+    const gc = guard.exclusive(async () => {
+      order.push('gc start')
+      await gcGate.promise
+      order.push('gc end')
+      return 7
+    })
+    const add2 = guard.shared(async () => {
+      order.push('add2')
+    })
     await new Promise(resolve => setImmediate(resolve))
     expect(order).toEqual(['add1 start'])
     addGate.resolve()
@@ -24,8 +35,12 @@ describe('GcGuard', () => {
 
   it('a failing run releases the guard', async () => {
     const guard = new GcGuard()
-    await expect(guard.shared(async () => { throw new Error('add failed') })).rejects.toThrow('add failed')
-    await expect(guard.exclusive(async () => { throw new Error('gc failed') })).rejects.toThrow('gc failed')
+    await expect(guard.shared(async () => {
+      throw new Error('add failed')
+    })).rejects.toThrow('add failed')
+    await expect(guard.exclusive(async () => {
+      throw new Error('gc failed')
+    })).rejects.toThrow('gc failed')
     expect(await guard.exclusive(async () => 'ok')).toBe('ok')
     expect(await guard.shared(async () => 'ok')).toBe('ok')
   })

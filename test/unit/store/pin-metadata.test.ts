@@ -26,7 +26,7 @@ describe('pin metadata', () => {
   })
 
   it('refuses unknown kinds and bad expiries, naming the field', () => {
-    expect(() => checkPinInfo({ kind: 'forever' as any })).toThrow('pin kind must be user, final or intermediate, got "forever"')
+    expect(() => checkPinInfo({ kind: 'forever' as never })).toThrow('pin kind must be user, final or intermediate, got "forever"')
     expect(() => checkPinInfo({ kind: 'intermediate', expiresAt: -1 })).toThrow('pin expiresAt must be milliseconds since the epoch, got -1')
   })
 })

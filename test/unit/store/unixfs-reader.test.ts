@@ -15,9 +15,14 @@ function mapStore () {
   const blocks = new Map<string, Uint8Array>()
   return {
     blocks,
-    put: async (cid: CID, bytes: Uint8Array) => { blocks.set(cid.toString(), bytes); return cid },
+    put: async (cid: CID, bytes: Uint8Array) => {
+      blocks.set(cid.toString(), bytes)
+      return cid
+    },
     has: async (cid: CID) => blocks.has(cid.toString()),
-    get: async function * (cid: CID) { yield blocks.get(cid.toString())! },
+    get: async function* (cid: CID) {
+      yield blocks.get(cid.toString())!
+    },
     getBlock: (async (cid) => {
       const block = blocks.get(cid.toString())
       if (block == null) throw new Error(`missing ${cid}`)
@@ -26,7 +31,7 @@ function mapStore () {
   }
 }
 
-async function read (root: CID, getBlock: GetBlock, options: { offset?: number, length?: number, readAhead?: number } = {}): Promise<Buffer> {
+async function read (root: CID, getBlock: GetBlock, options: { offset?: number | undefined, length?: number | undefined, readAhead?: number } = {}): Promise<Buffer> {
   const chunks: Uint8Array[] = []
   for await (const chunk of readUnixfsFile(root, getBlock, { readAhead: 4, ...options })) chunks.push(chunk)
   return Buffer.concat(chunks)
@@ -53,7 +58,7 @@ describe('readUnixfsFile', () => {
         for (const [offset, length] of ranges) {
           if (offset! < 0) continue
           const expected = bytes.subarray(Math.min(offset!, size), length === undefined ? size : Math.min(size, offset! + length))
-          expect(Buffer.compare(await read(cid, store.getBlock, { offset, length }), expected), `${shape.name} ${size} @${offset}+${length}`).toBe(0)
+          expect(Buffer.compare(await read(cid, store.getBlock, { offset, length }), expected), `${shape.name} ${size} @${String(offset)}+${String(length)}`).toBe(0)
         }
       }
     }
@@ -87,8 +92,11 @@ describe('readUnixfsFile', () => {
     const store = mapStore()
     const { cid } = await importFile({ content: randomBytes(30 * 1000) }, store, { ...IMPORTER_OPTIONS, chunker: fixedSize({ chunkSize: 1000 }) })
     let fetched = 0
-    const counting: GetBlock = async (block, options) => { fetched++; return await store.getBlock(block, options) }
-    for await (const _ of readUnixfsFile(cid, counting, { readAhead: 4 })) break // eslint-disable-line no-unreachable-loop
+    const counting: GetBlock = async (block, options) => {
+      fetched++
+      return await store.getBlock(block, options)
+    }
+    for await (const _ of readUnixfsFile(cid, counting, { readAhead: 4 })) break
     expect(fetched).toBeLessThanOrEqual(1 + 4 + 1)
   })
 
@@ -96,7 +104,7 @@ describe('readUnixfsFile', () => {
     const store = mapStore()
     let dir: CID | undefined
     for await (const entry of importer([{ path: 'd/a.txt', content: new Uint8Array([1]) }], store, { ...IMPORTER_OPTIONS, wrapWithDirectory: true })) dir = entry.cid
-    await expect(read(dir!, store.getBlock)).rejects.toThrow(expect.objectContaining({ name: 'WrongContentTypeError', message: `${dir} is a UnixFS directory, not a file` }))
+    await expect(read(dir!, store.getBlock)).rejects.toThrow(expect.objectContaining({ name: 'WrongContentTypeError', message: `${String(dir)} is a UnixFS directory, not a file` }))
     const doc = dagJson.encode({ hello: 'world' })
     const docCid = CID.createV1(dagJson.code, await sha256.digest(doc))
     await store.put(docCid, doc)

@@ -17,9 +17,14 @@ function mapStore () {
   const blocks = new Map<string, Uint8Array>()
   return {
     blocks,
-    put: async (cid: CID, bytes: Uint8Array) => { blocks.set(cid.toString(), bytes); return cid },
+    put: async (cid: CID, bytes: Uint8Array) => {
+      blocks.set(cid.toString(), bytes)
+      return cid
+    },
     has: async (cid: CID) => blocks.has(cid.toString()),
-    get: async function * (cid: CID) { yield blocks.get(cid.toString())! },
+    get: async function* (cid: CID) {
+      yield blocks.get(cid.toString())!
+    },
     getLocal: async (cid: CID) => {
       const block = blocks.get(cid.toString())
       if (block == null) throw new Error(`missing ${cid}`)
@@ -57,7 +62,7 @@ describe('DagWalk', () => {
       for (const [offset, length] of [[0, undefined], [0, 0], [1, 1], [size - 1, 10], [Math.floor(size / 3), Math.floor(size / 2)], [size + 4, 5]] as Array<[number, number | undefined]>) {
         const requester = run(new DagWalk(cid, { mode: 'file', offset, length }), store)
         const expected = bytes.subarray(Math.min(offset, size), length === undefined ? size : Math.min(size, offset + length))
-        expect(Buffer.compare(requester.bytes, expected), `${size} @${offset}+${length}`).toBe(0)
+        expect(Buffer.compare(requester.bytes, expected), `${size} @${offset}+${String(length)}`).toBe(0)
 
         const holder = new DagWalk(cid, { mode: 'file', offset, length })
         const order: string[] = []
@@ -93,7 +98,9 @@ describe('DagWalk', () => {
     const { cid } = await importFile({ content: randomBytes(2 * MiB) }, store, IMPORTER_OPTIONS)
     const walk = new DagWalk(cid, { mode: 'file' })
     walk.accept(store.blocks.get(cid.toString())!)
-    expect(() => { walk.finish() }).toThrow(`the transfer of ${cid} ended before block ${walk.next}`)
+    expect(() => {
+      walk.finish()
+    }).toThrow(`the transfer of ${cid} ended before block ${String(walk.next)}`)
 
     const doc = dagJson.encode({ a: 1 })
     const docCid = CID.createV1(dagJson.code, await sha256.digest(doc))
@@ -138,9 +145,13 @@ describe('verifyBlock', () => {
     verifyBlock(cid, bytes, 'p1')
     const bad = Uint8Array.from(bytes)
     bad[10]! ^= 1
-    expect(() => { verifyBlock(cid, bad, 'p1') }).toThrow(expect.objectContaining({ name: 'CorruptBlockError', message: `peer p1 sent corrupt block ${cid}: its 1000 bytes hash to something else (sha2-256)`, details: { cid: cid.toString(), peer: 'p1' } }))
+    expect(() => {
+      verifyBlock(cid, bad, 'p1')
+    }).toThrow(expect.objectContaining({ name: 'CorruptBlockError', message: `peer p1 sent corrupt block ${cid}: its 1000 bytes hash to something else (sha2-256)`, details: { cid: cid.toString(), peer: 'p1' } }))
     verifyBlock(CID.createV1(raw.code, identity.digest(Uint8Array.of(5))), Uint8Array.of(5), 'p1')
     const blake = CID.parse('bafk2bzacedr6ulsfdfmxbc2ofqiuvxahiyfg3sbtinbmgfa4mzaxpcqu7fn4m')
-    expect(() => { verifyBlock(blake, bytes, 'p1') }).toThrow(expect.objectContaining({ name: 'UnsupportedDagError' }))
+    expect(() => {
+      verifyBlock(blake, bytes, 'p1')
+    }).toThrow(expect.objectContaining({ name: 'UnsupportedDagError' }))
   })
 })

@@ -16,7 +16,9 @@ function gate () {
   return { asked, answers, signals, ask }
 }
 
-const tick = async (): Promise<void> => { await new Promise(resolve => setImmediate(resolve)) }
+const tick = async (): Promise<void> => {
+  await new Promise(resolve => setImmediate(resolve))
+}
 
 describe('firstOffer', () => {
   it('asks a few at a time, moves on after each no, takes the first yes and cancels the rest', async () => {

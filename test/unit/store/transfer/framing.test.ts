@@ -38,7 +38,8 @@ describe('transfer framing', () => {
     const wire = Buffer.concat([
       controlFrame(FrameType.request, request),
       controlFrame(FrameType.have),
-      blockFrameHead(block.cid, block.bytes.byteLength), block.bytes,
+      blockFrameHead(block.cid, block.bytes.byteLength),
+      block.bytes,
       controlFrame(FrameType.end, endCodec.encode({ blocks: 1, bytes: 300_000 }))
     ])
     for (const cut of [1, 2, 3, 7, 1000, 65_519, wire.byteLength]) {
@@ -87,8 +88,12 @@ describe('transfer framing', () => {
   })
 
   it('bad payloads and unexpected frames name the peer and what came', () => {
-    expect(() => decodeBlockPayload(Uint8Array.of(0xff, 0xff, 0xff), PEER)).toThrow(expect.objectContaining({ name: 'TransferProtocolError', message: expect.stringContaining(`peer ${PEER} sent a block frame that does not start with a CID`) }))
-    expect(() => decodeControl(requestCodec, new TextEncoder().encode('{"v":1,"cid":"x","mode":"all"}'), PEER, 'request')).toThrow(expect.objectContaining({ name: 'TransferProtocolError', message: expect.stringContaining(`peer ${PEER} sent a bad request frame`) }))
+    expect(() => decodeBlockPayload(Uint8Array.of(0xff, 0xff, 0xff), PEER)).toThrow(
+      expect.objectContaining({ name: 'TransferProtocolError', message: expect.stringContaining(`peer ${PEER} sent a block frame that does not start with a CID`) })
+    )
+    expect(() => decodeControl(requestCodec, new TextEncoder().encode('{"v":1,"cid":"x","mode":"all"}'), PEER, 'request')).toThrow(
+      expect.objectContaining({ name: 'TransferProtocolError', message: expect.stringContaining(`peer ${PEER} sent a bad request frame`) })
+    )
     expect(() => expectFrame({ type: 0x42, payload: new Uint8Array() }, [FrameType.have, FrameType.notHere], PEER, 'in answer')).toThrow(`peer ${PEER} sent a 0x42 frame in answer, expected have or notHere`)
     expect(() => expectFrame(undefined, [FrameType.end], PEER, 'after the last block')).toThrow(`peer ${PEER} closed the stream after the last block`)
   })

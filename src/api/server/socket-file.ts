@@ -2,8 +2,8 @@ import { chmod, lstat, mkdir, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import net from 'node:net'
 import type { Server } from 'node:http'
-import type { Logger } from '../log.ts'
-import { SocketInUseError, SocketPathError } from './errors.ts'
+import type { Logger } from '../../log.ts'
+import { SocketInUseError, SocketPathError } from '../errors.ts'
 
 /**
  * The socket file's life: make room for it (a stale file left by a dead daemon
@@ -56,7 +56,7 @@ export async function clearStaleSocket (path: string, logger: Logger, probeTimeo
   let stats
   try {
     stats = await lstat(path)
-  } catch (err) {
+  } catch (err: unknown) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
     throw err
   }
@@ -114,7 +114,7 @@ export async function removeSocketFile (path: string, inode: number | undefined)
     const stats = await lstat(path)
     if (inode !== undefined && stats.ino !== inode) return
     await unlink(path)
-  } catch (err) {
+  } catch (err: unknown) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
 }

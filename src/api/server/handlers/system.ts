@@ -1,7 +1,7 @@
-import type { ApiComponents } from '../backend.ts'
+import type { ApiComponents } from '../../backend.ts'
 import type { HandlerMap } from '../handler.ts'
 import type { ApiMetrics } from '../metrics.ts'
-import type { StatusResponse } from '../schemas.ts'
+import type { StatusResponse } from '../../schemas.ts'
 
 /** `/v1/id`, `/v1/status`, `/v1/peers`, `/metrics`. */
 export function systemHandlers (

@@ -1,7 +1,7 @@
-import type { ContentStore, PinInfo } from '../../store/types.ts'
+import type { ContentStore, PinInfo } from '../../../store/index.ts'
 import type { HandlerMap } from '../handler.ts'
 import { toCid } from '../handler.ts'
-import type { PinJson } from '../schemas.ts'
+import type { PinJson } from '../../schemas.ts'
 
 /** `/v1/pins`, `/v1/gc`. */
 export function pinHandlers (content: ContentStore): Pick<HandlerMap, 'listPins' | 'addPin' | 'removePin' | 'gc'> {

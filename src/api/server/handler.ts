@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { CID } from 'multiformats/cid'
-import { TimeoutError } from '../errors.ts'
-import { parseCid } from '../store/cid.ts'
+import { TimeoutError } from '../../errors.ts'
+import { parseCid } from '../../store/index.ts'
 import type { RouteInput } from './request-input.ts'
-import type { RouteDef, RouteName, Routes } from './routes.ts'
+import type { RouteDef, RouteName, Routes } from '../routes.ts'
 
 /**
  * The shape of a route handler. It receives the validated input and a signal
@@ -38,7 +38,7 @@ export async function withDeadline<T> (what: string, timeoutMs: number, signal: 
   }, timeoutMs)
   try {
     return await fn(AbortSignal.any([signal, deadline.signal]))
-  } catch (err) {
+  } catch (err: unknown) {
     if (deadline.signal.aborted && !signal.aborted) throw deadline.signal.reason
     throw err
   } finally {

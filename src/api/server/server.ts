@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import Fastify from 'fastify'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AbortedError } from '../errors.ts'
-import type { Logger } from '../log.ts'
-import type { ApiComponents } from './backend.ts'
-import { RouteNotFoundError, ServerStoppingError } from './errors.ts'
+import { AbortedError } from '../../errors.ts'
+import type { Logger } from '../../log.ts'
+import { systemScheduler } from '../../lifecycle/index.ts'
+import type { AbortOptions, Scheduler, Startable } from '../../lifecycle/index.ts'
+import type { ApiComponents } from '../backend.ts'
+import { RouteNotFoundError, ServerStoppingError } from '../errors.ts'
 import type { Handler, HandlerMap } from './handler.ts'
 import { contentHandlers, tooLarge } from './handlers/content.ts'
 import { eventHandlers } from './handlers/events.ts'
@@ -15,8 +17,8 @@ import { methodNotAllowed, toHttpError } from './http-errors.ts'
 import { createApiMetrics } from './metrics.ts'
 import type { ApiMetrics } from './metrics.ts'
 import { parseRouteInput } from './request-input.ts'
-import { methodsForPath, routes } from './routes.ts'
-import type { HttpMethod, RouteDef, RouteName } from './routes.ts'
+import { methodsForPath, routes } from '../routes.ts'
+import type { HttpMethod, RouteDef, RouteName } from '../routes.ts'
 import { checkSocketPathLength, clearStaleSocket, ensureSocketDir, listenPrivately, removeSocketFile } from './socket-file.ts'
 
 /**
@@ -31,6 +33,12 @@ export const DEFAULT_MAX_JSON_BODY_BYTES = 4 * 1024 ** 2
 export const DEFAULT_CONTENT_TIMEOUT_MS = 60_000
 export const DEFAULT_EVENT_BUFFER_BYTES = 1024 ** 2
 export const DEFAULT_STOP_GRACE_MS = 1_000
+
+/** The `api:` config section's defaults (config/default.yaml is checked against them). null socket: `<home>/artdag.sock`. */
+export const API_DEFAULTS = {
+  socket: null as string | null,
+  maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES
+}
 
 export interface ApiServerInit {
   /** Where to bind, normally `<home>/artdag.sock` (config `api.socket`). */
@@ -53,18 +61,20 @@ export interface ApiServerInit {
   now?: () => number
 }
 
-export class ApiServer {
+export class ApiServer implements Startable {
   readonly socketPath: string
   private readonly components: ApiComponents
   private readonly init: Required<ApiServerInit>
   private readonly log: Logger
   private readonly metrics: ApiMetrics
+  private readonly scheduler: Scheduler
   private app: FastifyInstance | undefined
   private shutdown: AbortController | undefined
   private inode: number | undefined
 
   constructor (components: ApiComponents, init: ApiServerInit) {
     this.components = components
+    this.scheduler = components.scheduler ?? systemScheduler
     this.socketPath = init.socketPath
     this.init = {
       maxUploadBytes: DEFAULT_MAX_UPLOAD_BYTES,
@@ -84,7 +94,8 @@ export class ApiServer {
     return this.app !== undefined
   }
 
-  async start (): Promise<void> {
+  async start (options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
     if (this.app !== undefined) return
     checkSocketPathLength(this.socketPath)
     await ensureSocketDir(this.socketPath)
@@ -93,9 +104,12 @@ export class ApiServer {
     const app = this.build(shutdown.signal)
     try {
       await app.ready()
-      app.server.on('checkContinue', (req, res) => { this.checkContinue(app, req, res) })
+      app.server.on('checkContinue', (req, res) => {
+        this.checkContinue(app, req, res)
+      })
       this.inode = await listenPrivately(app.server, this.socketPath)
-    } catch (err) {
+    } catch (err: unknown) {
+      // Undoing a failed start: the start's error is the one to report.
       await app.close().catch(() => {})
       throw err
     }
@@ -110,11 +124,13 @@ export class ApiServer {
     this.app = undefined
     // Ends event streams and aborts content transfers; new requests get 503.
     this.shutdown?.abort(new AbortedError('the daemon is stopping'))
-    const grace = setTimeout(() => { app.server.closeAllConnections() }, this.init.stopGraceMs)
+    const grace = this.scheduler.setTimeout(() => {
+      app.server.closeAllConnections()
+    }, this.init.stopGraceMs)
     try {
       await app.close()
     } finally {
-      clearTimeout(grace)
+      this.scheduler.clearTimeout(grace)
     }
     await removeSocketFile(this.socketPath, this.inode)
     this.log.info({ socket: this.socketPath }, 'status socket closed')
@@ -153,7 +169,9 @@ export class ApiServer {
         // Raw uploads get their own scope: any content type, the body left unread for the handler.
         void app.register(async scope => {
           scope.removeAllContentTypeParsers()
-          scope.addContentTypeParser('*', (_request, _payload, done) => { done(null, undefined) })
+          scope.addContentTypeParser('*', (_request, _payload, done) => {
+            done(null, undefined)
+          })
           this.mount(scope, def, handler, shutdown)
         })
       } else {
@@ -200,9 +218,9 @@ export class ApiServer {
   }
 
   private sendError (err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    const { status, body } = toHttpError(err, `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`)
+    const { status, body } = toHttpError(err, `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0] ?? ''}`)
     if (status >= 500 && body.error.kind === 'internal') this.log.error({ err, method: request.method, url: request.url }, 'request failed')
-    else this.log.debug({ method: request.method, url: request.url, status, error: body.error.message }, 'request refused')
+    else this.log.debug({ method: request.method, url: request.url, status, err }, 'request refused')
     // A body left unread (an upload refused midway) would be drained; closing is cheaper.
     if (!request.raw.complete) reply.header('connection', 'close')
     const allow = body.error.details?.allow
@@ -220,7 +238,9 @@ export class ApiServer {
         bufferBytes: init.eventBufferBytes,
         now: init.now,
         logger: this.log,
-        countRequest: status => { metrics.countRequest('GET', routes.events.path, status) }
+        countRequest: status => {
+          metrics.countRequest('GET', routes.events.path, status)
+        }
       }),
       ...jobHandlers(components.jobs)
     }

@@ -37,7 +37,7 @@ export function homePaths (home: string): HomePaths {
 
 export interface ResolveHomeInput {
   /** `--home`, when given. */
-  flag?: string
+  flag?: string | undefined
   env: Record<string, string | undefined>
   homedir: string
   cwd: string

@@ -1,5 +1,5 @@
-import type { JobsBackend } from '../backend.ts'
-import { FeatureUnavailableError } from '../errors.ts'
+import type { JobsBackend } from '../../backend.ts'
+import { FeatureUnavailableError } from '../../errors.ts'
 import type { HandlerMap } from '../handler.ts'
 
 /** `/v1/jobs`: answered 503 until the daemon passes a JobsBackend. */

@@ -1,6 +1,6 @@
-import { HTTP_STATUS_BY_KIND, isArtdagError, toErrorBody } from '../errors.ts'
-import type { ArtdagError, ErrorBody } from '../errors.ts'
-import { BodyTooLargeError, InvalidRequestError, MethodNotAllowedError, UnsupportedMediaTypeError } from './errors.ts'
+import { HTTP_STATUS_BY_KIND, isArtdagError, toErrorBody } from '../../errors.ts'
+import type { ArtdagError, ErrorBody } from '../../errors.ts'
+import { BodyTooLargeError, InvalidRequestError, MethodNotAllowedError, UnsupportedMediaTypeError } from '../errors.ts'
 
 /**
  * Turns whatever a request produced into the status and JSON body a client
@@ -39,6 +39,8 @@ function fromFastify (err: FastifyLikeError, where: string): ArtdagError | undef
       return new InvalidRequestError(`${where}: content-length does not match the body`)
     case 'FST_ERR_BAD_URL':
       return new InvalidRequestError(`${where}: the URL is malformed`)
+    default:
+      break
   }
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
     return new InvalidRequestError(`${where}: ${err.message}`)

@@ -1,8 +1,8 @@
-import type { Logger } from '../../log.ts'
-import type { EventsBackend } from '../backend.ts'
+import type { Logger } from '../../../log.ts'
+import type { EventsBackend } from '../../backend.ts'
 import type { HandlerMap } from '../handler.ts'
-import { EVENTS_LAGGED } from '../schemas.ts'
-import type { ApiEvent } from '../schemas.ts'
+import { EVENTS_LAGGED } from '../../schemas.ts'
+import type { ApiEvent } from '../../schemas.ts'
 
 export interface EventStreamOptions {
   /** Bytes a client may fall behind before its events are dropped (and counted in an `events.lagged` line). */
@@ -15,7 +15,8 @@ export interface EventStreamOptions {
 
 /** `?type=step` matches `step` and `step.*`; `?job=` matches the event's `job`. */
 export function eventFilter (types: string[], job: string | undefined): (event: ApiEvent) => boolean {
-  return event => (types.length === 0 || types.some(t => event.type === t || event.type.startsWith(`${t}.`))) &&
+  return event =>
+    (types.length === 0 || types.some(t => event.type === t || event.type.startsWith(`${t}.`))) &&
     (job === undefined || event.job === job)
 }
 
@@ -43,7 +44,7 @@ export function eventHandlers (events: EventsBackend, options: EventStreamOption
             dropped = 0
           }
           res.write(`${JSON.stringify(event)}\n`)
-        } catch (err) {
+        } catch (err: unknown) {
           // The backend's emitter must never see our failures (an unserialisable event, say).
           options.logger.warn({ err, type: event.type }, 'dropping an event the stream could not write')
         }
@@ -63,7 +64,7 @@ export function eventHandlers (events: EventsBackend, options: EventStreamOption
           signal.removeEventListener('abort', finish)
           try {
             unsubscribe()
-          } catch (err) {
+          } catch (err: unknown) {
             // Runs in an abort listener: a throw here would be an uncaught exception.
             options.logger.warn({ err }, 'unsubscribing an event stream failed')
           }

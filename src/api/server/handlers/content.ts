@@ -1,8 +1,8 @@
 import { isAbsolute } from 'node:path'
-import { AbortedError } from '../../errors.ts'
-import { LocalFileError } from '../../store/errors.ts'
-import type { ContentStore } from '../../store/types.ts'
-import { BodyTooLargeError, ExportPathError, InvalidRequestError } from '../errors.ts'
+import { AbortedError } from '../../../errors.ts'
+import { LocalFileError } from '../../../store/index.ts'
+import type { ContentStore } from '../../../store/index.ts'
+import { BodyTooLargeError, ExportPathError, InvalidRequestError } from '../../errors.ts'
 import type { HandlerMap } from '../handler.ts'
 import { toCid, withDeadline } from '../handler.ts'
 import { limitBytes, readableAfterFirstChunk, withIdleTimeout } from '../streams.ts'
@@ -28,9 +28,9 @@ export function contentHandlers (content: ContentStore, limits: ContentLimits): 
       const body = request.raw.iterator({ destroyOnReturn: false }) as AsyncIterable<Uint8Array>
       try {
         const pin = query.pin === 'none' ? undefined : { kind: query.pin }
-        const cid = await content.addStream(limitBytes(body, limits.maxUploadBytes, counter), { signal, ...(pin !== undefined ? { pin } : {}) })
+        const cid = await content.addStream(limitBytes(body, limits.maxUploadBytes, counter), { signal, pin })
         return { cid: cid.toString(), size: counter.bytes, pinned: pin !== undefined }
-      } catch (err) {
+      } catch (err: unknown) {
         if (signal.aborted) throw new AbortedError(`upload aborted after ${counter.bytes} bytes`, undefined, { cause: err })
         throw err
       }
@@ -54,7 +54,9 @@ export function contentHandlers (content: ContentStore, limits: ContentLimits): 
         content.cat(cid, { offset, length, signal: AbortSignal.any([signal, stalled.signal]) }),
         limits.contentTimeoutMs,
         what,
-        err => { stalled.abort(err) }
+        err => {
+          stalled.abort(err)
+        }
       )
       return reply.send(await readableAfterFirstChunk(chunks))
     },
@@ -67,7 +69,7 @@ export function contentHandlers (content: ContentStore, limits: ContentLimits): 
       try {
         const { size } = await content.getFile(cid, body.path, { signal })
         return { cid: cid.toString(), size, path: body.path }
-      } catch (err) {
+      } catch (err: unknown) {
         if (err instanceof LocalFileError) {
           const code = (err.cause as NodeJS.ErrnoException | undefined)?.code ?? 'error'
           throw new ExportPathError(`the daemon cannot write ${body.path} (${code})`, { path: body.path, code }, { cause: err })

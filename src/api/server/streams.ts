@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
-import { TimeoutError } from '../errors.ts'
-import { BodyTooLargeError } from './errors.ts'
+import { TimeoutError } from '../../errors.ts'
+import { BodyTooLargeError } from '../errors.ts'
 
 /**
  * Stream helpers for the content routes: bytes flow through in the chunks the
@@ -8,7 +8,7 @@ import { BodyTooLargeError } from './errors.ts'
  */
 
 /** Passes chunks through, throwing BodyTooLargeError once more than `maxBytes` arrived. */
-export async function * limitBytes (source: AsyncIterable<Uint8Array>, maxBytes: number, counter: { bytes: number }): AsyncGenerator<Uint8Array> {
+export async function* limitBytes (source: AsyncIterable<Uint8Array>, maxBytes: number, counter: { bytes: number }): AsyncGenerator<Uint8Array> {
   for await (const chunk of source) {
     counter.bytes += chunk.byteLength
     if (counter.bytes > maxBytes) {
@@ -23,7 +23,7 @@ export async function * limitBytes (source: AsyncIterable<Uint8Array>, maxBytes:
  * (a block nobody provides), `onTimeout` aborts the producer and the read
  * fails with a TimeoutError that says what was being read.
  */
-export async function * withIdleTimeout<T> (source: AsyncIterable<T>, timeoutMs: number, what: string, onTimeout: (err: TimeoutError) => void): AsyncGenerator<T> {
+export async function* withIdleTimeout<T> (source: AsyncIterable<T>, timeoutMs: number, what: string, onTimeout: (err: TimeoutError) => void): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]()
   // True while a next() is outstanding: after a timeout the producer may be stuck in it.
   let waiting = false
@@ -50,6 +50,7 @@ export async function * withIdleTimeout<T> (source: AsyncIterable<T>, timeoutMs:
     }
   } finally {
     // Close the producer on every exit; do not wait on one stuck in a next() (onTimeout aborted it).
+    // Closing the producer is best effort; its own error has been reported through the stream.
     const closing = Promise.resolve(iterator.return?.()).catch(() => {})
     if (!waiting) await closing
   }
@@ -62,7 +63,7 @@ export async function * withIdleTimeout<T> (source: AsyncIterable<T>, timeoutMs:
 export async function readableAfterFirstChunk (source: AsyncIterable<Uint8Array>): Promise<Readable> {
   const iterator = source[Symbol.asyncIterator]()
   const first = await iterator.next()
-  async function * rest (): AsyncGenerator<Uint8Array> {
+  async function* rest (): AsyncGenerator<Uint8Array> {
     try {
       if (first.done === true) return
       yield first.value
@@ -72,6 +73,7 @@ export async function readableAfterFirstChunk (source: AsyncIterable<Uint8Array>
         yield next.value
       }
     } finally {
+      // Closing the producer is best effort once the consumer is gone.
       await iterator.return?.()?.catch(() => {})
     }
   }

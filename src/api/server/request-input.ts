@@ -1,8 +1,8 @@
 import type { z } from 'zod'
-import { describeIssues } from '../protocol/codec.ts'
-import { InvalidCidError } from '../store/errors.ts'
-import { InvalidRequestError } from './errors.ts'
-import type { RouteDef } from './routes.ts'
+import { describeIssues } from '../../protocol/index.ts'
+import { InvalidCidError } from '../../errors.ts'
+import { InvalidRequestError } from '../errors.ts'
+import type { RouteDef } from '../routes.ts'
 
 /**
  * Validates a request's params, query and body against its route's schemas.

@@ -1,0 +1,15 @@
+/**
+ * Wire messages: zod schemas, the JSON codec with its size limits, topic names
+ * and versions. Decides nothing.
+ */
+export { PROTOCOL_VERSION, cacheIdString, cidString, describeIssues, formatIssuePath, jsonCodec, peerIdString, timestampMs } from './codec.ts'
+export type { Codec } from './codec.ts'
+export { HEARTBEAT_TOPIC, MAX_ADDRS, MAX_JOBS, MAX_LEASES, heartbeatCodec, nodeRecordSchema, recordOf } from './messages/heartbeat.ts'
+export type { Capabilities, Capacity, Heartbeat, HeldLease, KnownJob, Load, NodeRecord } from './messages/heartbeat.ts'
+export { JOBS_TOPIC, JOB_STATES, MAX_ERROR_TAIL_CHARS, MAX_FAILURES_PER_MESSAGE, MAX_KNOWN_JOBS, submitCodec, updatesCodec } from './messages/jobs.ts'
+export type { JobCancelledMessage, JobSubmittedMessage, StepCompletedMessage, StepFailedMessage, UpdatesMessage } from './messages/jobs.ts'
+export { LEASE_TOPIC, MAX_LEASES_PER_MESSAGE, leaseCodec } from './messages/lease.ts'
+export type { LeaseMessage, LeaseReleaseMessage, LeaseStateMessage } from './messages/lease.ts'
+export { resultsCodec } from './messages/results.ts'
+export type { ResultReadyMessage } from './messages/results.ts'
+export { TOPIC_DEFAULTS } from './topics.ts'

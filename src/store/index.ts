@@ -1,0 +1,22 @@
+/**
+ * Content: add/cat/get/pin/gc over Helia, the local cache index, signed DHT
+ * cache records and their republisher, and the direct transfer protocol.
+ */
+export { DatastoreCacheIndex } from './cache-index.ts'
+export { CACHE_RECORD_NAMESPACE, cacheRecordSelector, createCacheRecordValidator, getCacheRecord, putCacheRecord } from './cache-records.ts'
+export { CacheRecordRepublisher } from './cache-republisher.ts'
+export { parseCid } from './cid.ts'
+export { HeliaContentStore } from './content.ts'
+export type { HeliaContentStoreInit } from './content.ts'
+export { toMetadata } from './pin-metadata.ts'
+export { heliaLocalBlocks } from './transfer/blocks.ts'
+export { ContentTransfer } from './transfer/content-transfer.ts'
+export type { ContentTransferInit } from './transfer/content-transfer.ts'
+export { registerTransferMetrics } from './transfer/metrics.ts'
+export type { AbortOptions, CacheIndex, ContentStore, PinInfo } from './types.ts'
+export * from './errors.ts'
+export { checkPinInfo, fromMetadata } from './pin-metadata.ts'
+export type { PinMetadata } from './pin-metadata.ts'
+export type { AddOptions, CacheEntry, CatOptions, FetchOptions, GcResult } from './types.ts'
+export { DEFAULT_CACHE_RECORD_TIMEOUT_MS } from './cache-records.ts'
+export { DEFAULT_REPUBLISH_INTERVAL_MS } from './cache-republisher.ts'
