@@ -9,8 +9,7 @@ import { TailscaleDiscovery, createDiscoveryMetrics } from './discovery/index.ts
 import { CapabilitiesCache, Spawner, recipeCodecs, resolveBinaries, stepCatalog } from './exec/index.ts'
 import type { ResolvedBinaries } from './exec/index.ts'
 import { StepRunner, workRootFor } from './engine/index.ts'
-// oxlint-disable-next-line no-restricted-imports -- LEAD: export the job service (driver) from src/jobs/index.ts, then import it from there
-import { JobService } from './jobs/service/job-service.ts'
+import { JobService } from './jobs/index.ts'
 import { createLogger } from './log.ts'
 import { MembershipService, createMembershipMetrics } from './membership/index.ts'
 import { CACHE_RECORD_NAMESPACE, CacheRecordRepublisher, createCacheRecordValidator, registerTransferMetrics, toMetadata } from './store/index.ts'

@@ -61,7 +61,11 @@ export const stepEventSchema = z.looseObject({
   waitedMs: ms.optional(),
   /** step.completed/failed on this node: how long the execution took. */
   durationMs: ms.optional(),
-  /** step.aborted/lost: why; step.claimed: `takeover` when it replaced a lapsed lease. */
+  /**
+   * step.aborted/lost: why (`lost_lease`, `refuted`, `completed_elsewhere`, …); step.claimed:
+   * `takeover` when it replaced a lapsed lease, `refutation` when a live holder re-asserted its
+   * lease against a takeover, `reclaim` when a claim that lost only to a released one was made again.
+   */
   reason: z.string().optional(),
   /** step.failed: ffmpeg's error tail. */
   error: z.string().optional()
@@ -69,6 +73,19 @@ export const stepEventSchema = z.looseObject({
 
 /** A job's output is pinned (here or by a peer) and its provenance record written. */
 export const resultReadySchema = z.looseObject({ type: z.literal('result.ready'), time, job: z.string(), output: z.string(), provenance: z.string().optional(), peer: z.string() })
+
+/**
+ * Nodes returned different CIDs for one step (executors that disagree: another ffmpeg build, a
+ * non-deterministic encoder). Every node keeps `kept`, by the same rule.
+ */
+export const resultMismatchSchema = z.looseObject({
+  type: z.literal('result.mismatch'),
+  time,
+  cacheId: z.string(),
+  jobs: z.array(z.string()),
+  kept: z.string(),
+  results: z.array(z.object({ cid: z.string(), holder: z.string(), epoch: z.number().int().nonnegative() }))
+})
 
 /** This process noticed it had not run for `gapMs` (paused, stalled loop) and went quiet before claiming again. */
 export const nodePausedSchema = z.looseObject({ type: z.literal('node.paused'), time, gapMs: ms })
@@ -87,6 +104,7 @@ export const apiEventSchema = z.union([
   jobStateEventSchema,
   stepEventSchema,
   resultReadySchema,
+  resultMismatchSchema,
   nodePausedSchema,
   eventsLaggedSchema
 ])
@@ -114,6 +132,7 @@ export const API_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
   ...JOB_EVENT_STATES.map(s => `job.${s}`),
   ...STEP_EVENT_STATES.map(s => `step.${s}`),
   'result.ready',
+  'result.mismatch',
   'node.paused',
   EVENTS_LAGGED
 ])

@@ -2,7 +2,8 @@ import { API_DEFAULTS } from '../api/server/index.ts'
 import { GC_DEFAULTS } from '../daemon/index.ts'
 import { TAILSCALE_DEFAULTS } from '../discovery/index.ts'
 import { EXEC_DEFAULTS } from '../exec/index.ts'
-import { DEFAULT_LEASE_TTL_MS, DEFAULT_SETTLE_MS } from '../lease/index.ts'
+import { JOBS_DEFAULTS } from '../jobs/index.ts'
+import { LEASE_DEFAULTS } from '../lease/index.ts'
 import { LOG_DEFAULTS } from '../log.ts'
 import { DEFAULT_TIMINGS, REGISTRY_DEFAULTS } from '../membership/index.ts'
 import { DHT_DEFAULTS, NODE_DEFAULTS } from '../node/index.ts'
@@ -17,26 +18,6 @@ import type { Config } from './schema.ts'
  * Not in config's index: loading it loads every component (the CLI reads the
  * config without them); only the check imports it.
  */
-
-/**
- * LEAD: the `lease:` and `jobs:` sections are consumed in src/lease and src/jobs, which declare
- * their own DEFAULT_* constants under other names (retryBaseDelayMs, pinReplicas, lookupTimeoutMs)
- * and one other value (DEFAULT_RANK_DELAY_MS = 50; the daemon runs with 60). Until those modules
- * declare their sections under these names, the values live here.
- */
-export const LEASE_DEFAULTS = {
-  ttlMs: DEFAULT_LEASE_TTL_MS,
-  renewIntervalMs: Math.floor(DEFAULT_LEASE_TTL_MS / 3),
-  settleMs: DEFAULT_SETTLE_MS,
-  rankDelayMs: 60
-}
-
-export const JOBS_DEFAULTS = {
-  maxAttempts: 3,
-  retryBackoffMs: 1000,
-  replication: 2,
-  cacheLookupTimeoutMs: 1000
-}
 
 export const CONFIG_DEFAULTS: Config = {
   log: { ...LOG_DEFAULTS },

@@ -84,7 +84,8 @@ export const configSchema = z.strictObject({
     ttlMs: positiveMs,
     renewIntervalMs: positiveMs,
     settleMs: durationMs,
-    rankDelayMs: durationMs
+    rankDelayMs: durationMs,
+    maxWaitMs: positiveMs
   }),
   jobs: z.strictObject({
     maxAttempts: z.number().int().min(1).max(100),

@@ -77,6 +77,15 @@ export const MAX_EPOCH_JUMP = 64
 /** How many times a holder re-asserts one running lease against takeovers (refutations). */
 export const MAX_REFUTATIONS = 8
 
+/** The config's `lease:` section, under its key names (config/default.yaml holds the same values). */
+export const LEASE_DEFAULTS = {
+  ttlMs: DEFAULT_LEASE_TTL_MS,
+  renewIntervalMs: Math.floor(DEFAULT_LEASE_TTL_MS / 3),
+  settleMs: DEFAULT_SETTLE_MS,
+  rankDelayMs: DEFAULT_RANK_DELAY_MS,
+  maxWaitMs: DEFAULT_MAX_WAIT_MS
+}
+
 export type LeaseOptions = Readonly<Required<LeaseInit>>
 
 export function resolveLeaseOptions (init: LeaseInit = {}): LeaseOptions {

@@ -344,10 +344,10 @@ export class StepCoordinator {
     for (const item of core.book.ordered()) {
       if (item.lookup !== undefined || core.book.isComplete(item.cacheId)) continue
       item.lookup = 'pending'
-      item.lookupDeadline = now + core.o.lookupTimeoutMs
+      item.lookupDeadline = now + core.o.cacheLookupTimeoutMs
       cacheIds.push(item.cacheId)
     }
-    if (cacheIds.length > 0) out.push({ type: 'lookupCache', cacheIds, deadline: now + core.o.lookupTimeoutMs, scope })
+    if (cacheIds.length > 0) out.push({ type: 'lookupCache', cacheIds, deadline: now + core.o.cacheLookupTimeoutMs, scope })
   }
 
   /**

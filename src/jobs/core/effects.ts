@@ -54,7 +54,7 @@ export type JobResult =
     jobId: string
     state: 'completed'
     outputCid: string
-    /** The nodes that pin the output: the top `pinReplicas` live nodes ranked for the CID. */
+    /** The nodes that pin the output: the top `replication` live nodes ranked for the CID. */
     pinners: PeerId[]
     pinOnSelf: boolean
   }

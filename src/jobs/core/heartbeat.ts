@@ -30,7 +30,7 @@ export function handleHeartbeat (core: Core, out: Outbox, from: PeerId, summary:
       const askedAt = core.jobFetches.get(key)
       if (askedAt !== undefined && now - askedAt < core.o.jobFetchRetryMs) continue
       core.jobFetches.set(key, now)
-      out.push({ type: 'lookupCache', cacheIds: [known.output.cacheId], deadline: now + core.o.lookupTimeoutMs, scope: 'network' })
+      out.push({ type: 'lookupCache', cacheIds: [known.output.cacheId], deadline: now + core.o.cacheLookupTimeoutMs, scope: 'network' })
     } else if (job.state === 'failed') {
       // The peer gave up on a job this node completed: it missed the output's result.
       const known = core.book.jobs.get(job.jobId)

@@ -248,9 +248,9 @@ export function dropMine (
   stepEvent(core, out, item, item.cacheId, mine.phase === 'running' ? 'ABORTED' : 'LOST', core.o.self, mine.epoch, now, { reason })
 }
 
-/** The nodes that pin a job's output: the top pinReplicas live nodes ranked for its CID. */
+/** The nodes that pin a job's output: the top replication live nodes ranked for its CID. */
 export function pinnersFor (core: Core, cid: string): PeerId[] {
-  return selectPinners(cid, { self: core.o.self, members: [...core.members.values()] }, core.o.pinReplicas, core.scores)
+  return selectPinners(cid, { self: core.o.self, members: [...core.members.values()] }, core.o.replication, core.scores)
 }
 
 function describeFailure (core: Core, job: JobRecord, cacheId: string): JobFailure {

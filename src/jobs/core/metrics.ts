@@ -6,7 +6,7 @@ export interface CoordinatorMetrics {
   stepsFailed: number
   cacheHits: number
   cacheMisses: number
-  /** Lookups that ran past lookupTimeoutMs (also counted as misses). */
+  /** Lookups that ran past cacheLookupTimeoutMs (also counted as misses). */
   lookupTimeouts: number
   /** Claims this node published. */
   claims: number

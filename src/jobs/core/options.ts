@@ -19,19 +19,19 @@ export interface CoordinatorInit extends LeaseInit {
    * The first retry waits this long after a failure; each further one twice as long.
    * @default 1000
    */
-  retryBaseDelayMs?: number
+  retryBackoffMs?: number
   /** @default 30000 */
   retryMaxDelayMs?: number
   /**
    * A cache lookup not answered by then counts as a miss.
    * @default 1000
    */
-  lookupTimeoutMs?: number
+  cacheLookupTimeoutMs?: number
   /**
    * How many nodes pin a job's final output (the top-ranked live nodes for its CID).
    * @default 2
    */
-  pinReplicas?: number
+  replication?: number
   /**
    * How long to wait before asking again for a job a peer's heartbeat mentioned.
    * @default 5000
@@ -50,13 +50,21 @@ export interface CoordinatorInit extends LeaseInit {
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3
-export const DEFAULT_RETRY_BASE_DELAY_MS = 1000
+export const DEFAULT_RETRY_BACKOFF_MS = 1000
 export const DEFAULT_RETRY_MAX_DELAY_MS = 30_000
-export const DEFAULT_LOOKUP_TIMEOUT_MS = 1000
-export const DEFAULT_PIN_REPLICAS = 2
+export const DEFAULT_CACHE_LOOKUP_TIMEOUT_MS = 1000
+export const DEFAULT_REPLICATION = 2
 export const DEFAULT_JOB_FETCH_RETRY_MS = 5000
 export const DEFAULT_FINISHED_JOB_RETENTION_MS = 3_600_000
 export const DEFAULT_LEASE_IDLE_RETENTION_MS = 600_000
+/** The config's `jobs:` section, under its key names (config/default.yaml holds the same values). */
+export const JOBS_DEFAULTS = {
+  maxAttempts: DEFAULT_MAX_ATTEMPTS,
+  retryBackoffMs: DEFAULT_RETRY_BACKOFF_MS,
+  replication: DEFAULT_REPLICATION,
+  cacheLookupTimeoutMs: DEFAULT_CACHE_LOOKUP_TIMEOUT_MS
+}
+
 /** How often forgotten state is swept. */
 export const GC_INTERVAL_MS = 60_000
 /**
@@ -71,10 +79,10 @@ export interface CoordinatorOptions {
   readonly capabilities: ReadonlySet<string>
   readonly lease: LeaseOptions
   readonly maxAttempts: number
-  readonly retryBaseDelayMs: number
+  readonly retryBackoffMs: number
   readonly retryMaxDelayMs: number
-  readonly lookupTimeoutMs: number
-  readonly pinReplicas: number
+  readonly cacheLookupTimeoutMs: number
+  readonly replication: number
   readonly jobFetchRetryMs: number
   readonly finishedJobRetentionMs: number
   readonly leaseIdleRetentionMs: number
@@ -90,10 +98,10 @@ export function resolveCoordinatorOptions (init: CoordinatorInit): CoordinatorOp
     capabilities: new Set(init.capabilities),
     lease,
     maxAttempts: init.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    retryBaseDelayMs: init.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS,
+    retryBackoffMs: init.retryBackoffMs ?? DEFAULT_RETRY_BACKOFF_MS,
     retryMaxDelayMs: init.retryMaxDelayMs ?? DEFAULT_RETRY_MAX_DELAY_MS,
-    lookupTimeoutMs: init.lookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS,
-    pinReplicas: init.pinReplicas ?? DEFAULT_PIN_REPLICAS,
+    cacheLookupTimeoutMs: init.cacheLookupTimeoutMs ?? DEFAULT_CACHE_LOOKUP_TIMEOUT_MS,
+    replication: init.replication ?? DEFAULT_REPLICATION,
     jobFetchRetryMs: init.jobFetchRetryMs ?? DEFAULT_JOB_FETCH_RETRY_MS,
     finishedJobRetentionMs: init.finishedJobRetentionMs ?? DEFAULT_FINISHED_JOB_RETENTION_MS,
     leaseIdleRetentionMs: init.leaseIdleRetentionMs ?? DEFAULT_LEASE_IDLE_RETENTION_MS,
@@ -103,8 +111,8 @@ export function resolveCoordinatorOptions (init: CoordinatorInit): CoordinatorOp
   if (typeof o.self !== 'string' || o.self === '') problems.push('self must be a peer id')
   if (!Number.isInteger(o.slots) || o.slots < 0) problems.push(`slots must be a non-negative integer (got ${String(o.slots)})`)
   if (!Number.isInteger(o.maxAttempts) || o.maxAttempts < 1) problems.push(`maxAttempts must be a positive integer (got ${String(o.maxAttempts)})`)
-  if (!Number.isInteger(o.pinReplicas) || o.pinReplicas < 1) problems.push(`pinReplicas must be a positive integer (got ${String(o.pinReplicas)})`)
-  for (const key of ['retryBaseDelayMs', 'retryMaxDelayMs', 'lookupTimeoutMs', 'jobFetchRetryMs', 'finishedJobRetentionMs', 'leaseIdleRetentionMs'] as const) {
+  if (!Number.isInteger(o.replication) || o.replication < 1) problems.push(`replication must be a positive integer (got ${String(o.replication)})`)
+  for (const key of ['retryBackoffMs', 'retryMaxDelayMs', 'cacheLookupTimeoutMs', 'jobFetchRetryMs', 'finishedJobRetentionMs', 'leaseIdleRetentionMs'] as const) {
     if (!Number.isFinite(o[key]) || o[key] < 0) problems.push(`${key} must be a non-negative number (got ${String(o[key])})`)
   }
   if (problems.length > 0) throw new CoordinatorOptionsError(`invalid coordinator options: ${problems.join('; ')}`)
@@ -114,5 +122,5 @@ export function resolveCoordinatorOptions (init: CoordinatorInit): CoordinatorOp
 /** The wait before the next attempt after `failures` failures. */
 export function retryDelay (options: CoordinatorOptions, failures: number): number {
   if (failures <= 0) return 0
-  return Math.min(options.retryMaxDelayMs, options.retryBaseDelayMs * 2 ** (failures - 1))
+  return Math.min(options.retryMaxDelayMs, options.retryBackoffMs * 2 ** (failures - 1))
 }

@@ -104,7 +104,7 @@ function nudgeIfStalled (core: Core, out: Outbox, item: WorkItem, now: number): 
     return
   }
   item.stallNoticeAt = now
-  out.push({ type: 'lookupCache', cacheIds: [item.cacheId], deadline: now + core.o.lookupTimeoutMs, scope: 'network' })
+  out.push({ type: 'lookupCache', cacheIds: [item.cacheId], deadline: now + core.o.cacheLookupTimeoutMs, scope: 'network' })
   for (const dep of item.deps) {
     const completion = core.book.completions.get(dep)
     if (completion !== undefined) publishCompleted(core, out, dep, completion, completion.ref, now)

@@ -1,3 +1,5 @@
 export { CoordinatorDriver } from './driver.ts'
 export type { CoordinatorDriverComponents } from './driver.ts'
 export type { CachePort, DriverPorts, ExecutionReport, ExecutorPort, JobSourcePort, OutcomePort, Pending, PortOptions, TransportPort } from './ports.ts'
+export { RoundTripMonitor, DEFAULT_ROUND_TRIP_INTERVAL_MS } from './round-trips.ts'
+export type { PingPort, RoundTripMonitorComponents, RoundTripMonitorInit } from './round-trips.ts'

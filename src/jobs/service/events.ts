@@ -1,4 +1,4 @@
-import type { ApiEvent } from '../../api/schemas.ts'
+import type { ApiEventInput } from '../../api/index.ts'
 import type { CoordinatorEvent } from '../core/events.ts'
 
 /**
@@ -6,12 +6,12 @@ import type { CoordinatorEvent } from '../core/events.ts'
  * (docs/API.md, "Events"): `step.<state>`, `job.<state>`, `node.paused`,
  * `result.mismatch`. Durations are whole milliseconds.
  */
-export function apiEventOf (event: CoordinatorEvent): Omit<ApiEvent, 'time'> {
+export function apiEventOf (event: CoordinatorEvent): ApiEventInput {
   switch (event.kind) {
     case 'step': {
       const ref = event.refs[0]
       return {
-        type: `step.${event.state.toLowerCase()}`,
+        type: `step.${lower(event.state)}`,
         ...(ref !== undefined ? { job: ref.jobId, step: ref.stepId } : {}),
         jobs: event.refs.map(r => r.jobId),
         cacheId: event.cacheId,
@@ -31,4 +31,8 @@ export function apiEventOf (event: CoordinatorEvent): Omit<ApiEvent, 'time'> {
     case 'mismatch':
       return { type: 'result.mismatch', cacheId: event.cacheId, jobs: event.refs.map(r => r.jobId), kept: event.kept, results: event.results }
   }
+}
+
+function lower<S extends string> (state: S): Lowercase<S> {
+  return state.toLowerCase() as Lowercase<S>
 }

@@ -111,7 +111,7 @@ export class JobService implements JobsBackend, Startable {
     this.#plans = new JobPlans({ content: components.node.content, catalog: components.catalog, clock: this.#clock }, { intermediateTtlMs: init.intermediateTtlMs })
     this.#cache = new ClusterCache({ node: components.node, self: this.#self, clock: this.#clock, logger: components.logger }, {
       dhtQueryTimeoutMs: init.dhtQueryTimeoutMs,
-      lookupTimeoutMs: init.jobs.cacheLookupTimeoutMs
+      cacheLookupTimeoutMs: init.jobs.cacheLookupTimeoutMs
     })
     this.#topics = new JobTopics({
       membership: components.membership,
@@ -175,9 +175,9 @@ export class JobService implements JobsBackend, Startable {
       rankDelayMs: init.lease.rankDelayMs,
       ...(init.lease.maxWaitMs !== undefined ? { maxWaitMs: init.lease.maxWaitMs } : {}),
       maxAttempts: init.jobs.maxAttempts,
-      retryBaseDelayMs: init.jobs.retryBackoffMs,
-      lookupTimeoutMs: init.jobs.cacheLookupTimeoutMs,
-      pinReplicas: init.jobs.replication
+      retryBackoffMs: init.jobs.retryBackoffMs,
+      cacheLookupTimeoutMs: init.jobs.cacheLookupTimeoutMs,
+      replication: init.jobs.replication
     })
     this.#snapshots = new SnapshotStore(components.node.helia.datastore, () => this.driver.snapshot(), components.logger)
     this.#monitor = new RoundTripMonitor({

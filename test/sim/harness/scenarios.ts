@@ -58,7 +58,7 @@ function base (seed: number, rng: Prng, cluster: NodeConfig[]): SimConfig {
   return {
     seed,
     nodes: cluster,
-    coordinator: { ttlMs: TTL_MS, rankDelayMs: RANK_DELAY_MS, settleMs: SETTLE_MS, maxAttempts: MAX_ATTEMPTS, retryBaseDelayMs: 500 },
+    coordinator: { ttlMs: TTL_MS, rankDelayMs: RANK_DELAY_MS, settleMs: SETTLE_MS, maxAttempts: MAX_ATTEMPTS, retryBackoffMs: 500 },
     network: boundedNetwork,
     membership: { mode: 'oracle', heartbeatMs: 2000, suspectAfterMs: 6000, deadAfterMs: 15_000 },
     pingIntervalMs: 5000,

@@ -8,7 +8,7 @@ const failed = (holder: string, step: string, epoch: number, failures: Array<{ h
 describe('StepCoordinator: failures, cancellation, restarts', () => {
   it('reports a failure, leaves the retry to another node after the backoff, and fails the job after maxAttempts with the error tail', () => {
     const step = cacheId(1)
-    const c = node(A, { retryBaseDelayMs: 1000 })
+    const c = node(A, { retryBackoffMs: 1000 })
     c.onViewChanged(view(A, [B, C]), 0)
     missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
     // Whoever ranks first claims; make A hold it for the test.
@@ -48,7 +48,7 @@ describe('StepCoordinator: failures, cancellation, restarts', () => {
 
   it('retries on a node that failed before when every capable node has failed it', () => {
     const step = cacheId(2)
-    const c = node(A, { retryBaseDelayMs: 100 })
+    const c = node(A, { retryBackoffMs: 100 })
     c.onViewChanged(view(A, [B]), 0)
     c.onMessage(failed(A, step, 1, [{ holder: A, epoch: 1 }], 'x'), 0)
     c.onMessage(failed(B, step, 2, [{ holder: A, epoch: 1 }, { holder: B, epoch: 2 }], 'y'), 0)

@@ -38,7 +38,7 @@ describe('StepCoordinator: running a job', () => {
   })
 
   it('does not claim a step while its lookup is outstanding, and counts a lookup past its deadline as a miss', () => {
-    const c = node(A, { lookupTimeoutMs: 300 })
+    const c = node(A, { cacheLookupTimeoutMs: 300 })
     const out = c.onJobReceived(chainJob(jobId(1), [cacheId(1)]), 0)
     expect(out.nextWakeAt).toBe(300)
     expect(sent(c.tick(299), 'lease_claim')).toEqual([])

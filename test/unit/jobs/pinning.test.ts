@@ -15,7 +15,7 @@ describe('pinning the output', () => {
 
   it('tells the adapter who pins when a job completes', () => {
     const step = cacheId(1)
-    const c = node(A, { pinReplicas: 2 })
+    const c = node(A, { replication: 2 })
     c.onViewChanged(view(A, [B, C]), 0)
     missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
     const out = c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: step, cid: cidOf(step), epoch: 1, holder: B, sender: B, cached: false, sentAt: 0 }, 50)

@@ -18,7 +18,7 @@ export interface ClusterCacheInit {
   /** One DHT get or put may take this long. */
   dhtQueryTimeoutMs: number
   /** The submitter's look-up of a new job's steps may take this long. */
-  lookupTimeoutMs: number
+  cacheLookupTimeoutMs: number
 }
 
 /**
@@ -87,7 +87,7 @@ export class ClusterCache implements CachePort {
     const outputFound = new AbortController()
     const stop = AbortSignal.any([signal, outputFound.signal])
     await Promise.all(spec.steps.map(async step => {
-      const cid = known(step.cacheId) ?? await this.find(step.cacheId, this.#init.lookupTimeoutMs, stop)
+      const cid = known(step.cacheId) ?? await this.find(step.cacheId, this.#init.cacheLookupTimeoutMs, stop)
       if (outputFound.signal.aborted && step.cacheId !== output) return
       found.set(step.cacheId, cid)
       if (cid !== undefined && step.cacheId === output) outputFound.abort()
