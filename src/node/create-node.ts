@@ -46,6 +46,8 @@ export interface ArtdagNodeInit {
   listen?: string[]
   /** Addresses announced instead of the listen addresses (e.g. a tailnet IP). */
   announce?: string[]
+  /** Source address of outgoing connections (e.g. the tailnet IP on a multi-homed host). Unset: the system picks. */
+  dialFrom?: string
   /** Dialled at start, with or without `/p2p/<id>`, and redialled with backoff until stop. */
   bootstrap?: string[]
   /** @default DEFAULT_DIAL_TIMEOUT_MS */
@@ -141,6 +143,7 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
       swarmKey,
       listen: init.listen ?? DEFAULT_LISTEN,
       announce: init.announce ?? [],
+      dialFrom: init.dialFrom,
       allowlist,
       dialTimeoutMs,
       pubsub: init.pubsub,
