@@ -12,23 +12,28 @@
  *              heartbeats each daemon receives per second, and the link process's CPU
  *   spread     2 × N single-step jobs submitted at once on the first daemon: how many
  *              distinct daemons ran them, the most on one daemon, duplicate executions
+ *   crashes    daemons that exited on their own meanwhile (with their last log lines)
+ *
+ * After the first, daemons start --start-concurrency at a time (default: the number of
+ * cores): on one small machine, twelve starting at once starve each other of CPU as
+ * daemons on twelve machines would not.
  *
  * Each row's baseline is the same metric at the smallest size; its ratio, the growth.
  *
- *   npm run bench:wan-scale [-- --sizes 3,6,12] [--one-way 25] [--jitter 10] [--idle-seconds 30] [--settle 10]
+ *   npm run bench:wan-scale [-- --sizes 3,6,12] [--one-way 25] [--jitter 10] [--idle-seconds 30] [--settle 10] [--start-concurrency 2]
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { log, machineFacts, stringArg } from './lib/cluster.ts'
 import { EventRecorder, jobEnded } from './lib/events.ts'
 import { median, sampleProcess } from './lib/proc.ts'
 import { tinyStepRecipe } from './lib/recipes.ts'
 import { numberArg, printReport } from './lib/report.ts'
-import { counterTotals, delta, startBenchWanCluster } from './lib/wan.ts'
+import { counterTotals, delta, startBenchWanCluster, watchCrashes } from './lib/wan.ts'
 import type { ProcSample } from './lib/proc.ts'
 import type { Row } from './lib/report.ts'
-import type { BenchWanCluster } from './lib/wan.ts'
+import type { BenchWanCluster, Crash } from './lib/wan.ts'
 
 const sizes = stringArg('sizes', '3,6,12').split(',').map(Number)
 if (sizes.some(n => !Number.isInteger(n) || n < 2 || n > 250)) throw new Error('--sizes takes node counts from 2 to 250, e.g. 3,6,12')
@@ -36,6 +41,7 @@ const oneWayMs = numberArg('one-way', 25)
 const jitterMs = numberArg('jitter', 10)
 const idleSeconds = numberArg('idle-seconds', 30)
 const settleSeconds = numberArg('settle', 10)
+const startConcurrency = numberArg('start-concurrency', cpus().length)
 
 interface SizeResult {
   nodes: number
@@ -43,6 +49,7 @@ interface SizeResult {
   readyToFullViewMs: number
   idle: { cpuPercent: number[], rssMb: number[], linkBytesPerSecond: number, heartbeatsPerNodePerSecond: number, linkCpuPercent: number }
   spread: { jobs: number, producers: number, mostOnOneNode: number, seconds: number, counters: Record<string, number> }
+  crashes: Crash[]
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'artdag-bench-wan-scale-'))
@@ -53,7 +60,8 @@ try {
     log(`${n} daemons behind a ${oneWayMs} ± ${jitterMs} ms link…`)
     const home = join(dir, `n${n}`)
     await mkdir(home)
-    const cluster = await startBenchWanCluster(home, n, { oneWayMs, jitterMs })
+    const cluster = await startBenchWanCluster(home, n, { oneWayMs, jitterMs }, {}, { startConcurrency })
+    const { crashes, stopping } = watchCrashes(cluster)
     try {
       const crossing = await cluster.throughLink()
       if (crossing.bypass.length > 0 || crossing.outside > 0) throw new Error(`connections around the link: ${JSON.stringify(crossing)}`)
@@ -64,8 +72,9 @@ try {
       log(`  idle: cpu median ${median(idle.cpuPercent).toFixed(2)} %, rss median ${median(idle.rssMb).toFixed(0)} MB, link ${(idle.linkBytesPerSecond / 1024).toFixed(1)} KiB/s`)
       const spread = await jobsSpread(cluster)
       log(`  ${spread.jobs} jobs ran on ${spread.producers} of ${n} daemons in ${spread.seconds.toFixed(1)} s`)
-      results.push({ nodes: n, startToFullViewMs: allAlive - started, readyToFullViewMs: allAlive - ready, idle, spread })
+      results.push({ nodes: n, startToFullViewMs: allAlive - started, readyToFullViewMs: allAlive - ready, idle, spread, crashes })
     } finally {
+      stopping()
       await cluster.stop()
     }
   }
@@ -89,8 +98,9 @@ try {
   add('jobs_most_on_one_node', 'jobs', r => r.spread.mostOnOneNode)
   add('jobs_all_done', 's', r => r.spread.seconds)
   add('duplicate_executions', 'count', r => r.spread.counters.artdag_duplicate_executions_total ?? 0)
+  add('daemons_crashed', 'count', r => r.crashes.length)
   printReport(`many daemons behind a ${oneWayMs} ± ${jitterMs} ms WAN link (shipped config)`, rows, {
-    sizes, oneWayMs, jitterMs, idleSeconds, settleSeconds, perSize: results, machine: machineFacts()
+    sizes, oneWayMs, jitterMs, idleSeconds, settleSeconds, startConcurrency, perSize: results, machine: machineFacts()
   })
 } finally {
   await rm(dir, { recursive: true, force: true })
@@ -102,7 +112,8 @@ async function measureIdle (cluster: BenchWanCluster): Promise<SizeResult['idle'
   const bytes = async (): Promise<number> => (await cluster.link.stats()).pairs.reduce((sum, p) => sum + p.bytesFromDialler + p.bytesFromTarget, 0)
   const heartbeats = ['artdag_heartbeats_received_total']
   const samples: ProcSample[][] = pids.map(() => [])
-  const sample = async (): Promise<void> => { (await Promise.all(pids.map(sampleProcess))).forEach((s, i) => samples[i]!.push(s)) }
+  // A daemon that crashed meanwhile keeps its last sample (and is reported among the crashes).
+  const sample = async (): Promise<void> => { (await Promise.all(pids.map(async pid => await sampleProcess(pid).catch(() => undefined)))).forEach((s, i) => { if (s !== undefined) samples[i]!.push(s) }) }
   const [bytesBefore, beatsBefore] = await Promise.all([bytes(), counterTotals(cluster.clients, heartbeats)])
   await sample()
   const end = performance.now() + idleSeconds * 1000
@@ -111,11 +122,11 @@ async function measureIdle (cluster: BenchWanCluster): Promise<SizeResult['idle'
     await sample()
   }
   const [bytesAfter, beatsAfter] = await Promise.all([bytes(), counterTotals(cluster.clients, heartbeats)])
-  const cpu = samples.map(s => 100 * (s.at(-1)!.cpuSeconds - s[0]!.cpuSeconds) / ((s.at(-1)!.at - s[0]!.at) / 1000))
+  const cpu = samples.map(s => s.length < 2 ? NaN : 100 * (s.at(-1)!.cpuSeconds - s[0]!.cpuSeconds) / ((s.at(-1)!.at - s[0]!.at) / 1000))
   const n = cluster.daemons.length
   return {
-    cpuPercent: cpu.slice(0, n),
-    rssMb: samples.slice(0, n).map(s => median(s.map(x => x.rssBytes)) / 1e6),
+    cpuPercent: cpu.slice(0, n).filter(c => !Number.isNaN(c)),
+    rssMb: samples.slice(0, n).filter(s => s.length > 0).map(s => median(s.map(x => x.rssBytes)) / 1e6),
     linkBytesPerSecond: (bytesAfter - bytesBefore) / idleSeconds,
     heartbeatsPerNodePerSecond: delta(beatsBefore, beatsAfter).artdag_heartbeats_received_total! / idleSeconds / n,
     linkCpuPercent: cpu[n]!

@@ -20,7 +20,7 @@
  * step's holder, --takeover-runs times (lib/takeover-run.ts), against the
  * lease ttl.
  *
- *   npm run bench:wan [-- --delays 0,10,25,50] [--steps 50] [--jitter-ratio 0.4] [--takeover-one-way 25] [--takeover-runs 3] [--step-seconds 60] [--kill-after 1000]
+ *   npm run bench:wan [-- --delays 0,10,25,50] [--steps 50] [--jitter-ratio 0.4] [--takeover-one-way 25] [--takeover-runs 3] [--step-seconds 180] [--kill-after 1000]
  *
  * Targets (issue 7): at 25 ± 10 ms, at most 1 duplicate in 100 contested steps;
  * takeover after kill -9 at most ttl + 3 s.
@@ -36,12 +36,12 @@ import { median, percentile } from './lib/proc.ts'
 import { tinyStepRecipe } from './lib/recipes.ts'
 import { numberArg, printReport } from './lib/report.ts'
 import { takeoverOnce } from './lib/takeover-run.ts'
-import { counterTotals, delta, startBenchWanCluster } from './lib/wan.ts'
+import { counterTotals, delta, startBenchWanCluster, watchCrashes } from './lib/wan.ts'
 import type { Recorded } from './lib/events.ts'
 import type { FfmpegClock } from './lib/ffmpeg-clock.ts'
 import type { Row } from './lib/report.ts'
 import type { TakeoverSample } from './lib/takeover-run.ts'
-import type { BenchWanCluster } from './lib/wan.ts'
+import type { BenchWanCluster, Crash } from './lib/wan.ts'
 
 const delays = stringArg('delays', '0,10,25,50').split(',').map(Number)
 if (delays.some(d => !Number.isFinite(d) || d < 0)) throw new Error('--delays takes one-way delays in ms, e.g. 0,10,25,50')
@@ -49,7 +49,7 @@ const steps = numberArg('steps', 50)
 const jitterRatio = Number(stringArg('jitter-ratio', '0.4'))
 const takeoverOneWay = Number(stringArg('takeover-one-way', '25'))
 const takeoverRuns = Number(stringArg('takeover-runs', '3'))
-const stepSeconds = numberArg('step-seconds', 60)
+const stepSeconds = numberArg('step-seconds', 180)
 const killAfterMs = numberArg('kill-after', 1000)
 if (takeoverRuns > 0 && !delays.includes(takeoverOneWay)) throw new Error(`--takeover-one-way ${takeoverOneWay} must be one of --delays`)
 
@@ -63,6 +63,10 @@ interface DelayResult {
   runnableToClaimed: number[]
   arrivalToClaimed: number[]
   postToDoneEverywhere: number[]
+  /** Daemons that exited on their own during the run. */
+  crashes: Crash[]
+  /** Jobs that did not end completed on every daemon within 60 s. */
+  unsettled: Array<{ job: string, nodes: Array<{ node: number, state: string }> }>
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'artdag-bench-wan-'))
@@ -78,12 +82,14 @@ try {
     const clock = await timestampedFfmpeg(home)
     log(`three daemons behind a ${oneWayMs} ± ${jitterMs} ms link…`)
     const cluster = await startBenchWanCluster(home, 3, { oneWayMs, jitterMs }, { ARTDAG_FFMPEG: clock.path })
+    const { crashes, stopping } = watchCrashes(cluster)
     try {
-      results.push(await contested(cluster, clock, oneWayMs, jitterMs))
+      results.push({ ...await contested(cluster, clock, oneWayMs, jitterMs), crashes })
       const r = results.at(-1)!
       log(`  ${r.counters.artdag_duplicate_executions_total} duplicates, ${r.extraFfmpegRuns} extra ffmpeg runs, ${r.counters.artdag_lease_conflicts_total} conflicts in ${steps} steps; runnable → claimed p50 ${median(r.runnableToClaimed).toFixed(1)} ms`)
       if (oneWayMs === takeoverOneWay && takeoverRuns > 0) takeover = await takeovers(cluster, clock)
     } finally {
+      stopping()
       await cluster.stop()
     }
   }
@@ -103,6 +109,8 @@ try {
   add('arrival_to_claimed_p50', 'ms', r => percentile(r.arrivalToClaimed, 50))
   add('arrival_to_claimed_p99', 'ms', r => percentile(r.arrivalToClaimed, 99))
   add('post_to_done_everywhere_p50', 'ms', r => percentile(r.postToDoneEverywhere, 50))
+  add('jobs_not_completed_everywhere', 'count', r => r.unsettled.length)
+  add('daemons_crashed', 'count', r => r.crashes.length)
   if (takeover.length > 0) {
     const ttl = defaults.lease.ttlMs
     const running = takeover.map(s => s.toRunning)
@@ -114,7 +122,7 @@ try {
   printReport('coordination at WAN timing: three daemons behind a link, contested steps and takeover (shipped config)', rows, {
     steps,
     jitterRatio,
-    perDelay: results.map(r => ({ oneWayMs: r.oneWayMs, jitterMs: r.jitterMs, counters: r.counters, extraFfmpegRuns: r.extraFfmpegRuns })),
+    perDelay: results.map(r => ({ oneWayMs: r.oneWayMs, jitterMs: r.jitterMs, counters: r.counters, extraFfmpegRuns: r.extraFfmpegRuns, unsettled: r.unsettled, crashes: r.crashes })),
     takeover: { oneWayMs: takeoverOneWay, jitterMs: Math.round(takeoverOneWay * jitterRatio), runs: takeover, ttlMs: defaults.lease.ttlMs },
     machine: machineFacts()
   })
@@ -123,19 +131,21 @@ try {
 }
 
 /** `steps` single-step jobs, one at a time, alternately on the first two daemons. */
-async function contested (cluster: BenchWanCluster, clock: FfmpegClock, oneWayMs: number, jitterMs: number): Promise<DelayResult> {
+async function contested (cluster: BenchWanCluster, clock: FfmpegClock, oneWayMs: number, jitterMs: number): Promise<Omit<DelayResult, 'crashes'>> {
   const recorder = await EventRecorder.start(cluster.clients, ['job', 'step'])
   const indexOf = new Map(cluster.daemons.map((d, i) => [d.peerId, i]))
   const runnableToClaimed: number[] = []
   const arrivalToClaimed: number[] = []
   const postToDone: number[] = []
+  const unsettled: DelayResult['unsettled'] = []
   try {
     // Warm-up: the first jobs pay for cold caches (ffmpeg pages, DHT routing tables).
     for (let i = 0; i < 2; i++) await oneJob(cluster, recorder, `warm${oneWayMs}x${i}`, i % 2)
     const before = await counterTotals(cluster.clients, COUNTERS)
     const runsBefore = (await clock.runs()).length
     for (let i = 0; i < steps; i++) {
-      const { jobId, postedAt } = await oneJob(cluster, recorder, `c${oneWayMs}x${i}`, i % 2)
+      const { jobId, postedAt, unsettled: u } = await oneJob(cluster, recorder, `c${oneWayMs}x${i}`, i % 2)
+      if (u.length > 0) unsettled.push({ job: jobId, nodes: u })
       const events = recorder.ofJob(jobId)
       const own = (type: string): Recorded[] => events.filter(r => r.event.type === type && indexOf.get(r.event.peer ?? '') === r.node)
       const claimed = own('step.claimed').sort((a, b) => a.event.time - b.event.time)[0]
@@ -145,26 +155,31 @@ async function contested (cluster: BenchWanCluster, clock: FfmpegClock, oneWayMs
         runnableToClaimed.push(claimed.event.time - (running.event.time - running.event.waitedMs))
       }
       if (claimed !== undefined && arrival !== undefined) arrivalToClaimed.push(claimed.event.time - arrival.event.time)
-      postToDone.push(Math.max(...events.filter(r => jobEnded(jobId)(r)).map(r => r.receivedAt)) - postedAt)
+      if (u.length === 0) postToDone.push(Math.max(...events.filter(r => jobEnded(jobId)(r)).map(r => r.receivedAt)) - postedAt)
     }
     // Late completions are counted as duplicates when they arrive: give them a moment.
     await new Promise(resolve => setTimeout(resolve, 3000))
     const counters = delta(before, await counterTotals(cluster.clients, COUNTERS))
     const extraFfmpegRuns = (await clock.runs()).length - runsBefore - steps
-    return { oneWayMs, jitterMs, counters, extraFfmpegRuns, runnableToClaimed, arrivalToClaimed, postToDoneEverywhere: postToDone }
+    return { oneWayMs, jitterMs, counters, extraFfmpegRuns, runnableToClaimed, arrivalToClaimed, postToDoneEverywhere: postToDone, unsettled }
   } finally {
     await recorder.stop()
   }
 }
 
-/** Submits one tiny single-step job on daemon `on` and waits until it has ended on every daemon. */
-async function oneJob (cluster: BenchWanCluster, recorder: EventRecorder, tag: string, on: number): Promise<{ jobId: string, postedAt: number }> {
+/**
+ * Submits one tiny single-step job on daemon `on` and waits, within a bound, until it has
+ * ended on every daemon. A daemon where it has not ended by then, or ended otherwise than
+ * completed, is returned (the bench goes on: a job that does not converge is a result).
+ */
+async function oneJob (cluster: BenchWanCluster, recorder: EventRecorder, tag: string, on: number): Promise<{ jobId: string, postedAt: number, unsettled: Array<{ node: number, state: string }> }> {
   const postedAt = Date.now()
   const job = await cluster.clients[on]!.submitJob({ recipe: tinyStepRecipe(tag, seed++), inputs: {} })
-  const ends = await Promise.all(cluster.daemons.map(async (_, node) => await recorder.waitFor(jobEnded(job.id, node), `job ${tag} to end on daemon ${node}`, 60_000)))
-  const failed = ends.find(e => e.event.type !== 'job.completed')
-  if (failed !== undefined) throw new Error(`job ${tag} ${failed.event.type} on daemon ${failed.node}: ${String(failed.event.error)}`)
-  return { jobId: job.id, postedAt }
+  const gone = (node: number): boolean => cluster.daemons[node]!.process.exitCode != null || cluster.daemons[node]!.process.signalCode != null
+  const ends = await Promise.all(cluster.daemons.map(async (_, node) => gone(node) ? 'gone' as const : await recorder.waitFor(jobEnded(job.id, node), `job ${tag} to end on daemon ${node}`, 60_000).catch(() => undefined)))
+  const unsettled = ends.flatMap((e, node) => e === 'gone' ? [{ node, state: 'daemon exited' }] : e === undefined ? [{ node, state: 'not ended after 60 s' }] : e.event.type !== 'job.completed' ? [{ node, state: `${e.event.type}: ${String(e.event.error)}` }] : [])
+  if (unsettled.length > 0) log(`  job ${tag} (${job.id}): ${unsettled.map(u => `daemon ${u.node} ${u.state}`).join(', ')}`)
+  return { jobId: job.id, postedAt, unsettled }
 }
 
 /** kill -9 of a running step's holder, `takeoverRuns` times; the killed daemon restarts through the link. */

@@ -50,10 +50,11 @@ export async function takeoverOnce (cluster: TakeoverCluster, options: { tag: st
     await victim.kill()
     log(`  killed the holder (daemon ${holder}) ${Math.round(killedAt - first.at)} ms into its ffmpeg`)
     const survivor = (holder + 1) % cluster.daemons.length
-    const claim = await recorder.waitFor(r => r.event.job === job.id && r.event.type === 'step.claimed' && r.node !== holder && indexOf.get(r.event.peer ?? '') === r.node, 'the takeover claim', 60_000)
-    const again = await recorder.waitFor(r => own('step.running')(r) && r.node !== holder, 'the step running again', 60_000)
+    // After the kill: on a slow network, other nodes may have claimed (and lost) the step at the start.
+    const claim = await recorder.waitFor(r => r.event.job === job.id && r.event.type === 'step.claimed' && r.node !== holder && indexOf.get(r.event.peer ?? '') === r.node && r.event.time >= killedAt, 'the takeover claim', 60_000)
+    const again = await recorder.waitFor(r => own('step.running')(r) && r.node !== holder && r.event.time >= killedAt, 'the step running again', 60_000)
     const newHolder = cluster.daemons[again.node]!
-    const rerun = await waitForRun(async () => (await clock.runs()).find(r => startedBy(r, newHolder.process.pid) && r.cwd.includes(`/${tag}-`)))
+    const rerun = await waitForRun(async () => (await clock.runs()).find(r => startedBy(r, newHolder.process.pid) && r.cwd.includes(`/${tag}-`) && r.at >= killedAt))
     const end = await recorder.waitFor(jobEnded(job.id, survivor), 'the job to end on a survivor', 300_000)
     if (end.event.type !== 'job.completed') throw new Error(`job ${job.id} ${end.event.type}: ${String(end.event.error)}`)
     const sample = {

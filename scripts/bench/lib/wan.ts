@@ -1,6 +1,6 @@
 import { createApiClient } from '../../../src/api/client.ts'
 import { startWanCluster } from '../../../test/e2e/helpers/wan-cluster.ts'
-import { shippedEnv } from './cluster.ts'
+import { log, shippedEnv } from './cluster.ts'
 import type { ApiClient } from '../../../src/api/client.ts'
 import type { WanCluster } from '../../../test/e2e/helpers/wan-cluster.ts'
 
@@ -15,9 +15,9 @@ export interface BenchWanCluster extends WanCluster {
  * shipped config (shippedEnv) plus `extra`; resolves once every one sees all
  * the others alive.
  */
-export async function startBenchWanCluster (dir: string, nodes: number, shape: { oneWayMs: number, jitterMs: number }, extra: Record<string, string> = {}): Promise<BenchWanCluster> {
+export async function startBenchWanCluster (dir: string, nodes: number, shape: { oneWayMs: number, jitterMs: number }, extra: Record<string, string> = {}, options: { startConcurrency?: number } = {}): Promise<BenchWanCluster> {
   const env = await shippedEnv(dir, extra)
-  const cluster = await startWanCluster({ nodes, ...shape, env, dir, timeoutMs: 180_000 })
+  const cluster = await startWanCluster({ nodes, ...shape, env, dir, timeoutMs: 180_000, ...options })
   // A restarted daemon keeps its home and socket path: these clients follow it.
   const clients = cluster.daemons.map(d => createApiClient({ home: d.home, socketPath: d.socket }))
   return Object.assign(cluster, { clients })
@@ -40,4 +40,20 @@ export async function counterTotals (clients: ApiClient[], names: string[]): Pro
 /** `after − before` for every key. */
 export function delta (before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]))
+}
+
+export interface Crash { node: number, code: number | null, signal: string | null, logs: string[] }
+
+/** Daemons that exit on their own (not through `stopping()`): recorded with their last log lines, and logged. */
+export function watchCrashes (cluster: WanCluster): { crashes: Crash[], stopping: () => void } {
+  const crashes: Crash[] = []
+  let stopping = false
+  cluster.daemons.forEach((d, node) => {
+    void d.exited.then(({ code, signal }) => {
+      if (stopping) return
+      crashes.push({ node, code, signal, logs: d.logs.slice(-12) })
+      log(`  daemon ${node} exited (${code ?? signal}):\n    ${d.logs.slice(-8).join('\n    ')}`)
+    })
+  })
+  return { crashes, stopping: () => { stopping = true } }
 }

@@ -31,6 +31,12 @@ export interface WanClusterOptions {
   dir?: string
   /** Bound on every node seeing every other alive. */
   timeoutMs?: number
+  /**
+   * How many daemons start at a time after the first (each bootstraps from
+   * it). On one small machine, many starting at once compete for the CPU as
+   * daemons on separate machines do not. @default all at once
+   */
+  startConcurrency?: number
 }
 
 export interface WanNode {
@@ -108,14 +114,28 @@ export async function startWanCluster (options: WanClusterOptions): Promise<WanC
     }
     const started = Date.now()
     await start(0, undefined)
-    await Promise.all(nodes.slice(1).map(async (_, i) => await start(i + 1, 0)))
+    const batch = options.startConcurrency ?? nodes.length
+    for (let i = 1; i < nodes.length; i += batch) {
+      await Promise.all(nodes.slice(i, i + batch).map(async (_, j) => await start(i + j, 0)))
+    }
     const ready = Date.now()
 
     const waitAllAlive = async (others = nodes.length - 1, timeoutMs = options.timeoutMs ?? 120_000): Promise<void> => {
-      await Promise.all(daemons.map(async (d, i) => {
-        const client = createApiClient({ home: d.home, socketPath: d.socket })
-        await eventually(async () => (await client.status()).membership.alive >= others, { what: `${names[i]} to see ${others} members alive`, timeoutMs, intervalMs: 250 })
-      }))
+      const seen = new Map<string, string>()
+      try {
+        await Promise.all(daemons.map(async (d, i) => {
+          const client = createApiClient({ home: d.home, socketPath: d.socket })
+          await eventually(async () => {
+            const { membership, peers } = await client.status()
+            seen.set(names[i]!, `${membership.alive} alive, ${membership.suspect} suspect, ${membership.dead} dead, ${peers.connected} connected`)
+            return membership.alive >= others
+          }, { what: `${names[i]} to see ${others} members alive`, timeoutMs, intervalMs: 250 })
+        }))
+      } catch (err: unknown) {
+        // Say what every node saw last, and which daemons exited.
+        const exited = daemons.map((d, i) => d.process.exitCode != null || d.process.signalCode != null ? `${names[i]} exited (${d.process.exitCode ?? d.process.signalCode}): ${d.logs.slice(-3).join(' | ')}` : undefined).filter(line => line !== undefined)
+        throw new Error(`${(err as Error).message}\nlast seen: ${[...seen].map(([n, v]) => `${n}: ${v}`).join('; ')}${exited.length > 0 ? `\n${exited.join('\n')}` : ''}`, { cause: err })
+      }
     }
     const throughLink = async (): Promise<LinkCrossing> => {
       const byPid = new Map(daemons.map((d, i) => [d.process.pid!, names[i]!]))
