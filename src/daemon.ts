@@ -89,6 +89,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       home: options.home,
       listen: config.node.listen,
       announce: config.node.announce,
+      dialFrom: config.node.dialFrom ?? undefined,
       bootstrap: config.node.bootstrap,
       dialTimeoutMs: config.node.dialTimeoutMs,
       kadProtocol: config.dht.protocol,

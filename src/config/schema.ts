@@ -32,6 +32,7 @@ export const configSchema = z.strictObject({
     listen: z.array(multiaddrString).min(1, 'at least one listen address is needed'),
     announce: z.array(multiaddrString),
     bootstrap: z.array(multiaddrString),
+    dialFrom: z.union([z.ipv4(), z.ipv6()]).nullable(),
     dialTimeoutMs: positiveMs,
     allowPeers: z.array(peerId)
   }),

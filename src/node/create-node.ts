@@ -42,6 +42,8 @@ export interface ArtdagNodeInit {
   listen?: string[] | undefined
   /** Addresses announced instead of the listen addresses (e.g. a tailnet IP). */
   announce?: string[] | undefined
+  /** Source address of outgoing connections (e.g. the tailnet IP on a multi-homed host). Unset: the system picks. */
+  dialFrom?: string | undefined
   /** Dialled at start, with or without `/p2p/<id>`, and redialled with backoff until stop. */
   bootstrap?: string[] | undefined
   /** @default DEFAULT_DIAL_TIMEOUT_MS */
@@ -139,6 +141,7 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
       swarmKey,
       listen: init.listen ?? DEFAULT_LISTEN,
       announce: init.announce ?? [],
+      dialFrom: init.dialFrom,
       allowlist,
       dialTimeoutMs,
       pubsub: init.pubsub,

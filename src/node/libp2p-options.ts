@@ -18,6 +18,7 @@ import type { Identify } from '@libp2p/identify'
 import type { PrivateKey } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
+import type { TCPSocketOptions } from '@libp2p/tcp'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Libp2pOptions } from 'libp2p'
 
@@ -39,6 +40,8 @@ export interface Libp2pOptionsInit {
   swarmKey: Uint8Array
   listen: string[]
   announce: string[]
+  /** Source address of outgoing connections (e.g. the tailnet IP on a multi-homed host). Unset: the system picks. */
+  dialFrom?: string
   allowlist: PeerAllowlist
   dht: DhtInit
   pubsub?: PubSubInit | undefined
@@ -58,7 +61,7 @@ export function buildLibp2pOptions (init: Libp2pOptionsInit): Libp2pOptions<Artd
       listen: init.listen.map(addr => parseMultiaddr(addr, 'listen').toString()),
       announce: init.announce.map(addr => parseMultiaddr(addr, 'announce').toString())
     },
-    transports: [tcp()],
+    transports: [tcp(init.dialFrom != null ? { dialOpts: dialFrom(init.dialFrom) } : {})],
     connectionProtector: preSharedKey({ psk: init.swarmKey }),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
@@ -77,6 +80,15 @@ export function buildLibp2pOptions (init: Libp2pOptionsInit): Libp2pOptions<Artd
       dht: createDht(init.dht)
     }
   }
+}
+
+/**
+ * `@libp2p/tcp` spreads its `dialOpts` into `net.connect`, which binds the
+ * socket to `localAddress`; its option type leaves that key out.
+ */
+function dialFrom (localAddress: string): TCPSocketOptions {
+  const options: TCPSocketOptions & { localAddress: string } = { localAddress }
+  return options
 }
 
 /** Parses a multiaddr from config or a flag; `field` names where it came from. */

@@ -55,6 +55,12 @@ describe('config loading', () => {
       .rejects.toThrow(/membership\.heartbeatIntervalMs \(from env ARTDAG_MEMBERSHIP__HEARTBEAT_INTERVAL_MS\)/)
   })
 
+  it('takes a source address for outgoing connections (node.dialFrom), and names the key of one that is no IP', async () => {
+    expect((await loadConfig({ home })).config.node.dialFrom).toBe(null)
+    expect((await loadConfig({ home, env: { ARTDAG_NODE__DIAL_FROM: '100.64.0.7' } })).config.node.dialFrom).toBe('100.64.0.7')
+    await expect(loadConfig({ home, env: { ARTDAG_NODE__DIAL_FROM: 'tailnet' } })).rejects.toThrow(/node\.dialFrom \(from env ARTDAG_NODE__DIAL_FROM\)/)
+  })
+
   it('rejects an unknown env key by name', async () => {
     await expect(loadConfig({ home, env: { ARTDAG_EXEC__SLOTZ: '2' } })).rejects.toThrow(/exec\.slotz.*unknown key/)
   })
