@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { Registry as MetricsRegistry } from 'prom-client'
-import { createApiServer } from './api/server.ts'
+import { createApiServer, DEFAULT_CONTENT_TIMEOUT_MS, DEFAULT_EVENT_BUFFER_BYTES, DEFAULT_MAX_JSON_BODY_BYTES } from './api/server.ts'
+import type { ApiComponents } from './api/backend.ts'
 import { loadConfig } from './config/load.ts'
 import { peersBackend, systemBackend } from './daemon/backends.ts'
 import { EventBus } from './daemon/event-bus.ts'
@@ -24,6 +25,8 @@ import { createArtdagNode } from './node/create-node.ts'
 import { homePaths } from './node/home.ts'
 import { CACHE_RECORD_NAMESPACE, createCacheRecordValidator } from './store/cache-records.ts'
 import { CacheRecordRepublisher } from './store/cache-republisher.ts'
+import { createUiServer } from './ui/server.ts'
+import type { UiServer } from './ui/server.ts'
 import { ARTDAG_VERSION } from './version.ts'
 import type { DaemonFlags } from './cli/commands/daemon.ts'
 import type { Config } from './config/schema.ts'
@@ -49,6 +52,8 @@ export interface DaemonReady {
   socket: string
   home: string
   version: string
+  /** The dashboard's base URL (no token: `artdag ui` prints it with one), null when it is off. */
+  ui: string | null
 }
 
 /** Undo actions, run newest first; one that fails is logged and the others still run. */
@@ -77,6 +82,32 @@ async function ffmpegOf (config: Config, env: Record<string, string | undefined>
     log.warn({ err: (err as Error).message }, 'no usable ffmpeg: this node will run no steps')
     return null
   }
+}
+
+/**
+ * The dashboard (docs/UI.md), started before the socket so `artdag ui` finds it. One that cannot
+ * listen (its ports taken) leaves the daemon running: `/v1/ui` then says why.
+ */
+async function startDashboard (components: ApiComponents, c: { config: Config, home: string, socket: string, log: Logger }): Promise<UiServer> {
+  const ui = createUiServer(components, {
+    host: c.config.ui.host,
+    port: c.config.ui.port,
+    tokenFile: homePaths(c.home).uiToken,
+    home: c.home,
+    socketPath: c.socket,
+    maxUploadBytes: c.config.api.maxUploadBytes,
+    maxJsonBodyBytes: DEFAULT_MAX_JSON_BODY_BYTES,
+    contentTimeoutMs: DEFAULT_CONTENT_TIMEOUT_MS,
+    eventBufferBytes: DEFAULT_EVENT_BUFFER_BYTES,
+    now: Date.now
+  })
+  try {
+    await ui.start()
+  } catch (err: unknown) {
+    ui.noteFailure(`the dashboard could not start: ${(err as Error).message}`)
+    c.log.warn({ err }, 'the dashboard could not start; the daemon runs without it')
+  }
+  return ui
 }
 
 /**
@@ -218,7 +249,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     }
 
     const socket = config.api.socket ?? paths.socket
-    const api = createApiServer({
+    const apiComponents = {
       system: systemBackend({
         node,
         membership: membership.membership,
@@ -234,15 +265,19 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       jobs: jobService,
       metrics,
       logger
-    }, { socketPath: socket, home: options.home, maxUploadBytes: config.api.maxUploadBytes })
+    }
+    const ui = config.ui.enabled ? await startDashboard(apiComponents, { config, home: options.home, socket, log }) : undefined
+    if (ui !== undefined) teardown.add('ui', async () => { await ui.stop() })
+
+    const api = createApiServer({ ...apiComponents, ...(ui !== undefined ? { ui } : {}) }, { socketPath: socket, home: options.home, maxUploadBytes: config.api.maxUploadBytes })
     await api.start()
     teardown.add('api', async () => { await api.stop() })
 
-    const ready: DaemonReady = { event: 'ready', peerId: node.peerId.toString(), addresses: node.multiaddrs().map(String), socket, home: options.home, version: ARTDAG_VERSION }
+    const ready: DaemonReady = { event: 'ready', peerId: node.peerId.toString(), addresses: node.multiaddrs().map(String), socket, home: options.home, version: ARTDAG_VERSION, ui: (await ui?.info().catch(() => null))?.url ?? null }
     log.info({ ...ready }, 'daemon ready')
     options.stdout?.write(options.json === true
       ? `${JSON.stringify(ready)}\n`
-      : `artdag ${ARTDAG_VERSION} ready: peer ${ready.peerId}\n${ready.addresses.map(a => `  listening on ${a}\n`).join('')}  socket ${socket}\n`)
+      : `artdag ${ARTDAG_VERSION} ready: peer ${ready.peerId}\n${ready.addresses.map(a => `  listening on ${a}\n`).join('')}  socket ${socket}\n${ready.ui !== null ? `  dashboard ${ready.ui} (artdag ui prints it with its token)\n` : ''}`)
 
     if (!options.signal.aborted) await new Promise<void>(resolve => { options.signal.addEventListener('abort', () => { resolve() }, { once: true }) })
     log.info('stopping')

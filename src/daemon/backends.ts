@@ -50,7 +50,10 @@ function entryOf (member: Member): PeerEntry {
     capacity: hb != null ? { ...hb.capacity } : null,
     load: hb != null ? { running: hb.load.runningSteps, loadAverage: hb.load.loadAverage } : null,
     source: member.source === 'registry' ? 'registry' : 'heartbeat',
-    self: member.source === 'self'
+    self: member.source === 'self',
+    since: member.stateSince,
+    version: member.record.version,
+    capabilities: { ffmpegVersion: member.record.capabilities.ffmpegVersion, encoders: [...member.record.capabilities.encoders] }
   }
 }
 
