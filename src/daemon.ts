@@ -8,6 +8,7 @@ import { EventBus } from './daemon/event-bus.ts'
 import { GcScheduler } from './daemon/gc-scheduler.ts'
 import { overridesFromFlags } from './daemon/flags.ts'
 import { localNodeState } from './daemon/node-state.ts'
+import { StepProgressEvents } from './daemon/progress-events.ts'
 import { createDiscoveryMetrics } from './discovery/metrics.ts'
 import { TailscaleDiscovery } from './discovery/tailscale.ts'
 import { CapabilitiesCache, recipeCodecs } from './exec/capabilities.ts'
@@ -185,7 +186,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     })
     membership.membership.onEvent(event => { events.publish({ ...event, type: `member.${event.type}`, peer: event.peerId, time: event.at }) })
     membership.heartbeats.onHeartbeat(hb => {
-      events.publish({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, leases: hb.leases.length, jobs: hb.jobs.length })
+      events.publish({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, loadAverage: hb.load.loadAverage, leases: hb.leases.length, jobs: hb.jobs.length })
     })
     await membership.start({ signal: options.signal })
     const started = membership
@@ -234,6 +235,10 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     teardown.add('jobs', async () => { await jobService.stop() })
 
     registerTransferMetrics(metrics, () => node.transfer.stats)
+
+    const progress = new StepProgressEvents({ events, runningSteps: () => jobService.runningSteps(), self: node.peerId.toString() })
+    await progress.start()
+    teardown.add('step-progress', async () => { await progress.stop() })
 
     const gc = new GcScheduler(node.content, config.gc.intervalMs, logger)
     gc.start()
