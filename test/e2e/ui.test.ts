@@ -16,6 +16,13 @@ import { Daemon, eventually, initHomes, startCluster } from './helpers/daemon.ts
  * test-results/screenshots/ for a reviewer.
  */
 
+// What the callbacks run inside the page see (the project's TypeScript has no DOM library).
+interface VideoElement { currentTime: number, duration: number, videoWidth: number, muted: boolean, play: () => Promise<void>, pause: () => void, addEventListener: (type: string, fn: (e: unknown) => void, o?: { once: boolean }) => void }
+declare const location: { hash: string, href: string }
+declare const window: Record<string, unknown>
+declare const document: { querySelector: (selector: string) => unknown }
+declare const sessionStorage: { getItem: (key: string) => string | null }
+
 /** Suspect after 1.5 s, dead after 8 s: a window wide enough to see "suspect" on a busy machine. */
 const ENV = { ARTDAG_MEMBERSHIP__SUSPECT_AFTER_MS: '1500', ARTDAG_MEMBERSHIP__DEAD_AFTER_MS: '8000' }
 /** Bounds on page state (not waits): generous, so a loaded CI machine still passes. */
@@ -138,7 +145,7 @@ describe('the dashboard', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'Submit' }).click()
     await page.waitForFunction(() => location.hash.startsWith('#/jobs/'), undefined, { timeout: PAGE_BOUND_MS })
     // The page is never reloaded from here on: what changes comes over the event stream.
-    await page.evaluate(() => { (window as unknown as { marker: number }).marker = 1 })
+    await page.evaluate(() => { window.marker = 1 })
 
     await page.locator('g.node[data-state="RUNNING"], g.node[data-state="CLAIMED"]').first().waitFor({ timeout: JOB_BOUND_MS })
     await screenshot(page, 'job-running')
@@ -146,14 +153,14 @@ describe('the dashboard', { timeout: 240_000 }, () => {
     expect(await page.locator('g.node[data-step]:not([data-state="INPUT"])').count()).toBe(4)
     expect(await page.locator('g.node[data-state="COMPLETED"]').count()).toBe(4)
     expect(await page.locator('g.node[data-state="INPUT"]').count()).toBe(1)
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1)
+    expect(await page.evaluate(() => window.marker)).toBe(1)
 
     const video = page.locator('[data-testid="output-video"]')
     await video.waitFor({ timeout: PAGE_BOUND_MS })
     await page.locator('[data-testid="thumbnail"]').waitFor({ timeout: PAGE_BOUND_MS })
-    await video.evaluate(async (v: HTMLVideoElement) => { v.muted = true; await v.play() })
-    await page.waitForFunction(() => (document.querySelector('[data-testid="output-video"]') as HTMLVideoElement).currentTime > 0.5, undefined, { timeout: PAGE_BOUND_MS })
-    const seeked = await video.evaluate(async (v: HTMLVideoElement) => {
+    await video.evaluate(async (v: VideoElement) => { v.muted = true; await v.play() })
+    await page.waitForFunction(() => (document.querySelector('[data-testid="output-video"]') as VideoElement).currentTime > 0.5, undefined, { timeout: PAGE_BOUND_MS })
+    const seeked = await video.evaluate(async (v: VideoElement) => {
       v.pause()
       const done = new Promise(resolve => { v.addEventListener('seeked', resolve, { once: true }) })
       v.currentTime = 4
@@ -164,8 +171,22 @@ describe('the dashboard', { timeout: 240_000 }, () => {
     expect(seeked.duration).toBeGreaterThan(5)
     expect(seeked.width).toBe(640)
     expect(ranges).toContain(206)
-    await page.locator('text=Pinned by').scrollIntoViewIfNeeded()
     await screenshot(page, 'job-completed')
+    await page.setViewportSize({ width: 390, height: 844 })
+    await screenshot(page, 'job-completed-phone')
+    await page.setViewportSize({ width: 1280, height: 800 })
+
+    await page.evaluate(() => { location.hash = '#/jobs' })
+    await page.locator('tr[data-job][data-state="completed"]').waitFor({ timeout: PAGE_BOUND_MS })
+    await screenshot(page, 'jobs')
+    await page.locator('[data-testid="job-state-filter"]').selectOption('failed')
+    await page.getByText('No failed jobs yet.').waitFor({ timeout: PAGE_BOUND_MS })
+    await page.evaluate(() => { location.hash = '#/events' })
+    await page.locator('ol.events li[data-type="heartbeat"]').first().waitFor({ timeout: PAGE_BOUND_MS })
+    await page.locator('[data-testid="event-type-filter"]').fill('member')
+    await page.locator('ol.events li[data-type="heartbeat"]').first().waitFor({ state: 'detached', timeout: PAGE_BOUND_MS })
+    await page.locator('[data-testid="event-type-filter"]').fill('')
+    await screenshot(page, 'events')
     await page.close()
   })
 

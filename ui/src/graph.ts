@@ -72,7 +72,7 @@ export function layoutJob (steps: JobDetail['steps'], reads: Map<string, string[
     const placed = g.node(node.id) as { x: number, y: number }
     return { ...node, x: placed.x - node.width / 2, y: placed.y - node.height / 2 }
   })
-  const edges = g.edges().map(e => ({ from: e.v, to: e.w, points: (g.edge(e) as { points?: Array<{ x: number, y: number }> }).points ?? [] }))
+  const edges = g.edges().map((e: { v: string, w: string }) => ({ from: e.v, to: e.w, points: (g.edge(e) as { points?: Array<{ x: number, y: number }> }).points ?? [] }))
   const size = g.graph() as { width?: number, height?: number }
   return { nodes, edges, width: size.width ?? 0, height: size.height ?? 0 }
 }

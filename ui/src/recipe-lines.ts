@@ -83,7 +83,7 @@ export function lineOfPath (doc: Document.Parsed, lines: LineCounter, path: Path
 interface ErrorBody {
   name: string
   message: string
-  details?: { field?: unknown, line?: unknown, issues?: unknown }
+  details?: { field?: unknown, line?: unknown, issues?: unknown, [key: string]: unknown }
 }
 
 /** The daemon's recipe error (one, or every issue it lists) at the lines of the text. */

@@ -36,10 +36,10 @@ function rangeOf (header: string | undefined, query: { offset?: number, length?:
   return { kind: 'all', offset, length: Math.min(query.length ?? size - offset, size - offset) }
 }
 
+/** The media type from the content's first chunk (a block is far longer than the magic numbers). */
 async function sniffContent (content: ContentStore, cid: CID, signal: AbortSignal): Promise<string> {
-  const head: Uint8Array[] = []
-  for await (const chunk of content.cat(cid, { offset: 0, length: SNIFF_BYTES, signal })) head.push(chunk)
-  return sniffMediaType(Buffer.concat(head))
+  for await (const chunk of content.cat(cid, { offset: 0, length: SNIFF_BYTES, signal })) return sniffMediaType(chunk)
+  return OCTET_STREAM
 }
 
 export function tooLarge (declared: number, limit: number): BodyTooLargeError {

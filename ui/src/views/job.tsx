@@ -61,7 +61,7 @@ export function JobView ({ id }: { id: string }) {
       </div>
       <ErrorNote error={cancelError ?? error} />
       <dl class="facts">
-        <Field label="Job"><code>{job.id}</code></Field>
+        <Field label="Job"><code class="wrap">{job.id}</code></Field>
         <Field label="Recipe">{job.recipe}</Field>
         <Field label="Submitted">{ago(job.submittedAt, now)} by <code title={job.submitter}>{short(job.submitter, 8)}</code></Field>
         <Field label="Steps">{job.progress.done}/{job.progress.total} done, {job.progress.cached} cached, {job.progress.running} running, {job.progress.failed} failed</Field>
@@ -127,7 +127,8 @@ function GraphBox ({ node, step, progress, selected, onSelect }: { node: GraphNo
 function etaText (p: Progress | undefined, now: number): string {
   if (p === undefined) return 'waiting for progress'
   const left = eta(p.progress, p.startedAt, now)
-  return left === null ? `running for ${duration(now - p.startedAt)}` : `${Math.round((p.progress ?? 0) * 100)}%, about ${duration(left)} left`
+  const spent = Math.max(0, now - p.startedAt)
+  return left === null ? `running for ${duration(spent)}` : `${Math.round((p.progress ?? 0) * 100)}%, about ${duration(left)} left`
 }
 
 function StepDetail ({ step, progress, now }: { step: Step, progress: Progress | undefined, now: number }) {
