@@ -175,7 +175,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
         home: options.home,
         slots: ffmpeg != null ? slots : 0,
         capabilities: () => ({ ffmpegVersion: ffmpeg?.version ?? null, encoders: ffmpeg?.encoders ?? [] }),
-        runningSteps: () => jobs?.runningSteps().length ?? 0,
+        runningSteps: () => (jobs?.runningSteps() ?? []).map(({ cacheId, startedAt, progress }) => ({ cacheId, startedAt, progress })),
         coordination: () => jobs?.heartbeatSummary() ?? { leases: [], jobs: [] }
       })
     }, {
@@ -186,7 +186,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     })
     membership.membership.onEvent(event => { events.publish({ ...event, type: `member.${event.type}`, peer: event.peerId, time: event.at }) })
     membership.heartbeats.onHeartbeat(hb => {
-      events.publish({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, loadAverage: hb.load.loadAverage, leases: hb.leases.length, jobs: hb.jobs.length })
+      events.publish({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, loadAverage: hb.load.loadAverage, steps: hb.load.steps ?? [], leases: hb.leases.length, jobs: hb.jobs.length })
     })
     await membership.start({ signal: options.signal })
     const started = membership

@@ -17,6 +17,7 @@ import { ResultPanel } from './result.tsx'
 
 type Step = JobDetail['steps'][number]
 interface Progress { progress: number | null, startedAt: number, peer: string | undefined }
+interface StepReport { cacheId?: string, progress?: number | null, startedAt?: number }
 
 function concerns (id: string): (e: ApiEvent) => boolean {
   return e => {
@@ -32,11 +33,17 @@ export function JobView ({ id }: { id: string }) {
   const [progress, setProgress] = useState(new Map<string, Progress>())
   const [selected, setSelected] = useState<string | undefined>(undefined)
   const [cancelError, setCancelError] = useState<Error | undefined>(undefined)
-  useEvents(e => e.type === 'step.progress', event => {
-    const e = event as ApiEvent & { cacheId?: string, progress?: number | null, startedAt?: number }
-    if (e.cacheId === undefined) return
-    const cacheId = e.cacheId
-    setProgress(map => new Map(map).set(cacheId, { progress: e.progress ?? null, startedAt: e.startedAt ?? e.time, peer: e.peer }))
+  // This node's steps every second (step.progress), every node's with its heartbeats.
+  useEvents(e => e.type === 'step.progress' || e.type === 'heartbeat', event => {
+    const reports = event.type === 'heartbeat'
+      ? ((event as { steps?: StepReport[] }).steps ?? [])
+      : [event as StepReport]
+    if (reports.length === 0) return
+    setProgress(map => {
+      const next = new Map(map)
+      for (const r of reports) if (typeof r.cacheId === 'string') next.set(r.cacheId, { progress: r.progress ?? null, startedAt: r.startedAt ?? event.time, peer: event.peer })
+      return next
+    })
   })
 
   const recipe = (doc?.document as { recipe?: unknown, inputs?: Record<string, string> } | undefined)
