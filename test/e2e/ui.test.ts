@@ -147,6 +147,14 @@ describe('the dashboard', { timeout: 240_000 }, () => {
     // The page is never reloaded from here on: what changes comes over the event stream.
     await page.evaluate(() => { window.marker = 1 })
 
+    // Steps run for seconds: their progress arrives pushed, as bars with a value and an ETA. Record any seen.
+    await page.evaluate(() => {
+      const seen = (): void => {
+        const bar = document.querySelector('table.steps [role="progressbar"][aria-valuenow]') as { closest: (s: string) => { textContent: string } | null } | null
+        if (bar !== null) window.progressSeen = bar.closest('tr')?.textContent ?? ''
+      }
+      new (window.MutationObserver as new (fn: () => void) => { observe: (n: unknown, o: unknown) => void })(seen).observe(document.querySelector('main'), { subtree: true, childList: true, attributes: true })
+    })
     await page.locator('g.node[data-state="RUNNING"], g.node[data-state="CLAIMED"]').first().waitFor({ timeout: JOB_BOUND_MS })
     await screenshot(page, 'job-running')
     await page.locator('[data-testid="job-state"]', { hasText: 'completed' }).waitFor({ timeout: JOB_BOUND_MS })
@@ -154,6 +162,14 @@ describe('the dashboard', { timeout: 240_000 }, () => {
     expect(await page.locator('g.node[data-state="COMPLETED"]').count()).toBe(4)
     expect(await page.locator('g.node[data-state="INPUT"]').count()).toBe(1)
     expect(await page.evaluate(() => window.marker)).toBe(1)
+    expect(await page.evaluate(() => window.progressSeen)).toMatch(/\d+%, about .+ left/)
+    // By keyboard: a graph node takes the focus and Enter opens its step; its cache_id is on hover too.
+    await page.locator('g.node[data-step="out"]').focus()
+    await page.keyboard.press('Enter')
+    const detail = page.locator('.step-detail[data-step="out"]')
+    await detail.waitFor({ timeout: PAGE_BOUND_MS })
+    expect(await detail.textContent()).toMatch(/cache_id[0-9a-f]{64}/)
+    expect(await page.locator('g.node[data-step="out"] title').textContent()).toMatch(/cache_id [0-9a-f]{64}/)
 
     const video = page.locator('[data-testid="output-video"]')
     await video.waitFor({ timeout: PAGE_BOUND_MS })

@@ -1,4 +1,6 @@
-/** Small formatters for what the page prints. Pure. */
+/** Small formatters for what the page prints. Pure. Sizes are the CLI's (src/cli/format.ts). */
+
+export { formatBytes as bytes } from '../../src/cli/format.ts'
 
 export function duration (ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '–'
@@ -18,17 +20,6 @@ export function ago (time: number | null | undefined, now: number): string {
 
 export function clock (time: number): string {
   return new Date(time).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
-}
-
-export function bytes (n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let value = n
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
 }
 
 /** `12D3KooW…Ab3x`: long ids shortened for tables; the full id goes in a title. */

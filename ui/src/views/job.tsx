@@ -115,7 +115,7 @@ function GraphBox ({ node, step, progress, selected, onSelect }: { node: GraphNo
       transform={`translate(${node.x},${node.y})`}
       data-step={node.id}
       data-state={node.state}
-      tabIndex={step === undefined ? -1 : 0}
+      tabindex={step === undefined ? -1 : 0}
       role={step === undefined ? 'img' : 'button'}
       aria-label={`${node.id}: ${step?.state.toLowerCase() ?? 'input'}`}
       onClick={select}
