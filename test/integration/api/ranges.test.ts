@@ -13,7 +13,7 @@ function mp4Like (size: number): Buffer {
   return bytes
 }
 
-describe('content by HTTP range, documents, the event stream as SSE', () => {
+describe('content by HTTP range, documents, the event stream as SSE, the dashboard route', () => {
   it('answers a Range header with 206 and Content-Range, a suffix range, and 416 past the end', async () => {
     const { client, socketPath } = await start()
     const bytes = mp4Like(3 * 1024 * 1024 + 17)
@@ -58,6 +58,11 @@ describe('content by HTTP range, documents, the event stream as SSE', () => {
     expect(await client.document(doc.toString())).toEqual({ cid: doc.toString(), document: { kind: 'artdag/test', n: 1 } })
     const file = await client.add((async function * () { yield Buffer.from('not json') })())
     await expect(client.document(file.cid)).rejects.toMatchObject({ name: 'InvalidRequestError', status: 400 })
+  })
+
+  it('answers /v1/ui with 503 when the daemon serves no dashboard', async () => {
+    const { client } = await start()
+    await expect(client.ui()).rejects.toMatchObject({ name: 'FeatureUnavailableError', status: 503 })
   })
 
   it('streams events as Server-Sent Events to a client that asks for them', async () => {
