@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os'
 import { Registry as MetricsRegistry } from 'prom-client'
-import { createApiServer } from './api/server/index.ts'
+import { createApiServer, DEFAULT_CONTENT_TIMEOUT_MS, DEFAULT_EVENT_BUFFER_BYTES, DEFAULT_MAX_JSON_BODY_BYTES } from './api/server/index.ts'
+import type { ApiComponents } from './api/index.ts'
 import { homePaths, loadConfig } from './config/index.ts'
 import type { Config } from './config/index.ts'
-import { EventBus, GcScheduler, localNodeState, overridesFromFlags, peersBackend, systemBackend } from './daemon/index.ts'
+import { EventBus, GcScheduler, localNodeState, overridesFromFlags, peersBackend, StepProgressEvents, systemBackend } from './daemon/index.ts'
 import type { DaemonFlags } from './daemon/index.ts'
 import { TailscaleDiscovery, createDiscoveryMetrics } from './discovery/index.ts'
 import { CapabilitiesCache, Spawner, recipeCodecs, resolveBinaries, stepCatalog } from './exec/index.ts'
@@ -14,6 +15,9 @@ import { createLogger } from './log.ts'
 import { MembershipService, createMembershipMetrics } from './membership/index.ts'
 import { CACHE_RECORD_NAMESPACE, CacheRecordRepublisher, createCacheRecordValidator, registerTransferMetrics, toMetadata } from './store/index.ts'
 import { createArtdagNode } from './node/index.ts'
+import { createUiServer } from './ui/index.ts'
+import type { UiServer } from './ui/index.ts'
+import { errorMessage } from './errors.ts'
 import { ARTDAG_VERSION } from './version.ts'
 import type { Logger } from './log.ts'
 import { startAll, stopAll, systemClock, systemScheduler } from './lifecycle/index.ts'
@@ -40,6 +44,8 @@ export interface DaemonReady {
   socket: string
   home: string
   version: string
+  /** The dashboard's base URL (no token: `artdag ui` prints it with one), null when it is off. */
+  ui: string | null
 }
 
 async function ffmpegOf (config: Config, env: Record<string, string | undefined> | undefined, log: Logger): Promise<{ binaries: ResolvedBinaries, version: string, encoders: string[] } | null> {
@@ -51,6 +57,38 @@ async function ffmpegOf (config: Config, env: Record<string, string | undefined>
     // A node without ffmpeg still stores and serves content and takes part in the cluster; it runs no steps.
     log.warn({ err }, 'no usable ffmpeg: this node will run no steps')
     return null
+  }
+}
+
+/**
+ * The dashboard (docs/UI.md), started before the socket so `artdag ui` finds it. One that cannot
+ * listen (its ports taken) leaves the daemon running: `/v1/ui` then says why.
+ */
+function dashboard (components: ApiComponents, c: { config: Config, home: string, socket: string, log: Logger }): Startable & { server: UiServer } {
+  const server = createUiServer(components, {
+    host: c.config.ui.host,
+    port: c.config.ui.port,
+    tokenFile: homePaths(c.home).uiToken,
+    home: c.home,
+    socketPath: c.socket,
+    maxUploadBytes: c.config.api.maxUploadBytes,
+    maxJsonBodyBytes: DEFAULT_MAX_JSON_BODY_BYTES,
+    contentTimeoutMs: DEFAULT_CONTENT_TIMEOUT_MS,
+    eventBufferBytes: DEFAULT_EVENT_BUFFER_BYTES,
+    now: Date.now
+  })
+  return {
+    server,
+    start: async () => {
+      try {
+        await server.start()
+      } catch (err: unknown) {
+        // The daemon runs without a dashboard rather than not at all; /v1/ui says why.
+        server.noteFailure(`the dashboard could not start: ${errorMessage(err)}`)
+        c.log.warn({ err }, 'the dashboard could not start; the daemon runs without it')
+      }
+    },
+    stop: async () => { await server.stop() }
   }
 }
 
@@ -126,7 +164,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
           home: options.home,
           slots: ffmpeg != null ? slots : 0,
           capabilities: () => ({ ffmpegVersion: ffmpeg?.version ?? null, encoders: ffmpeg?.encoders ?? [] }),
-          runningSteps: () => jobs?.runningSteps().length ?? 0,
+          runningSteps: () => (jobs?.runningSteps() ?? []).map(({ cacheId, startedAt, progress }) => ({ cacheId, startedAt, progress })),
           coordination: () => jobs?.heartbeatSummary() ?? { leases: [], jobs: [] }
         })
     }, {
@@ -149,7 +187,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       }
     })
     membership.heartbeats.onHeartbeat(hb => {
-      events.emit({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, leases: hb.leases.length, jobs: hb.jobs.length })
+      events.emit({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, loadAverage: hb.load.loadAverage, steps: hb.load.steps ?? [], leases: hb.leases.length, jobs: hb.jobs.length })
     })
 
     // ffmpeg and ffprobe start from a small helper process: a fork of the daemon blocked its loop.
@@ -191,6 +229,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     })
 
     registerTransferMetrics(metrics, () => node.transfer.stats)
+    const progress = new StepProgressEvents({ events, runningSteps: () => jobService.runningSteps(), self: node.peerId.toString() })
     const gc = new GcScheduler({ store: node.content, logger, scheduler }, config.gc.intervalMs)
     const tailscale = config.discovery.tailscale.enabled
       ? new TailscaleDiscovery({ libp2p: node.libp2p, metrics: createDiscoveryMetrics(metrics), logger, env, scheduler }, {
@@ -200,7 +239,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       : undefined
 
     const socket = config.api.socket ?? paths.socket
-    const api = createApiServer({
+    const apiComponents = {
       system: systemBackend({
         node,
         membership: membership.membership,
@@ -217,20 +256,23 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       metrics,
       logger,
       scheduler
-    }, { socketPath: socket, home: options.home, maxUploadBytes: config.api.maxUploadBytes })
+    }
+    const ui = config.ui.enabled ? dashboard(apiComponents, { config, home: options.home, socket, log }) : undefined
+    const api = createApiServer({ ...apiComponents, ...(ui !== undefined ? { ui: ui.server } : {}) }, { socketPath: socket, home: options.home, maxUploadBytes: config.api.maxUploadBytes })
 
-    // In this order; the socket last, so a client that can connect finds a node that is up.
-    // A component that fails to start stops the ones before it (startAll), newest first.
-    const components: Startable[] = [republisher, membership, spawner, jobService, gc, ...(tailscale !== undefined ? [tailscale] : []), api]
+    // In this order; the dashboard before the socket (so `artdag ui` finds it), the socket last, so a
+    // client that can connect finds a node that is up. A component that fails to start stops the
+    // ones before it (startAll), newest first.
+    const components: Startable[] = [republisher, membership, spawner, jobService, progress, gc, ...(tailscale !== undefined ? [tailscale] : []), ...(ui !== undefined ? [ui] : []), api]
     await startAll(components, { signal: options.signal })
     started = [...started, ...components]
 
-    const ready: DaemonReady = { event: 'ready', peerId: node.peerId.toString(), addresses: node.multiaddrs().map(String), socket, home: options.home, version: ARTDAG_VERSION }
+    const ready: DaemonReady = { event: 'ready', peerId: node.peerId.toString(), addresses: node.multiaddrs().map(String), socket, home: options.home, version: ARTDAG_VERSION, ui: (await ui?.server.info().catch(() => null))?.url ?? null }
     log.info({ ...ready }, 'daemon ready')
     options.stdout?.write(
       options.json === true
         ? `${JSON.stringify(ready)}\n`
-        : `artdag ${ARTDAG_VERSION} ready: peer ${ready.peerId}\n${ready.addresses.map(a => `  listening on ${a}\n`).join('')}  socket ${socket}\n`
+        : `artdag ${ARTDAG_VERSION} ready: peer ${ready.peerId}\n${ready.addresses.map(a => `  listening on ${a}\n`).join('')}  socket ${socket}\n${ready.ui !== null ? `  dashboard ${ready.ui} (artdag ui prints it with its token)\n` : ''}`
     )
 
     if (!options.signal.aborted) {

@@ -2,7 +2,9 @@ import type { Scheduler } from '../lifecycle/index.ts'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../log.ts'
 import type { AbortOptions, ContentStore } from '../store/index.ts'
-import type { ApiEvent, JobDetail, JobState, JobSubmitRequest, JobSummary, NodeIdentity, NodeStatus, PeerEntry, PlanDescriptionJson } from './schemas.ts'
+import type {
+  ApiEvent, JobDetail, JobState, JobSubmitRequest, JobSummary, NodeIdentity, NodeStatus, PeerEntry, PlanDescriptionJson, UiInfo
+} from './schemas.ts'
 
 /**
  * What the status socket needs from the daemon, one narrow interface per group
@@ -49,6 +51,14 @@ export interface JobsBackend {
   plan: (request: JobSubmitRequest, options?: AbortOptions) => Promise<PlanDescriptionJson>
 }
 
+/** `GET /v1/ui`: the dashboard's address and token. */
+export interface UiBackend {
+  /** FeatureUnavailableError when the dashboard is off or could not listen (the message says why). */
+  info: (options?: AbortOptions) => Promise<UiInfo>
+  /** The dashboard path that reads `cid` with its ticket instead of the token. */
+  contentPath: (cid: string, options?: AbortOptions) => Promise<string>
+}
+
 /** Everything the server is given: only what its routes use. */
 export interface ApiComponents {
   system: SystemBackend
@@ -58,6 +68,8 @@ export interface ApiComponents {
   events: EventsBackend
   /** Absent until the daemon runs jobs: `/v1/jobs` then answers 503. */
   jobs?: JobsBackend
+  /** Absent when the daemon serves no dashboard: `/v1/ui` then answers 503. */
+  ui?: UiBackend
   /** The daemon's metrics; served at `/metrics` with the process and request metrics. */
   metrics: Registry
   logger: Logger

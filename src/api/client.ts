@@ -258,6 +258,14 @@ export class ApiClient {
     return await this.json('cancelJob', { params: { id: checkCid(id) } }, options)
   }
 
+  async ui (options: CallOptions = {}): Promise<ResponseOf<'ui'>> {
+    return await this.json('ui', {}, options)
+  }
+
+  async document (cid: string, options: CallOptions = {}): Promise<ResponseOf<'getDocument'>> {
+    return await this.json('getDocument', { params: { cid: checkCid(cid) } }, { signal: options.signal, timeoutMs: options.timeoutMs ?? this.contentTimeoutMs })
+  }
+
   /** Prometheus text. */
   async metrics (options: CallOptions = {}): Promise<string> {
     const route = routes.metrics

@@ -43,6 +43,18 @@ export class UnsupportedMediaTypeError extends ArtdagError {
   readonly kind = 'invalid'
 }
 
+/** A `Range` header that starts past the end of the content. Served as 416 with `Content-Range: bytes *\/size`. */
+export class RangeNotSatisfiableError extends ArtdagError {
+  override readonly name = 'RangeNotSatisfiableError'
+  readonly kind = 'invalid'
+}
+
+/** The dashboard: no token, or a wrong one (docs/UI.md). Served as 401. */
+export class UnauthorizedError extends ArtdagError {
+  override readonly name = 'UnauthorizedError'
+  readonly kind = 'forbidden'
+}
+
 export class BodyTooLargeError extends ArtdagError {
   override readonly name = 'BodyTooLargeError'
   readonly kind = 'too_large'

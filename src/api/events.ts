@@ -24,6 +24,10 @@ export const heartbeatEventSchema = z.looseObject({
   peer: z.string(),
   slots: z.number().int().nonnegative(),
   running: z.number().int().nonnegative(),
+  /** The member's 1-minute load average. */
+  loadAverage: z.number().nonnegative().optional(),
+  /** Its running steps: cache id, start time, fraction done (null: unknown). */
+  steps: z.array(z.object({ cacheId: z.string(), startedAt: z.number(), progress: z.number().nullable() })).optional(),
   leases: z.number().int().nonnegative(),
   jobs: z.number().int().nonnegative()
 })
@@ -71,6 +75,21 @@ export const stepEventSchema = z.looseObject({
   error: z.string().optional()
 })
 
+/**
+ * A step running on this node made progress (published every second while someone follows the
+ * stream): `progress` is ffmpeg's fraction done, or null when it does not know the duration.
+ */
+export const stepProgressSchema = z.looseObject({
+  type: z.literal('step.progress'),
+  time,
+  job: z.string().optional(),
+  peer: z.string(),
+  cacheId: z.string(),
+  stepType: z.string(),
+  startedAt: z.number(),
+  progress: z.number().min(0).max(1).nullable()
+})
+
 /** A job's output is pinned (here or by a peer) and its provenance record written. */
 export const resultReadySchema = z.looseObject({ type: z.literal('result.ready'), time, job: z.string(), output: z.string(), provenance: z.string().optional(), peer: z.string() })
 
@@ -103,6 +122,7 @@ export const apiEventSchema = z.union([
   jobRefusedSchema,
   jobStateEventSchema,
   stepEventSchema,
+  stepProgressSchema,
   resultReadySchema,
   resultMismatchSchema,
   nodePausedSchema,
@@ -131,6 +151,7 @@ export const API_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
   'job.refused',
   ...JOB_EVENT_STATES.map(s => `job.${s}`),
   ...STEP_EVENT_STATES.map(s => `step.${s}`),
+  'step.progress',
   'result.ready',
   'result.mismatch',
   'node.paused',

@@ -1,29 +1,9 @@
 import { z } from 'zod'
 import {
-  addPinSchema,
-  addResponseSchema,
-  apiEventSchema,
-  cidText,
-  contentStatSchema,
-  gcResponseSchema,
-  jobDetailSchema,
-  jobStateSchema,
-  jobSubmitSchema,
-  planDescriptionSchema,
-  exportRequestSchema,
-  exportResponseSchema,
-  jobSummarySchema,
-  jobsResponseSchema,
-  listQuery,
-  nodeIdentitySchema,
-  peersResponseSchema,
-  pinKindSchema,
-  pinRequestSchema,
-  pinSchema,
-  pinsResponseSchema,
-  statusResponseSchema,
-  uintQuery,
-  unpinResponseSchema
+  addPinSchema, addResponseSchema, apiEventSchema, cidText, contentStatSchema, gcResponseSchema, jobDetailSchema,
+  documentResponseSchema, jobStateSchema, jobSubmitSchema, planDescriptionSchema, exportRequestSchema, exportResponseSchema, jobSummarySchema, jobsResponseSchema, listQuery, nodeIdentitySchema,
+  peersResponseSchema, pinKindSchema, pinRequestSchema, pinSchema, pinsResponseSchema, statusResponseSchema,
+  contentTicketSchema, uiInfoSchema, uintQuery, unpinResponseSchema
 } from './schemas.ts'
 
 /**
@@ -106,10 +86,18 @@ export const routes = {
   catContent: route({
     method: 'GET',
     path: '/v1/content/:cid',
-    summary: "stream the content's bytes, optionally a range",
+    summary: 'stream the content\'s bytes, optionally a range (?offset&length, or a Range header: 206)',
     params: cidParams,
-    query: z.strictObject({ offset: uintQuery.optional(), length: uintQuery.optional() }),
+    // `ticket`: the dashboard's capability for this CID, in place of its bearer token (docs/UI.md); the socket ignores it.
+    query: z.strictObject({ offset: uintQuery.optional(), length: uintQuery.optional(), ticket: z.string().max(128).optional() }),
     response: { kind: 'bytes' }
+  }),
+  contentTicket: route({
+    method: 'GET',
+    path: '/v1/content/:cid/ticket',
+    summary: 'a dashboard URL that reads this content without the bearer token (for <video> and download links)',
+    params: cidParams,
+    response: json(contentTicketSchema)
   }),
   statContent: route({ method: 'GET', path: '/v1/content/:cid/stat', summary: 'size, locality and pin state of content', params: cidParams, response: json(contentStatSchema) }),
   exportContent: route({
@@ -120,6 +108,8 @@ export const routes = {
     body: exportRequestSchema,
     response: json(exportResponseSchema)
   }),
+
+  getDocument: route({ method: 'GET', path: '/v1/documents/:cid', summary: 'a DAG-JSON document: a job document, a provenance record', params: cidParams, response: json(documentResponseSchema) }),
 
   listPins: route({ method: 'GET', path: '/v1/pins', summary: 'every pin, optionally of one kind', query: z.strictObject({ kind: pinKindSchema.optional() }), response: json(pinsResponseSchema) }),
   addPin: route({
@@ -136,7 +126,7 @@ export const routes = {
   events: route({
     method: 'GET',
     path: '/v1/events',
-    summary: 'follow what the node sees, as NDJSON',
+    summary: 'follow what the node sees, as NDJSON (or Server-Sent Events with Accept: text/event-stream)',
     query: z.strictObject({ type: listQuery.optional(), job: z.string().min(1).optional() }),
     response: { kind: 'ndjson', item: apiEventSchema }
   }),
@@ -146,6 +136,8 @@ export const routes = {
   getJob: route({ method: 'GET', path: '/v1/jobs/:id', summary: 'one job with its steps', params: jobParams, response: json(jobDetailSchema) }),
   cancelJob: route({ method: 'POST', path: '/v1/jobs/:id/cancel', summary: 'cancel a job', params: jobParams, response: json(jobSummarySchema) }),
   plan: route({ method: 'POST', path: '/v1/plan', summary: 'plan a recipe: its steps, levels, cache ids, and which the cluster has cached', body: jobSubmitSchema, response: json(planDescriptionSchema) }),
+
+  ui: route({ method: 'GET', path: '/v1/ui', summary: 'where the dashboard is served and its token', response: json(uiInfoSchema) }),
 
   metrics: route({ method: 'GET', path: '/metrics', summary: 'Prometheus metrics', response: { kind: 'text' } })
 } as const

@@ -97,7 +97,13 @@ export const peerEntrySchema = z.object({
   /** Where this entry comes from: a heartbeat heard on pubsub, or the IPNS registry only. */
   source: z.enum(['heartbeat', 'registry']),
   /** True for this node's own entry. */
-  self: z.boolean()
+  self: z.boolean(),
+  /** When `state` last changed, as this node saw it. */
+  since: timestamp,
+  /** The artdag version the peer runs (from its newest record). */
+  version: z.string(),
+  /** Its ffmpeg (null version: none) and the encoders recipes may ask of it. */
+  capabilities: z.object({ ffmpegVersion: z.string().nullable(), encoders: z.array(z.string()) })
 })
 export type PeerEntry = z.infer<typeof peerEntrySchema>
 
@@ -240,3 +246,19 @@ export const exportRequestSchema = z.strictObject({
   path: z.string().min(1).max(4096)
 })
 export const exportResponseSchema = z.object({ cid: z.string(), size: count, path: z.string() })
+
+/** `GET /v1/documents/:cid`: a DAG-JSON document (a job document, a provenance record), links as `{ "/": cid }`. */
+export const documentResponseSchema = z.object({ cid: z.string(), document: z.unknown() })
+export type DocumentResponse = z.infer<typeof documentResponseSchema>
+
+/** `GET /v1/ui`: where this daemon serves the dashboard, and the token that opens it. */
+export const uiInfoSchema = z.object({
+  /** The base URL, e.g. `http://127.0.0.1:4180/`. */
+  url: z.string(),
+  /** The bearer token every dashboard request carries (docs/UI.md). */
+  token: z.string()
+})
+export type UiInfo = z.infer<typeof uiInfoSchema>
+
+/** `GET /v1/content/:cid/ticket`: a path on the dashboard that reads the content with a per-CID ticket. */
+export const contentTicketSchema = z.object({ cid: z.string(), path: z.string() })

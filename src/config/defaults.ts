@@ -8,6 +8,7 @@ import { LOG_DEFAULTS } from '../log.ts'
 import { DEFAULT_TIMINGS, REGISTRY_DEFAULTS } from '../membership/index.ts'
 import { DHT_DEFAULTS, NODE_DEFAULTS } from '../node/index.ts'
 import { TOPIC_DEFAULTS } from '../protocol/index.ts'
+import { UI_DEFAULTS } from '../ui/index.ts'
 import type { Config } from './schema.ts'
 
 /*
@@ -28,6 +29,7 @@ export const CONFIG_DEFAULTS: Config = {
   membership: { ...DEFAULT_TIMINGS },
   registry: { ...REGISTRY_DEFAULTS },
   api: { ...API_DEFAULTS },
+  ui: { ...UI_DEFAULTS },
   exec: { ...EXEC_DEFAULTS },
   lease: { ...LEASE_DEFAULTS },
   jobs: { ...JOBS_DEFAULTS },

@@ -17,6 +17,8 @@ export interface HomePaths {
   work: string
   socket: string
   lock: string
+  /** The dashboard's bearer token (docs/UI.md), mode 0600. */
+  uiToken: string
 }
 
 export const DEFAULT_HOME_DIR = '.artdag'
@@ -31,7 +33,8 @@ export function homePaths (home: string): HomePaths {
     datastore: join(home, 'datastore'),
     work: join(home, 'work'),
     socket: join(home, 'artdag.sock'),
-    lock: join(home, 'repo.lock')
+    lock: join(home, 'repo.lock'),
+    uiToken: join(home, 'ui.token')
   }
 }
 

@@ -72,6 +72,11 @@ export const configSchema = z.strictObject({
     socket: z.string().min(1).nullable(),
     maxUploadBytes: z.number().int().positive()
   }),
+  ui: z.strictObject({
+    enabled: z.boolean(),
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65535)
+  }),
   exec: z.strictObject({
     ffmpeg: z.string().min(1).nullable(),
     ffprobe: z.string().min(1).nullable(),

@@ -46,9 +46,12 @@ function entryOf (member: Member): PeerEntry {
     lastSeen: member.source === 'self' ? Date.now() : member.heardAt ?? null,
     addresses: member.record.addrs,
     capacity: hb != null ? { ...hb.capacity } : null,
-    load: hb != null ? { running: hb.load.runningSteps, loadAverage: hb.load.loadAverage } : null,
+    load: hb != null ? { running: hb.load.runningSteps, loadAverage: hb.load.loadAverage, steps: hb.load.steps ?? [] } : null,
     source: member.source === 'registry' ? 'registry' : 'heartbeat',
-    self: member.source === 'self'
+    self: member.source === 'self',
+    since: member.stateSince,
+    version: member.record.version,
+    capabilities: { ffmpegVersion: member.record.capabilities.ffmpegVersion, encoders: [...member.record.capabilities.encoders] }
   }
 }
 

@@ -35,15 +35,6 @@ export class EventBus implements EventsBackend {
     }
   }
 
-  /**
-   * @deprecated LEAD: the job service builds its events from template strings; it switches to
-   * emit(), whose argument is the typed union (its `step.*` and `job.*` events are in it, as they
-   * are emitted today), and this method goes.
-   */
-  publish (event: { type: string, time?: number, [key: string]: unknown }): void {
-    this.emit(event as ApiEventInput)
-  }
-
   subscribe (listener: EventListener): () => void {
     this.#listeners.add(listener)
     return () => {

@@ -41,7 +41,7 @@ export interface Libp2pOptionsInit {
   listen: string[]
   announce: string[]
   /** Source address of outgoing connections (e.g. the tailnet IP on a multi-homed host). Unset: the system picks. */
-  dialFrom?: string
+  dialFrom?: string | undefined
   allowlist: PeerAllowlist
   dht: DhtInit
   pubsub?: PubSubInit | undefined
@@ -106,6 +106,7 @@ export const NODE_DEFAULTS = {
   listen: DEFAULT_LISTEN,
   announce: [] as string[],
   bootstrap: [] as string[],
+  dialFrom: null as string | null,
   dialTimeoutMs: DEFAULT_DIAL_TIMEOUT_MS,
   allowPeers: [] as string[]
 }

@@ -5,7 +5,7 @@ export interface Row {
   value: number
   unit: string
   baseline?: number
-  ratio?: number
+  ratio?: number | undefined
   target?: string
   pass?: boolean
 }

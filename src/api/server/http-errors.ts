@@ -22,7 +22,9 @@ export interface HttpError {
 /** Status codes the kind table does not express but HTTP has a better word for. */
 const STATUS_BY_NAME: Readonly<Record<string, number>> = {
   MethodNotAllowedError: 405,
-  UnsupportedMediaTypeError: 415
+  UnsupportedMediaTypeError: 415,
+  RangeNotSatisfiableError: 416,
+  UnauthorizedError: 401
 }
 
 function fromFastify (err: FastifyLikeError, where: string): ArtdagError | undefined {

@@ -1,24 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import Fastify from 'fastify'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { AbortedError } from '../../errors.ts'
 import type { Logger } from '../../log.ts'
 import { systemScheduler } from '../../lifecycle/index.ts'
 import type { AbortOptions, Scheduler, Startable } from '../../lifecycle/index.ts'
+import { checkContinue, createApiApp } from './app.ts'
 import type { ApiComponents } from '../backend.ts'
-import { RouteNotFoundError, ServerStoppingError } from '../errors.ts'
-import type { Handler, HandlerMap } from './handler.ts'
-import { contentHandlers, tooLarge } from './handlers/content.ts'
-import { eventHandlers } from './handlers/events.ts'
-import { jobHandlers } from './handlers/jobs.ts'
-import { pinHandlers } from './handlers/pins.ts'
-import { systemHandlers } from './handlers/system.ts'
-import { methodNotAllowed, toHttpError } from './http-errors.ts'
 import { createApiMetrics } from './metrics.ts'
 import type { ApiMetrics } from './metrics.ts'
-import { parseRouteInput } from './request-input.ts'
-import { methodsForPath, routes } from '../routes.ts'
-import type { HttpMethod, RouteDef, RouteName } from '../routes.ts'
 import { checkSocketPathLength, clearStaleSocket, ensureSocketDir, listenPrivately, removeSocketFile } from './socket-file.ts'
 
 /**
@@ -101,12 +89,10 @@ export class ApiServer implements Startable {
     await ensureSocketDir(this.socketPath)
     await clearStaleSocket(this.socketPath, this.log)
     const shutdown = new AbortController()
-    const app = this.build(shutdown.signal)
+    const app = createApiApp({ components: this.components, init: this.init, metrics: this.metrics, log: this.log, shutdown: shutdown.signal })
     try {
       await app.ready()
-      app.server.on('checkContinue', (req, res) => {
-        this.checkContinue(app, req, res)
-      })
+      app.server.on('checkContinue', (req, res) => { checkContinue(app, this.init.maxUploadBytes, this.metrics, req, res) })
       this.inode = await listenPrivately(app.server, this.socketPath)
     } catch (err: unknown) {
       // Undoing a failed start: the start's error is the one to report.
@@ -134,116 +120,6 @@ export class ApiServer implements Startable {
     }
     await removeSocketFile(this.socketPath, this.inode)
     this.log.info({ socket: this.socketPath }, 'status socket closed')
-  }
-
-  private build (shutdown: AbortSignal): FastifyInstance {
-    const app = Fastify({
-      logger: false,
-      bodyLimit: this.init.maxJsonBodyBytes,
-      exposeHeadRoutes: false,
-      return503OnClosing: false,
-      forceCloseConnections: false,
-      requestTimeout: 0,
-      // CIDs in paths can be long (other bases, other hashes); a longer param would look like no route.
-      routerOptions: { maxParamLength: 1024 }
-    })
-    const handlers = this.handlers()
-
-    app.addHook('onRequest', async () => {
-      if (shutdown.aborted) throw new ServerStoppingError('the daemon is stopping')
-    })
-    app.addHook('onResponse', async (request, reply) => {
-      this.metrics.countRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode)
-    })
-    app.setErrorHandler((err, request, reply) => this.sendError(err, request, reply))
-    app.setNotFoundHandler(async request => {
-      const path = request.url.split('?')[0] ?? request.url
-      const allowed = methodsForPath(path)
-      if (allowed.length > 0 && !allowed.includes(request.method as HttpMethod)) throw methodNotAllowed(request.method, path, allowed)
-      throw new RouteNotFoundError(`no route ${request.method} ${path}; the routes are listed in docs/API.md`)
-    })
-
-    for (const [name, def] of Object.entries(routes) as Array<[RouteName, RouteDef]>) {
-      const handler = handlers[name] as Handler<RouteDef>
-      if (def.upload) {
-        // Raw uploads get their own scope: any content type, the body left unread for the handler.
-        void app.register(async scope => {
-          scope.removeAllContentTypeParsers()
-          scope.addContentTypeParser('*', (_request, _payload, done) => {
-            done(null, undefined)
-          })
-          this.mount(scope, def, handler, shutdown)
-        })
-      } else {
-        this.mount(app, def, handler, shutdown)
-      }
-    }
-    return app
-  }
-
-  private mount (app: FastifyInstance, def: RouteDef, handler: Handler<RouteDef>, shutdown: AbortSignal): void {
-    app.route({
-      method: def.method,
-      url: def.path,
-      handler: async (request, reply) => {
-        const input = parseRouteInput(def, { params: request.params, query: request.query, body: request.body })
-        const gone = new AbortController()
-        reply.raw.once('close', () => {
-          if (!reply.raw.writableFinished) gone.abort(new AbortedError('the client closed the connection'))
-        })
-        const signal = AbortSignal.any([shutdown, gone.signal])
-        const result = await handler(input, { request, reply, signal })
-        if (def.response.kind === 'json') return await reply.code(def.response.status).send(result)
-        return reply
-      }
-    })
-  }
-
-  /**
-   * `Expect: 100-continue` (our client and curl send it with uploads): refuse an
-   * upload whose declared size is over the limit before its body is sent.
-   */
-  private checkContinue (app: FastifyInstance, req: IncomingMessage, res: ServerResponse): void {
-    const declared = Number(req.headers['content-length'])
-    const path = (req.url ?? '').split('?')[0]
-    if (req.method === routes.addContent.method && path === routes.addContent.path && declared > this.init.maxUploadBytes) {
-      const { status, body } = toHttpError(tooLarge(declared, this.init.maxUploadBytes), `${req.method} ${path}`)
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', connection: 'close' })
-      res.end(JSON.stringify(body))
-      this.metrics.countRequest(req.method, routes.addContent.path, status)
-      return
-    }
-    res.writeContinue()
-    app.server.emit('request', req, res)
-  }
-
-  private sendError (err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    const { status, body } = toHttpError(err, `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0] ?? ''}`)
-    if (status >= 500 && body.error.kind === 'internal') this.log.error({ err, method: request.method, url: request.url }, 'request failed')
-    else this.log.debug({ method: request.method, url: request.url, status, err }, 'request refused')
-    // A body left unread (an upload refused midway) would be drained; closing is cheaper.
-    if (!request.raw.complete) reply.header('connection', 'close')
-    const allow = body.error.details?.allow
-    if (status === 405 && Array.isArray(allow)) reply.header('allow', allow.join(', '))
-    return reply.code(status).type('application/json; charset=utf-8').send(body)
-  }
-
-  private handlers (): HandlerMap {
-    const { components, init, metrics } = this
-    return {
-      ...systemHandlers(components, { home: init.home, socketPath: init.socketPath, now: init.now, metrics }),
-      ...contentHandlers(components.content, init),
-      ...pinHandlers(components.content),
-      ...eventHandlers(components.events, {
-        bufferBytes: init.eventBufferBytes,
-        now: init.now,
-        logger: this.log,
-        countRequest: status => {
-          metrics.countRequest('GET', routes.events.path, status)
-        }
-      }),
-      ...jobHandlers(components.jobs)
-    }
   }
 }
 

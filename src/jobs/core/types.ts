@@ -79,5 +79,5 @@ export interface JobFailure {
 /** What a heartbeat carries for this protocol (membership embeds it; see protocol/messages). */
 export interface HeartbeatSummary {
   leases: Array<{ cacheId: string, epoch: number }>
-  jobs: Array<{ jobId: string, state: JobState, output?: string }>
+  jobs: Array<{ jobId: string, state: JobState, output?: string | undefined }>
 }

@@ -22,9 +22,7 @@ import { SnapshotStore } from './snapshot-store.ts'
 import { detailOf } from './views.ts'
 import type { JobDocument } from './job-document.ts'
 import type { PlannedJob } from './planning.ts'
-import type { JobsBackend } from '../../api/backend.ts'
-import type { JobDetail, JobState as ApiJobState, JobSubmitRequest, JobSummary, PlanDescriptionJson, RunningStep } from '../../api/schemas.ts'
-import type { EventBus } from '../../daemon/event-bus.ts'
+import type { ApiEventInput, JobDetail, JobsBackend, JobState as ApiJobState, JobSubmitRequest, JobSummary, PlanDescriptionJson, RunningStep } from '../../api/index.ts'
 import type { StepRunner } from '../../engine/step-runner.ts'
 import type { Clock, Scheduler, TimerHandle } from '../../lifecycle/clock.ts'
 import type { AbortOptions, Startable } from '../../lifecycle/startable.ts'
@@ -42,7 +40,8 @@ export interface JobServiceComponents {
   /** Absent when this node has no working ffmpeg: it then runs no steps (and advertises none). */
   runner: StepRunner | undefined
   catalog: StepCatalog
-  events: EventBus
+  /** Where job and step events go (the daemon's event bus). */
+  events: { emit: (event: ApiEventInput) => void }
   metrics: Registry
   logger: Logger
   /** This node's ffmpeg version, for provenance records. */
@@ -284,7 +283,7 @@ export class JobService implements JobsBackend, Startable {
     // Lookups cut short because the output was found: those steps will not run, our index will do.
     this.#plans.set(planned)
     this.driver.jobReceived(planned.spec, { known: found, scope: 'index' })
-    this.#c.events.publish({ type: 'job.submitted', job: jobId, recipe: planned.recipe.name, steps: planned.plan.steps.length })
+    this.#c.events.emit({ type: 'job.submitted', job: jobId, recipe: planned.recipe.name, steps: planned.plan.steps.length })
     // Saved before we answer (a job accepted from the user must survive a crash that follows at
     // once) but published at the same time: the other nodes need not wait for our disk.
     await Promise.all([this.#snapshots.saveNow(), this.#topics.publishJob({ ...messageOf(doc, jobId), checked: true })])
@@ -332,7 +331,7 @@ export class JobService implements JobsBackend, Startable {
     } catch (err: unknown) {
       // Every node plans the same way, so a job one node refuses, all refuse: nothing runs.
       this.#log.warn({ jobId: msg.jobId, from: msg.submitter, err }, 'refusing a submitted job')
-      this.#c.events.publish({ type: 'job.refused', job: msg.jobId, peer: msg.submitter, error: err instanceof Error ? err.message : String(err) })
+      this.#c.events.emit({ type: 'job.refused', job: msg.jobId, peer: msg.submitter, error: err instanceof Error ? err.message : String(err) })
       return
     }
     this.#plans.set(planned)
@@ -349,7 +348,7 @@ export class JobService implements JobsBackend, Startable {
   #event (event: Parameters<typeof apiEventOf>[0]): void {
     if (event.kind === 'step') for (const ref of event.refs) this.#updatedAt.set(ref.jobId, this.#clock.wallNow())
     if (event.kind === 'job') this.#updatedAt.set(event.jobId, this.#clock.wallNow())
-    this.#c.events.publish(apiEventOf(event))
+    this.#c.events.emit(apiEventOf(event))
     switch (event.kind) {
       case 'step':
         this.#log.debug({ cacheId: event.cacheId, state: event.state, node: event.node, epoch: event.epoch }, 'step')

@@ -2,7 +2,7 @@ import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 import { buildProvenance } from '../../engine/provenance.ts'
 import type { PlannedJob } from './planning.ts'
-import type { EventBus } from '../../daemon/event-bus.ts'
+import type { ApiEventInput } from '../../api/index.ts'
 import type { Logger } from '../../log.ts'
 import type { Membership } from '../../membership/membership.ts'
 import type { ResultReadyMessage } from '../../protocol/messages/results.ts'
@@ -31,7 +31,7 @@ export interface JobOutputsComponents {
   publish: (message: ResultReadyMessage) => Promise<void>
   plan: (jobId: string) => Promise<PlannedJob>
   status: (jobId: string) => JobStatus | undefined
-  events: EventBus
+  events: { emit: (event: ApiEventInput) => void }
   ffmpegVersion: string | null
   version: string
   logger: Logger
@@ -103,7 +103,7 @@ export class JobOutputs {
       record.pinnedBy = [...new Set([...record.pinnedBy, this.#c.self])]
       await this.#save(result.jobId, record)
       await this.#c.publish({ v: 1, type: 'result_ready', jobId: result.jobId, output: result.outputCid, provenance, pinnedBy: this.#c.self, sentAt: Date.now() })
-      this.#c.events.publish({ type: 'result.ready', job: result.jobId, output: result.outputCid, provenance, peer: this.#c.self })
+      this.#c.events.emit({ type: 'result.ready', job: result.jobId, output: result.outputCid, provenance, peer: this.#c.self })
       this.#log.info({ jobId: result.jobId, output: result.outputCid, provenance }, 'output pinned')
     } catch (err) {
       if (!this.#shutdown.signal.aborted) this.#log.warn({ jobId: result.jobId, err: (err as Error).message }, 'cannot pin the output')
@@ -118,7 +118,7 @@ export class JobOutputs {
     if (!record.pinnedBy.includes(msg.pinnedBy)) record.pinnedBy.push(msg.pinnedBy)
     await this.#save(msg.jobId, record)
     this.#waiting.get(msg.jobId)?.(msg.provenance)
-    this.#c.events.publish({ type: 'result.ready', job: msg.jobId, output: msg.output, provenance: msg.provenance, peer: msg.pinnedBy })
+    this.#c.events.emit({ type: 'result.ready', job: msg.jobId, output: msg.output, provenance: msg.provenance, peer: msg.pinnedBy })
   }
 
   #recordFor (jobId: string, output: string): JobOutputRecord {

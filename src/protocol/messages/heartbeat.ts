@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { jsonCodec, peerIdString, PROTOCOL_VERSION, timestampMs } from '../codec.ts'
+import { cacheIdString, jsonCodec, peerIdString, PROTOCOL_VERSION, timestampMs } from '../codec.ts'
 import { knownJobsSchema, MAX_KNOWN_JOBS } from './jobs.ts'
 import { heldLeasesSchema, MAX_LEASES_PER_MESSAGE } from './lease.ts'
 
@@ -31,10 +31,24 @@ export const capacitySchema = z.object({
   freeDiskBytes: count
 })
 
+/** Running steps listed in a heartbeat at most; more still count in `runningSteps`. */
+export const MAX_STEPS_IN_HEARTBEAT = 64
+
+/** A step this node runs, with how far ffmpeg says it is: dashboards show progress and an ETA from it. */
+export const stepProgressSchema = z.object({
+  cacheId: cacheIdString,
+  /** When it started, the sender's wall clock. */
+  startedAt: timestampMs,
+  /** 0..1, or null while ffmpeg has not said (it needs the duration). */
+  progress: z.number().min(0).max(1).nullable()
+})
+
 export const loadSchema = z.object({
   runningSteps: count,
   /** The 1-minute load average. */
-  loadAverage: z.number().nonnegative().finite()
+  loadAverage: z.number().nonnegative().finite(),
+  /** Optional: nodes before it send none, and readers take its absence as "unknown". */
+  steps: z.array(stepProgressSchema).max(MAX_STEPS_IN_HEARTBEAT).optional()
 })
 
 export const capabilitiesSchema = z.object({
@@ -74,6 +88,7 @@ export const heartbeatSchema = nodeRecordSchema.extend({
 
 export type Capacity = z.infer<typeof capacitySchema>
 export type Load = z.infer<typeof loadSchema>
+export type StepProgress = z.infer<typeof stepProgressSchema>
 export type Capabilities = z.infer<typeof capabilitiesSchema>
 export type HeldLease = Heartbeat['leases'][number]
 export type KnownJob = Heartbeat['jobs'][number]

@@ -13,7 +13,9 @@ export const FAST_ENV: Record<string, string> = {
   ARTDAG_MEMBERSHIP__HEARTBEAT_INTERVAL_MS: '300',
   ARTDAG_MEMBERSHIP__SUSPECT_AFTER_MS: '1200',
   ARTDAG_MEMBERSHIP__DEAD_AFTER_MS: '3000',
-  ARTDAG_REGISTRY__PUBLISH_INTERVAL_MS: '2000'
+  ARTDAG_REGISTRY__PUBLISH_INTERVAL_MS: '2000',
+  // Any free port for the dashboard: several daemons share the machine.
+  ARTDAG_UI__PORT: '0'
 }
 
 export interface StartOptions {

@@ -49,7 +49,10 @@ export const PEERS: PeerEntry[] = [{
   capacity: { slots: 4 },
   load: { running: 1 },
   source: 'heartbeat',
-  self: true
+  self: true,
+  since: STARTED_AT,
+  version: '0.1.0',
+  capabilities: { ffmpegVersion: '7.1', encoders: ['h264'] }
 }]
 
 export function systemBackend (): SystemBackend {

@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest'
 import { MessageInvalidError } from '../../../src/protocol/errors.ts'
-import { HEARTBEAT_MAX_BYTES, heartbeatCodec, MAX_ENCODERS, MAX_JOBS, MAX_LEASES, recordOf } from '../../../src/protocol/messages/heartbeat.ts'
+import { HEARTBEAT_MAX_BYTES, heartbeatCodec, MAX_ENCODERS, MAX_JOBS, MAX_LEASES, MAX_STEPS_IN_HEARTBEAT, recordOf } from '../../../src/protocol/messages/heartbeat.ts'
 import { makeHeartbeat, makePeerIds } from './fixtures.ts'
 
 const encoder = new TextEncoder()
@@ -42,9 +42,19 @@ describe('heartbeat message', () => {
       addrs: Array.from({ length: 32 }, (_, i) => `/dns4/${'h'.repeat(230)}${i}.example/tcp/4101`),
       capabilities: { ffmpegVersion: 'v'.repeat(128), encoders: Array.from({ length: MAX_ENCODERS }, () => 'e'.repeat(64)) },
       leases: Array.from({ length: MAX_LEASES }, () => ({ cacheId: 'f'.repeat(64), epoch: Number.MAX_SAFE_INTEGER })),
-      jobs: Array.from({ length: MAX_JOBS }, () => ({ jobId: 'b'.repeat(128), state: 'completed' as const }))
+      jobs: Array.from({ length: MAX_JOBS }, () => ({ jobId: 'b'.repeat(128), state: 'completed' as const })),
+      load: { runningSteps: 256, loadAverage: 1e9, steps: Array.from({ length: MAX_STEPS_IN_HEARTBEAT }, () => ({ cacheId: 'f'.repeat(64), startedAt: Number.MAX_SAFE_INTEGER, progress: 0.123456789 })) }
     })
     expect(heartbeatCodec.encode(hb).byteLength).toBeLessThanOrEqual(HEARTBEAT_MAX_BYTES)
+  })
+
+  it('carries the running steps\' progress, and reads a heartbeat without them (an older node)', () => {
+    const steps = [{ cacheId: 'c'.repeat(64), startedAt: 1_700_000_000_000, progress: 0.5 }, { cacheId: 'd'.repeat(64), startedAt: 1_700_000_000_001, progress: null }]
+    const hb = makeHeartbeat(peer, 7, { load: { runningSteps: 2, loadAverage: 0.5, steps } })
+    expect(heartbeatCodec.decode(heartbeatCodec.encode(hb)).load.steps).toEqual(steps)
+    expect(heartbeatCodec.decode(heartbeatCodec.encode(makeHeartbeat(peer, 8))).load.steps).toBeUndefined()
+    const tooFar = makeHeartbeat(peer, 9, { load: { runningSteps: 1, loadAverage: 0, steps: [{ cacheId: 'c'.repeat(64), startedAt: 1, progress: 1.5 }] } })
+    expect(() => heartbeatCodec.decode(encoder.encode(JSON.stringify(tooFar)))).toThrow(/load\.steps/)
   })
 
   it('keeps the stable part as the node record', () => {

@@ -2,7 +2,10 @@ import { isAbsolute } from 'node:path'
 import { AbortedError } from '../../../errors.ts'
 import { LocalFileError } from '../../../store/index.ts'
 import type { ContentStore } from '../../../store/index.ts'
-import { BodyTooLargeError, ExportPathError, InvalidRequestError } from '../../errors.ts'
+import type { CID } from 'multiformats/cid'
+import { contentRange, parseByteRange } from '../../byte-range.ts'
+import { BodyTooLargeError, ExportPathError, InvalidRequestError, RangeNotSatisfiableError } from '../../errors.ts'
+import { OCTET_STREAM, SNIFF_BYTES, sniffMediaType } from '../../media-type.ts'
 import type { HandlerMap } from '../handler.ts'
 import { toCid, withDeadline } from '../handler.ts'
 import { limitBytes, readableAfterFirstChunk, withIdleTimeout } from '../streams.ts'
@@ -13,12 +16,38 @@ export interface ContentLimits {
   contentTimeoutMs: number
 }
 
+/** The `dag-json` multicodec. */
+const DAG_JSON_CODE = 0x0129
+
+type Part = { kind: 'all' | 'range', offset: number, length: number } | { kind: 'unsatisfiable' }
+
+/** What a read serves: a `Range` header (206) or `?offset&length` (200), not both. */
+function rangeOf (header: string | undefined, query: { offset?: number | undefined, length?: number | undefined }, size: number, cid: string): Part {
+  const range = parseByteRange(header, size)
+  if (range.kind !== 'none' && (query.offset !== undefined || query.length !== undefined)) {
+    throw new InvalidRequestError('send a Range header or ?offset and ?length, not both', { cid })
+  }
+  if (range.kind === 'unsatisfiable') return range
+  if (range.kind === 'range') return { kind: 'range', offset: range.start, length: range.end - range.start + 1 }
+  const offset = query.offset ?? 0
+  if (offset > size) {
+    throw new InvalidRequestError(`offset ${offset} is past the end of ${cid} (${size} bytes)`, { cid, size })
+  }
+  return { kind: 'all', offset, length: Math.min(query.length ?? size - offset, size - offset) }
+}
+
+/** The media type from the content's first chunk (a block is far longer than the magic numbers). */
+async function sniffContent (content: ContentStore, cid: CID, signal: AbortSignal): Promise<string> {
+  for await (const chunk of content.cat(cid, { offset: 0, length: SNIFF_BYTES, signal })) return sniffMediaType(chunk)
+  return OCTET_STREAM
+}
+
 export function tooLarge (declared: number, limit: number): BodyTooLargeError {
   return new BodyTooLargeError(`upload of ${declared} bytes is over the ${limit} byte limit (api.maxUploadBytes)`, { limit })
 }
 
 /** `/v1/content`: bytes stream in and out in the socket's chunks, never held whole. */
-export function contentHandlers (content: ContentStore, limits: ContentLimits): Pick<HandlerMap, 'addContent' | 'catContent' | 'statContent' | 'exportContent'> {
+export function contentHandlers (content: ContentStore, limits: ContentLimits): Pick<HandlerMap, 'addContent' | 'catContent' | 'statContent' | 'exportContent' | 'getDocument'> {
   return {
     async addContent ({ query }, { request, signal }) {
       const declared = request.headers['content-length']
@@ -36,16 +65,21 @@ export function contentHandlers (content: ContentStore, limits: ContentLimits): 
       }
     },
 
-    async catContent ({ params, query }, { reply, signal }) {
+    async catContent ({ params, query }, { request, reply, signal }) {
       const cid = toCid(params.cid)
       const what = `content ${cid.toString()}`
       const { size } = await withDeadline(what, limits.contentTimeoutMs, signal, s => content.stat(cid, { signal: s }))
-      const offset = query.offset ?? 0
-      if (offset > size) {
-        throw new InvalidRequestError(`offset ${offset} is past the end of ${cid.toString()} (${size} bytes)`, { cid: cid.toString(), size })
+      const part = rangeOf(request.headers.range, query, size, cid.toString())
+      if (part.kind === 'unsatisfiable') {
+        reply.header('content-range', contentRange(null, size))
+        throw new RangeNotSatisfiableError(`the range ${request.headers.range ?? ''} starts past the end of ${cid.toString()} (${size} bytes)`, { cid: cid.toString(), size })
       }
-      const length = Math.min(query.length ?? size - offset, size - offset)
-      reply.code(200).type('application/octet-stream').header('content-length', String(length))
+      const { offset, length } = part
+      // Content never changes under its CID: the type comes from its first bytes, wherever the read starts.
+      const type = size === 0 ? OCTET_STREAM : await withDeadline(what, limits.contentTimeoutMs, signal, s => sniffContent(content, cid, s))
+      reply.type(type).header('accept-ranges', 'bytes').header('etag', `"${cid.toString()}"`).header('content-length', String(length))
+      if (part.kind === 'range') reply.code(206).header('content-range', contentRange({ start: offset, end: offset + length - 1 }, size))
+      else reply.code(200)
       if (length === 0) return reply.send(Buffer.alloc(0))
 
       // Aborting `stalled` stops the store's read when no chunk comes in time.
@@ -59,6 +93,13 @@ export function contentHandlers (content: ContentStore, limits: ContentLimits): 
         }
       )
       return reply.send(await readableAfterFirstChunk(chunks))
+    },
+
+    async getDocument ({ params }, { signal }) {
+      const cid = toCid(params.cid)
+      if (cid.code !== DAG_JSON_CODE) throw new InvalidRequestError(`${cid.toString()} is not a DAG-JSON document (codec 0x${cid.code.toString(16)}); use GET /v1/content/:cid for files`, { cid: cid.toString() })
+      const document = await withDeadline(`document ${cid.toString()}`, limits.contentTimeoutMs, signal, s => content.getJson(cid, { signal: s }))
+      return { cid: cid.toString(), document }
     },
 
     // The caller owns the socket (mode 0600), so it is the daemon's user: writing its file here

@@ -20,14 +20,26 @@ export function eventFilter (types: string[], job: string | undefined): (event: 
     (job === undefined || event.job === job)
 }
 
+/** Server-Sent Events when the client asks for them (a browser), else NDJSON. */
+export function wantsEventStream (accept: string | undefined): boolean {
+  return accept !== undefined && /(^|,)\s*text\/event-stream\s*(;|,|$)/i.test(accept)
+}
+
+/** One event as the stream's framing wants it: an NDJSON line, or an SSE `data:` message (JSON has no raw newline). */
+function framer (sse: boolean): (value: unknown) => string {
+  return sse ? value => `data: ${JSON.stringify(value)}\n\n` : value => `${JSON.stringify(value)}\n`
+}
+
 /**
- * `GET /v1/events`: NDJSON until the client closes or the server stops. Headers
- * go out at once, so a client knows it is subscribed before any event comes.
+ * `GET /v1/events`: NDJSON (or SSE) until the client closes or the server stops.
+ * Headers go out at once, so a client knows it is subscribed before any event comes.
  */
 export function eventHandlers (events: EventsBackend, options: EventStreamOptions): Pick<HandlerMap, 'events'> {
   return {
-    async events ({ query }, { reply, signal }) {
+    async events ({ query }, { request, reply, signal }) {
       const matches = eventFilter(query.type ?? [], query.job)
+      const sse = wantsEventStream(request.headers.accept)
+      const frame = framer(sse)
       const res = reply.raw
       let dropped = 0
       let streaming = false
@@ -40,10 +52,10 @@ export function eventHandlers (events: EventsBackend, options: EventStreamOption
             return
           }
           if (dropped > 0) {
-            res.write(`${JSON.stringify({ type: EVENTS_LAGGED, time: options.now(), dropped })}\n`)
+            res.write(frame({ type: EVENTS_LAGGED, time: options.now(), dropped }))
             dropped = 0
           }
-          res.write(`${JSON.stringify(event)}\n`)
+          res.write(frame(event))
         } catch (err: unknown) {
           // The backend's emitter must never see our failures (an unserialisable event, say).
           options.logger.warn({ err, type: event.type }, 'dropping an event the stream could not write')
@@ -51,11 +63,13 @@ export function eventHandlers (events: EventsBackend, options: EventStreamOption
       })
       reply.hijack()
       res.writeHead(200, {
-        'content-type': 'application/x-ndjson; charset=utf-8',
+        'content-type': sse ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
         'cache-control': 'no-store',
         'x-content-type-options': 'nosniff'
       })
-      res.flushHeaders()
+      // An SSE comment: browsers see the stream open before the first event.
+      if (sse) res.write(': subscribed\n\n')
+      else res.flushHeaders()
       streaming = true
 
       // `signal` aborts when the client closes the connection or the server stops.

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline'
 import { commandSchema, linkInitSchema } from './control.ts'
 import { Link } from './link.ts'
+import type { LinkInit } from './link.ts'
 import type { LinkCommand, LinkReply } from './control.ts'
 
 /**
@@ -10,7 +11,7 @@ import type { LinkCommand, LinkReply } from './control.ts'
  *   node test/e2e/helpers/wan/link-process.ts '{"host":"127.0.10.1","shape":{"oneWayMs":25,"jitterMs":10}}'
  */
 
-const link = new Link(linkInitSchema.parse(JSON.parse(process.argv[2] ?? '{}')))
+const link = new Link(linkInitSchema.parse(JSON.parse(process.argv[2] ?? '{}')) as LinkInit)
 let stopping: Promise<void> | undefined
 
 async function run (command: LinkCommand): Promise<unknown> {

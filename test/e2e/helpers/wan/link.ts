@@ -39,7 +39,7 @@ export interface LinkStats {
 export interface LinkInit {
   /** The address the link listens on and dials the nodes from. */
   host: string
-  shape?: Partial<Shape>
+  shape?: Partial<Shape> | undefined
   /** @default performance.now */
   now?: () => number
   /** @default Math.random */
