@@ -19,7 +19,7 @@ export const transcodeStep: StepExecutor<TranscodeSettings> = {
   schema: transcodeSchema,
   output: c => ({ kind: 'media', extension: c.container }),
   probe: () => 'none',
-  requires: c => [chunkRequirement(c.codec, c.hardware)],
+  requires: c => [chunkRequirement(c.codec, c.hardware), ...(c.audioCodec !== 'none' ? [c.audioCodec] : [])],
   plan () {
     throw new TranscodeNotExpandedError('a transcode step reached an executor unexpanded: its source must be analysed and the step expanded into chunks before the job is planned (the submitting artdag is too old, or a bug)')
   }
