@@ -9,7 +9,12 @@ import { overridesFromFlags } from './daemon/flags.ts'
 import { localNodeState } from './daemon/node-state.ts'
 import { createDiscoveryMetrics } from './discovery/metrics.ts'
 import { TailscaleDiscovery } from './discovery/tailscale.ts'
-import { CapabilitiesCache, recipeCodecs } from './exec/capabilities.ts'
+import { CapabilitiesCache } from './exec/capabilities.ts'
+import { advertisedEncoders } from './exec/hardware.ts'
+import { createSourceAnalyzer } from './engine/analyze-source.ts'
+import { RangeServer } from './engine/range-server.ts'
+import { withTranscodeExpansion } from './daemon/transcode-jobs.ts'
+import { getCacheRecord, putCacheRecord } from './store/cache-records.ts'
 import { resolveBinaries } from './exec/binaries.ts'
 import { workRootFor } from './engine/embedded-render.ts'
 import { StepRunner } from './engine/step-runner.ts'
@@ -71,7 +76,8 @@ async function ffmpegOf (config: Config, env: Record<string, string | undefined>
   try {
     const binaries = await resolveBinaries({ ffmpeg: config.exec.ffmpeg, ffprobe: config.exec.ffprobe, env })
     const caps = await new CapabilitiesCache().get(binaries.ffmpeg.path, { timeoutMs: 15_000 })
-    return { binaries, version: caps.version, encoders: recipeCodecs(caps) }
+    // Codecs, and the hardware encoders that encode a trial frame here: what heartbeats advertise.
+    return { binaries, version: caps.version, encoders: await advertisedEncoders(caps, { timeoutMs: 15_000 }) }
   } catch (err) {
     // A node without ffmpeg still stores and serves content and takes part in the cluster; it runs no steps.
     log.warn({ err: (err as Error).message }, 'no usable ffmpeg: this node will run no steps')
@@ -160,6 +166,11 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     const started = membership
     teardown.add('membership', async () => { await started.stop() })
 
+    // Transcode chunks read their source through it: only the byte ranges they need are fetched.
+    const ranges = new RangeServer({ cat: (cid, o) => node.content.cat(cid, o), logger })
+    await ranges.start({ signal: options.signal })
+    teardown.add('range-server', async () => { await ranges.stop() })
+
     // ffmpeg and ffprobe start from a small helper process: a fork of the daemon blocked its loop.
     const spawner = new Spawner({ logger })
     teardown.add('spawner', async () => { await spawner.stop() })
@@ -176,6 +187,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
         threads: config.exec.threads,
         fontFile: config.exec.fontFile,
         launch: spawner.launch,
+        ranges,
         logger
       })
       : undefined
@@ -231,7 +243,26 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       peers: peersBackend(membership.membership),
       content: node.content,
       events,
-      jobs: jobService,
+      // Transcodes are analysed and expanded here, before the cluster sees the job.
+      jobs: runner != null
+        ? withTranscodeExpansion(jobService, {
+          catalog: stepCatalog,
+          analyze: createSourceAnalyzer({
+            runner,
+            store: node.content,
+            catalog: stepCatalog,
+            lookupRemote: async (cacheId, o) => await getCacheRecord(node.dht, cacheId, { ...o, timeoutMs: config.dht.queryTimeoutMs }),
+            onAnalyzed: (step, cid) => {
+              const entry = { cacheId: step.cacheId, cid, producer: node.peerId.toString(), createdAt: Date.now(), stepType: step.type }
+              putCacheRecord(node.dht, entry, node.privateKey, { timeoutMs: config.dht.queryTimeoutMs }).catch((err: unknown) => { log.debug({ err }, 'analysis cache record not published') })
+            }
+          }),
+          capabilities: async () => [
+            ...(ffmpeg?.encoders ?? []),
+            ...started.membership.members().filter(m => m.state === 'alive').flatMap(m => m.record.capabilities.encoders)
+          ]
+        })
+        : jobService,
       metrics,
       logger
     }, { socketPath: socket, home: options.home, maxUploadBytes: config.api.maxUploadBytes })
