@@ -90,32 +90,30 @@ export function chunkContainerOf (codec: VideoCodec): 'mp4' | 'mkv' {
   return codec === 'vp9' ? 'mkv' : 'mp4'
 }
 
-const rational = z.tuple([z.number().int().min(1).max(2 ** 31), z.number().int().min(1).max(2 ** 31)])
-const ticks = z.number().int().min(-(2 ** 52)).max(2 ** 52)
+const rational = (description: string) => z.tuple([z.number().int().min(1).max(2 ** 31), z.number().int().min(1).max(2 ** 31)]).meta({ description })
+const ticks = (description: string) => z.number().int().min(-(2 ** 52)).max(2 ** 52).meta({ description })
 
 /** One chunk: the frames whose presentation time is in [startPts, endPts) of the source's video stream. */
 export const chunkSchema = z.strictObject({
-  codec: z.enum(VIDEO_CODECS),
-  hardware: z.enum(HARDWARE).default('none'),
-  crf: z.number().int().min(0).max(63),
-  preset: z.enum(PRESETS),
+  codec: z.enum(VIDEO_CODECS).meta({ description: 'Video codec.' }),
+  hardware: z.enum(HARDWARE).default('none').meta({ description: 'The hardware encoder, or `none` for the software one.' }),
+  crf: z.number().int().min(0).max(63).meta({ description: 'Constant quality.' }),
+  preset: z.enum(PRESETS).meta({ description: 'Speed against size, in x264\'s terms.' }),
   width: evenSize('Output width.').optional(),
   height: evenSize('Output height.').optional(),
-  pixelFormat: z.enum(PIXEL_FORMATS).default('yuv420p'),
-  /** The source's video stream (its index in the file). */
-  stream: z.number().int().min(0).max(1023),
-  timeBase: rational,
-  startPts: ticks,
-  /** Absent: to the end of the stream. */
-  endPts: ticks.optional(),
+  pixelFormat: z.enum(PIXEL_FORMATS).default('yuv420p').meta({ description: 'Pixel format.' }),
+  stream: z.number().int().min(0).max(1023).meta({ description: 'The source\'s video stream (its index in the file).' }),
+  timeBase: rational('The video stream\'s time base, `[num, den]`.'),
+  startPts: ticks('Presentation time of the chunk\'s first frame (a clean keyframe), in ticks.'),
+  endPts: ticks('Presentation time of the next chunk\'s first frame, in ticks; absent: to the end of the stream.').optional(),
   /** Slack of the frame selection against rounding, in ticks: half the smallest gap between two frames. */
-  margin: z.number().int().min(0).max(2 ** 40),
+  margin: z.number().int().min(0).max(2 ** 40).meta({ description: 'Slack of the frame selection, in ticks: half the smallest gap between two frames.' }),
   /** Seek (on the input, to the keyframe at startPts) before decoding: false for the first chunk. */
-  seek: z.boolean(),
+  seek: z.boolean().meta({ description: 'Seek on the input to the keyframe before decoding (false for the first chunk).' }),
   /** Frames the chunk should hold, for progress and the check after encoding. */
-  frames: z.number().int().min(0).max(10_000_000),
-  index: z.number().int().min(0).max(MAX_CHUNKS),
-  count: z.number().int().min(1).max(MAX_CHUNKS)
+  frames: z.number().int().min(0).max(10_000_000).meta({ description: 'Frames the chunk holds.' }),
+  index: z.number().int().min(0).max(MAX_CHUNKS).meta({ description: 'The chunk\'s number, from 0.' }),
+  count: z.number().int().min(1).max(MAX_CHUNKS).meta({ description: 'How many chunks the transcode has.' })
 }).superRefine((c, ctx) => {
   if (c.endPts != null && c.endPts <= c.startPts) ctx.addIssue({ code: 'custom', path: ['endPts'], message: `must be after startPts (${c.startPts})` })
   if (c.index >= c.count) ctx.addIssue({ code: 'custom', path: ['index'], message: `must be below count (${c.count})` })
@@ -126,13 +124,12 @@ export type ChunkConfig = z.output<typeof chunkSchema>
 
 /** The sound of the whole file, once, on the video's timeline: [startPts, endPts) of the video stream → [0, duration). */
 export const audioSchema = z.strictObject({
-  codec: z.enum(['aac', 'opus']),
-  bitrate: z.number().int().min(32).max(512),
-  /** The source's audio stream (its index in the file). */
-  stream: z.number().int().min(0).max(1023),
-  timeBase: rational,
-  startPts: ticks,
-  endPts: ticks
+  codec: z.enum(['aac', 'opus']).meta({ description: 'Audio codec.' }),
+  bitrate: z.number().int().min(32).max(512).meta({ description: 'Bitrate in kbit/s.' }),
+  stream: z.number().int().min(0).max(1023).meta({ description: 'The source\'s audio stream (its index in the file).' }),
+  timeBase: rational('The video stream\'s time base, `[num, den]`.'),
+  startPts: ticks('When the video starts, in ticks: the sound\'s time 0.'),
+  endPts: ticks('When the video ends, in ticks: the sound ends there too.')
 }).superRefine((c, ctx) => {
   if (c.endPts <= c.startPts) ctx.addIssue({ code: 'custom', path: ['endPts'], message: `must be after startPts (${c.startPts})` })
 })
@@ -141,15 +138,12 @@ export type AudioConfig = z.output<typeof audioSchema>
 
 /** Joins the chunks (stream copy, in order) and the sound into the delivery file. */
 export const joinSchema = z.strictObject({
-  container: z.enum(CONTAINERS),
-  faststart: z.boolean(),
-  timeBase: rational,
-  /** Each chunk's length in ticks of timeBase, in order; the chunks are the first inputs. */
-  durations: z.array(ticks.min(1)).min(1).max(MAX_CHUNKS),
-  /** Whether the last input is the sound. */
-  audio: z.boolean(),
-  /** Frames the output should hold. */
-  frames: z.number().int().min(0).max(10_000_000)
+  container: z.enum(CONTAINERS).meta({ description: 'File format of the result.' }),
+  faststart: z.boolean().meta({ description: 'mp4: put the index first.' }),
+  timeBase: rational('The video stream\'s time base, `[num, den]`.'),
+  durations: z.array(z.number().int().min(1).max(2 ** 52)).min(1).max(MAX_CHUNKS).meta({ description: 'Each chunk\'s length in ticks, in order; the chunks are the first inputs.' }),
+  audio: z.boolean().meta({ description: 'Whether the last input is the sound.' }),
+  frames: z.number().int().min(0).max(10_000_000).meta({ description: 'Frames the result holds.' })
 })
 
 export type JoinConfig = z.output<typeof joinSchema>
