@@ -11,6 +11,10 @@ import { CapabilitiesCache, Spawner, recipeCodecs, resolveBinaries, stepCatalog 
 import type { ResolvedBinaries } from './exec/index.ts'
 import { StepRunner, workRootFor } from './engine/index.ts'
 import { JobService } from './jobs/index.ts'
+import { advertisedEncoders } from './exec/index.ts'
+import { createSourceAnalyzer, RangeServer } from './engine/index.ts'
+import { withTranscodeExpansion } from './daemon/index.ts'
+import { getCacheRecord, putCacheRecord } from './store/index.ts'
 import { createLogger } from './log.ts'
 import { MembershipService, createMembershipMetrics } from './membership/index.ts'
 import { CACHE_RECORD_NAMESPACE, CacheRecordRepublisher, createCacheRecordValidator, registerTransferMetrics, toMetadata } from './store/index.ts'
@@ -52,7 +56,8 @@ async function ffmpegOf (config: Config, env: Record<string, string | undefined>
   try {
     const binaries = await resolveBinaries({ ffmpeg: config.exec.ffmpeg, ffprobe: config.exec.ffprobe, env })
     const caps = await new CapabilitiesCache().get(binaries.ffmpeg.path, { timeoutMs: 15_000 })
-    return { binaries, version: caps.version, encoders: recipeCodecs(caps) }
+    // Codecs, and the hardware encoders that encode a trial frame here: what heartbeats advertise.
+    return { binaries, version: caps.version, encoders: await advertisedEncoders(caps, { timeoutMs: 15_000 }) }
   } catch (err: unknown) {
     // A node without ffmpeg still stores and serves content and takes part in the cluster; it runs no steps.
     log.warn({ err }, 'no usable ffmpeg: this node will run no steps')
@@ -190,6 +195,9 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       events.emit({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, loadAverage: hb.load.loadAverage, steps: hb.load.steps ?? [], leases: hb.leases.length, jobs: hb.jobs.length })
     })
 
+    // Transcode chunks read their source through it: only the byte ranges they need are fetched.
+    const ranges = new RangeServer({ cat: (cid, o) => node.content.cat(cid, o), logger })
+
     // ffmpeg and ffprobe start from a small helper process: a fork of the daemon blocked its loop.
     const spawner = new Spawner({ logger, scheduler })
     const runner = ffmpeg != null
@@ -205,6 +213,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
         threads: config.exec.threads,
         fontFile: config.exec.fontFile,
         launch: spawner.launch,
+        ranges,
         logger
       })
       : undefined
@@ -252,7 +261,26 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       peers: peersBackend(membership.membership),
       content: node.content,
       events,
-      jobs: jobService,
+      // Transcodes are analysed and expanded here, before the cluster sees the job.
+      jobs: runner != null
+        ? withTranscodeExpansion(jobService, {
+          catalog: stepCatalog,
+          analyze: createSourceAnalyzer({
+            runner,
+            store: node.content,
+            catalog: stepCatalog,
+            lookupRemote: async (cacheId, o) => await getCacheRecord(node.dht, cacheId, { ...o, timeoutMs: config.dht.queryTimeoutMs }),
+            onAnalyzed: (step, cid) => {
+              const entry = { cacheId: step.cacheId, cid, producer: node.peerId.toString(), createdAt: Date.now(), stepType: step.type }
+              putCacheRecord(node.dht, entry, node.privateKey, { timeoutMs: config.dht.queryTimeoutMs }).catch((err: unknown) => { log.debug({ err }, 'analysis cache record not published') })
+            }
+          }),
+          capabilities: async () => [
+            ...(ffmpeg?.encoders ?? []),
+            ...membership.membership.members().filter(m => m.state === 'alive').flatMap(m => m.record.capabilities.encoders)
+          ]
+        })
+        : jobService,
       metrics,
       logger,
       scheduler
@@ -263,7 +291,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     // In this order; the dashboard before the socket (so `artdag ui` finds it), the socket last, so a
     // client that can connect finds a node that is up. A component that fails to start stops the
     // ones before it (startAll), newest first.
-    const components: Startable[] = [republisher, membership, spawner, jobService, progress, gc, ...(tailscale !== undefined ? [tailscale] : []), ...(ui !== undefined ? [ui] : []), api]
+    const components: Startable[] = [republisher, membership, ranges, spawner, jobService, progress, gc, ...(tailscale !== undefined ? [tailscale] : []), ...(ui !== undefined ? [ui] : []), api]
     await startAll(components, { signal: options.signal })
     started = [...started, ...components]
 

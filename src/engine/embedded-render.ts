@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { StepRunner } from './step-runner.ts'
+import { RangeServer } from './range-server.ts'
+import { advertisedEncoders } from '../exec/hardware.ts'
 import { renderRecipe } from './render-recipe.ts'
 import { ARTDAG_VERSION } from '../version.ts'
 import { CapabilitiesCache, resolveBinaries, stepCatalog } from '../exec/index.ts'
@@ -47,7 +49,10 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
   const binaries = await resolveBinaries({ ffmpeg: config.exec.ffmpeg, ffprobe: config.exec.ffprobe, env: options.env })
   const capabilities = new CapabilitiesCache()
   const node = await createEmbeddedNode({ home: options.home }, { signal: options.signal })
+  // Transcode chunks read the source through it: only the byte ranges they need.
+  const ranges = new RangeServer({ cat: (cid, o) => node.content.cat(cid, o), logger: options.logger })
   try {
+    await ranges.start({ signal: options.signal })
     const producer = node.peerId?.toString() ?? 'local'
     const runner = new StepRunner({
       store: node.content,
@@ -61,6 +66,7 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
       threads: config.exec.threads,
       fontFile: config.exec.fontFile,
       onSpawn: options.onSpawn,
+      ranges,
       logger: options.logger
     })
     return await renderRecipe({
@@ -69,7 +75,8 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
       catalog: stepCatalog,
       nodeId: producer,
       artdagVersion: ARTDAG_VERSION,
-      ffmpegVersion: async () => (await capabilities.get(binaries.ffmpeg.path, { signal: options.signal })).version
+      ffmpegVersion: async () => (await capabilities.get(binaries.ffmpeg.path, { signal: options.signal })).version,
+      capabilities: async o => await advertisedEncoders(await capabilities.get(binaries.ffmpeg.path, o), o)
     }, {
       recipe: options.recipe,
       recipeDir: options.recipeDir,
@@ -80,6 +87,7 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
       onEvent: options.onEvent
     })
   } finally {
+    await ranges.stop()
     await node.stop()
   }
 }

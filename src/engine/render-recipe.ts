@@ -3,6 +3,8 @@ import { CID } from 'multiformats/cid'
 import { renderPlan } from './local-render.ts'
 import { buildProvenance } from './provenance.ts'
 import { InputFileError } from './errors.ts'
+import { createSourceAnalyzer } from './analyze-source.ts'
+import { expandTranscodes } from './expand-transcodes.ts'
 import { applyInputOverrides, classifyInputRef, plan as planRecipe, resolveInputPath } from '../plan/index.ts'
 import type { Plan, Recipe, StepCatalog } from '../plan/index.ts'
 import type { RenderEventListener, StepReport } from './events.ts'
@@ -16,6 +18,8 @@ export interface RenderRecipeInit {
   nodeId: string
   artdagVersion: string
   ffmpegVersion: () => Promise<string>
+  /** What this machine can encode (codecs and hardware encoders): a transcode needing something else is refused before any work. */
+  capabilities?: ((options: { signal?: AbortSignal | undefined }) => Promise<Iterable<string>>) | undefined
 }
 
 export interface RenderRecipeOptions {
@@ -63,8 +67,14 @@ export async function resolveInputCids (recipe: Recipe, recipeDir: string, store
 
 /** Parses nothing and renders everything: the embedded `artdag render` path, on this machine. */
 export async function renderRecipe (init: RenderRecipeInit, options: RenderRecipeOptions): Promise<RenderOutcome & { plan: Plan }> {
-  const recipe = applyInputOverrides(options.recipe, options.inputOverrides ?? {})
-  const inputCids = await resolveInputCids(recipe, options.recipeDir, init.store, { signal: options.signal })
+  const given = applyInputOverrides(options.recipe, options.inputOverrides ?? {})
+  const givenCids = await resolveInputCids(given, options.recipeDir, init.store, { signal: options.signal })
+  // Transcodes are analysed and expanded into chunks first: what is planned is the static recipe a cluster would plan.
+  const { recipe, inputs: inputCids } = await expandTranscodes(given, givenCids, {
+    catalog: init.catalog,
+    analyze: createSourceAnalyzer({ runner: init.runner, store: init.store, catalog: init.catalog }),
+    ...(init.capabilities != null ? { capabilities: init.capabilities } : {})
+  }, { signal: options.signal })
   const plan = planRecipe(recipe, inputCids, init.catalog)
   const result = await renderPlan(plan, init.runner, { slots: options.slots, signal: options.signal, onEvent: options.onEvent })
   const output = CID.parse(result.outputCid)

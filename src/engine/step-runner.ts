@@ -2,9 +2,10 @@ import { CID } from 'multiformats/cid'
 import { lookupLocalCache } from './cache-lookup.ts'
 import { describeError } from './describe-error.ts'
 import { StepFailedError, StepInputUnavailableError } from './errors.ts'
-import { Workspace, executeStep } from '../exec/index.ts'
+import { Workspace, executeStep, executors } from '../exec/index.ts'
 import type { CapabilitiesCache, Launch, ResolvedBinaries, SpawnListener, StepProgress } from '../exec/index.ts'
 import type { StepReport } from './events.ts'
+import type { RangeServer, RangeStats } from './range-server.ts'
 import type { Logger } from '../log.ts'
 import type { PlannedStep } from '../plan/index.ts'
 import type { CacheIndex, ContentStore } from '../store/index.ts'
@@ -26,6 +27,12 @@ export interface StepRunnerInit {
   onSpawn?: SpawnListener | undefined
   /** How ffmpeg and ffprobe are started (the daemon's spawner helper); @default children of this process */
   launch?: Launch | undefined
+  /**
+   * Serves inputs to steps that read them over a loopback URL (transcode
+   * chunks): only the byte ranges they ask for are fetched. Absent: such
+   * steps get a whole copy like every other step.
+   */
+  ranges?: Pick<RangeServer, 'expose'> | undefined
   logger: Logger
 }
 
@@ -60,11 +67,21 @@ export class StepRunner {
     const { store, cacheIndex } = this.init
     const workspace = await Workspace.create(this.init.workRoot, { prefix: `${step.id}-` })
     const startedAt = Date.now()
+    const streamed = this.#streamsInputs(step)
+    const exposed: Array<{ release: () => void, stats: RangeStats }> = []
     try {
       const inputs = await Promise.all(inputCids.map(async (cid, i) => {
         const path = workspace.path(`input-${i}`)
+        const from = options.from != null ? { from: options.from } : {}
         try {
-          await store.getFile(CID.parse(cid), path, { signal: options.signal, from: options.from })
+          if (streamed != null) {
+            // Only the root block now (for the size); the rest as ffmpeg reads it.
+            const { size } = await store.stat(CID.parse(cid), { signal: options.signal, ...from })
+            const served = streamed.expose(cid, size, from)
+            exposed.push(served)
+            return served.url
+          }
+          await store.getFile(CID.parse(cid), path, { signal: options.signal, ...from })
         } catch (err: unknown) {
           if (options.signal?.aborted === true) throw err
           throw new StepInputUnavailableError(`step ${step.id}: input ${i} (${cid}) could not be fetched: ${(err as Error).message}`, { step: step.id, input: i, cid }, { cause: err })
@@ -100,10 +117,23 @@ export class StepRunner {
         await store.pin({ cid, kind: 'intermediate', expiresAt: finishedAt + this.init.intermediateTtlMs, labels: { cacheId: step.cacheId, step: step.id } }, { signal: options.signal })
       }
       await cacheIndex.put({ cacheId: step.cacheId, cid: cid.toString(), producer: this.init.producer, createdAt: finishedAt, stepType: step.type }, { signal: options.signal })
-      this.log.info({ step: step.id, type: step.type, cacheId: step.cacheId, cid: cid.toString(), ms: finishedAt - startedAt }, 'step completed')
+      const inputBytes = exposed.length > 0 ? exposed.reduce((sum, e) => sum + e.stats.bytes, 0) : undefined
+      this.log.info({ step: step.id, type: step.type, cacheId: step.cacheId, cid: cid.toString(), ms: finishedAt - startedAt, ...(inputBytes != null ? { inputBytes } : {}) }, 'step completed')
       return { id: step.id, type: step.type, cacheId: step.cacheId, cid: cid.toString(), cached: false, producer: this.init.producer, startedAt, finishedAt, ffmpegRuns: result.ffmpegRuns }
     } finally {
+      for (const e of exposed) e.release()
       await workspace.dispose()
+    }
+  }
+
+  /** The range server, when this step reads its inputs through it. */
+  #streamsInputs (step: PlannedStep): Pick<RangeServer, 'expose'> | undefined {
+    const executor = executors.get(step.type)
+    if (this.init.ranges == null || executor?.streamInputs == null) return undefined
+    try {
+      return executor.streamInputs(step.config) ? this.init.ranges : undefined
+    } catch {
+      return undefined
     }
   }
 }

@@ -12,6 +12,10 @@ import { sequenceStep } from './steps/sequence.ts'
 import { textStep } from './steps/text.ts'
 import { thumbnailStep } from './steps/thumbnail.ts'
 import { transformStep } from './steps/transform.ts'
+import { transcodeStep } from './steps/transcode.ts'
+import { transcodeAudioStep } from './steps/transcode-audio.ts'
+import { transcodeChunkStep } from './steps/transcode-chunk.ts'
+import { transcodeJoinStep } from './steps/transcode-join.ts'
 
 /** Every step type, by name. */
 export const executors: ReadonlyMap<string, StepExecutor> = new Map<string, StepExecutor>([
@@ -25,7 +29,11 @@ export const executors: ReadonlyMap<string, StepExecutor> = new Map<string, Step
   muxStep,
   encodeStep,
   thumbnailStep,
-  analyzeStep
+  analyzeStep,
+  transcodeStep,
+  transcodeChunkStep,
+  transcodeAudioStep,
+  transcodeJoinStep
 ].map(executor => [executor.type, executor]))
 
 function definitionOf (executor: StepExecutor): StepDefinition {
@@ -33,7 +41,8 @@ function definitionOf (executor: StepExecutor): StepDefinition {
     type: executor.type,
     version: executor.version,
     inputs: executor.inputs,
-    normalize: config => normalizeWith(executor.schema, config)
+    normalize: config => normalizeWith(executor.schema, config),
+    ...(executor.requires != null ? { requires: (config: Record<string, unknown>) => (executor.requires as (c: unknown) => string[])(config) } : {})
   }
 }
 

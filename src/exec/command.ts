@@ -6,10 +6,15 @@
  * against the workspace before anything starts.
  */
 export interface CommandInput {
-  /** A file name relative to the workspace. */
+  /** A file name relative to the workspace, or a loopback URL from the engine's range server (see isLoopbackUrl). */
   file: string
   /** Options placed before `-i` (e.g. `-ss 1.5`), built from validated numbers only. */
   options?: string[]
+  /**
+   * `concat`: the file is a concat list the executor wrote itself (the join of
+   * chunks). Its entries may only name workspace files of the whitelisted formats.
+   */
+  demuxer?: 'concat'
 }
 
 export interface FfmpegCommand {
@@ -76,9 +81,28 @@ export interface RenderArgsOptions {
 /** Flags that keep output bytes a function of the inputs and config only. */
 export const REPRODUCIBLE_OUTPUT_FLAGS = ['-map_metadata', '-1', '-map_chapters', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', '-flags:a', '+bitexact']
 
-/** `file:` makes ffmpeg treat any name as a plain path, never as a protocol URL. */
+/** Protocols a loopback URL input may use: ffmpeg's http client over tcp, nothing else. */
+export const URL_PROTOCOL_WHITELIST = 'http,tcp'
+
+const LOOPBACK_URL = /^http:\/\/127\.0\.0\.1:\d{1,5}\/[A-Za-z0-9_-]+\/[A-Za-z0-9]+$/
+
+/**
+ * An input served by the engine's range server on 127.0.0.1 (a chunk reads
+ * only the byte ranges it needs). Nothing else that looks like a URL is one:
+ * every other input name is a workspace path.
+ */
+export function isLoopbackUrl (name: string): boolean {
+  return LOOPBACK_URL.test(name)
+}
+
+/** `file:` makes ffmpeg treat any name as a plain path, never as a protocol URL; loopback URLs pass as they are. */
 export function fileUrl (name: string): string {
-  return `file:${name}`
+  return isLoopbackUrl(name) ? name : `file:${name}`
+}
+
+/** The protocol whitelist for an input: `file`, or http over tcp for a loopback URL. */
+export function protocolWhitelistOf (name: string): string {
+  return isLoopbackUrl(name) ? URL_PROTOCOL_WHITELIST : INPUT_PROTOCOL_WHITELIST
 }
 
 export function renderArgs (command: FfmpegCommand, options: RenderArgsOptions = {}): string[] {
@@ -88,7 +112,9 @@ export function renderArgs (command: FfmpegCommand, options: RenderArgsOptions =
   for (const input of command.inputs) {
     if (threads > 0) args.push('-threads', String(threads))
     args.push(...(input.options ?? []))
-    args.push('-protocol_whitelist', INPUT_PROTOCOL_WHITELIST, '-format_whitelist', INPUT_FORMAT_WHITELIST)
+    if (input.demuxer === 'concat') args.push('-f', 'concat', '-safe', '1')
+    const formats = input.demuxer === 'concat' ? `concat,${INPUT_FORMAT_WHITELIST}` : INPUT_FORMAT_WHITELIST
+    args.push('-protocol_whitelist', protocolWhitelistOf(input.file), '-format_whitelist', formats)
     args.push('-i', fileUrl(input.file))
   }
   if (command.filterComplex != null) args.push('-filter_complex', `sws_flags=${SWS_FLAGS};${command.filterComplex}`)

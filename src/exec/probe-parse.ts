@@ -138,3 +138,19 @@ export function parseProbeJson (json: unknown): MediaInfo {
 export function fps (rate: Rational): number {
   return rate.num / rate.den
 }
+
+/** `pts,dts,duration,pos,flags` lines (ffprobe's csv of packets); `N/A` is null. */
+export function parsePacketCsv (text: string): Array<{ pts: number | null, dts: number | null, duration: number | null, pos: number | null, key: boolean }> {
+  const packets = []
+  for (const line of text.split('\n')) {
+    const fields = line.trim().split(',')
+    if (fields.length < 5) continue
+    const [pts, dts, duration, pos, flags] = fields as [string, string, string, string, string]
+    const int = (value: string): number | null => {
+      const n = Number(value)
+      return value !== '' && value !== 'N/A' && Number.isSafeInteger(n) ? n : null
+    }
+    packets.push({ pts: int(pts), dts: int(dts), duration: int(duration), pos: int(pos), key: flags.startsWith('K') })
+  }
+  return packets
+}

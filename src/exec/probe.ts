@@ -1,10 +1,11 @@
 import { errorMessage } from '../errors.ts'
-import { INPUT_FORMAT_WHITELIST, INPUT_PROTOCOL_WHITELIST, fileUrl } from './command.ts'
+import { INPUT_FORMAT_WHITELIST, fileUrl, protocolWhitelistOf } from './command.ts'
 import { FfprobeFailedError } from './errors.ts'
 import { runProcess } from './process.ts'
 import type { Launch } from './launch.ts'
 import type { SpawnListener } from './spawns.ts'
-import { parseProbeJson } from './probe-parse.ts'
+import { parsePacketCsv, parseProbeJson } from './probe-parse.ts'
+import type { PacketFact } from '../plan/transcode/analysis.ts'
 import type { MediaInfo } from './probe-parse.ts'
 
 export type { AudioStreamInfo, MediaInfo, StreamInfo, VideoStreamInfo } from './probe-parse.ts'
@@ -30,7 +31,7 @@ async function ffprobe (file: string, args: string[], options: ProbeOptions): Pr
     'error',
     '-hide_banner',
     '-protocol_whitelist',
-    INPUT_PROTOCOL_WHITELIST,
+    protocolWhitelistOf(file),
     '-format_whitelist',
     INPUT_FORMAT_WHITELIST,
     ...args,
@@ -71,4 +72,20 @@ export async function probeKeyframes (file: string, options: ProbeOptions): Prom
     if (Number.isFinite(t)) times.push(t)
   }
   return times.sort((a, b) => a - b)
+}
+
+/** A stream's time base from ffprobe (`1/12800`), as [num, den]. */
+export async function probeTimeBase (file: string, stream: number, options: ProbeOptions): Promise<[number, number]> {
+  const stdout = await ffprobe(file, ['-select_streams', String(stream), '-show_entries', 'stream=time_base', '-print_format', 'csv=p=0'], options)
+  const match = /^(\d+)\/(\d+)/.exec(stdout.trim())
+  const num = Number(match?.[1])
+  const den = Number(match?.[2])
+  if (!(num > 0 && den > 0)) throw new FfprobeFailedError(`ffprobe gave no time base for stream ${stream} of ${file}`, { file, stream })
+  return [num, den]
+}
+
+/** Every packet of one stream in decode order: times in ticks of its time base, byte position, key flag. Reads packets, decodes nothing. */
+export async function probePackets (file: string, stream: number, options: ProbeOptions): Promise<PacketFact[]> {
+  const stdout = await ffprobe(file, ['-select_streams', String(stream), '-show_entries', 'packet=pts,dts,duration,pos,flags', '-print_format', 'csv=p=0'], options)
+  return parsePacketCsv(stdout)
 }

@@ -1,6 +1,6 @@
 import type { Launch } from './launch.ts'
 import type { Logger } from '../log.ts'
-import { renderArgs } from './command.ts'
+import { isLoopbackUrl, renderArgs } from './command.ts'
 import type { FfmpegCommand } from './command.ts'
 import { FfmpegFailedError } from './errors.ts'
 import { runProcess } from './process.ts'
@@ -42,7 +42,7 @@ export interface RunFfmpegResult {
  */
 export async function runFfmpeg (command: FfmpegCommand, options: RunFfmpegOptions): Promise<RunFfmpegResult> {
   const { workspace } = options
-  for (const input of command.inputs) await workspace.realPath(input.file)
+  for (const input of command.inputs) if (!isLoopbackUrl(input.file)) await workspace.realPath(input.file)
   for (const file of command.auxFiles ?? []) await workspace.realPath(file)
   const outputPath = workspace.path(command.output.file)
 

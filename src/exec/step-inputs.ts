@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { FfprobeFailedError, StepInputsInvalidError } from './errors.ts'
-import { probeKeyframes, probeMedia } from './probe.ts'
+import { probeKeyframes, probeMedia, probePackets, probeTimeBase } from './probe.ts'
+import { isLoopbackUrl } from './command.ts'
 import type { Launch } from './launch.ts'
 import type { MediaInfo } from './probe.ts'
 import type { SpawnListener } from './spawns.ts'
@@ -19,6 +20,10 @@ const UNPROBED: MediaInfo = { formatName: 'unknown', durationS: null, sizeBytes:
 export async function adoptInputs (workspace: Workspace, files: string[]): Promise<string[]> {
   const names: string[] = []
   for (const [i, file] of files.entries()) {
+    if (isLoopbackUrl(file)) {
+      names.push(file)
+      continue
+    }
     const absolute = resolve(file)
     if (isInside(workspace.dir, absolute)) {
       const name = relative(workspace.dir, absolute)
@@ -60,7 +65,10 @@ export async function probeInputs (names: string[], need: ProbeNeed, options: Pr
     try {
       const info = await probeMedia(file, probeOptions())
       const keyframes = need === 'keyframes' && info.video != null ? await probeKeyframes(file, probeOptions()) : undefined
-      inputs.push({ file, info, keyframes })
+      const packets = need === 'packets' && info.video != null
+        ? { timeBase: await probeTimeBase(file, info.video.index, probeOptions()), list: await probePackets(file, info.video.index, probeOptions()) }
+        : undefined
+      inputs.push({ file, info, ...(keyframes != null ? { keyframes } : {}), ...(packets != null ? { packets } : {}) })
     } catch (err: unknown) {
       if (!(err instanceof FfprobeFailedError)) throw err
       throw new StepInputsInvalidError(`input ${i} of ${options.type} is not a media file ffmpeg can read: ${err.message}`, { input: i, errorTail: err.details?.errorTail }, { cause: err })

@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import type { FfmpegCommand } from './command.ts'
 import type { MediaInfo } from './probe-parse.ts'
+import type { PacketFact } from '../plan/transcode/analysis.ts'
 
 /** `media`: the intermediate format (or `encode`'s container); `image`: PNG; `json`: a JSON document. */
 export type OutputKind = 'media' | 'image' | 'json'
@@ -17,6 +18,8 @@ export interface StepInput {
   info: MediaInfo
   /** Keyframe times in seconds, when the executor asked for them. */
   keyframes?: number[] | undefined
+  /** The video stream's packets (decode order) and time base, when the executor asked for them. */
+  packets?: { timeBase: [number, number], list: PacketFact[] } | undefined
 }
 
 export interface PlanContext {
@@ -50,7 +53,7 @@ export type StepPlan =
   }
 
 /** What the executor must know about its inputs before it can plan. */
-export type ProbeNeed = 'none' | 'streams' | 'keyframes'
+export type ProbeNeed = 'none' | 'streams' | 'keyframes' | 'packets'
 
 /** Encoders (and a pixel format) the binary must have for this config. */
 export interface EncoderNeeds {
@@ -78,6 +81,17 @@ export interface StepExecutor<C = unknown> {
   needs?(config: C): EncoderNeeds
   /** Whether the font is linked into the workspace. */
   readonly usesFont?: boolean
+  /**
+   * Reads its inputs over a loopback URL of the engine's range server, which
+   * fetches only the byte ranges ffmpeg asks for, instead of a copy of each
+   * whole input in the workspace. @default false
+   */
+  streamInputs?(config: C): boolean
+  /**
+   * What a node must advertise to run it (codec names such as `h264`, or
+   * encoder names such as `h264_nvenc`). Absent: the planner's default.
+   */
+  requires?(config: C): string[]
   /**
    * Pure: builds the ffmpeg command(s) from the normalized config and the
    * probed inputs. Throws StepInputsInvalidError when the inputs do not suit.

@@ -24,6 +24,12 @@ export interface StepDefinition {
    * plain JSON (no undefined, no functions) so it can be canonically encoded.
    */
   normalize: (config: unknown) => NormalizeResult
+  /**
+   * What a node must advertise to run a step of this type with this
+   * (normalized) config: codec names (`h264`) or encoder names (`h264_nvenc`).
+   * Absent: the scheduler's default for the type.
+   */
+  requires?(config: Record<string, unknown>): string[]
 }
 
 export interface StepCatalog {

@@ -24,8 +24,11 @@ export default defineCommand({
       const { recipe, inputs } = await uploadInputs(daemon, loaded, ctx)
       description = await daemon.plan({ recipe, inputs }, { signal: ctx.signal })
     } else {
-      const { embeddedPlan } = await import('../../engine/index.ts')
-      description = await embeddedPlan({ home: ctx.home, recipe: loaded.recipe, recipeDir: loaded.recipeDir, inputOverrides: loaded.overrides, signal: ctx.signal })
+      const [{ embeddedPlan, loadConfig }, { createLogger }] = await Promise.all([import('../../engine/index.ts'), import('../../log.ts')])
+      // The config and a logger only matter for a transcode, whose source is analysed here first.
+      const { config } = await loadConfig({ home: ctx.home, env: ctx.io.env })
+      const logger = createLogger({ level: 'warn' })
+      description = await embeddedPlan({ home: ctx.home, recipe: loaded.recipe, recipeDir: loaded.recipeDir, inputOverrides: loaded.overrides, config, env: ctx.io.env, logger, signal: ctx.signal })
     }
     const rows = description.steps.map(step => [
       String(step.level),

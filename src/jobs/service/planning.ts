@@ -19,7 +19,10 @@ export interface PlannedJob {
  * intermediate format needs H.264; `encode` needs its video and audio codecs.
  * Nodes advertise the codecs they have in their heartbeats.
  */
-export function requirementsOf (step: PlannedStep): string[] {
+export function requirementsOf (step: PlannedStep, catalog: StepCatalog): string[] {
+  // A step type that knows its needs (a hardware encoder for a transcode's chunks) says so itself.
+  const declared = catalog.get(step.type)?.requires?.(step.config as Record<string, unknown>)
+  if (declared !== undefined) return declared
   switch (step.type) {
     case 'encode': {
       const c = step.config as { codec?: string, audioCodec?: string, container?: string }
@@ -46,7 +49,7 @@ export function planJob (jobId: string, doc: JobDocument, catalog: StepCatalog):
       cacheId: step.cacheId,
       type: step.type,
       deps: step.inputs.flatMap(input => input.kind === 'step' ? [input.id] : []),
-      requires: requirementsOf(step)
+      requires: requirementsOf(step, catalog)
     })),
     output: plan.output,
     submittedAt: doc.submittedAt

@@ -27,7 +27,8 @@ describe('the example recipes', () => {
 
   it('all-steps uses every step type of the catalog', async () => {
     const recipe = loadRecipe(readRecipe('all-steps.yaml'), catalog)
-    expect(new Set(Object.values(recipe.nodes).map(n => n.type))).toEqual(new Set(catalog.types()))
+    // The transcode family is planned from an expansion, not written in a recipe by hand: test/unit/plan/transcode.test.ts.
+    expect(new Set(Object.values(recipe.nodes).map(n => n.type))).toEqual(new Set(catalog.types().filter(t => !t.startsWith('transcode'))))
     const p = plan(recipe, await cidsFor(recipe.inputs), catalog)
     expect(p.unused).toEqual(['poster', 'report'])
     expect(p.levels).toEqual([['bars', 'cut'], ['small'], ['joined'], ['branded'], ['titled'], ['mixed'], ['muxed'], ['out']])

@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+/**
+ * Transcode: one long video over one daemon, over two, and by plain ffmpeg.
+ * A 2-minute 1280×720 source with sound is generated once (x264 with a
+ * keyframe every 2 s). Then, with the same settings (h264, `--crf`,
+ * `--preset`, aac 128k, every encoder on one thread):
+ *   - plain `ffmpeg -threads 1` of the whole file, pinned to core 0 (the baseline);
+ *   - `artdag transcode` on one daemon pinned to core 0 (with its helper and ffmpeg);
+ *   - `artdag transcode` on two daemons, each pinned to its own core.
+ * Every daemon runs one step at a time with ffmpeg on one thread
+ * (ARTDAG_EXEC__SLOTS=1, ARTDAG_EXEC__THREADS=1), from a fresh home: nothing
+ * cached. Wall time runs from the CLI's start to its end (adding the file,
+ * the analysis, the chunks, the join, writing the output). Quality: PSNR and
+ * SSIM of each output against the source, and sizes; bytes moved: what each
+ * node fetched from its peers (artdag_bytes_fetched_total).
+ *
+ *   npm run bench:transcode [-- --seconds 120] [--crf 20] [--preset medium] [--chunk-seconds 10]
+ *
+ * Targets (issue 10): two daemons ≤ 0.6 × one daemon; chunked PSNR within 0.3 dB of the
+ * single-pass encode and size within +3 %.
+ */
+import { execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { BIN, FFMPEG, FFPROBE } from '../../test/e2e/helpers/cli.ts'
+import { log, machineFacts, shippedEnv, startBenchCluster, stringArg } from './lib/cluster.ts'
+import { spawnerHelpersOf } from './lib/proc.ts'
+import { numberArg, printReport } from './lib/report.ts'
+import type { BenchCluster } from './lib/cluster.ts'
+import type { Row } from './lib/report.ts'
+
+const run = promisify(execFile)
+const seconds = numberArg('seconds', 120)
+const crf = numberArg('crf', 20)
+const preset = stringArg('preset', 'medium')
+const chunkSeconds = numberArg('chunk-seconds', 10)
+/** The reference for quality figures: Debian's ffmpeg when installed (faster filters), else the bundled one. */
+const METER = existsSync('/usr/bin/ffmpeg') ? '/usr/bin/ffmpeg' : FFMPEG
+
+const dir = await mkdtemp(join(tmpdir(), 'artdag-bench-transcode-'))
+
+async function timed (what: string, work: () => Promise<void>): Promise<number> {
+  const started = performance.now()
+  await work()
+  const ms = performance.now() - started
+  log(`${what}: ${(ms / 1000).toFixed(1)} s`)
+  return ms
+}
+
+/** Pins a daemon, its spawner helper (and so the ffmpeg it starts) to one core. */
+async function pin (pid: number, core: number): Promise<void> {
+  for (const p of [pid, ...spawnerHelpersOf(pid)]) await run('taskset', ['-a', '-p', '-c', String(core), String(p)])
+}
+
+/** PSNR (average, dB) and SSIM (All) of `file` against the source. */
+async function quality (file: string, source: string): Promise<{ psnr: number, ssim: number }> {
+  const { stderr } = await run(METER, ['-hide_banner', '-nostats', '-i', file, '-i', source, '-lavfi', '[0:v]split[a0][a1];[1:v]split[b0][b1];[a0][b0]psnr;[a1][b1]ssim', '-f', 'null', '-'], { maxBuffer: 64 * 1024 * 1024 })
+  const psnr = Number(/PSNR .*average:([\d.]+|inf)/.exec(stderr)?.[1])
+  const ssim = Number(/SSIM .*All:([\d.]+)/.exec(stderr)?.[1])
+  return { psnr, ssim }
+}
+
+async function fetchedBytes (cluster: BenchCluster): Promise<number[]> {
+  return await Promise.all(cluster.clients.map(async client => {
+    const text = await client.metrics()
+    return Number(/^artdag_bytes_fetched_total (\d+)/m.exec(text)?.[1] ?? 0)
+  }))
+}
+
+interface ClusterRun { ms: number, file: string, fetched: number[], chunksByNode: Record<string, number> }
+
+async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRun> {
+  const base = join(dir, names.join('-'))
+  const env = await shippedEnv(dir, { ARTDAG_EXEC__SLOTS: '1', ARTDAG_EXEC__THREADS: '1' })
+  const cluster = await startBenchCluster(base, names, env)
+  try {
+    for (const [i, daemon] of cluster.daemons.entries()) await pin(daemon.process.pid as number, cores[i] as number)
+    const out = join(base, 'out.mp4')
+    let stdout = ''
+    const ms = await timed(`artdag transcode on ${names.length} daemon(s)`, async () => {
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, 'transcode', source, '-o', out, '--crf', String(crf), '--preset', preset, '--chunk-seconds', String(chunkSeconds), '--wait', '--json', '--home', cluster.homes[0] as string], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+        child.stdout.on('data', chunk => { stdout += String(chunk) })
+        child.once('exit', code => { code === 0 ? resolve() : reject(new Error(`artdag transcode exited ${code}`)) })
+      })
+    })
+    const job = JSON.parse(stdout) as { steps: Array<{ type: string, peer: string | null }> }
+    const chunksByNode: Record<string, number> = {}
+    for (const step of job.steps.filter(s => s.type === 'transcode_chunk')) {
+      const node = `node${cluster.daemons.findIndex(d => d.peerId === step.peer)}`
+      chunksByNode[node] = (chunksByNode[node] ?? 0) + 1
+    }
+    return { ms, file: out, fetched: await fetchedBytes(cluster), chunksByNode }
+  } finally {
+    await cluster.stop()
+  }
+}
+
+const source = join(dir, 'source.mkv')
+try {
+  log(`generating a ${seconds} s 1280x720 source with sound`)
+  await run(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=1280x720:r=25:d=${seconds}`, '-f', 'lavfi', '-i', `sine=f=440:d=${seconds}:r=48000`,
+    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-g', '50', '-c:a', 'aac', '-b:a', '192k', source])
+  const sourceBytes = (await stat(source)).size
+
+  const single = join(dir, 'single.mp4')
+  const singleMs = await timed('plain ffmpeg -threads 1 on core 0', async () => {
+    await run('taskset', ['-c', '0', FFMPEG, '-v', 'error', '-threads', '1', '-i', source, '-c:v', 'libx264', '-crf', String(crf), '-preset', preset, '-threads', '1', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', single])
+  })
+  const one = await transcodeOn(['a'], [0])
+  const two = await transcodeOn(['b', 'c'], [0, 1])
+
+  const [qSingle, qChunked] = await Promise.all([quality(single, source), quality(two.file, source)])
+  const [singleBytes, chunkedBytes] = await Promise.all([stat(single), stat(two.file)]).then(s => s.map(x => x.size))
+  const frames = async (file: string): Promise<number> => Number((await run(FFPROBE, ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file])).stdout.trim())
+
+  const rows: Row[] = [
+    { metric: 'plain ffmpeg, 1 core', value: singleMs / 1000, unit: 's' },
+    { metric: 'artdag, 1 daemon on 1 core', value: one.ms / 1000, unit: 's', baseline: singleMs / 1000, ratio: one.ms / singleMs },
+    { metric: 'artdag, 2 daemons on 2 cores', value: two.ms / 1000, unit: 's', baseline: one.ms / 1000, ratio: two.ms / one.ms, target: '≤ 0.6', pass: two.ms / one.ms <= 0.6 },
+    { metric: '2 daemons vs plain ffmpeg', value: two.ms / 1000, unit: 's', baseline: singleMs / 1000, ratio: two.ms / singleMs },
+    { metric: 'PSNR single-pass', value: qSingle.psnr, unit: 'dB' },
+    { metric: 'PSNR chunked', value: qChunked.psnr, unit: 'dB', baseline: qSingle.psnr, target: '≥ single − 0.3', pass: qChunked.psnr >= qSingle.psnr - 0.3 },
+    { metric: 'SSIM single-pass', value: qSingle.ssim, unit: '' },
+    { metric: 'SSIM chunked', value: qChunked.ssim, unit: '', baseline: qSingle.ssim },
+    { metric: 'size single-pass', value: singleBytes as number / 1e6, unit: 'MB' },
+    { metric: 'size chunked', value: chunkedBytes as number / 1e6, unit: 'MB', baseline: singleBytes as number / 1e6, ratio: (chunkedBytes as number) / (singleBytes as number), target: '≤ 1.03', pass: (chunkedBytes as number) / (singleBytes as number) <= 1.03 },
+    { metric: 'frames chunked (baseline: source)', value: await frames(two.file), unit: 'frames', baseline: await frames(source) },
+    { metric: 'source size', value: sourceBytes / 1e6, unit: 'MB' },
+    ...two.fetched.map((bytes, i) => ({ metric: `2 daemons: node${i} fetched from peers`, value: bytes / 1e6, unit: 'MB', baseline: sourceBytes / 1e6, ratio: bytes / sourceBytes }))
+  ]
+  printReport('transcode', rows, { machine: machineFacts(), settings: { seconds, crf, preset, chunkSeconds }, chunksByNode: { one: one.chunksByNode, two: two.chunksByNode }, fetched: { one: one.fetched, two: two.fetched } })
+} finally {
+  await rm(dir, { recursive: true, force: true })
+}

@@ -1,0 +1,81 @@
+import { extname, resolve } from 'node:path'
+import { z } from 'zod'
+import { defineCommand } from '../command.ts'
+import { value } from '../output.ts'
+
+const CONTAINER_BY_EXTENSION: Readonly<Record<string, string>> = { '.mp4': 'mp4', '.m4v': 'mp4', '.mov': 'mp4', '.mkv': 'mkv', '.webm': 'webm' }
+
+const optionalInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max).optional()
+
+export default defineCommand({
+  name: 'transcode',
+  summary: 'encode one long video over the whole cluster: in chunks cut at keyframes, joined without a seam',
+  group: 'Jobs',
+  order: 3,
+  args: [{ name: 'source', description: 'the video file (or its CID)' }],
+  options: {
+    output: { flags: '-o, --output <file>', description: 'write the result here (atomically); its extension picks the container' },
+    codec: { flags: '--codec <codec>', description: 'video codec', choices: ['h264', 'hevc', 'vp9', 'av1'] },
+    crf: { flags: '--crf <n>', description: 'constant quality (lower is better and bigger)' },
+    preset: { flags: '--preset <name>', description: 'speed against size, in x264\'s terms', choices: ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] },
+    container: { flags: '--container <format>', description: 'mp4, mkv or webm (default: from --output, else mp4)', choices: ['mp4', 'mkv', 'webm'] },
+    hardware: { flags: '--hardware <kind>', description: 'a hardware encoder: nvenc, qsv or vaapi; chunks then run only on nodes that have it (default: none, the software encoder)', choices: ['none', 'nvenc', 'qsv', 'vaapi'] },
+    width: { flags: '--width <px>', description: 'output width (even); the height follows unless given' },
+    height: { flags: '--height <px>', description: 'output height (even)' },
+    audioCodec: { flags: '--audio-codec <codec>', description: 'aac, opus or none', choices: ['aac', 'opus', 'none'] },
+    audioBitrate: { flags: '--audio-bitrate <kbps>', description: 'audio bitrate in kbit/s' },
+    chunkSeconds: { flags: '--chunk-seconds <s>', description: 'target chunk length in seconds (1 to 600, default 10)' },
+    wait: { flags: '-w, --wait', description: 'with a daemon: follow the job until it ends (without one it always runs here to the end)' },
+    label: { flags: '--label <text>', description: 'a name for the job in listings' }
+  },
+  input: z.object({
+    source: z.string().min(1),
+    output: z.string().min(1).optional(),
+    codec: z.string().optional(),
+    crf: optionalInt(0, 63),
+    preset: z.string().optional(),
+    container: z.string().optional(),
+    hardware: z.string().optional(),
+    width: optionalInt(16, 8192),
+    height: optionalInt(16, 8192),
+    audioCodec: z.string().optional(),
+    audioBitrate: optionalInt(32, 512),
+    chunkSeconds: z.coerce.number().min(1, 'must be at least 1 second').max(600, 'must be at most 600 seconds').optional(),
+    wait: z.boolean().optional(),
+    label: z.string().max(200).optional()
+  }),
+  graceful: true,
+  examples: [
+    'artdag transcode film.mkv -o film.mp4 --codec h264 --crf 20 --preset medium --wait',
+    'artdag transcode film.mkv -o film.webm --codec vp9 --chunk-seconds 20'
+  ],
+  async run (args, ctx) {
+    const [{ loadTranscodeRecipe }, { daemonIfRunning }] = await Promise.all([import('../transcode-recipe.ts'), import('../daemon-client.ts')])
+    const outFile = args.output != null ? resolve(ctx.io.cwd, args.output) : undefined
+    const container = args.container ?? (outFile != null ? CONTAINER_BY_EXTENSION[extname(outFile).toLowerCase()] : undefined)
+    // Settings are validated (and the file checked) before anything is uploaded or analysed.
+    const loaded = await loadTranscodeRecipe(args.source, {
+      ...(container != null ? { container } : {}),
+      ...(args.codec != null ? { codec: args.codec } : {}),
+      ...(args.crf != null ? { crf: args.crf } : {}),
+      ...(args.preset != null ? { preset: args.preset } : {}),
+      ...(args.hardware != null ? { hardware: args.hardware } : {}),
+      ...(args.width != null ? { width: args.width } : {}),
+      ...(args.height != null ? { height: args.height } : {}),
+      ...(args.audioCodec != null ? { audioCodec: args.audioCodec } : {}),
+      ...(args.audioBitrate != null ? { audioBitrate: args.audioBitrate } : {}),
+      ...(args.chunkSeconds != null ? { chunkSeconds: args.chunkSeconds } : {})
+    }, ctx.io)
+
+    const daemon = await daemonIfRunning(ctx)
+    if (daemon != null) {
+      const { submitRecipe, followJob, finishedOutput } = await import('../submit-job.ts')
+      const job = await submitRecipe(daemon, loaded, ctx, args.label != null ? { label: args.label } : {})
+      if (args.wait !== true && outFile == null) return value(job, job.id)
+      const { job: done, file } = await followJob(daemon, job.id, ctx, outFile)
+      return finishedOutput(done, file)
+    }
+    const { renderEmbedded } = await import('../render-embedded.ts')
+    return await renderEmbedded(loaded, outFile, ctx)
+  }
+})

@@ -1,0 +1,29 @@
+import { expandTranscodes } from '../engine/expand-transcodes.ts'
+import { findTranscodes } from '../plan/transcode/expand.ts'
+import { validateRecipe } from '../plan/validate.ts'
+import type { ExpandTranscodesInit } from '../engine/expand-transcodes.ts'
+import type { JobsBackend } from '../api/backend.ts'
+import type { JobSubmitRequest } from '../api/schemas.ts'
+import type { StepCatalog } from '../plan/catalog.ts'
+
+/**
+ * The daemon's `/v1/jobs` with transcodes expanded before they reach the job
+ * service: a submitted (or planned) recipe's `transcode` nodes are analysed
+ * here, on the node the source was just added to, and the static expanded
+ * recipe is what the cluster receives. Everything else passes through.
+ */
+export function withTranscodeExpansion (jobs: JobsBackend, init: ExpandTranscodesInit & { catalog: StepCatalog }): JobsBackend {
+  const expand = async (request: JobSubmitRequest, signal?: AbortSignal): Promise<JobSubmitRequest> => {
+    const recipe = validateRecipe(request.recipe, init.catalog)
+    if (findTranscodes(recipe).length === 0) return request
+    const expanded = await expandTranscodes(recipe, request.inputs, init, { signal })
+    return { ...request, recipe: { ...expanded.recipe, inputs: { ...expanded.recipe.inputs, ...expanded.inputs } } as unknown as Record<string, unknown>, inputs: expanded.inputs }
+  }
+  return {
+    submit: async (request, options = {}) => await jobs.submit(await expand(request, options.signal), options),
+    plan: async (request, options = {}) => await jobs.plan(await expand(request, options.signal), options),
+    list: async (filter, options) => await jobs.list(filter, options),
+    get: async (id, options) => await jobs.get(id, options),
+    cancel: async (id, options) => await jobs.cancel(id, options)
+  }
+}

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
+import { once } from 'node:events'
+import { CID } from 'multiformats/cid'
+import { TaskGroup } from '../lifecycle/task-group.ts'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { AbortOptions, Startable } from '../lifecycle/startable.ts'
+import type { Logger } from '../log.ts'
+import type { CatOptions } from '../store/types.ts'
+
+/**
+ * Serves content to ffmpeg over HTTP on 127.0.0.1, with Range requests, so a
+ * step that seeks into a large input (a transcode chunk) reads only the byte
+ * ranges it asks for: each response streams `cat(cid, { offset, length })`
+ * of the UnixFS DAG, in windows, at the pace ffmpeg reads, and a closed
+ * connection stops the reads. Every exposed CID has its own unguessable path
+ * (32 random bytes), valid until released; any other path is 404.
+ */
+export interface RangeServerComponents {
+  cat: (cid: CID, options: CatOptions) => AsyncIterable<Uint8Array>
+  logger: Logger
+}
+
+export interface RangeServerInit {
+  /**
+   * Bytes read from the store at a time for one response: the most read ahead
+   * of what ffmpeg has taken (plus the socket's buffers) when it stops early.
+   * @default 2 MiB
+   */
+  windowBytes?: number
+}
+
+export const DEFAULT_RANGE_WINDOW_BYTES = 2 * 1024 * 1024
+
+/** What was read through one exposed URL. */
+export interface RangeStats {
+  requests: number
+  /** Bytes sent to the client (what ffmpeg read). */
+  bytes: number
+}
+
+export interface ExposedContent {
+  url: string
+  stats: RangeStats
+  /** The URL answers 404 from now on. */
+  release: () => void
+}
+
+interface Entry { cid: CID, size: number, from?: string[], stats: RangeStats }
+
+type Range = { start: number, end: number } | 'unsatisfiable' | null
+
+/** One `bytes=a-b`, `bytes=a-` or `bytes=-n` range; several ranges are answered with the whole file. */
+export function parseRange (header: string | undefined, size: number): Range {
+  if (header == null) return null
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim())
+  if (match == null) return null
+  const [, a, b] = match as unknown as [string, string, string]
+  if (a === '' && b === '') return null
+  if (a === '') {
+    const n = Number(b)
+    if (n === 0) return 'unsatisfiable'
+    return { start: Math.max(0, size - n), end: size }
+  }
+  const start = Number(a)
+  const end = b === '' ? size : Math.min(size, Number(b) + 1)
+  if (!Number.isSafeInteger(start) || start >= size || end <= start) return 'unsatisfiable'
+  return { start, end }
+}
+
+export class RangeServer implements Startable {
+  readonly #c: RangeServerComponents
+  readonly #window: number
+  readonly #entries = new Map<string, Entry>()
+  readonly #log: Logger
+  #server: Server | undefined
+  #port = 0
+  #controller = new AbortController()
+  #tasks: TaskGroup
+  /** Bytes sent through every URL since start. */
+  bytesServed = 0
+
+  constructor (components: RangeServerComponents, init: RangeServerInit = {}) {
+    this.#c = components
+    this.#window = init.windowBytes ?? DEFAULT_RANGE_WINDOW_BYTES
+    this.#log = components.logger.forComponent('artdag:range-server')
+    this.#tasks = new TaskGroup((err, name) => { this.#log.debug({ err, name }, 'response ended with an error') })
+  }
+
+  async start (options: AbortOptions = {}): Promise<void> {
+    if (this.#server != null) return
+    options.signal?.throwIfAborted()
+    this.#controller = new AbortController()
+    const server = createServer((req, res) => { this.#tasks.add('range response', this.#answer(req, res)) })
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    this.#port = (server.address() as AddressInfo).port
+    this.#server = server
+  }
+
+  async stop (): Promise<void> {
+    const server = this.#server
+    if (server == null) return
+    this.#server = undefined
+    this.#controller.abort()
+    this.#entries.clear()
+    server.closeAllConnections()
+    await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+    await this.#tasks.drain()
+  }
+
+  /** A URL ffmpeg can read `cid` (a UnixFS file of `size` bytes) from, until released. */
+  expose (cid: string, size: number, options: { from?: string[] } = {}): ExposedContent {
+    if (this.#server == null) throw new Error('the range server is not running')
+    const token = randomBytes(32).toString('base64url')
+    const parsed = CID.parse(cid)
+    const stats: RangeStats = { requests: 0, bytes: 0 }
+    this.#entries.set(token, { cid: parsed, size, stats, ...(options.from != null ? { from: options.from } : {}) })
+    return {
+      url: `http://127.0.0.1:${this.#port}/${token}/${parsed.toString()}`,
+      stats,
+      release: () => { this.#entries.delete(token) }
+    }
+  }
+
+  async #answer (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const token = /^\/([A-Za-z0-9_-]{43})\/[A-Za-z0-9]+$/.exec(req.url ?? '')?.[1]
+    const entry = token != null ? this.#entries.get(token) : undefined
+    if (entry == null || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(entry == null ? 404 : 405).end()
+      return
+    }
+    entry.stats.requests++
+    const range = parseRange(req.headers.range, entry.size)
+    if (range === 'unsatisfiable') {
+      res.writeHead(416, { 'content-range': `bytes */${entry.size}` }).end()
+      return
+    }
+    const { start, end } = range ?? { start: 0, end: entry.size }
+    res.writeHead(range != null ? 206 : 200, {
+      'accept-ranges': 'bytes',
+      'content-type': 'application/octet-stream',
+      'content-length': String(end - start),
+      ...(range != null ? { 'content-range': `bytes ${start}-${end - 1}/${entry.size}` } : {})
+    })
+    if (req.method === 'HEAD' || end === start) {
+      res.end()
+      return
+    }
+    const closed = new AbortController()
+    res.once('close', () => { closed.abort() })
+    const signal = AbortSignal.any([closed.signal, this.#controller.signal])
+    try {
+      for (let offset = start; offset < end && !signal.aborted; offset += this.#window) {
+        const length = Math.min(this.#window, end - offset)
+        for await (const chunk of this.#c.cat(entry.cid, { offset, length, signal, ...(entry.from != null ? { from: entry.from } : {}) })) {
+          if (signal.aborted) break
+          entry.stats.bytes += chunk.byteLength
+          this.bytesServed += chunk.byteLength
+          if (!res.write(chunk)) await once(res, 'drain', { signal }).catch(() => {})
+        }
+      }
+      res.end()
+    } catch (err) {
+      // ffmpeg went away (it read what it needed), or the store failed: either way the response is cut short.
+      if (!signal.aborted) this.#log.warn({ err, cid: entry.cid.toString() }, 'a ranged read failed')
+      res.destroy()
+    }
+  }
+}
