@@ -93,7 +93,9 @@ function dashboard (components: ApiComponents, c: { config: Config, home: string
         c.log.warn({ err }, 'the dashboard could not start; the daemon runs without it')
       }
     },
-    stop: async () => { await server.stop() }
+    stop: async () => {
+      await server.stop()
+    }
   }
 }
 
@@ -272,7 +274,9 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
             lookupRemote: async (cacheId, o) => await getCacheRecord(node.dht, cacheId, { ...o, timeoutMs: config.dht.queryTimeoutMs }),
             onAnalyzed: (step, cid) => {
               const entry = { cacheId: step.cacheId, cid, producer: node.peerId.toString(), createdAt: Date.now(), stepType: step.type }
-              putCacheRecord(node.dht, entry, node.privateKey, { timeoutMs: config.dht.queryTimeoutMs }).catch((err: unknown) => { log.debug({ err }, 'analysis cache record not published') })
+              putCacheRecord(node.dht, entry, node.privateKey, { timeoutMs: config.dht.queryTimeoutMs }).catch((err: unknown) => {
+                log.debug({ err }, 'analysis cache record not published')
+              })
             }
           }),
           capabilities: async () => [

@@ -100,7 +100,14 @@ try {
   add('duplicate_executions', 'count', r => r.spread.counters.artdag_duplicate_executions_total ?? 0)
   add('daemons_crashed', 'count', r => r.crashes.length)
   printReport(`many daemons behind a ${oneWayMs} ± ${jitterMs} ms WAN link (shipped config)`, rows, {
-    sizes, oneWayMs, jitterMs, idleSeconds, settleSeconds, startConcurrency, perSize: results, machine: machineFacts()
+    sizes,
+    oneWayMs,
+    jitterMs,
+    idleSeconds,
+    settleSeconds,
+    startConcurrency,
+    perSize: results,
+    machine: machineFacts()
   })
 } finally {
   await rm(dir, { recursive: true, force: true })
@@ -113,7 +120,11 @@ async function measureIdle (cluster: BenchWanCluster): Promise<SizeResult['idle'
   const heartbeats = ['artdag_heartbeats_received_total']
   const samples: ProcSample[][] = pids.map(() => [])
   // A daemon that crashed meanwhile keeps its last sample (and is reported among the crashes).
-  const sample = async (): Promise<void> => { (await Promise.all(pids.map(async pid => await sampleProcess(pid).catch(() => undefined)))).forEach((s, i) => { if (s !== undefined) samples[i]!.push(s) }) }
+  const sample = async (): Promise<void> => {
+    ;(await Promise.all(pids.map(async pid => await sampleProcess(pid).catch(() => undefined)))).forEach((s, i) => {
+      if (s !== undefined) samples[i]!.push(s)
+    })
+  }
   const [bytesBefore, beatsBefore] = await Promise.all([bytes(), counterTotals(cluster.clients, heartbeats)])
   await sample()
   const end = performance.now() + idleSeconds * 1000

@@ -86,7 +86,11 @@ try {
     try {
       results.push({ ...await contested(cluster, clock, oneWayMs, jitterMs), crashes })
       const r = results.at(-1)!
-      log(`  ${r.counters.artdag_duplicate_executions_total} duplicates, ${r.extraFfmpegRuns} extra ffmpeg runs, ${r.counters.artdag_lease_conflicts_total} conflicts in ${steps} steps; runnable → claimed p50 ${median(r.runnableToClaimed).toFixed(1)} ms`)
+      log(
+        `  ${r.counters.artdag_duplicate_executions_total} duplicates, ${r.extraFfmpegRuns} extra ffmpeg runs, ${r.counters.artdag_lease_conflicts_total} conflicts in ${steps} steps; runnable → claimed p50 ${
+          median(r.runnableToClaimed).toFixed(1)
+        } ms`
+      )
       if (oneWayMs === takeoverOneWay && takeoverRuns > 0) takeover = await takeovers(cluster, clock)
     } finally {
       stopping()
@@ -177,7 +181,9 @@ async function oneJob (cluster: BenchWanCluster, recorder: EventRecorder, tag: s
   const job = await cluster.clients[on]!.submitJob({ recipe: tinyStepRecipe(tag, seed++), inputs: {} })
   const gone = (node: number): boolean => cluster.daemons[node]!.process.exitCode != null || cluster.daemons[node]!.process.signalCode != null
   const ends = await Promise.all(cluster.daemons.map(async (_, node) => gone(node) ? 'gone' as const : await recorder.waitFor(jobEnded(job.id, node), `job ${tag} to end on daemon ${node}`, 60_000).catch(() => undefined)))
-  const unsettled = ends.flatMap((e, node) => e === 'gone' ? [{ node, state: 'daemon exited' }] : e === undefined ? [{ node, state: 'not ended after 60 s' }] : e.event.type !== 'job.completed' ? [{ node, state: `${e.event.type}: ${String(e.event.error)}` }] : [])
+  const unsettled = ends.flatMap((e, node) =>
+    e === 'gone' ? [{ node, state: 'daemon exited' }] : e === undefined ? [{ node, state: 'not ended after 60 s' }] : e.event.type !== 'job.completed' ? [{ node, state: `${e.event.type}: ${String(e.event.error)}` }] : []
+  )
   if (unsettled.length > 0) log(`  job ${tag} (${job.id}): ${unsettled.map(u => `daemon ${u.node} ${u.state}`).join(', ')}`)
   return { jobId: job.id, postedAt, unsettled }
 }
@@ -190,7 +196,10 @@ async function takeovers (cluster: BenchWanCluster, clock: FfmpegClock): Promise
     daemons: cluster.daemons,
     clients: cluster.clients,
     clock,
-    restart: async (index: number) => { await cluster.restart(index); await cluster.waitAllAlive() }
+    restart: async (index: number) => {
+      await cluster.restart(index)
+      await cluster.waitAllAlive()
+    }
   }
   for (let run = 0; run < takeoverRuns; run++) {
     log(`  takeover ${run + 1}/${takeoverRuns}:`)

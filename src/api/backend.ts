@@ -2,9 +2,7 @@ import type { Scheduler } from '../lifecycle/index.ts'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../log.ts'
 import type { AbortOptions, ContentStore } from '../store/index.ts'
-import type {
-  ApiEvent, JobDetail, JobState, JobSubmitRequest, JobSummary, NodeIdentity, NodeStatus, PeerEntry, PlanDescriptionJson, UiInfo
-} from './schemas.ts'
+import type { ApiEvent, JobDetail, JobState, JobSubmitRequest, JobSummary, NodeIdentity, NodeStatus, PeerEntry, PlanDescriptionJson, UiInfo } from './schemas.ts'
 
 /**
  * What the status socket needs from the daemon, one narrow interface per group

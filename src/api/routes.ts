@@ -1,9 +1,32 @@
 import { z } from 'zod'
 import {
-  addPinSchema, addResponseSchema, apiEventSchema, cidText, contentStatSchema, gcResponseSchema, jobDetailSchema,
-  documentResponseSchema, jobStateSchema, jobSubmitSchema, planDescriptionSchema, exportRequestSchema, exportResponseSchema, jobSummarySchema, jobsResponseSchema, listQuery, nodeIdentitySchema,
-  peersResponseSchema, pinKindSchema, pinRequestSchema, pinSchema, pinsResponseSchema, statusResponseSchema,
-  contentTicketSchema, uiInfoSchema, uintQuery, unpinResponseSchema
+  addPinSchema,
+  addResponseSchema,
+  apiEventSchema,
+  cidText,
+  contentStatSchema,
+  gcResponseSchema,
+  jobDetailSchema,
+  documentResponseSchema,
+  jobStateSchema,
+  jobSubmitSchema,
+  planDescriptionSchema,
+  exportRequestSchema,
+  exportResponseSchema,
+  jobSummarySchema,
+  jobsResponseSchema,
+  listQuery,
+  nodeIdentitySchema,
+  peersResponseSchema,
+  pinKindSchema,
+  pinRequestSchema,
+  pinSchema,
+  pinsResponseSchema,
+  statusResponseSchema,
+  contentTicketSchema,
+  uiInfoSchema,
+  uintQuery,
+  unpinResponseSchema
 } from './schemas.ts'
 
 /**
@@ -86,7 +109,7 @@ export const routes = {
   catContent: route({
     method: 'GET',
     path: '/v1/content/:cid',
-    summary: 'stream the content\'s bytes, optionally a range (?offset&length, or a Range header: 206)',
+    summary: "stream the content's bytes, optionally a range (?offset&length, or a Range header: 206)",
     params: cidParams,
     // `ticket`: the dashboard's capability for this CID, in place of its bearer token (docs/UI.md); the socket ignores it.
     query: z.strictObject({ offset: uintQuery.optional(), length: uintQuery.optional(), ticket: z.string().max(128).optional() }),

@@ -55,7 +55,9 @@ export function jobText (job: JobDetail): string {
     ...(job.provenance != null ? [`provenance  ${job.provenance}`] : []),
     ...(job.pinnedBy.length > 0 ? [`pinned by   ${job.pinnedBy.map(shortPeer).join(', ')}`] : []),
     ...(job.error != null ? [`error       ${job.error.split('\n').join('\n            ')}`] : []),
-    ...('mismatches' in job ? job.mismatches.map(m => `warning     step ${m.step}: nodes returned ${m.cids.length} different results (${m.cids.map(c => c.slice(-8)).join(', ')}); kept ${m.kept?.slice(-8) ?? '-'}. Their ffmpeg builds differ: see artdag peers`) : []),
+    ...('mismatches' in job
+      ? job.mismatches.map(m => `warning     step ${m.step}: nodes returned ${m.cids.length} different results (${m.cids.map(c => c.slice(-8)).join(', ')}); kept ${m.kept?.slice(-8) ?? '-'}. Their ffmpeg builds differ: see artdag peers`)
+      : []),
     '',
     alignRows(STEP_COLUMNS, stepRows(job))
   ]

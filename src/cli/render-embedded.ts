@@ -29,7 +29,10 @@ export async function renderEmbedded (loaded: LoadedRecipe, outFile: string | un
       inputOverrides: loaded.overrides,
       outFile,
       signal: ctx.signal,
-      onEvent: event => { progress.onEvent(event); options.onEvent?.(event) },
+      onEvent: event => {
+        progress.onEvent(event)
+        options.onEvent?.(event)
+      },
       env: ctx.io.env,
       logger
     })

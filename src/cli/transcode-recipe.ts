@@ -7,8 +7,18 @@ import type { LoadedRecipe } from './recipe-input.ts'
 export const TRANSCODE_NODE = 'transcode'
 
 const FLAG_OF: Readonly<Record<string, string>> = {
-  container: '--container', codec: '--codec', crf: '--crf', preset: '--preset', hardware: '--hardware', width: '--width',
-  height: '--height', pixelFormat: '--pixel-format', audioCodec: '--audio-codec', audioBitrate: '--audio-bitrate', chunkSeconds: '--chunk-seconds', faststart: '--faststart'
+  container: '--container',
+  codec: '--codec',
+  crf: '--crf',
+  preset: '--preset',
+  hardware: '--hardware',
+  width: '--width',
+  height: '--height',
+  pixelFormat: '--pixel-format',
+  audioCodec: '--audio-codec',
+  audioBitrate: '--audio-bitrate',
+  chunkSeconds: '--chunk-seconds',
+  faststart: '--faststart'
 }
 
 /** Checks the source and the settings (errors name the flag) and returns the recipe; starts nothing. */

@@ -30,18 +30,24 @@ function notMediaOr (err: unknown, source: { node: string, input: string, cid: s
   const cause = (err as { cause?: unknown }).cause
   if (!(cause instanceof StepInputsInvalidError)) return err
   const why = String(cause.message).split(': ').at(-1) ?? 'unreadable'
-  return new TranscodeSourceError(`nodes.${source.node}: input ${source.input} (${source.cid}) is not a media file ffmpeg can read (${why}); transcode reads a video file`, { node: source.node, input: source.input, cid: source.cid }, { cause: err })
+  return new TranscodeSourceError(`nodes.${source.node}: input ${source.input} (${source.cid}) is not a media file ffmpeg can read (${why}); transcode reads a video file`, { node: source.node, input: source.input, cid: source.cid }, {
+    cause: err
+  })
 }
 
 /** The `analyze` step with `keyframes: true` over one source, as any node plans it (so its cache_id is the same everywhere). */
 export function analysisStep (sourceCid: string, catalog: StepCatalog): PlannedStep {
-  const planned = planRecipe({
-    version: 1,
-    name: 'analysis',
-    inputs: { source: sourceCid },
-    nodes: { analysis: { type: 'analyze', inputs: ['source'], config: { keyframes: true } } },
-    output: 'analysis'
-  }, { source: sourceCid }, catalog)
+  const planned = planRecipe(
+    {
+      version: 1,
+      name: 'analysis',
+      inputs: { source: sourceCid },
+      nodes: { analysis: { type: 'analyze', inputs: ['source'], config: { keyframes: true } } },
+      output: 'analysis'
+    },
+    { source: sourceCid },
+    catalog
+  )
   return planned.steps[0] as PlannedStep
 }
 

@@ -21,10 +21,21 @@ export interface EmbeddedPlanOptions {
 }
 
 /** A recipe's transcodes expanded (their sources analysed here), as the cluster would plan them. */
-async function expandHere (node: Pick<ArtdagNode, 'content' | 'cacheIndex'> & { peerId?: { toString: () => string } | undefined }, recipe: Recipe, inputs: Record<string, string>, options: EmbeddedPlanOptions): Promise<{ recipe: Recipe, inputs: Record<string, string> }> {
+async function expandHere (
+  node: Pick<ArtdagNode, 'content' | 'cacheIndex'> & { peerId?: { toString: () => string } | undefined },
+  recipe: Recipe,
+  inputs: Record<string, string>,
+  options: EmbeddedPlanOptions
+): Promise<{ recipe: Recipe, inputs: Record<string, string> }> {
   const [{ findTranscodes }, { expandTranscodes }, { createSourceAnalyzer }, { RangeServer }, { StepRunner }, { resolveBinaries }, { CapabilitiesCache }, { workRootFor }] = await Promise.all([
-    import('../plan/transcode/expand.ts'), import('./expand-transcodes.ts'), import('./analyze-source.ts'), import('./range-server.ts'),
-    import('./step-runner.ts'), import('../exec/binaries.ts'), import('../exec/capabilities.ts'), import('./embedded-render.ts')
+    import('../plan/transcode/expand.ts'),
+    import('./expand-transcodes.ts'),
+    import('./analyze-source.ts'),
+    import('./range-server.ts'),
+    import('./step-runner.ts'),
+    import('../exec/binaries.ts'),
+    import('../exec/capabilities.ts'),
+    import('./embedded-render.ts')
   ])
   if (findTranscodes(recipe).length === 0 || options.config == null || options.logger == null) return { recipe, inputs }
   const { config, logger } = options
@@ -33,8 +44,16 @@ async function expandHere (node: Pick<ArtdagNode, 'content' | 'cacheIndex'> & { 
   await ranges.start({ signal: options.signal })
   try {
     const runner = new StepRunner({
-      store: node.content, cacheIndex: node.cacheIndex, binaries, capabilities: new CapabilitiesCache(), workRoot: workRootFor(options.home, config),
-      producer: node.peerId?.toString() ?? 'local', stepTimeoutMs: config.exec.stepTimeoutMs, intermediateTtlMs: config.gc.intermediateTtlMs, ranges, logger
+      store: node.content,
+      cacheIndex: node.cacheIndex,
+      binaries,
+      capabilities: new CapabilitiesCache(),
+      workRoot: workRootFor(options.home, config),
+      producer: node.peerId?.toString() ?? 'local',
+      stepTimeoutMs: config.exec.stepTimeoutMs,
+      intermediateTtlMs: config.gc.intermediateTtlMs,
+      ranges,
+      logger
     })
     return await expandTranscodes(recipe, inputs, { catalog: stepCatalog, analyze: createSourceAnalyzer({ runner, store: node.content, catalog: stepCatalog }) }, { signal: options.signal })
   } finally {

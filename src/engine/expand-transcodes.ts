@@ -58,7 +58,10 @@ export async function expandTranscodes (recipe: Recipe, inputs: Readonly<Record<
       const config = recipe.nodes[target.node]?.config ?? {}
       const missing = (definition?.requires?.(config) ?? []).filter(need => !available.has(need))
       if (missing.length > 0) {
-        throw new EncoderMissingError(`nodes.${target.node}: no node of the cluster can encode ${missing.join(' and ')} (they have ${[...available].sort().join(', ') || 'nothing'}); pick another codec or hardware, or add a node that has it`, { node: target.node, missing })
+        throw new EncoderMissingError(
+          `nodes.${target.node}: no node of the cluster can encode ${missing.join(' and ')} (they have ${[...available].sort().join(', ') || 'nothing'}); pick another codec or hardware, or add a node that has it`,
+          { node: target.node, missing }
+        )
       }
     }
   }

@@ -47,7 +47,12 @@ export interface ExposedContent {
   release: () => void
 }
 
-interface Entry { cid: CID, size: number, from?: string[], stats: RangeStats }
+interface Entry {
+  cid: CID
+  size: number
+  from?: string[]
+  stats: RangeStats
+}
 
 type Range = { start: number, end: number } | 'unsatisfiable' | null
 
@@ -85,14 +90,18 @@ export class RangeServer implements Startable {
     this.#c = components
     this.#window = init.windowBytes ?? DEFAULT_RANGE_WINDOW_BYTES
     this.#log = components.logger.forComponent('artdag:range-server')
-    this.#tasks = new TaskGroup((err, name) => { this.#log.debug({ err, name }, 'response ended with an error') })
+    this.#tasks = new TaskGroup((err, name) => {
+      this.#log.debug({ err, name }, 'response ended with an error')
+    })
   }
 
   async start (options: AbortOptions = {}): Promise<void> {
     if (this.#server != null) return
     options.signal?.throwIfAborted()
     this.#controller = new AbortController()
-    const server = createServer((req, res) => { this.#tasks.add('range response', this.#answer(req, res)) })
+    const server = createServer((req, res) => {
+      this.#tasks.add('range response', this.#answer(req, res))
+    })
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')
     this.#port = (server.address() as AddressInfo).port
@@ -106,7 +115,11 @@ export class RangeServer implements Startable {
     this.#controller.abort()
     this.#entries.clear()
     server.closeAllConnections()
-    await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+    await new Promise<void>(resolve => {
+      server.close(() => {
+        resolve()
+      })
+    })
     await this.#tasks.drain()
   }
 
@@ -120,7 +133,9 @@ export class RangeServer implements Startable {
     return {
       url: `http://127.0.0.1:${this.#port}/${token}/${parsed.toString()}`,
       stats,
-      release: () => { this.#entries.delete(token) }
+      release: () => {
+        this.#entries.delete(token)
+      }
     }
   }
 
@@ -149,7 +164,9 @@ export class RangeServer implements Startable {
       return
     }
     const closed = new AbortController()
-    res.once('close', () => { closed.abort() })
+    res.once('close', () => {
+      closed.abort()
+    })
     const signal = AbortSignal.any([closed.signal, this.#controller.signal])
     try {
       for (let offset = start; offset < end && !signal.aborted; offset += this.#window) {

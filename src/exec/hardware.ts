@@ -20,11 +20,23 @@ export async function workingHardwareEncoders (capabilities: FfmpegCapabilities,
     options.signal?.throwIfAborted()
     const vaapi = encoder.endsWith('_vaapi')
     const args = [
-      '-hide_banner', '-nostdin', '-loglevel', 'error',
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
       ...(vaapi ? ['-vaapi_device', VAAPI_DEVICE] : []),
-      '-f', 'lavfi', '-i', 'color=c=black:s=256x256:r=25:d=0.2',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=black:s=256x256:r=25:d=0.2',
       ...(vaapi ? ['-vf', 'format=nv12,hwupload'] : []),
-      '-frames:v', '1', '-c:v', encoder, '-f', 'null', '-'
+      '-frames:v',
+      '1',
+      '-c:v',
+      encoder,
+      '-f',
+      'null',
+      '-'
     ]
     const result = await runProcess(capabilities.path, args, {
       label: 'ffmpeg',

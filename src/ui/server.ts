@@ -58,8 +58,14 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 
 function listen (server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => { server.off('listening', onListening); reject(err) }
-    const onListening = (): void => { server.off('error', onError); resolve() }
+    const onError = (err: Error): void => {
+      server.off('listening', onListening)
+      reject(err)
+    }
+    const onListening = (): void => {
+      server.off('error', onError)
+      resolve()
+    }
     server.once('error', onError)
     server.once('listening', onListening)
     server.listen({ host, port, exclusive: true })
@@ -101,8 +107,12 @@ export class UiServer implements Startable, UiBackend {
       metrics: this.#metrics,
       log: this.#log,
       shutdown: shutdown.signal,
-      guard: async (request, reply) => { this.#guard(request, reply, token, assets, loopbackOnly) },
-      extend: scope => { serveAssets(scope, assets) }
+      guard: async (request, reply) => {
+        this.#guard(request, reply, token, assets, loopbackOnly)
+      },
+      extend: scope => {
+        serveAssets(scope, assets)
+      }
     })
     try {
       await app.ready()
@@ -124,7 +134,9 @@ export class UiServer implements Startable, UiBackend {
     if (app === undefined) return
     this.#app = undefined
     this.#shutdown?.abort(new AbortedError('the daemon is stopping'))
-    const grace = this.#scheduler.setTimeout(() => { app.server.closeAllConnections() }, this.#init.stopGraceMs ?? DEFAULT_UI_STOP_GRACE_MS)
+    const grace = this.#scheduler.setTimeout(() => {
+      app.server.closeAllConnections()
+    }, this.#init.stopGraceMs ?? DEFAULT_UI_STOP_GRACE_MS)
     try {
       await app.close()
     } finally {
@@ -171,7 +183,7 @@ export class UiServer implements Startable, UiBackend {
 
   async #listen (server: Server): Promise<void> {
     const retries = this.#init.port === 0 ? 0 : this.#init.portRetries ?? DEFAULT_UI_PORT_RETRIES
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0;; attempt++) {
       try {
         await listen(server, this.#init.host, this.#init.port === 0 ? 0 : this.#init.port + attempt)
         this.#port = (server.address() as AddressInfo).port

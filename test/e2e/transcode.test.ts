@@ -37,7 +37,9 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
-  await Promise.all((daemons ?? []).map(async d => { await d.stop() }))
+  await Promise.all((daemons ?? []).map(async d => {
+    await d.stop()
+  }))
   await rm(dir, { recursive: true, force: true })
 })
 

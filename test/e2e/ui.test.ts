@@ -17,7 +17,15 @@ import { Daemon, eventually, initHomes, startCluster } from './helpers/daemon.ts
  */
 
 // What the callbacks run inside the page see (the project's TypeScript has no DOM library).
-interface VideoElement { currentTime: number, duration: number, videoWidth: number, muted: boolean, play: () => Promise<void>, pause: () => void, addEventListener: (type: string, fn: (e: unknown) => void, o?: { once: boolean }) => void }
+interface VideoElement {
+  currentTime: number
+  duration: number
+  videoWidth: number
+  muted: boolean
+  play: () => Promise<void>
+  pause: () => void
+  addEventListener: (type: string, fn: (e: unknown) => void, o?: { once: boolean }) => void
+}
 declare const location: { hash: string, href: string }
 declare const window: Record<string, unknown>
 declare const document: { querySelector: (selector: string) => unknown }
@@ -65,7 +73,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close()
-  await Promise.all((daemons ?? []).map(async d => { await d.stop() }))
+  await Promise.all((daemons ?? []).map(async d => {
+    await d.stop()
+  }))
   await rm(dir, { recursive: true, force: true })
 })
 
@@ -73,7 +83,11 @@ async function openDashboard (hash = '#/'): Promise<Page> {
   const page = await browser.context.newPage()
   await page.goto(loginUrl)
   await page.waitForFunction(() => !location.href.includes('token='), undefined, { timeout: PAGE_BOUND_MS })
-  if (hash !== '#/') await page.evaluate(h => { location.hash = h }, hash)
+  if (hash !== '#/') {
+    await page.evaluate(h => {
+      location.hash = h
+    }, hash)
+  }
   return page
 }
 
@@ -84,8 +98,12 @@ function request (method: string, url: string, headers: Record<string, string> =
     const req = http.request({ host, port: target.port, method, path: `${target.pathname}${target.search}`, headers, agent: false }, res => {
       let body = ''
       res.setEncoding('utf8')
-      res.on('data', chunk => { body += chunk })
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body }) })
+      res.on('data', chunk => {
+        body += chunk
+      })
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body })
+      })
     })
     req.on('error', reject)
     req.end()
@@ -119,7 +137,9 @@ describe('the dashboard', { timeout: 240_000 }, () => {
   it('shows a recipe error at its line and submits nothing', async () => {
     const page = await openDashboard('#/submit')
     const posted: string[] = []
-    page.on('request', (req: Request) => { if (req.method() === 'POST') posted.push(new URL(req.url()).pathname) })
+    page.on('request', (req: Request) => {
+      if (req.method() === 'POST') posted.push(new URL(req.url()).pathname)
+    })
     await page.locator('[data-testid="recipe-text"]').fill(BAD_RECIPE)
     await page.locator('[data-testid="input-file-clip"]').setInputFiles(join(dir, 'clip.mp4'))
     await page.locator('[data-testid="input-status-clip"]', { hasText: 'added' }).waitFor({ timeout: PAGE_BOUND_MS })
@@ -137,7 +157,9 @@ describe('the dashboard', { timeout: 240_000 }, () => {
   it('submits a recipe with a file picked from disk; the graph goes from running to completed live; the output plays and seeks', async () => {
     const page = await openDashboard('#/submit')
     const ranges: number[] = []
-    page.on('response', res => { if (new URL(res.url()).pathname.startsWith('/v1/content/') && res.request().headers().range !== undefined) ranges.push(res.status()) })
+    page.on('response', res => {
+      if (new URL(res.url()).pathname.startsWith('/v1/content/') && res.request().headers().range !== undefined) ranges.push(res.status())
+    })
     await page.locator('[data-testid="recipe-text"]').fill(RECIPE)
     await page.locator('[data-testid="input-file-clip"]').setInputFiles(join(dir, 'clip.mp4'))
     await page.locator('[data-testid="input-status-clip"]', { hasText: 'added' }).waitFor({ timeout: PAGE_BOUND_MS })
@@ -145,7 +167,9 @@ describe('the dashboard', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'Submit' }).click()
     await page.waitForFunction(() => location.hash.startsWith('#/jobs/'), undefined, { timeout: PAGE_BOUND_MS })
     // The page is never reloaded from here on: what changes comes over the event stream.
-    await page.evaluate(() => { window.marker = 1 })
+    await page.evaluate(() => {
+      window.marker = 1
+    })
 
     // Steps run for seconds: their progress arrives pushed, as bars with a value and an ETA. Record any seen.
     await page.evaluate(() => {
@@ -153,7 +177,7 @@ describe('the dashboard', { timeout: 240_000 }, () => {
         const bar = document.querySelector('table.steps [role="progressbar"][aria-valuenow]') as { closest: (s: string) => { textContent: string } | null } | null
         if (bar !== null) window.progressSeen = bar.closest('tr')?.textContent ?? ''
       }
-      new (window.MutationObserver as new (fn: () => void) => { observe: (n: unknown, o: unknown) => void })(seen).observe(document.querySelector('main'), { subtree: true, childList: true, attributes: true })
+      new (window.MutationObserver as new(fn: () => void) => { observe: (n: unknown, o: unknown) => void })(seen).observe(document.querySelector('main'), { subtree: true, childList: true, attributes: true })
     })
     await page.locator('g.node[data-state="RUNNING"], g.node[data-state="CLAIMED"]').first().waitFor({ timeout: JOB_BOUND_MS })
     await screenshot(page, 'job-running')
@@ -174,11 +198,16 @@ describe('the dashboard', { timeout: 240_000 }, () => {
     const video = page.locator('[data-testid="output-video"]')
     await video.waitFor({ timeout: PAGE_BOUND_MS })
     await page.locator('[data-testid="thumbnail"]').waitFor({ timeout: PAGE_BOUND_MS })
-    await video.evaluate(async (v: VideoElement) => { v.muted = true; await v.play() })
+    await video.evaluate(async (v: VideoElement) => {
+      v.muted = true
+      await v.play()
+    })
     await page.waitForFunction(() => (document.querySelector('[data-testid="output-video"]') as VideoElement).currentTime > 0.5, undefined, { timeout: PAGE_BOUND_MS })
     const seeked = await video.evaluate(async (v: VideoElement) => {
       v.pause()
-      const done = new Promise(resolve => { v.addEventListener('seeked', resolve, { once: true }) })
+      const done = new Promise(resolve => {
+        v.addEventListener('seeked', resolve, { once: true })
+      })
       v.currentTime = 4
       await done
       return { time: v.currentTime, duration: v.duration, width: v.videoWidth }
@@ -192,12 +221,16 @@ describe('the dashboard', { timeout: 240_000 }, () => {
     await screenshot(page, 'job-completed-phone')
     await page.setViewportSize({ width: 1280, height: 800 })
 
-    await page.evaluate(() => { location.hash = '#/jobs' })
+    await page.evaluate(() => {
+      location.hash = '#/jobs'
+    })
     await page.locator('tr[data-job][data-state="completed"]').waitFor({ timeout: PAGE_BOUND_MS })
     await screenshot(page, 'jobs')
     await page.locator('[data-testid="job-state-filter"]').selectOption('failed')
     await page.getByText('No failed jobs yet.').waitFor({ timeout: PAGE_BOUND_MS })
-    await page.evaluate(() => { location.hash = '#/events' })
+    await page.evaluate(() => {
+      location.hash = '#/events'
+    })
     await page.locator('ol.events li[data-type="heartbeat"]').first().waitFor({ timeout: PAGE_BOUND_MS })
     await page.locator('[data-testid="event-type-filter"]').fill('member')
     await page.locator('ol.events li[data-type="heartbeat"]').first().waitFor({ state: 'detached', timeout: PAGE_BOUND_MS })

@@ -25,7 +25,11 @@ let bPort: number
 
 beforeAll(async () => {
   link = await WanLink.start({ host: net.at(1) })
-  server = createServer({ allowHalfOpen: true, noDelay: true }, socket => { accepted.push(socket); everAccepted.add(socket); socket.on('error', () => {}) })
+  server = createServer({ allowHalfOpen: true, noDelay: true }, socket => {
+    accepted.push(socket)
+    everAccepted.add(socket)
+    socket.on('error', () => {})
+  })
   await new Promise<void>(resolve => server.listen(0, B, resolve))
   bPort = (await link.addNode({ name: 'b', ip: B, target: { host: B, port: (server.address() as { port: number }).port } })).port
   // a's own listener is not used: a only dials.
@@ -61,11 +65,17 @@ function receive (socket: Socket, bytes: number, timeoutMs = 20_000): Promise<Bu
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let length = 0
-    const timer = setTimeout(() => { reject(new Error(`received ${length} of ${bytes} bytes within ${timeoutMs} ms`)) }, timeoutMs)
+    const timer = setTimeout(() => {
+      reject(new Error(`received ${length} of ${bytes} bytes within ${timeoutMs} ms`))
+    }, timeoutMs)
     const onData = (chunk: Buffer): void => {
       chunks.push(chunk)
       length += chunk.length
-      if (length >= bytes) { clearTimeout(timer); socket.off('data', onData); resolve(Buffer.concat(chunks)) }
+      if (length >= bytes) {
+        clearTimeout(timer)
+        socket.off('data', onData)
+        resolve(Buffer.concat(chunks))
+      }
     }
     socket.on('data', onData)
   })
@@ -124,7 +134,9 @@ describe('the WAN link', { timeout: 60_000 }, () => {
     await roundTrip(client, far)
     await link.partition(['a'])
     let early = 0
-    const countEarly = (chunk: Buffer): void => { early += chunk.length }
+    const countEarly = (chunk: Buffer): void => {
+      early += chunk.length
+    }
     far.on('data', countEarly)
     client.on('data', countEarly)
     client.write('one,')
@@ -148,7 +160,9 @@ describe('the WAN link', { timeout: 60_000 }, () => {
     await link.partition(['a'], 'out')
     const back = receive(client, 4)
     let early = 0
-    far.on('data', (chunk: Buffer) => { early += chunk.length })
+    far.on('data', (chunk: Buffer) => {
+      early += chunk.length
+    })
     client.write('sent')
     far.write('back')
     expect((await back).toString()).toBe('back')

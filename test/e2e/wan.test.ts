@@ -90,7 +90,9 @@ describe('three daemons behind a 25 ± 10 ms WAN link', { timeout: 240_000 }, ()
       }
     })()
     await cluster.link.partition(['n3'])
-    const bound = setTimeout(() => { controller.abort() }, 60_000)
+    const bound = setTimeout(() => {
+      controller.abort()
+    }, 60_000)
     await watching
     clearTimeout(bound)
     controller.abort()

@@ -21,7 +21,9 @@ function pct (values: number[], p: number): string {
   return (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number).toFixed(1)
 }
 
-console.log('| scenario | runs | steps | executions | overlapping pairs | aborted dup. | redundant runs | dup. per 100 steps | runs with dup. | max dup./run | wasted exec. time | counted by nodes | conflicts lost | takeovers | refuted | msgs lost | failing seeds |')
+console.log(
+  '| scenario | runs | steps | executions | overlapping pairs | aborted dup. | redundant runs | dup. per 100 steps | runs with dup. | max dup./run | wasted exec. time | counted by nodes | conflicts lost | takeovers | refuted | msgs lost | failing seeds |'
+)
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 const latencies: Record<string, number[]> = {}
 let takeover: number[] = []
@@ -32,7 +34,11 @@ for (const name of names) {
   const s = r.stats
   const dupPer100 = s.steps === 0 ? 0 : 100 * (s.abortedDuplicates + s.redundantRuns) / s.steps
   const wasted = s.simulatedMs === 0 ? '0' : `${(s.wastedMs / 1000).toFixed(0)} s`
-  console.log(`| ${name} | ${s.runs} | ${s.steps} | ${s.executions} | ${s.overlaps} | ${s.abortedDuplicates} | ${s.redundantRuns} | ${dupPer100.toFixed(2)} | ${s.runsWithDuplicates} | ${s.maxDuplicatesInRun} | ${wasted} | ${s.countedDuplicates} | ${s.conflictsLost} | ${s.takeovers} | ${s.takeoversRefuted} | ${s.messagesDropped}/${s.messages} | ${r.failures.length} |`)
+  console.log(
+    `| ${name} | ${s.runs} | ${s.steps} | ${s.executions} | ${s.overlaps} | ${s.abortedDuplicates} | ${s.redundantRuns} | ${
+      dupPer100.toFixed(2)
+    } | ${s.runsWithDuplicates} | ${s.maxDuplicatesInRun} | ${wasted} | ${s.countedDuplicates} | ${s.conflictsLost} | ${s.takeovers} | ${s.takeoversRefuted} | ${s.messagesDropped}/${s.messages} | ${r.failures.length} |`
+  )
   if (r.failures.length > 0) {
     failed += r.failures.length
     console.error(describeFailures(r))

@@ -33,7 +33,9 @@ const unauthorizedListeners = new Set<Listener>()
 /** Called when the daemon answers 401: the page then shows how to get a URL. */
 export function onUnauthorized (listener: Listener): () => void {
   unauthorizedListeners.add(listener)
-  return () => { unauthorizedListeners.delete(listener) }
+  return () => {
+    unauthorizedListeners.delete(listener)
+  }
 }
 
 export function authHeaders (): Record<string, string> {

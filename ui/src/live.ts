@@ -78,7 +78,9 @@ export function stopLive (): void {
 
 export function subscribe (listener: EventListener): () => void {
   listeners.add(listener)
-  return () => { listeners.delete(listener) }
+  return () => {
+    listeners.delete(listener)
+  }
 }
 
 /** The stream's state, for the header's indicator. */
@@ -86,7 +88,9 @@ export function useLiveState (): LiveState {
   const [value, setValue] = useState(state)
   useEffect(() => {
     stateListeners.add(setValue)
-    return () => { stateListeners.delete(setValue) }
+    return () => {
+      stateListeners.delete(setValue)
+    }
   }, [])
   return value
 }
@@ -95,9 +99,10 @@ export function useLiveState (): LiveState {
 export function useEvents (matches: (event: ApiEvent) => boolean, handler: (event: ApiEvent) => void): void {
   const latest = useRef({ matches, handler })
   latest.current = { matches, handler }
-  useEffect(() => subscribe(event => {
-    if (latest.current.matches(event)) latest.current.handler(event)
-  }), [])
+  useEffect(() =>
+    subscribe(event => {
+      if (latest.current.matches(event)) latest.current.handler(event)
+    }), [])
 }
 
 /**
@@ -105,7 +110,11 @@ export function useEvents (matches: (event: ApiEvent) => boolean, handler: (even
  * reconnect. Reloads are coalesced: one at a time, and a burst of events while
  * one runs makes one more, not one per event.
  */
-export function useLiveData<T> (load: (signal: AbortSignal) => Promise<T>, reloadOn: (event: ApiEvent) => boolean, deps: unknown[]): { data: T | undefined, error: Error | undefined, reload: () => void, setData: (update: (data: T | undefined) => T | undefined) => void } {
+export function useLiveData<T> (
+  load: (signal: AbortSignal) => Promise<T>,
+  reloadOn: (event: ApiEvent) => boolean,
+  deps: unknown[]
+): { data: T | undefined, error: Error | undefined, reload: () => void, setData: (update: (data: T | undefined) => T | undefined) => void } {
   const [data, setData] = useState<T | undefined>(undefined)
   const [error, setError] = useState<Error | undefined>(undefined)
   const control = useRef({ running: false, again: false, signal: new AbortController().signal, load })
@@ -148,15 +157,26 @@ export function useLiveData<T> (load: (signal: AbortSignal) => Promise<T>, reloa
     }
   }, deps)
   useEvents(reloadOn, reload)
-  return { data, error, reload, setData: update => { setData(update) } }
+  return {
+    data,
+    error,
+    reload,
+    setData: update => {
+      setData(update)
+    }
+  }
 }
 
 /** Re-renders every `ms` (relative times, ETAs): the page's own clock, no request. */
 export function useNow (ms = 1000): number {
   const [now, setNow] = useState(Date.now())
   useEffect(() => {
-    const timer = setInterval(() => { setNow(Date.now()) }, ms)
-    return () => { clearInterval(timer) }
+    const timer = setInterval(() => {
+      setNow(Date.now())
+    }, ms)
+    return () => {
+      clearInterval(timer)
+    }
   }, [ms])
   return now
 }

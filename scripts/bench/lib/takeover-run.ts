@@ -23,7 +23,14 @@ export interface TakeoverCluster {
   restart: (index: number, survivor: number) => Promise<void>
 }
 
-export interface TakeoverSample { toClaim: number, toRunning: number, toFfmpeg: number, toDone: number, ranBeforeKill: number, reason: string }
+export interface TakeoverSample {
+  toClaim: number
+  toRunning: number
+  toFfmpeg: number
+  toDone: number
+  ranBeforeKill: number
+  reason: string
+}
 
 export async function takeoverOnce (cluster: TakeoverCluster, options: { tag: string, seed: number, submitter: number, stepSeconds: number, killAfterMs: number, renewMs: number }): Promise<TakeoverSample> {
   const { tag } = options

@@ -42,7 +42,12 @@ export function delta (before: Record<string, number>, after: Record<string, num
   return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]))
 }
 
-export interface Crash { node: number, code: number | null, signal: string | null, logs: string[] }
+export interface Crash {
+  node: number
+  code: number | null
+  signal: string | null
+  logs: string[]
+}
 
 /** Daemons that exit on their own (not through `stopping()`): recorded with their last log lines, and logged. */
 export function watchCrashes (cluster: WanCluster): { crashes: Crash[], stopping: () => void } {
@@ -55,5 +60,10 @@ export function watchCrashes (cluster: WanCluster): { crashes: Crash[], stopping
       log(`  daemon ${node} exited (${code ?? signal}):\n    ${d.logs.slice(-8).join('\n    ')}`)
     })
   })
-  return { crashes, stopping: () => { stopping = true } }
+  return {
+    crashes,
+    stopping: () => {
+      stopping = true
+    }
+  }
 }

@@ -83,7 +83,9 @@ export function createApiApp (options: ApiAppOptions): FastifyInstance {
       // Raw uploads get their own scope: any content type, the body left unread for the handler.
       void app.register(async scope => {
         scope.removeAllContentTypeParsers()
-        scope.addContentTypeParser('*', (_request, _payload, done) => { done(null, undefined) })
+        scope.addContentTypeParser('*', (_request, _payload, done) => {
+          done(null, undefined)
+        })
         mount(scope, def, handler, shutdown)
       })
     } else {
@@ -150,7 +152,9 @@ function handlersOf ({ components, init, metrics, log }: ApiAppOptions): Handler
       bufferBytes: init.eventBufferBytes,
       now: init.now,
       logger: log,
-      countRequest: status => { metrics.countRequest('GET', routes.events.path, status) }
+      countRequest: status => {
+        metrics.countRequest('GET', routes.events.path, status)
+      }
     }),
     ...jobHandlers(components.jobs),
     ...uiHandlers(components.ui)

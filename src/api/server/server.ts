@@ -92,7 +92,9 @@ export class ApiServer implements Startable {
     const app = createApiApp({ components: this.components, init: this.init, metrics: this.metrics, log: this.log, shutdown: shutdown.signal })
     try {
       await app.ready()
-      app.server.on('checkContinue', (req, res) => { checkContinue(app, this.init.maxUploadBytes, this.metrics, req, res) })
+      app.server.on('checkContinue', (req, res) => {
+        checkContinue(app, this.init.maxUploadBytes, this.metrics, req, res)
+      })
       this.inode = await listenPrivately(app.server, this.socketPath)
     } catch (err: unknown) {
       // Undoing a failed start: the start's error is the one to report.

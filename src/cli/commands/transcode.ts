@@ -17,7 +17,7 @@ export default defineCommand({
     output: { flags: '-o, --output <file>', description: 'write the result here (atomically); its extension picks the container' },
     codec: { flags: '--codec <codec>', description: 'video codec', choices: ['h264', 'hevc', 'vp9', 'av1'] },
     crf: { flags: '--crf <n>', description: 'constant quality (lower is better and bigger)' },
-    preset: { flags: '--preset <name>', description: 'speed against size, in x264\'s terms', choices: ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] },
+    preset: { flags: '--preset <name>', description: "speed against size, in x264's terms", choices: ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] },
     container: { flags: '--container <format>', description: 'mp4, mkv or webm (default: from --output, else mp4)', choices: ['mp4', 'mkv', 'webm'] },
     hardware: { flags: '--hardware <kind>', description: 'a hardware encoder: nvenc, qsv or vaapi; chunks then run only on nodes that have it (default: none, the software encoder)', choices: ['none', 'nvenc', 'qsv', 'vaapi'] },
     width: { flags: '--width <px>', description: 'output width (even); the height follows unless given' },

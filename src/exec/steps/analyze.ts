@@ -7,7 +7,10 @@ import type { AudioFacts, VideoFacts } from '../../plan/transcode/analysis.ts'
 import type { StepInput } from '../step.ts'
 
 export const analyzeSchema = z.strictObject({
-  keyframes: z.boolean().optional().meta({ description: 'Also list the video\'s keyframes (time, byte position, frame number, whether a cut there is clean), its frame count and its exact start and end: the facts a `transcode` is planned from. Reads every packet of the video; decodes nothing.' })
+  keyframes: z.boolean().optional().meta({
+    description:
+      "Also list the video's keyframes (time, byte position, frame number, whether a cut there is clean), its frame count and its exact start and end: the facts a `transcode` is planned from. Reads every packet of the video; decodes nothing."
+  })
 })
 
 export type AnalyzeConfig = z.output<typeof analyzeSchema>
@@ -52,7 +55,8 @@ export function mediaAnalysisOf (src: StepInput): MediaAnalysis {
 export const analyzeStep: StepExecutor<AnalyzeConfig> = {
   type: 'analyze',
   version: '1',
-  description: 'Describes a media file with ffprobe: container, duration, size, bitrate and each stream (codec, picture size, frame rate, sample rate, channels); with `keyframes`, also the video\'s keyframes and frame count. The output is that description as JSON. Runs no ffmpeg.',
+  description:
+    "Describes a media file with ffprobe: container, duration, size, bitrate and each stream (codec, picture size, frame rate, sample rate, channels); with `keyframes`, also the video's keyframes and frame count. The output is that description as JSON. Runs no ffmpeg.",
   inputs: { min: 1, max: 1 },
   schema: analyzeSchema,
   output: () => ({ kind: 'json', extension: 'json' }),

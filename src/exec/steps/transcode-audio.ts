@@ -13,7 +13,7 @@ function containerOf (codec: AudioConfig['codec']): { extension: string, muxer: 
 export const transcodeAudioStep: StepExecutor<AudioConfig> = {
   type: 'transcode_audio',
   version: '1',
-  description: 'The sound of a `transcode`, encoded once for the whole file on the video\'s timeline: it starts when the video starts and ends when it ends, with silence where the source has none. Written by the expansion of a `transcode`.',
+  description: "The sound of a `transcode`, encoded once for the whole file on the video's timeline: it starts when the video starts and ends when it ends, with silence where the source has none. Written by the expansion of a `transcode`.",
   inputs: { min: 1, max: 1 },
   schema: audioSchema,
   output: c => ({ kind: 'media', extension: containerOf(c.codec).extension }),

@@ -48,7 +48,8 @@ export function chunkTrim (c: ChunkConfig): { seekS: string | null, from: number
 export const transcodeChunkStep: StepExecutor<ChunkConfig> = {
   type: 'transcode_chunk',
   version: '1',
-  description: 'One chunk of a `transcode`: encodes exactly the source frames shown from one clean keyframe to the next cut, starting with a keyframe and keeping their timestamps, for `transcode_join` to put back together. Written by the expansion of a `transcode`; reads only the byte ranges of the source it needs.',
+  description:
+    'One chunk of a `transcode`: encodes exactly the source frames shown from one clean keyframe to the next cut, starting with a keyframe and keeping their timestamps, for `transcode_join` to put back together. Written by the expansion of a `transcode`; reads only the byte ranges of the source it needs.',
   inputs: { min: 1, max: 1 },
   schema: chunkSchema,
   output: c => ({ kind: 'media', extension: chunkContainerOf(c.codec) }),
@@ -80,11 +81,19 @@ export const transcodeChunkStep: StepExecutor<ChunkConfig> = {
         output: {
           file: ctx.output,
           options: [
-            '-map', '[v]', '-an', '-sn', '-dn',
+            '-map',
+            '[v]',
+            '-an',
+            '-sn',
+            '-dn',
             // Every frame keeps its own time: no frame is dropped or repeated, the time base is the source's.
-            '-vsync', 'passthrough', '-enc_time_base', `${int(tbNum)}:${int(tbDen)}`,
+            '-vsync',
+            'passthrough',
+            '-enc_time_base',
+            `${int(tbNum)}:${int(tbDen)}`,
             ...chunkEncoderArgs(c.codec, c.hardware, c.crf, c.preset, container),
-            '-f', MUXERS[container]
+            '-f',
+            MUXERS[container]
           ]
         }
       }]

@@ -25,10 +25,14 @@ export function chunkRequirement (codec: VideoCodec, hardware: Hardware): string
 export function chunkEncoderArgs (codec: VideoCodec, hardware: Hardware, crf: number, preset: Preset, container: 'mp4' | 'mkv'): string[] {
   const encoder = chunkEncoder(codec, hardware)
   switch (hardware) {
-    case 'none': return videoCodecArgs(codec, crf, preset, container)
-    case 'nvenc': return ['-c:v', encoder, '-rc', 'vbr', '-cq', int(crf), '-b:v', '0', '-preset', preset === 'medium' ? 'medium' : preset.includes('fast') ? 'fast' : 'slow']
-    case 'qsv': return ['-c:v', encoder, '-global_quality', int(crf), '-preset', preset === 'ultrafast' || preset === 'superfast' ? 'veryfast' : preset]
-    case 'vaapi': return ['-c:v', encoder, '-qp', int(crf)]
+    case 'none':
+      return videoCodecArgs(codec, crf, preset, container)
+    case 'nvenc':
+      return ['-c:v', encoder, '-rc', 'vbr', '-cq', int(crf), '-b:v', '0', '-preset', preset === 'medium' ? 'medium' : preset.includes('fast') ? 'fast' : 'slow']
+    case 'qsv':
+      return ['-c:v', encoder, '-global_quality', int(crf), '-preset', preset === 'ultrafast' || preset === 'superfast' ? 'veryfast' : preset]
+    case 'vaapi':
+      return ['-c:v', encoder, '-qp', int(crf)]
   }
 }
 

@@ -45,10 +45,14 @@ export const transcodeJoinStep: StepExecutor<JoinConfig> = {
         output: {
           file: ctx.output,
           options: [
-            '-map', '0:v:0', ...(audio != null ? ['-map', '1:a:0'] : []),
-            '-c', 'copy',
+            '-map',
+            '0:v:0',
+            ...(audio != null ? ['-map', '1:a:0'] : []),
+            '-c',
+            'copy',
             ...(c.faststart ? ['-movflags', '+faststart'] : []),
-            '-f', MUXERS[c.container]
+            '-f',
+            MUXERS[c.container]
           ]
         }
       }]

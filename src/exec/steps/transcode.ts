@@ -14,7 +14,8 @@ import { chunkRequirement } from './transcode-encoders.ts'
 export const transcodeStep: StepExecutor<TranscodeSettings> = {
   type: 'transcode',
   version: '1',
-  description: 'Encodes one long video over the whole cluster, like `encode` but in chunks cut at the source\'s keyframes, each encoded on whichever node is free, the sound encoded once, then joined without a seam. Its input must be a recipe input (the source is analysed before the job is planned). `artdag plan` shows the chunks.',
+  description:
+    "Encodes one long video over the whole cluster, like `encode` but in chunks cut at the source's keyframes, each encoded on whichever node is free, the sound encoded once, then joined without a seam. Its input must be a recipe input (the source is analysed before the job is planned). `artdag plan` shows the chunks.",
   inputs: { min: 1, max: 1 },
   schema: transcodeSchema,
   output: c => ({ kind: 'media', extension: c.container }),

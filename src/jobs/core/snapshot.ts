@@ -75,11 +75,22 @@ export function takeSnapshot (core: Core): CoordinatorSnapshot {
     })),
     cancelled: [...book.cancelled.keys()],
     completions: [...book.completions].map(([cacheId, c]) => ({
-      cacheId, cid: c.cid, holder: c.holder, epoch: c.epoch, cached: c.cached, jobId: c.ref.jobId, stepId: c.ref.stepId
+      cacheId,
+      cid: c.cid,
+      holder: c.holder,
+      epoch: c.epoch,
+      cached: c.cached,
+      jobId: c.ref.jobId,
+      stepId: c.ref.stepId
     })),
-    failures: [...book.failures].flatMap(([cacheId, list]) => list.map(f => ({
-      cacheId, holder: f.holder, epoch: f.epoch, ...(f.errorTail !== undefined ? { errorTail: f.errorTail } : {})
-    }))),
+    failures: [...book.failures].flatMap(([cacheId, list]) =>
+      list.map(f => ({
+        cacheId,
+        holder: f.holder,
+        epoch: f.epoch,
+        ...(f.errorTail !== undefined ? { errorTail: f.errorTail } : {})
+      }))
+    ),
     epochs: core.leases.epochs(),
     held: core.leases.heldBySelf()
   }

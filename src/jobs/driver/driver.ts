@@ -114,7 +114,9 @@ export class CoordinatorDriver implements Startable {
     if (!this.#running) return
     if (this.#busy) {
       // A port answered while effects were being performed: after them, in order.
-      this.#queue.push(() => { this.#input(handle) })
+      this.#queue.push(() => {
+        this.#input(handle)
+      })
       return
     }
     let output: CoordinatorOutput
@@ -162,15 +164,23 @@ export class CoordinatorDriver implements Startable {
           ports.executor.abort(effect.execution, effect.reason)
           break
         case 'lookupCache':
-          this.#track('cache lookup', ports.cache.lookup(effect.cacheIds, effect.scope, effect.deadline, (cacheId, cid) => {
-            this.#input(now => this.coordinator.onCacheLookupResult(cacheId, cid, now))
-          }, options))
+          this.#track(
+            'cache lookup',
+            ports.cache.lookup(effect.cacheIds, effect.scope, effect.deadline, (cacheId, cid) => {
+              this.#input(now => this.coordinator.onCacheLookupResult(cacheId, cid, now))
+            }, options)
+          )
           break
         case 'putCacheRecord':
           this.#track('cache record', ports.cache.put(effect.cacheId, effect.cid, effect.stepType, options))
           break
         case 'fetchJob':
-          this.#track('job fetch', ports.jobs.fetch(effect.jobId, effect.from, spec => { this.jobReceivedQuietly(spec) }, options))
+          this.#track(
+            'job fetch',
+            ports.jobs.fetch(effect.jobId, effect.from, spec => {
+              this.jobReceivedQuietly(spec)
+            }, options)
+          )
           break
         case 'jobFinished':
           this.#track('job outcome', ports.outcomes.jobFinished(effect.result, options))
@@ -198,8 +208,12 @@ export class CoordinatorDriver implements Startable {
 
   #report (execution: ExecutionRef): { finished: (cid: string, durationMs?: number) => void, failed: (errorTail: string) => void } {
     return {
-      finished: (cid, durationMs) => { this.#input(now => this.coordinator.onExecutionFinished(execution, cid, now, durationMs)) },
-      failed: errorTail => { this.#input(now => this.coordinator.onExecutionFailed(execution, errorTail, now)) }
+      finished: (cid, durationMs) => {
+        this.#input(now => this.coordinator.onExecutionFinished(execution, cid, now, durationMs))
+      },
+      failed: errorTail => {
+        this.#input(now => this.coordinator.onExecutionFailed(execution, errorTail, now))
+      }
     }
   }
 

@@ -44,7 +44,9 @@ export class Executions {
         const report = await this.#runner.run(step, inputCids, {
           signal: controller.signal,
           from: options.from,
-          onProgress: event => { entry.progress = event.fraction }
+          onProgress: event => {
+            entry.progress = event.fraction
+          }
         })
         if (!controller.signal.aborted) callbacks.finished(ref, report.cid, (report.finishedAt ?? Date.now()) - (report.startedAt ?? entry.startedAt))
       } catch (err) {
@@ -77,6 +79,8 @@ export class Executions {
   /** Aborts everything and waits until every ffmpeg is gone and every workspace removed. */
   async stop (): Promise<void> {
     for (const entry of this.#running.values()) entry.controller.abort(new Error('the daemon is stopping'))
-    await Promise.allSettled([...this.#running.values()].map(async entry => { await entry.done }))
+    await Promise.allSettled([...this.#running.values()].map(async entry => {
+      await entry.done
+    }))
   }
 }

@@ -44,7 +44,9 @@ export function messageOf (doc: JobDocument, jobId: string): JobSubmittedMessage
 /** Reads a stored document back, checking its shape. */
 export function parseJobDocument (value: unknown, jobId: string): JobDocument {
   const doc = value as Partial<JobDocument> | null
-  if (doc == null || doc.v !== 1 || doc.kind !== 'artdag/job' || typeof doc.recipe !== 'object' || typeof doc.inputs !== 'object' || typeof doc.submitter !== 'string' || typeof doc.submittedAt !== 'number' || typeof doc.nonce !== 'string') {
+  if (
+    doc == null || doc.v !== 1 || doc.kind !== 'artdag/job' || typeof doc.recipe !== 'object' || typeof doc.inputs !== 'object' || typeof doc.submitter !== 'string' || typeof doc.submittedAt !== 'number' || typeof doc.nonce !== 'string'
+  ) {
     throw new InvalidArgumentError(`${jobId} is not an artdag job document`, { jobId })
   }
   return doc as JobDocument

@@ -115,16 +115,24 @@ export class JobService implements JobsBackend, Startable {
     this.#topics = new JobTopics({
       membership: components.membership,
       logger: components.logger,
-      onJob: async message => { await this.#receiveJob(message) },
-      onCoordinatorMessage: message => { this.driver.receive(message) },
-      onResultReady: async message => { await this.#outputs.onResultReady(message) }
+      onJob: async message => {
+        await this.#receiveJob(message)
+      },
+      onCoordinatorMessage: message => {
+        this.driver.receive(message)
+      },
+      onResultReady: async message => {
+        await this.#outputs.onResultReady(message)
+      }
     }, { topics: init.topics })
     this.#outputs = new JobOutputs({
       self: this.#self,
       store: components.node.content,
       datastore: components.node.helia.datastore,
       membership: components.membership.membership,
-      publish: async msg => { await this.#topics.publishResult(msg) },
+      publish: async msg => {
+        await this.#topics.publishResult(msg)
+      },
       plan: async jobId => await this.#plans.get(jobId, { signal: this.#shutdown.signal }),
       status: jobId => this.driver.coordinator.job(jobId, this.#clock.now()),
       events: components.events,
@@ -157,8 +165,13 @@ export class JobService implements JobsBackend, Startable {
             this.#updatedAt.set(result.jobId, this.#clock.wallNow())
             if (result.state === 'completed') await this.#outputs.completed(result)
           },
-          persist: () => { this.#snapshots.schedule(); return undefined },
-          event: event => { this.#event(event) }
+          persist: () => {
+            this.#snapshots.schedule()
+            return undefined
+          },
+          event: event => {
+            this.#event(event)
+          }
         }
       },
       clock: this.#clock,
@@ -183,7 +196,9 @@ export class JobService implements JobsBackend, Startable {
       ping: libp2pPing(components.node.libp2p),
       scheduler: this.#scheduler,
       peers: () => components.membership.membership.view().members.filter(m => m.state === 'alive' && m.peerId !== this.#self).map(m => m.peerId),
-      report: (peer, rttMs) => { this.driver.roundTrip(peer, rttMs) },
+      report: (peer, rttMs) => {
+        this.driver.roundTrip(peer, rttMs)
+      },
       onError: this.#onError
     })
     registerJobMetrics(components.metrics, () => this.driver.coordinator.metrics())
@@ -211,7 +226,9 @@ export class JobService implements JobsBackend, Startable {
       await this.#outputs.load()
       this.#topics.start()
       const { membership } = this.#c
-      this.#unsubscribe.push(membership.membership.onEvent(() => { this.#viewChanged() }))
+      this.#unsubscribe.push(membership.membership.onEvent(() => {
+        this.#viewChanged()
+      }))
       this.#unsubscribe.push(membership.heartbeats.onHeartbeat(hb => {
         this.driver.heartbeat(hb.peerId, { leases: hb.leases, jobs: hb.jobs })
       }))
@@ -346,7 +363,7 @@ export class JobService implements JobsBackend, Startable {
   }
 
   #event (event: Parameters<typeof apiEventOf>[0]): void {
-    if (event.kind === 'step') for (const ref of event.refs) this.#updatedAt.set(ref.jobId, this.#clock.wallNow())
+    if (event.kind === 'step') { for (const ref of event.refs) this.#updatedAt.set(ref.jobId, this.#clock.wallNow()) }
     if (event.kind === 'job') this.#updatedAt.set(event.jobId, this.#clock.wallNow())
     this.#c.events.emit(apiEventOf(event))
     switch (event.kind) {

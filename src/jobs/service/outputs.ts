@@ -138,10 +138,16 @@ export class JobOutputs {
         this.#waiting.delete(jobId)
         resolve(value)
       }
-      const onAbort = (): void => { done(undefined) }
-      const timer = setTimeout(() => { done(undefined) }, PROVENANCE_WAIT_MS)
+      const onAbort = (): void => {
+        done(undefined)
+      }
+      const timer = setTimeout(() => {
+        done(undefined)
+      }, PROVENANCE_WAIT_MS)
       signal.addEventListener('abort', onAbort, { once: true })
-      this.#waiting.set(jobId, provenance => { done(provenance) })
+      this.#waiting.set(jobId, provenance => {
+        done(provenance)
+      })
     })
   }
 

@@ -59,7 +59,9 @@ export class JobPlans {
       })()
       this.#plans.set(jobId, planned)
       // A plan that could not be made is asked for again next time (the peer may be back).
-      planned.catch(() => { if (this.#plans.get(jobId) === planned) this.#plans.delete(jobId) })
+      planned.catch(() => {
+        if (this.#plans.get(jobId) === planned) this.#plans.delete(jobId)
+      })
     }
     return await planned
   }

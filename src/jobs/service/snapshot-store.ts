@@ -50,7 +50,10 @@ export class SnapshotStore {
    * submissions writes a few snapshots, not 60 ever larger ones, one after another.
    */
   async saveNow (): Promise<void> {
-    if (this.#timer != null) { clearTimeout(this.#timer); this.#timer = undefined }
+    if (this.#timer != null) {
+      clearTimeout(this.#timer)
+      this.#timer = undefined
+    }
     this.#next ??= this.#saving.then(async () => {
       this.#next = undefined
       const bytes = new TextEncoder().encode(JSON.stringify(this.#snapshot()))

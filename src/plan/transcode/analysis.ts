@@ -123,7 +123,9 @@ export function videoFactsOf (stream: { index: number, codec: string | null, wid
 
   // A frame's presentation number: its rank among the sorted times (times are distinct in any valid stream).
   const rank = new Map<number, number>()
-  sorted.forEach((t, i) => { if (!rank.has(t)) rank.set(t, i) })
+  sorted.forEach((t, i) => {
+    if (!rank.has(t)) rank.set(t, i)
+  })
 
   const keyframes: KeyframeFact[] = []
   let prefixMax = Number.NEGATIVE_INFINITY

@@ -61,7 +61,8 @@ export function findTranscodes (recipe: Recipe): TranscodeTarget[] {
     if (!Object.hasOwn(recipe.inputs, source)) {
       throw new TranscodeInputError(
         `nodes.${id}.inputs[0]: transcode ${id} reads "${source}", a node of this recipe; a transcode must read a recipe input for now, because its source is analysed before the job is planned and the output of ${source} does not exist yet (use encode for it, or render ${source} first and transcode its CID)`,
-        { node: id, field: `nodes.${id}.inputs[0]`, source })
+        { node: id, field: `nodes.${id}.inputs[0]`, source }
+      )
     }
     targets.push({ node: id, input: source })
   }

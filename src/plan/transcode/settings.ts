@@ -50,24 +50,32 @@ const evenSize = (description: string) => z.number().int().min(16).max(8192).mul
 export const transcodeFields = z.strictObject({
   container: z.enum(CONTAINERS).default('mp4').meta({ description: 'File format: `mp4` holds h264, hevc or av1 with aac; `webm` holds vp9 or av1 with opus; `mkv` holds any of them.' }),
   codec: z.enum(VIDEO_CODECS).default('h264').meta({ description: 'Video codec.' }),
-  crf: z.number().int().min(0).max(63).optional().meta({ description: 'Constant quality: lower is better and bigger (h264, hevc: 0–51; vp9, av1: 0–63). Absent: 23 (h264), 28 (hevc), 31 (vp9), 30 (av1). Hardware encoders take it as their constant-quality value.' }),
-  preset: z.enum(PRESETS).default('medium').meta({ description: 'Encoding speed against file size, in x264\'s terms.' }),
+  crf: z.number().int().min(0).max(63).optional().meta({
+    description: 'Constant quality: lower is better and bigger (h264, hevc: 0–51; vp9, av1: 0–63). Absent: 23 (h264), 28 (hevc), 31 (vp9), 30 (av1). Hardware encoders take it as their constant-quality value.'
+  }),
+  preset: z.enum(PRESETS).default('medium').meta({ description: "Encoding speed against file size, in x264's terms." }),
   hardware: z.enum(HARDWARE).default('none').meta({ description: '`none`: the software encoder (the same bytes on every node); `nvenc`, `qsv` or `vaapi`: that hardware encoder, and the chunks run only on nodes that advertise it.' }),
-  width: evenSize('Output width in pixels (even); absent with `height` given: keeps the aspect ratio; both absent: the source\'s size.').optional(),
+  width: evenSize("Output width in pixels (even); absent with `height` given: keeps the aspect ratio; both absent: the source's size.").optional(),
   height: evenSize('Output height in pixels (even); absent with `width` given: keeps the aspect ratio.').optional(),
   pixelFormat: z.enum(PIXEL_FORMATS).default('yuv420p').meta({ description: 'Pixel format; `yuv420p` plays everywhere.' }),
   audioCodec: z.enum(AUDIO_CODECS).optional().meta({ description: 'Audio codec, or `none` to drop the sound. Absent: `opus` for webm, `aac` otherwise. The sound is encoded once for the whole file.' }),
   audioBitrate: z.number().int().min(32).max(512).default(128).meta({ description: 'Audio bitrate in kbit/s.' }),
   faststart: z.boolean().optional().meta({ description: 'mp4 only: put the index first. Absent: true for mp4.' }),
-  chunkSeconds: z.number().min(MIN_CHUNK_SECONDS).max(MAX_CHUNK_SECONDS).default(DEFAULT_CHUNK_SECONDS).meta({ description: `Target chunk length in seconds (${MIN_CHUNK_SECONDS} to ${MAX_CHUNK_SECONDS}); chunks are cut at the source's keyframes, so their lengths vary around it. A source longer than ${MAX_CHUNKS} chunks gets longer ones.` })
+  chunkSeconds: z.number().min(MIN_CHUNK_SECONDS).max(MAX_CHUNK_SECONDS).default(DEFAULT_CHUNK_SECONDS).meta({
+    description: `Target chunk length in seconds (${MIN_CHUNK_SECONDS} to ${MAX_CHUNK_SECONDS}); chunks are cut at the source's keyframes, so their lengths vary around it. A source longer than ${MAX_CHUNKS} chunks gets longer ones.`
+  })
 })
 
 export const transcodeSchema = transcodeFields.superRefine((c, ctx) => {
   if (c.crf != null && c.crf > MAX_CRF[c.codec]) ctx.addIssue({ code: 'custom', path: ['crf'], message: `must be at most ${MAX_CRF[c.codec]} for ${c.codec}` })
   if (!CONTAINER_VIDEO[c.container].includes(c.codec)) ctx.addIssue({ code: 'custom', path: ['codec'], message: `${c.container} cannot hold ${c.codec}; use ${CONTAINER_VIDEO[c.container].join(', ')}` })
-  if (c.audioCodec != null && !CONTAINER_AUDIO[c.container].includes(c.audioCodec)) ctx.addIssue({ code: 'custom', path: ['audioCodec'], message: `${c.container} cannot hold ${c.audioCodec}; use ${CONTAINER_AUDIO[c.container].join(', ')}` })
+  if (c.audioCodec != null && !CONTAINER_AUDIO[c.container].includes(c.audioCodec)) {
+    ctx.addIssue({ code: 'custom', path: ['audioCodec'], message: `${c.container} cannot hold ${c.audioCodec}; use ${CONTAINER_AUDIO[c.container].join(', ')}` })
+  }
   if (c.faststart === true && c.container !== 'mp4') ctx.addIssue({ code: 'custom', path: ['faststart'], message: 'only applies to mp4' })
-  if (c.hardware !== 'none' && HARDWARE_ENCODERS[c.hardware][c.codec] == null) ctx.addIssue({ code: 'custom', path: ['hardware'], message: `${c.hardware} has no ${c.codec} encoder; it has ${Object.keys(HARDWARE_ENCODERS[c.hardware]).join(', ')}` })
+  if (c.hardware !== 'none' && HARDWARE_ENCODERS[c.hardware][c.codec] == null) {
+    ctx.addIssue({ code: 'custom', path: ['hardware'], message: `${c.hardware} has no ${c.codec} encoder; it has ${Object.keys(HARDWARE_ENCODERS[c.hardware]).join(', ')}` })
+  }
 }).transform(c => ({
   ...c,
   crf: c.crf ?? DEFAULT_CRF[c.codec],
@@ -98,21 +106,21 @@ export const chunkSchema = z.strictObject({
   codec: z.enum(VIDEO_CODECS).meta({ description: 'Video codec.' }),
   hardware: z.enum(HARDWARE).default('none').meta({ description: 'The hardware encoder, or `none` for the software one.' }),
   crf: z.number().int().min(0).max(63).meta({ description: 'Constant quality.' }),
-  preset: z.enum(PRESETS).meta({ description: 'Speed against size, in x264\'s terms.' }),
+  preset: z.enum(PRESETS).meta({ description: "Speed against size, in x264's terms." }),
   width: evenSize('Output width.').optional(),
   height: evenSize('Output height.').optional(),
   pixelFormat: z.enum(PIXEL_FORMATS).default('yuv420p').meta({ description: 'Pixel format.' }),
-  stream: z.number().int().min(0).max(1023).meta({ description: 'The source\'s video stream (its index in the file).' }),
-  timeBase: rational('The video stream\'s time base, `[num, den]`.'),
-  startPts: ticks('Presentation time of the chunk\'s first frame (a clean keyframe), in ticks.'),
-  endPts: ticks('Presentation time of the next chunk\'s first frame, in ticks; absent: to the end of the stream.').optional(),
+  stream: z.number().int().min(0).max(1023).meta({ description: "The source's video stream (its index in the file)." }),
+  timeBase: rational("The video stream's time base, `[num, den]`."),
+  startPts: ticks("Presentation time of the chunk's first frame (a clean keyframe), in ticks."),
+  endPts: ticks("Presentation time of the next chunk's first frame, in ticks; absent: to the end of the stream.").optional(),
   /** Slack of the frame selection against rounding, in ticks: half the smallest gap between two frames. */
   margin: z.number().int().min(0).max(2 ** 40).meta({ description: 'Slack of the frame selection, in ticks: half the smallest gap between two frames.' }),
   /** Seek (on the input, to the keyframe at startPts) before decoding: false for the first chunk. */
   seek: z.boolean().meta({ description: 'Seek on the input to the keyframe before decoding (false for the first chunk).' }),
   /** Frames the chunk should hold, for progress and the check after encoding. */
   frames: z.number().int().min(0).max(10_000_000).meta({ description: 'Frames the chunk holds.' }),
-  index: z.number().int().min(0).max(MAX_CHUNKS).meta({ description: 'The chunk\'s number, from 0.' }),
+  index: z.number().int().min(0).max(MAX_CHUNKS).meta({ description: "The chunk's number, from 0." }),
   count: z.number().int().min(1).max(MAX_CHUNKS).meta({ description: 'How many chunks the transcode has.' })
 }).superRefine((c, ctx) => {
   if (c.endPts != null && c.endPts <= c.startPts) ctx.addIssue({ code: 'custom', path: ['endPts'], message: `must be after startPts (${c.startPts})` })
@@ -126,9 +134,9 @@ export type ChunkConfig = z.output<typeof chunkSchema>
 export const audioSchema = z.strictObject({
   codec: z.enum(['aac', 'opus']).meta({ description: 'Audio codec.' }),
   bitrate: z.number().int().min(32).max(512).meta({ description: 'Bitrate in kbit/s.' }),
-  stream: z.number().int().min(0).max(1023).meta({ description: 'The source\'s audio stream (its index in the file).' }),
-  timeBase: rational('The video stream\'s time base, `[num, den]`.'),
-  startPts: ticks('When the video starts, in ticks: the sound\'s time 0.'),
+  stream: z.number().int().min(0).max(1023).meta({ description: "The source's audio stream (its index in the file)." }),
+  timeBase: rational("The video stream's time base, `[num, den]`."),
+  startPts: ticks("When the video starts, in ticks: the sound's time 0."),
   endPts: ticks('When the video ends, in ticks: the sound ends there too.')
 }).superRefine((c, ctx) => {
   if (c.endPts <= c.startPts) ctx.addIssue({ code: 'custom', path: ['endPts'], message: `must be after startPts (${c.startPts})` })
@@ -140,8 +148,8 @@ export type AudioConfig = z.output<typeof audioSchema>
 export const joinSchema = z.strictObject({
   container: z.enum(CONTAINERS).meta({ description: 'File format of the result.' }),
   faststart: z.boolean().meta({ description: 'mp4: put the index first.' }),
-  timeBase: rational('The video stream\'s time base, `[num, den]`.'),
-  durations: z.array(z.number().int().min(1).max(2 ** 52)).min(1).max(MAX_CHUNKS).meta({ description: 'Each chunk\'s length in ticks, in order; the chunks are the first inputs.' }),
+  timeBase: rational("The video stream's time base, `[num, den]`."),
+  durations: z.array(z.number().int().min(1).max(2 ** 52)).min(1).max(MAX_CHUNKS).meta({ description: "Each chunk's length in ticks, in order; the chunks are the first inputs." }),
   audio: z.boolean().meta({ description: 'Whether the last input is the sound.' }),
   frames: z.number().int().min(0).max(10_000_000).meta({ description: 'Frames the result holds.' })
 })

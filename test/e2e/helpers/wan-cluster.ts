@@ -133,7 +133,9 @@ export async function startWanCluster (options: WanClusterOptions): Promise<WanC
         }))
       } catch (err: unknown) {
         // Say what every node saw last, and which daemons exited.
-        const exited = daemons.map((d, i) => d.process.exitCode != null || d.process.signalCode != null ? `${names[i]} exited (${d.process.exitCode ?? d.process.signalCode}): ${d.logs.slice(-3).join(' | ')}` : undefined).filter(line => line !== undefined)
+        const exited = daemons.map((d, i) => d.process.exitCode != null || d.process.signalCode != null ? `${names[i]} exited (${d.process.exitCode ?? d.process.signalCode}): ${d.logs.slice(-3).join(' | ')}` : undefined).filter(line =>
+          line !== undefined
+        )
         throw new Error(`${(err as Error).message}\nlast seen: ${[...seen].map(([n, v]) => `${n}: ${v}`).join('; ')}${exited.length > 0 ? `\n${exited.join('\n')}` : ''}`, { cause: err })
       }
     }

@@ -17,7 +17,9 @@ describe('content by HTTP range, documents, the event stream as SSE, the dashboa
   it('answers a Range header with 206 and Content-Range, a suffix range, and 416 past the end', async () => {
     const { client, socketPath } = await start()
     const bytes = mp4Like(3 * 1024 * 1024 + 17)
-    const { cid } = await client.add((async function * () { yield bytes })())
+    const { cid } = await client.add((async function* () {
+      yield bytes
+    })())
 
     const whole = await rawRequest(socketPath, 'GET', `/v1/content/${cid}?length=16`)
     expect(whole.status).toBe(200)
@@ -56,7 +58,9 @@ describe('content by HTTP range, documents, the event stream as SSE, the dashboa
     const { client, content } = await start()
     const doc = await content.putJson({ kind: 'artdag/test', n: 1 })
     expect(await client.document(doc.toString())).toEqual({ cid: doc.toString(), document: { kind: 'artdag/test', n: 1 } })
-    const file = await client.add((async function * () { yield Buffer.from('not json') })())
+    const file = await client.add((async function* () {
+      yield Buffer.from('not json')
+    })())
     await expect(client.document(file.cid)).rejects.toMatchObject({ name: 'InvalidRequestError', status: 400 })
   })
 
@@ -80,7 +84,9 @@ describe('content by HTTP range, documents, the event stream as SSE, the dashboa
           }
         })
       })
-      req.on('error', err => { if (lines.length === 0) reject(err) })
+      req.on('error', err => {
+        if (lines.length === 0) reject(err)
+      })
       req.end()
     })
     await events.waitForSubscribers(1)

@@ -19,7 +19,11 @@ const REFERENCE_FFMPEG = existsSync('/usr/bin/ffmpeg') ? '/usr/bin/ffmpeg' : und
 
 let bench: Bench
 
-interface Stream { codec_type: string, start_time?: string, duration?: string }
+interface Stream {
+  codec_type: string
+  start_time?: string
+  duration?: string
+}
 
 async function streams (file: string): Promise<{ video: Stream, audio: Stream | undefined, frames: number, pts: number[] }> {
   const probe = bench.binaries.ffprobe.path
@@ -56,7 +60,9 @@ async function expectSeamless (source: string, out: string, fps: number, audio: 
   expect(got.frames).toBe(src.frames)
   // Every frame keeps its time (relative to the first), to the millisecond the source's time base allows.
   const first = src.pts[0] as number
-  got.pts.forEach((t, i) => { expect(Math.abs(t - ((src.pts[i] as number) - first))).toBeLessThan(0.0015) })
+  got.pts.forEach((t, i) => {
+    expect(Math.abs(t - ((src.pts[i] as number) - first))).toBeLessThan(0.0015)
+  })
   const videoEnd = Number(got.video.start_time) + Number(got.video.duration)
   const sourceSpan = (src.pts.at(-1) as number) - first + 1 / fps
   expect(Math.abs(videoEnd - sourceSpan)).toBeLessThanOrEqual(1 / fps + 1e-3)
@@ -75,12 +81,36 @@ async function generate (name: string, args: string[]): Promise<string> {
   return file
 }
 
-beforeAll(async () => { bench = await createBench() })
-afterAll(async () => { await bench?.close() })
+beforeAll(async () => {
+  bench = await createBench()
+})
+afterAll(async () => {
+  await bench?.close()
+})
 
 describe('transcode executors on hard sources', () => {
   it('B-frames and a 250-frame keyframe interval', async () => {
-    const source = await generate('gop250.mp4', ['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=50:d=7.3', '-f', 'lavfi', '-i', 'sine=d=7.3:r=44100', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '250', '-bf', '3', '-c:a', 'aac', '-shortest'])
+    const source = await generate('gop250.mp4', [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=320x240:r=50:d=7.3',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=d=7.3:r=44100',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-g',
+      '250',
+      '-bf',
+      '3',
+      '-c:a',
+      'aac',
+      '-shortest'
+    ])
     const { out, chunks } = await transcode(source, { chunkSeconds: 2, preset: 'veryfast' })
     expect(chunks).toBe(2)
     await expectSeamless(source, out, 50, true)
@@ -94,7 +124,30 @@ describe('transcode executors on hard sources', () => {
   }, 120_000)
 
   it('audio on only part of the file, an odd size', async () => {
-    const source = await generate('partial.mkv', ['-f', 'lavfi', '-i', 'testsrc2=s=318x240:r=25:d=5', '-itsoffset', '1', '-f', 'lavfi', '-i', 'sine=d=2.5:r=44100', '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-c:a', 'aac'])
+    const source = await generate('partial.mkv', [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=318x240:r=25:d=5',
+      '-itsoffset',
+      '1',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=d=2.5:r=44100',
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-g',
+      '25',
+      '-c:a',
+      'aac'
+    ])
     const { out } = await transcode(source, { chunkSeconds: 1, preset: 'veryfast' })
     await expectSeamless(source, out, 25, true)
   }, 120_000)
@@ -106,7 +159,32 @@ describe('transcode executors on hard sources', () => {
   }, 120_000)
 
   it('a video whose first keyframe is not at 0 (it starts 2.5 s after the sound)', async () => {
-    const source = await generate('late.mkv', ['-itsoffset', '2.5', '-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=4', '-f', 'lavfi', '-i', 'sine=d=7:r=44100', '-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '20', '-bf', '2', '-c:a', 'aac'])
+    const source = await generate('late.mkv', [
+      '-itsoffset',
+      '2.5',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=320x240:r=25:d=4',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=d=7:r=44100',
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-g',
+      '20',
+      '-bf',
+      '2',
+      '-c:a',
+      'aac'
+    ])
     const { out } = await transcode(source, { chunkSeconds: 1, preset: 'veryfast' })
     await expectSeamless(source, out, 25, true)
   }, 120_000)

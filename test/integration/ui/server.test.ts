@@ -50,16 +50,26 @@ function get (url: string, headers: Record<string, string> = {}): Promise<{ stat
     http.get(url, { headers, agent: false }, res => {
       let body = ''
       res.setEncoding('utf8')
-      res.on('data', chunk => { body += chunk })
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body }) })
+      res.on('data', chunk => {
+        body += chunk
+      })
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body })
+      })
     }).on('error', reject)
   })
 }
 
 async function takePort (): Promise<Server> {
   const server = createServer()
-  await new Promise<void>(resolve => { server.listen(0, '127.0.0.1', resolve) })
-  cleanup.push(async () => { await new Promise(resolve => { server.close(resolve) }) })
+  await new Promise<void>(resolve => {
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  cleanup.push(async () => {
+    await new Promise(resolve => {
+      server.close(resolve)
+    })
+  })
   return server
 }
 

@@ -176,7 +176,6 @@ export function checkDuplicateBound (r: RunResult, windowMs: number): string[] {
   return out
 }
 
-
 function faultsBetween (r: RunResult, cacheId: string, from: number, to: number): number {
   return (r.truth.messageFaults.get(cacheId) ?? []).filter(f => f >= from && f <= to).length
 }
@@ -197,7 +196,6 @@ export function checkDuplicateCounting (r: RunResult): string[] {
   if (counted > 2 * wasted) out.push(`nodes counted ${counted} duplicate executions, but only ${wasted} were wasted`)
   return out
 }
-
 
 function fmt (t: number | undefined): string {
   return t === undefined ? 'end' : t.toFixed(1)

@@ -46,8 +46,14 @@ export class EventQueue {
         const r = l + 1
         let m = i
         let mEntry = last
-        if (l < n && before(heap[l] as Entry, mEntry)) { m = l; mEntry = heap[l] as Entry }
-        if (r < n && before(heap[r] as Entry, mEntry)) { m = r; mEntry = heap[r] as Entry }
+        if (l < n && before(heap[l] as Entry, mEntry)) {
+          m = l
+          mEntry = heap[l] as Entry
+        }
+        if (r < n && before(heap[r] as Entry, mEntry)) {
+          m = r
+          mEntry = heap[r] as Entry
+        }
         if (m === i) break
         heap[i] = mEntry
         i = m

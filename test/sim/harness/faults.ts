@@ -23,7 +23,9 @@ export class FaultInjector {
     const { q, truth } = w
     if (fault.kind === 'partition') {
       const groupOf = w.nodes.map(() => 0)
-      fault.groups.forEach((g, i) => { for (const n of g) groupOf[n] = i })
+      fault.groups.forEach((g, i) => {
+        for (const n of g) groupOf[n] = i
+      })
       w.network.cut = { groupOf, oneWay: fault.oneWay === true }
       truth.episodes.push({ kind: 'partition', start: q.now, end: q.now + fault.forMs, nodes: fault.groups.flat(), groups: fault.groups })
       w.log(undefined, `${fault.oneWay === true ? 'one-way ' : ''}partition ${fault.groups.map(g => g.join('+')).join(fault.oneWay === true ? ' -/-> ' : ' | ')} for ${Math.round(fault.forMs)} ms`)
@@ -36,7 +38,11 @@ export class FaultInjector {
     if (fault.kind === 'crash' && fault.node < 0) {
       const busy = w.nodes.filter(n => n.status === 'up' && n.executions.size > 0)
       if (busy.length === 0) {
-        if (q.now < w.config.maxTimeMs / 2) q.after(100, () => { this.inject(fault) })
+        if (q.now < w.config.maxTimeMs / 2) {
+          q.after(100, () => {
+            this.inject(fault)
+          })
+        }
         return
       }
       this.inject({ ...fault, node: w.misc.pick(busy).index })
@@ -49,7 +55,9 @@ export class FaultInjector {
       node.busyUntil = end
       truth.episodes.push({ kind: 'busy', start: q.now, end, nodes: [node.index] })
       w.log(node, `busy for ${Math.round(fault.forMs)} ms`)
-      q.at(end, () => { if (node.status === 'up' && q.now >= node.busyUntil) node.drain(true) })
+      q.at(end, () => {
+        if (node.status === 'up' && q.now >= node.busyUntil) node.drain(true)
+      })
       return
     }
     if (fault.kind === 'pause') {
@@ -57,7 +65,9 @@ export class FaultInjector {
       node.status = 'paused'
       truth.episodes.push({ kind: 'pause', start: q.now, end: q.now + fault.forMs, nodes: [node.index] })
       w.log(node, `paused for ${Math.round(fault.forMs)} ms`)
-      q.after(fault.forMs, () => { this.#resume(node) })
+      q.after(fault.forMs, () => {
+        this.#resume(node)
+      })
       return
     }
     if (node.status === 'down') return

@@ -104,7 +104,9 @@ function checkHealthyHoldersKept (r: RunResult): string[] {
     const victims = new Set(episode.groups.reduce((a, b) => (a.length <= b.length ? a : b)))
     for (const e of r.truth.executions) {
       if (victims.has(e.node) || e.outcome !== 'aborted' || e.start > episode.start) continue
-      if (e.abortReason === 'lost_lease' || e.abortReason === 'not_needed') out.push(`n${e.node}'s execution of ${e.cacheId.slice(0, 8)} (since ${e.start.toFixed(0)}) was aborted (${e.abortReason}) at ${String(e.end?.toFixed(0))} by a fault on n${[...victims].join(',')}`)
+      if (e.abortReason === 'lost_lease' || e.abortReason === 'not_needed') {
+        out.push(`n${e.node}'s execution of ${e.cacheId.slice(0, 8)} (since ${e.start.toFixed(0)}) was aborted (${e.abortReason}) at ${String(e.end?.toFixed(0))} by a fault on n${[...victims].join(',')}`)
+      }
     }
   }
   return out
@@ -120,7 +122,9 @@ function checkResumedHolderYields (r: RunResult): string[] {
   for (const pause of r.truth.episodes.filter(e => e.kind === 'pause')) {
     for (const e of r.truth.executions) {
       if (pause.nodes.includes(e.node) || e.start < pause.start || e.start > pause.end) continue
-      if (e.outcome === 'aborted' && (e.abortReason === 'lost_lease' || e.abortReason === 'refuted')) out.push(`n${e.node} took ${e.cacheId.slice(0, 8)} over during n${pause.nodes.join(',')}'s pause and was aborted (${e.abortReason}) when it resumed`)
+      if (e.outcome === 'aborted' && (e.abortReason === 'lost_lease' || e.abortReason === 'refuted')) {
+        out.push(`n${e.node} took ${e.cacheId.slice(0, 8)} over during n${pause.nodes.join(',')}'s pause and was aborted (${e.abortReason}) when it resumed`)
+      }
     }
   }
   return out
@@ -267,4 +271,3 @@ function checkResumed (r: RunResult): string[] {
   }
   return out
 }
-

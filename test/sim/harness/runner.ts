@@ -46,8 +46,28 @@ export interface ScenarioReport {
 export function runScenario (name: ScenarioName, seeds: Iterable<number>): ScenarioReport {
   const failures: ScenarioReport['failures'] = []
   const stats: ScenarioStats = {
-    runs: 0, steps: 0, executions: 0, abortedDuplicates: 0, redundantRuns: 0, runsWithDuplicates: 0, maxDuplicatesInRun: 0, overlaps: 0,
-    claims: 0, conflictsLost: 0, takeovers: 0, abortedExecutions: 0, countedDuplicates: 0, messages: 0, messagesDropped: 0, wastedMs: 0, refutations: 0, takeoversRefuted: 0, lagDeferrals: 0, takeoverDelaysMs: [], startLatenciesMs: [], simulatedMs: 0
+    runs: 0,
+    steps: 0,
+    executions: 0,
+    abortedDuplicates: 0,
+    redundantRuns: 0,
+    runsWithDuplicates: 0,
+    maxDuplicatesInRun: 0,
+    overlaps: 0,
+    claims: 0,
+    conflictsLost: 0,
+    takeovers: 0,
+    abortedExecutions: 0,
+    countedDuplicates: 0,
+    messages: 0,
+    messagesDropped: 0,
+    wastedMs: 0,
+    refutations: 0,
+    takeoversRefuted: 0,
+    lagDeferrals: 0,
+    takeoverDelaysMs: [],
+    startLatenciesMs: [],
+    simulatedMs: 0
   }
   for (const seed of seeds) {
     let violations: string[]
@@ -117,9 +137,8 @@ export function replayCommand (name: ScenarioName, seed: number): string {
 }
 
 export function describeFailures (report: ScenarioReport, limit = 5): string {
-  return report.failures.slice(0, limit).map(f =>
-    `seed ${f.seed} (replay: ${replayCommand(report.name, f.seed)}):\n  ${f.violations.slice(0, 6).join('\n  ')}`
-  ).join('\n') + (report.failures.length > limit ? `\n… and ${report.failures.length - limit} more failing seeds` : '')
+  return report.failures.slice(0, limit).map(f => `seed ${f.seed} (replay: ${replayCommand(report.name, f.seed)}):\n  ${f.violations.slice(0, 6).join('\n  ')}`).join('\n') +
+    (report.failures.length > limit ? `\n… and ${report.failures.length - limit} more failing seeds` : '')
 }
 
 export function seeds (count: number, first = 1): number[] {

@@ -16,14 +16,54 @@ export const MAX_ATTEMPTS = 3
 export const MAX_DRIFT = 0.002
 
 export type ScenarioName =
-  | 'ideal' | 'views' | 'lossy' | 'partitions' | 'race' | 'race-solo' | 'takeover' | 'failures' | 'cancel' | 'restart' | 'shared' | 'latency'
-  | 'wan' | 'wan-race' | 'busy' | 'lossy-long' | 'asymmetric' | 'long-partitions' | 'paused-holder' | 'stale-restart' | 'divergent'
-  | 'isolated-failures' | 'late-lookup'
+  | 'ideal'
+  | 'views'
+  | 'lossy'
+  | 'partitions'
+  | 'race'
+  | 'race-solo'
+  | 'takeover'
+  | 'failures'
+  | 'cancel'
+  | 'restart'
+  | 'shared'
+  | 'latency'
+  | 'wan'
+  | 'wan-race'
+  | 'busy'
+  | 'lossy-long'
+  | 'asymmetric'
+  | 'long-partitions'
+  | 'paused-holder'
+  | 'stale-restart'
+  | 'divergent'
+  | 'isolated-failures'
+  | 'late-lookup'
 
 export const SCENARIOS: readonly ScenarioName[] = [
-  'ideal', 'views', 'lossy', 'partitions', 'race', 'race-solo', 'takeover', 'failures', 'cancel', 'restart', 'shared', 'latency',
-  'wan', 'wan-race', 'busy', 'lossy-long', 'asymmetric', 'long-partitions', 'paused-holder', 'stale-restart', 'divergent',
-  'isolated-failures', 'late-lookup'
+  'ideal',
+  'views',
+  'lossy',
+  'partitions',
+  'race',
+  'race-solo',
+  'takeover',
+  'failures',
+  'cancel',
+  'restart',
+  'shared',
+  'latency',
+  'wan',
+  'wan-race',
+  'busy',
+  'lossy-long',
+  'asymmetric',
+  'long-partitions',
+  'paused-holder',
+  'stale-restart',
+  'divergent',
+  'isolated-failures',
+  'late-lookup'
 ]
 
 /** A tailnet's delays: `oneWayMs` ± `jitterMs`, with a thin tail up to 1.5 × the top. */

@@ -148,11 +148,15 @@ export class SimNode {
         // a rounding error before the time it was asked for (the coordinator would ask again, forever).
         this.#q.at(this.simTime(this.now() + Math.max(0, ms)) + 1e-6, () => {
           if (timer.cancelled || this.incarnation !== incarnation) return
-          this.deliver(() => { if (!timer.cancelled) fn() }, true)
+          this.deliver(() => {
+            if (!timer.cancelled) fn()
+          }, true)
         })
         return timer
       },
-      clearTimeout: handle => { if (handle !== undefined) (handle as SimTimer).cancelled = true }
+      clearTimeout: handle => {
+        if (handle !== undefined) (handle as SimTimer).cancelled = true
+      }
     }
   }
 
@@ -166,7 +170,9 @@ export class SimNode {
       ports: this.#wiring.ports(this, incarnation),
       clock: this.#clock(),
       scheduler: this.#scheduler(),
-      onError: (err, context) => { this.#wiring.onError(this, err, context) }
+      onError: (err, context) => {
+        this.#wiring.onError(this, err, context)
+      }
     }, { ...this.#sim.coordinator, self: this.peerId, slots: this.config.slots, capabilities: this.config.capabilities })
     // No awaits inside: the driver runs as soon as this returns.
     void driver.start()
@@ -179,8 +185,12 @@ export class SimNode {
       ping: this.#wiring.ping(this, incarnation),
       scheduler: this.#scheduler(),
       peers: () => this.#wiring.peers(this),
-      report: (peer, rttMs) => { this.driver.roundTrip(peer, rttMs) },
-      onError: (err, context) => { this.#wiring.onError(this, err, context) }
+      report: (peer, rttMs) => {
+        this.driver.roundTrip(peer, rttMs)
+      },
+      onError: (err, context) => {
+        this.#wiring.onError(this, err, context)
+      }
     }, { intervalMs: this.#sim.pingIntervalMs })
     void monitor.start()
     return monitor

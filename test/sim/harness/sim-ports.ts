@@ -17,7 +17,9 @@ import type { World } from './world.ts'
 export function simPorts (world: World, node: SimNode, incarnation: number): DriverPorts {
   const { q, truth, config } = world
   const alive = (): boolean => node.incarnation === incarnation && node.status !== 'down'
-  const answer = (run: () => void): void => { if (alive()) node.deliver(run) }
+  const answer = (run: () => void): void => {
+    if (alive()) node.deliver(run)
+  }
   return {
     transport: {
       publish: message => {
@@ -39,7 +41,9 @@ export function simPorts (world: World, node: SimNode, incarnation: number): Dri
             const record = world.dht.get(cacheId)
             const remote = scope === 'network' && record !== undefined && record.visibleAt <= q.now ? record.cid : undefined
             const cid = node.localIndex.get(cacheId) ?? remote
-            answer(() => { reply(cacheId, cid) })
+            answer(() => {
+              reply(cacheId, cid)
+            })
           })
         }
         return undefined
@@ -71,7 +75,11 @@ export function simPorts (world: World, node: SimNode, incarnation: number): Dri
       fetch: (jobId, _from, deliver) => {
         q.after(world.misc.range(5, 40), () => {
           const spec = world.jobs.get(jobId)
-          if (spec !== undefined) answer(() => { deliver(spec) })
+          if (spec !== undefined) {
+            answer(() => {
+              deliver(spec)
+            })
+          }
         })
         return undefined
       }
@@ -93,11 +101,16 @@ export function simPorts (world: World, node: SimNode, incarnation: number): Dri
         }
         if (event.kind === 'mismatch') truth.mismatchEvents += 1
         if (world.tracing) {
-          world.log(node, event.kind === 'step'
-            ? `${event.state} ${short(event.cacheId)}@${event.epoch} by n${world.indexOf(event.node)}${event.reason !== undefined ? ` (${event.reason})` : ''}`
-            : event.kind === 'job'
+          world.log(
+            node,
+            event.kind === 'step'
+              ? `${event.state} ${short(event.cacheId)}@${event.epoch} by n${world.indexOf(event.node)}${event.reason !== undefined ? ` (${event.reason})` : ''}`
+              : event.kind === 'job'
               ? `job ${event.jobId.slice(0, 10)} → ${event.state}`
-              : event.kind === 'pause' ? `pause detected (${Math.round(event.gapMs)} ms)` : `results differ for ${short(event.cacheId)}: kept ${event.kept.slice(-6)}`)
+              : event.kind === 'pause'
+              ? `pause detected (${Math.round(event.gapMs)} ms)`
+              : `results differ for ${short(event.cacheId)}: kept ${event.kept.slice(-6)}`
+          )
         }
       }
     }
@@ -115,7 +128,9 @@ export function simPing (world: World, node: SimNode, incarnation: number): Ping
         to.deliver(() => {
           world.network.send(to, node, [], back => {
             if (back.incarnation !== incarnation) return
-            back.deliver(() => { done(back.now() - sentAt) })
+            back.deliver(() => {
+              done(back.now() - sentAt)
+            })
           })
         })
       })

@@ -105,21 +105,41 @@ export class World {
   run (): RunResult {
     const { config, q } = this
     for (const node of this.nodes) {
-      node.deliver(() => { node.driver.tick() })
-      q.at(this.misc.range(0, config.membership.heartbeatMs), () => { this.#heartbeat(node) })
-      if (config.membership.mode === 'heartbeat') q.at(this.misc.range(0, MEMBERSHIP_CHECK_MS), () => { this.#membershipCheck(node) })
+      node.deliver(() => {
+        node.driver.tick()
+      })
+      q.at(this.misc.range(0, config.membership.heartbeatMs), () => {
+        this.#heartbeat(node)
+      })
+      if (config.membership.mode === 'heartbeat') {
+        q.at(this.misc.range(0, MEMBERSHIP_CHECK_MS), () => {
+          this.#membershipCheck(node)
+        })
+      }
     }
     if (config.membership.mode === 'oracle') this.pushOracleView()
-    for (const job of config.jobs) q.at(job.at, () => { this.#submit(job.submitter, job.spec) })
+    for (const job of config.jobs) {
+      q.at(job.at, () => {
+        this.#submit(job.submitter, job.spec)
+      })
+    }
     for (const cancel of config.cancels) {
       q.at(cancel.at, () => {
         const node = this.nodes[cancel.node] as SimNode
-        node.deliver(() => { node.driver.cancel(cancel.jobId, 'user request') })
+        node.deliver(() => {
+          node.driver.cancel(cancel.jobId, 'user request')
+        })
       })
     }
     const faults = new FaultInjector(this)
-    for (const fault of config.faults) q.at(fault.at, () => { faults.inject(fault) })
-    q.at(1000, () => { this.#checkDone() })
+    for (const fault of config.faults) {
+      q.at(fault.at, () => {
+        faults.inject(fault)
+      })
+    }
+    q.at(1000, () => {
+      this.#checkDone()
+    })
     while (!this.#done && q.step(config.maxTimeMs)) { /* run */ }
     return { config, truth: this.truth, nodes: this.nodes, endTime: q.now, settled: this.#done, trace: this.trace }
   }
@@ -132,7 +152,11 @@ export class World {
     if (this.tracing) this.log(node, `send ${message.type} ${about.map(short).join(',')}${'epoch' in message ? `@${message.epoch}` : ''}`)
     for (const to of this.nodes) {
       if (to === node) continue
-      this.network.send(node, to, about, target => { target.deliver(() => { target.driver.receive(delivered) }) })
+      this.network.send(node, to, about, target => {
+        target.deliver(() => {
+          target.driver.receive(delivered)
+        })
+      })
     }
   }
 
@@ -157,9 +181,13 @@ export class World {
       truth.end(rec, fails ? 'failed' : 'completed', q.now, fails ? undefined : cid)
       if (fails) {
         const tail = `[h264 @ 0x55] error while encoding ${ref.cacheId.slice(0, 8)}\nConversion failed! (exit 1 on n${node.index})`
-        node.deliver(() => { report.failed(tail) })
+        node.deliver(() => {
+          report.failed(tail)
+        })
       } else {
-        node.deliver(() => { report.finished(cid, duration) })
+        node.deliver(() => {
+          report.finished(cid, duration)
+        })
       }
     })
   }
@@ -188,13 +216,19 @@ export class World {
   #submit (submitter: number, spec: JobSpec): void {
     this.jobs.set(spec.jobId, spec)
     if (this.config.submitEverywhere) {
-      for (const node of this.nodes) node.deliver(() => { node.driver.jobReceived(spec) })
+      for (const node of this.nodes) {
+        node.deliver(() => {
+          node.driver.jobReceived(spec)
+        })
+      }
       return
     }
     // A user submits to a running daemon: if the chosen one is down, to the next one up.
     const node = [...this.nodes.slice(submitter), ...this.nodes.slice(0, submitter)].find(n => n.status === 'up')
     if (node === undefined) {
-      this.q.after(500, () => { this.#submit(submitter, spec) })
+      this.q.after(500, () => {
+        this.#submit(submitter, spec)
+      })
       return
     }
     this.log(node, `submit ${spec.jobId.slice(0, 10)}`)
@@ -206,15 +240,25 @@ export class World {
     // job_submitted travels like any message; each receiver plans it (a few ms) and takes it in.
     for (const to of this.nodes) {
       if (to === node) continue
-      this.network.send(node, to, [], target => { this.q.after(this.misc.range(1, 5), () => { target.deliver(() => { target.driver.jobReceived(spec) }) }) })
+      this.network.send(node, to, [], target => {
+        this.q.after(this.misc.range(1, 5), () => {
+          target.deliver(() => {
+            target.driver.jobReceived(spec)
+          })
+        })
+      })
     }
   }
 
   #heartbeat (node: SimNode): void {
     const { q, config } = this
-    q.after(config.membership.heartbeatMs * this.misc.range(0.9, 1.1), () => { this.#heartbeat(node) })
+    q.after(config.membership.heartbeatMs * this.misc.range(0.9, 1.1), () => {
+      this.#heartbeat(node)
+    })
     // The daemon's heartbeat timer: it waits while the process is paused or busy.
-    node.deliver(() => { this.#sendHeartbeat(node) }, true)
+    node.deliver(() => {
+      this.#sendHeartbeat(node)
+    }, true)
   }
 
   #sendHeartbeat (node: SimNode): void {
@@ -242,7 +286,9 @@ export class World {
   }
 
   #membershipCheck (node: SimNode): void {
-    this.q.after(MEMBERSHIP_CHECK_MS, () => { this.#membershipCheck(node) })
+    this.q.after(MEMBERSHIP_CHECK_MS, () => {
+      this.#membershipCheck(node)
+    })
     node.deliver(() => {
       const { view, changed } = node.membership.view(node.now())
       if (changed) {
@@ -255,9 +301,12 @@ export class World {
   /** Whom a node's round-trip monitor pings: its live members (all up nodes under the oracle). */
   #pingTargets (node: SimNode): string[] {
     switch (this.config.membership.mode) {
-      case 'solo': return []
-      case 'oracle': return this.nodes.filter(n => n !== node && n.status !== 'down').map(n => n.peerId)
-      case 'heartbeat': return node.membership.alive(node.now())
+      case 'solo':
+        return []
+      case 'oracle':
+        return this.nodes.filter(n => n !== node && n.status !== 'down').map(n => n.peerId)
+      case 'heartbeat':
+        return node.membership.alive(node.now())
     }
   }
 
@@ -280,7 +329,9 @@ export class World {
 
   #checkDone (): void {
     const { q } = this
-    q.after(1000, () => { this.#checkDone() })
+    q.after(1000, () => {
+      this.#checkDone()
+    })
     if (q.now < this.#quietAfter) return
     if (this.nodes.some(n => n.status === 'paused' || q.now < n.busyUntil)) return
     for (const job of this.config.jobs) {

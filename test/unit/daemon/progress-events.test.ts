@@ -28,7 +28,12 @@ const STEP: RunningStep = { cacheId: 'a'.repeat(64), type: 'encode', jobId: 'baf
 describe('step.progress events', () => {
   it('publishes each running step every interval while someone listens, and nothing once stopped', async () => {
     const published: Array<Partial<ApiEvent>> = []
-    const events = { subscribers: 0, emit: (e: Partial<ApiEvent>) => { published.push(e) } }
+    const events = {
+      subscribers: 0,
+      emit: (e: Partial<ApiEvent>) => {
+        published.push(e)
+      }
+    }
     const scheduler = new ManualScheduler()
     const progress = new StepProgressEvents({ events, runningSteps: () => [STEP], self: 'me', scheduler })
     await progress.start()

@@ -13,8 +13,7 @@ function running (self: string, step: string, peers: string[] = []): StepCoordin
   return c
 }
 
-const claim = (holder: string, cacheIdValue: string, epoch: number) =>
-  ({ v: 1 as const, type: 'lease_claim' as const, cacheId: cacheIdValue, epoch, holder, jobId: jobId(1), stepId: 's0', sentAt: 0 })
+const claim = (holder: string, cacheIdValue: string, epoch: number) => ({ v: 1 as const, type: 'lease_claim' as const, cacheId: cacheIdValue, epoch, holder, jobId: jobId(1), stepId: 's0', sentAt: 0 })
 
 describe('StepCoordinator: leases', () => {
   it('refutes a takeover of the lease it is running: claims above it and keeps running', () => {
@@ -43,7 +42,7 @@ describe('StepCoordinator: leases', () => {
     expect(c.job(jobId(1), 10_901)?.steps[0]).toMatchObject({ state: 'CLAIMED', node: B, epoch: 2 })
   })
 
-  it('a taker yields to the holder\'s refutation and does not take over from it again while it is alive', () => {
+  it("a taker yields to the holder's refutation and does not take over from it again while it is alive", () => {
     const step = cacheId(9)
     const c = node(A)
     near(c, [B])
@@ -157,7 +156,7 @@ describe('StepCoordinator: leases', () => {
     expect(c.metrics().antiEntropyAnswers).toBe(1)
   })
 
-  it('stops a running execution when another node\'s result arrives', () => {
+  it("stops a running execution when another node's result arrives", () => {
     const step = cacheId(5)
     const c = running(A, step)
     const out = c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: step, cid: cidOf(step), epoch: 2, holder: B, sender: B, cached: false, sentAt: 0 }, 100)

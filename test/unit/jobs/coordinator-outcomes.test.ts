@@ -2,8 +2,20 @@ import { describe, expect, it } from 'vitest'
 import { SnapshotInvalidError } from '../../../src/jobs/errors.ts'
 import { A, B, C, cacheId, chainJob, cidOf, effects, jobId, merge, missAll, node, sent, view } from './fixtures.ts'
 
-const failed = (holder: string, step: string, epoch: number, failures: Array<{ holder: string, epoch: number }>, errorTail: string) =>
-  ({ v: 1 as const, type: 'step_failed' as const, jobId: jobId(1), stepId: 's0', cacheId: step, epoch, holder, sender: holder, attempt: failures.length, failures, errorTail, sentAt: 0 })
+const failed = (holder: string, step: string, epoch: number, failures: Array<{ holder: string, epoch: number }>, errorTail: string) => ({
+  v: 1 as const,
+  type: 'step_failed' as const,
+  jobId: jobId(1),
+  stepId: 's0',
+  cacheId: step,
+  epoch,
+  holder,
+  sender: holder,
+  attempt: failures.length,
+  failures,
+  errorTail,
+  sentAt: 0
+})
 
 describe('StepCoordinator: failures, cancellation, restarts', () => {
   it('reports a failure, leaves the retry to another node after the backoff, and fails the job after maxAttempts with the error tail', () => {
@@ -61,11 +73,16 @@ describe('StepCoordinator: failures, cancellation, restarts', () => {
   it('cancels a job everywhere: aborts and releases its own work, keeps a step another live job shares', () => {
     const [shared, own] = [cacheId(1), cacheId(2)]
     const c = node(A, { slots: 2 })
-    const job1 = { jobId: jobId(1), submittedAt: 0, output: 'out', steps: [
-      { stepId: 'shared', cacheId: shared, type: 'source', deps: [] },
-      { stepId: 'own', cacheId: own, type: 'source', deps: [] },
-      { stepId: 'out', cacheId: cacheId(3), type: 'concat', deps: ['shared', 'own'] }
-    ] }
+    const job1 = {
+      jobId: jobId(1),
+      submittedAt: 0,
+      output: 'out',
+      steps: [
+        { stepId: 'shared', cacheId: shared, type: 'source', deps: [] },
+        { stepId: 'own', cacheId: own, type: 'source', deps: [] },
+        { stepId: 'out', cacheId: cacheId(3), type: 'concat', deps: ['shared', 'own'] }
+      ]
+    }
     const job2 = { jobId: jobId(2), submittedAt: 1, output: 'x', steps: [{ stepId: 'x', cacheId: shared, type: 'source', deps: [] }] }
     missAll(c, c.onJobReceived(job1, 0), 1)
     c.onJobReceived(job2, 1)

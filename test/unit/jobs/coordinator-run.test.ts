@@ -87,11 +87,16 @@ describe('StepCoordinator: running a job', () => {
 
   it('runs no more steps at once than it has slots', () => {
     const c = node(A, { slots: 1 })
-    const spec = { jobId: jobId(1), submittedAt: 0, output: 'out', steps: [
-      { stepId: 'a', cacheId: cacheId(1), type: 'source', deps: [] },
-      { stepId: 'b', cacheId: cacheId(2), type: 'source', deps: [] },
-      { stepId: 'out', cacheId: cacheId(3), type: 'concat', deps: ['a', 'b'] }
-    ] }
+    const spec = {
+      jobId: jobId(1),
+      submittedAt: 0,
+      output: 'out',
+      steps: [
+        { stepId: 'a', cacheId: cacheId(1), type: 'source', deps: [] },
+        { stepId: 'b', cacheId: cacheId(2), type: 'source', deps: [] },
+        { stepId: 'out', cacheId: cacheId(3), type: 'concat', deps: ['a', 'b'] }
+      ]
+    }
     missAll(c, c.onJobReceived(spec, 0), 1)
     const claims = sent(c.tick(1), 'lease_claim')
     expect(claims.map(m => m.stepId)).toEqual(['a'])

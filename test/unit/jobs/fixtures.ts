@@ -15,7 +15,7 @@ export function cacheId (n: number): string {
 
 /** A cache id for which `first` ranks above every one of `others`. */
 export function cacheIdRankedFirst (first: string, others: string[], from = 1): string {
-  for (let n = from; ; n++) {
+  for (let n = from;; n++) {
     const id = cacheId(n)
     if (others.every(o => rendezvousScore(id, first) > rendezvousScore(id, o))) return id
   }

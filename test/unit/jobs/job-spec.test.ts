@@ -25,10 +25,12 @@ describe('checkJobSpec', () => {
     expect(() => checkJobSpec(job([{ ...a, cacheId: 'xyz' }], 'a'))).toThrow('job bagujob1: step a: cacheId is not 64 hex characters')
     expect(() => checkJobSpec(job([a, a], 'a'))).toThrow('job bagujob1: step a appears twice')
     expect(() => checkJobSpec(job([], 'a'))).toThrow(JobSpecInvalidError)
-    expect(() => checkJobSpec(job([
-      { stepId: 'a', cacheId: cacheId(1), type: 'x', deps: ['b'] },
-      { stepId: 'b', cacheId: cacheId(2), type: 'x', deps: ['a'] }
-    ], 'a'))).toThrow('job bagujob1: steps form a cycle: a → b → a')
+    expect(() =>
+      checkJobSpec(job([
+        { stepId: 'a', cacheId: cacheId(1), type: 'x', deps: ['b'] },
+        { stepId: 'b', cacheId: cacheId(2), type: 'x', deps: ['a'] }
+      ], 'a'))
+    ).toThrow('job bagujob1: steps form a cycle: a → b → a')
     expect(() => checkJobSpec(job([a, { stepId: 'b', cacheId: cacheId(1), type: 'other', deps: [] }], 'b'))).toThrow(/share cacheId/)
   })
 })

@@ -24,7 +24,11 @@ describe('SnapshotStore', () => {
     const seenWhenSaved: number[][] = []
     for (let job = 1; job <= 20; job++) {
       state.jobs.push(job)
-      saved.push(store.saveNow().then(() => { seenWhenSaved.push((datastore.written.at(-1) as { jobs: number[] }).jobs) }))
+      saved.push(
+        store.saveNow().then(() => {
+          seenWhenSaved.push((datastore.written.at(-1) as { jobs: number[] }).jobs)
+        })
+      )
     }
     await Promise.all(saved)
 
@@ -38,7 +42,10 @@ describe('SnapshotStore', () => {
     state.jobs.push(21)
     const running = store.saveNow()
     await new Promise(resolve => setTimeout(resolve, 1))
-    const later = [22, 23, 24].map(job => { state.jobs.push(job); return store.saveNow() })
+    const later = [22, 23, 24].map(job => {
+      state.jobs.push(job)
+      return store.saveNow()
+    })
     await Promise.all([running, ...later])
     expect(datastore.written).toHaveLength(3)
     expect(datastore.written[1]).toEqual({ jobs: state.jobs.slice(0, 21) })

@@ -21,7 +21,20 @@ describe('wire messages', () => {
     expect(leaseReleaseCodec.decode(leaseReleaseCodec.encode(release))).toEqual(release)
 
     const submitted: JobSubmittedMessage = { v: 1, type: 'job_submitted', jobId: jobId(1), recipe: { nodes: [{ id: 'a', type: 'source' }] }, inputs: { clip: 'bafkreiinput' }, submitter: A, submittedAt: 1, nonce: 'n1' }
-    const failed: StepFailedMessage = { v: 1, type: 'step_failed', jobId: jobId(1), stepId: 's', cacheId: cacheId(3), epoch: 2, holder: A, sender: A, attempt: 2, failures: [{ holder: B, epoch: 1 }, { holder: A, epoch: 2 }], errorTail: 'Conversion failed!', sentAt: 1 }
+    const failed: StepFailedMessage = {
+      v: 1,
+      type: 'step_failed',
+      jobId: jobId(1),
+      stepId: 's',
+      cacheId: cacheId(3),
+      epoch: 2,
+      holder: A,
+      sender: A,
+      attempt: 2,
+      failures: [{ holder: B, epoch: 1 }, { holder: A, epoch: 2 }],
+      errorTail: 'Conversion failed!',
+      sentAt: 1
+    }
     const cancelled: JobCancelledMessage = { v: 1, type: 'job_cancelled', jobId: jobId(1), by: B, reason: 'user request', sentAt: 1 }
     const jobs: JobsMessage[] = [submitted, completed, failed, cancelled]
     for (const m of jobs) expect(jobsCodec.decode(jobsCodec.encode(m))).toEqual(m)
@@ -47,6 +60,21 @@ describe('wire messages', () => {
   it('holds each message type to its own size limit on a shared topic', () => {
     const padded = new TextEncoder().encode(JSON.stringify({ ...completed, stepId: 'x'.repeat(128), padding: 'y'.repeat(3000) }))
     expect(() => jobsCodec.decode(padded)).toThrow(/step_completed message on artdag\/v1\/jobs is \d+ bytes, over the 2048 byte limit/)
-    expect(() => stepFailedCodec.encode({ v: 1, type: 'step_failed', jobId: jobId(1), stepId: 's', cacheId: cacheId(3), epoch: 1, holder: A, sender: A, attempt: 1, failures: [{ holder: A, epoch: 1 }], errorTail: 'e'.repeat(MAX_ERROR_TAIL_CHARS + 1), sentAt: 1 })).toThrow(/errorTail/)
+    expect(() =>
+      stepFailedCodec.encode({
+        v: 1,
+        type: 'step_failed',
+        jobId: jobId(1),
+        stepId: 's',
+        cacheId: cacheId(3),
+        epoch: 1,
+        holder: A,
+        sender: A,
+        attempt: 1,
+        failures: [{ holder: A, epoch: 1 }],
+        errorTail: 'e'.repeat(MAX_ERROR_TAIL_CHARS + 1),
+        sentAt: 1
+      })
+    ).toThrow(/errorTail/)
   })
 })

@@ -48,7 +48,7 @@ describe('heartbeat message', () => {
     expect(heartbeatCodec.encode(hb).byteLength).toBeLessThanOrEqual(HEARTBEAT_MAX_BYTES)
   })
 
-  it('carries the running steps\' progress, and reads a heartbeat without them (an older node)', () => {
+  it("carries the running steps' progress, and reads a heartbeat without them (an older node)", () => {
     const steps = [{ cacheId: 'c'.repeat(64), startedAt: 1_700_000_000_000, progress: 0.5 }, { cacheId: 'd'.repeat(64), startedAt: 1_700_000_000_001, progress: null }]
     const hb = makeHeartbeat(peer, 7, { load: { runningSteps: 2, loadAverage: 0.5, steps } })
     expect(heartbeatCodec.decode(heartbeatCodec.encode(hb)).load.steps).toEqual(steps)

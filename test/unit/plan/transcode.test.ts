@@ -19,7 +19,10 @@ function packets (frames: number, gop: number, start = 0): PacketFact[] {
     const n = Math.min(gop, frames - g)
     // decode order inside a GOP: I, then P before the two B-frames it anchors.
     const order: number[] = [0]
-    for (let i = 1; i < n; i += 3) { if (i + 2 < n) order.push(i + 2, i, i + 1); else for (let j = i; j < n; j++) order.push(j) }
+    for (let i = 1; i < n; i += 3) {
+      if (i + 2 < n) order.push(i + 2, i, i + 1)
+      else for (let j = i; j < n; j++) order.push(j)
+    }
     for (const i of order) out.push({ pts: start + (g + i) * 40, dts: null, duration: 40, pos: (g + i) * 1000, key: i === 0 })
   }
   return out

@@ -5,8 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { loadOrCreateToken } from '../../../src/ui/token.ts'
 
 let dir: string
-beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'artdag-token-')) })
-afterEach(async () => { await rm(dir, { recursive: true, force: true }) })
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'artdag-token-'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
 
 describe('the dashboard token', () => {
   it('is made once, mode 0600, and kept across restarts', async () => {

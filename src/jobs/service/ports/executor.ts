@@ -44,8 +44,12 @@ export class StepExecutor implements ExecutorPort {
         return upstream.cid
       })
       executions.start(ref, step, inputCids, {
-        finished: (_ref, cid, durationMs) => { report.finished(cid, durationMs) },
-        failed: (_ref, errorTail) => { report.failed(errorTail) }
+        finished: (_ref, cid, durationMs) => {
+          report.finished(cid, durationMs)
+        },
+        failed: (_ref, errorTail) => {
+          report.failed(errorTail)
+        }
       }, { from: [...from] })
     } catch (err: unknown) {
       if (options.signal.aborted) return

@@ -42,25 +42,33 @@ export class JobTopics implements TransportPort {
       topic: init.topics.submit,
       codec: submitCodec,
       authorOf: m => m.submitter,
-      onMessage: async m => { await components.onJob(m) }
+      onMessage: async m => {
+        await components.onJob(m)
+      }
     })
     this.#updates = membership.memberOnlyTopic<UpdatesMessage>({
       topic: init.topics.updates,
       codec: updatesCodec,
       authorOf: m => m.type === 'job_cancelled' ? m.by : m.sender,
-      onMessage: m => { components.onCoordinatorMessage(m) }
+      onMessage: m => {
+        components.onCoordinatorMessage(m)
+      }
     })
     this.#leases = membership.memberOnlyTopic<LeaseMessage>({
       topic: init.topics.leases,
       codec: leaseCodec,
       authorOf: m => m.type === 'lease_state' ? m.sender : m.holder,
-      onMessage: m => { components.onCoordinatorMessage(m) }
+      onMessage: m => {
+        components.onCoordinatorMessage(m)
+      }
     })
     this.#results = membership.memberOnlyTopic<ResultReadyMessage>({
       topic: init.topics.results,
       codec: resultsCodec,
       authorOf: m => m.pinnedBy,
-      onMessage: async m => { await components.onResultReady(m) }
+      onMessage: async m => {
+        await components.onResultReady(m)
+      }
     })
   }
 

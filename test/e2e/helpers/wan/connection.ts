@@ -56,9 +56,15 @@ export class LinkConnection {
     this.target = init.target
     const { client, policy, dialler, target } = init
     client.setNoDelay(true)
-    this.#up = this.#direction(client, dialler, target, bytes => { init.counters.bytesFromDialler += bytes })
-    client.on('data', (chunk: Buffer) => { this.#up.push(chunk) })
-    client.on('end', () => { this.#up.pushEnd() })
+    this.#up = this.#direction(client, dialler, target, bytes => {
+      init.counters.bytesFromDialler += bytes
+    })
+    client.on('data', (chunk: Buffer) => {
+      this.#up.push(chunk)
+    })
+    client.on('end', () => {
+      this.#up.pushEnd()
+    })
     client.on('error', () => {
       if (this.#server == null) this.#finish()
       else this.#up.pushReset()
@@ -74,7 +80,9 @@ export class LinkConnection {
   }
 
   /** Bytes waiting in either direction. */
-  get queuedBytes (): number { return this.#up.queuedBytes + (this.#down?.queuedBytes ?? 0) }
+  get queuedBytes (): number {
+    return this.#up.queuedBytes + (this.#down?.queuedBytes ?? 0)
+  }
 
   /** Applies the policy's partitions now; an upstream connection held back is made once its route opens. */
   applyPolicy (): void {
@@ -111,14 +119,24 @@ export class LinkConnection {
     const { client, upstream, dialler, target, counters } = this.#init
     const server = connect({ host: upstream.host, port: upstream.port, localAddress: upstream.localAddress, allowHalfOpen: true, noDelay: true })
     this.#server = server
-    const down = this.#direction(server, target, dialler, bytes => { counters.bytesFromTarget += bytes })
+    const down = this.#direction(server, target, dialler, bytes => {
+      counters.bytesFromTarget += bytes
+    })
     this.#down = down
     down.setSink(client)
-    server.on('connect', () => { this.#up.setSink(server) })
-    server.on('data', (chunk: Buffer) => { down.push(chunk) })
-    server.on('end', () => { down.pushEnd() })
+    server.on('connect', () => {
+      this.#up.setSink(server)
+    })
+    server.on('data', (chunk: Buffer) => {
+      down.push(chunk)
+    })
+    server.on('end', () => {
+      down.pushEnd()
+    })
     // Refused or reset by the target: the dialler sees a reset, one delay later.
-    server.on('error', () => { down.pushReset() })
+    server.on('error', () => {
+      down.pushReset()
+    })
     server.on('close', () => {
       this.#serverClosed = true
       this.#up.drop()

@@ -25,7 +25,11 @@ export class WanLink {
     this.process = child
     this.#exited = exited
     void exited.then(() => {
-      for (const [id, pending] of this.#pending) { this.#pending.delete(id); clearTimeout(pending.timer); pending.reject(new Error('link: the process exited')) }
+      for (const [id, pending] of this.#pending) {
+        this.#pending.delete(id)
+        clearTimeout(pending.timer)
+        pending.reject(new Error('link: the process exited'))
+      }
     })
     createInterface({ input: child.stdout! }).on('line', line => {
       let reply: LinkReply | { event: string }
@@ -34,7 +38,10 @@ export class WanLink {
       } catch {
         return
       }
-      if ('event' in reply) { if (reply.event === 'ready') onReady(); return }
+      if ('event' in reply) {
+        if (reply.event === 'ready') onReady()
+        return
+      }
       const pending = this.#pending.get(reply.id)
       if (pending == null) return
       this.#pending.delete(reply.id)
@@ -49,12 +56,23 @@ export class WanLink {
     const timeoutMs = options.timeoutMs ?? 30_000
     const child = spawn(process.execPath, [LINK_PROCESS, JSON.stringify(init)], { stdio: ['pipe', 'pipe', 'pipe'] })
     const stderr: string[] = []
-    createInterface({ input: child.stderr! }).on('line', line => { stderr.push(line) })
-    const exited = new Promise<void>(resolve => child.once('exit', () => { resolve() }))
+    createInterface({ input: child.stderr! }).on('line', line => {
+      stderr.push(line)
+    })
+    const exited = new Promise<void>(resolve =>
+      child.once('exit', () => {
+        resolve()
+      })
+    )
     const ready = Promise.withResolvers<void>()
     const link = new WanLink(init.host, child, exited, ready.resolve)
-    const timer = setTimeout(() => { child.kill('SIGKILL'); ready.reject(new Error(`the link process was not ready within ${timeoutMs} ms:\n${stderr.join('\n')}`)) }, timeoutMs)
-    void exited.then(() => { ready.reject(new Error(`the link process exited:\n${stderr.join('\n')}`)) })
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      ready.reject(new Error(`the link process was not ready within ${timeoutMs} ms:\n${stderr.join('\n')}`))
+    }, timeoutMs)
+    void exited.then(() => {
+      ready.reject(new Error(`the link process exited:\n${stderr.join('\n')}`))
+    })
     try {
       await ready.promise
     } finally {
@@ -95,14 +113,19 @@ export class WanLink {
   /** Resets every connection and ends the process. */
   async stop (): Promise<void> {
     if (this.process.exitCode != null || this.process.signalCode != null) return
-    await this.#send({ op: 'stop' }).catch(() => { this.process.kill('SIGKILL') })
+    await this.#send({ op: 'stop' }).catch(() => {
+      this.process.kill('SIGKILL')
+    })
     await this.#exited
   }
 
   async #send (command: Command): Promise<unknown> {
     const id = this.#nextId++
     return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.#pending.delete(id); reject(new Error(`link: no answer to ${command.op} within ${COMMAND_TIMEOUT_MS} ms`)) }, COMMAND_TIMEOUT_MS)
+      const timer = setTimeout(() => {
+        this.#pending.delete(id)
+        reject(new Error(`link: no answer to ${command.op} within ${COMMAND_TIMEOUT_MS} ms`))
+      }, COMMAND_TIMEOUT_MS)
       this.#pending.set(id, { resolve, reject, timer })
       this.process.stdin!.write(`${JSON.stringify({ id, ...command })}\n`)
     })

@@ -47,7 +47,9 @@ export class Direction {
   }
 
   /** Bytes waiting in the queue (held or not yet due). */
-  get queuedBytes (): number { return this.#queuedBytes }
+  get queuedBytes (): number {
+    return this.#queuedBytes
+  }
 
   push (data: Buffer): void {
     if (this.#dropped) return
@@ -70,7 +72,9 @@ export class Direction {
   /** Where the bytes go; until set (the upstream connection is being made), they wait. */
   setSink (sink: Socket): void {
     this.#sink = sink
-    sink.on('drain', () => { this.#pressure() })
+    sink.on('drain', () => {
+      this.#pressure()
+    })
     this.#pump()
   }
 

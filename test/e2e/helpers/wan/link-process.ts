@@ -16,13 +16,24 @@ let stopping: Promise<void> | undefined
 
 async function run (command: LinkCommand): Promise<unknown> {
   switch (command.op) {
-    case 'add': return await link.addNode({ name: command.name, ip: command.ip, target: command.target })
-    case 'shape': link.setShape(command.shape, command.from, command.to); return null
-    case 'partition': link.partition(command.nodes, command.holding); return null
-    case 'heal': link.heal(); return null
-    case 'cut': return { connections: link.cut(command.node) }
-    case 'stats': return link.stats()
-    case 'stop': await stop(); return null
+    case 'add':
+      return await link.addNode({ name: command.name, ip: command.ip, target: command.target })
+    case 'shape':
+      link.setShape(command.shape, command.from, command.to)
+      return null
+    case 'partition':
+      link.partition(command.nodes, command.holding)
+      return null
+    case 'heal':
+      link.heal()
+      return null
+    case 'cut':
+      return { connections: link.cut(command.node) }
+    case 'stats':
+      return link.stats()
+    case 'stop':
+      await stop()
+      return null
   }
 }
 
@@ -52,5 +63,9 @@ lines.on('line', line => {
   })()
 })
 // The parent went away (or closed our stdin): nothing may outlive it.
-lines.on('close', () => { void stop().then(() => { setImmediate(() => process.exit(0)) }) })
+lines.on('close', () => {
+  void stop().then(() => {
+    setImmediate(() => process.exit(0))
+  })
+})
 reply({ event: 'ready' })

@@ -79,13 +79,18 @@ export class Link {
         counters: this.#countersOf(dialler, node.name),
         now: this.#now,
         random: this.#random,
-        onClosed: c => { this.#connections.delete(c) }
+        onClosed: c => {
+          this.#connections.delete(c)
+        }
       })
       this.#connections.add(connection)
     })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen(0, this.host, () => { server.off('error', reject); resolve() })
+      server.listen(0, this.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
     })
     const port = (server.address() as { port: number }).port
     this.#nodes.set(node.name, { ...node, port, server })
@@ -134,7 +139,13 @@ export class Link {
   /** Closes every port and resets every connection. */
   async stop (): Promise<void> {
     for (const c of this.#connections) c.cut()
-    await Promise.all([...this.#nodes.values()].map(async n => await new Promise<void>(resolve => { n.server.close(() => { resolve() }) })))
+    await Promise.all([...this.#nodes.values()].map(async n =>
+      await new Promise<void>(resolve => {
+        n.server.close(() => {
+          resolve()
+        })
+      })
+    ))
     this.#nodes.clear()
   }
 

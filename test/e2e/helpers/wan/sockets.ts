@@ -24,14 +24,24 @@ export async function freePort (host: string): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, host, () => { resolve() })
+    server.listen(0, host, () => {
+      resolve()
+    })
   })
   const { port } = server.address() as { port: number }
-  await new Promise<void>(resolve => { server.close(() => { resolve() }) })
+  await new Promise<void>(resolve => {
+    server.close(() => {
+      resolve()
+    })
+  })
   return port
 }
 
-export interface TcpConnection { pid: number, local: string, remote: string }
+export interface TcpConnection {
+  pid: number
+  local: string
+  remote: string
+}
 
 /** The established IPv4 and IPv6 TCP connections the processes hold (from /proc/<pid>/fd and /proc/net/tcp*). */
 export async function establishedConnections (pids: number[]): Promise<TcpConnection[]> {
@@ -71,7 +81,10 @@ function hexAddress (hex: string): string {
   // IPv6: four 32-bit words, each little-endian.
   if (ip.startsWith('0000000000000000FFFF0000')) return `${ipv4FromLittleEndian(ip.slice(24))}:${portNumber}`
   const words = ip.match(/.{8}/g) ?? []
-  const groups = words.flatMap(w => { const be = w.match(/../g)!.reverse().join(''); return [be.slice(0, 4), be.slice(4)] })
+  const groups = words.flatMap(w => {
+    const be = w.match(/../g)!.reverse().join('')
+    return [be.slice(0, 4), be.slice(4)]
+  })
   return `[${groups.join(':').toLowerCase()}]:${portNumber}`
 }
 
