@@ -6,6 +6,6 @@ export { rendezvousScore, rankPeers, compareRank, ScoreCache } from './rendezvou
 export type { PeerId } from './rendezvous.ts'
 export { LEASE_DEFAULTS, resolveLeaseOptions, DEFAULT_LEASE_TTL_MS, DEFAULT_RANK_DELAY_MS, DEFAULT_SETTLE_MS, DEFAULT_REJOIN_MARGIN_MS, DEFAULT_MAX_TICK_INTERVAL_MS, MAX_EPOCH_JUMP, MAX_REFUTATIONS } from './options.ts'
 export type { LeaseInit, LeaseOptions } from './options.ts'
-export { NetworkTiming, DEFAULT_MAX_WAIT_MS, DEFAULT_UNKNOWN_ONE_WAY_MS } from './network-timing.ts'
+export { NetworkTiming, DEFAULT_MAX_SAMPLE_AGE_MS, DEFAULT_MAX_WAIT_MS, DEFAULT_TIMING_MARGIN_MS, DEFAULT_TIMING_WINDOW, DEFAULT_UNKNOWN_ONE_WAY_MS } from './network-timing.ts'
 export type { NetworkTimingInit } from './network-timing.ts'
 export { LeaseOptionsError } from './errors.ts'

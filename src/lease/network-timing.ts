@@ -110,7 +110,7 @@ export class NetworkTiming {
   /** Peers measured, with their current one-way estimate (for status and metrics). */
   snapshot (now: number): Array<{ peer: PeerId, oneWayMs: number, samples: number }> {
     const out: Array<{ peer: PeerId, oneWayMs: number, samples: number }> = []
-    for (const peer of [...this.#samples.keys()]) {
+    for (const peer of this.#samples.keys()) {
       const d = this.oneWayTo(peer, now)
       if (d !== undefined) out.push({ peer, oneWayMs: d, samples: this.#samples.get(peer)?.length ?? 0 })
     }

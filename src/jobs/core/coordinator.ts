@@ -1,7 +1,7 @@
-import { LeaseTable } from '../../lease/lease-table.ts'
-import type { LeaseStatus } from '../../lease/lease-table.ts'
-import { DEFAULT_MAX_SAMPLE_AGE_MS, DEFAULT_TIMING_MARGIN_MS, DEFAULT_TIMING_WINDOW, NetworkTiming } from '../../lease/network-timing.ts'
-import { ScoreCache } from '../../lease/rendezvous.ts'
+import { LeaseTable } from '../../lease/index.ts'
+import type { LeaseStatus } from '../../lease/index.ts'
+import { DEFAULT_MAX_SAMPLE_AGE_MS, DEFAULT_TIMING_MARGIN_MS, DEFAULT_TIMING_WINDOW, NetworkTiming } from '../../lease/index.ts'
+import { ScoreCache } from '../../lease/index.ts'
 import { JobBook } from './job-book.ts'
 import { countDuplicate, rankDelayMs, settleMs } from './state.ts'
 import type { Core } from './state.ts'
@@ -23,11 +23,11 @@ import type { CoordinatorSnapshot } from './snapshot.ts'
 import { jobStatus } from './status.ts'
 import type { JobStatus } from './status.ts'
 import type { ClusterView, ExecutionRef, HeartbeatSummary, JobSpec, PeerId } from './types.ts'
-import { MAX_KNOWN_JOBS } from '../../protocol/messages/jobs.ts'
+import { MAX_KNOWN_JOBS } from '../../protocol/index.ts'
 
 /** At most this many cancellations go into a heartbeat (newest first): the rest of the room is for outcomes. */
 const MAX_ANNOUNCED_CANCELS = 32
-import { MAX_LEASES_PER_MESSAGE } from '../../protocol/messages/lease.ts'
+import { MAX_LEASES_PER_MESSAGE } from '../../protocol/index.ts'
 
 /**
  * One node's share of the distributed scheduler, as a pure state machine:
@@ -281,7 +281,7 @@ export class StepCoordinator {
    * finished jobs do not fit, the newest half of the room goes to the most
    * recent ones and the rest rotates through the others, heartbeat by heartbeat.
    */
-  heartbeatSummary (now: number): HeartbeatSummary {
+  heartbeatSummary (_now: number): HeartbeatSummary {
     const core = this.#core
     const jobs: HeartbeatSummary['jobs'] = []
     type Finished = HeartbeatSummary['jobs'][number] & { at: number }

@@ -1,5 +1,5 @@
-import type { LeaseMessage } from '../../protocol/messages/lease.ts'
-import type { JobCancelledMessage, StepCompletedMessage, StepFailedMessage } from '../../protocol/messages/jobs.ts'
+import type { LeaseMessage } from '../../protocol/index.ts'
+import type { JobCancelledMessage, StepCompletedMessage, StepFailedMessage } from '../../protocol/index.ts'
 import type { CoordinatorEvent } from './events.ts'
 import type { ExecutionRef, JobFailure, PeerId } from './types.ts'
 

@@ -3,7 +3,7 @@ import type { Core } from './state.ts'
 /** Forgets finished jobs, old tombstones, unneeded results and silent leases, so a long-lived daemon stays small. */
 export function collectGarbage (core: Core, now: number): void {
   const { book, o } = core
-  for (const job of [...book.jobs.values()]) {
+  for (const job of book.jobs.values()) {
     if (job.state !== 'running' && job.finishedAt !== undefined && now - job.finishedAt > o.finishedJobRetentionMs) book.removeJob(job.jobId)
   }
   for (const [jobId, at] of book.cancelled) {

@@ -1,5 +1,5 @@
-import { resolveLeaseOptions } from '../../lease/options.ts'
-import type { LeaseInit, LeaseOptions } from '../../lease/options.ts'
+import { resolveLeaseOptions } from '../../lease/index.ts'
+import type { LeaseInit, LeaseOptions } from '../../lease/index.ts'
 import { CoordinatorOptionsError } from '../errors.ts'
 import type { PeerId } from './types.ts'
 

@@ -1,5 +1,5 @@
-import { rankPeers } from '../../lease/rendezvous.ts'
-import type { ScoreCache } from '../../lease/rendezvous.ts'
+import { rankPeers } from '../../lease/index.ts'
+import type { ScoreCache } from '../../lease/index.ts'
 import type { ClusterView, PeerId } from './types.ts'
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { describeIssues } from '../../protocol/codec.ts'
-import { JOB_STATES } from '../../protocol/messages/jobs.ts'
+import { describeIssues } from '../../protocol/index.ts'
+import { JOB_STATES } from '../../protocol/index.ts'
 import type { Core } from './state.ts'
 import { SnapshotInvalidError } from '../errors.ts'
 

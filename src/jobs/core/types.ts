@@ -1,4 +1,4 @@
-import type { PeerId } from '../../lease/rendezvous.ts'
+import type { PeerId } from '../../lease/index.ts'
 
 /**
  * The inputs the coordinator needs from other modules, in their smallest form:

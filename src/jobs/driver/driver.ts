@@ -1,7 +1,7 @@
-import { TaskGroup } from '../../lifecycle/task-group.ts'
+import { TaskGroup } from '../../lifecycle/index.ts'
 import { StepCoordinator } from '../core/coordinator.ts'
-import type { Clock, Scheduler, TimerHandle } from '../../lifecycle/clock.ts'
-import type { Startable } from '../../lifecycle/startable.ts'
+import type { Clock, Scheduler, TimerHandle } from '../../lifecycle/index.ts'
+import type { Startable } from '../../lifecycle/index.ts'
 import type { CoordinatorInit } from '../core/options.ts'
 import type { CoordinatorMessage, CoordinatorOutput, Effect, LookupScope } from '../core/effects.ts'
 import type { CoordinatorSnapshot } from '../core/snapshot.ts'
@@ -122,7 +122,7 @@ export class CoordinatorDriver implements Startable {
     let output: CoordinatorOutput
     try {
       output = handle(this.#c.clock.now())
-    } catch (err) {
+    } catch (err: unknown) {
       if (options.rethrow === true) throw err
       // An input the coordinator refuses must not stop the node.
       this.#c.onError(err, 'the coordinator refused an input')
@@ -192,7 +192,7 @@ export class CoordinatorDriver implements Startable {
           ports.outcomes.event(effect.event)
           break
       }
-    } catch (err) {
+    } catch (err: unknown) {
       this.#c.onError(err, `effect ${effect.type}`)
     }
   }
@@ -201,7 +201,7 @@ export class CoordinatorDriver implements Startable {
   jobReceivedQuietly (spec: JobSpec): void {
     try {
       this.jobReceived(spec)
-    } catch (err) {
+    } catch (err: unknown) {
       this.#c.onError(err, `job ${spec.jobId} refused`)
     }
   }

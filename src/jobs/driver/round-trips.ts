@@ -1,5 +1,5 @@
-import type { Scheduler, TimerHandle } from '../../lifecycle/clock.ts'
-import type { Startable } from '../../lifecycle/startable.ts'
+import type { Scheduler, TimerHandle } from '../../lifecycle/index.ts'
+import type { Startable } from '../../lifecycle/index.ts'
 import type { PeerId } from '../core/types.ts'
 import type { Pending, PortOptions } from './ports.ts'
 
@@ -59,7 +59,7 @@ export class RoundTripMonitor implements Startable {
     this.#shutdown.abort()
     this.#c.scheduler.clearTimeout(this.#timer)
     this.#timer = undefined
-    await Promise.allSettled([...this.#tasks])
+    await Promise.allSettled(this.#tasks)
   }
 
   /**
@@ -85,7 +85,7 @@ export class RoundTripMonitor implements Startable {
     let pending: Pending
     try {
       pending = this.#c.ping.ping(peer, done, { signal: this.#shutdown.signal })
-    } catch (err) {
+    } catch (err: unknown) {
       this.#inFlight.delete(peer)
       this.#c.onError(err, `ping ${peer}`)
       return

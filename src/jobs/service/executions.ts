@@ -1,7 +1,10 @@
-import { describeError } from '../../engine/describe-error.ts'
-import type { StepRunner } from '../../engine/step-runner.ts'
+import { describeError } from '../../engine/index.ts'
+import type { StepRunner } from '../../engine/index.ts'
+import { AbortedError } from '../../errors.ts'
+import { systemClock } from '../../lifecycle/index.ts'
+import type { Clock } from '../../lifecycle/index.ts'
 import type { Logger } from '../../log.ts'
-import type { PlannedStep } from '../../plan/planner.ts'
+import type { PlannedStep } from '../../plan/index.ts'
 import type { ExecutionRef } from '../core/types.ts'
 
 export interface RunningExecution {
@@ -27,9 +30,11 @@ const keyOf = (ref: ExecutionRef): string => `${ref.cacheId}/${ref.epoch}`
 export class Executions {
   readonly #running = new Map<string, RunningExecution & { controller: AbortController, done: Promise<void> }>()
   readonly #runner: StepRunner
+  readonly #clock: Clock
   readonly #log: Logger
 
-  constructor (runner: StepRunner, logger: Logger) {
+  constructor (runner: StepRunner, logger: Logger, clock: Clock = systemClock) {
+    this.#clock = clock
     this.#runner = runner
     this.#log = logger.forComponent('artdag:executions')
   }
@@ -38,7 +43,7 @@ export class Executions {
     const key = keyOf(ref)
     if (this.#running.has(key)) return
     const controller = new AbortController()
-    const entry = { ref, type: step.type, startedAt: Date.now(), progress: null as number | null, controller, done: Promise.resolve() }
+    const entry = { ref, type: step.type, startedAt: this.#clock.wallNow(), progress: null as number | null, controller, done: Promise.resolve() }
     entry.done = (async () => {
       try {
         const report = await this.#runner.run(step, inputCids, {
@@ -48,11 +53,11 @@ export class Executions {
             entry.progress = event.fraction
           }
         })
-        if (!controller.signal.aborted) callbacks.finished(ref, report.cid, (report.finishedAt ?? Date.now()) - (report.startedAt ?? entry.startedAt))
-      } catch (err) {
+        if (!controller.signal.aborted) callbacks.finished(ref, report.cid, (report.finishedAt ?? this.#clock.wallNow()) - (report.startedAt ?? entry.startedAt))
+      } catch (err: unknown) {
         if (controller.signal.aborted) return
         const { message, errorTail } = describeError(err)
-        this.#log.warn({ step: ref.stepId, cacheId: ref.cacheId, err: message }, 'step failed')
+        this.#log.warn({ step: ref.stepId, cacheId: ref.cacheId, err }, 'step failed')
         callbacks.failed(ref, errorTail != null ? `${message}\n${errorTail}` : message)
       } finally {
         this.#running.delete(key)
@@ -65,7 +70,7 @@ export class Executions {
     const entry = this.#running.get(keyOf(ref))
     if (entry == null) return
     this.#log.info({ step: ref.stepId, cacheId: ref.cacheId, reason }, 'aborting step')
-    entry.controller.abort(new Error(`aborted: ${reason}`))
+    entry.controller.abort(new AbortedError(`the step was aborted: ${reason}`, { reason }))
   }
 
   list (): RunningExecution[] {
@@ -78,7 +83,7 @@ export class Executions {
 
   /** Aborts everything and waits until every ffmpeg is gone and every workspace removed. */
   async stop (): Promise<void> {
-    for (const entry of this.#running.values()) entry.controller.abort(new Error('the daemon is stopping'))
+    for (const entry of this.#running.values()) entry.controller.abort(new AbortedError('the daemon is stopping'))
     await Promise.allSettled([...this.#running.values()].map(async entry => {
       await entry.done
     }))

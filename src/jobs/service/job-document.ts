@@ -3,7 +3,7 @@ import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { InvalidArgumentError } from '../../errors.ts'
 import { JobIdMismatchError } from '../errors.ts'
-import type { JobSubmittedMessage } from '../../protocol/messages/jobs.ts'
+import type { JobSubmittedMessage } from '../../protocol/index.ts'
 
 /**
  * A job document: what a submitter publishes. It is stored in IPFS as DAG-JSON,

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { describePlan } from '../../plan/describe.ts'
-import { plan as planRecipe } from '../../plan/planner.ts'
-import { validateRecipe } from '../../plan/validate.ts'
-import { systemClock, systemScheduler } from '../../lifecycle/clock.ts'
-import { TaskGroup } from '../../lifecycle/task-group.ts'
+import { errorMessage } from '../../errors.ts'
+import { describePlan } from '../../plan/index.ts'
+import { plan as planRecipe } from '../../plan/index.ts'
+import { validateRecipe } from '../../plan/index.ts'
+import { systemClock, systemScheduler } from '../../lifecycle/index.ts'
+import { ComponentRun } from '../../lifecycle/index.ts'
 import { CoordinatorDriver } from '../driver/driver.ts'
 import { RoundTripMonitor } from '../driver/round-trips.ts'
 import { JobNotFoundError } from '../errors.ts'
@@ -23,14 +24,14 @@ import { detailOf } from './views.ts'
 import type { JobDocument } from './job-document.ts'
 import type { PlannedJob } from './planning.ts'
 import type { ApiEventInput, JobDetail, JobsBackend, JobState as ApiJobState, JobSubmitRequest, JobSummary, PlanDescriptionJson, RunningStep } from '../../api/index.ts'
-import type { StepRunner } from '../../engine/step-runner.ts'
-import type { Clock, Scheduler, TimerHandle } from '../../lifecycle/clock.ts'
-import type { AbortOptions, Startable } from '../../lifecycle/startable.ts'
+import type { StepRunner } from '../../engine/index.ts'
+import type { Clock, Scheduler } from '../../lifecycle/index.ts'
+import type { AbortOptions, Startable } from '../../lifecycle/index.ts'
 import type { Logger } from '../../log.ts'
-import type { MembershipService } from '../../membership/membership-service.ts'
-import type { ArtdagNode } from '../../node/create-node.ts'
-import type { StepCatalog } from '../../plan/catalog.ts'
-import type { JobSubmittedMessage } from '../../protocol/messages/jobs.ts'
+import type { MembershipService } from '../../membership/index.ts'
+import type { ArtdagNode } from '../../node/index.ts'
+import type { StepCatalog } from '../../plan/index.ts'
+import type { JobSubmittedMessage } from '../../protocol/index.ts'
 import type { HeartbeatSummary } from '../core/types.ts'
 import type { Registry } from 'prom-client'
 
@@ -66,6 +67,8 @@ export interface JobServiceInit {
 
 /** How often what the adapter keeps per job is dropped for the jobs the coordinator has forgotten. */
 const PRUNE_INTERVAL_MS = 60_000
+/** The signal of a service that is not running. */
+const STOPPED = AbortSignal.abort()
 
 /**
  * The job service: the daemon's side of the distributed scheduler. It runs
@@ -93,10 +96,8 @@ export class JobService implements JobsBackend, Startable {
   readonly #monitor: RoundTripMonitor
   readonly #updatedAt = new Map<string, number>()
   readonly #unsubscribe: Array<() => void> = []
-  #tasks: TaskGroup
-  #shutdown = new AbortController()
-  #pruneTimer: TimerHandle | undefined
-  #running = false
+  /** What one start owns: its abort signal, the prune timer, the tasks stop() awaits. */
+  #run: ComponentRun | undefined
 
   constructor (components: JobServiceComponents, init: JobServiceInit) {
     this.#c = components
@@ -105,8 +106,7 @@ export class JobService implements JobsBackend, Startable {
     this.#self = components.node.peerId.toString()
     this.#clock = components.clock ?? systemClock
     this.#scheduler = components.scheduler ?? systemScheduler
-    this.#tasks = new TaskGroup(this.#onError)
-    this.#executions = components.runner !== undefined ? new Executions(components.runner, components.logger) : undefined
+    this.#executions = components.runner !== undefined ? new Executions(components.runner, components.logger, this.#clock) : undefined
     this.#plans = new JobPlans({ content: components.node.content, catalog: components.catalog, clock: this.#clock }, { intermediateTtlMs: init.intermediateTtlMs })
     this.#cache = new ClusterCache({ node: components.node, self: this.#self, clock: this.#clock, logger: components.logger }, {
       dhtQueryTimeoutMs: init.dhtQueryTimeoutMs,
@@ -133,12 +133,14 @@ export class JobService implements JobsBackend, Startable {
       publish: async msg => {
         await this.#topics.publishResult(msg)
       },
-      plan: async jobId => await this.#plans.get(jobId, { signal: this.#shutdown.signal }),
+      plan: async jobId => await this.#plans.get(jobId, { signal: this.#signal }),
       status: jobId => this.driver.coordinator.job(jobId, this.#clock.now()),
       events: components.events,
       ffmpegVersion: components.ffmpegVersion,
       version: init.version,
-      logger: components.logger
+      logger: components.logger,
+      clock: this.#clock,
+      scheduler: this.#scheduler
     })
     this.driver = new CoordinatorDriver({
       ports: {
@@ -191,7 +193,7 @@ export class JobService implements JobsBackend, Startable {
       cacheLookupTimeoutMs: init.jobs.cacheLookupTimeoutMs,
       replication: init.jobs.replication
     })
-    this.#snapshots = new SnapshotStore(components.node.helia.datastore, () => this.driver.snapshot(), components.logger)
+    this.#snapshots = new SnapshotStore(components.node.helia.datastore, () => this.driver.snapshot(), components.logger, this.#scheduler)
     this.#monitor = new RoundTripMonitor({
       ping: libp2pPing(components.node.libp2p),
       scheduler: this.#scheduler,
@@ -205,10 +207,8 @@ export class JobService implements JobsBackend, Startable {
   }
 
   async start (options: AbortOptions = {}): Promise<void> {
-    if (this.#running) return
-    this.#running = true
-    this.#shutdown = new AbortController()
-    this.#tasks = new TaskGroup(this.#onError)
+    if (this.#run !== undefined) return
+    const run = this.#run = new ComponentRun({ name: 'the job service', scheduler: this.#scheduler, onTaskError: this.#onError })
     try {
       const saved = await this.#snapshots.load()
       options.signal?.throwIfAborted()
@@ -222,7 +222,7 @@ export class JobService implements JobsBackend, Startable {
         }
       }
       // The plans of restored jobs come back from their documents, stored when the jobs arrived.
-      for (const job of this.driver.coordinator.jobs(this.#clock.now())) this.#tasks.add('plan of a restored job', this.#plans.get(job.jobId, { signal: this.#shutdown.signal }))
+      for (const job of this.driver.coordinator.jobs(this.#clock.now())) run.track('plan of a restored job', this.#plans.get(job.jobId, { signal: this.#signal }))
       await this.#outputs.load()
       this.#topics.start()
       const { membership } = this.#c
@@ -234,26 +234,27 @@ export class JobService implements JobsBackend, Startable {
       }))
       await this.#monitor.start()
       this.#viewChanged()
-      this.#schedulePrune()
-    } catch (err) {
+      // The coordinator forgets finished jobs after a while (finishedJobRetentionMs): so does the adapter.
+      run.every(PRUNE_INTERVAL_MS, () => {
+        this.#prune(run)
+      })
+    } catch (err: unknown) {
       await this.stop()
       throw err
     }
   }
 
   async stop (): Promise<void> {
-    if (!this.#running) return
-    this.#running = false
-    this.#shutdown.abort()
+    const run = this.#run
+    if (run === undefined) return
+    this.#run = undefined
     for (const off of this.#unsubscribe.splice(0)) off()
-    this.#scheduler.clearTimeout(this.#pruneTimer)
-    this.#pruneTimer = undefined
     this.#topics.stop()
     await this.#monitor.stop()
     await this.driver.stop()
     await this.#executions?.stop()
     await this.#outputs.stop()
-    await this.#tasks.drain()
+    await run.end()
     await this.#snapshots.saveNow()
   }
 
@@ -296,7 +297,7 @@ export class JobService implements JobsBackend, Startable {
     // The cache is checked here, once for the cluster, before the job exists anywhere: the nodes
     // that will claim its steps then only check their own index, and nothing waits on the DHT.
     const known = (cacheId: string): string | undefined => this.driver.coordinator.knownResult(cacheId)
-    const [found] = await Promise.all([this.#cache.findSteps(planned.spec, known, this.#shutdown.signal), this.#plans.store(jobId, doc)])
+    const [found] = await Promise.all([this.#cache.findSteps(planned.spec, known, this.#signal), this.#plans.store(jobId, doc)])
     // Lookups cut short because the output was found: those steps will not run, our index will do.
     this.#plans.set(planned)
     this.driver.jobReceived(planned.spec, { known: found, scope: 'index' })
@@ -329,7 +330,7 @@ export class JobService implements JobsBackend, Startable {
   async plan (request: JobSubmitRequest): Promise<PlanDescriptionJson> {
     const recipe = validateRecipe(request.recipe, this.#c.catalog)
     const planned = planRecipe(recipe, request.inputs, this.#c.catalog)
-    return await describePlan(planned, async cacheId => (await this.#cache.find(cacheId, this.#init.jobs.cacheLookupTimeoutMs, this.#shutdown.signal)) != null)
+    return await describePlan(planned, async cacheId => (await this.#cache.find(cacheId, this.#init.jobs.cacheLookupTimeoutMs, this.#signal)) != null)
   }
 
   async #summary (id: string): Promise<JobSummary> {
@@ -348,13 +349,13 @@ export class JobService implements JobsBackend, Startable {
     } catch (err: unknown) {
       // Every node plans the same way, so a job one node refuses, all refuse: nothing runs.
       this.#log.warn({ jobId: msg.jobId, from: msg.submitter, err }, 'refusing a submitted job')
-      this.#c.events.emit({ type: 'job.refused', job: msg.jobId, peer: msg.submitter, error: err instanceof Error ? err.message : String(err) })
+      this.#c.events.emit({ type: 'job.refused', job: msg.jobId, peer: msg.submitter, error: errorMessage(err) })
       return
     }
     this.#plans.set(planned)
     this.driver.jobReceived(planned.spec, msg.checked === true ? { scope: 'index' } : {})
     // Stored after the coordinator has the job: keeping the document (for peers and restarts) is not on the claim path.
-    this.#tasks.add('store a job document', this.#plans.store(msg.jobId, planned.doc))
+    this.#run?.track('store a job document', this.#plans.store(msg.jobId, planned.doc))
   }
 
   #viewChanged (): void {
@@ -382,19 +383,20 @@ export class JobService implements JobsBackend, Startable {
     }
   }
 
-  /** The coordinator forgets finished jobs after a while (finishedJobRetentionMs): so does the adapter. */
-  #schedulePrune (): void {
-    this.#pruneTimer = this.#scheduler.setTimeout(() => {
-      const known = new Set(this.driver.coordinator.jobs(this.#clock.now()).map(job => job.jobId))
-      this.#plans.prune(known)
-      for (const id of [...this.#updatedAt.keys()]) if (!known.has(id)) this.#updatedAt.delete(id)
-      this.#tasks.add('prune job results', this.#outputs.forgetAllBut(known))
-      if (this.#running) this.#schedulePrune()
-    }, PRUNE_INTERVAL_MS)
+  #prune (run: ComponentRun): void {
+    const known = new Set(this.driver.coordinator.jobs(this.#clock.now()).map(job => job.jobId))
+    this.#plans.prune(known)
+    for (const id of this.#updatedAt.keys()) if (!known.has(id)) this.#updatedAt.delete(id)
+    run.track('prune job results', this.#outputs.forgetAllBut(known))
+  }
+
+  /** Aborted when the service stops (and before it starts). */
+  get #signal (): AbortSignal {
+    return this.#run?.signal ?? STOPPED
   }
 
   readonly #onError = (err: unknown, context: string): void => {
-    if (this.#shutdown.signal.aborted) return
+    if (this.#signal.aborted) return
     this.#log.error({ err, context }, 'job service error')
   }
 }

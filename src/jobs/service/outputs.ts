@@ -1,12 +1,13 @@
 import { Key } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
-import { buildProvenance } from '../../engine/provenance.ts'
+import { buildProvenance } from '../../engine/index.ts'
 import type { PlannedJob } from './planning.ts'
 import type { ApiEventInput } from '../../api/index.ts'
+import type { Clock, Scheduler } from '../../lifecycle/index.ts'
 import type { Logger } from '../../log.ts'
-import type { Membership } from '../../membership/membership.ts'
-import type { ResultReadyMessage } from '../../protocol/messages/results.ts'
-import type { ContentStore } from '../../store/types.ts'
+import type { Membership } from '../../membership/index.ts'
+import type { ResultReadyMessage } from '../../protocol/index.ts'
+import type { ContentStore } from '../../store/index.ts'
 import type { JobResult } from '../core/effects.ts'
 import type { JobStatus } from '../core/status.ts'
 import type { Datastore } from 'interface-datastore'
@@ -35,6 +36,8 @@ export interface JobOutputsComponents {
   ffmpegVersion: string | null
   version: string
   logger: Logger
+  clock: Clock
+  scheduler: Scheduler
 }
 
 type CompletedResult = Extract<JobResult, { state: 'completed' }>
@@ -75,7 +78,7 @@ export class JobOutputs {
 
   /** Drops the records of every job not in `keep` (jobs the coordinator has forgotten). */
   async forgetAllBut (keep: ReadonlySet<string>): Promise<void> {
-    for (const jobId of [...this.#records.keys()]) {
+    for (const jobId of this.#records.keys()) {
       if (keep.has(jobId) || this.#busy.has(jobId)) continue
       this.#records.delete(jobId)
       await this.#c.datastore.delete(new Key(`${RESULTS_PREFIX}/${jobId}`))
@@ -102,11 +105,11 @@ export class JobOutputs {
       record.provenance = provenance
       record.pinnedBy = [...new Set([...record.pinnedBy, this.#c.self])]
       await this.#save(result.jobId, record)
-      await this.#c.publish({ v: 1, type: 'result_ready', jobId: result.jobId, output: result.outputCid, provenance, pinnedBy: this.#c.self, sentAt: Date.now() })
+      await this.#c.publish({ v: 1, type: 'result_ready', jobId: result.jobId, output: result.outputCid, provenance, pinnedBy: this.#c.self, sentAt: this.#c.clock.wallNow() })
       this.#c.events.emit({ type: 'result.ready', job: result.jobId, output: result.outputCid, provenance, peer: this.#c.self })
       this.#log.info({ jobId: result.jobId, output: result.outputCid, provenance }, 'output pinned')
-    } catch (err) {
-      if (!this.#shutdown.signal.aborted) this.#log.warn({ jobId: result.jobId, err: (err as Error).message }, 'cannot pin the output')
+    } catch (err: unknown) {
+      if (!this.#shutdown.signal.aborted) this.#log.warn({ jobId: result.jobId, err }, 'cannot pin the output')
     } finally {
       this.#busy.delete(result.jobId)
     }
@@ -133,7 +136,7 @@ export class JobOutputs {
   async #waitForProvenance (jobId: string, signal: AbortSignal): Promise<string | undefined> {
     return await new Promise<string | undefined>(resolve => {
       const done = (value: string | undefined): void => {
-        clearTimeout(timer)
+        this.#c.scheduler.clearTimeout(timer)
         signal.removeEventListener('abort', onAbort)
         this.#waiting.delete(jobId)
         resolve(value)
@@ -141,7 +144,7 @@ export class JobOutputs {
       const onAbort = (): void => {
         done(undefined)
       }
-      const timer = setTimeout(() => {
+      const timer = this.#c.scheduler.setTimeout(() => {
         done(undefined)
       }, PROVENANCE_WAIT_MS)
       signal.addEventListener('abort', onAbort, { once: true })

@@ -1,9 +1,9 @@
-import { plan as planRecipe } from '../../plan/planner.ts'
-import { validateRecipe } from '../../plan/validate.ts'
+import { plan as planRecipe } from '../../plan/index.ts'
+import { validateRecipe } from '../../plan/index.ts'
 import type { JobDocument } from './job-document.ts'
-import type { StepCatalog } from '../../plan/catalog.ts'
-import type { Plan, PlannedStep } from '../../plan/planner.ts'
-import type { Recipe } from '../../plan/schema.ts'
+import type { StepCatalog } from '../../plan/index.ts'
+import type { Plan, PlannedStep } from '../../plan/index.ts'
+import type { Recipe } from '../../plan/index.ts'
 import type { JobSpec } from '../core/types.ts'
 
 export interface PlannedJob {

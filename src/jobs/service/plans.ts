@@ -4,9 +4,9 @@ import { parseJobDocument } from './job-document.ts'
 import { planJob } from './planning.ts'
 import type { JobDocument } from './job-document.ts'
 import type { PlannedJob } from './planning.ts'
-import type { Clock } from '../../lifecycle/clock.ts'
-import type { ArtdagNode } from '../../node/create-node.ts'
-import type { StepCatalog } from '../../plan/catalog.ts'
+import type { Clock } from '../../lifecycle/index.ts'
+import type { ArtdagNode } from '../../node/index.ts'
+import type { StepCatalog } from '../../plan/index.ts'
 
 /** How long fetching a job document a peer announced may take. */
 const JOB_FETCH_TIMEOUT_MS = 30_000
@@ -86,6 +86,6 @@ export class JobPlans {
 
   /** Forgets the plans of every job not in `keep` (the coordinator forgot them). */
   prune (keep: ReadonlySet<string>): void {
-    for (const jobId of [...this.#plans.keys()]) if (!keep.has(jobId)) this.#plans.delete(jobId)
+    for (const jobId of this.#plans.keys()) if (!keep.has(jobId)) this.#plans.delete(jobId)
   }
 }

@@ -1,4 +1,7 @@
 import { Key } from 'interface-datastore'
+import { errorName } from '../../errors.ts'
+import { systemScheduler } from '../../lifecycle/index.ts'
+import type { Scheduler, TimerHandle } from '../../lifecycle/index.ts'
 import type { Logger } from '../../log.ts'
 import type { Datastore } from 'interface-datastore'
 
@@ -15,12 +18,14 @@ export class SnapshotStore {
   readonly #datastore: Datastore
   readonly #snapshot: () => unknown
   readonly #log: Logger
-  #timer: NodeJS.Timeout | undefined
+  readonly #scheduler: Scheduler
+  #timer: TimerHandle | undefined
   #saving: Promise<void> = Promise.resolve()
   /** The save that has not started yet, which new callers join. */
   #next: Promise<void> | undefined
 
-  constructor (datastore: Datastore, snapshot: () => unknown, logger: Logger) {
+  constructor (datastore: Datastore, snapshot: () => unknown, logger: Logger, scheduler: Scheduler = systemScheduler) {
+    this.#scheduler = scheduler
     this.#datastore = datastore
     this.#snapshot = snapshot
     this.#log = logger.forComponent('artdag:jobs')
@@ -29,17 +34,18 @@ export class SnapshotStore {
   async load (): Promise<unknown> {
     try {
       return JSON.parse(new TextDecoder().decode(await this.#datastore.get(SNAPSHOT_KEY)))
-    } catch (err: any) {
-      if (err.name === 'NotFoundError') return undefined
+    } catch (err: unknown) {
+      if (errorName(err) === 'NotFoundError') return undefined
       // A damaged snapshot must not keep the daemon from starting: jobs are lost, not the node.
-      this.#log.error({ err: err.message }, 'cannot read the saved job state; starting without it')
+      this.#log.error({ err }, 'cannot read the saved job state; starting without it')
       return undefined
     }
   }
 
   schedule (): void {
-    this.#timer ??= setTimeout(() => {
+    this.#timer ??= this.#scheduler.setTimeout(() => {
       this.#timer = undefined
+      // saveNow() logs its own failure and never rejects.
       void this.saveNow()
     }, SAVE_DELAY_MS)
   }
@@ -51,15 +57,15 @@ export class SnapshotStore {
    */
   async saveNow (): Promise<void> {
     if (this.#timer != null) {
-      clearTimeout(this.#timer)
+      this.#scheduler.clearTimeout(this.#timer)
       this.#timer = undefined
     }
     this.#next ??= this.#saving.then(async () => {
       this.#next = undefined
       const bytes = new TextEncoder().encode(JSON.stringify(this.#snapshot()))
       await this.#datastore.put(SNAPSHOT_KEY, bytes)
-    }).catch((err: Error) => {
-      this.#log.error({ err: err.message }, 'cannot save the job state')
+    }).catch((err: unknown) => {
+      this.#log.error({ err }, 'cannot save the job state')
     })
     // Saves run one after another, so an older snapshot never lands after a newer one.
     this.#saving = this.#next

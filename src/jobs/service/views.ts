@@ -1,6 +1,6 @@
 import type { JobOutputRecord } from './outputs.ts'
 import type { PlannedJob } from './planning.ts'
-import type { JobDetail } from '../../api/schemas.ts'
+import type { JobDetail } from '../../api/index.ts'
 import type { JobStatus } from '../core/status.ts'
 
 /** The status socket's view of a job, from the coordinator's status and what the adapter knows. */

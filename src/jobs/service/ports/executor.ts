@@ -1,3 +1,4 @@
+import { errorMessage } from '../../../errors.ts'
 import { NoExecutorError, StepInputMissingError, StepNotInPlanError } from '../../errors.ts'
 import type { Executions } from '../executions.ts'
 import type { JobPlans } from '../plans.ts'
@@ -53,7 +54,7 @@ export class StepExecutor implements ExecutorPort {
       }, { from: [...from] })
     } catch (err: unknown) {
       if (options.signal.aborted) return
-      report.failed(err instanceof Error ? err.message : String(err))
+      report.failed(errorMessage(err))
     }
   }
 

@@ -1,5 +1,5 @@
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { ArtdagNode } from '../../../node/create-node.ts'
+import type { ArtdagNode } from '../../../node/index.ts'
 import type { PortOptions } from '../../driver/ports.ts'
 import type { PingPort } from '../../driver/round-trips.ts'
 
