@@ -74,13 +74,20 @@ export function checkLiveness (r: RunResult, maxAttempts: number): string[] {
       const mustFail = spec.steps.some(s => r.config.exec.alwaysFail.has(s.cacheId)) && !spec.steps.some(s => cachedSomewhere.has(s.cacheId))
       if (mustFail && job.state === 'completed') out.push(`n${node.index}: job ${spec.jobId} completed although a step always fails`)
     }
-    if (known === 0) out.push(`job ${spec.jobId} is known to no live node`)
+    // A job that ended and was forgotten since (retention, or the one node that knew it restarted
+    // from a stale snapshot) is not lost: its result was delivered.
+    if (known === 0 && !endedSomewhere(r, spec.jobId)) out.push(`job ${spec.jobId} is known to no live node`)
     if (states.size > 1 && !(cancelled && states.has('cancelled') && states.size === 2)) {
       out.push(`nodes disagree on job ${spec.jobId}: ${[...states].join(' / ')}`)
     }
     if (outputs.size > 1) out.push(`nodes disagree on the output of job ${spec.jobId}: ${[...outputs].join(' / ')}`)
   }
   return out
+}
+
+export function endedSomewhere (r: Pick<RunResult, 'truth'>, jobId: string): boolean {
+  for (const results of r.truth.jobResults.values()) if (results.has(jobId)) return true
+  return false
 }
 
 /** The cache ids a job needs given every result that existed anywhere at the end of the run. */

@@ -5,6 +5,7 @@ import { LEASE_TOPIC } from '../../../src/protocol/messages/lease.ts'
 import { JOBS_TOPIC } from '../../../src/protocol/messages/jobs.ts'
 import type { SimConfig } from './config.ts'
 import { EventQueue } from './event-queue.ts'
+import { endedSomewhere } from './checks.ts'
 import { FaultInjector } from './faults.ts'
 import { expectedCid, fakePeerId } from './ids.ts'
 import { heartbeatOf } from './membership.ts'
@@ -234,8 +235,10 @@ export class World {
     this.log(node, `submit ${spec.jobId.slice(0, 10)}`)
     node.deliver(() => {
       node.driver.jobReceived(spec)
-      // The daemon keeps a job it accepted before answering the user: it survives a crash right after.
+      // The daemon keeps a job it accepted before answering the user (a write it waits for): it
+      // survives a crash right after, and a stale restart loses only the writes that came later.
       node.persisted = node.driver.snapshot()
+      node.olderSnapshots.length = 0
     })
     // job_submitted travels like any message; each receiver plans it (a few ms) and takes it in.
     for (const to of this.nodes) {
@@ -344,8 +347,8 @@ export class World {
         states.add(status.state)
         if (status.outputCid !== undefined) outputs.add(status.outputCid)
       }
-      // Ended everywhere it is known, and converged (one state, one output).
-      if (states.size === 0 || states.has('running') || (states.has('failed') && states.has('completed')) || outputs.size > 1) return
+      // Ended everywhere it is known, and converged (one state, one output); or ended and forgotten since.
+      if ((states.size === 0 && !endedSomewhere(this, job.spec.jobId)) || states.has('running') || (states.has('failed') && states.has('completed')) || outputs.size > 1) return
     }
     this.#done = true
   }
