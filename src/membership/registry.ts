@@ -284,7 +284,9 @@ export class Registry implements Startable {
       // Pinned so garbage collection keeps it: a restart alone reads it back. It lists as a
       // `final` pin labelled `purpose: membership-registry` among the store's pins.
       if (!await helia.pins.isPinned(cid, { signal: local })) {
-        for await (const _ of helia.pins.add(cid, { signal: local, metadata: { ...this.#c.pinMetadata } })) {}
+        // No signal: an abort in the middle of Helia's pin walk leaves a rejection nobody handles
+        // (it killed daemons on a loaded machine). The document's one block is local: the walk is short.
+        for await (const _ of helia.pins.add(cid, { metadata: { ...this.#c.pinMetadata } })) {}
       }
       // First locally (always works, alone too), then to the DHT, bounded.
       await ipns.publish(this.#keyName, cid, { offline: true, lifetime: this.#lifetimeMs, ttl: this.#publishIntervalMs, signal: local })

@@ -245,7 +245,10 @@ export class HeliaContentStore implements ContentStore {
     await this.#transfer?.fetchDag(info.cid, options)
     await fetchDag(info.cid, this.#getBlock, this.#has, { concurrency: this.#readAhead, signal: options.signal })
     await clearStalePinnedBy(this.#helia.datastore, info.cid, this.#getLocalBlock, options)
-    await drain(this.#helia.pins.add(info.cid, { ...signalOnly(options), metadata: toMetadata(info) }))
+    // No signal: an abort in the middle of Helia's pin walk leaves a rejection nobody handles (it
+    // killed daemons). Every block is local by now, so the walk is short; the fetches above honour the signal.
+    options.signal?.throwIfAborted()
+    await drain(this.#helia.pins.add(info.cid, { metadata: toMetadata(info) }))
   }
 
   async #getPin (cid: CID, options: AbortOptions): Promise<PinInfo | undefined> {
