@@ -7,11 +7,10 @@ import type { Config } from './config/index.ts'
 import { EventBus, GcScheduler, localNodeState, overridesFromFlags, peersBackend, StepProgressEvents, systemBackend } from './daemon/index.ts'
 import type { DaemonFlags } from './daemon/index.ts'
 import { TailscaleDiscovery, createDiscoveryMetrics } from './discovery/index.ts'
-import { CapabilitiesCache, Spawner, recipeCodecs, resolveBinaries, stepCatalog } from './exec/index.ts'
+import { CapabilitiesCache, Spawner, advertisedEncoders, resolveBinaries, stepCatalog } from './exec/index.ts'
 import type { ResolvedBinaries } from './exec/index.ts'
 import { StepRunner, workRootFor } from './engine/index.ts'
 import { JobService } from './jobs/index.ts'
-import { advertisedEncoders } from './exec/index.ts'
 import { createSourceAnalyzer, RangeServer } from './engine/index.ts'
 import { withTranscodeExpansion } from './daemon/index.ts'
 import { getCacheRecord, putCacheRecord } from './store/index.ts'
@@ -170,7 +169,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
         await localNodeState({
           home: options.home,
           slots: ffmpeg != null ? slots : 0,
-          capabilities: () => ({ ffmpegVersion: ffmpeg?.version ?? null, encoders: ffmpeg?.encoders ?? [] }),
+          capabilities: () => ({ ffmpegVersion: ffmpeg?.version ?? null, encoders: ffmpeg?.encoders ?? [], threads: config.exec.threads }),
           runningSteps: () => (jobs?.runningSteps() ?? []).map(({ cacheId, startedAt, progress }) => ({ cacheId, startedAt, progress })),
           coordination: () => jobs?.heartbeatSummary() ?? { leases: [], jobs: [] }
         })

@@ -72,7 +72,16 @@ export const nodeStatusSchema = z.object({
   slots: z.object({ total: count, busy: count }),
   steps: z.array(runningStepSchema),
   jobs: jobCountsSchema,
-  ffmpeg: z.object({ path: z.string(), version: z.string() }).nullable()
+  ffmpeg: z.object({ path: z.string(), version: z.string() }).nullable(),
+  /**
+   * The live nodes that run steps, grouped by what decides their output bytes (ffmpeg build and
+   * thread setting). More than one group (`split`): the same step can give different CIDs on
+   * different nodes; every node keeps one by the same rule, and `artdag job` warns.
+   */
+  executors: z.object({
+    builds: z.array(z.object({ ffmpegVersion: z.string(), threads: count, peers: z.array(z.string()) })),
+    split: z.boolean()
+  })
 })
 export type NodeStatus = z.infer<typeof nodeStatusSchema>
 

@@ -32,10 +32,26 @@ export function systemBackend (c: SystemBackendComponents): SystemBackend {
         slots: { total: c.slots, busy: work.steps.length },
         steps: work.steps,
         jobs: work.jobs,
-        ffmpeg: c.ffmpeg()
+        ffmpeg: c.ffmpeg(),
+        executors: executorBuilds(c.membership.members())
       }
     }
   }
+}
+
+/** The live members that run steps, grouped by ffmpeg build and thread setting (docs/LEASES.md, results that differ). */
+export function executorBuilds (members: readonly Member[]): NodeStatus['executors'] {
+  const builds = new Map<string, { ffmpegVersion: string, threads: number, peers: string[] }>()
+  for (const m of members) {
+    const { ffmpegVersion, threads } = m.record.capabilities
+    if (m.state !== 'alive' || ffmpegVersion === null || m.record.capacity.slots === 0) continue
+    const key = `${ffmpegVersion}\u0000${threads ?? 0}`
+    const build = builds.get(key) ?? { ffmpegVersion, threads: threads ?? 0, peers: [] }
+    build.peers.push(m.peerId)
+    builds.set(key, build)
+  }
+  const list = [...builds.values()].sort((a, b) => b.peers.length - a.peers.length || a.ffmpegVersion.localeCompare(b.ffmpegVersion))
+  return { builds: list, split: list.length > 1 }
 }
 
 function entryOf (member: Member): PeerEntry {

@@ -24,6 +24,16 @@ export default defineCommand({
       ['slots', `${s.slots.busy}/${s.slots.total} busy`],
       ['jobs', `${s.jobs.running} running, ${s.jobs.completed} completed, ${s.jobs.failed} failed, ${s.jobs.cancelled} cancelled`],
       ['ffmpeg', s.ffmpeg === null ? 'not found' : `${s.ffmpeg.version} (${s.ffmpeg.path})`],
+      ...(s.executors.split
+        ? [
+          [
+            'warning',
+            `the nodes run ${s.executors.builds.length} different ffmpeg builds or thread settings (${
+              s.executors.builds.map(b => `${b.ffmpegVersion}${b.threads > 0 ? ` threads=${b.threads}` : ''} on ${b.peers.length}`).join('; ')
+            }): one step can give different bytes on different nodes`
+          ] as [string, string]
+        ]
+        : []),
       ...steps
     ])
   }

@@ -54,6 +54,11 @@ export const loadSchema = z.object({
 export const capabilitiesSchema = z.object({
   /** `null` when this node has no working ffmpeg. */
   ffmpegVersion: z.string().min(1).max(128).nullable(),
+  /**
+   * The node's `exec.threads` (0: the default, encoders on a fixed count). Output bytes depend on
+   * the ffmpeg build and the encoder thread count: nodes that differ in either are an executor split.
+   */
+  threads: z.number().int().nonnegative().max(256).optional(),
   encoders: z.array(z.string().min(1).max(64)).max(MAX_ENCODERS)
 })
 

@@ -37,7 +37,8 @@ export function nodeStatus (): NodeStatus {
     slots: { total: 4, busy: 1 },
     steps: [{ cacheId: 'a'.repeat(64), type: 'scale', jobId: null, startedAt: STARTED_AT + 5, progress: 0.5 }],
     jobs: { running: 1, completed: 3, failed: 0, cancelled: 0 },
-    ffmpeg: { path: '/usr/bin/ffmpeg', version: '7.1' }
+    ffmpeg: { path: '/usr/bin/ffmpeg', version: '7.1' },
+    executors: { builds: [{ ffmpegVersion: '7.1', threads: 0, peers: [PEER_ID] }], split: false }
   }
 }
 
