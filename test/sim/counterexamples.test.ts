@@ -4,10 +4,11 @@ import { describeFailures, runScenario, seeds } from './harness/runner.ts'
 
 /**
  * The counterexamples a review found (issue 7), as scenarios that must pass:
- * - isolated-failures: a node cut off for minutes fails a step maxAttempts
- *   times alone while the others run it; at the heal nothing is aborted and
- *   every node ends the job COMPLETED (attempts count on distinct nodes, and
- *   outcomes are announced for as long as they are kept);
+ * - isolated-failures: the job reaches every node, then one node is cut off
+ *   while another runs the step (for minutes); the isolated one fails it
+ *   maxAttempts times alone. At the heal the healthy execution is not aborted,
+ *   it runs alone again within a renewal, and every node ends the job
+ *   COMPLETED (attempts count on distinct nodes);
  * - late-lookup: two nodes, only one can run the output step; the other fails
  *   the remaining step maxAttempts times while the capable node is down; the
  *   output turns out to be cached: the job ends COMPLETED everywhere (a job is

@@ -8,8 +8,9 @@ import { describeFailures, runScenario, seeds } from './harness/runner.ts'
  *   failures, a little loss. The settle window and rank delays follow measured
  *   round trips, so a step runs twice only after a lost or late message about
  *   it (or a crash), never more often than such faults;
- * - wan-race: fifty steps contested by three nodes at 25 ± 10 ms one way: at
- *   most one duplicate execution per hundred contested steps (issue 7's target);
+ * - wan-race: fifty steps contested by three nodes at 25 ± 10 ms one way, the
+ *   job travelling from its submitter: at most one of the fifty runs twice in
+ *   any run, and at most one per hundred over all runs (issue 7's target);
  * - busy: event loops that stall for up to 400 ms (a loaded machine) while steps
  *   are contested: no step ever runs twice at once.
  */

@@ -31,7 +31,16 @@ const BASE: Record<ScenarioName, number> = {
   'stale-restart': 500,
   divergent: 400,
   'isolated-failures': 20,
-  'late-lookup': 50
+  'late-lookup': 50,
+  // One mechanism each (test/sim/mechanisms.test.ts): with it switched off, most of these seeds fail.
+  'renew-loss': 40,
+  'lost-claims': 100,
+  'one-way-link': 60,
+  'crash-after-claim': 100,
+  'missed-input': 50,
+  'missed-outcome': 30,
+  'cached-output': 30,
+  'forged-epoch': 40
 }
 
 export function runsFor (name: ScenarioName): number {

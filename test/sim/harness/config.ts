@@ -47,14 +47,25 @@ export type Fault =
   /**
    * `node: -1` crashes a node that is running a step at that moment (retried
    * until one is). `stale`: it restarts from an older snapshot than its last.
+   * `afterClaim`: the node is killed while it publishes its next claim from
+   * `at` on: the claim never leaves the process, but its snapshot holds it.
    */
-  | { kind: 'crash', at: number, node: number, downForMs: number, stale?: boolean }
+  | { kind: 'crash', at: number, node: number, downForMs: number, stale?: boolean, afterClaim?: boolean }
   | { kind: 'pause', at: number, node: number, forMs: number }
   /**
    * Messages between groups are lost; `oneWay`: only those from the first
    * group to the others (the others still reach the first group).
+   * `whenRunning`: it starts only once one of these nodes runs a step (polled).
    */
-  | { kind: 'partition', at: number, groups: number[][], forMs: number, oneWay?: boolean }
+  | { kind: 'partition', at: number, groups: number[][], forMs: number, oneWay?: boolean, whenRunning?: number[] }
+  /**
+   * Messages of these kinds (a message type, `heartbeat`, `ping`,
+   * `job_submitted`; all when absent) from these nodes to these nodes (all
+   * when absent) are lost for `forMs`: a filter by link and message type.
+   */
+  | { kind: 'drop', at: number, forMs: number, types?: string[], from?: number[], to?: number[] }
+  /** `node` publishes a claim of `cacheId` at `epoch` it never made (a buggy or hostile member). */
+  | { kind: 'forge', at: number, node: number, cacheId: string, epoch: number }
   /** The node's event loop is busy (a loaded machine): its timers and messages wait, then run timers first. */
   | { kind: 'busy', at: number, node: number, forMs: number }
 
@@ -67,6 +78,8 @@ export interface ExecConfig {
   failOn: Map<string, Set<number>>
   /** Nodes whose executor gives other bytes (another ffmpeg build): their CIDs differ. */
   divergentOn: Set<number>
+  /** A failing execution takes this share of a successful one's duration (default 0.3). */
+  failFactor?: number
 }
 
 export interface SimConfig {

@@ -9,7 +9,9 @@ import type { World } from './world.ts'
  * its timers before reading them), busy spells (a loaded machine: timers and
  * messages wait, then timers run first, as Node's event loop does),
  * partitions that heal, one-way partitions (a node that can send but not
- * receive, or the reverse).
+ * receive, or the reverse), drop rules (messages of some types, or on some
+ * links, lost for a while), kills in the middle of publishing a claim, and
+ * forged claims.
  */
 export class FaultInjector {
   readonly #world: World
@@ -21,6 +23,33 @@ export class FaultInjector {
   inject (fault: Fault): void {
     const w = this.#world
     const { q, truth } = w
+    if (fault.kind === 'drop') {
+      const rule = { types: set(fault.types), from: set(fault.from), to: set(fault.to) }
+      w.network.drops.add(rule)
+      w.log(undefined, `dropping ${fault.types?.join(',') ?? 'everything'} from ${fault.from?.map(n => `n${n}`).join(',') ?? 'all'} to ${fault.to?.map(n => `n${n}`).join(',') ?? 'all'} for ${Math.round(fault.forMs)} ms`)
+      q.after(fault.forMs, () => {
+        w.network.drops.delete(rule)
+        w.log(undefined, 'drop rule lifted')
+      })
+      return
+    }
+    if (fault.kind === 'forge') {
+      const node = w.nodes[fault.node] as SimNode
+      const job = w.config.jobs.find(j => j.spec.steps.some(s => s.cacheId === fault.cacheId))
+      const step = job?.spec.steps.find(s => s.cacheId === fault.cacheId)
+      if (node.status !== 'up' || job === undefined || step === undefined) return
+      w.log(node, `forges a claim of ${fault.cacheId.slice(0, 6)} at epoch ${fault.epoch}`)
+      w.publish(node, { v: 1, type: 'lease_claim', cacheId: fault.cacheId, epoch: fault.epoch, holder: node.peerId, jobId: job.spec.jobId, stepId: step.stepId, sentAt: Math.max(0, Math.round(node.now())) })
+      return
+    }
+    if (fault.kind === 'partition' && fault.whenRunning !== undefined && !fault.whenRunning.some(n => (w.nodes[n]?.executions.size ?? 0) > 0)) {
+      if (q.now < w.config.maxTimeMs / 2) {
+        q.after(100, () => {
+          this.inject(fault)
+        })
+      }
+      return
+    }
     if (fault.kind === 'partition') {
       const groupOf = w.nodes.map(() => 0)
       fault.groups.forEach((g, i) => {
@@ -71,6 +100,11 @@ export class FaultInjector {
       return
     }
     if (node.status === 'down') return
+    if (fault.afterClaim === true) {
+      node.crashOnClaim = fault
+      w.log(node, 'will be killed while publishing its next claim')
+      return
+    }
     for (const { rec } of node.executions.values()) truth.end(rec, 'killed', q.now)
     node.executions.clear()
     node.crash()
@@ -101,4 +135,8 @@ export class FaultInjector {
     // A resumed process may run its timers before or after reading its sockets.
     node.drain(w.misc.chance(0.5))
   }
+}
+
+function set<T> (values: readonly T[] | undefined): ReadonlySet<T> | undefined {
+  return values === undefined ? undefined : new Set(values)
 }

@@ -6,16 +6,23 @@ import type { Truth } from './truth.ts'
 
 /**
  * The simulated pubsub: every copy of a message to every node is lost (by
- * partition, loss, bursty loss, or a down recipient), delayed (reordering
- * follows), or duplicated on its own. Losses and late deliveries (later than
- * half the settle window either end uses then) are recorded against the cache
- * ids the message was about, for the duplicate-cause checks.
+ * partition, a drop rule, loss, bursty loss, or a down recipient), delayed
+ * (reordering follows), or duplicated on its own. Losses and late deliveries
+ * (later than half the settle window either end uses then) are recorded
+ * against the cache ids the message was about, for the duplicate-cause checks.
  */
 export interface Cut {
   /** Partition group of each node. */
   groupOf: number[]
   /** Only messages leaving group 0 are lost. */
   oneWay: boolean
+}
+
+/** Messages of these kinds from these nodes to these nodes are lost (undefined: any). */
+export interface DropRule {
+  types: ReadonlySet<string> | undefined
+  from: ReadonlySet<number> | undefined
+  to: ReadonlySet<number> | undefined
 }
 
 export class SimNetwork {
@@ -27,6 +34,8 @@ export class SimNetwork {
   /** Directed links in the bad state of the bursty-loss channel. */
   readonly #bad = new Set<string>()
   cut: Cut | undefined
+  /** Active drop rules (faults.ts adds and removes them). */
+  readonly drops = new Set<DropRule>()
 
   constructor (q: EventQueue, truth: Truth, rng: Prng, config: NetworkConfig, lateAfter: (from: SimNode, to: SimNode) => number) {
     this.#q = q
@@ -46,11 +55,20 @@ export class SimNetwork {
     return !cut.oneWay || a === 0
   }
 
-  send (from: SimNode, to: SimNode, about: readonly string[], deliver: (to: SimNode) => void): void {
+  /** True when a drop rule loses a message of `kind` from `from` to `to`. */
+  dropped (from: SimNode, to: SimNode, kind: string): boolean {
+    for (const rule of this.drops) {
+      if ((rule.types === undefined || rule.types.has(kind)) && (rule.from === undefined || rule.from.has(from.index)) && (rule.to === undefined || rule.to.has(to.index))) return true
+    }
+    return false
+  }
+
+  /** `kind`: the message type, or `heartbeat`, `ping`, `job_submitted`. */
+  send (from: SimNode, to: SimNode, kind: string, about: readonly string[], deliver: (to: SimNode) => void): void {
     const q = this.#q
     const truth = this.#truth
     truth.messagesSent += 1
-    if (this.blocked(from, to) || this.#lost(from, to)) {
+    if (this.blocked(from, to) || this.dropped(from, to, kind) || this.#lost(from, to)) {
       truth.messagesDropped += 1
       truth.messageFault(about, q.now)
       return

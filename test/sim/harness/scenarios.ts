@@ -1,5 +1,6 @@
 import type { JobSpec } from '../../../src/jobs/core/types.ts'
 import type { Fault, NetworkConfig, NodeConfig, SimConfig } from './config.ts'
+import { fakeCacheId, fakeJobId } from './ids.ts'
 import { Prng } from './prng.ts'
 import { makeChainJob, makeJob, makeWideJob } from './workload.ts'
 
@@ -39,6 +40,14 @@ export type ScenarioName =
   | 'divergent'
   | 'isolated-failures'
   | 'late-lookup'
+  | 'renew-loss'
+  | 'lost-claims'
+  | 'one-way-link'
+  | 'crash-after-claim'
+  | 'missed-input'
+  | 'missed-outcome'
+  | 'cached-output'
+  | 'forged-epoch'
 
 export const SCENARIOS: readonly ScenarioName[] = [
   'ideal',
@@ -63,7 +72,15 @@ export const SCENARIOS: readonly ScenarioName[] = [
   'stale-restart',
   'divergent',
   'isolated-failures',
-  'late-lookup'
+  'late-lookup',
+  'renew-loss',
+  'lost-claims',
+  'one-way-link',
+  'crash-after-claim',
+  'missed-input',
+  'missed-outcome',
+  'cached-output',
+  'forged-epoch'
 ]
 
 /** A tailnet's delays: `oneWayMs` ± `jitterMs`, with a thin tail up to 1.5 × the top. */
@@ -92,6 +109,11 @@ function nodes (rng: Prng, n: number, opts: { minSlots?: number, maxSlots?: numb
     clockOffsetMs: rng.range(0, 1e7),
     drift: rng.range(-MAX_DRIFT, MAX_DRIFT)
   }))
+}
+
+/** One node per capability list, each with its own clock. */
+function nodesWith (rng: Prng, capabilities: string[][], slots: () => number): NodeConfig[] {
+  return capabilities.map(caps => ({ slots: slots(), capabilities: caps, clockOffsetMs: rng.range(0, 1e7), drift: rng.range(-MAX_DRIFT, MAX_DRIFT) }))
 }
 
 function base (seed: number, rng: Prng, cluster: NodeConfig[]): SimConfig {
@@ -303,12 +325,13 @@ export function buildScenario (name: ScenarioName, seed: number): SimConfig {
       return c
     }
     case 'wan-race': {
-      // Fifty contested steps at a tailnet's timing (25 ± 10 ms one way): each should run once.
+      // Fifty contested steps at a tailnet's timing (25 ± 10 ms one way): each should run once. The
+      // job travels from its submitter as it does between daemons, so the nodes see the steps turn
+      // runnable a one-way delay apart, and their rank delays start apart.
       const cluster = nodes(rng, 3, { minSlots: 60, maxSlots: 60, gpuNodes: 3 })
       const c = base(seed, rng, cluster)
       c.membership.mode = 'heartbeat'
       c.network = wanNetwork(25, 10)
-      c.submitEverywhere = true
       c.lookupLatencyMs = [5, 5]
       c.jobs = [{ at: 12_000, submitter: 0, spec: makeWideJob(rng, 50, 12_000) }]
       return c
@@ -400,17 +423,20 @@ export function buildScenario (name: ScenarioName, seed: number): SimConfig {
       return c
     }
     case 'isolated-failures': {
-      // Counterexample: one node, cut off for a long time, fails a step maxAttempts times alone; the
-      // others run it (for minutes) and complete. At the heal nothing aborts, and all end COMPLETED.
+      // Counterexample: the others run a step for minutes while one node, cut off from them, fails it
+      // maxAttempts times alone (each failing attempt takes seconds). At the heal nothing aborts, and
+      // all end COMPLETED.
       const cluster = nodes(rng, 3, { minSlots: 2, maxSlots: 2, gpuNodes: 3 })
       const c = base(seed, rng, cluster)
       c.membership.mode = 'heartbeat'
-      c.exec = { ...c.exec, minMs: rng.range(60_000, 200_000), maxMs: 200_000 }
+      c.exec = { ...c.exec, minMs: 150_000, maxMs: 300_000, failFactor: 0.05 }
       const job = makeChainJob(rng, 1, 3000)
       const isolated = rng.int(0, 2)
+      const others = [0, 1, 2].filter(i => i !== isolated)
       c.jobs = [{ at: 3000, submitter: isolated, spec: job }]
       c.exec.failOn.set((job.steps[0] as { cacheId: string }).cacheId, new Set([isolated]))
-      c.faults = [{ kind: 'partition', at: 2000, groups: [[isolated], [0, 1, 2].filter(i => i !== isolated)], forMs: rng.pick([100_000, 700_000]) }]
+      // The job reaches everyone first; the partition starts once one of the others runs the step.
+      c.faults = [{ kind: 'partition', at: 4000, groups: [[isolated], others], forMs: rng.chance(0.7) ? rng.range(80_000, 120_000) : 700_000, whenRunning: others }]
       c.maxTimeMs = 3600_000
       return c
     }
@@ -430,6 +456,113 @@ export function buildScenario (name: ScenarioName, seed: number): SimConfig {
       // n0 made the output in an earlier life: its own index has it, the DHT lost the record.
       c.preindexed.push({ node: 0, cacheId: output.cacheId })
       c.faults = [{ kind: 'crash', at: 2500, node: 0, downForMs: rng.range(15_000, 40_000) }]
+      return c
+    }
+    case 'renew-loss': {
+      // Every lease_renew is lost for a minute while steps run longer than the ttl; the heartbeats,
+      // which list each node's leases, arrive.
+      const cluster = nodes(rng, rng.int(2, 4), { gpuNodes: 4 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.exec = { ...c.exec, minMs: 2000, maxMs: 15_000 }
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 2), [2600, 5000])
+      c.faults = [{ kind: 'drop', at: 0, forMs: 60_000, types: ['lease_renew'] }]
+      return c
+    }
+    case 'lost-claims': {
+      // Two nodes; one node's claims never reach the other, everything else arrives within settle / 2.
+      const cluster = nodes(rng, 2, { gpuNodes: 2 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'oracle'
+      c.exec = { ...c.exec, minMs: 500, maxMs: 4000 }
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 3), [2600, 6000])
+      const from = rng.int(0, 1)
+      c.faults = [{ kind: 'drop', at: 0, forMs: 60_000, types: ['lease_claim'], from: [from], to: [1 - from] }]
+      return c
+    }
+    case 'one-way-link': {
+      // One directed link is cut for 10–30 s: nothing P sends reaches C (claims, renewals,
+      // heartbeats, results), while C reaches P and both reach the others.
+      const cluster = nodes(rng, rng.int(3, 4), { minSlots: 2, maxSlots: 3, gpuNodes: 4 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.exec = { ...c.exec, minMs: 3000, maxMs: 15_000 }
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 3), [2600, 6000])
+      const [p, victim] = rng.shuffle([...cluster.keys()]) as [number, number]
+      c.faults = [{ kind: 'drop', at: rng.range(2000, 6000), forMs: rng.range(10_000, 30_000), from: [p], to: [victim] }]
+      return c
+    }
+    case 'crash-after-claim': {
+      // A node is killed while it publishes a claim: the claim never leaves, but its snapshot holds
+      // it. Another node claims the step meanwhile; the restarted node releases its old claim.
+      const cluster = nodes(rng, rng.int(2, 3), { minSlots: 1, maxSlots: 2, gpuNodes: 3 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.exec = { ...c.exec, minMs: 4000, maxMs: 15_000 }
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 2), [2600, 4000])
+      c.faults = [{ kind: 'crash', at: 1000, node: rng.int(0, cluster.length - 1), downForMs: rng.range(200, 3000), afterClaim: true }]
+      return c
+    }
+    case 'missed-input': {
+      // Two nodes with different encoders run a chain in turns; results are lost for a few seconds,
+      // so the only node able to run the next step may never hear that its input exists.
+      const cluster = nodesWith(rng, [['enc-a'], ['enc-b']], () => rng.int(1, 2))
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      const chain = makeChainJob(rng, rng.int(2, 5), 3000)
+      const turn = rng.int(0, 1)
+      c.jobs = [{ at: 3000, submitter: rng.int(0, 1), spec: { ...chain, steps: chain.steps.map((step, i) => ({ ...step, requires: [(i + turn) % 2 === 0 ? 'enc-a' : 'enc-b'] })) } }]
+      c.faults = [{ kind: 'drop', at: 3000, forMs: rng.range(3000, 10_000), types: ['step_completed'] }]
+      c.maxTimeMs = 120_000
+      return c
+    }
+    case 'missed-outcome': {
+      // n0 alone can run the output step and finds it in its own index (the DHT lost the record); n1
+      // alone can run the other step, which always fails. n1 misses n0's result for several seconds
+      // and fails the job meanwhile: it must learn, however late, that the job completed.
+      const cluster = nodesWith(rng, [['libx264', 'gpu'], ['libx264', 'cpu-x']], () => 2)
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      const chain = makeChainJob(rng, 2, 3000)
+      const [first, output] = chain.steps as [JobSpec['steps'][number], JobSpec['steps'][number]]
+      c.jobs = [{ at: 3000, submitter: rng.int(0, 1), spec: { ...chain, steps: [{ ...first, requires: ['cpu-x'] }, { ...output, requires: ['gpu'] }] } }]
+      c.exec.alwaysFail.add(first.cacheId)
+      c.preindexed.push({ node: 0, cacheId: output.cacheId })
+      c.faults = [{ kind: 'drop', at: 0, forMs: 3000 + rng.range(8000, 15_000), types: ['step_completed'], to: [1] }]
+      c.maxTimeMs = 120_000
+      return c
+    }
+    case 'cached-output': {
+      // A step fails for good in one job; a later job needs it too, but that job's output is in the
+      // DHT already: the later job completes, and is never reported failed on the way.
+      const cluster = nodes(rng, 3, { gpuNodes: 3 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      const doomed = makeChainJob(rng, 2, 2600)
+      const shared = doomed.steps[0] as JobSpec['steps'][number]
+      const laterAt = rng.range(15_000, 25_000)
+      const later: JobSpec = {
+        jobId: fakeJobId(rng),
+        steps: [{ ...shared, stepId: 'in' }, { stepId: 'out', cacheId: fakeCacheId(rng), type: 'encode', deps: ['in'] }],
+        output: 'out',
+        submittedAt: Math.round(laterAt)
+      }
+      c.jobs = [{ at: 2600, submitter: rng.int(0, 2), spec: doomed }, { at: laterAt, submitter: rng.int(0, 2), spec: later }]
+      c.exec.alwaysFail.add(shared.cacheId)
+      c.precached.add((later.steps[1] as JobSpec['steps'][number]).cacheId)
+      return c
+    }
+    case 'forged-epoch': {
+      // A member claims every step of a job at epoch Number.MAX_SAFE_INTEGER, a claim it never made
+      // (a bug, or an attack): the steps must stay claimable, each run once.
+      const cluster = nodes(rng, rng.int(2, 4), { gpuNodes: 4 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.jobs = randomJobs(rng, cluster, 1, [2600, 3000])
+      const forger = rng.int(0, cluster.length - 1)
+      for (const step of c.jobs.flatMap(j => j.spec.steps)) c.faults.push({ kind: 'forge', at: rng.range(2600, 6000), node: forger, cacheId: step.cacheId, epoch: Number.MAX_SAFE_INTEGER })
+      // Every message goes through its wire codec, as between daemons.
+      c.wireCheck = true
       return c
     }
   }

@@ -8,7 +8,7 @@ import type { ExecutionRef } from '../../../src/jobs/core/types.ts'
 import type { DriverPorts, ExecutionReport } from '../../../src/jobs/driver/ports.ts'
 import type { PingPort } from '../../../src/jobs/driver/round-trips.ts'
 import type { Clock, Scheduler, TimerHandle } from '../../../src/lifecycle/clock.ts'
-import type { NodeConfig, SimConfig } from './config.ts'
+import type { Fault, NodeConfig, SimConfig } from './config.ts'
 import type { EventQueue } from './event-queue.ts'
 import { SimMembership } from './membership.ts'
 import type { ExecRecord } from './truth.ts'
@@ -56,6 +56,8 @@ export class SimNode {
   /** Metrics of earlier incarnations. */
   readonly pastMetrics: CoordinatorMetrics = createMetrics()
   jobResults = new Map<string, JobResult>()
+  /** Armed by a crash fault with `afterClaim`: the node is killed while publishing its next claim. */
+  crashOnClaim: Extract<Fault, { kind: 'crash' }> | undefined
   readonly #sim: SimConfig
   readonly #q: EventQueue
   readonly #wiring: NodeWiring

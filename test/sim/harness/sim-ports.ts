@@ -97,7 +97,7 @@ export function simPorts (world: World, node: SimNode, incarnation: number): Dri
       },
       event: event => {
         if (event.kind === 'step' && event.state === 'CLAIMED' && event.node === node.peerId) {
-          truth.claims.push({ t: q.now, node: node.index, incarnation: node.incarnation, cacheId: event.cacheId, epoch: event.epoch })
+          truth.claims.push({ t: q.now, node: node.index, incarnation: node.incarnation, cacheId: event.cacheId, epoch: event.epoch, reason: event.reason })
         }
         if (event.kind === 'mismatch') truth.mismatchEvents += 1
         if (world.tracing) {
@@ -124,9 +124,9 @@ export function simPing (world: World, node: SimNode, incarnation: number): Ping
       const target = world.nodes.find(n => n.peerId === peer)
       if (target === undefined) return undefined
       const sentAt = node.now()
-      world.network.send(node, target, [], to => {
+      world.network.send(node, target, 'ping', [], to => {
         to.deliver(() => {
-          world.network.send(to, node, [], back => {
+          world.network.send(to, node, 'ping', [], back => {
             if (back.incarnation !== incarnation) return
             back.deliver(() => {
               done(back.now() - sentAt)

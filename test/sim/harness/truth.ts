@@ -35,11 +35,13 @@ export class Truth {
   /** Times at which a message about a cache id was lost or delivered late (per recipient). */
   readonly messageFaults = new Map<string, number[]>()
   readonly episodes: Episode[] = []
-  /** Claims published: node, incarnation, cache id, epoch. */
-  readonly claims: Array<{ t: number, node: number, incarnation: number, cacheId: string, epoch: number }> = []
+  /** Claims published: node, incarnation, cache id, epoch, and why (takeover, refutation, reclaim; undefined: a first claim). */
+  readonly claims: Array<{ t: number, node: number, incarnation: number, cacheId: string, epoch: number, reason: string | undefined }> = []
   /** Steps started before an input existed: must stay empty. */
   readonly depViolations: string[] = []
   readonly jobResults = new Map<number, Map<string, JobResult & { at: number }>>()
+  /** Every jobFinished a node reported to its user, in order (a job may be reported twice: failed, then completed). */
+  readonly jobReports: Array<{ node: number, jobId: string, state: JobResult['state'], at: number }> = []
   /** Errors the nodes' drivers reported (ports, refused inputs): must stay empty. */
   readonly errors: string[] = []
   /** Mismatch events the nodes emitted (executors that disagree). */
@@ -89,5 +91,6 @@ export class Truth {
       this.jobResults.set(node, m)
     }
     m.set(result.jobId, { ...result, at: t })
+    this.jobReports.push({ node, jobId: result.jobId, state: result.state, at: t })
   }
 }

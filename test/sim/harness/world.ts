@@ -51,6 +51,7 @@ export class World {
   readonly dht = new Map<string, { cid: string, visibleAt: number }>()
   readonly jobs = new Map<string, JobSpec>()
   readonly #deps = new Map<string, string[]>()
+  readonly faults: FaultInjector
   #done = false
   readonly #quietAfter: number
 
@@ -97,8 +98,9 @@ export class World {
     const ends = [
       ...config.jobs.map(j => j.at),
       ...config.cancels.map(c => c.at),
-      ...config.faults.map(f => f.at + (f.kind === 'crash' ? (Number.isFinite(f.downForMs) ? f.downForMs : 0) : f.forMs))
+      ...config.faults.map(f => f.at + (f.kind === 'crash' ? (Number.isFinite(f.downForMs) ? f.downForMs : 0) : f.kind === 'forge' ? 0 : f.forMs))
     ]
+    this.faults = new FaultInjector(this)
     // Jobs may end before the last fault is over and be judged again when views settle after it.
     this.#quietAfter = Math.max(0, ...ends) + (config.faults.length > 0 ? config.membership.deadAfterMs : 0)
   }
@@ -132,10 +134,9 @@ export class World {
         })
       })
     }
-    const faults = new FaultInjector(this)
     for (const fault of config.faults) {
       q.at(fault.at, () => {
-        faults.inject(fault)
+        this.faults.inject(fault)
       })
     }
     q.at(1000, () => {
@@ -151,9 +152,20 @@ export class World {
     const delivered = onTheWire(this, message, topic)
     const about = aboutCacheIds(message)
     if (this.tracing) this.log(node, `send ${message.type} ${about.map(short).join(',')}${'epoch' in message ? `@${message.epoch}` : ''}`)
+    const crash = node.crashOnClaim
+    if (message.type === 'lease_claim' && crash !== undefined) {
+      // Killed while publishing: the claim never leaves the process (its snapshot, written with it, holds it).
+      node.crashOnClaim = undefined
+      for (const to of this.nodes) if (to !== node) this.truth.messageFault(about, this.q.now)
+      this.log(node, 'killed while publishing its claim')
+      this.q.after(0, () => {
+        this.faults.inject({ ...crash, at: this.q.now, afterClaim: false })
+      })
+      return
+    }
     for (const to of this.nodes) {
       if (to === node) continue
-      this.network.send(node, to, about, target => {
+      this.network.send(node, to, message.type, about, target => {
         target.deliver(() => {
           target.driver.receive(delivered)
         })
@@ -173,7 +185,7 @@ export class World {
     node.executions.set(key, { ref, rec, report })
     const { exec } = this.config
     const fails = exec.alwaysFail.has(ref.cacheId) || exec.failOn.get(ref.cacheId)?.has(node.index) === true
-    const duration = this.#exec.range(exec.minMs, exec.maxMs) * (fails ? 0.3 : 1)
+    const duration = this.#exec.range(exec.minMs, exec.maxMs) * (fails ? (exec.failFactor ?? 0.3) : 1)
     this.log(node, `start ${short(ref.cacheId)}@${ref.epoch}`)
     const cid = producedCid(this, node, ref)
     q.after(duration, () => {
@@ -243,7 +255,7 @@ export class World {
     // job_submitted travels like any message; each receiver plans it (a few ms) and takes it in.
     for (const to of this.nodes) {
       if (to === node) continue
-      this.network.send(node, to, [], target => {
+      this.network.send(node, to, 'job_submitted', [], target => {
         this.q.after(this.misc.range(1, 5), () => {
           target.deliver(() => {
             target.driver.jobReceived(spec)
@@ -272,7 +284,7 @@ export class World {
     const about = summary.leases.map(l => l.cacheId)
     for (const to of this.nodes) {
       if (to === node) continue
-      this.network.send(node, to, about, target => {
+      this.network.send(node, to, 'heartbeat', about, target => {
         target.deliver(() => {
           if (config.membership.mode === 'heartbeat') {
             target.membership.heard(heartbeat, target.now())
