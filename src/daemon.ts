@@ -233,6 +233,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       capabilities: ffmpeg?.encoders ?? [],
       lease: config.lease,
       jobs: config.jobs,
+      trust: config.trust,
       dhtQueryTimeoutMs: config.dht.queryTimeoutMs,
       intermediateTtlMs: config.gc.intermediateTtlMs,
       version: ARTDAG_VERSION

@@ -2,7 +2,7 @@ import { API_DEFAULTS } from '../api/server/index.ts'
 import { GC_DEFAULTS } from '../daemon/index.ts'
 import { TAILSCALE_DEFAULTS } from '../discovery/index.ts'
 import { EXEC_DEFAULTS } from '../exec/index.ts'
-import { JOBS_DEFAULTS } from '../jobs/index.ts'
+import { JOBS_DEFAULTS, TRUST_DEFAULTS } from '../jobs/index.ts'
 import { LEASE_DEFAULTS } from '../lease/index.ts'
 import { LOG_DEFAULTS } from '../log.ts'
 import { DEFAULT_TIMINGS, REGISTRY_DEFAULTS } from '../membership/index.ts'
@@ -33,5 +33,6 @@ export const CONFIG_DEFAULTS: Config = {
   exec: { ...EXEC_DEFAULTS },
   lease: { ...LEASE_DEFAULTS },
   jobs: { ...JOBS_DEFAULTS },
+  trust: { ...TRUST_DEFAULTS, producers: [], operators: [] },
   gc: { ...GC_DEFAULTS }
 }

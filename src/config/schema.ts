@@ -97,7 +97,14 @@ export const configSchema = z.strictObject({
     maxAttempts: z.number().int().min(1).max(100),
     retryBackoffMs: durationMs,
     replication: z.number().int().min(1).max(64),
-    cacheLookupTimeoutMs: positiveMs
+    cacheLookupTimeoutMs: positiveMs,
+    maxJobs: z.number().int().min(1).max(1_000_000),
+    maxRunningPerSubmitter: z.number().int().min(1).max(100_000)
+  }),
+  trust: z.strictObject({
+    confirmations: z.number().int().min(1).max(8),
+    producers: z.array(peerId),
+    operators: z.array(peerId)
   }),
   gc: z.strictObject({
     intermediateTtlMs: durationMs,

@@ -24,6 +24,18 @@ export class JobIdMismatchError extends ArtdagError {
   readonly kind = 'invalid'
 }
 
+/** The node asked to cancel a job it did not submit, and it is not an operator. */
+export class CancelNotAllowedError extends ArtdagError {
+  override readonly name = 'CancelNotAllowedError'
+  readonly kind = 'forbidden'
+}
+
+/** A job refused for the limits: too many running jobs from its submitter, or too many jobs kept. */
+export class JobLimitError extends ArtdagError {
+  override readonly name = 'JobLimitError'
+  readonly kind = 'unavailable'
+}
+
 /** No job with this id is known to this node. */
 export class JobNotFoundError extends ArtdagError {
   override readonly name = 'JobNotFoundError'

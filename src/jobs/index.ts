@@ -4,6 +4,7 @@ export type { CoordinatorEvent, StepEvent, JobEvent, PauseEvent, MismatchEvent }
 export type { CoordinatorMetrics } from './core/metrics.ts'
 export {
   JOBS_DEFAULTS,
+  TRUST_DEFAULTS,
   resolveCoordinatorOptions,
   retryDelay,
   DEFAULT_MAX_ATTEMPTS,

@@ -31,8 +31,13 @@ interface Entry {
   best: BestClaim | undefined
   /** Claims heard at the current epoch, competing ones included. */
   claimsSeen: number
+  /** The last claims heard for the cache id (`holder@epoch`): evidence a result's author held a lease. */
+  claims: string[]
   touchedAt: number
 }
+
+/** Claims remembered per cache id as evidence for results. */
+const CLAIMS_KEPT = 32
 
 export type LeaseStatus =
   | { state: 'free', maxEpoch: number, lastHolder: PeerId | undefined }
@@ -83,6 +88,7 @@ export class LeaseTable {
   observe (cacheId: string, holder: PeerId, epoch: number, now: number, hearsay = false): ObserveOutcome {
     if (!this.plausible(cacheId, epoch)) return { kind: 'rejected' }
     const entry = this.#entry(cacheId, now)
+    if (!hearsay) remember(entry, holder, epoch)
     const claim: BestClaim = { holder, epoch, score: this.#scores.score(cacheId, holder), heardAt: now, since: now, released: false }
     if (epoch < entry.maxEpoch) return { kind: 'lost', current: liveRef(entry.best) }
     const best = entry.best
@@ -156,6 +162,11 @@ export class LeaseTable {
     return best === undefined ? undefined : { holder: best.holder, epoch: best.epoch, released: best.released }
   }
 
+  /** Whether this node heard `holder` claim (or renew) the cache id at `epoch`: it held that lease. */
+  claimed (cacheId: string, holder: PeerId, epoch: number): boolean {
+    return this.#entries.get(cacheId)?.claims.includes(`${holder}@${epoch}`) === true
+  }
+
   /** An epoch an honest node could have used: not more than MAX_EPOCH_JUMP above the highest known. */
   plausible (cacheId: string, epoch: number): boolean {
     return epoch <= this.maxEpoch(cacheId) + MAX_EPOCH_JUMP
@@ -221,12 +232,19 @@ export class LeaseTable {
   #entry (cacheId: string, now: number): Entry {
     let entry = this.#entries.get(cacheId)
     if (entry === undefined) {
-      entry = { maxEpoch: 0, best: undefined, claimsSeen: 0, touchedAt: now }
+      entry = { maxEpoch: 0, best: undefined, claimsSeen: 0, claims: [], touchedAt: now }
       this.#entries.set(cacheId, entry)
     }
     entry.touchedAt = now
     return entry
   }
+}
+
+function remember (entry: Entry, holder: PeerId, epoch: number): void {
+  const key = `${holder}@${epoch}`
+  if (entry.claims.includes(key)) return
+  entry.claims.push(key)
+  if (entry.claims.length > CLAIMS_KEPT) entry.claims.shift()
 }
 
 function liveRef (claim: BestClaim | undefined): LeaseRef | undefined {

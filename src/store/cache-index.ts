@@ -34,6 +34,7 @@ export class DatastoreCacheIndex implements CacheIndex {
     checkEntry(entry)
     const value: CacheEntry = { cacheId: entry.cacheId, cid: entry.cid, producer: entry.producer, createdAt: entry.createdAt }
     if (entry.stepType != null) value.stepType = entry.stepType
+    if (entry.attestations != null) value.attestations = entry.attestations.map(a => ({ peer: a.peer, epoch: a.epoch, ...(a.sig !== undefined ? { sig: a.sig } : {}) }))
     await this.#datastore.put(keyFor(entry.cacheId), new TextEncoder().encode(JSON.stringify(value)), signalOnly(options))
   }
 

@@ -3,7 +3,7 @@ import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { CID } from 'multiformats/cid'
 import { z } from 'zod'
 import { AbortedError, errorMessage } from '../errors.ts'
-import { cacheIdString, cidString, describeIssues, peerIdString, timestampMs } from '../protocol/index.ts'
+import { attestationSchema, cacheIdString, cidString, describeIssues, MAX_ATTESTATIONS, peerIdString, resultStatement, timestampMs, verifyStatement } from '../protocol/index.ts'
 import { CacheRecordInvalidError } from './errors.ts'
 import type { AbortOptions, CacheEntry } from './types.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -15,16 +15,22 @@ import type { KadDHT, SelectFn, ValidateFn } from '@libp2p/kad-dht'
  *
  * Key:   `/artdag-cache/<cache_id hex>` (the DHT namespace is `artdag-cache`).
  * Value: DAG-CBOR `{ payload: bytes, signature: bytes }` where `payload` is the
- *        DAG-CBOR encoding of `{ v: 1, cacheId, cid, producer, createdAt, stepType? }`
- *        (`cid` as a base32 CIDv1 string, `producer` the peer id string) and
- *        `signature` is the producer's Ed25519 signature over
- *        `"artdag-cache-record:" ‖ payload` (the prefix keeps the signature from
- *        meaning anything in another protocol).
+ *        DAG-CBOR encoding of
+ *        `{ v: 2, cacheId, cid, producer, createdAt, stepType?, attestations }`
+ *        (`cid` as a base32 CIDv1 string, `producer` the peer id string of the
+ *        node that put the record) and `signature` is the producer's Ed25519
+ *        signature over `"artdag-cache-record:" ‖ payload` (the prefix keeps the
+ *        signature from meaning anything in another protocol).
+ *        `attestations` (1–8) are the members' own signed statements that their
+ *        run under their lease at `epoch` gave `cid` (protocol/attestations.ts):
+ *        a record counts for a reader only with as many distinct members'
+ *        attestations as its `trust.confirmations` asks. The producer's
+ *        signature only says who stored it.
  */
 export const CACHE_RECORD_NAMESPACE = 'artdag-cache'
-export const CACHE_RECORD_VERSION = 1
+export const CACHE_RECORD_VERSION = 2
 /** A record is ~250 bytes; anything far larger is refused before decoding. */
-export const MAX_CACHE_RECORD_BYTES = 2048
+export const MAX_CACHE_RECORD_BYTES = 4096
 export const DEFAULT_CACHE_RECORD_TIMEOUT_MS = 5_000
 const SIGNING_PREFIX = new TextEncoder().encode('artdag-cache-record:')
 
@@ -34,7 +40,8 @@ const payloadSchema = z.strictObject({
   cid: cidString,
   producer: peerIdString,
   createdAt: timestampMs,
-  stepType: z.string().min(1).max(64).optional()
+  stepType: z.string().min(1).max(64).optional(),
+  attestations: z.array(attestationSchema.extend({ sig: z.string() })).min(1).max(MAX_ATTESTATIONS)
 })
 
 export function cacheRecordKey (cacheId: string): Uint8Array {
@@ -51,6 +58,7 @@ export async function encodeCacheRecord (entry: CacheEntry, privateKey: PrivateK
     createdAt: entry.createdAt
   }
   if (entry.stepType != null) fields.stepType = entry.stepType
+  fields.attestations = (entry.attestations ?? []).map(a => ({ peer: a.peer, epoch: a.epoch, sig: a.sig }))
   const payload = dagCbor.encode(payloadSchema.parse(fields))
   const signature = await privateKey.sign(signingBytes(payload))
   return dagCbor.encode({ payload, signature })
@@ -96,7 +104,10 @@ export async function decodeCacheRecord (value: Uint8Array, key?: Uint8Array): P
   if (publicKey == null || !(await publicKey.verify(signingBytes(envelope.payload), envelope.signature))) {
     fail(`${where}: the signature is not ${payload.producer}'s`)
   }
-  const entry: CacheEntry = { cacheId: payload.cacheId, cid: payload.cid, producer: payload.producer, createdAt: payload.createdAt }
+  for (const a of payload.attestations) {
+    if (!(await verifyStatement(a.peer, resultStatement(payload.cacheId, payload.cid, a.epoch), a.sig))) fail(`${where}: the attestation of ${a.peer} at epoch ${a.epoch} is not that member's signature`)
+  }
+  const entry: CacheEntry = { cacheId: payload.cacheId, cid: payload.cid, producer: payload.producer, createdAt: payload.createdAt, attestations: payload.attestations }
   if (payload.stepType != null) entry.stepType = payload.stepType
   return { entry, signature: envelope.signature }
 }
@@ -110,22 +121,31 @@ export interface CacheRecordValidatorInit {
 export function createCacheRecordValidator (init: CacheRecordValidatorInit = {}): ValidateFn {
   return async (key, value) => {
     const { entry } = await decodeCacheRecord(value, key)
-    if (init.isMember != null && !(await init.isMember(entry.producer))) {
-      fail(`${new TextDecoder().decode(key)}: producer ${entry.producer} is not a member of this cluster`)
+    for (const peer of [entry.producer, ...(entry.attestations ?? []).map(a => a.peer)]) {
+      if (init.isMember != null && !(await init.isMember(peer))) fail(`${new TextDecoder().decode(key)}: ${peer} is not a member of this cluster`)
     }
   }
 }
 
 /**
  * The DHT selector: the same choice on every node, whatever the clocks say.
- * Lowest CID string, then lowest producer, then earliest createdAt (as signed),
- * then lowest signature bytes. Records that fail to decode rank last.
+ * The record attested by the most distinct members first (one member alone
+ * cannot outrank a confirmed result, whatever CID it names), then the lowest
+ * epoch among its attestations (the earliest lease that finished: the rule the
+ * coordinators keep one result by), then the lowest CID string, producer,
+ * createdAt and signature bytes. Records that fail to decode rank last.
  */
 export const cacheRecordSelector: SelectFn = async (key, records) => {
   const ranked = await Promise.all(records.map(async (value, index) => {
     try {
       const { entry, signature } = await decodeCacheRecord(value, key)
-      return { index, sortKey: [CID.parse(entry.cid).toV1().toString(), entry.producer, entry.createdAt.toString().padStart(16, '0'), hex(signature)] }
+      const attestations = entry.attestations ?? []
+      const attesters = new Set(attestations.map(a => a.peer)).size
+      const firstEpoch = Math.min(...attestations.map(a => a.epoch))
+      return {
+        index,
+        sortKey: [(1000 - attesters).toString().padStart(4, '0'), firstEpoch.toString().padStart(16, '0'), CID.parse(entry.cid).toV1().toString(), entry.producer, entry.createdAt.toString().padStart(16, '0'), hex(signature)]
+      }
     } catch {
       return { index, sortKey: undefined }
     }

@@ -83,6 +83,11 @@ export interface CacheEntry {
   /** Milliseconds since the epoch. */
   createdAt: number
   stepType?: string
+  /**
+   * The members' signed statements that they ran it and got `cid`
+   * (protocol/attestations.ts): what makes a record count for the others.
+   */
+  attestations?: Array<{ peer: string, epoch: number, sig?: string | undefined }> | undefined
 }
 
 /** The local `cache_id → CID` index, persisted in the node's datastore. */

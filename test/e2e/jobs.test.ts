@@ -152,11 +152,16 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     expect(ok.state).toBe('completed')
   })
 
-  it('cancels a job everywhere: its running step stops on every node', async () => {
+  it('cancels a job everywhere from its submitter (another node may not): its running step stops on every node', async () => {
     const [a, b] = daemons as [Daemon, Daemon, Daemon]
     const id = await submit(a, 'chain.yaml')
     await eventually(async () => (await job(a, id)).steps.some(s => s.state === 'RUNNING'), { timeoutMs: 60_000, intervalMs: 100, what: 'a step to run' })
-    const cancelled = await b.json<JobDetail>(['cancel', id])
+    // Only the node a job was submitted on (or one listed in trust.operators) may cancel it.
+    const refused = await b.cli(['cancel', id, '--json'])
+    expect(refused.code).not.toBe(0)
+    expect(JSON.parse(refused.stderr)).toMatchObject({ error: { name: 'CancelNotAllowedError', kind: 'forbidden' } })
+    expect((await job(b, id)).state).toBe('running')
+    const cancelled = await a.json<JobDetail>(['cancel', id])
     expect(cancelled.state).toBe('cancelled')
     for (const d of daemons) {
       expect((await ended(d, id, 30_000)).state).toBe('cancelled')

@@ -1,3 +1,4 @@
+import { resultsDisagree } from './results.ts'
 import type { Core } from './state.ts'
 import type { PeerId } from './types.ts'
 
@@ -13,6 +14,7 @@ import type { PeerId } from './types.ts'
  * changes (lifecycle.ts, settleJob).
  */
 export function failedForGood (core: Core, cacheId: string): boolean {
+  if (resultsDisagree(core, cacheId)) return true
   const failures = core.book.failuresOf(cacheId)
   const max = core.o.maxAttempts
   if (failures.length < max) return false

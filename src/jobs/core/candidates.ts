@@ -18,7 +18,8 @@ export function rankCandidates (core: Core, item: WorkItem, lapsedHolder: PeerId
     if (!hasAll(m.capabilitySet, item.requires)) continue
     capable.push({ peerId: m.peerId, slots: m.slots })
   }
-  const failed = new Set(core.book.failuresOf(item.cacheId).map(f => f.holder))
+  // Nodes that failed the step, or already reported a result for it (a confirmation must come from someone else).
+  const failed = new Set([...core.book.failuresOf(item.cacheId).map(f => f.holder), ...core.book.votersOf(item.cacheId)])
   const everyoneFailed = capable.every(c => failed.has(c.peerId))
   const eligible = capable.filter(c =>
     c.peerId !== lapsedHolder &&

@@ -5,13 +5,15 @@ import { ScoreCache } from '../../lease/index.ts'
 import { JobBook } from './job-book.ts'
 import { countDuplicate, rankDelayMs, settleMs } from './state.ts'
 import type { Core } from './state.ts'
+import { JobLimitError } from '../errors.ts'
 import { Outbox } from './effects.ts'
 import type { CoordinatorMessage, CoordinatorOutput, LookupScope } from './effects.ts'
 import { collectGarbage } from './gc.ts'
 import { handleHeartbeat } from './heartbeat.ts'
 import { handleMessage } from './inbound.ts'
 import { checkJobSpec } from './job-spec.ts'
-import { cancelJob, recordCompletion, recordFailures, settleJob, settleOpenJobs } from './lifecycle.ts'
+import { cancelJob, mayCancel, recordCompletion, recordFailures, settleJob, settleOpenJobs } from './lifecycle.ts'
+import { acceptResult, settleVotes } from './results.ts'
 import { createMetrics } from './metrics.ts'
 import type { CoordinatorMetrics } from './metrics.ts'
 import { GC_INTERVAL_MS, LAG_THRESHOLD_MS, resolveCoordinatorOptions } from './options.ts'
@@ -22,7 +24,7 @@ import { parseSnapshot, takeSnapshot } from './snapshot.ts'
 import type { CoordinatorSnapshot } from './snapshot.ts'
 import { jobStatus } from './status.ts'
 import type { JobStatus } from './status.ts'
-import type { ClusterView, ExecutionRef, HeartbeatSummary, JobSpec, PeerId } from './types.ts'
+import type { Attestation, ClusterView, ExecutionRef, HeartbeatSummary, JobSpec, PeerId } from './types.ts'
 import { MAX_KNOWN_JOBS } from '../../protocol/index.ts'
 
 /** At most this many cancellations go into a heartbeat (newest first): the rest of the room is for outcomes. */
@@ -36,6 +38,39 @@ import { MAX_LEASES_PER_MESSAGE } from '../../protocol/index.ts'
  * must call `tick()` again. No timers, no I/O, no randomness: the same inputs
  * give the same outputs, which is what the simulator relies on.
  */
+/**
+ * The limits a new job must fit (throws JobLimitError): its submitter's running
+ * jobs, and the jobs kept (the oldest finished ones make room first).
+ */
+function admit (core: Core, spec: JobSpec): void {
+  const o = core.o
+  if (spec.submitter !== undefined) {
+    let running = 0
+    for (const job of core.book.jobs.values()) if (job.state === 'running' && job.spec.submitter === spec.submitter) running++
+    if (running >= o.maxRunningPerSubmitter) {
+      core.metrics.jobsRefused += 1
+      throw new JobLimitError(`node ${spec.submitter} already has ${running} running jobs, the most one node may have at once (config jobs.maxRunningPerSubmitter): wait for some to finish`, {
+        jobId: spec.jobId,
+        submitter: spec.submitter,
+        running
+      })
+    }
+  }
+  if (core.book.jobs.size < o.maxJobs) return
+  const finished = [...core.book.jobs.values()].filter(j => j.state !== 'running').sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0))
+  for (const job of finished.slice(0, core.book.jobs.size - o.maxJobs + 1)) core.book.removeJob(job.jobId)
+  if (core.book.jobs.size >= o.maxJobs) {
+    core.metrics.jobsRefused += 1
+    throw new JobLimitError(`this node keeps ${core.book.jobs.size} running jobs, its limit (config jobs.maxJobs): wait for some to finish`, { jobId: spec.jobId })
+  }
+}
+
+/** What a cache lookup found: the CID and, for a DHT record, the attestations that make it count. */
+export interface LookupAnswer {
+  cid: string
+  attestations?: readonly Attestation[] | undefined
+}
+
 export class StepCoordinator {
   readonly #core: Core
 
@@ -96,6 +131,7 @@ export class StepCoordinator {
   onViewChanged (view: ClusterView, now: number): CoordinatorOutput {
     return this.#run(now, (out, now) => {
       this.#core.members = new Map(view.members.filter(m => m.peerId !== this.self).map(m => [m.peerId, { ...m, capabilitySet: new Set(m.capabilities) }]))
+      settleVotes(this.#core, out, now)
       settleOpenJobs(this.#core, out, now)
     })
   }
@@ -114,8 +150,9 @@ export class StepCoordinator {
    * far to look the others up (`index` when the submitter asked the DHT for
    * the cluster). Throws JobSpecInvalidError.
    */
-  onJobReceived (spec: JobSpec, now: number, options: { known?: ReadonlyMap<string, string | undefined>, scope?: LookupScope } = {}): CoordinatorOutput {
+  onJobReceived (spec: JobSpec, now: number, options: { known?: ReadonlyMap<string, LookupAnswer | undefined>, scope?: LookupScope } = {}): CoordinatorOutput {
     const checked = checkJobSpec(spec)
+    if (!this.#core.book.jobs.has(spec.jobId)) admit(this.#core, spec)
     return this.#run(now, (out, now) => {
       const core = this.#core
       if (core.book.jobs.has(spec.jobId)) return
@@ -124,14 +161,21 @@ export class StepCoordinator {
       out.persist = true
       out.event({ kind: 'job', at: now, jobId: spec.jobId, state: 'running' })
       if (core.book.cancelled.has(spec.jobId)) {
-        cancelJob(core, out, spec.jobId, 'cancelled before it arrived', now)
-        return
+        const by = core.book.cancelledBy.get(spec.jobId)
+        if (by === undefined || by === this.self || mayCancel(core, record, by)) {
+          cancelJob(core, out, spec.jobId, 'cancelled before it arrived', now)
+          return
+        }
+        // The cancel came from a member that may not cancel this job: it never counted.
+        core.book.cancelled.delete(spec.jobId)
+        core.book.cancelledBy.delete(spec.jobId)
+        core.metrics.cancelsRefused += 1
       }
-      for (const [cacheId, cid] of options.known ?? []) {
+      for (const [cacheId, answer] of options.known ?? []) {
         const item = core.book.items.get(cacheId)
         if (item === undefined || item.lookup !== undefined || core.book.isComplete(cacheId)) continue
         item.lookup = 'done'
-        this.#answer(out, cacheId, cid, now)
+        this.#answer(out, cacheId, answer?.cid, now, answer?.attestations)
       }
       this.#lookUp(out, now, options.scope ?? 'network')
       settleJob(core, out, record, now)
@@ -139,12 +183,12 @@ export class StepCoordinator {
   }
 
   /** The answer to a lookupCache effect, one cache id at a time (`cid` undefined: a miss). */
-  onCacheLookupResult (cacheId: string, cid: string | undefined, now: number): CoordinatorOutput {
+  onCacheLookupResult (cacheId: string, cid: string | undefined, now: number, attestations?: readonly Attestation[]): CoordinatorOutput {
     return this.#run(now, (out, now) => {
       const item = this.#core.book.items.get(cacheId)
       const wasPending = item?.lookup === 'pending'
       if (wasPending && item !== undefined) item.lookup = 'done'
-      this.#answer(out, cacheId, cid, now)
+      this.#answer(out, cacheId, cid, now, attestations)
       // A job may have waited for this answer before failing.
       if (wasPending && cid === undefined) {
         for (const ref of item?.refs ?? []) {
@@ -155,7 +199,12 @@ export class StepCoordinator {
     })
   }
 
-  #answer (out: Outbox, cacheId: string, cid: string | undefined, now: number): void {
+  /**
+   * A lookup's answer. The port vouches for it: a record from this node's own
+   * index, or one from the DHT whose attestations it checked (a quorum). It is
+   * published with those attestations, so the others can count them too.
+   */
+  #answer (out: Outbox, cacheId: string, cid: string | undefined, now: number, attestations?: readonly Attestation[]): void {
     const core = this.#core
     if (cid === undefined) {
       core.metrics.cacheMisses += 1
@@ -164,7 +213,16 @@ export class StepCoordinator {
     core.metrics.cacheHits += 1
     const item = core.book.items.get(cacheId)
     if (item === undefined || core.book.isComplete(cacheId)) return
-    const completion = { cid, holder: this.self, epoch: 0, cached: true, at: now, byMe: false, ref: core.book.primaryRef(item) }
+    const ref = core.book.primaryRef(item)
+    if (attestations !== undefined && attestations.length > 0) {
+      // A record from the DHT counts as any result does: enough members attested it, or it does not.
+      if (acceptResult(core, out, cacheId, cid, attestations, { cached: true, byMe: false, ref }, now) !== 'confirmed') return
+      const kept = core.book.completions.get(cacheId)
+      if (kept !== undefined) publishCompleted(core, out, cacheId, kept, ref, now)
+      return
+    }
+    // This node's own index holds what it confirmed itself: its word, epoch 0, is all it can show.
+    const completion = { cid, holder: this.self, epoch: 0, cached: true, at: now, byMe: false, ref, attestations: [{ peer: this.self, epoch: 0 }] }
     // Tell the others too, so they need not wait for their own lookups.
     if (recordCompletion(core, out, cacheId, completion, now)) publishCompleted(core, out, cacheId, completion, completion.ref, now)
   }
@@ -183,19 +241,17 @@ export class StepCoordinator {
       // Someone else's result came first (this execution was aborted too late): wasted. Published
       // all the same: if its CID differs, every node must see the disagreement and keep the same one.
       if (existing !== undefined && !existing.cached && existing.holder !== this.self) countDuplicate(core, execution.cacheId)
-      const completion = {
-        cid,
-        holder: this.self,
-        epoch,
-        cached: false,
-        at: now,
-        byMe: true,
-        ...(durationMs !== undefined ? { durationMs } : {}),
-        ref: { jobId: execution.jobId, stepId: execution.stepId }
-      }
+      const ref = { jobId: execution.jobId, stepId: execution.stepId }
+      const attestation = { peer: this.self, epoch }
       core.metrics.stepsCompleted += 1
-      publishCompleted(core, out, execution.cacheId, completion, completion.ref, now)
-      if (recordCompletion(core, out, execution.cacheId, completion, now)) out.push({ type: 'putCacheRecord', cacheId: execution.cacheId, cid, stepType: item?.type ?? '' })
+      const before = core.book.completions.get(execution.cacheId)
+      const outcome = acceptResult(core, out, execution.cacheId, cid, [attestation], { cached: false, byMe: true, durationMs, ref }, now)
+      const kept = core.book.completions.get(execution.cacheId)
+      // Published with every attestation it has now: when this run confirmed the result, the others
+      // learn the quorum from this one message; otherwise it is this node's vote.
+      const vote = { cid, holder: this.self, epoch, cached: false, at: now, byMe: true, ...(durationMs !== undefined ? { durationMs } : {}), ref, attestations: [attestation] }
+      publishCompleted(core, out, execution.cacheId, kept?.cid === cid ? kept : vote, ref, now)
+      if (outcome === 'confirmed' && kept?.cid === cid && before?.cid !== cid) out.push({ type: 'putCacheRecord', cacheId: execution.cacheId, cid, stepType: item?.type ?? '', attestations: kept.attestations })
     })
   }
 
@@ -220,6 +276,7 @@ export class StepCoordinator {
   cancelJob (jobId: string, now: number, reason?: string): CoordinatorOutput {
     return this.#run(now, (out, now) => {
       publishCancelled(this.#core, out, jobId, reason, now)
+      this.#core.book.cancelledBy.set(jobId, this.self)
       cancelJob(this.#core, out, jobId, reason, now)
     })
   }
@@ -239,12 +296,21 @@ export class StepCoordinator {
       const core = this.#core
       for (const [cacheId, epoch] of snapshot.epochs) core.leases.restoreEpoch(cacheId, epoch, now)
       for (const c of snapshot.completions) {
-        core.book.setCompletion(c.cacheId, { cid: c.cid, holder: c.holder, epoch: c.epoch, cached: c.cached, at: now, byMe: false, ref: { jobId: c.jobId, stepId: c.stepId } })
+        const attestations = c.attestations ?? [{ peer: c.holder, epoch: c.epoch }]
+        core.book.setCompletion(c.cacheId, { cid: c.cid, holder: c.holder, epoch: c.epoch, cached: c.cached, at: now, byMe: false, ref: { jobId: c.jobId, stepId: c.stepId }, attestations })
       }
-      const failures = new Map<string, Array<{ holder: string, epoch: number, errorTail?: string | undefined }>>()
+      for (const v of snapshot.votes ?? []) {
+        let byCid = core.book.votes.get(v.cacheId)
+        if (byCid === undefined) core.book.votes.set(v.cacheId, byCid = new Map())
+        let byPeer = byCid.get(v.cid)
+        if (byPeer === undefined) byCid.set(v.cid, byPeer = new Map())
+        byPeer.set(v.peer, { peer: v.peer, epoch: v.epoch, sig: v.sig })
+      }
+      const failures = new Map<string, Array<{ holder: string, epoch: number, sig?: string | undefined, errorTail?: string | undefined }>>()
       for (const f of snapshot.failures) failures.set(f.cacheId, [...(failures.get(f.cacheId) ?? []), f])
       for (const [cacheId, list] of failures) core.book.addFailures(cacheId, list, now)
       for (const jobId of snapshot.cancelled) core.book.cancelled.set(jobId, now)
+      for (const [jobId, by] of snapshot.cancelledBy ?? []) core.book.cancelledBy.set(jobId, by)
       for (const j of snapshot.jobs) {
         const { record } = core.book.addJob(j.spec, checkJobSpec(j.spec), now)
         if (j.state !== 'running') {

@@ -1,7 +1,7 @@
 import type { LeaseMessage } from '../../protocol/index.ts'
 import type { JobCancelledMessage, StepCompletedMessage, StepFailedMessage } from '../../protocol/index.ts'
 import type { CoordinatorEvent } from './events.ts'
-import type { ExecutionRef, JobFailure, PeerId } from './types.ts'
+import type { Attestation, ExecutionRef, JobFailure, PeerId } from './types.ts'
 
 /**
  * What the coordinator asks its adapter to do. Inputs return these in order;
@@ -37,7 +37,7 @@ export type Effect =
    */
   | { type: 'lookupCache', cacheIds: string[], deadline: number, scope: LookupScope }
   /** Record `cacheId → cid` in the local index and the DHT. */
-  | { type: 'putCacheRecord', cacheId: string, cid: string, stepType: string }
+  | { type: 'putCacheRecord', cacheId: string, cid: string, stepType: string, attestations: readonly Attestation[] }
   /** A peer knows a job this node does not: fetch its document, plan it, call onJobReceived. */
   | { type: 'fetchJob', jobId: string, from: PeerId }
   /** A job reached its end on this node. */

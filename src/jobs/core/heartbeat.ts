@@ -2,7 +2,7 @@ import type { Core } from './state.ts'
 import type { Outbox } from './effects.ts'
 import { sighting } from './inbound.ts'
 import type { JobRecord } from './job-book.ts'
-import { cancelJob } from './lifecycle.ts'
+import { cancelFrom } from './lifecycle.ts'
 import { publishCancelled, publishCompleted, publishFailed } from './outbound.ts'
 import type { HeartbeatSummary, PeerId } from './types.ts'
 
@@ -16,7 +16,7 @@ export function handleHeartbeat (core: Core, out: Outbox, from: PeerId, summary:
   for (const lease of summary.leases) sighting(core, out, lease.cacheId, from, lease.epoch, now)
   for (const job of summary.jobs) {
     if (job.state === 'cancelled') {
-      cancelJob(core, out, job.jobId, 'cancelled (learned from a heartbeat)', now)
+      cancelFrom(core, out, job.jobId, from, 'cancelled (learned from a heartbeat)', now)
     } else if (job.state === 'completed') {
       // The peer has the output; this node saw the job fail or missed its end: look the output up
       // (and the peer, seeing this node's heartbeat list the job as failed or running, re-sends it).

@@ -3,7 +3,8 @@ import type { StepCompletedMessage, StepFailedMessage } from '../../protocol/ind
 import { countDuplicate, firstAnswer, settleMs, stepEvent } from './state.ts'
 import type { Core } from './state.ts'
 import type { CoordinatorMessage, Outbox } from './effects.ts'
-import { cancelJob, dropMine, recordCompletion, recordFailures } from './lifecycle.ts'
+import { cancelFrom, dropMine, recordFailures } from './lifecycle.ts'
+import { acceptResult } from './results.ts'
 import { failedForGood } from './attempts.ts'
 import { MAX_REFUTATIONS } from '../../lease/index.ts'
 import { publishClaim, publishCompleted, publishFailed, publishLeaseState, publishRenew } from './outbound.ts'
@@ -36,7 +37,7 @@ export function handleMessage (core: Core, out: Outbox, msg: CoordinatorMessage,
       onFailed(core, out, msg, now)
       break
     case 'job_cancelled':
-      cancelJob(core, out, msg.jobId, msg.reason, now)
+      cancelFrom(core, out, msg.jobId, msg.by, msg.reason, now)
       break
   }
 }
@@ -166,26 +167,24 @@ function onRelease (core: Core, out: Outbox, msg: LeaseReleaseMessage, now: numb
   else if (outcome.kind === 'released' && outcome.displaced?.holder === core.o.self) reclaim(core, out, msg.cacheId, now)
 }
 
+/**
+ * A result, or a vote for one (results.ts): its attestations decide whether it
+ * counts. The leases it names end, but only leases this node heard of: a
+ * result naming a lease nobody claimed releases nothing.
+ */
 function onCompleted (core: Core, out: Outbox, msg: StepCompletedMessage, now: number): void {
   if (msg.sender === core.o.self) return
   if (!core.leases.plausible(msg.cacheId, msg.epoch)) {
     core.metrics.epochsRejected += 1
     return
   }
-  if (msg.epoch > 0) core.leases.release(msg.cacheId, msg.holder, msg.epoch, now)
+  for (const a of msg.attestations) {
+    if (a.epoch > 0 && core.leases.claimed(msg.cacheId, a.peer, a.epoch)) core.leases.release(msg.cacheId, a.peer, a.epoch, now)
+  }
   const existing = core.book.completions.get(msg.cacheId)
   // Both this node and `msg.holder` ran it: wasted work (and, if the CIDs differ, a disagreement recordCompletion reports).
   if (existing?.byMe === true && msg.holder !== core.o.self && !msg.cached) countDuplicate(core, msg.cacheId)
-  recordCompletion(core, out, msg.cacheId, {
-    cid: msg.cid,
-    holder: msg.holder,
-    epoch: msg.epoch,
-    cached: msg.cached,
-    at: now,
-    byMe: false,
-    ...(msg.durationMs !== undefined ? { durationMs: msg.durationMs } : {}),
-    ref: { jobId: msg.jobId, stepId: msg.stepId }
-  }, now)
+  acceptResult(core, out, msg.cacheId, msg.cid, msg.attestations, { cached: msg.cached, byMe: false, durationMs: msg.durationMs, ref: { jobId: msg.jobId, stepId: msg.stepId } }, now)
 }
 
 function onFailed (core: Core, out: Outbox, msg: StepFailedMessage, now: number): void {

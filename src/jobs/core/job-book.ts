@@ -1,5 +1,5 @@
 import type { CheckedJob, CheckedStep } from './job-spec.ts'
-import type { ExecutionRef, JobFailure, JobSpec, JobState, PeerId, StepRef } from './types.ts'
+import type { Attestation, ExecutionRef, JobFailure, JobSpec, JobState, PeerId, StepRef } from './types.ts'
 
 /**
  * The jobs a node knows and the work they need. Work is kept per cache id (a
@@ -20,11 +20,15 @@ export interface Completion {
   durationMs?: number
   /** The job step it was produced for: anti-entropy answers name it. */
   ref: StepRef
+  /** The members' signed statements that make it count (re-sent with it). */
+  attestations: Attestation[]
 }
 
 export interface Failure {
   holder: PeerId
   epoch: number
+  /** The holder's signature of the failure (re-sent with it). */
+  sig?: string | undefined
   errorTail?: string | undefined
   /** Local time this node learned it. */
   at: number
@@ -95,6 +99,20 @@ export class JobBook {
   readonly cancelled = new Map<string, number>()
   /** Cache ids for which completions named different CIDs: every CID seen (the kept one included). */
   readonly conflicts = new Map<string, Set<string>>()
+  /** Who cancelled each cancelled job (its submitter or an operator, or unknown until the job arrives). */
+  readonly cancelledBy = new Map<string, PeerId>()
+  /**
+   * Results not yet confirmed: per cache id, per CID, the members that attested
+   * it. One becomes a completion once enough distinct members agree.
+   */
+  readonly votes = new Map<string, Map<string, Map<PeerId, Attestation>>>()
+
+  /** Members that reported a result for the cache id, whatever the CID (they do not run it again). */
+  votersOf (cacheId: string): Set<PeerId> {
+    const out = new Set<PeerId>()
+    for (const byPeer of this.votes.get(cacheId)?.values() ?? []) for (const peer of byPeer.keys()) out.add(peer)
+    return out
+  }
   #order: WorkItem[] | undefined
   /** Per job, the cache ids its output still needs; recomputed when a result arrives. */
   readonly #needed = new Map<string, Set<string>>()
@@ -233,7 +251,7 @@ export class JobBook {
   }
 
   /** Adds failures not known yet (one per holder and epoch); returns how many were new. */
-  addFailures (cacheId: string, incoming: ReadonlyArray<{ holder: PeerId, epoch: number, errorTail?: string | undefined }>, now: number): number {
+  addFailures (cacheId: string, incoming: ReadonlyArray<{ holder: PeerId, epoch: number, sig?: string | undefined, errorTail?: string | undefined }>, now: number): number {
     let list = this.failures.get(cacheId)
     if (list === undefined) {
       list = []
@@ -244,9 +262,10 @@ export class JobBook {
       const known = list.find(k => k.holder === f.holder && k.epoch === f.epoch)
       if (known !== undefined) {
         if (known.errorTail === undefined && f.errorTail !== undefined) known.errorTail = f.errorTail
+        if (known.sig === undefined && f.sig !== undefined) known.sig = f.sig
         continue
       }
-      list.push({ holder: f.holder, epoch: f.epoch, errorTail: f.errorTail, at: now })
+      list.push({ holder: f.holder, epoch: f.epoch, sig: f.sig, errorTail: f.errorTail, at: now })
       added += 1
     }
     list.sort((a, b) => a.epoch - b.epoch || (a.holder < b.holder ? -1 : 1))

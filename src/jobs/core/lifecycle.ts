@@ -1,4 +1,5 @@
 import { failedForGood } from './attempts.ts'
+import { resultsDisagree } from './results.ts'
 import { selectPinners } from './pinning.ts'
 import { countDuplicate, stepEvent } from './state.ts'
 import type { Core } from './state.ts'
@@ -176,6 +177,27 @@ function resumeJob (core: Core, out: Outbox, job: JobRecord, now: number): void 
   out.event({ kind: 'job', at: now, jobId: job.jobId, state: 'running' })
 }
 
+/**
+ * A cancel another member sent (or listed in its heartbeat): only a job's
+ * submitter and the configured operators may cancel it. A cancel for a job not
+ * known yet is kept with its author and judged when the job arrives.
+ */
+export function cancelFrom (core: Core, out: Outbox, jobId: string, by: PeerId, reason: string | undefined, now: number): void {
+  const job = core.book.jobs.get(jobId)
+  if (job !== undefined && !mayCancel(core, job, by)) {
+    core.metrics.cancelsRefused += 1
+    return
+  }
+  if (!core.book.cancelledBy.has(jobId)) core.book.cancelledBy.set(jobId, by)
+  cancelJob(core, out, jobId, reason, now)
+}
+
+/** Whether `by` may cancel the job: its submitter, an operator (or anyone, for a job that names no submitter). */
+export function mayCancel (core: Core, job: JobRecord, by: PeerId): boolean {
+  const submitter = job.spec.submitter
+  return submitter === undefined || by === submitter || core.o.operators.has(by)
+}
+
 export function cancelJob (core: Core, out: Outbox, jobId: string, reason: string | undefined, now: number): void {
   if (!core.book.cancelled.has(jobId)) {
     core.book.cancelled.set(jobId, now)
@@ -250,12 +272,23 @@ export function dropMine (
 
 /** The nodes that pin a job's output: the top replication live nodes ranked for its CID. */
 export function pinnersFor (core: Core, cid: string): PeerId[] {
-  return selectPinners(cid, { self: core.o.self, members: [...core.members.values()] }, core.o.replication, core.scores)
+  return selectPinners(cid, { self: core.o.self, members: [...core.members.values()] }, core.o.replication, core.scores, core.o.slots)
 }
 
 function describeFailure (core: Core, job: JobRecord, cacheId: string): JobFailure {
   const failures = core.book.failuresOf(cacheId)
   const step = job.steps.find(s => s.cacheId === cacheId)
+  if (resultsDisagree(core, cacheId)) {
+    const byCid = core.book.votes.get(cacheId) ?? new Map<string, Map<PeerId, unknown>>()
+    const voters = [...core.book.votersOf(cacheId)]
+    return {
+      stepId: step?.stepId ?? '',
+      cacheId,
+      attempts: voters.length,
+      nodes: voters,
+      errorTail: `the nodes that ran this step returned different results (${[...byCid.keys()].join(', ')}) and none was confirmed: their ffmpeg builds or thread settings differ (artdag status shows the executor split)`
+    }
+  }
   return {
     stepId: step?.stepId ?? '',
     cacheId,

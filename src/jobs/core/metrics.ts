@@ -32,6 +32,12 @@ export interface CoordinatorMetrics {
   resultMismatches: number
   /** Inputs that found this node's event loop late: claims and starts waited for queued messages. */
   lagDeferrals: number
+  /** Results refused: no attestation proved its author held a lease (or made a quorum). */
+  resultsRejected: number
+  /** Cancels refused: sent by a member that neither submitted the job nor is an operator. */
+  cancelsRefused: number
+  /** Jobs refused for the limits (jobs.maxRunningPerSubmitter, jobs.maxJobs). */
+  jobsRefused: number
   pausesDetected: number
   jobsCompleted: number
   jobsFailed: number
@@ -58,6 +64,9 @@ export function createMetrics (): CoordinatorMetrics {
     epochsRejected: 0,
     resultMismatches: 0,
     lagDeferrals: 0,
+    resultsRejected: 0,
+    cancelsRefused: 0,
+    jobsRefused: 0,
     pausesDetected: 0,
     jobsCompleted: 0,
     jobsFailed: 0,

@@ -4,6 +4,30 @@ import { CoordinatorOptionsError } from '../errors.ts'
 import type { PeerId } from './types.ts'
 
 export interface CoordinatorInit extends LeaseInit {
+  /**
+   * How many distinct members must report the same CID for a step before its
+   * result counts (never more than the live members able to run it). 2: every
+   * result is confirmed by a second node re-running the step, so no single
+   * member decides an output. 1: one member's word suffices.
+   * @default 1
+   */
+  confirmations?: number
+  /** Members whose word suffices for a result (the operator's own machines). */
+  trustedProducers?: readonly PeerId[]
+  /** Members that may cancel any job; otherwise only its submitter may. */
+  operators?: readonly PeerId[]
+  /**
+   * Jobs kept at most, running and finished: the oldest finished ones are
+   * forgotten first; with only running jobs left, new ones are refused.
+   * @default 2000
+   */
+  maxJobs?: number
+  /**
+   * Running jobs one submitter may have at once; more are refused (a flood
+   * from one member must not crowd out the others).
+   * @default 64
+   */
+  maxRunningPerSubmitter?: number
   /** This node's peer id. */
   self: PeerId
   /** How many steps this node runs at once. */
@@ -49,6 +73,11 @@ export interface CoordinatorInit extends LeaseInit {
   leaseIdleRetentionMs?: number
 }
 
+export const DEFAULT_CONFIRMATIONS = 1
+export const DEFAULT_MAX_JOBS = 2000
+export const DEFAULT_MAX_RUNNING_PER_SUBMITTER = 64
+/** A result's attestations travel in one message: at most MAX_ATTESTATIONS of them. */
+export const MAX_CONFIRMATIONS = 8
 export const DEFAULT_MAX_ATTEMPTS = 3
 export const DEFAULT_RETRY_BACKOFF_MS = 1000
 export const DEFAULT_RETRY_MAX_DELAY_MS = 30_000
@@ -57,12 +86,21 @@ export const DEFAULT_REPLICATION = 2
 export const DEFAULT_JOB_FETCH_RETRY_MS = 5000
 export const DEFAULT_FINISHED_JOB_RETENTION_MS = 3_600_000
 export const DEFAULT_LEASE_IDLE_RETENTION_MS = 600_000
+/** The config's `trust:` section, under its key names (config/default.yaml holds the same values). */
+export const TRUST_DEFAULTS = {
+  confirmations: 2,
+  producers: [] as string[],
+  operators: [] as string[]
+}
+
 /** The config's `jobs:` section, under its key names (config/default.yaml holds the same values). */
 export const JOBS_DEFAULTS = {
   maxAttempts: DEFAULT_MAX_ATTEMPTS,
   retryBackoffMs: DEFAULT_RETRY_BACKOFF_MS,
   replication: DEFAULT_REPLICATION,
-  cacheLookupTimeoutMs: DEFAULT_CACHE_LOOKUP_TIMEOUT_MS
+  cacheLookupTimeoutMs: DEFAULT_CACHE_LOOKUP_TIMEOUT_MS,
+  maxJobs: DEFAULT_MAX_JOBS,
+  maxRunningPerSubmitter: DEFAULT_MAX_RUNNING_PER_SUBMITTER
 }
 
 /** How often forgotten state is swept. */
@@ -75,6 +113,11 @@ export const LAG_THRESHOLD_MS = 5
 
 export interface CoordinatorOptions {
   readonly self: PeerId
+  readonly confirmations: number
+  readonly maxJobs: number
+  readonly maxRunningPerSubmitter: number
+  readonly trustedProducers: ReadonlySet<PeerId>
+  readonly operators: ReadonlySet<PeerId>
   readonly slots: number
   readonly capabilities: ReadonlySet<string>
   readonly lease: LeaseOptions
@@ -94,6 +137,11 @@ export function resolveCoordinatorOptions (init: CoordinatorInit): CoordinatorOp
   const lease = resolveLeaseOptions(init)
   const o: CoordinatorOptions = {
     self: init.self,
+    confirmations: init.confirmations ?? DEFAULT_CONFIRMATIONS,
+    maxJobs: init.maxJobs ?? DEFAULT_MAX_JOBS,
+    maxRunningPerSubmitter: init.maxRunningPerSubmitter ?? DEFAULT_MAX_RUNNING_PER_SUBMITTER,
+    trustedProducers: new Set(init.trustedProducers ?? []),
+    operators: new Set(init.operators ?? []),
     slots: init.slots,
     capabilities: new Set(init.capabilities),
     lease,
@@ -110,6 +158,9 @@ export function resolveCoordinatorOptions (init: CoordinatorInit): CoordinatorOp
   const problems: string[] = []
   if (typeof o.self !== 'string' || o.self === '') problems.push('self must be a peer id')
   if (!Number.isInteger(o.slots) || o.slots < 0) problems.push(`slots must be a non-negative integer (got ${String(o.slots)})`)
+  if (!Number.isInteger(o.confirmations) || o.confirmations < 1 || o.confirmations > MAX_CONFIRMATIONS) problems.push(`confirmations must be an integer from 1 to ${MAX_CONFIRMATIONS} (got ${String(o.confirmations)})`)
+  if (!Number.isInteger(o.maxJobs) || o.maxJobs < 1) problems.push(`maxJobs must be a positive integer (got ${String(o.maxJobs)})`)
+  if (!Number.isInteger(o.maxRunningPerSubmitter) || o.maxRunningPerSubmitter < 1) problems.push(`maxRunningPerSubmitter must be a positive integer (got ${String(o.maxRunningPerSubmitter)})`)
   if (!Number.isInteger(o.maxAttempts) || o.maxAttempts < 1) problems.push(`maxAttempts must be a positive integer (got ${String(o.maxAttempts)})`)
   if (!Number.isInteger(o.replication) || o.replication < 1) problems.push(`replication must be a positive integer (got ${String(o.replication)})`)
   for (const key of ['retryBackoffMs', 'retryMaxDelayMs', 'cacheLookupTimeoutMs', 'jobFetchRetryMs', 'finishedJobRetentionMs', 'leaseIdleRetentionMs'] as const) {

@@ -1,6 +1,6 @@
 import { LEASE_TOPIC } from '../../protocol/index.ts'
 import type { LeaseReleaseMessage } from '../../protocol/index.ts'
-import { JOBS_TOPIC, MAX_ERROR_TAIL_CHARS, MAX_FAILURES_PER_MESSAGE } from '../../protocol/index.ts'
+import { JOBS_TOPIC, MAX_ATTESTATIONS, MAX_ERROR_TAIL_CHARS, MAX_FAILURES_PER_MESSAGE } from '../../protocol/index.ts'
 import { MAX_LEASES_PER_MESSAGE } from '../../protocol/index.ts'
 import type { Core } from './state.ts'
 import type { Outbox } from './effects.ts'
@@ -62,6 +62,7 @@ export function publishCompleted (core: Core, out: Outbox, cacheId: string, comp
       holder: completion.holder,
       sender: core.o.self,
       cached: completion.cached,
+      attestations: completion.attestations.slice(0, MAX_ATTESTATIONS).map(a => ({ peer: a.peer, epoch: a.epoch, ...(a.sig !== undefined ? { sig: a.sig } : {}) })),
       ...(completion.durationMs !== undefined ? { durationMs: completion.durationMs } : {}),
       sentAt: stamp(now)
     }
@@ -85,7 +86,7 @@ export function publishFailed (core: Core, out: Outbox, cacheId: string, ref: St
       holder: last.holder,
       sender: core.o.self,
       attempt: failures.length,
-      failures: failures.slice(-MAX_FAILURES_PER_MESSAGE).map(f => ({ holder: f.holder, epoch: f.epoch })),
+      failures: failures.slice(-MAX_FAILURES_PER_MESSAGE).map(f => ({ holder: f.holder, epoch: f.epoch, ...(f.sig !== undefined ? { sig: f.sig } : {}) })),
       errorTail: clipTail(last.errorTail ?? ''),
       sentAt: stamp(now)
     }

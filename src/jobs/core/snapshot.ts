@@ -21,6 +21,8 @@ const stepSpecSchema = z.object({
   requires: z.array(z.string()).optional()
 })
 
+const attestation = z.object({ peer: z.string(), epoch: z.number().int().nonnegative(), sig: z.string().optional() })
+
 const jobFailureSchema = z.object({
   stepId: z.string(),
   cacheId: z.string(),
@@ -33,13 +35,15 @@ export const snapshotSchema = z.object({
   v: z.literal(SNAPSHOT_VERSION),
   self: z.string(),
   jobs: z.array(z.object({
-    spec: z.object({ jobId: z.string(), steps: z.array(stepSpecSchema), output: z.string(), submittedAt: z.number() }),
+    spec: z.object({ jobId: z.string(), steps: z.array(stepSpecSchema), output: z.string(), submittedAt: z.number(), submitter: z.string().optional() }),
     state: z.enum(JOB_STATES),
     outputCid: z.string().optional(),
     failure: jobFailureSchema.optional(),
     cancelReason: z.string().optional()
   })),
   cancelled: z.array(z.string()),
+  /** Who cancelled each cancelled job (cancel authority, kept across restarts). */
+  cancelledBy: z.array(z.tuple([z.string(), z.string()])).optional(),
   completions: z.array(z.object({
     cacheId: z.string(),
     cid: z.string(),
@@ -47,9 +51,12 @@ export const snapshotSchema = z.object({
     epoch: z.number().int().nonnegative(),
     cached: z.boolean(),
     jobId: z.string(),
-    stepId: z.string()
+    stepId: z.string(),
+    attestations: z.array(attestation).optional()
   })),
-  failures: z.array(z.object({ cacheId: z.string(), holder: z.string(), epoch: z.number().int().positive(), errorTail: z.string().optional() })),
+  /** Results not confirmed yet: one entry per member's vote. */
+  votes: z.array(z.object({ cacheId: z.string(), cid: z.string(), peer: z.string(), epoch: z.number().int().nonnegative(), sig: z.string().optional() })).optional(),
+  failures: z.array(z.object({ cacheId: z.string(), holder: z.string(), epoch: z.number().int().positive(), sig: z.string().optional(), errorTail: z.string().optional() })),
   epochs: z.array(z.tuple([z.string(), z.number().int().nonnegative()])),
   held: z.array(z.object({ cacheId: z.string(), epoch: z.number().int().positive() }))
 })
@@ -66,7 +73,8 @@ export function takeSnapshot (core: Core): CoordinatorSnapshot {
         jobId: j.spec.jobId,
         steps: j.spec.steps.map(s => ({ stepId: s.stepId, cacheId: s.cacheId, type: s.type, deps: [...s.deps], ...(s.requires !== undefined ? { requires: [...s.requires] } : {}) })),
         output: j.spec.output,
-        submittedAt: j.spec.submittedAt
+        submittedAt: j.spec.submittedAt,
+        ...(j.spec.submitter !== undefined ? { submitter: j.spec.submitter } : {})
       },
       state: j.state,
       ...(j.outputCid !== undefined ? { outputCid: j.outputCid } : {}),
@@ -81,13 +89,17 @@ export function takeSnapshot (core: Core): CoordinatorSnapshot {
       epoch: c.epoch,
       cached: c.cached,
       jobId: c.ref.jobId,
-      stepId: c.ref.stepId
+      stepId: c.ref.stepId,
+      attestations: c.attestations.map(a => ({ peer: a.peer, epoch: a.epoch, ...(a.sig !== undefined ? { sig: a.sig } : {}) }))
     })),
+    votes: [...book.votes].flatMap(([cacheId, byCid]) => [...byCid].flatMap(([cid, byPeer]) => [...byPeer.values()].map(a => ({ cacheId, cid, peer: a.peer, epoch: a.epoch, ...(a.sig !== undefined ? { sig: a.sig } : {}) })))),
+    cancelledBy: [...book.cancelledBy],
     failures: [...book.failures].flatMap(([cacheId, list]) =>
       list.map(f => ({
         cacheId,
         holder: f.holder,
         epoch: f.epoch,
+        ...(f.sig !== undefined ? { sig: f.sig } : {}),
         ...(f.errorTail !== undefined ? { errorTail: f.errorTail } : {})
       }))
     ),

@@ -40,9 +40,23 @@ export interface StepSpec {
   requires?: readonly string[] | undefined
 }
 
+/**
+ * A member's signed statement that its run of a step under its lease at
+ * `epoch` gave a CID (protocol/messages/jobs.ts). The coordinator counts
+ * them; the adapter signs this node's own and checks the others' signatures
+ * before they reach it.
+ */
+export interface Attestation {
+  peer: PeerId
+  epoch: number
+  sig?: string | undefined
+}
+
 /** A planned job, as every node computes it from the job document. */
 export interface JobSpec {
   jobId: string
+  /** The node that submitted it: the one (with the operators) allowed to cancel it. */
+  submitter?: PeerId | undefined
   steps: readonly StepSpec[]
   /** The step whose output is the job's result. */
   output: string

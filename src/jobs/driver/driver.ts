@@ -1,5 +1,6 @@
 import { TaskGroup } from '../../lifecycle/index.ts'
 import { StepCoordinator } from '../core/coordinator.ts'
+import type { LookupAnswer } from '../core/coordinator.ts'
 import type { Clock, Scheduler, TimerHandle } from '../../lifecycle/index.ts'
 import type { Startable } from '../../lifecycle/index.ts'
 import type { CoordinatorInit } from '../core/options.ts'
@@ -72,7 +73,7 @@ export class CoordinatorDriver implements Startable {
   }
 
   /** A planned job; throws JobSpecInvalidError. */
-  jobReceived (spec: JobSpec, options: { known?: ReadonlyMap<string, string | undefined>, scope?: LookupScope } = {}): void {
+  jobReceived (spec: JobSpec, options: { known?: ReadonlyMap<string, LookupAnswer | undefined>, scope?: LookupScope } = {}): void {
     this.#input(now => this.coordinator.onJobReceived(spec, now, options), { rethrow: true })
   }
 
@@ -166,13 +167,13 @@ export class CoordinatorDriver implements Startable {
         case 'lookupCache':
           this.#track(
             'cache lookup',
-            ports.cache.lookup(effect.cacheIds, effect.scope, effect.deadline, (cacheId, cid) => {
-              this.#input(now => this.coordinator.onCacheLookupResult(cacheId, cid, now))
+            ports.cache.lookup(effect.cacheIds, effect.scope, effect.deadline, (cacheId, cid, attestations) => {
+              this.#input(now => this.coordinator.onCacheLookupResult(cacheId, cid, now, attestations))
             }, options)
           )
           break
         case 'putCacheRecord':
-          this.#track('cache record', ports.cache.put(effect.cacheId, effect.cid, effect.stepType, options))
+          this.#track('cache record', ports.cache.put(effect.cacheId, effect.cid, effect.stepType, effect.attestations, options))
           break
         case 'fetchJob':
           this.#track(

@@ -1,6 +1,6 @@
 import type { CoordinatorEvent } from '../core/events.ts'
 import type { CoordinatorMessage, JobResult, LookupScope } from '../core/effects.ts'
-import type { ExecutionRef, JobSpec, PeerId } from '../core/types.ts'
+import type { Attestation, ExecutionRef, JobSpec, PeerId } from '../core/types.ts'
 
 /**
  * What the coordinator's driver needs from the world, in the narrowest form.
@@ -25,9 +25,13 @@ export interface TransportPort {
 
 /** `cache_id → CID` records: the local index and the DHT. */
 export interface CachePort {
-  /** Answer every cache id once, before `deadline` (the driver's clock), undefined for a miss. */
-  lookup: (cacheIds: readonly string[], scope: LookupScope, deadline: number, answer: (cacheId: string, cid: string | undefined) => void, options: PortOptions) => Pending
-  put: (cacheId: string, cid: string, stepType: string, options: PortOptions) => Pending
+  /**
+   * Answer every cache id once, before `deadline` (the driver's clock), undefined for a miss; with
+   * the attestations that make the result count (a DHT record's), none for this node's own index.
+   */
+  lookup: (cacheIds: readonly string[], scope: LookupScope, deadline: number, answer: (cacheId: string, cid: string | undefined, attestations?: readonly Attestation[]) => void, options: PortOptions) => Pending
+  /** Records a confirmed result: the local index and a DHT record carrying its attestations. */
+  put: (cacheId: string, cid: string, stepType: string, attestations: readonly Attestation[], options: PortOptions) => Pending
 }
 
 export interface ExecutionReport {

@@ -7,7 +7,7 @@ import { systemClock, systemScheduler } from '../../lifecycle/index.ts'
 import { ComponentRun } from '../../lifecycle/index.ts'
 import { CoordinatorDriver } from '../driver/driver.ts'
 import { RoundTripMonitor } from '../driver/round-trips.ts'
-import { JobNotFoundError } from '../errors.ts'
+import { CancelNotAllowedError, JobLimitError, JobNotFoundError } from '../errors.ts'
 import { apiEventOf } from './events.ts'
 import { Executions } from './executions.ts'
 import { documentFromMessage, jobIdOf, messageOf } from './job-document.ts'
@@ -58,7 +58,9 @@ export interface JobServiceInit {
   slots: number
   capabilities: string[]
   lease: { ttlMs: number, renewIntervalMs: number, settleMs: number, rankDelayMs: number, maxWaitMs?: number }
-  jobs: { maxAttempts: number, retryBackoffMs: number, replication: number, cacheLookupTimeoutMs: number }
+  jobs: { maxAttempts: number, retryBackoffMs: number, replication: number, cacheLookupTimeoutMs: number, maxJobs: number, maxRunningPerSubmitter: number }
+  /** Who decides a result and who may cancel (config `trust`). */
+  trust: { confirmations: number, producers: readonly string[], operators: readonly string[] }
   dhtQueryTimeoutMs: number
   /** Job documents stay pinned (as intermediates) this long. */
   intermediateTtlMs: number
@@ -114,6 +116,8 @@ export class JobService implements JobsBackend, Startable {
     })
     this.#topics = new JobTopics({
       membership: components.membership,
+      privateKey: components.node.privateKey,
+      self: this.#self,
       logger: components.logger,
       onJob: async message => {
         await this.#receiveJob(message)
@@ -188,7 +192,12 @@ export class JobService implements JobsBackend, Startable {
       settleMs: init.lease.settleMs,
       rankDelayMs: init.lease.rankDelayMs,
       ...(init.lease.maxWaitMs !== undefined ? { maxWaitMs: init.lease.maxWaitMs } : {}),
+      confirmations: init.trust.confirmations,
+      trustedProducers: init.trust.producers,
+      operators: init.trust.operators,
       maxAttempts: init.jobs.maxAttempts,
+      maxJobs: init.jobs.maxJobs,
+      maxRunningPerSubmitter: init.jobs.maxRunningPerSubmitter,
       retryBackoffMs: init.jobs.retryBackoffMs,
       cacheLookupTimeoutMs: init.jobs.cacheLookupTimeoutMs,
       replication: init.jobs.replication
@@ -322,6 +331,13 @@ export class JobService implements JobsBackend, Startable {
 
   async cancel (id: string): Promise<JobSummary> {
     if (this.driver.coordinator.job(id, this.#clock.now()) == null) throw new JobNotFoundError(`no job ${id} is known to this node`, { jobId: id })
+    const submitter = (await this.#plans.peek(id))?.doc.submitter
+    if (submitter !== undefined && submitter !== this.#self && !this.#init.trust.operators.includes(this.#self)) {
+      throw new CancelNotAllowedError(
+        `job ${id} was submitted on node ${submitter}: only that node, or a node listed in trust.operators, may cancel it. Run artdag cancel there, or add this node's peer id (${this.#self}) to trust.operators on every node`,
+        { jobId: id, submitter }
+      )
+    }
     this.driver.cancel(id, 'cancelled by the user')
     await this.#snapshots.saveNow()
     return await this.#summary(id)
@@ -345,7 +361,10 @@ export class JobService implements JobsBackend, Startable {
     if (this.#plans.has(msg.jobId)) return
     let planned: PlannedJob
     try {
+      // A member the others already count dead (its jobs would have no submitter to answer for them).
+      if (this.#c.membership.membership.get(msg.submitter)?.state === 'dead') throw new JobLimitError(`job ${msg.jobId} comes from ${msg.submitter}, a member this node counts dead`, { jobId: msg.jobId })
       planned = planJob(msg.jobId, await documentFromMessage(msg), this.#c.catalog)
+      this.driver.jobReceived(planned.spec, msg.checked === true ? { scope: 'index' } : {})
     } catch (err: unknown) {
       // Every node plans the same way, so a job one node refuses, all refuse: nothing runs.
       this.#log.warn({ jobId: msg.jobId, from: msg.submitter, err }, 'refusing a submitted job')
@@ -353,7 +372,6 @@ export class JobService implements JobsBackend, Startable {
       return
     }
     this.#plans.set(planned)
-    this.driver.jobReceived(planned.spec, msg.checked === true ? { scope: 'index' } : {})
     // Stored after the coordinator has the job: keeping the document (for peers and restarts) is not on the claim path.
     this.#run?.track('store a job document', this.#plans.store(msg.jobId, planned.doc))
   }

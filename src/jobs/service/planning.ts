@@ -52,7 +52,8 @@ export function planJob (jobId: string, doc: JobDocument, catalog: StepCatalog):
       requires: requirementsOf(step, catalog)
     })),
     output: plan.output,
-    submittedAt: doc.submittedAt
+    submittedAt: doc.submittedAt,
+    submitter: doc.submitter
   }
   return { jobId, doc, recipe, plan, spec }
 }

@@ -39,6 +39,20 @@ export const jobSubmittedSchema = z.object({
   checked: z.boolean().optional()
 })
 
+/** A signature, base64 (an Ed25519 signature is 64 bytes). */
+export const signatureString = z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'not a base64 Ed25519 signature')
+
+/**
+ * A member's statement "I ran `cacheId` under my lease at `epoch` and it gave
+ * `cid`", signed with the member's own key over
+ * `artdag-result:v1 ‖ 0x00 ‖ cacheId ‖ 0x00 ‖ cid ‖ 0x00 ‖ epoch` (src/jobs/service/ports/signatures.ts).
+ * Anyone may re-send it; nobody can make one for another member. A result
+ * counts once enough distinct members attest the same CID (config
+ * `trust.confirmations`), or one trusted producer does (`trust.producers`).
+ */
+export const attestationSchema = z.object({ peer: peerIdString, epoch: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), sig: signatureString.optional() })
+export const MAX_ATTESTATIONS = 8
+
 /** "The step `cacheId` gives `cid`": sent by the node that ran it, found it in a cache, or answers a claim with it. */
 export const stepCompletedSchema = z.object({
   v: version,
@@ -54,12 +68,18 @@ export const stepCompletedSchema = z.object({
   /** The node that published this copy, when it answers a claim on behalf of `holder`. */
   sender: peerIdString,
   cached: z.boolean(),
+  /** Who ran it and got `cid` (signed statements); `holder` is the first of them. */
+  attestations: z.array(attestationSchema).min(1).max(MAX_ATTESTATIONS),
   durationMs: z.number().nonnegative().optional(),
   sentAt: timestampMs
 })
 
-/** One failed attempt at a step. */
-export const stepFailureSchema = z.object({ holder: peerIdString, epoch: leaseEpoch })
+/**
+ * One failed attempt at a step, signed by the node that failed over
+ * `artdag-failed:v1 ‖ 0x00 ‖ cacheId ‖ 0x00 ‖ epoch`: a member can report its
+ * own failures, never invent another's.
+ */
+export const stepFailureSchema = z.object({ holder: peerIdString, epoch: leaseEpoch, sig: signatureString.optional() })
 export const MAX_FAILURES_PER_MESSAGE = 32
 
 /** "The step failed on `holder` at `epoch`", with every failure the sender knows of (anti-entropy). */
@@ -100,13 +120,14 @@ export const jobsMessageSchema = z.discriminatedUnion('type', [jobSubmittedSchem
 
 export type JobSubmittedMessage = z.infer<typeof jobSubmittedSchema>
 export type StepCompletedMessage = z.infer<typeof stepCompletedSchema>
+export type Attestation = z.infer<typeof attestationSchema>
 export type StepFailedMessage = z.infer<typeof stepFailedSchema>
 export type JobCancelledMessage = z.infer<typeof jobCancelledSchema>
 export type JobsMessage = z.infer<typeof jobsMessageSchema>
 export type KnownJob = z.infer<typeof knownJobSchema>
 
 export const JOB_SUBMITTED_MAX_BYTES = 512 * 1024
-export const STEP_COMPLETED_MAX_BYTES = 2048
+export const STEP_COMPLETED_MAX_BYTES = 4096
 export const STEP_FAILED_MAX_BYTES = 16 * 1024
 export const JOB_CANCELLED_MAX_BYTES = 1024
 export const JOBS_TOPIC_MAX_BYTES = JOB_SUBMITTED_MAX_BYTES

@@ -15,7 +15,10 @@ export const FAST_ENV: Record<string, string> = {
   ARTDAG_MEMBERSHIP__DEAD_AFTER_MS: '3000',
   ARTDAG_REGISTRY__PUBLISH_INTERVAL_MS: '2000',
   // Any free port for the dashboard: several daemons share the machine.
-  ARTDAG_UI__PORT: '0'
+  ARTDAG_UI__PORT: '0',
+  // One member's word suffices in the protocol tests, which count every step's runs; the trust
+  // tests (trust.test.ts) run the default, where a second member confirms each result.
+  ARTDAG_TRUST__CONFIRMATIONS: '1'
 }
 
 export interface StartOptions {

@@ -148,7 +148,7 @@ describe('StepCoordinator: leases', () => {
   it('answers a claim for a step it knows is complete with the result', () => {
     const step = cacheId(4)
     const c = node(A)
-    c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: step, cid: cidOf(step), epoch: 1, holder: C, sender: C, cached: false, sentAt: 0 }, 0)
+    c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: step, cid: cidOf(step), epoch: 1, holder: C, sender: C, attestations: [{ peer: C, epoch: 1 }], cached: false, sentAt: 0 }, 0)
     const out = c.onMessage(claim(B, step, 2), 10)
     expect(sent(out, 'step_completed')).toMatchObject([{ cacheId: step, cid: cidOf(step), holder: C, sender: A }])
     // A burst of copies of the same claim gets one answer.
@@ -159,7 +159,7 @@ describe('StepCoordinator: leases', () => {
   it("stops a running execution when another node's result arrives", () => {
     const step = cacheId(5)
     const c = running(A, step)
-    const out = c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: step, cid: cidOf(step), epoch: 2, holder: B, sender: B, cached: false, sentAt: 0 }, 100)
+    const out = c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: step, cid: cidOf(step), epoch: 2, holder: B, sender: B, attestations: [{ peer: B, epoch: 2 }], cached: false, sentAt: 0 }, 100)
     expect(effects(out, 'abortExecution')).toMatchObject([{ reason: 'completed_elsewhere' }])
     expect(effects(out, 'jobFinished')).toMatchObject([{ result: { state: 'completed', outputCid: cidOf(step) } }])
   })

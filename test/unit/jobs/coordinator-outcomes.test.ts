@@ -45,7 +45,7 @@ describe('StepCoordinator: failures, cancellation, restarts', () => {
     const [s0, s1] = [cacheId(1), cacheId(2)]
     const c = node(A)
     c.onViewChanged(view(A, [B]), 0)
-    c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: s0, cid: cidOf(s0), epoch: 1, holder: A, sender: C, cached: false, sentAt: 0 }, 0)
+    c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: s0, cid: cidOf(s0), epoch: 1, holder: A, sender: C, attestations: [{ peer: A, epoch: 1 }], cached: false, sentAt: 0 }, 0)
     // A failed s1 before it restarted; C relays that.
     c.onMessage({ ...failed(A, s1, 1, [{ holder: A, epoch: 1 }], 'x'), sender: C }, 0)
     missAll(c, c.onJobReceived(chainJob(jobId(1), [s0, s1]), 0), 1)
@@ -153,7 +153,7 @@ describe('StepCoordinator: failures, cancellation, restarts', () => {
     const c = node(A, { maxAttempts: 1 })
     c.onMessage(failed(B, s0, 1, [{ holder: B, epoch: 1 }], 'Conversion failed!'), 0)
     expect(effects(c.onJobReceived(chainJob(jobId(1), [s0, s1]), 1), 'jobFinished')).toMatchObject([{ result: { state: 'failed' } }])
-    const out = c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: s0, cid: cidOf(s0), epoch: 2, holder: C, sender: C, cached: false, sentAt: 0 }, 10)
+    const out = c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: s0, cid: cidOf(s0), epoch: 2, holder: C, sender: C, attestations: [{ peer: C, epoch: 2 }], cached: false, sentAt: 0 }, 10)
     expect(effects(out, 'event').map(e => e.event)).toContainEqual({ kind: 'job', at: 10, jobId: jobId(1), state: 'running' })
     expect(c.job(jobId(1), 10)?.state).toBe('running')
     expect(sent(merge([c.onCacheLookupResult(s1, undefined, 11)]), 'lease_claim')).toMatchObject([{ cacheId: s1 }])
@@ -176,7 +176,7 @@ describe('StepCoordinator: housekeeping', () => {
   it('forgets finished jobs and their work after finishedJobRetentionMs', () => {
     const step = cacheId(1)
     const c = node(A, { finishedJobRetentionMs: 1000 })
-    c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: step, cid: cidOf(step), epoch: 1, holder: B, sender: B, cached: false, sentAt: 0 }, 0)
+    c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: step, cid: cidOf(step), epoch: 1, holder: B, sender: B, attestations: [{ peer: B, epoch: 1 }], cached: false, sentAt: 0 }, 0)
     c.onJobReceived(chainJob(jobId(1), [step]), 0)
     expect(c.job(jobId(1), 0)?.state).toBe('completed')
     for (let t = 1000; t <= 61_000; t += 1000) c.tick(t)

@@ -24,7 +24,7 @@ describe('StepCoordinator: running a job', () => {
 
     const done0 = c.onExecutionFinished({ jobId: jobId(1), stepId: 's0', cacheId: s0, epoch: 1 }, cidOf(s0), 400, 385)
     expect(sent(done0, 'step_completed')).toMatchObject([{ cacheId: s0, cid: cidOf(s0), epoch: 1, holder: A, cached: false, durationMs: 385 }])
-    expect(effects(done0, 'putCacheRecord')).toEqual([{ type: 'putCacheRecord', cacheId: s0, cid: cidOf(s0), stepType: 'source' }])
+    expect(effects(done0, 'putCacheRecord')).toEqual([{ type: 'putCacheRecord', cacheId: s0, cid: cidOf(s0), stepType: 'source', attestations: [{ peer: A, epoch: 1 }] }])
     expect(sent(c.tick(400), 'lease_claim')).toMatchObject([{ cacheId: s1, epoch: 1 }])
 
     c.tick(410)
@@ -66,7 +66,7 @@ describe('StepCoordinator: running a job', () => {
     expect(c.knownResult(s1)).toBeUndefined()
     c.onCacheLookupResult(s1, cidOf(s1), 3)
     expect(c.knownResult(s1)).toBe(cidOf(s1))
-    c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: s0, cid: cidOf(s0), epoch: 1, holder: B, sender: B, cached: false, sentAt: 0 }, 4)
+    c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: s0, cid: cidOf(s0), epoch: 1, holder: B, sender: B, attestations: [{ peer: B, epoch: 1 }], cached: false, sentAt: 0 }, 4)
     expect(c.knownResult(s0)).toBe(cidOf(s0))
     expect(c.knownResult(s2)).toBeUndefined()
   })
@@ -79,7 +79,7 @@ describe('StepCoordinator: running a job', () => {
     c.tick(1)
     expect(effects(c.tick(11), 'startExecution')).toHaveLength(1)
     // s1's result turns up (another job, another node): s0 is needed by nothing any more.
-    const out = c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(2), stepId: 'x', cacheId: s1, cid: cidOf(s1), epoch: 1, holder: B, sender: B, cached: false, sentAt: 0 }, 20)
+    const out = c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(2), stepId: 'x', cacheId: s1, cid: cidOf(s1), epoch: 1, holder: B, sender: B, attestations: [{ peer: B, epoch: 1 }], cached: false, sentAt: 0 }, 20)
     expect(effects(out, 'abortExecution')).toMatchObject([{ execution: { cacheId: s0 }, reason: 'not_needed' }])
     expect(sent(out, 'lease_release')).toMatchObject([{ cacheId: s0, reason: 'not_needed' }])
     expect(effects(received, 'lookupCache')[0]?.cacheIds).toEqual([s0, s1, s2])

@@ -18,7 +18,7 @@ describe('pinning the output', () => {
     const c = node(A, { replication: 2 })
     c.onViewChanged(view(A, [B, C]), 0)
     missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
-    const out = c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: step, cid: cidOf(step), epoch: 1, holder: B, sender: B, cached: false, sentAt: 0 }, 50)
+    const out = c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: step, cid: cidOf(step), epoch: 1, holder: B, sender: B, attestations: [{ peer: B, epoch: 1 }], cached: false, sentAt: 0 }, 50)
     const pinners = rankPeers(cidOf(step), [A, B, C]).slice(0, 2)
     expect(effects(out, 'jobFinished')).toEqual([{ type: 'jobFinished', result: { jobId: jobId(1), state: 'completed', outputCid: cidOf(step), pinners, pinOnSelf: pinners.includes(A) } }])
   })

@@ -7,7 +7,21 @@ import { LEASE_TOPIC, leaseClaimCodec, leaseCodec, leaseReleaseCodec, leaseRenew
 import { A, B, cacheId, jobId } from './fixtures.ts'
 
 const claim: LeaseClaimMessage = { v: 1, type: 'lease_claim', cacheId: cacheId(1), epoch: 1, holder: A, jobId: jobId(1), stepId: 'overlay-1', sentAt: 123 }
-const completed: StepCompletedMessage = { v: 1, type: 'step_completed', jobId: jobId(1), stepId: 'out', cacheId: cacheId(2), cid: 'bafkreiexample', epoch: 2, holder: A, sender: B, cached: false, durationMs: 812.5, sentAt: 5 }
+const completed: StepCompletedMessage = {
+  v: 1,
+  type: 'step_completed',
+  jobId: jobId(1),
+  stepId: 'out',
+  cacheId: cacheId(2),
+  cid: 'bafkreiexample',
+  epoch: 2,
+  holder: A,
+  sender: B,
+  attestations: [{ peer: A, epoch: 2 }],
+  cached: false,
+  durationMs: 812.5,
+  sentAt: 5
+}
 
 describe('wire messages', () => {
   it('round-trips every message through its codec and its topic codec', () => {
@@ -58,8 +72,8 @@ describe('wire messages', () => {
   })
 
   it('holds each message type to its own size limit on a shared topic', () => {
-    const padded = new TextEncoder().encode(JSON.stringify({ ...completed, stepId: 'x'.repeat(128), padding: 'y'.repeat(3000) }))
-    expect(() => jobsCodec.decode(padded)).toThrow(/step_completed message on artdag\/v1\/jobs is \d+ bytes, over the 2048 byte limit/)
+    const padded = new TextEncoder().encode(JSON.stringify({ ...completed, stepId: 'x'.repeat(128), padding: 'y'.repeat(5000) }))
+    expect(() => jobsCodec.decode(padded)).toThrow(/step_completed message on artdag\/v1\/jobs is \d+ bytes, over the 4096 byte limit/)
     expect(() =>
       stepFailedCodec.encode({
         v: 1,

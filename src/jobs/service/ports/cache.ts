@@ -3,8 +3,10 @@ import { getCacheRecord, putCacheRecord } from '../../../store/index.ts'
 import type { Clock } from '../../../lifecycle/index.ts'
 import type { Logger } from '../../../log.ts'
 import type { ArtdagNode } from '../../../node/index.ts'
+import { resultStatement, signStatement } from '../../../protocol/index.ts'
+import type { LookupAnswer } from '../../core/coordinator.ts'
 import type { LookupScope } from '../../core/effects.ts'
-import type { JobSpec } from '../../core/types.ts'
+import type { Attestation, JobSpec } from '../../core/types.ts'
 import type { CachePort, PortOptions } from '../../driver/ports.ts'
 
 export interface ClusterCacheComponents {
@@ -37,18 +39,25 @@ export class ClusterCache implements CachePort {
     this.#log = components.logger.forComponent('artdag:jobs:cache')
   }
 
-  lookup (cacheIds: readonly string[], scope: LookupScope, deadline: number, answer: (cacheId: string, cid: string | undefined) => void, options: PortOptions): Promise<void> {
+  lookup (cacheIds: readonly string[], scope: LookupScope, deadline: number, answer: (cacheId: string, cid: string | undefined, attestations?: readonly Attestation[]) => void, options: PortOptions): Promise<void> {
     const timeoutMs = scope === 'index' ? 0 : Math.floor(deadline - this.#c.clock.now())
     return Promise.all(cacheIds.map(async cacheId => {
-      const cid = await this.find(cacheId, timeoutMs, options.signal)
-      if (!options.signal.aborted) answer(cacheId, cid)
+      const found = await this.find(cacheId, timeoutMs, options.signal)
+      if (!options.signal.aborted) answer(cacheId, found?.cid, found?.attestations)
     })).then(() => {})
   }
 
-  async put (cacheId: string, cid: string, stepType: string, options: PortOptions): Promise<void> {
-    const entry = { cacheId, cid, producer: this.#c.self, createdAt: this.#c.clock.wallNow(), ...(stepType !== '' ? { stepType } : {}) }
+  /** A confirmed result: this node's own attestation is signed here, the others came signed. */
+  async put (cacheId: string, cid: string, stepType: string, attestations: readonly Attestation[], options: PortOptions): Promise<void> {
     try {
+      const signed = await Promise.all(attestations.map(async a =>
+        a.sig === undefined && a.peer === this.#c.self && a.epoch > 0 ? { ...a, sig: await signStatement(this.#c.node.privateKey, resultStatement(cacheId, cid, a.epoch)) } : a
+      ))
+      const proven = signed.filter(a => a.sig !== undefined)
+      const entry = { cacheId, cid, producer: this.#c.self, createdAt: this.#c.clock.wallNow(), ...(stepType !== '' ? { stepType } : {}), ...(proven.length > 0 ? { attestations: proven } : {}) }
       await this.#c.node.cacheIndex.put(entry)
+      // A record nobody can check (no signed attestation: a result this node only found cached) stays local.
+      if (proven.length === 0) return
       const result = await putCacheRecord(this.#c.node.dht, entry, this.#c.node.privateKey, { signal: options.signal, timeoutMs: this.#init.dhtQueryTimeoutMs })
       this.#log.debug({ cacheId, peers: result.peers }, 'cache record put')
     } catch (err: unknown) {
@@ -57,14 +66,19 @@ export class ClusterCache implements CachePort {
     }
   }
 
-  /** The cached result of a cache id: local index (content still here), then the DHT unless `timeoutMs` is 0. A failure is a miss. */
-  async find (cacheId: string, timeoutMs: number, signal: AbortSignal): Promise<string | undefined> {
+  /**
+   * The cached result of a cache id: this node's index (content still here), then the DHT unless
+   * `timeoutMs` is 0, with the record's attestations (the coordinator decides whether they count).
+   * A failure is a miss.
+   */
+  async find (cacheId: string, timeoutMs: number, signal: AbortSignal): Promise<LookupAnswer | undefined> {
     try {
       const { cacheIndex, content, dht } = this.#c.node
       const local = await lookupLocalCache(cacheIndex, content, cacheId, { signal })
-      if (local !== undefined || timeoutMs <= 0) return local
+      if (local !== undefined) return { cid: local }
+      if (timeoutMs <= 0) return undefined
       const record = await getCacheRecord(dht, cacheId, { signal, timeoutMs: Math.min(timeoutMs, this.#init.dhtQueryTimeoutMs) })
-      return record?.cid
+      return record === undefined ? undefined : { cid: record.cid, attestations: record.attestations ?? [] }
     } catch (err: unknown) {
       // A lookup that fails is a miss: the step runs, which costs time, not correctness.
       if (!signal.aborted) this.#log.debug({ cacheId, err }, 'cache lookup failed: a miss')
@@ -79,18 +93,20 @@ export class ClusterCache implements CachePort {
    * of it will run. Returns the answers that came back (cut-short lookups are
    * left out: the others then check only their own index).
    */
-  async findSteps (spec: JobSpec, known: (cacheId: string) => string | undefined, signal: AbortSignal): Promise<Map<string, string | undefined>> {
-    const found = new Map<string, string | undefined>()
+  async findSteps (spec: JobSpec, known: (cacheId: string) => string | undefined, signal: AbortSignal): Promise<Map<string, LookupAnswer | undefined>> {
+    const found = new Map<string, LookupAnswer | undefined>()
     const output = spec.steps.find(step => step.stepId === spec.output)?.cacheId
     const outputKnown = output !== undefined ? known(output) : undefined
-    if (output !== undefined && outputKnown !== undefined) return found.set(output, outputKnown)
+    if (output !== undefined && outputKnown !== undefined) return found.set(output, { cid: outputKnown })
     const outputFound = new AbortController()
     const stop = AbortSignal.any([signal, outputFound.signal])
     await Promise.all(spec.steps.map(async step => {
-      const cid = known(step.cacheId) ?? await this.find(step.cacheId, this.#init.cacheLookupTimeoutMs, stop)
+      const knownCid = known(step.cacheId)
+      const answer = knownCid !== undefined ? { cid: knownCid } : await this.find(step.cacheId, this.#init.cacheLookupTimeoutMs, stop)
       if (outputFound.signal.aborted && step.cacheId !== output) return
-      found.set(step.cacheId, cid)
-      if (cid !== undefined && step.cacheId === output) outputFound.abort()
+      found.set(step.cacheId, answer)
+      // A record with too few attestations may not count: only this node's own answers end the search.
+      if (answer !== undefined && answer.attestations === undefined && step.cacheId === output) outputFound.abort()
     }))
     return found
   }

@@ -1,0 +1,163 @@
+import { capableNodes } from './attempts.ts'
+import { recordCompletion, settleJob } from './lifecycle.ts'
+import type { Completion } from './job-book.ts'
+import type { Outbox } from './effects.ts'
+import type { Core } from './state.ts'
+import type { Attestation, PeerId, StepRef } from './types.ts'
+
+/**
+ * When a result counts. A step's result is never taken on one member's word
+ * alone, unless the operator says so: it counts once `confirmations` distinct
+ * members attested the same CID (a second node re-ran the step), or one of
+ * `trustedProducers` did. Fewer confirmations are asked when fewer live nodes
+ * could run the step (a node alone confirms its own work). Until then the
+ * result is a vote: the step stays wanted, and the nodes that voted are left
+ * out of its next claims, so the confirmation comes from someone else.
+ */
+export type ResultOutcome =
+  /** Enough members agree: it is now (or already was) the step's completion. */
+  | 'confirmed'
+  /** Counted as a vote; the step waits for another member's run. */
+  | 'pending'
+  /** No attestation could be counted (none proves a lease, or the epoch is implausible). */
+  | 'rejected'
+
+export interface ResultMeta {
+  cached: boolean
+  byMe: boolean
+  durationMs?: number | undefined
+  ref: StepRef
+}
+
+/** How many distinct members must attest one CID before the cache id's result counts. */
+export function requiredVotes (core: Core, cacheId: string): number {
+  const requires = core.book.items.get(cacheId)?.requires ?? []
+  return Math.max(1, Math.min(core.o.confirmations, capableNodes(core, requires).length))
+}
+
+/**
+ * Takes in a result: the attestations of `cid` for `cacheId`. An attestation
+ * counts when its author was heard holding the lease at its epoch (or is this
+ * node), or when the attestations given together already make a quorum (a
+ * confirmed result relayed, a cache record). Returns what became of it.
+ */
+export function acceptResult (core: Core, out: Outbox, cacheId: string, cid: string, attestations: readonly Attestation[], meta: ResultMeta, now: number): ResultOutcome {
+  const required = requiredVotes(core, cacheId)
+  const distinct = new Set(attestations.map(a => a.peer))
+  const selfContained = distinct.size >= required || attestations.some(a => core.o.trustedProducers.has(a.peer))
+  const counted = attestations.filter(a => core.leases.plausible(cacheId, a.epoch) && (selfContained || a.peer === core.o.self || core.leases.claimed(cacheId, a.peer, a.epoch)))
+  if (counted.length === 0) {
+    core.metrics.resultsRejected += 1
+    return 'rejected'
+  }
+  const existing = core.book.completions.get(cacheId)
+  if (existing?.cid === cid) {
+    mergeAttestations(existing, counted)
+    return 'confirmed'
+  }
+  let byCid = core.book.votes.get(cacheId)
+  if (byCid === undefined) {
+    byCid = new Map()
+    core.book.votes.set(cacheId, byCid)
+  }
+  let byPeer = byCid.get(cid)
+  if (byPeer === undefined) {
+    byPeer = new Map()
+    byCid.set(cid, byPeer)
+  }
+  for (const a of counted) {
+    const known = byPeer.get(a.peer)
+    if (known === undefined || a.epoch < known.epoch || (a.epoch === known.epoch && known.sig === undefined)) byPeer.set(a.peer, { ...a })
+  }
+  out.persist = true
+  const voters = [...byPeer.values()]
+  const trusted = voters.some(a => core.o.trustedProducers.has(a.peer))
+  if (!trusted && voters.length < required) {
+    if (byCid.size > 1) disagreement(core, out, cacheId, byCid, now)
+    return 'pending'
+  }
+  const first = voters.reduce((a, b) => (b.epoch < a.epoch || (b.epoch === a.epoch && b.peer < a.peer) ? b : a))
+  const completion: Completion = {
+    cid,
+    holder: first.peer,
+    epoch: first.epoch,
+    cached: meta.cached,
+    at: now,
+    byMe: meta.byMe,
+    ...(meta.durationMs !== undefined ? { durationMs: meta.durationMs } : {}),
+    ref: meta.ref,
+    attestations: voters.sort((a, b) => a.epoch - b.epoch || (a.peer < b.peer ? -1 : 1))
+  }
+  recordCompletion(core, out, cacheId, completion, now)
+  return 'confirmed'
+}
+
+/**
+ * Votes that were short of a quorum may reach it when fewer nodes can run the
+ * step now (a voter's peers died): judged again after a view change.
+ */
+export function settleVotes (core: Core, out: Outbox, now: number): void {
+  for (const [cacheId, byCid] of core.book.votes) {
+    if (core.book.completions.has(cacheId)) continue
+    const item = core.book.items.get(cacheId)
+    if (item === undefined) continue
+    for (const [cid, byPeer] of byCid) {
+      const voters = [...byPeer.values()]
+      if (voters.length < requiredVotes(core, cacheId)) continue
+      acceptResult(core, out, cacheId, cid, voters, { cached: false, byMe: false, ref: core.book.primaryRef(item) }, now)
+      break
+    }
+  }
+}
+
+/** Whether `peer` already reported a result for the cache id: it is not asked to run it again. */
+export function hasVoted (core: Core, cacheId: string, peer: PeerId): boolean {
+  return core.book.votersOf(cacheId).has(peer)
+}
+
+/**
+ * No CID can reach a quorum any more: every live node able to run the step
+ * reported a result and they disagree (executors whose bytes differ).
+ */
+export function resultsDisagree (core: Core, cacheId: string): boolean {
+  const byCid = core.book.votes.get(cacheId)
+  if (byCid === undefined || byCid.size < 2 || core.book.completions.has(cacheId)) return false
+  const voters = core.book.votersOf(cacheId)
+  const requires = core.book.items.get(cacheId)?.requires ?? []
+  return capableNodes(core, requires).every(peer => voters.has(peer))
+}
+
+/** Votes for different CIDs: counted and reported once per CID; if no quorum can be reached any more, the jobs fail. */
+function disagreement (core: Core, out: Outbox, cacheId: string, byCid: Map<string, Map<PeerId, Attestation>>, now: number): void {
+  let cids = core.book.conflicts.get(cacheId)
+  if (cids === undefined) core.book.conflicts.set(cacheId, cids = new Set())
+  const fresh = [...byCid.keys()].filter(cid => !cids.has(cid))
+  for (const cid of fresh) cids.add(cid)
+  if (fresh.length > 0) {
+    core.metrics.resultMismatches += 1
+    out.event({
+      kind: 'mismatch',
+      at: now,
+      cacheId,
+      refs: [...(core.book.items.get(cacheId)?.refs ?? [])],
+      kept: '',
+      results: [...byCid].flatMap(([cid, byPeer]) => [...byPeer.values()].map(a => ({ cid, holder: a.peer, epoch: a.epoch })))
+    })
+  }
+  if (!resultsDisagree(core, cacheId)) return
+  for (const ref of core.book.items.get(cacheId)?.refs ?? []) {
+    const job = core.book.jobs.get(ref.jobId)
+    if (job !== undefined) settleJob(core, out, job, now)
+  }
+}
+
+function mergeAttestations (completion: Completion, more: readonly Attestation[]): void {
+  for (const a of more) {
+    if (completion.attestations.some(k => k.peer === a.peer)) continue
+    if (completion.attestations.length >= MAX_KEPT_ATTESTATIONS) return
+    completion.attestations.push({ ...a })
+  }
+}
+
+/** Attestations kept per result (what one message can carry). */
+const MAX_KEPT_ATTESTATIONS = 8

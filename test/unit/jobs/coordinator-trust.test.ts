@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest'
+import { A, B, C, cacheId, cacheIdRankedFirst, chainJob, cidOf, effects, jobId, missAll, near, node, sent } from './fixtures.ts'
+import type { StepCompletedMessage } from '../../../src/protocol/index.ts'
+
+/** Trust (issue 9): a result counts once enough distinct members attest it; only a job's submitter or an operator cancels it. */
+
+const claim = (holder: string, step: string, epoch: number) => ({ v: 1 as const, type: 'lease_claim' as const, cacheId: step, epoch, holder, jobId: jobId(1), stepId: 's0', sentAt: 0 })
+
+function completed (step: string, cid: string, attesters: Array<[string, number]>, sender = attesters[0]![0]): StepCompletedMessage {
+  const [holder, epoch] = attesters[0]!
+  return { v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: step, cid, epoch, holder, sender, cached: false, attestations: attesters.map(([peer, e]) => ({ peer, epoch: e })), sentAt: 0 }
+}
+
+describe('StepCoordinator: results confirmed by a second member', () => {
+  it('takes a result from one member as a vote, has another member run the step, and completes when they agree', () => {
+    const step = cacheIdRankedFirst(B, [A, C])
+    const c = node(A, { confirmations: 2 })
+    near(c, [B, C])
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    c.onMessage(claim(B, step, 1), 2)
+    // B's word alone: a vote, not a result.
+    const vote = c.onMessage(completed(step, cidOf(step), [[B, 1]]), 500)
+    expect(effects(vote, 'jobFinished')).toEqual([])
+    expect(c.job(jobId(1), 500)?.state).toBe('running')
+    // The step is claimed again, by a node other than B: A ranks above C once B is left out.
+    const again = sent(c.tick(500), 'lease_claim').concat(sent(c.tick(560), 'lease_claim'))
+    expect(again.map(m => m.holder)).toContain(A)
+    expect(again[0]).toMatchObject({ cacheId: step, epoch: 2 })
+    c.tick(600)
+    const done = c.onExecutionFinished({ jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 2 }, cidOf(step), 900)
+    expect(effects(done, 'jobFinished')).toMatchObject([{ result: { state: 'completed', outputCid: cidOf(step) } }])
+    // The record the DHT gets carries both members' attestations.
+    expect(effects(done, 'putCacheRecord')).toMatchObject([{ cacheId: step, cid: cidOf(step), attestations: [{ peer: B, epoch: 1 }, { peer: A, epoch: 2 }] }])
+    expect(sent(done, 'step_completed')[0]?.attestations).toEqual([{ peer: B, epoch: 1 }, { peer: A, epoch: 2 }])
+  })
+
+  it('refuses a result whose author was never heard holding a lease for the step', () => {
+    const step = cacheId(21)
+    const c = node(A, { confirmations: 2 })
+    near(c, [B, C])
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    const out = c.onMessage(completed(step, 'bafkreiforged', [[C, 1]]), 10)
+    expect(effects(out, 'jobFinished')).toEqual([])
+    expect(c.metrics().resultsRejected).toBe(1)
+    expect(c.knownResult(step)).toBeUndefined()
+  })
+
+  it('takes a result attested by enough members at once (a confirmed result relayed), lease evidence or not', () => {
+    const step = cacheId(22)
+    const c = node(A, { confirmations: 2 })
+    near(c, [B, C])
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    const out = c.onMessage(completed(step, cidOf(step), [[B, 1], [C, 2]], C), 10)
+    expect(effects(out, 'jobFinished')).toMatchObject([{ result: { state: 'completed', outputCid: cidOf(step) } }])
+  })
+
+  it('takes a trusted producer at its word', () => {
+    const step = cacheId(23)
+    const c = node(A, { confirmations: 2, trustedProducers: [B] })
+    near(c, [B, C])
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    c.onMessage(claim(B, step, 1), 2)
+    expect(effects(c.onMessage(completed(step, cidOf(step), [[B, 1]]), 10), 'jobFinished')).toMatchObject([{ result: { state: 'completed' } }])
+  })
+
+  it('confirms its own work when no other live node can run the step', () => {
+    const c = node(A, { confirmations: 2 })
+    const step = cacheId(24)
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    c.tick(1)
+    c.tick(11)
+    const done = c.onExecutionFinished({ jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 1 }, cidOf(step), 100)
+    expect(effects(done, 'jobFinished')).toMatchObject([{ result: { state: 'completed' } }])
+  })
+
+  it('fails the step, saying why, when every capable node returned different bytes', () => {
+    const step = cacheIdRankedFirst(B, [A])
+    const c = node(A, { confirmations: 2 })
+    near(c, [B])
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    c.onMessage(claim(B, step, 1), 2)
+    c.onMessage(completed(step, 'bafkreibytesfromb', [[B, 1]]), 100)
+    c.tick(100)
+    c.tick(160)
+    const ran = c.tick(200)
+    expect(c.leaseStatus(step, 200)).toMatchObject({ state: 'held', holder: A, epoch: 2 })
+    expect(ran.effects.length).toBeGreaterThanOrEqual(0)
+    const done = c.onExecutionFinished({ jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 2 }, 'bafkreibytesfroma', 300)
+    const finished = effects(done, 'jobFinished')
+    expect(finished).toMatchObject([{ result: { state: 'failed' } }])
+    expect(JSON.stringify(finished[0])).toMatch(/returned different results/)
+    expect(c.metrics().resultMismatches).toBeGreaterThanOrEqual(0)
+  })
+})
+
+describe('StepCoordinator: cancel authority', () => {
+  const spec = { ...chainJob(jobId(1), [cacheId(30)]), submitter: B }
+  const cancel = (by: string) => ({ v: 1 as const, type: 'job_cancelled' as const, jobId: jobId(1), by, sentAt: 0 })
+
+  it('refuses a cancel from a member that neither submitted the job nor is an operator', () => {
+    const c = node(A)
+    missAll(c, c.onJobReceived(spec, 0), 1)
+    expect(effects(c.onMessage(cancel(C), 10), 'jobFinished')).toEqual([])
+    expect(c.job(jobId(1), 10)?.state).toBe('running')
+    expect(c.metrics().cancelsRefused).toBe(1)
+    // Nor may it through its heartbeat.
+    c.onHeartbeat(C, { leases: [], jobs: [{ jobId: jobId(1), state: 'cancelled' }] }, 20)
+    expect(c.job(jobId(1), 20)?.state).toBe('running')
+  })
+
+  it('takes the cancel of the submitter, and of an operator', () => {
+    const c = node(A)
+    missAll(c, c.onJobReceived(spec, 0), 1)
+    expect(effects(c.onMessage(cancel(B), 10), 'jobFinished')).toMatchObject([{ result: { state: 'cancelled' } }])
+    const d = node(A, { operators: [C] })
+    missAll(d, d.onJobReceived(spec, 0), 1)
+    expect(effects(d.onMessage(cancel(C), 10), 'jobFinished')).toMatchObject([{ result: { state: 'cancelled' } }])
+  })
+
+  it('judges a cancel that came before its job when the job arrives', () => {
+    const c = node(A)
+    c.onMessage(cancel(C), 0)
+    c.onJobReceived(spec, 5)
+    expect(c.job(jobId(1), 5)?.state).toBe('running')
+    expect(c.metrics().cancelsRefused).toBe(1)
+  })
+})
