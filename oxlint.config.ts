@@ -10,7 +10,7 @@ import leadExclusions from './lint-exclusions.json' with { type: 'json' }
  */
 
 /** The top-level folders of src/. */
-const FOLDERS = ['api', 'cli', 'config', 'daemon', 'discovery', 'engine', 'exec', 'jobs', 'lease', 'lifecycle', 'membership', 'node', 'plan', 'protocol', 'store'] as const
+const FOLDERS = ['api', 'cli', 'config', 'daemon', 'discovery', 'engine', 'exec', 'jobs', 'lease', 'lifecycle', 'membership', 'node', 'plan', 'protocol', 'store', 'ui'] as const
 type Folder = typeof FOLDERS[number]
 
 /** Modules that do I/O: pure cores import none of them. */

@@ -95,7 +95,8 @@ async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRu
           stdout += String(chunk)
         })
         child.once('exit', code => {
-          code === 0 ? resolve() : reject(new Error(`artdag transcode exited ${code}`))
+          if (code === 0) resolve()
+          else reject(new Error(`artdag transcode exited ${code}`))
         })
       })
     })

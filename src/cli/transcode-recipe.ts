@@ -25,7 +25,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
 export async function loadTranscodeRecipe (source: string, settings: Record<string, unknown>, io: CliIo): Promise<LoadedRecipe> {
   const [{ validateRecipe, classifyInputRef, resolveInputPath, RecipeError }, { stepCatalog }] = await Promise.all([
     import('../plan/index.ts'),
-    import('../exec/catalog.ts')
+    import('../exec/index.ts')
   ])
   const ref = classifyInputRef(source)
   let input = source
@@ -38,7 +38,7 @@ export async function loadTranscodeRecipe (source: string, settings: Record<stri
   const doc = { version: 1, name: 'transcode', inputs: { source: input }, nodes: { [TRANSCODE_NODE]: { type: 'transcode', inputs: ['source'], config: settings } }, output: TRANSCODE_NODE }
   try {
     return { recipe: validateRecipe(doc, stepCatalog), recipeDir: io.cwd, path: source, overrides: {} }
-  } catch (err) {
+  } catch (err: unknown) {
     if (!(err instanceof RecipeError)) throw err
     // `nodes.transcode.config.chunkSeconds: …` → `--chunk-seconds: …`
     const prefix = `nodes.${TRANSCODE_NODE}.config.`

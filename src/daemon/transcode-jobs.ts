@@ -1,10 +1,8 @@
-import { expandTranscodes } from '../engine/expand-transcodes.ts'
-import { findTranscodes } from '../plan/transcode/expand.ts'
-import { validateRecipe } from '../plan/validate.ts'
-import type { ExpandTranscodesInit } from '../engine/expand-transcodes.ts'
-import type { JobsBackend } from '../api/backend.ts'
-import type { JobSubmitRequest } from '../api/schemas.ts'
-import type { StepCatalog } from '../plan/catalog.ts'
+import { expandTranscodes } from '../engine/index.ts'
+import { findTranscodes, validateRecipe } from '../plan/index.ts'
+import type { ExpandTranscodesInit } from '../engine/index.ts'
+import type { JobsBackend, JobSubmitRequest } from '../api/index.ts'
+import type { StepCatalog } from '../plan/index.ts'
 
 /**
  * The daemon's `/v1/jobs` with transcodes expanded before they reach the job

@@ -1,12 +1,10 @@
 import { CID } from 'multiformats/cid'
-import { collect } from '../store/bytes.ts'
-import { plan as planRecipe } from '../plan/planner.ts'
-import { StepInputsInvalidError } from '../exec/errors.ts'
-import { TranscodeSourceError } from '../plan/transcode/errors.ts'
+import { collect } from '../store/index.ts'
+import { TranscodeSourceError, plan as planRecipe } from '../plan/index.ts'
+import { StepInputsInvalidError } from '../exec/index.ts'
 import type { StepRunner } from './step-runner.ts'
-import type { StepCatalog } from '../plan/catalog.ts'
-import type { PlannedStep } from '../plan/planner.ts'
-import type { ContentStore } from '../store/types.ts'
+import type { PlannedStep, StepCatalog } from '../plan/index.ts'
+import type { ContentStore } from '../store/index.ts'
 import type { TranscodeAnalyzer } from './expand-transcodes.ts'
 
 /** The largest analysis document read back (a 24 h film has ~2 M frames but few keyframes). */

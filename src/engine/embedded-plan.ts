@@ -1,8 +1,8 @@
 import { resolveInputCids } from './render-recipe.ts'
 import { lookupLocalCache } from './cache-lookup.ts'
-import { applyInputOverrides, describePlan, plan as planRecipe } from '../plan/index.ts'
+import { applyInputOverrides, describePlan, findTranscodes, plan as planRecipe } from '../plan/index.ts'
 import type { PlanDescription, Recipe } from '../plan/index.ts'
-import { stepCatalog } from '../exec/index.ts'
+import { CapabilitiesCache, resolveBinaries, stepCatalog } from '../exec/index.ts'
 import { createEmbeddedNode } from '../node/index.ts'
 import type { Config } from '../config/index.ts'
 import type { Logger } from '../log.ts'
@@ -27,14 +27,11 @@ async function expandHere (
   inputs: Record<string, string>,
   options: EmbeddedPlanOptions
 ): Promise<{ recipe: Recipe, inputs: Record<string, string> }> {
-  const [{ findTranscodes }, { expandTranscodes }, { createSourceAnalyzer }, { RangeServer }, { StepRunner }, { resolveBinaries }, { CapabilitiesCache }, { workRootFor }] = await Promise.all([
-    import('../plan/transcode/expand.ts'),
+  const [{ expandTranscodes }, { createSourceAnalyzer }, { RangeServer }, { StepRunner }, { workRootFor }] = await Promise.all([
     import('./expand-transcodes.ts'),
     import('./analyze-source.ts'),
     import('./range-server.ts'),
     import('./step-runner.ts'),
-    import('../exec/binaries.ts'),
-    import('../exec/capabilities.ts'),
     import('./embedded-render.ts')
   ])
   if (findTranscodes(recipe).length === 0 || options.config == null || options.logger == null) return { recipe, inputs }

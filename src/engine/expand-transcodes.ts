@@ -1,9 +1,5 @@
-import { validateRecipe } from '../plan/validate.ts'
-import { EncoderMissingError } from '../plan/transcode/errors.ts'
-import { expandRecipe, findTranscodes } from '../plan/transcode/expand.ts'
-import type { StepCatalog } from '../plan/catalog.ts'
-import type { Recipe } from '../plan/schema.ts'
-import type { TranscodeAnalysis } from '../plan/transcode/expand.ts'
+import { EncoderMissingError, expandRecipe, findTranscodes, validateRecipe } from '../plan/index.ts'
+import type { Recipe, StepCatalog, TranscodeAnalysis } from '../plan/index.ts'
 
 /**
  * Before a job is submitted or planned: every `transcode` node of the recipe

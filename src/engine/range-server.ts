@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import { once } from 'node:events'
 import { CID } from 'multiformats/cid'
-import { TaskGroup } from '../lifecycle/task-group.ts'
+import { TaskGroup } from '../lifecycle/index.ts'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { AbortOptions, Startable } from '../lifecycle/startable.ts'
+import type { AbortOptions, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
-import type { CatOptions } from '../store/types.ts'
+import type { CatOptions } from '../store/index.ts'
 
 /**
  * Serves content to ffmpeg over HTTP on 127.0.0.1, with Range requests, so a
@@ -179,7 +179,7 @@ export class RangeServer implements Startable {
         }
       }
       res.end()
-    } catch (err) {
+    } catch (err: unknown) {
       // ffmpeg went away (it read what it needed), or the store failed: either way the response is cut short.
       if (!signal.aborted) this.#log.warn({ err, cid: entry.cid.toString() }, 'a ranged read failed')
       res.destroy()

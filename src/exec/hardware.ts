@@ -1,7 +1,7 @@
 import { runProcess } from './process.ts'
 import { recipeCodecs } from './capabilities.ts'
 import type { CapabilitiesOptions, FfmpegCapabilities } from './capabilities.ts'
-import { KNOWN_HARDWARE_ENCODERS } from '../plan/transcode/settings.ts'
+import { KNOWN_HARDWARE_ENCODERS } from '../plan/index.ts'
 import { VAAPI_DEVICE } from './steps/transcode-encoders.ts'
 
 /** How long one trial encode on a hardware encoder may take. */

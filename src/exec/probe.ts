@@ -5,7 +5,7 @@ import { runProcess } from './process.ts'
 import type { Launch } from './launch.ts'
 import type { SpawnListener } from './spawns.ts'
 import { parsePacketCsv, parseProbeJson } from './probe-parse.ts'
-import type { PacketFact } from '../plan/transcode/analysis.ts'
+import type { PacketFact } from '../plan/index.ts'
 import type { MediaInfo } from './probe-parse.ts'
 
 export type { AudioStreamInfo, MediaInfo, StreamInfo, VideoStreamInfo } from './probe-parse.ts'

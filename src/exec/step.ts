@@ -1,7 +1,7 @@
 import type { z } from 'zod'
 import type { FfmpegCommand } from './command.ts'
 import type { MediaInfo } from './probe-parse.ts'
-import type { PacketFact } from '../plan/transcode/analysis.ts'
+import type { PacketFact } from '../plan/index.ts'
 
 /** `media`: the intermediate format (or `encode`'s container); `image`: PNG; `json`: a JSON document. */
 export type OutputKind = 'media' | 'image' | 'json'

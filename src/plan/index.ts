@@ -22,3 +22,12 @@ export { PLAN_FORMAT_VERSION, plan } from './planner.ts'
 export type { Plan, PlannedInput, PlannedStep, PlanOptions } from './planner.ts'
 export { describePlan, stepsToRun } from './describe.ts'
 export type { CachedLookup, PlanDescription, StepDescription } from './describe.ts'
+// Transcodes (src/plan/transcode/): their settings, the facts an analysis gives, and the pure
+// expansion of a transcode node into chunk, audio and join steps.
+export * from './transcode/errors.ts'
+export { KNOWN_HARDWARE_ENCODERS, MAX_CHUNKS, audioSchema, chunkContainerOf, chunkSchema, joinSchema, transcodeSchema, videoEncoderOf } from './transcode/settings.ts'
+export type { AudioConfig, ChunkConfig, Hardware, JoinConfig, TranscodeSettings, VideoCodec } from './transcode/settings.ts'
+export { videoFactsOf } from './transcode/analysis.ts'
+export type { AudioFacts, PacketFact, VideoFacts } from './transcode/analysis.ts'
+export { expandRecipe, findTranscodes } from './transcode/expand.ts'
+export type { TranscodeAnalysis } from './transcode/expand.ts'

@@ -5,6 +5,7 @@
 export { DatastoreCacheIndex } from './cache-index.ts'
 export { CACHE_RECORD_NAMESPACE, cacheRecordSelector, createCacheRecordValidator, getCacheRecord, putCacheRecord } from './cache-records.ts'
 export { CacheRecordRepublisher } from './cache-republisher.ts'
+export { collect } from './bytes.ts'
 export { parseCid } from './cid.ts'
 export { HeliaContentStore } from './content.ts'
 export type { HeliaContentStoreInit } from './content.ts'

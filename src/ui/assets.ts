@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { extname, join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { errorCode } from '../errors.ts'
 
 /**
  * The page's built files (`npm run build:ui` writes them to dist/ui/), read
@@ -47,7 +48,7 @@ export async function loadAssets (dir: string): Promise<Map<string, Asset>> {
   try {
     files = await walk(dir)
   } catch (err: unknown) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    if (errorCode(err) !== 'ENOENT') throw err
   }
   for (const file of files) {
     const path = `/${relative(dir, file).split(sep).join('/')}`

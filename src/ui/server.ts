@@ -5,7 +5,7 @@ import { createApiApp, createApiMetrics } from '../api/server/index.ts'
 import type { ApiAppInit, ApiMetrics } from '../api/server/index.ts'
 import { buildPath, FeatureUnavailableError, routes, UnauthorizedError } from '../api/index.ts'
 import type { ApiComponents, UiBackend, UiInfo } from '../api/index.ts'
-import { AbortedError } from '../errors.ts'
+import { AbortedError, errorCode, errorMessage } from '../errors.ts'
 import { systemScheduler } from '../lifecycle/index.ts'
 import type { AbortOptions, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
@@ -117,8 +117,8 @@ export class UiServer implements Startable, UiBackend {
     try {
       await app.ready()
       await this.#listen(app.server)
-    } catch (err) {
-      this.#failure = `the dashboard could not listen on ${this.#init.host}:${this.#init.port}: ${(err as Error).message}`
+    } catch (err: unknown) {
+      this.#failure = `the dashboard could not listen on ${this.#init.host}:${this.#init.port}: ${errorMessage(err)}`
       await app.close().catch(() => {})
       throw err
     }
@@ -175,7 +175,7 @@ export class UiServer implements Startable, UiBackend {
         loopbackOnly,
         isPublicPath: path => assets.has(path)
       })
-    } catch (err) {
+    } catch (err: unknown) {
       if (err instanceof UnauthorizedError) reply.header('www-authenticate', 'Bearer realm="artdag"')
       throw err
     }
@@ -188,8 +188,8 @@ export class UiServer implements Startable, UiBackend {
         await listen(server, this.#init.host, this.#init.port === 0 ? 0 : this.#init.port + attempt)
         this.#port = (server.address() as AddressInfo).port
         return
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= retries || this.#init.port + attempt >= 65535) throw err
+      } catch (err: unknown) {
+        if (errorCode(err) !== 'EADDRINUSE' || attempt >= retries || this.#init.port + attempt >= 65535) throw err
         this.#log.info({ port: this.#init.port + attempt }, 'dashboard port taken; trying the next')
       }
     }

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises'
+import { errorCode, errorMessage } from '../errors.ts'
 import { UiTokenError } from './errors.ts'
 
 /**
@@ -16,7 +17,7 @@ export async function loadOrCreateToken (path: string): Promise<string> {
   try {
     await writeFile(path, `${randomBytes(TOKEN_BYTES).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' })
   } catch (err: unknown) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new UiTokenError(`cannot write the dashboard token ${path}: ${(err as Error).message}`, { path }, { cause: err })
+    if (errorCode(err) !== 'EEXIST') throw new UiTokenError(`cannot write the dashboard token ${path}: ${errorMessage(err)}`, { path }, { cause: err })
   }
   const info = await stat(path)
   // Someone loosened it: the token is a password, only the daemon's user may read it.

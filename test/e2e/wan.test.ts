@@ -85,7 +85,7 @@ describe('three daemons behind a 25 ± 10 ms WAN link', { timeout: 240_000 }, ()
           if (event.type === 'member.suspect') await cluster.link.heal()
           if (event.type === 'member.alive') return
         }
-      } catch (err) {
+      } catch (err: unknown) {
         if (!controller.signal.aborted) throw err
       }
     })()

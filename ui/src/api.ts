@@ -86,7 +86,7 @@ export async function call<N extends RouteName> (name: N, input: CallInput = {})
   let res: Response
   try {
     res = await fetch(withQuery(buildPath(route.path, input.params), input.query), { method: route.method, headers, body, signal: input.signal })
-  } catch (err) {
+  } catch (err: unknown) {
     if (input.signal?.aborted === true) throw err
     throw new ApiError(0, { name: 'NetworkError', kind: 'unavailable', message: 'the daemon does not answer (is it running?)' })
   }

@@ -52,7 +52,7 @@ async function run (signal: AbortSignal): Promise<void> {
         if (done) break
         parser.feed(decoder.decode(value, { stream: true }))
       }
-    } catch (err) {
+    } catch (err: unknown) {
       if (signal.aborted) return
       if (err instanceof ApiError && err.status === 401) {
         setState('offline')

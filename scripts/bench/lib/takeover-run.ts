@@ -70,7 +70,7 @@ export async function takeoverOnce (cluster: TakeoverCluster, options: { tag: st
       toFfmpeg: rerun.at - killedAt,
       toDone: end.event.time - killedAt,
       ranBeforeKill: Math.round(killedAt - first.at),
-      reason: String(claim.event.reason ?? 'no reason')
+      reason: typeof claim.event.reason === 'string' ? claim.event.reason : 'no reason'
     }
     log(`  claimed ${sample.toClaim} ms (${sample.reason}), running ${sample.toRunning} ms, ffmpeg ${Math.round(sample.toFfmpeg)} ms, job completed ${sample.toDone} ms after the kill`)
     // Back to full strength: the killed daemon restarts on its home (it releases nothing: its lease was taken over).

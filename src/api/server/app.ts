@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import Fastify from 'fastify'
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import { AbortedError } from '../../errors.ts'
 import type { Logger } from '../../log.ts'
 import type { ApiComponents } from '../backend.ts'
@@ -42,8 +42,8 @@ export interface ApiAppOptions {
   log: Logger
   /** Aborted when the server stops: ends event streams and transfers; new requests get 503. */
   shutdown: AbortSignal
-  /** Runs first on every request, before routing (the dashboard's token and origin checks). */
-  guard?: onRequestHookHandler
+  /** Runs first on every request, before routing (the dashboard's token and origin checks); a throw or a rejection answers with the error. */
+  guard?: onRequestAsyncHookHandler
   /** Adds routes of the server's own (the dashboard's page) after the API's. */
   extend?: (app: FastifyInstance) => void
 }

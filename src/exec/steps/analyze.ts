@@ -2,8 +2,8 @@ import { z } from 'zod'
 import type { MediaInfo, StreamInfo } from '../probe-parse.ts'
 import type { StepExecutor } from '../step.ts'
 import { input } from './inputs.ts'
-import { videoFactsOf } from '../../plan/transcode/analysis.ts'
-import type { AudioFacts, VideoFacts } from '../../plan/transcode/analysis.ts'
+import { videoFactsOf } from '../../plan/index.ts'
+import type { AudioFacts, VideoFacts } from '../../plan/index.ts'
 import type { StepInput } from '../step.ts'
 
 export const analyzeSchema = z.strictObject({

@@ -1,6 +1,6 @@
 import { int, num } from '../filters.ts'
-import { audioSchema } from '../../plan/transcode/settings.ts'
-import type { AudioConfig } from '../../plan/transcode/settings.ts'
+import { audioSchema } from '../../plan/index.ts'
+import type { AudioConfig } from '../../plan/index.ts'
 import type { StepExecutor } from '../step.ts'
 import { audioCodecArgs } from './encode-codecs.ts'
 import { input } from './inputs.ts'

@@ -1,8 +1,8 @@
 import { RECIPE_ENCODERS } from '../capabilities.ts'
 import { int } from '../filters.ts'
 import { videoCodecArgs } from './encode-codecs.ts'
-import { videoEncoderOf } from '../../plan/transcode/settings.ts'
-import type { Hardware, VideoCodec } from '../../plan/transcode/settings.ts'
+import { videoEncoderOf } from '../../plan/index.ts'
+import type { Hardware, VideoCodec } from '../../plan/index.ts'
 import type { Preset } from './encode-codecs.ts'
 
 /** The render node a vaapi encoder uploads frames to. */

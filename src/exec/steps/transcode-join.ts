@@ -1,10 +1,9 @@
 import { num } from '../filters.ts'
 import { StepInputsInvalidError } from '../errors.ts'
-import { joinSchema } from '../../plan/transcode/settings.ts'
-import type { JoinConfig } from '../../plan/transcode/settings.ts'
+import { MAX_CHUNKS, joinSchema } from '../../plan/index.ts'
+import type { JoinConfig } from '../../plan/index.ts'
 import type { StepExecutor } from '../step.ts'
 import { MUXERS } from './encode-codecs.ts'
-import { MAX_CHUNKS } from '../../plan/transcode/settings.ts'
 
 /** The concat list: each chunk with its exact length, so chunk i starts where the frames before it end. */
 export function concatList (files: readonly string[], durations: readonly number[], timeBase: readonly [number, number]): string {

@@ -1,6 +1,5 @@
-import { TranscodeNotExpandedError } from '../../plan/transcode/errors.ts'
-import { transcodeSchema } from '../../plan/transcode/settings.ts'
-import type { TranscodeSettings } from '../../plan/transcode/settings.ts'
+import { TranscodeNotExpandedError, transcodeSchema } from '../../plan/index.ts'
+import type { TranscodeSettings } from '../../plan/index.ts'
 import type { StepExecutor } from '../step.ts'
 import { chunkRequirement } from './transcode-encoders.ts'
 

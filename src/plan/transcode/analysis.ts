@@ -117,7 +117,7 @@ export function videoFactsOf (stream: { index: number, codec: string | null, wid
   const pts = packets.map(p => p.pts as number)
   const sorted = [...pts].sort((a, b) => a - b)
   // suffixMin[i]: the smallest pts at decode position i or later.
-  const suffixMin = new Array<number>(pts.length + 1)
+  const suffixMin = new Float64Array(pts.length + 1)
   suffixMin[pts.length] = Number.POSITIVE_INFINITY
   for (let i = pts.length - 1; i >= 0; i--) suffixMin[i] = Math.min(pts[i] as number, suffixMin[i + 1] as number)
 

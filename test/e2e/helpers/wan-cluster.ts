@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createApiClient } from '../../../src/api/client.ts'
+import { errorMessage } from '../../../src/errors.ts'
 import { Daemon, eventually, FAST_ENV, initHomes } from './daemon.ts'
 import { WanLink } from './wan/controller.ts'
 import { establishedConnections, freePort, loopbackNet } from './wan/sockets.ts'
@@ -136,7 +137,7 @@ export async function startWanCluster (options: WanClusterOptions): Promise<WanC
         const exited = daemons.map((d, i) => d.process.exitCode != null || d.process.signalCode != null ? `${names[i]} exited (${d.process.exitCode ?? d.process.signalCode}): ${d.logs.slice(-3).join(' | ')}` : undefined).filter(line =>
           line !== undefined
         )
-        throw new Error(`${(err as Error).message}\nlast seen: ${[...seen].map(([n, v]) => `${n}: ${v}`).join('; ')}${exited.length > 0 ? `\n${exited.join('\n')}` : ''}`, { cause: err })
+        throw new Error(`${errorMessage(err)}\nlast seen: ${[...seen].map(([n, v]) => `${n}: ${v}`).join('; ')}${exited.length > 0 ? `\n${exited.join('\n')}` : ''}`, { cause: err })
       }
     }
     const throughLink = async (): Promise<LinkCrossing> => {
@@ -156,7 +157,7 @@ export async function startWanCluster (options: WanClusterOptions): Promise<WanC
     }
     await waitAllAlive()
     return { dir, link, nodes, daemons, restart, waitAllAlive, throughLink, stop, timings: { started, ready, allAlive: Date.now() } }
-  } catch (err) {
+  } catch (err: unknown) {
     await stop()
     throw err
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { checkHost, guardRequest, isLoopback } from '../../../src/ui/guard.ts'
 import type { GuardedRequest, GuardOptions } from '../../../src/ui/guard.ts'
 import { contentTicket } from '../../../src/ui/token.ts'
+import { errorName } from '../../../src/errors.ts'
 
 const TOKEN = 'x'.repeat(43)
 const CID = 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku'
@@ -15,8 +16,8 @@ function refusal (request: GuardedRequest, opts = options): string | undefined {
   try {
     guardRequest(request, opts)
     return undefined
-  } catch (err) {
-    return (err as Error).name
+  } catch (err: unknown) {
+    return errorName(err)
   }
 }
 

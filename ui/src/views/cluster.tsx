@@ -19,8 +19,8 @@ function patchHeartbeat (peers: PeerEntry[] | undefined, event: ApiEvent): PeerE
     : {
         ...p,
         lastSeen: e.time,
-        load: { ...(p.load ?? {}), running: e.running ?? p.load?.running ?? 0, ...(e.loadAverage !== undefined ? { loadAverage: e.loadAverage } : {}) },
-        capacity: e.slots !== undefined ? { ...(p.capacity ?? {}), slots: e.slots } : p.capacity
+        load: { ...p.load, running: e.running ?? p.load?.running ?? 0, ...(e.loadAverage !== undefined ? { loadAverage: e.loadAverage } : {}) },
+        capacity: e.slots !== undefined ? { ...p.capacity, slots: e.slots } : p.capacity
       })
 }
 

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'preact/hooks'
 import type { ApiEvent, JobDetail } from '../../../src/api/schemas.ts'
+import { errorMessage } from '../../../src/errors.ts'
 import { call } from '../api.ts'
 import { ago, duration, eta, short } from '../format.ts'
 import { inputsOf, layoutJob } from '../graph.ts'
@@ -35,9 +36,8 @@ export function JobView ({ id }: { id: string }) {
   const [cancelError, setCancelError] = useState<Error | undefined>(undefined)
   // This node's steps every second (step.progress), every node's with its heartbeats.
   useEvents(e => e.type === 'step.progress' || e.type === 'heartbeat', event => {
-    const reports = event.type === 'heartbeat'
-      ? ((event as { steps?: StepReport[] }).steps ?? [])
-      : [event as StepReport]
+    if (event.type !== 'step.progress' && event.type !== 'heartbeat') return
+    const reports: StepReport[] = event.type === 'heartbeat' ? (event.steps ?? []) : [event]
     if (reports.length === 0) return
     setProgress(map => {
       const next = new Map(map)
@@ -55,8 +55,8 @@ export function JobView ({ id }: { id: string }) {
     try {
       await call('cancelJob', { params: { id } })
       setCancelError(undefined)
-    } catch (err) {
-      setCancelError(err as Error)
+    } catch (err: unknown) {
+      setCancelError(err instanceof Error ? err : new Error(errorMessage(err)))
     }
   }
 

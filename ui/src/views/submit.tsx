@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'preact/hooks'
 import type { PlanDescriptionJson } from '../../../src/api/schemas.ts'
 import { cidText } from '../../../src/api/schemas.ts'
+import { errorMessage, errorName } from '../../../src/errors.ts'
 import { ApiError, call } from '../api.ts'
 import { bytes } from '../format.ts'
 import { errorLines, lineOfPath, parseRecipeText } from '../recipe-lines.ts'
@@ -15,7 +16,7 @@ import type { LineError } from '../recipe-lines.ts'
 
 interface Upload { state: 'uploading' | 'done' | 'failed', name: string, size: number, cid?: string, error?: string }
 
-const isCid = (value: unknown): value is string => typeof value === 'string' && cidText.safeParse(value.replace(/^ipfs:\/\//, '')).success
+const isCid = (value: string): boolean => cidText.safeParse(value.replace(/^ipfs:\/\//, '')).success
 
 export function SubmitView () {
   const [text, setText] = useState('')
@@ -43,8 +44,8 @@ export function SubmitView () {
     try {
       const { cid } = await call('addContent', { upload: file, query: { pin: 'user' } })
       setUploads(u => ({ ...u, [name]: { state: 'done', name: file.name, size: file.size, cid } }))
-    } catch (err) {
-      setUploads(u => ({ ...u, [name]: { state: 'failed', name: file.name, size: file.size, error: (err as Error).message } }))
+    } catch (err: unknown) {
+      setUploads(u => ({ ...u, [name]: { state: 'failed', name: file.name, size: file.size, error: errorMessage(err) } }))
     }
   }
 
@@ -79,9 +80,9 @@ export function SubmitView () {
         const job = await call('submitJob', { body })
         location.hash = `#/jobs/${encodeURIComponent(job.id)}`
       }
-    } catch (err) {
+    } catch (err: unknown) {
       if (err instanceof ApiError && parsed.ok) setErrors(errorLines(parsed, err.info))
-      else setErrors([{ line: null, message: (err as Error).message, name: (err as Error).name }])
+      else setErrors([{ line: null, message: errorMessage(err), name: errorName(err) ?? 'Error' }])
       setPlan(undefined)
     } finally {
       setBusy(undefined)
