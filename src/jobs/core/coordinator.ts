@@ -96,6 +96,7 @@ export class StepCoordinator {
       quietUntil: Number.POSITIVE_INFINITY,
       lastInputAt: undefined,
       promisedDecision: undefined,
+      lagDeferred: false,
       lastPauseAt: undefined,
       announceCursor: 0,
       nextRenewAt: undefined,
@@ -446,16 +447,21 @@ export class StepCoordinator {
         if (item.mine?.phase === 'settling') item.mine.settleUntil = Math.max(item.mine.settleUntil, now + settleMs(core, now))
       }
     }
-    if (core.promisedDecision !== undefined && now > core.promisedDecision + LAG_THRESHOLD_MS) {
+    const late = core.promisedDecision !== undefined && now > core.promisedDecision + LAG_THRESHOLD_MS
+    if (late && !core.lagDeferred) {
       // The wake-up at which this node meant to claim or start came late (a busy machine): messages
       // that arrived meanwhile may still wait in its queues. Decide nothing on stale knowledge:
-      // claims and starts wait a settle window more.
+      // claims and starts wait a settle window more. Once only: by the next wake-up the queues
+      // were read, and a machine late at every wake-up must still decide some time.
       const until = now + settleMs(core, now)
       core.quietUntil = Math.max(core.quietUntil, until)
       for (const item of core.book.items.values()) {
         if (item.mine?.phase === 'settling') item.mine.settleUntil = Math.max(item.mine.settleUntil, until)
       }
       core.metrics.lagDeferrals += 1
+      core.lagDeferred = true
+    } else if (decide && core.promisedDecision !== undefined && now >= core.promisedDecision) {
+      core.lagDeferred = false
     }
     core.lastInputAt = now
     handle(out, now)

@@ -1,5 +1,5 @@
 import { failedForGood } from './attempts.ts'
-import { resultsDisagree } from './results.ts'
+import { resultsDisagree, settleVotes } from './results.ts'
 import { selectPinners } from './pinning.ts'
 import { countDuplicate, stepEvent } from './state.ts'
 import type { Core } from './state.ts'
@@ -106,6 +106,8 @@ export function recordFailures (
   const added = core.book.addFailures(cacheId, failures, now)
   if (added === 0) return 0
   out.persist = true
+  // A node the step fails on cannot confirm a result: fewer confirmations may now suffice.
+  if (core.book.votes.has(cacheId)) settleVotes(core, out, now)
   const item = core.book.items.get(cacheId)
   if (item === undefined) return added
   const last = core.book.failuresOf(cacheId).at(-1)

@@ -29,22 +29,30 @@ export interface ResultMeta {
   ref: StepRef
 }
 
-/** How many distinct members must attest one CID before the cache id's result counts. */
+/**
+ * How many distinct members must attest one CID before the cache id's result
+ * counts: `confirmations`, but never more than the live nodes that could still
+ * confirm it (able to run the step and not among those it failed on) and the
+ * ones that already attested.
+ */
 export function requiredVotes (core: Core, cacheId: string): number {
   const requires = core.book.items.get(cacheId)?.requires ?? []
-  return Math.max(1, Math.min(core.o.confirmations, capableNodes(core, requires).length))
+  const failedOn = new Set(core.book.failuresOf(cacheId).map(f => f.holder))
+  const able = new Set([...capableNodes(core, requires).filter(peer => !failedOn.has(peer)), ...core.book.votersOf(cacheId)])
+  return Math.max(1, Math.min(core.o.confirmations, able.size))
 }
 
 /**
  * Takes in a result: the attestations of `cid` for `cacheId`. An attestation
  * counts when its author was heard holding the lease at its epoch (or is this
- * node), or when the attestations given together already make a quorum (a
- * confirmed result relayed, a cache record). Returns what became of it.
+ * node), or when the attestations given together already make a full quorum
+ * (a confirmed result relayed, a cache record). Returns what became of it.
  */
 export function acceptResult (core: Core, out: Outbox, cacheId: string, cid: string, attestations: readonly Attestation[], meta: ResultMeta, now: number): ResultOutcome {
-  const required = requiredVotes(core, cacheId)
   const distinct = new Set(attestations.map(a => a.peer))
-  const selfContained = distinct.size >= required || attestations.some(a => core.o.trustedProducers.has(a.peer))
+  // Proof on its own: as many attesters as the cluster's setting asks, whatever this node's view.
+  // (A node whose view is small asks fewer votes of its own work, never of someone else's.)
+  const selfContained = distinct.size >= core.o.confirmations || attestations.some(a => core.o.trustedProducers.has(a.peer))
   const counted = attestations.filter(a => core.leases.plausible(cacheId, a.epoch) && (selfContained || a.peer === core.o.self || core.leases.claimed(cacheId, a.peer, a.epoch)))
   if (counted.length === 0) {
     core.metrics.resultsRejected += 1
@@ -70,6 +78,8 @@ export function acceptResult (core: Core, out: Outbox, cacheId: string, cid: str
     if (known === undefined || a.epoch < known.epoch || (a.epoch === known.epoch && known.sig === undefined)) byPeer.set(a.peer, { ...a })
   }
   out.persist = true
+  // After the votes are in: whoever attested could run the step, and counts among those able to confirm.
+  const required = requiredVotes(core, cacheId)
   const voters = [...byPeer.values()]
   const trusted = voters.some(a => core.o.trustedProducers.has(a.peer))
   if (!trusted && voters.length < required) {

@@ -6,6 +6,8 @@
 import type { ScenarioName } from './scenarios.ts'
 
 const BASE: Record<ScenarioName, number> = {
+  confirmed: 400,
+  'untrusted-executor': 300,
   ideal: 1500,
   views: 1000,
   lossy: 1500,

@@ -1,6 +1,7 @@
 import { checkCorrectness, checkDuplicateBound, checkDuplicateCauses, checkDuplicateCounting, checkLiveness, checkNoConcurrency, findDuplicates, overlaps } from './checks.ts'
 import type { ExecRecord } from './truth.ts'
 import { BOUNDED_DELAY_MS, MAX_ATTEMPTS, MAX_DRIFT, RANK_DELAY_MS, SETTLE_MS, TTL_MS } from './scenarios.ts'
+import { divergentCid } from './ids.ts'
 import { DEFAULT_TIMING_MARGIN_MS } from '../../../src/lease/network-timing.ts'
 import type { ScenarioName } from './scenarios.ts'
 import type { RunResult } from './world.ts'
@@ -51,6 +52,10 @@ export function checkRun (name: ScenarioName, r: RunResult): string[] {
     case 'latency':
       return [...base, ...checkNoConcurrency(r)]
     case 'wan':
+    case 'confirmed':
+      return [...base, ...checkConfirmed(r)]
+    case 'untrusted-executor':
+      return [...base, ...checkConfirmed(r), ...checkNoUntrustedOutput(r)]
     case 'divergent':
       return [...base, ...checkDuplicateCauses(r, CAUSE_WINDOW_MS), ...checkDuplicateBound(r, CAUSE_WINDOW_MS), ...checkDuplicateCounting(r), ...(name === 'divergent' ? checkAgreement(r) : [])]
     case 'wan-race':
@@ -336,6 +341,44 @@ function checkResumed (r: RunResult): string[] {
       const now = node.coordinator.job(job.spec.jobId, node.localNow(r.endTime))
       if (now === undefined) out.push(`n${node.index} forgot job ${job.spec.jobId} after its restart`)
       else if (now.state === 'running') out.push(`n${node.index} did not finish job ${job.spec.jobId} after its restart`)
+    }
+  }
+  return out
+}
+
+/**
+ * With confirmations 2, every result a node keeps was attested by two distinct
+ * members, unless no second live node could run the step then.
+ */
+function checkConfirmed (r: RunResult): string[] {
+  const out: string[] = []
+  for (const node of r.nodes) {
+    if (node.status !== 'up') continue
+    for (const job of node.coordinator.jobs(node.localNow(r.endTime))) {
+      for (const step of job.steps) {
+        if (step.state !== 'COMPLETED' || step.cid === undefined) continue
+        const attesters = new Set((r.truth.byCache.get(step.cacheId) ?? []).filter(e => e.outcome === 'completed').map(e => e.node))
+        // A step that fails on the other nodes cannot be confirmed by them.
+        if (attesters.size < 2 && r.config.nodes.length > 1 && !r.config.precached.has(step.cacheId) && !r.config.exec.failOn.has(step.cacheId)) {
+          const alone = r.truth.episodes.some(e => e.kind !== 'busy')
+          if (!alone) out.push(`n${node.index} keeps ${step.cacheId.slice(0, 8)} run by only ${attesters.size} node(s)`)
+        }
+      }
+    }
+  }
+  return out
+}
+
+/** No job's output is bytes that only the untrusted member produced. */
+function checkNoUntrustedOutput (r: RunResult): string[] {
+  const out: string[] = []
+  const bad = [...r.config.exec.divergentOn]
+  for (const node of r.nodes) {
+    if (node.status !== 'up' || bad.includes(node.index)) continue
+    for (const job of node.coordinator.jobs(node.localNow(r.endTime))) {
+      for (const step of job.steps) {
+        if (step.cid !== undefined && bad.some(b => step.cid === divergentCid(step.cacheId, b))) out.push(`n${node.index} keeps the untrusted member's bytes for ${step.cacheId.slice(0, 8)}`)
+      }
     }
   }
   return out

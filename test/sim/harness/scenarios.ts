@@ -17,6 +17,8 @@ export const MAX_ATTEMPTS = 3
 export const MAX_DRIFT = 0.002
 
 export type ScenarioName =
+  | 'confirmed'
+  | 'untrusted-executor'
   | 'ideal'
   | 'views'
   | 'lossy'
@@ -50,6 +52,8 @@ export type ScenarioName =
   | 'forged-epoch'
 
 export const SCENARIOS: readonly ScenarioName[] = [
+  'confirmed',
+  'untrusted-executor',
   'ideal',
   'views',
   'lossy',
@@ -408,6 +412,29 @@ export function buildScenario (name: ScenarioName, seed: number): SimConfig {
       c.persistDebounceMs = rng.pick([0, 200])
       c.jobs = randomJobs(rng, cluster, rng.int(1, 2), [2600, 5000])
       c.faults = crashes(rng, cluster.length, rng.int(1, 3), [3000, 12_000], [200, 8000]).map(f => ({ ...f, stale: rng.chance(0.7) }))
+      return c
+    }
+    case 'confirmed': {
+      // trust.confirmations 2: every result is confirmed by a second member, with loss and crashes.
+      const cluster = nodes(rng, rng.int(2, 5), { gpuNodes: 5 })
+      const c = base(seed, rng, cluster)
+      c.coordinator = { ...c.coordinator, confirmations: 2 }
+      c.membership.mode = 'heartbeat'
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 3), [2600, 6000])
+      c.network = { ...c.network, loss: rng.chance(0.5) ? rng.range(0.01, 0.1) : 0 }
+      c.faults = crashes(rng, cluster.length, rng.int(0, 2), [3000, 12_000], [500, 8000])
+      sprinkleFailures(rng, c)
+      return c
+    }
+    case 'untrusted-executor': {
+      // One member of three to five returns other bytes for everything it runs (a broken or hostile
+      // node): with confirmations 2, no job's output is bytes only that member produced.
+      const cluster = nodes(rng, rng.int(3, 5), { gpuNodes: 5 })
+      const c = base(seed, rng, cluster)
+      c.coordinator = { ...c.coordinator, confirmations: 2 }
+      c.membership.mode = 'heartbeat'
+      c.exec.divergentOn.add(rng.int(0, cluster.length - 1))
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 3), [2600, 6000])
       return c
     }
     case 'divergent': {

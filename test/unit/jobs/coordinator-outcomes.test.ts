@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SnapshotInvalidError } from '../../../src/jobs/errors.ts'
-import { A, B, C, cacheId, chainJob, cidOf, effects, jobId, merge, missAll, node, sent, view } from './fixtures.ts'
+import { A, B, C, cacheId, chainJob, cidOf, effects, jobId, merge, missAll, node, runUntil, sent, view } from './fixtures.ts'
 
 const failed = (holder: string, step: string, epoch: number, failures: Array<{ holder: string, epoch: number }>, errorTail: string) => ({
   v: 1 as const,
@@ -86,14 +86,17 @@ describe('StepCoordinator: failures, cancellation, restarts', () => {
     const job2 = { jobId: jobId(2), submittedAt: 1, output: 'x', steps: [{ stepId: 'x', cacheId: shared, type: 'source', deps: [] }] }
     missAll(c, c.onJobReceived(job1, 0), 1)
     c.onJobReceived(job2, 1)
-    expect(effects(c.tick(11), 'startExecution')).toHaveLength(2)
+    let started = 0
+    const run = runUntil(c, 2, 5000, out => (started += effects(out, 'startExecution').length) === 2)
+    expect(effects(run, 'startExecution')).toHaveLength(2)
+    const at = 5001
 
-    const out = c.onMessage({ v: 1, type: 'job_cancelled', jobId: jobId(1), by: B, sentAt: 0 }, 100)
+    const out = c.onMessage({ v: 1, type: 'job_cancelled', jobId: jobId(1), by: B, sentAt: 0 }, at)
     expect(effects(out, 'abortExecution')).toMatchObject([{ execution: { cacheId: own }, reason: 'cancelled' }])
     expect(sent(out, 'lease_release')).toMatchObject([{ cacheId: own, epoch: 1, holder: A, reason: 'cancelled' }])
     expect(effects(out, 'jobFinished')).toEqual([{ type: 'jobFinished', result: { jobId: jobId(1), state: 'cancelled', reason: undefined } }])
-    expect(c.job(jobId(2), 100)?.steps[0]?.state).toBe('RUNNING')
-    expect(c.heartbeatSummary(100).jobs).toEqual([{ jobId: jobId(2), state: 'running' }, { jobId: jobId(1), state: 'cancelled' }])
+    expect(c.job(jobId(2), at)?.steps[0]?.state).toBe('RUNNING')
+    expect(c.heartbeatSummary(at).jobs).toEqual([{ jobId: jobId(2), state: 'running' }, { jobId: jobId(1), state: 'cancelled' }])
   })
 
   it('publishes a local cancel, and keeps a job cancelled whose submission arrives after its cancel', () => {
@@ -108,7 +111,7 @@ describe('StepCoordinator: failures, cancellation, restarts', () => {
     const step = cacheId(1)
     const before = node(A)
     missAll(before, before.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
-    before.tick(11)
+    expect(sent(runUntil(before, 2, 5000, out => sent(out, 'lease_claim').length > 0), 'lease_claim')).toMatchObject([{ cacheId: step, epoch: 1 }])
     const snapshot = JSON.parse(JSON.stringify(before.snapshot()))
 
     const after = node(A, { rejoinQuietMs: 2500 })
@@ -150,20 +153,22 @@ describe('StepCoordinator: failures, cancellation, restarts', () => {
 
   it('runs a failed job on when a result for the step that failed turns up after all', () => {
     const [s0, s1] = [cacheId(1), cacheId(2)]
-    const c = node(A, { maxAttempts: 1 })
+    const c = node(A, { maxAttempts: 1, confirmations: 1 })
     c.onMessage(failed(B, s0, 1, [{ holder: B, epoch: 1 }], 'Conversion failed!'), 0)
-    expect(effects(c.onJobReceived(chainJob(jobId(1), [s0, s1]), 1), 'jobFinished')).toMatchObject([{ result: { state: 'failed' } }])
+    // The job fails once its lookups said the failed step's result is nowhere.
+    expect(effects(merge(missAll(c, c.onJobReceived(chainJob(jobId(1), [s0, s1]), 1), 2)), 'jobFinished')).toMatchObject([{ result: { state: 'failed' } }])
     const out = c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: s0, cid: cidOf(s0), epoch: 2, holder: C, sender: C, attestations: [{ peer: C, epoch: 2 }], cached: false, sentAt: 0 }, 10)
     expect(effects(out, 'event').map(e => e.event)).toContainEqual({ kind: 'job', at: 10, jobId: jobId(1), state: 'running' })
     expect(c.job(jobId(1), 10)?.state).toBe('running')
-    expect(sent(merge([c.onCacheLookupResult(s1, undefined, 11)]), 'lease_claim')).toMatchObject([{ cacheId: s1 }])
+    c.onCacheLookupResult(s1, undefined, 11)
+    expect(sent(runUntil(c, 12, 5000, out => sent(out, 'lease_claim').length > 0), 'lease_claim')).toMatchObject([{ cacheId: s1 }])
   })
 
   it('turns a failed job completed when its output turns up after all', () => {
     const step = cacheId(1)
     const c = node(A, { maxAttempts: 1 })
     c.onMessage(failed(B, step, 1, [{ holder: B, epoch: 1 }], 'Conversion failed!'), 0)
-    const received = c.onJobReceived(chainJob(jobId(1), [step]), 1)
+    const received = merge(missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 1), 2))
     expect(effects(received, 'jobFinished')).toMatchObject([{ result: { state: 'failed' } }])
     const lookup = c.onHeartbeat(C, { leases: [], jobs: [{ jobId: jobId(1), state: 'completed' }] }, 10)
     expect(effects(lookup, 'lookupCache')).toMatchObject([{ cacheIds: [step] }])

@@ -69,3 +69,15 @@ export function merge (outs: CoordinatorOutput[]): CoordinatorOutput {
 export function cidOf (cacheId: string): string {
   return `bafy${cacheId.slice(0, 40)}`
 }
+
+/** Ticks `c` at every wake-up it asks for from `from` until `until` (a daemon's timer, on time), and returns the outputs. */
+export function runUntil (c: StepCoordinator, from: number, until: number, stop: (out: CoordinatorOutput) => boolean = () => false): CoordinatorOutput {
+  const outs: CoordinatorOutput[] = []
+  for (let t = from; t <= until;) {
+    const out = c.tick(t)
+    outs.push(out)
+    if (stop(out)) break
+    t = Math.max(t + 1, out.nextWakeAt)
+  }
+  return merge(outs)
+}

@@ -50,9 +50,7 @@ export class ClusterCache implements CachePort {
   /** A confirmed result: this node's own attestation is signed here, the others came signed. */
   async put (cacheId: string, cid: string, stepType: string, attestations: readonly Attestation[], options: PortOptions): Promise<void> {
     try {
-      const signed = await Promise.all(attestations.map(async a =>
-        a.sig === undefined && a.peer === this.#c.self && a.epoch > 0 ? { ...a, sig: await signStatement(this.#c.node.privateKey, resultStatement(cacheId, cid, a.epoch)) } : a
-      ))
+      const signed = await Promise.all(attestations.map(async a => a.sig === undefined && a.peer === this.#c.self && a.epoch > 0 ? { ...a, sig: await signStatement(this.#c.node.privateKey, resultStatement(cacheId, cid, a.epoch)) } : a))
       const proven = signed.filter(a => a.sig !== undefined)
       const entry = { cacheId, cid, producer: this.#c.self, createdAt: this.#c.clock.wallNow(), ...(stepType !== '' ? { stepType } : {}), ...(proven.length > 0 ? { attestations: proven } : {}) }
       await this.#c.node.cacheIndex.put(entry)

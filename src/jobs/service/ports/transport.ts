@@ -112,15 +112,11 @@ export class JobTopics implements TransportPort {
   async #signStatements (message: UpdatesMessage): Promise<UpdatesMessage> {
     const { privateKey, self } = this.#c
     if (message.type === 'step_completed') {
-      const attestations = await Promise.all(message.attestations.map(async a =>
-        a.peer === self && a.sig === undefined ? { ...a, sig: await signStatement(privateKey, resultStatement(message.cacheId, message.cid, a.epoch)) } : a
-      ))
+      const attestations = await Promise.all(message.attestations.map(async a => a.peer === self && a.sig === undefined ? { ...a, sig: await signStatement(privateKey, resultStatement(message.cacheId, message.cid, a.epoch)) } : a))
       return { ...message, attestations }
     }
     if (message.type === 'step_failed') {
-      const failures = await Promise.all(message.failures.map(async f =>
-        f.holder === self && f.sig === undefined ? { ...f, sig: await signStatement(privateKey, failureStatement(message.cacheId, f.epoch)) } : f
-      ))
+      const failures = await Promise.all(message.failures.map(async f => f.holder === self && f.sig === undefined ? { ...f, sig: await signStatement(privateKey, failureStatement(message.cacheId, f.epoch)) } : f))
       return { ...message, failures }
     }
     return message
