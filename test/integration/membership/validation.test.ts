@@ -5,7 +5,8 @@ import { jsonCodec, peerIdString } from '../../../src/protocol/codec.ts'
 import { HEARTBEAT_MAX_BYTES, HEARTBEAT_TOPIC, heartbeatCodec } from '../../../src/protocol/messages/heartbeat.ts'
 import { createCluster, poll, stateOf, until } from './fixtures.ts'
 import type { Cluster, Member } from './fixtures.ts'
-import type { Heartbeat } from '../../../src/protocol/messages/heartbeat.ts'
+import { signNodeRecord } from '../../../src/membership/core/record-signature.ts'
+import type { SignedHeartbeat } from '../../../src/protocol/messages/heartbeat.ts'
 
 const encoder = new TextEncoder()
 
@@ -33,17 +34,21 @@ describe('topic validation', () => {
     await cluster.cleanup()
   })
 
-  it('rejects and counts forged, malformed and oversize heartbeats, and keeps running', async () => {
+  it('rejects and counts forged, malformed, oversize, badly signed and far-future heartbeats, and keeps running', async () => {
     const b = await cluster.start('b', await cluster.newKey())
     const a = await cluster.start('a', await cluster.newKey(), { bootstrap: [b.address] })
     await until(b, 'b to see a alive', () => stateOf(b, a.peerId) === 'alive')
     const impersonated = (await cluster.newKey()).publicKey
 
     // a publishes, under its own signature, a heartbeat claiming another node's id.
-    const genuine = a.service.membership.get(a.peerId)?.heartbeat as Heartbeat
-    const forged: Heartbeat = { ...genuine, peerId: impersonated.toString(), seq: genuine.seq + 1_000_000 }
+    const genuine = a.service.membership.get(a.peerId)?.heartbeat as SignedHeartbeat
+    const forged: SignedHeartbeat = { ...genuine, peerId: impersonated.toString(), seq: genuine.seq + 1_000_000 }
     const pubsub = a.node.pubsub
     await pubsub.publish(HEARTBEAT_TOPIC, heartbeatCodec.encode(forged))
+    // Its own id, but a record that is not the one it signed; then one properly signed, two days ahead.
+    await pubsub.publish(HEARTBEAT_TOPIC, heartbeatCodec.encode({ ...genuine, seq: genuine.seq + 7, capacity: { ...genuine.capacity, slots: 999 } }))
+    const ahead = { ...genuine, seq: Date.now() + 2 * 24 * 3600_000 }
+    await pubsub.publish(HEARTBEAT_TOPIC, heartbeatCodec.encode({ ...ahead, signature: await signNodeRecord(ahead, a.node.privateKey) }))
     await pubsub.publish(HEARTBEAT_TOPIC, encoder.encode('{"v":1,"type":"heartbeat","peerId":'))
     await pubsub.publish(HEARTBEAT_TOPIC, encoder.encode(JSON.stringify({ ...genuine, seq: genuine.seq + 5, capacity: 'lots' })))
     await pubsub.publish(HEARTBEAT_TOPIC, new Uint8Array(HEARTBEAT_MAX_BYTES + 1).fill(0x20))
@@ -51,6 +56,9 @@ describe('topic validation', () => {
     await poll('b to reject the forged heartbeat', async () => await rejected(b, 'forged') === 1)
     await poll('b to reject both malformed heartbeats', async () => await rejected(b, 'malformed') === 2)
     await poll('b to reject the oversize heartbeat', async () => await rejected(b, 'oversize') === 1)
+    await poll('b to reject the badly signed heartbeat', async () => await rejected(b, 'bad_signature') === 1)
+    await poll('b to reject the far-future heartbeat', async () => await rejected(b, 'future') === 1)
+    expect(b.service.membership.get(a.peerId)?.record.capacity.slots).toBe(2)
     expect(b.service.isMember(impersonated.toString())).toBe(false)
     expect(b.service.membership.members()).toHaveLength(2)
 
