@@ -104,3 +104,13 @@ export function createPubSub (init: PubSubInit = {}): ReturnType<typeof gossipsu
     ...options
   })
 }
+
+/**
+ * A peer's score as this node's gossipsub computes it (cached for one gossipsub heartbeat). The
+ * implementation has it; the interface it is typed by does not declare it.
+ */
+export function peerScore (pubsub: GossipSub, peerId: string): number {
+  const scored = pubsub as GossipSub & { getScore?: (peerId: string) => number }
+  if (typeof scored.getScore !== 'function') throw new TypeError('this gossipsub implementation does not report peer scores (getScore)')
+  return scored.getScore(peerId)
+}
