@@ -5,6 +5,7 @@ import { jsonCodec, peerIdString } from '../../../src/protocol/codec.ts'
 import { HEARTBEAT_MAX_BYTES, HEARTBEAT_TOPIC, heartbeatCodec } from '../../../src/protocol/messages/heartbeat.ts'
 import { createCluster, poll, stateOf, until } from './fixtures.ts'
 import type { Cluster, Member } from './fixtures.ts'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { signNodeRecord } from '../../../src/membership/core/record-signature.ts'
 import type { SignedHeartbeat } from '../../../src/protocol/messages/heartbeat.ts'
 
@@ -112,5 +113,22 @@ describe('topic validation', () => {
     } finally {
       await echo.stop()
     }
+  })
+
+  it('with membership.allowPeers, takes only the listed peers as members, whatever else holds the swarm key', async () => {
+    const [ka, kb, kc] = [await cluster.newKey(), await cluster.newKey(), await cluster.newKey()]
+    const aId = peerIdFromPrivateKey(ka).toString()
+    const b = await cluster.start('b', kb, { allowPeers: [aId] })
+    const a = await cluster.start('a', ka, { bootstrap: [b.address] })
+    const c = await cluster.start('c', kc, { bootstrap: [b.address] })
+    await until(b, 'b to see a alive', () => stateOf(b, a.peerId) === 'alive')
+    // c is connected and heartbeating: b ignores it, and counts it.
+    await poll('b to ignore a heartbeat of c', async () => await rejected(b, 'not_member') >= 1)
+    expect(b.service.isMember(c.peerId)).toBe(false)
+    // a, who knows c, lists it in its registry document: b refuses that entry too.
+    await poll('b to refuse c from a registry document', async () => await counterValue(b.service.metrics.recordsRefused, { source: 'registry', reason: 'not_allowed' }) >= 1, 15_000)
+    expect(b.service.isMember(c.peerId)).toBe(false)
+    expect(b.service.membership.members().map(m => m.peerId).sort()).toEqual([a.peerId, b.peerId].sort())
+    expect(stateOf(c, b.peerId)).toBe('alive') // c has no list: it takes b as a member
   })
 })
