@@ -9,8 +9,9 @@
  *     --bootstrap /ip4/10.0.0.2/tcp/4101 examples/teaser.yaml [--input name=CID …] [--wait]
  *
  * 1. Join: dial a member (the pre-shared key lets us in), subscribe to the topics.
- * 2. Become a member: publish one heartbeat (0 slots: this node runs nothing).
- *    Daemons take topic messages only from peers that have sent a valid heartbeat.
+ * 2. Become a member: publish one heartbeat (0 slots: this node runs nothing), with our
+ *    signature over its node record. Daemons take topic messages only from peers that have
+ *    sent a valid heartbeat.
  * 3. Publish `job_submitted`: the job document (recipe, input CIDs, submitter,
  *    time, nonce) with its id, the CID of its DAG-JSON encoding.
  * 4. With --wait: print `step_completed` / `step_failed` / `result_ready` for the job.
@@ -20,6 +21,7 @@
 import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import { noise } from '@libp2p/noise'
 import { preSharedKey } from '@libp2p/pnet'
@@ -30,6 +32,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { toString as toText } from 'uint8arrays/to-string'
 import { parse as parseYaml } from 'yaml'
 import { createPubSub } from '../src/node/gossipsub.ts'
 
@@ -71,7 +74,9 @@ for (const [name, cid] of Object.entries(inputs)) {
   }
 }
 
+const privateKey = await generateKeyPair('Ed25519')
 const node = await createLibp2p({
+  privateKey,
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
   transports: [tcp()],
   connectionProtector: preSharedKey({ psk: await readFile(values['swarm-key']) }),
@@ -93,22 +98,22 @@ try {
     await new Promise(resolve => setTimeout(resolve, 50))
   }
 
-  const heartbeat = (): Uint8Array => {
+  const heartbeat = async (): Promise<Uint8Array> => {
     const now = Date.now()
-    return json({
-      v: 1,
-      type: 'heartbeat',
+    // The node record: what registries keep of a member, signed by the member itself over
+    // "artdag-node-record:" followed by the record's DAG-JSON encoding (docs/PROTOCOL.md).
+    const record = {
       peerId: self,
       addrs: node.getMultiaddrs().map(a => a.decapsulateCode(421).toString()),
       version: 'bare-0.1.0',
       seq: now,
       sentAt: now,
       capacity: { slots: 0, cores: 0, freeDiskBytes: 0 },
-      load: { runningSteps: 0, loadAverage: 0 },
-      capabilities: { ffmpegVersion: null, encoders: [] },
-      leases: [],
-      jobs: []
-    })
+      capabilities: { ffmpegVersion: null, encoders: [] }
+    }
+    const signed = new Uint8Array([...new TextEncoder().encode('artdag-node-record:'), ...dagJson.encode(record)])
+    const signature = toText(await privateKey.sign(signed), 'base64url')
+    return json({ v: 1, type: 'heartbeat', ...record, load: { runningSteps: 0, loadAverage: 0 }, leases: [], jobs: [], signature })
   }
 
   const doc = { v: 1, kind: 'artdag/job', recipe: { ...recipe, inputs }, inputs, submitter: self, submittedAt: Date.now(), nonce: randomUUID() }
@@ -136,7 +141,7 @@ try {
   const submitted = json({ v: 1, type: 'job_submitted', jobId, recipe: doc.recipe, inputs, submitter: self, submittedAt: doc.submittedAt, nonce: doc.nonce })
   for (let attempt = 0; !acknowledged; attempt++) {
     if (attempt === 10) throw new Error('the cluster did not acknowledge the job')
-    await pubsub.publish(TOPICS.heartbeat, heartbeat())
+    await pubsub.publish(TOPICS.heartbeat, await heartbeat())
     await new Promise(resolve => setTimeout(resolve, 100))
     await pubsub.publish(TOPICS.submit, submitted)
     const until = Date.now() + 3000

@@ -138,6 +138,8 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       dialTimeoutMs: config.node.dialTimeoutMs,
       kadProtocol: config.dht.protocol,
       allowPeers: config.node.allowPeers,
+      // Invalid messages on our topics lower the sender's gossipsub score (src/node/gossipsub.ts).
+      pubsub: { scoredTopics: Object.values(config.topics) },
       validators: {
         [CACHE_RECORD_NAMESPACE]: createCacheRecordValidator({ isMember: peerId => membership?.membership.isMember(peerId) ?? true })
       },
@@ -155,6 +157,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       scheduler
     }, { republishIntervalMs: config.dht.republishIntervalMs, queryTimeoutMs: config.dht.queryTimeoutMs })
 
+    const { allowPeers: memberPeers, ...membershipTimings } = config.membership
     membership = new MembershipService({
       libp2p: node.libp2p,
       helia: node.helia,
@@ -176,7 +179,8 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     }, {
       version: ARTDAG_VERSION,
       heartbeatTopic: config.topics.heartbeat,
-      timings: config.membership,
+      timings: membershipTimings,
+      allowPeers: memberPeers,
       registry: config.registry
     })
     membership.membership.onEvent(event => {

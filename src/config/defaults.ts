@@ -5,7 +5,7 @@ import { EXEC_DEFAULTS } from '../exec/index.ts'
 import { JOBS_DEFAULTS, TRUST_DEFAULTS } from '../jobs/index.ts'
 import { LEASE_DEFAULTS } from '../lease/index.ts'
 import { LOG_DEFAULTS } from '../log.ts'
-import { DEFAULT_TIMINGS, REGISTRY_DEFAULTS } from '../membership/index.ts'
+import { MEMBERSHIP_DEFAULTS, REGISTRY_DEFAULTS } from '../membership/index.ts'
 import { DHT_DEFAULTS, NODE_DEFAULTS } from '../node/index.ts'
 import { TOPIC_DEFAULTS } from '../protocol/index.ts'
 import { UI_DEFAULTS } from '../ui/index.ts'
@@ -26,7 +26,7 @@ export const CONFIG_DEFAULTS: Config = {
   discovery: { tailscale: { ...TAILSCALE_DEFAULTS } },
   topics: { ...TOPIC_DEFAULTS },
   dht: { ...DHT_DEFAULTS },
-  membership: { ...DEFAULT_TIMINGS },
+  membership: { ...MEMBERSHIP_DEFAULTS, allowPeers: [...MEMBERSHIP_DEFAULTS.allowPeers] },
   registry: { ...REGISTRY_DEFAULTS },
   api: { ...API_DEFAULTS },
   ui: { ...UI_DEFAULTS },

@@ -61,7 +61,8 @@ export const configSchema = z.strictObject({
     heartbeatIntervalMs: positiveMs,
     suspectAfterMs: positiveMs,
     deadAfterMs: positiveMs,
-    forgetAfterMs: positiveMs
+    forgetAfterMs: positiveMs,
+    allowPeers: z.array(peerId)
   }),
   registry: z.strictObject({
     publishIntervalMs: positiveMs,

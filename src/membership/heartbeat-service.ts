@@ -1,21 +1,29 @@
+import { signNodeRecord, verifyNodeRecord } from './core/record-signature.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './core/types.ts'
 import { ValidatedTopic } from './validated-topic.ts'
 import { HEARTBEAT_TOPIC, MAX_ADDRS, MAX_JOBS, MAX_LEASES, PROTOCOL_VERSION, heartbeatCodec } from '../protocol/index.ts'
-import type { Capabilities, Capacity, Heartbeat, HeldLease, KnownJob, Load } from '../protocol/index.ts'
+import type { Capabilities, Capacity, Heartbeat, HeldLease, KnownJob, Load, SignedHeartbeat } from '../protocol/index.ts'
 import type { Membership } from './membership.ts'
 import type { MembershipMetrics } from './metrics.ts'
 import type { PubSub, SubscriptionChangeData } from './pubsub.ts'
+import type { TopicRefusal } from './validated-topic.ts'
 import { ComponentRun, systemClock } from '../lifecycle/index.ts'
 import type { AbortOptions, Clock, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
+import type { PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 /**
  * Publishes this node's heartbeat every interval, once at start, and as soon
  * as a peer subscribes to the topic (so a joiner learns us within
  * milliseconds, not an interval later); receives the others' into Membership.
+ * Each heartbeat carries our signature over our node record, so that others
+ * can relay the record in their registry documents and nobody can forge it.
  * The topic's validator refuses malformed, oversize and forged heartbeats
- * (the heartbeat's `peerId` must be the signed publisher).
+ * (the heartbeat's `peerId` must be the signed publisher), a record signature
+ * that does not verify (`bad_signature`), and a `seq` or `sentAt` more than a
+ * day ahead of our clock (`future`); with `membership.allowPeers`, it ignores
+ * peers not on the list.
  */
 export interface HeartbeatServiceInit {
   /** @default 'artdag/v1/nodes/heartbeat' */
@@ -47,6 +55,8 @@ export interface LocalNodeState {
 
 export interface HeartbeatServiceComponents {
   pubsub: PubSub
+  /** Our libp2p key: it signs our node record in every heartbeat. */
+  privateKey: PrivateKey
   /** This node's listen/announce addresses (libp2p's `getMultiaddrs`). */
   getMultiaddrs: () => Multiaddr[]
   membership: Membership
@@ -65,7 +75,7 @@ export class HeartbeatService implements Startable {
   readonly #intervalMs: number
   readonly #version: string
   readonly #log: Logger
-  readonly #channel: ValidatedTopic<Heartbeat>
+  readonly #channel: ValidatedTopic<SignedHeartbeat>
   readonly #onSubscriptionChange = (event: CustomEvent<SubscriptionChangeData>): void => {
     if (event.detail.subscriptions.some(s => s.subscribe && s.topic === this.topic)) this.publishSoon()
   }
@@ -76,7 +86,7 @@ export class HeartbeatService implements Startable {
   #publishing: Promise<void> | undefined
   #again = false
   #warnedTruncation = false
-  readonly #heartbeatListeners = new Set<(heartbeat: Heartbeat) => void>()
+  readonly #heartbeatListeners = new Set<(heartbeat: SignedHeartbeat) => void>()
   readonly #announceOnSubscribe: boolean
 
   constructor (components: HeartbeatServiceComponents, init: HeartbeatServiceInit) {
@@ -87,10 +97,13 @@ export class HeartbeatService implements Startable {
     this.#announceOnSubscribe = init.announceOnSubscribe ?? true
     this.#log = components.logger.forComponent('artdag:heartbeat')
     this.#clock = components.clock ?? systemClock
-    this.#channel = new ValidatedTopic<Heartbeat>(components, {
+    const { membership } = components
+    this.#channel = new ValidatedTopic<SignedHeartbeat>(components, {
       topic: this.topic,
       codec: heartbeatCodec,
       authorOf: hb => hb.peerId,
+      check: hb => checkHeartbeat(hb, membership),
+      isMember: peerId => membership.admits(peerId),
       onMessage: hb => {
         this.#receive(hb)
       }
@@ -132,7 +145,7 @@ export class HeartbeatService implements Startable {
    * Called with every accepted heartbeat from another node (after Membership
    * took it in): the job coordinator reads its leases and jobs. Returns the unsubscribe function.
    */
-  onHeartbeat (listener: (heartbeat: Heartbeat) => void): () => void {
+  onHeartbeat (listener: (heartbeat: SignedHeartbeat) => void): () => void {
     this.#heartbeatListeners.add(listener)
     return () => {
       this.#heartbeatListeners.delete(listener)
@@ -180,7 +193,7 @@ export class HeartbeatService implements Startable {
     }
   }
 
-  async #build (): Promise<Heartbeat> {
+  async #build (): Promise<SignedHeartbeat> {
     const { membership } = this.#components
     const state = await this.#components.localState()
     if (!this.#warnedTruncation && (state.leases.length > MAX_LEASES || state.jobs.length > MAX_JOBS)) {
@@ -188,7 +201,7 @@ export class HeartbeatService implements Startable {
       this.#log.warn({ leases: state.leases.length, jobs: state.jobs.length }, `heartbeat lists only the first ${MAX_LEASES} leases and ${MAX_JOBS} jobs`)
     }
     const now = this.#clock.wallNow()
-    return {
+    const body: Heartbeat = {
       v: PROTOCOL_VERSION,
       type: 'heartbeat',
       peerId: membership.selfId,
@@ -202,11 +215,12 @@ export class HeartbeatService implements Startable {
       leases: state.leases.slice(0, MAX_LEASES),
       jobs: state.jobs.slice(0, MAX_JOBS)
     }
+    return { ...body, signature: await signNodeRecord(body, this.#components.privateKey) }
   }
 
-  #receive (heartbeat: Heartbeat): void {
-    const { accepted } = this.#components.membership.receiveHeartbeat(heartbeat)
-    this.#components.metrics.heartbeatsReceived.inc({ result: accepted ? 'accepted' : 'stale' })
+  #receive (heartbeat: SignedHeartbeat): void {
+    const { accepted, refused } = this.#components.membership.receiveHeartbeat(heartbeat)
+    this.#components.metrics.heartbeatsReceived.inc({ result: accepted ? 'accepted' : refused ?? 'stale' })
     if (!accepted) return
     for (const listener of this.#heartbeatListeners) {
       try {
@@ -216,6 +230,18 @@ export class HeartbeatService implements Startable {
       }
     }
   }
+}
+
+/**
+ * The heartbeat topic's own checks, after the schema and the author: the
+ * record's signature (the same verdict on every node: Reject, the sender's
+ * score drops), then the clock bound (it depends on our own clock: Ignore, so
+ * that a node whose clock is wrong does not score honest peers down).
+ */
+function checkHeartbeat (heartbeat: SignedHeartbeat, membership: Pick<Membership, 'refusal'>): TopicRefusal | undefined {
+  if (!verifyNodeRecord(heartbeat, heartbeat.signature)) return { reason: 'bad_signature', result: 'reject' }
+  if (membership.refusal(heartbeat) === 'future') return { reason: 'future', result: 'ignore' }
+  return undefined
 }
 
 /** Our addresses without the `/p2p/<id>` suffix, deduplicated, within the message's cap. */

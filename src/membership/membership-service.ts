@@ -29,8 +29,13 @@ export interface MembershipServiceInit {
   heartbeatTopic?: string
   /** Heartbeat as soon as a peer subscribes (a joiner hears us at once). @default true */
   announceOnSubscribe?: boolean
-  /** Config `membership.*`. */
+  /** Config `membership.*` (the timings). */
   timings?: Partial<MembershipTimings>
+  /**
+   * Config `membership.allowPeers`: only these peers can be members. Undefined or empty: any
+   * peer holding the swarm key that sends a valid heartbeat.
+   */
+  allowPeers?: string[] | undefined
   /** Config `registry.*`. */
   registry?: RegistryInit
   /** Dialing of known members that are not connected; `false` turns it off. */
@@ -68,9 +73,10 @@ export class MembershipService implements Startable {
     this.#c = components
     const { libp2p, logger, clock, scheduler } = components
     const metrics = this.metrics = components.metrics ?? createMembershipMetrics()
-    const membership = this.membership = new Membership({ peerId: libp2p.peerId.toString(), version: init.version, logger, metrics, clock, scheduler }, init.timings)
+    const membership = this.membership = new Membership({ peerId: libp2p.peerId.toString(), version: init.version, logger, metrics, clock, scheduler }, { ...init.timings, allowPeers: init.allowPeers })
     this.heartbeats = new HeartbeatService({
       pubsub: libp2p.services.pubsub,
+      privateKey: components.privateKey,
       getMultiaddrs: () => libp2p.getMultiaddrs(),
       membership,
       localState: components.localState,

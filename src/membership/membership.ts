@@ -1,12 +1,12 @@
 import { MembershipTable } from './core/membership-table.ts'
-import type { HeartbeatOutcome } from './core/membership-table.ts'
+import type { HeartbeatOutcome, RegistryMergeOutcome } from './core/membership-table.ts'
 import type { RegistryDocument } from './core/registry-document.ts'
-import type { Member, MemberState, MembershipEvent, MembershipTimings } from './core/types.ts'
+import type { Member, MemberState, MembershipEvent, MembershipTimings, RecordRefusal } from './core/types.ts'
 import type { MembershipMetrics } from './metrics.ts'
 import { ComponentRun, systemClock } from '../lifecycle/index.ts'
 import type { AbortOptions, Clock, Scheduler, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
-import type { Heartbeat, NodeRecord } from '../protocol/index.ts'
+import type { NodeRecord, SignedHeartbeat } from '../protocol/index.ts'
 
 /**
  * The membership table as a running component: it owns the clock and the tick
@@ -20,7 +20,18 @@ export interface MembershipInit extends Partial<MembershipTimings> {
    *
    * @default half of heartbeatIntervalMs, at most 1000
    */
-  tickIntervalMs?: number
+  tickIntervalMs?: number | undefined
+  /**
+   * Only these peers can be members (config `membership.allowPeers`): heartbeats and registry
+   * entries of others are refused. Undefined or empty: any peer holding the swarm key.
+   */
+  allowPeers?: string[] | undefined
+  /**
+   * A record (heartbeat or registry entry) whose `seq` or `sentAt` is further ahead of our wall clock is refused.
+   *
+   * @default DEFAULT_MAX_CLOCK_AHEAD_MS (one day)
+   */
+  maxClockAheadMs?: number | undefined
 }
 
 export interface MembershipComponents {
@@ -64,9 +75,16 @@ export class Membership implements Startable {
     this.#log = components.logger.forComponent('artdag:membership')
     this.#metrics = components.metrics
     const now = this.#now()
-    this.#table = new MembershipTable({ self: initialRecord(components.peerId, components.version, now), now, timings: init })
+    const { tickIntervalMs, allowPeers, maxClockAheadMs, ...timings } = init
+    this.#table = new MembershipTable({
+      self: initialRecord(components.peerId, components.version, now),
+      now,
+      timings,
+      maxClockAheadMs,
+      allowPeers: allowPeers === undefined || allowPeers.length === 0 ? undefined : allowPeers
+    })
     this.timings = this.#table.timings
-    this.#tickIntervalMs = init.tickIntervalMs ?? Math.min(1000, Math.max(10, Math.floor(this.timings.heartbeatIntervalMs / 2)))
+    this.#tickIntervalMs = tickIntervalMs ?? Math.min(1000, Math.max(10, Math.floor(this.timings.heartbeatIntervalMs / 2)))
   }
 
   get selfId (): string {
@@ -107,6 +125,16 @@ export class Membership implements Startable {
     return this.#table.isMember(peerId)
   }
 
+  /** May this peer become a member (`membership.allowPeers`)? */
+  admits (peerId: string): boolean {
+    return this.#table.admits(peerId)
+  }
+
+  /** Why a record could not be taken in now (not allowed, too far ahead of our clock); undefined if it could. */
+  refusal (record: NodeRecord): RecordRefusal | undefined {
+    return this.#table.refusal(record, this.#now())
+  }
+
   members (): Member[] {
     return this.#table.members()
   }
@@ -133,23 +161,40 @@ export class Membership implements Startable {
     return this.#table.nextSeq(this.#now())
   }
 
-  updateSelf (heartbeat: Heartbeat): void {
+  updateSelf (heartbeat: SignedHeartbeat): void {
     this.#table.updateSelf(heartbeat, this.#now())
   }
 
-  receiveHeartbeat (heartbeat: Heartbeat): HeartbeatOutcome {
+  /** A heartbeat the topic validator passed (its signature checked). */
+  receiveHeartbeat (heartbeat: SignedHeartbeat): HeartbeatOutcome {
     const outcome = this.#table.receiveHeartbeat(heartbeat, this.#now())
+    if (outcome.refused !== undefined) {
+      this.#metrics.recordsRefused.inc({ source: 'heartbeat', reason: outcome.refused })
+      this.#log.debug({ peer: heartbeat.peerId, reason: outcome.refused, seq: heartbeat.seq }, 'heartbeat refused')
+    }
     this.#emit(outcome.events)
     return outcome
   }
 
-  mergeRegistry (doc: RegistryDocument): MembershipEvent[] {
-    const events = this.#table.mergeRegistry(doc, this.#now())
-    this.#emit(events)
-    return events
+  /** Merges a registry document; entries that fail the record checks are counted and logged, not taken. */
+  mergeRegistry (doc: RegistryDocument): RegistryMergeOutcome {
+    const outcome = this.#table.mergeRegistry(doc, this.#now())
+    if (outcome.refused.length > 0) {
+      const byReason: Partial<Record<RecordRefusal, string[]>> = {}
+      for (const { peerId, reason } of outcome.refused) {
+        this.#metrics.recordsRefused.inc({ source: 'registry', reason })
+        ;(byReason[reason] ??= []).push(peerId)
+      }
+      // `not_allowed` is the allowlist working as configured; the rest is a broken or hostile publisher (or clock).
+      const level = Object.keys(byReason).some(r => r !== 'not_allowed') ? 'warn' : 'debug'
+      this.#log[level]({ publisher: doc.self.peerId, refused: byReason }, `refused ${outcome.refused.length} record(s) of a registry document`)
+    }
+    this.#emit(outcome.events)
+    return outcome
   }
 
-  toRegistryDocument (): RegistryDocument {
+  /** Our registry document; undefined until our first heartbeat has signed our record. */
+  toRegistryDocument (): RegistryDocument | undefined {
     return this.#table.toRegistryDocument(this.#now())
   }
 

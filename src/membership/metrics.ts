@@ -5,7 +5,7 @@ import { Counter, Registry } from 'prom-client'
  * daemon owns (one per node, never the global default). Creating them twice
  * on one registry returns the same counters.
  */
-export type RejectReason = 'unsigned' | 'oversize' | 'malformed' | 'forged' | 'not_member'
+export type RejectReason = 'unsigned' | 'oversize' | 'malformed' | 'forged' | 'bad_signature' | 'future' | 'not_member'
 
 export interface MembershipMetrics {
   readonly registry: Registry
@@ -17,6 +17,11 @@ export interface MembershipMetrics {
   readonly messagesRejected: Counter<'topic' | 'reason'>
   /** Errors thrown by a topic's message handler (caught; the daemon keeps running). */
   readonly handlerErrors: Counter<'topic'>
+  /**
+   * Node records not taken in, by source (`heartbeat`, `registry`) and reason (`bad_signature`,
+   * `future`, `not_allowed`): a registry entry another node cannot vouch for, a sequence far ahead.
+   */
+  readonly recordsRefused: Counter<'source' | 'reason'>
   /** Member state transitions, by new state (`joined`, `alive`, `suspect`, `dead`, `forgotten`). */
   readonly transitions: Counter<'event'>
   /** Registry documents published to IPNS, by result: `ok`, `error`. */
@@ -40,6 +45,7 @@ export function createMembershipMetrics (registry: Registry = new Registry()): M
     heartbeatsReceived: counter(registry, 'artdag_heartbeats_received_total', 'Valid heartbeats received from other nodes, by result', ['result']),
     messagesRejected: counter(registry, 'artdag_pubsub_messages_rejected_total', 'Pubsub messages rejected by a topic validator, by topic and reason', ['topic', 'reason']),
     handlerErrors: counter(registry, 'artdag_pubsub_handler_errors_total', 'Errors thrown while handling a valid pubsub message, by topic', ['topic']),
+    recordsRefused: counter(registry, 'artdag_membership_records_refused_total', 'Node records refused (from heartbeats or registry documents), by source and reason', ['source', 'reason']),
     transitions: counter(registry, 'artdag_membership_transitions_total', 'Membership events, by event', ['event']),
     registryPublishes: counter(registry, 'artdag_registry_publishes_total', 'Registry documents published under our IPNS name, by result', ['result']),
     registryPulls: counter(registry, 'artdag_registry_pulls_total', 'Registry documents resolved and merged, by source and result', ['source', 'result']),

@@ -242,7 +242,7 @@ export class Registry implements Startable {
     try {
       // Our own record in our datastore, not validated: after 48 h alone it has expired but is still ours.
       const doc = await this.#fetch(self, { signal: AbortSignal.timeout(this.#timeoutMs), offline: true })
-      const events = this.#c.membership.mergeRegistry(doc)
+      const { events } = this.#c.membership.mergeRegistry(doc)
       this.#c.metrics.registryPulls.inc({ source: 'self', result: 'ok' })
       this.#log.info({ members: doc.members.length, joined: events.filter(e => e.type === 'joined').length }, 'loaded our registry document')
     } catch (err: unknown) {
@@ -271,8 +271,8 @@ export class Registry implements Startable {
     const shutdown = this.#run
     if (shutdown === undefined) return
     const document = this.#c.membership.toRegistryDocument()
-    // Until our first heartbeat is built we have no addresses or capacity to tell: wait for it.
-    if (document.self.seq === 0) return
+    // Until our first heartbeat has built and signed our record we have nothing to tell: wait for it.
+    if (document === undefined) return
     this.#lastPublishAt = this.#clock.now()
     const { helia, ipns } = this.#c
     // The local steps are not cut short by stop() (which waits for them): an abort halfway

@@ -14,6 +14,7 @@ import type { Codec } from '../protocol/index.ts'
  * - `oversize`: over the codec's byte limit, refused before parsing;
  * - `malformed`: not UTF-8 JSON, another protocol version, or not the schema;
  * - `forged`: the author the message names is not its signed publisher;
+ * - what the topic's own `check` finds (heartbeats: `bad_signature`, `future`);
  * - `not_member`: the signed publisher is not a member (topics other than heartbeats).
  * Forgeries and malformed messages are `Reject` (gossipsub penalises the
  * sender); a non-member's message is `Ignore`d, since it may be a node whose
@@ -24,7 +25,20 @@ export interface ValidatedTopicInit<T> {
   codec: Codec<T>
   /** The peer id the message claims as its author; it must be the signed publisher. */
   authorOf?: (message: T) => string | undefined
-  /** Accept only messages whose signed publisher passes. The heartbeat topic omits it: heartbeats are how members join. */
+  /**
+   * The topic's own checks after the schema and the author: a refusal is counted under its
+   * reason, and the message goes no further. `reject` lowers the sender's gossipsub score, so
+   * only what every honest node decides alike may reject (a signature, a schema): an honest
+   * relay forwards what it accepted, and is penalised for whatever we reject of it. A check
+   * that depends on this node's own view or clock must `ignore`, or nodes whose views differ
+   * score each other down and the mesh partitions.
+   */
+  check?: (message: T, from: string) => TopicRefusal | undefined
+  /**
+   * Accept only messages whose signed publisher passes (Ignore otherwise). Member-only topics pass
+   * `isMember`; the heartbeat topic (heartbeats are how members join) passes nothing, or
+   * `membership.allowPeers` when that is set.
+   */
   isMember?: (peerId: string) => boolean
   /** Called for each accepted message. Errors and rejections are caught, logged and counted. */
   onMessage?: (message: T, from: string) => void | Promise<void>
@@ -37,6 +51,12 @@ export interface ValidatedTopicComponents {
 }
 
 export type PublishOutcome = 'sent' | 'no_peers'
+
+/** What a topic's own check refuses, and how: `reject` penalises the sender, `ignore` does not. */
+export interface TopicRefusal {
+  reason: RejectReason
+  result: 'reject' | 'ignore'
+}
 
 export class ValidatedTopic<T> implements Startable {
   readonly topic: string
@@ -105,6 +125,10 @@ export class ValidatedTopic<T> implements Startable {
       const author = this.#init.authorOf?.(message)
       if (author !== undefined && author !== from) {
         return this.#refuse('forged', TopicValidatorResult.Reject, from, `claims to be from ${author}`)
+      }
+      const refusal = this.#init.check?.(message, from)
+      if (refusal !== undefined) {
+        return this.#refuse(refusal.reason, refusal.result === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore, from)
       }
       if (this.#init.isMember !== undefined && !this.#init.isMember(from)) {
         return this.#refuse('not_member', TopicValidatorResult.Ignore, from)

@@ -5,7 +5,7 @@
 export { createArtdagNode } from './create-node.ts'
 export type { ArtdagNode } from './create-node.ts'
 export { createEmbeddedNode } from './embedded.ts'
-export { TopicValidatorResult } from './gossipsub.ts'
+export { PEER_SCORE_THRESHOLDS, peerScore, TopicValidatorResult } from './gossipsub.ts'
 export type { PubSub, PubSubMessage } from './gossipsub.ts'
 export type { ArtdagHelia, ArtdagNodeInit } from './create-node.ts'
 export type { EmbeddedNode, EmbeddedNodeInit } from './embedded.ts'

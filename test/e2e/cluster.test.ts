@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiClient } from '../../src/api/client.ts'
 import { createArtdagNode } from '../../src/node/create-node.ts'
 import { initHome } from '../../src/node/home.ts'
+import { signNodeRecord } from '../../src/membership/index.ts'
 import { heartbeatCodec } from '../../src/protocol/messages/heartbeat.ts'
 import { artdagBytes } from './helpers/cli.ts'
 import { Daemon, eventually, initHomes, startCluster } from './helpers/daemon.ts'
@@ -138,9 +139,9 @@ describe('a three-daemon cluster on loopback', { timeout: 120_000 }, () => {
     }
     // Malformed: not JSON at all. Forged: a well-formed heartbeat claiming to be B, signed by the intruder.
     await intruder.pubsub.publish(topic, new TextEncoder().encode('{"v":1,"type":"heartbeat", oops'))
-    const forged = heartbeatCodec.decode(heartbeatCodec.encode({
-      v: 1,
-      type: 'heartbeat',
+    const body = {
+      v: 1 as const,
+      type: 'heartbeat' as const,
       peerId: daemons[1]!.peerId,
       addrs: [],
       version: '0.1.0',
@@ -151,7 +152,8 @@ describe('a three-daemon cluster on loopback', { timeout: 120_000 }, () => {
       capabilities: { ffmpegVersion: null, encoders: [] },
       leases: [],
       jobs: []
-    } as never))
+    }
+    const forged = { ...body, signature: await signNodeRecord(body, intruder.privateKey) }
     await intruder.pubsub.publish(topic, heartbeatCodec.encode(forged))
     await eventually(async () => (await rejected('malformed')) >= 1 && (await rejected('forged')) >= 1, { what: 'A to count both rejections' })
     // A still answers, and still sees B with B's own capacity, not the forged one.

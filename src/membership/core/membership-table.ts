@@ -1,22 +1,53 @@
 import { recordOf } from '../../protocol/index.ts'
 import type { Heartbeat, NodeRecord } from '../../protocol/index.ts'
 import { detectState, resolveTimings } from './failure-detector.ts'
+import { verifyNodeRecord } from './record-signature.ts'
 import { buildRegistryDocument } from './registry-document.ts'
 import { SequenceCounter } from './sequence.ts'
+import { DEFAULT_MAX_CLOCK_AHEAD_MS } from './types.ts'
+import type { RecordVerifier } from './record-signature.ts'
 import type { RegistryDocument, RegistryEntry } from './registry-document.ts'
-import type { Member, MembershipEvent, MembershipTimings } from './types.ts'
+import type { Member, MembershipEvent, MembershipTimings, RecordRefusal } from './types.ts'
 
 export interface MembershipTableInit {
   /** This node's record; the table lists it as an `alive` member with source `self`. */
   self: NodeRecord
   now: number
-  timings?: Partial<MembershipTimings>
+  timings?: Partial<MembershipTimings> | undefined
+  /**
+   * Checks the signature of a record taken from a registry document. Heartbeats are checked
+   * before they reach the table (the topic validator).
+   *
+   * @default verifyNodeRecord (the record's own peer id must have signed it)
+   */
+  verify?: RecordVerifier | undefined
+  /**
+   * A record whose `seq` or `sentAt` is further ahead of `now` is refused.
+   *
+   * @default DEFAULT_MAX_CLOCK_AHEAD_MS (one day)
+   */
+  maxClockAheadMs?: number | undefined
+  /** Only these peers can be members (config `membership.allowPeers`). Undefined: any peer. */
+  allowPeers?: Iterable<string> | undefined
 }
 
 export interface HeartbeatOutcome {
-  /** False when the heartbeat is not newer than the last one heard from that member (a duplicate or a late copy), or is our own. */
+  /** False when the heartbeat is not newer than the last one heard from that member (a duplicate or a late copy), is our own, or is refused. */
   accepted: boolean
   events: MembershipEvent[]
+  /** Why it was refused, when it was (a stale heartbeat is not refused: it is old news). */
+  refused?: RecordRefusal
+}
+
+export interface RecordRefused {
+  peerId: string
+  reason: RecordRefusal
+}
+
+export interface RegistryMergeOutcome {
+  events: MembershipEvent[]
+  /** The entries not taken in, each with its reason. */
+  refused: RecordRefused[]
 }
 
 /**
@@ -36,16 +67,23 @@ export class MembershipTable {
   readonly #members = new Map<string, Member>()
   readonly #seq = new SequenceCounter()
   readonly #self: Member
+  readonly #verify: RecordVerifier
+  readonly #maxAheadMs: number
+  readonly #allowed: ReadonlySet<string> | undefined
 
   constructor (init: MembershipTableInit) {
     this.timings = resolveTimings(init.timings)
     this.selfId = init.self.peerId
+    this.#verify = init.verify ?? verifyNodeRecord
+    this.#maxAheadMs = init.maxClockAheadMs ?? DEFAULT_MAX_CLOCK_AHEAD_MS
+    this.#allowed = init.allowPeers === undefined ? undefined : new Set(init.allowPeers)
     this.#seq.observe(init.self.seq)
     this.#self = {
       peerId: this.selfId,
       state: 'alive',
       source: 'self',
       record: init.self,
+      signature: undefined,
       heartbeat: undefined,
       heardAt: init.now,
       learnedAt: init.now,
@@ -68,13 +106,32 @@ export class MembershipTable {
   updateSelf (heartbeat: Heartbeat, now: number): void {
     const self = this.#self
     self.record = recordOf(heartbeat)
+    self.signature = heartbeat.signature
     self.heartbeat = heartbeat
     self.heardAt = now
     self.lastSeen = now
     this.#seq.observe(heartbeat.seq)
   }
 
+  /** May this peer be a member (config `membership.allowPeers`)? */
+  admits (peerId: string): boolean {
+    return peerId === this.selfId || this.#allowed === undefined || this.#allowed.has(peerId)
+  }
+
+  /**
+   * Why a record cannot be taken in, whatever its source: its peer is not allowed, or its `seq`
+   * or `sentAt` is too far ahead of our clock. Undefined when it may. (The signature is checked
+   * by the caller: the topic validator for heartbeats, `mergeRegistry` for registry entries.)
+   */
+  refusal (record: NodeRecord, now: number): RecordRefusal | undefined {
+    if (!this.admits(record.peerId)) return 'not_allowed'
+    if (record.seq > now + this.#maxAheadMs || record.sentAt > now + this.#maxAheadMs) return 'future'
+    return undefined
+  }
+
   receiveHeartbeat (heartbeat: Heartbeat, now: number): HeartbeatOutcome {
+    const refused = this.refusal(heartbeat, now)
+    if (refused !== undefined) return { accepted: false, events: [], refused }
     if (heartbeat.peerId === this.selfId) {
       // Our own key elsewhere (an older run's message still in flight): never newer than us.
       this.#seq.observe(heartbeat.seq)
@@ -96,6 +153,7 @@ export class MembershipTable {
         state: 'alive',
         source: 'heartbeat',
         record,
+        signature: heartbeat.signature,
         heartbeat,
         heardAt: now,
         learnedAt: now,
@@ -110,7 +168,10 @@ export class MembershipTable {
         ]
       }
     }
-    if (record.seq >= existing.record.seq) existing.record = record
+    if (record.seq >= existing.record.seq) {
+      existing.record = record
+      existing.signature = heartbeat.signature
+    }
     existing.heartbeat = heartbeat
     existing.heardAt = now
     existing.lastSeen = Math.max(existing.lastSeen, now)
@@ -127,20 +188,31 @@ export class MembershipTable {
   /**
    * Merges a registry document, per member: the record with the higher `seq`
    * wins, `lastSeen` takes the later value, the member set is the union.
-   * Entries unseen for `forgetAfterMs` are not taken in.
+   * A record is taken only with its own node's valid signature and a `seq`
+   * within a day of our clock: nobody can make up a record for another node,
+   * so nobody can raise another node's sequence (or ours). What a document
+   * says of others' `lastSeen` is hearsay: it can make a member look long
+   * gone, never alive. Entries unseen for `forgetAfterMs` are not taken in.
    */
-  mergeRegistry (doc: RegistryDocument, now: number): MembershipEvent[] {
+  mergeRegistry (doc: RegistryDocument, now: number): RegistryMergeOutcome {
     const events: MembershipEvent[] = []
-    const entries: RegistryEntry[] = [{ record: doc.self, lastSeen: doc.publishedAt }, ...doc.members]
+    const refused: RecordRefused[] = []
+    const entries: RegistryEntry[] = [{ record: doc.self, signature: doc.selfSignature, lastSeen: doc.publishedAt }, ...doc.members]
     for (const entry of entries) {
-      const { record } = entry
+      const { record, signature } = entry
+      const existing = this.#members.get(record.peerId)
+      const reason = this.refusal(record, now) ?? (this.#verified(existing, record, signature) ? undefined : 'bad_signature')
+      if (reason !== undefined) {
+        refused.push({ peerId: record.peerId, reason })
+        continue
+      }
       if (record.peerId === this.selfId) {
+        // Our own earlier record, signed by us: our next heartbeat numbers above it.
         this.#seq.observe(record.seq)
         continue
       }
       // A clock ahead of ours must not keep a member from ever being forgotten.
       const lastSeen = Math.min(entry.lastSeen, now)
-      const existing = this.#members.get(record.peerId)
       if (existing === undefined) {
         if (now - lastSeen >= this.timings.forgetAfterMs) continue
         this.#members.set(record.peerId, {
@@ -148,6 +220,7 @@ export class MembershipTable {
           state: 'suspect',
           source: 'registry',
           record,
+          signature,
           heartbeat: undefined,
           heardAt: undefined,
           learnedAt: now,
@@ -160,10 +233,19 @@ export class MembershipTable {
         )
         continue
       }
-      if (record.seq > existing.record.seq) existing.record = record
+      if (record.seq > existing.record.seq) {
+        existing.record = record
+        existing.signature = signature
+      }
       existing.lastSeen = Math.max(existing.lastSeen, lastSeen)
     }
-    return events
+    return { events, refused }
+  }
+
+  /** The signature check, skipped when the entry is the record and signature we already hold (verified when they came). */
+  #verified (existing: Member | undefined, record: NodeRecord, signature: string): boolean {
+    if (existing?.signature === signature && existing.record.seq === record.seq) return true
+    return this.#verify(record, signature)
   }
 
   /** Applies the failure detector to every member and forgets the long dead. */
@@ -207,16 +289,19 @@ export class MembershipTable {
     return [this.#self, ...others].map(m => ({ ...m }))
   }
 
-  /** What the registry document says about the others: newest record and last sighting of each. */
+  /** What the registry document says about the others: newest signed record and last sighting of each. */
   registryEntries (): RegistryEntry[] {
     const out: RegistryEntry[] = []
     for (const member of this.#members.values()) {
-      if (member.peerId !== this.selfId) out.push({ record: member.record, lastSeen: member.lastSeen })
+      if (member.peerId !== this.selfId && member.signature !== undefined) out.push({ record: member.record, signature: member.signature, lastSeen: member.lastSeen })
     }
     return out
   }
 
-  toRegistryDocument (now: number): RegistryDocument {
-    return buildRegistryDocument(this.#self.record, this.registryEntries(), now)
+  /** Our document; undefined until our own record is signed (our first heartbeat). */
+  toRegistryDocument (now: number): RegistryDocument | undefined {
+    const { record, signature } = this.#self
+    if (signature === undefined) return undefined
+    return buildRegistryDocument(record, signature, this.registryEntries(), now)
   }
 }

@@ -1,3 +1,4 @@
+import * as dagJson from '@ipld/dag-json'
 import { z } from 'zod'
 import { cacheIdString, jsonCodec, peerIdString, PROTOCOL_VERSION, timestampMs } from '../codec.ts'
 import { knownJobsSchema, MAX_KNOWN_JOBS } from './jobs.ts'
@@ -81,7 +82,14 @@ export const nodeRecordSchema = z.object({
   capabilities: capabilitiesSchema
 })
 
-export const heartbeatSchema = nodeRecordSchema.extend({
+/**
+ * A node's signature over its own node record (`nodeRecordBytes`), base64url without padding:
+ * what makes a record relayed by others (in registry documents) authoritative. Ed25519: 86 characters.
+ */
+export const recordSignatureString = z.string().regex(/^[A-Za-z0-9_-]{16,1024}$/, 'not a base64url signature')
+
+/** What a node builds before signing: the record and its live state. */
+export const heartbeatBodySchema = nodeRecordSchema.extend({
   v: z.literal(PROTOCOL_VERSION),
   type: z.literal('heartbeat'),
   load: loadSchema,
@@ -91,6 +99,11 @@ export const heartbeatSchema = nodeRecordSchema.extend({
   jobs: knownJobsSchema
 })
 
+/** The heartbeat on the wire: the body and the sender's signature over its node record. */
+export const heartbeatSchema = heartbeatBodySchema.extend({
+  signature: recordSignatureString
+})
+
 export type Capacity = z.infer<typeof capacitySchema>
 export type Load = z.infer<typeof loadSchema>
 export type StepProgress = z.infer<typeof stepProgressSchema>
@@ -98,12 +111,41 @@ export type Capabilities = z.infer<typeof capabilitiesSchema>
 export type HeldLease = Heartbeat['leases'][number]
 export type KnownJob = Heartbeat['jobs'][number]
 export type NodeRecord = z.infer<typeof nodeRecordSchema>
-export type Heartbeat = z.infer<typeof heartbeatSchema>
+/** A heartbeat as the membership core takes it; the signature, when present, is over its node record. */
+export type Heartbeat = z.infer<typeof heartbeatBodySchema> & { signature?: string }
+/** A heartbeat as it travels: always signed. */
+export type SignedHeartbeat = z.infer<typeof heartbeatSchema>
 
 export const heartbeatCodec = jsonCodec('heartbeat', heartbeatSchema, HEARTBEAT_MAX_BYTES)
 
-/** The node record inside a heartbeat (drops the live state: load, leases, jobs). */
-export function recordOf (heartbeat: Heartbeat): NodeRecord {
+/** The node record inside a heartbeat (drops the live state: load, leases, jobs, and the signature). */
+export function recordOf (heartbeat: NodeRecord): NodeRecord {
   const { peerId, addrs, version, seq, sentAt, capacity, capabilities } = heartbeat
-  return { peerId, addrs, version, seq, sentAt, capacity, capabilities }
+  const { ffmpegVersion, threads, encoders } = capabilities
+  return {
+    peerId,
+    addrs,
+    version,
+    seq,
+    sentAt,
+    capacity: { slots: capacity.slots, cores: capacity.cores, freeDiskBytes: capacity.freeDiskBytes },
+    capabilities: { ffmpegVersion, ...(threads !== undefined ? { threads } : {}), encoders }
+  }
+}
+
+/** Domain separation: a node record signature can never be mistaken for any other signature of the key. */
+export const NODE_RECORD_SIGNATURE_PREFIX = 'artdag-node-record:'
+
+/**
+ * The bytes a node signs for its record: `"artdag-node-record:"` followed by the DAG-JSON encoding
+ * (keys sorted, no whitespace) of exactly the node record's fields (`recordOf`; optional fields
+ * left out when absent). Any implementation builds the same bytes from the same record.
+ */
+export function nodeRecordBytes (record: NodeRecord): Uint8Array {
+  const body = dagJson.encode(recordOf(record))
+  const prefix = new TextEncoder().encode(NODE_RECORD_SIGNATURE_PREFIX)
+  const out = new Uint8Array(prefix.byteLength + body.byteLength)
+  out.set(prefix, 0)
+  out.set(body, prefix.byteLength)
+  return out
 }

@@ -5,7 +5,9 @@ import { jsonCodec, peerIdString } from '../../../src/protocol/codec.ts'
 import { HEARTBEAT_MAX_BYTES, HEARTBEAT_TOPIC, heartbeatCodec } from '../../../src/protocol/messages/heartbeat.ts'
 import { createCluster, poll, stateOf, until } from './fixtures.ts'
 import type { Cluster, Member } from './fixtures.ts'
-import type { Heartbeat } from '../../../src/protocol/messages/heartbeat.ts'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { signNodeRecord } from '../../../src/membership/core/record-signature.ts'
+import type { SignedHeartbeat } from '../../../src/protocol/messages/heartbeat.ts'
 
 const encoder = new TextEncoder()
 
@@ -33,17 +35,21 @@ describe('topic validation', () => {
     await cluster.cleanup()
   })
 
-  it('rejects and counts forged, malformed and oversize heartbeats, and keeps running', async () => {
+  it('rejects and counts forged, malformed, oversize, badly signed and far-future heartbeats, and keeps running', async () => {
     const b = await cluster.start('b', await cluster.newKey())
     const a = await cluster.start('a', await cluster.newKey(), { bootstrap: [b.address] })
     await until(b, 'b to see a alive', () => stateOf(b, a.peerId) === 'alive')
     const impersonated = (await cluster.newKey()).publicKey
 
     // a publishes, under its own signature, a heartbeat claiming another node's id.
-    const genuine = a.service.membership.get(a.peerId)?.heartbeat as Heartbeat
-    const forged: Heartbeat = { ...genuine, peerId: impersonated.toString(), seq: genuine.seq + 1_000_000 }
+    const genuine = a.service.membership.get(a.peerId)?.heartbeat as SignedHeartbeat
+    const forged: SignedHeartbeat = { ...genuine, peerId: impersonated.toString(), seq: genuine.seq + 1_000_000 }
     const pubsub = a.node.pubsub
     await pubsub.publish(HEARTBEAT_TOPIC, heartbeatCodec.encode(forged))
+    // Its own id, but a record that is not the one it signed; then one properly signed, two days ahead.
+    await pubsub.publish(HEARTBEAT_TOPIC, heartbeatCodec.encode({ ...genuine, seq: genuine.seq + 7, capacity: { ...genuine.capacity, slots: 999 } }))
+    const ahead = { ...genuine, seq: Date.now() + 2 * 24 * 3600_000 }
+    await pubsub.publish(HEARTBEAT_TOPIC, heartbeatCodec.encode({ ...ahead, signature: await signNodeRecord(ahead, a.node.privateKey) }))
     await pubsub.publish(HEARTBEAT_TOPIC, encoder.encode('{"v":1,"type":"heartbeat","peerId":'))
     await pubsub.publish(HEARTBEAT_TOPIC, encoder.encode(JSON.stringify({ ...genuine, seq: genuine.seq + 5, capacity: 'lots' })))
     await pubsub.publish(HEARTBEAT_TOPIC, new Uint8Array(HEARTBEAT_MAX_BYTES + 1).fill(0x20))
@@ -51,6 +57,9 @@ describe('topic validation', () => {
     await poll('b to reject the forged heartbeat', async () => await rejected(b, 'forged') === 1)
     await poll('b to reject both malformed heartbeats', async () => await rejected(b, 'malformed') === 2)
     await poll('b to reject the oversize heartbeat', async () => await rejected(b, 'oversize') === 1)
+    await poll('b to reject the badly signed heartbeat', async () => await rejected(b, 'bad_signature') === 1)
+    await poll('b to reject the far-future heartbeat', async () => await rejected(b, 'future') === 1)
+    expect(b.service.membership.get(a.peerId)?.record.capacity.slots).toBe(2)
     expect(b.service.isMember(impersonated.toString())).toBe(false)
     expect(b.service.membership.members()).toHaveLength(2)
 
@@ -104,5 +113,22 @@ describe('topic validation', () => {
     } finally {
       await echo.stop()
     }
+  })
+
+  it('with membership.allowPeers, takes only the listed peers as members, whatever else holds the swarm key', async () => {
+    const [ka, kb, kc] = [await cluster.newKey(), await cluster.newKey(), await cluster.newKey()]
+    const aId = peerIdFromPrivateKey(ka).toString()
+    const b = await cluster.start('b', kb, { allowPeers: [aId] })
+    const a = await cluster.start('a', ka, { bootstrap: [b.address] })
+    const c = await cluster.start('c', kc, { bootstrap: [b.address] })
+    await until(b, 'b to see a alive', () => stateOf(b, a.peerId) === 'alive')
+    // c is connected and heartbeating: b ignores it, and counts it.
+    await poll('b to ignore a heartbeat of c', async () => await rejected(b, 'not_member') >= 1)
+    expect(b.service.isMember(c.peerId)).toBe(false)
+    // a, who knows c, lists it in its registry document: b refuses that entry too.
+    await poll('b to refuse c from a registry document', async () => await counterValue(b.service.metrics.recordsRefused, { source: 'registry', reason: 'not_allowed' }) >= 1, 15_000)
+    expect(b.service.isMember(c.peerId)).toBe(false)
+    expect(b.service.membership.members().map(m => m.peerId).sort()).toEqual([a.peerId, b.peerId].sort())
+    expect(stateOf(c, b.peerId)).toBe('alive') // c has no list: it takes b as a member
   })
 })

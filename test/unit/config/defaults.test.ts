@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { CONFIG_DEFAULTS } from '../../../src/config/defaults.ts'
@@ -52,5 +52,45 @@ describe('one source of defaults', () => {
       expect(cell, `docs/${doc} has a table row for ${key}`).toBeDefined()
       expect(msOf(cell!), `docs/${doc}: ${key} is ${cell!}, config/default.yaml says ${value}`).toBe(value)
     }
+  })
+
+  it('docs/PROTOCOL.md quotes the topic names, the DHT protocol and the timings every node must share', async () => {
+    for (const [key, value] of Object.entries(CONFIG_DEFAULTS.topics)) {
+      expect(await tableValue('PROTOCOL.md', `topics.${key}`), `docs/PROTOCOL.md: topics.${key}`).toBe(`\`${value}\``)
+    }
+    expect(await tableValue('PROTOCOL.md', 'dht.protocol')).toBe(`\`${CONFIG_DEFAULTS.dht.protocol}\``)
+    const timings: Array<[string, number]> = [
+      ['membership.heartbeatIntervalMs', CONFIG_DEFAULTS.membership.heartbeatIntervalMs],
+      ['membership.suspectAfterMs', CONFIG_DEFAULTS.membership.suspectAfterMs],
+      ['membership.deadAfterMs', CONFIG_DEFAULTS.membership.deadAfterMs],
+      ['lease.renewIntervalMs', CONFIG_DEFAULTS.lease.renewIntervalMs],
+      ['lease.ttlMs', CONFIG_DEFAULTS.lease.ttlMs],
+      ['registry.publishIntervalMs', CONFIG_DEFAULTS.registry.publishIntervalMs],
+      ['dht.republishIntervalMs', CONFIG_DEFAULTS.dht.republishIntervalMs]
+    ]
+    for (const [key, value] of timings) {
+      const cell = await tableValue('PROTOCOL.md', key)
+      expect(cell, `docs/PROTOCOL.md has a row for ${key}`).toBeDefined()
+      expect(msOf(cell!), `docs/PROTOCOL.md: ${key} is ${cell!}, config/default.yaml says ${value}`).toBe(value)
+    }
+  })
+
+  it('every topic name in the docs and scripts is one of the configured defaults', async () => {
+    const topics = new Set(Object.values(CONFIG_DEFAULTS.topics))
+    const root = new URL('../../../', import.meta.url)
+    const files = [
+      ...(await readdir(new URL('docs/', root))).filter(f => f.endsWith('.md')).map(f => `docs/${f}`),
+      ...(await readdir(new URL('scripts/', root), { recursive: true })).filter(f => f.endsWith('.ts')).map(f => `scripts/${f}`)
+    ]
+    const found: string[] = []
+    for (const file of files) {
+      const text = await readFile(new URL(file, root), 'utf8')
+      // Quoted or in backticks: `artdag/v1/leases`, 'artdag/v1/nodes/heartbeat'. `artdag/v1/…` stands for any.
+      for (const match of text.matchAll(/[`'"](artdag\/v\d+\/[^`'"\s…]+)[`'"]/g)) {
+        found.push(match[1]!)
+        expect(topics.has(match[1]!), `${file} names the topic ${match[1]!}, which config/default.yaml does not have`).toBe(true)
+      }
+    }
+    expect(new Set(found)).toEqual(topics)
   })
 })

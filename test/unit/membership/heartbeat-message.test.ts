@@ -1,14 +1,15 @@
 import { describe, expect, it, beforeAll } from 'vitest'
 import { MessageInvalidError } from '../../../src/protocol/errors.ts'
-import { HEARTBEAT_MAX_BYTES, heartbeatCodec, MAX_ENCODERS, MAX_JOBS, MAX_LEASES, MAX_STEPS_IN_HEARTBEAT, recordOf } from '../../../src/protocol/messages/heartbeat.ts'
+import { verifyNodeRecord } from '../../../src/membership/core/record-signature.ts'
+import { HEARTBEAT_MAX_BYTES, heartbeatCodec, MAX_ENCODERS, MAX_JOBS, MAX_LEASES, MAX_STEPS_IN_HEARTBEAT, nodeRecordBytes, recordOf } from '../../../src/protocol/messages/heartbeat.ts'
 import { makeHeartbeat, makePeerIds } from './fixtures.ts'
 
 const encoder = new TextEncoder()
 
 describe('heartbeat message', () => {
-  let peer: string
+  let peer: string, other: string
   beforeAll(async () => {
-    ;[peer] = await makePeerIds(1) as [string]
+    ;[peer, other] = await makePeerIds(2) as [string, string]
   })
 
   it('round-trips through the codec', () => {
@@ -62,5 +63,26 @@ describe('heartbeat message', () => {
     expect(record).not.toHaveProperty('leases')
     expect(record).not.toHaveProperty('load')
     expect(record).toMatchObject({ peerId: peer, seq: 9 })
+  })
+
+  it("carries the sender's signature over its node record, and refuses a heartbeat without one", () => {
+    const hb = makeHeartbeat(peer, 10)
+    expect(verifyNodeRecord(recordOf(hb), hb.signature)).toBe(true)
+    // The live state is not signed (gossipsub signs the whole message): only the record is.
+    expect(verifyNodeRecord(recordOf({ ...hb, load: { runningSteps: 9, loadAverage: 9 } } as typeof hb), hb.signature)).toBe(true)
+    expect(verifyNodeRecord({ ...recordOf(hb), seq: 11 }, hb.signature)).toBe(false)
+    expect(verifyNodeRecord({ ...recordOf(hb), peerId: other }, hb.signature)).toBe(false)
+    expect(verifyNodeRecord(recordOf(hb), 'not-a-signature')).toBe(false)
+    const { signature: _, ...unsigned } = hb
+    expect(() => heartbeatCodec.decode(encoder.encode(JSON.stringify(unsigned)))).toThrow(/signature/)
+  })
+
+  it('signs the same bytes whatever order the fields come in: DAG-JSON of the record, after a fixed prefix', () => {
+    const record = recordOf(makeHeartbeat(peer, 12))
+    const reordered = JSON.parse(JSON.stringify(Object.fromEntries(Object.entries(record).reverse()))) as typeof record
+    expect(nodeRecordBytes(reordered)).toEqual(nodeRecordBytes(record))
+    const text = new TextDecoder().decode(nodeRecordBytes(record))
+    expect(text.startsWith('artdag-node-record:{"addrs":[')).toBe(true)
+    expect(text).not.toContain(' ')
   })
 })

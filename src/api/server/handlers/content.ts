@@ -1,10 +1,10 @@
-import { isAbsolute } from 'node:path'
 import { AbortedError } from '../../../errors.ts'
 import { LocalFileError } from '../../../store/index.ts'
 import type { ContentStore } from '../../../store/index.ts'
 import type { CID } from 'multiformats/cid'
 import { contentRange, parseByteRange } from '../../byte-range.ts'
 import { BodyTooLargeError, ExportPathError, InvalidRequestError, RangeNotSatisfiableError } from '../../errors.ts'
+import { exportTarget } from '../export-target.ts'
 import { OCTET_STREAM, SNIFF_BYTES, sniffMediaType } from '../../media-type.ts'
 import type { HandlerMap } from '../handler.ts'
 import { toCid, withDeadline } from '../handler.ts'
@@ -102,13 +102,14 @@ export function contentHandlers (content: ContentStore, limits: ContentLimits): 
       return { cid: cid.toString(), document }
     },
 
-    // The caller owns the socket (mode 0600), so it is the daemon's user: writing its file here
-    // moves the bytes once instead of once more through the socket and the CLI.
+    // The caller owns the socket (mode 0600), so it is the daemon's user (or root): writing its file
+    // here moves the bytes once instead of once more through the socket and the CLI. It writes only
+    // where the daemon's user could (export-target.ts), whoever asks.
     async exportContent ({ params, body }, { signal }) {
       const cid = toCid(params.cid)
-      if (!isAbsolute(body.path)) throw new InvalidRequestError(`path ${body.path} is not absolute: the daemon does not know the caller's directory`, { path: body.path })
+      const target = await exportTarget(body.path)
       try {
-        const { size } = await content.getFile(cid, body.path, { signal })
+        const { size } = await content.getFile(cid, target, { signal })
         return { cid: cid.toString(), size, path: body.path }
       } catch (err: unknown) {
         if (err instanceof LocalFileError) {
