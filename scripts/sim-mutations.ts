@@ -32,21 +32,56 @@ interface Mutation {
 }
 
 const MUTATIONS: Mutation[] = [
-  { name: 'settle window', file: 'src/lease/network-timing.ts', find: 'return Math.max(floor, Math.min(this.#o.maxWaitMs, 3 * oneWayMs + this.#o.marginMs))', replace: 'return floor === this.#o.settleFloorMs ? 0 : Math.max(floor, Math.min(this.#o.maxWaitMs, 3 * oneWayMs + this.#o.marginMs))', scenario: 'race-solo', seed: 1 },
+  {
+    name: 'settle window',
+    file: 'src/lease/network-timing.ts',
+    find: 'return Math.max(floor, Math.min(this.#o.maxWaitMs, 3 * oneWayMs + this.#o.marginMs))',
+    replace: 'return floor === this.#o.settleFloorMs ? 0 : Math.max(floor, Math.min(this.#o.maxWaitMs, 3 * oneWayMs + this.#o.marginMs))',
+    scenario: 'race-solo',
+    seed: 1
+  },
   { name: 'waits that follow round trips', file: 'src/lease/network-timing.ts', find: 'return Math.max(floor, Math.min(this.#o.maxWaitMs, 3 * oneWayMs + this.#o.marginMs))', replace: 'return floor', scenario: 'wan-race', seed: 1 },
   { name: 'decisions on wake-ups only', file: 'src/jobs/core/scheduler.ts', find: 'if (now < claimAt || !decide) {', replace: 'if (now < claimAt) {', scenario: 'busy', seed: 1 },
   { name: 'late event loop guard', file: 'src/jobs/core/coordinator.ts', find: 'if (core.promisedDecision !== undefined && now > core.promisedDecision + LAG_THRESHOLD_MS) {', replace: 'if (false) {', scenario: 'busy', seed: 1 },
   { name: 'lease_state answers', file: 'src/jobs/core/inbound.ts', find: '      publishLeaseState(core, out, cacheId, best, now)\n', replace: '', scenario: 'lossy', seed: 1 },
   { name: 'immediate re-assertion', file: 'src/jobs/core/inbound.ts', find: '      publishRenew(core, out, [{ cacheId, epoch: outcome.current.epoch }], now)\n', replace: '', scenario: 'lossy', seed: 1 },
   { name: 'stall nudge', file: 'src/jobs/core/scheduler.ts', find: 'if (ranked.length > 0) nudgeIfStalled(core, out, item, now)', replace: '', scenario: 'lossy', seed: 1 },
-  { name: 're-claim after a release', file: 'src/jobs/core/inbound.ts', find: "    if (outcome.kind === 'released' && outcome.displaced?.holder === core.o.self) reclaim(core, out, msg.cacheId, now)\n", replace: '', scenario: 'restart', seed: 1 },
+  {
+    name: 're-claim after a release',
+    file: 'src/jobs/core/inbound.ts',
+    find: "    if (outcome.kind === 'released' && outcome.displaced?.holder === core.o.self) reclaim(core, out, msg.cacheId, now)\n",
+    replace: '',
+    scenario: 'restart',
+    seed: 1
+  },
   { name: 'pause detection', file: 'src/jobs/core/coordinator.ts', find: '} else if (now - core.lastInputAt > lease.pauseThresholdMs) {', replace: '} else if (false) {', scenario: 'partitions', seed: 1 },
   { name: 'heartbeat entries as renewals', file: 'src/jobs/core/heartbeat.ts', find: '  for (const lease of summary.leases) sighting(core, out, lease.cacheId, from, lease.epoch, now)\n', replace: '', scenario: 'lossy', seed: 1 },
-  { name: 'refutation of takeovers', file: 'src/jobs/core/inbound.ts', find: "if (byEpoch > myEpoch && mine.phase === 'running' && !pausedLately && mine.refutations < MAX_REFUTATIONS) {", replace: 'if (false) {', scenario: 'asymmetric', seed: 1 },
+  {
+    name: 'refutation of takeovers',
+    file: 'src/jobs/core/inbound.ts',
+    find: "if (byEpoch > myEpoch && mine.phase === 'running' && !pausedLately && mine.refutations < MAX_REFUTATIONS) {",
+    replace: 'if (false) {',
+    scenario: 'asymmetric',
+    seed: 1
+  },
   { name: 'no failure while lookups are pending', file: 'src/jobs/core/lifecycle.ts', find: 'if (failed !== undefined && !lookupsPending(core, job))', replace: 'if (failed !== undefined)', scenario: 'late-lookup', seed: 1 },
-  { name: 'failed jobs re-judged', file: 'src/jobs/core/lifecycle.ts', find: '  } else if (failed === undefined) {\n    resumeJob(core, out, job, now)', replace: '  } else if (false) {\n    resumeJob(core, out, job, now)', scenario: 'isolated-failures', seed: 1 },
+  {
+    name: 'failed jobs re-judged',
+    file: 'src/jobs/core/lifecycle.ts',
+    find: '  } else if (failed === undefined) {\n    resumeJob(core, out, job, now)',
+    replace: '  } else if (false) {\n    resumeJob(core, out, job, now)',
+    scenario: 'isolated-failures',
+    seed: 1
+  },
   { name: 'attempts on distinct nodes', file: 'src/jobs/core/attempts.ts', find: '  for (const peer of capableNodes(core, requires)) if (!failedOn.has(peer)) return false\n', replace: '', scenario: 'isolated-failures', seed: 1 },
-  { name: 'outcomes announced while kept', file: 'src/jobs/core/coordinator.ts', find: '      for (const f of finished) jobs.push(entry(f))', replace: '      for (const f of finished) if (f.state !== \'failed\') jobs.push(entry(f))', scenario: 'isolated-failures', seed: 1 },
+  {
+    name: 'outcomes announced while kept',
+    file: 'src/jobs/core/coordinator.ts',
+    find: '      for (const f of finished) jobs.push(entry(f))',
+    replace: "      for (const f of finished) if (f.state !== 'failed') jobs.push(entry(f))",
+    scenario: 'isolated-failures',
+    seed: 1
+  },
   { name: 'one kept result per step', file: 'src/jobs/core/lifecycle.ts', find: '  if (a.epoch !== b.epoch) return a.epoch < b.epoch', replace: '  return false', scenario: 'divergent', seed: 1 },
   { name: 'bounded epochs', file: 'src/lease/lease-table.ts', find: 'return epoch <= this.maxEpoch(cacheId) + MAX_EPOCH_JUMP', replace: 'return true', scenario: 'ideal', seed: 1 }
 ]

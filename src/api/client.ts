@@ -3,7 +3,6 @@ import { stat as statFile } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import type { z } from 'zod'
 import { InvalidArgumentError, InvalidCidError, isArtdagError } from '../errors.ts'
-import { describeIssues } from '../protocol/index.ts'
 import { writeFileAtomically } from './atomic-file.ts'
 import { ResponseInvalidError } from './errors.ts'
 import { readNdjson } from './ndjson.ts'
@@ -69,6 +68,12 @@ export interface EventsOptions {
   types?: string[] | undefined
   job?: string | undefined
   signal?: AbortSignal | undefined
+}
+
+/** A response that does not match its schema; the issue formatter is loaded only then. */
+async function responseInvalid (where: string, what: string, error: z.ZodError): Promise<ResponseInvalidError> {
+  const { describeIssues } = await import('../protocol/index.ts')
+  return new ResponseInvalidError(`${where}: ${what}: ${describeIssues(error)}`)
 }
 
 function checkCid (text: string): string {
@@ -229,7 +234,7 @@ export class ApiClient {
           const type = (value as { type?: unknown } | null)?.type
           if (typeof type === 'string' && !API_EVENT_TYPES.has(type)) continue
           const parsed = apiEventSchema.safeParse(value)
-          if (!parsed.success) throw new ResponseInvalidError(`${where}: an event is malformed: ${describeIssues(parsed.error)}`)
+          if (!parsed.success) throw await responseInvalid(where, 'an event is malformed', parsed.error)
           yield parsed.data
         }
       } finally {
@@ -299,7 +304,7 @@ export class ApiClient {
     }
     const schema = (route.response as { schema: z.ZodType }).schema
     const parsed = schema.safeParse(value)
-    if (!parsed.success) throw new ResponseInvalidError(`${where}: unexpected response: ${describeIssues(parsed.error)}`)
+    if (!parsed.success) throw await responseInvalid(where, 'unexpected response', parsed.error)
     return parsed.data as ResponseOf<N>
   }
 }

@@ -24,3 +24,9 @@ export class FailedJobError extends ArtdagError {
   override readonly name = 'FailedJobError'
   readonly kind = 'failed'
 }
+
+/** A short id that is the start of several ids: the user types more of it. */
+export class AmbiguousIdError extends ArtdagError {
+  override readonly name = 'AmbiguousIdError'
+  readonly kind = 'invalid'
+}

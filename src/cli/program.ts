@@ -8,7 +8,7 @@ import { EXIT_CODE_BY_KIND, EXIT_OK } from './exit-codes.ts'
 import { CheckFailedError, CommandRegistryError } from './errors.ts'
 import { render, renderError } from './output.ts'
 import { createProgress } from './progress.ts'
-import { loadCommands } from './registry.ts'
+import { commandWord, loadCommand, loadCommands } from './registry.ts'
 import { handleShutdownSignals } from './signals.ts'
 import type { SignalSource } from './signals.ts'
 
@@ -43,6 +43,11 @@ function parseInput (spec: AnyCommand, raw: Record<string, unknown>, commandPath
   if (parsed.success) return parsed.data
   const problems = parsed.error.issues.map(issue => `${labelFor(spec, issue.path[0])}: ${issue.message}`)
   throw new InvalidArgumentError(`artdag ${commandPath}: ${problems.join('; ')}`)
+}
+
+/** Commander's `error: unknown command 'stauts'\n(Did you mean status?)` as one line. */
+function usageMessage (message: string): string {
+  return message.replace(/^error: /, '').replace(/\s*\n\(Did you mean (.+)\?\)\s*$/, ' (did you mean $1?)').trim()
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value]
@@ -139,9 +144,13 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
     }
   }
 
+  // Only the named command's file when it has one (a socket-only command starts quickly); every
+  // command for help, for an unknown word (commander then suggests the nearest) and for no word.
   let commands: AnyCommand[]
   try {
-    commands = await loadCommands(options.commandsDir)
+    const word = commandWord(argv)
+    const one = word !== undefined ? await loadCommand(word, options.commandsDir) : undefined
+    commands = one !== undefined ? [one] : await loadCommands(options.commandsDir)
   } catch (err: unknown) {
     return await fail(toErrorBody(err), jsonRequested)
   }
@@ -161,7 +170,7 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return EXIT_OK // --help, --version
       if (err.code === 'commander.help' || err.code === 'commander.helpDisplayed') return EXIT_CODE_BY_KIND.invalid // a group (`artdag pin`) without a subcommand
-      return await fail({ error: { name: 'UsageError', kind: 'invalid', message: err.message.replace(/^error: /, '') } }, jsonRequested)
+      return await fail({ error: { name: 'UsageError', kind: 'invalid', message: usageMessage(err.message) } }, jsonRequested)
     }
     return await fail(toErrorBody(err), jsonRequested)
   }
