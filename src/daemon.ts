@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { Registry as MetricsRegistry } from 'prom-client'
 import { createApiServer, DEFAULT_CONTENT_TIMEOUT_MS, DEFAULT_EVENT_BUFFER_BYTES, DEFAULT_MAX_JSON_BODY_BYTES } from './api/server/index.ts'
-import type { ApiComponents } from './api/index.ts'
+import type { ApiComponents, DaemonReady } from './api/index.ts'
 import { homePaths, loadConfig } from './config/index.ts'
 import type { Config } from './config/index.ts'
 import { EventBus, GcScheduler, localNodeState, overridesFromFlags, peersBackend, StepProgressEvents, systemBackend } from './daemon/index.ts'
@@ -39,17 +39,8 @@ export interface RunDaemonOptions {
   env?: Record<string, string | undefined>
 }
 
-/** What the daemon announces once every listener is up. */
-export interface DaemonReady {
-  event: 'ready'
-  peerId: string
-  addresses: string[]
-  socket: string
-  home: string
-  version: string
-  /** The dashboard's base URL (no token: `artdag ui` prints it with one), null when it is off. */
-  ui: string | null
-}
+/** What the daemon announces once every listener is up (docs/API.md). */
+export type { DaemonReady }
 
 async function ffmpegOf (config: Config, env: Record<string, string | undefined> | undefined, log: Logger): Promise<{ binaries: ResolvedBinaries, version: string, encoders: string[] } | null> {
   try {
@@ -180,7 +171,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       registry: config.registry
     })
     membership.membership.onEvent(event => {
-      const member = { peer: event.peerId, peerId: event.peerId, at: event.at, time: event.at }
+      const member = { peer: event.peerId, at: event.at, time: event.at }
       switch (event.type) {
         case 'joined':
           events.emit({ ...member, type: 'member.joined', source: event.source })
@@ -298,12 +289,12 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     await startAll(components, { signal: options.signal })
     started = [...started, ...components]
 
-    const ready: DaemonReady = { event: 'ready', peerId: node.peerId.toString(), addresses: node.multiaddrs().map(String), socket, home: options.home, version: ARTDAG_VERSION, ui: (await ui?.server.info().catch(() => null))?.url ?? null }
+    const ready: DaemonReady = { event: 'ready', peer: node.peerId.toString(), addresses: node.multiaddrs().map(String), socket, home: options.home, version: ARTDAG_VERSION, ui: (await ui?.server.info().catch(() => null))?.url ?? null }
     log.info({ ...ready }, 'daemon ready')
     options.stdout?.write(
       options.json === true
         ? `${JSON.stringify(ready)}\n`
-        : `artdag ${ARTDAG_VERSION} ready: peer ${ready.peerId}\n${ready.addresses.map(a => `  listening on ${a}\n`).join('')}  socket ${socket}\n${ready.ui !== null ? `  dashboard ${ready.ui} (artdag ui prints it with its token)\n` : ''}`
+        : `artdag ${ARTDAG_VERSION} ready: peer ${ready.peer}\n${ready.addresses.map(a => `  listening on ${a}\n`).join('')}  socket ${socket}\n${ready.ui !== null ? `  dashboard ${ready.ui} (artdag ui prints it with its token)\n` : ''}`
     )
 
     if (!options.signal.aborted) {

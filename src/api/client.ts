@@ -211,6 +211,10 @@ export class ApiClient {
     return await this.json('gc', {}, { signal: options.signal, timeoutMs: options.timeoutMs ?? DEFAULT_GC_TIMEOUT_MS })
   }
 
+  async repoStat (options: CallOptions = {}): Promise<ResponseOf<'repoStat'>> {
+    return await this.json('repoStat', {}, { signal: options.signal, timeoutMs: options.timeoutMs ?? DEFAULT_GC_TIMEOUT_MS })
+  }
+
   /**
    * Subscribes to the daemon's events; resolves once subscribed. Iterate the
    * result until done; aborting `signal` ends the subscription and makes the

@@ -11,6 +11,8 @@ export { SOCKET_FILE_NAME, socketPathForHome } from './paths.ts'
 export { API_PREFIX, buildPath, methodsForPath, routes } from './routes.ts'
 export type { HttpMethod, ResponseOf, ResponseSpec, RouteDef, RouteName, Routes } from './routes.ts'
 export * from './schemas.ts'
+// The CLI's own JSON shapes (./outputs.ts) as types only: their schemas load where they are checked.
+export type { DaemonReady, RenderResult, VersionInfo } from './outputs.ts'
 export { ROUNDED_FIELDS } from './events.ts'
 export type { ApiComponents, EventListener, EventsBackend, JobsBackend, PeersBackend, SystemBackend, UiBackend } from './backend.ts'
 export { writeFileAtomically } from './atomic-file.ts'

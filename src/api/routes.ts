@@ -6,6 +6,7 @@ import {
   cidText,
   contentStatSchema,
   gcResponseSchema,
+  repoStatSchema,
   jobDetailSchema,
   documentResponseSchema,
   jobStateSchema,
@@ -144,7 +145,8 @@ export const routes = {
     response: json(pinSchema)
   }),
   removePin: route({ method: 'DELETE', path: '/v1/pins/:cid', summary: 'unpin content', params: cidParams, response: json(unpinResponseSchema) }),
-  gc: route({ method: 'POST', path: '/v1/gc', summary: 'drop expired intermediate pins, then every unpinned block', response: json(gcResponseSchema) }),
+  gc: route({ method: 'POST', path: '/v1/gc', summary: 'drop expired intermediate pins, then every unpinned block; says how many bytes it gave back', response: json(gcResponseSchema) }),
+  repoStat: route({ method: 'GET', path: '/v1/repo', summary: "the home's disk use (blocks, datastore, work, logs), its pins by kind, and the free space", response: json(repoStatSchema) }),
 
   events: route({
     method: 'GET',

@@ -30,3 +30,9 @@ export class AmbiguousIdError extends ArtdagError {
   override readonly name = 'AmbiguousIdError'
   readonly kind = 'invalid'
 }
+
+/** Ctrl-C while following a daemon's job: the job goes on (or was cancelled, with --cancel-on-interrupt). */
+export class FollowInterruptedError extends ArtdagError {
+  override readonly name = 'FollowInterruptedError'
+  readonly kind = 'aborted'
+}

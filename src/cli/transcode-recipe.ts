@@ -25,7 +25,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
 export async function loadTranscodeRecipe (source: string, settings: Record<string, unknown>, io: CliIo): Promise<LoadedRecipe> {
   const [{ validateRecipe, classifyInputRef, resolveInputPath, RecipeError }, { stepCatalog }] = await Promise.all([
     import('../plan/index.ts'),
-    import('../exec/catalog.ts')
+    import('../exec/index.ts')
   ])
   const ref = classifyInputRef(source)
   let input = source

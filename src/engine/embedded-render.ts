@@ -21,6 +21,8 @@ export interface EmbeddedRenderOptions {
   recipeDir: string
   inputOverrides?: Record<string, string> | undefined
   outFile?: string | undefined
+  /** Other outputs to write (output node → file), for a recipe with several. */
+  outFiles?: Record<string, string> | undefined
   signal?: AbortSignal | undefined
   onEvent?: RenderEventListener | undefined
   onSpawn?: SpawnListener | undefined
@@ -83,6 +85,7 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
       inputOverrides: options.inputOverrides,
       slots: slotsFor(config),
       outFile: options.outFile,
+      outFiles: options.outFiles,
       signal: options.signal,
       onEvent: options.onEvent
     })

@@ -60,7 +60,7 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     parallelId = done.id
     expect(done.state).toBe('completed')
     expect(done.steps).toHaveLength(8)
-    expect(done.steps.every(s => s.state === 'COMPLETED')).toBe(true)
+    expect(done.steps.every(s => s.state === 'completed')).toBe(true)
     const producers = new Set(done.steps.filter(s => s.step.startsWith('p')).map(s => s.peer))
     expect(producers.size).toBeGreaterThanOrEqual(2)
     for (const peer of producers) expect(daemons.map(d => d.peerId)).toContain(peer)
@@ -94,7 +94,7 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     const again = await b.json<JobDetail>(['submit', join(RECIPES, 'parallel.yaml'), '--wait'], { cwd: dir })
     expect(again.id).not.toBe(parallelId)
     expect(again.state).toBe('completed')
-    expect(again.steps.map(s => s.state)).toEqual(again.steps.map(() => 'CACHED'))
+    expect(again.steps.map(s => s.state)).toEqual(again.steps.map(() => 'cached'))
     expect(again.output).toBe(first.output)
   })
 
@@ -104,7 +104,7 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     const running = await eventually(async () => {
       const j = await job(a, id)
       const long = j.steps.find(s => s.step === 'long')
-      return long?.state === 'RUNNING' && long.peer != null ? long.peer : undefined
+      return long?.state === 'running' && long.peer != null ? long.peer : undefined
     }, { timeoutMs: 60_000, intervalMs: 100, what: 'the long step to run' })
     const victim = daemons.find(d => d.peerId === running) as Daemon
     const witness = daemons.find(d => d !== victim) as Daemon
@@ -115,7 +115,7 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     expect(done.state).toBe('completed')
     const long = done.steps.find(s => s.step === 'long')
     expect(long?.peer).not.toBe(victim.peerId)
-    expect(long?.state).toBe('COMPLETED')
+    expect(long?.state).toBe('completed')
     const out = join(dir, 'long.mp4')
     await witness.json(['get', done.output as string, '-o', out])
     expect(Math.abs((await ffprobe(out)).durationS - 12)).toBeLessThanOrEqual(0.1)
@@ -140,7 +140,7 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     const failed = body.error.details.job
     expect(failed.state).toBe('failed')
     const cut = failed.steps.find(s => s.step === 'cut')
-    expect(cut?.state).toBe('FAILED')
+    expect(cut?.state).toBe('failed')
     expect(cut?.attempts).toBe(3)
     expect(failed.error).toMatch(/not a media file ffmpeg can read/)
     expect(failed.error).toMatch(/3 attempt/)
@@ -155,7 +155,7 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
   it('cancels a job everywhere: its running step stops on every node', async () => {
     const [a, b] = daemons as [Daemon, Daemon, Daemon]
     const id = await submit(a, 'chain.yaml')
-    await eventually(async () => (await job(a, id)).steps.some(s => s.state === 'RUNNING'), { timeoutMs: 60_000, intervalMs: 100, what: 'a step to run' })
+    await eventually(async () => (await job(a, id)).steps.some(s => s.state === 'running'), { timeoutMs: 60_000, intervalMs: 100, what: 'a step to run' })
     const cancelled = await b.json<JobDetail>(['cancel', id])
     expect(cancelled.state).toBe('cancelled')
     for (const d of daemons) {

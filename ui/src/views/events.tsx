@@ -39,8 +39,8 @@ function EventRow ({ event }: { event: ApiEvent }) {
     <li data-type={type}>
       <time>{clock(time)}</time>
       <span class={`etype etype-${type.split('.')[0] ?? ''}`}>{type}</span>
-      {job !== undefined && <a href={`#/jobs/${encodeURIComponent(job)}`} title={job}>job {short(job, 6)}</a>}
-      {peer !== undefined && <code title={peer}>{short(peer, 6)}</code>}
+      {typeof job === 'string' && <a href={`#/jobs/${encodeURIComponent(job)}`} title={job}>job {short(job, 6)}</a>}
+      {typeof peer === 'string' && <code title={peer}>{short(peer, 6)}</code>}
       <span class="muted small">{extra}</span>
     </li>
   )
