@@ -41,7 +41,7 @@ export function JobView ({ id }: { id: string }) {
     if (reports.length === 0) return
     setProgress(map => {
       const next = new Map(map)
-      for (const r of reports) if (typeof r.cacheId === 'string') next.set(r.cacheId, { progress: r.progress ?? null, startedAt: r.startedAt ?? event.time, peer: event.peer })
+      for (const r of reports) if (typeof r.cacheId === 'string') next.set(r.cacheId, { progress: r.progress ?? null, startedAt: r.startedAt ?? event.time, peer: typeof event.peer === 'string' ? event.peer : undefined })
       return next
     })
   })
