@@ -308,6 +308,7 @@ export const exportRequestSchema = z.strictObject({
   path: z.string().min(1).max(4096)
 })
 export const exportResponseSchema = z.object({ cid: z.string(), size: count, path: z.string() })
+export type ExportResponse = z.infer<typeof exportResponseSchema>
 
 /** `GET /v1/documents/:cid`: a DAG-JSON document (a job document, a provenance record), links as `{ "/": cid }`. */
 export const documentResponseSchema = z.object({ cid: z.string(), document: z.unknown() })

@@ -6,6 +6,7 @@ import type { AnyCommand, CliIo, CommandContext } from './command.ts'
 import { clientFor, resolveCliHome } from './context.ts'
 import { EXIT_CODE_BY_KIND, EXIT_OK } from './exit-codes.ts'
 import { CheckFailedError, CommandRegistryError } from './errors.ts'
+import { withHint } from './hints.ts'
 import { render, renderError } from './output.ts'
 import { createProgress } from './progress.ts'
 import { commandWord, loadCommand, loadCommands } from './registry.ts'
@@ -71,6 +72,7 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
   const execute = async (spec: AnyCommand, commandPath: string, raw: Record<string, unknown>, globals: Globals): Promise<void> => {
     const json = globals.json === true
     const shutdown = handleShutdownSignals(options.signals, io.stderr, { graceful: spec.graceful === true })
+    const done: Array<() => Promise<void>> = []
     try {
       const input = parseInput(spec, raw, commandPath)
       const home = await resolveCliHome(globals.home, io)
@@ -81,17 +83,21 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
         signal: shutdown.signal,
         client: () => (client ??= clientFor(home, io)),
         progress: (label, total) => createProgress(io.stderr, !json, label, total),
+        onDone: fn => {
+          done.push(fn)
+        },
         io
       }
       const output = await spec.run!(input, ctx)
       await render(output, { stdout: io.stdout, stderr: io.stderr, json })
     } catch (err: unknown) {
       if (err instanceof CheckFailedError) await render(err.output, { stdout: io.stdout, stderr: io.stderr, json })
-      const body = toErrorBody(err)
+      const body = withHint(toErrorBody(err))
       exitCode = await fail(body, json)
       // A bug's stack is for whoever debugs it, on request.
       if (body.error.kind === 'internal' && io.env.ARTDAG_DEBUG != null && err instanceof Error) io.stderr.write(`${err.stack ?? ''}\n`)
     } finally {
+      for (const fn of done.reverse()) await fn().catch(() => {})
       shutdown.dispose()
     }
   }

@@ -16,3 +16,8 @@ export async function loadConfig (options: LoadConfigOptions): Promise<LoadedCon
   const { loadConfig: load } = await import('./load.ts')
   return await load(options)
 }
+
+/** `artdag config get/set` (./edit.ts), loaded on use. */
+export async function configEditor (): Promise<typeof import('./edit.ts')> {
+  return await import('./edit.ts')
+}
