@@ -1,6 +1,7 @@
 import { CID } from 'multiformats/cid'
 import type { ExportResponse, GcResponse, PinJson, PinKind, PinRequest, RepoStat } from '../api/index.ts'
-import { InvalidArgumentError, InvalidCidError } from '../errors.ts'
+import { stat } from 'node:fs/promises'
+import { InvalidArgumentError, InvalidCidError, NotFoundError } from '../errors.ts'
 import { createEmbeddedNode } from '../node/index.ts'
 import type { EmbeddedNode } from '../node/index.ts'
 import { gcWithUsage, repoUsage } from '../store/index.ts'
@@ -41,6 +42,10 @@ function toJson (pin: PinInfo): PinJson {
 }
 
 export async function openLocalHome (home: string, options: { signal?: AbortSignal | undefined, purpose?: string } = {}): Promise<LocalHome> {
+  // Reading a home is no reason to make one: a mistyped --home is said as such.
+  if ((await stat(home).catch(() => null))?.isDirectory() !== true) {
+    throw new NotFoundError(`there is no artdag home at ${home} and no daemon runs for it (artdag init makes a home; artdag daemon --home ${home} starts its daemon)`, { home })
+  }
   const node: EmbeddedNode = await createEmbeddedNode({ home, purpose: options.purpose ?? 'cli' }, { signal: options.signal })
   const { content, paths } = node
   return {
