@@ -7,7 +7,7 @@ import type { Config } from './config/index.ts'
 import { EventBus, GcScheduler, localNodeState, overridesFromFlags, peersBackend, StepProgressEvents, systemBackend } from './daemon/index.ts'
 import type { DaemonFlags } from './daemon/index.ts'
 import { TailscaleDiscovery, createDiscoveryMetrics } from './discovery/index.ts'
-import { CapabilitiesCache, Spawner, advertisedEncoders, resolveBinaries, stepCatalog } from './exec/index.ts'
+import { CapabilitiesCache, Spawner, advertisedEncoders, removeStaleWorkspaces, resolveBinaries, stepCatalog } from './exec/index.ts'
 import type { ResolvedBinaries } from './exec/index.ts'
 import { StepRunner, workRootFor } from './engine/index.ts'
 import { JobService } from './jobs/index.ts'
@@ -16,7 +16,7 @@ import { withTranscodeExpansion } from './daemon/index.ts'
 import { getCacheRecord, putCacheRecord } from './store/index.ts'
 import { createLogger } from './log.ts'
 import { MembershipService, createMembershipMetrics } from './membership/index.ts'
-import { CACHE_RECORD_NAMESPACE, CacheRecordRepublisher, createCacheRecordValidator, registerTransferMetrics, toMetadata } from './store/index.ts'
+import { CACHE_RECORD_NAMESPACE, CacheRecordRepublisher, createCacheRecordValidator, DatastoreStepLogs, registerTransferMetrics, toMetadata } from './store/index.ts'
 import { createArtdagNode } from './node/index.ts'
 import { createUiServer } from './ui/index.ts'
 import type { UiServer } from './ui/index.ts'
@@ -99,14 +99,14 @@ function dashboard (components: ApiComponents, c: { config: Config, home: string
 export async function runDaemon (options: RunDaemonOptions): Promise<void> {
   const env = options.env ?? process.env
   const { config } = await loadConfig({ home: options.home, env, flags: overridesFromFlags(options.flags) })
-  const logger = createLogger({ level: config.log.level })
+  const paths = homePaths(options.home)
+  const logger = createLogger({ level: config.log.level, format: config.log.format, file: paths.daemonLog })
   const log = logger.forComponent('artdag:daemon')
   const clock = systemClock
   const scheduler = systemScheduler
   const startedAt = clock.wallNow()
   const metrics = new MetricsRegistry()
   const events = new EventBus(logger, clock)
-  const paths = homePaths(options.home)
   const slots = config.exec.slots > 0 ? config.exec.slots : availableParallelism()
   /** Started components, oldest first: stopAll stops them newest first. */
   let started: Startable[] = []
@@ -135,6 +135,9 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       logger
     }, { signal: options.signal })
     started = [{ start: async () => {}, stop: node.stop }]
+    // The home's lock is ours: the workspaces a daemon that died mid-step left are nobody's.
+    const stale = await removeStaleWorkspaces(workRootFor(options.home, config))
+    if (stale > 0) log.info({ workspaces: stale }, 'removed the work directories a stopped process left')
 
     // Remote peers drop DHT records after 48 h and put() never republishes: re-put what we produced.
     const republisher = new CacheRecordRepublisher({
@@ -192,6 +195,8 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
 
     // ffmpeg and ffprobe start from a small helper process: a fork of the daemon blocked its loop.
     const spawner = new Spawner({ logger, scheduler })
+    // Each run's ffmpeg log, for `artdag logs JOB STEP`.
+    const stepLogs = new DatastoreStepLogs({ datastore: node.helia.datastore })
     const runner = ffmpeg != null
       ? new StepRunner({
         store: node.content,
@@ -206,6 +211,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
         fontFile: config.exec.fontFile,
         launch: spawner.launch,
         ranges,
+        stepLogs,
         logger
       })
       : undefined
@@ -252,6 +258,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       }),
       peers: peersBackend(membership.membership),
       content: node.content,
+      stepLogs,
       events,
       // Transcodes are analysed and expanded here, before the cluster sees the job.
       jobs: runner != null
@@ -309,5 +316,6 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     // Every component is stopped even if one fails; each failure is logged.
     for (const err of await stopAll(started)) log.warn({ err }, 'error while stopping')
     log.info('stopped')
+    logger.close()
   }
 }

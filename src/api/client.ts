@@ -267,6 +267,10 @@ export class ApiClient {
     return await this.json('cancelJob', { params: { id: checkCid(id) } }, options)
   }
 
+  async stepLog (cacheId: string, options: CallOptions = {}): Promise<ResponseOf<'stepLog'>> {
+    return await this.json('stepLog', { params: { cacheId } }, options)
+  }
+
   async ui (options: CallOptions = {}): Promise<ResponseOf<'ui'>> {
     return await this.json('ui', {}, options)
   }

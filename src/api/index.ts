@@ -7,6 +7,8 @@ export { createApiClient, DEFAULT_CLIENT_TIMEOUT_MS, DEFAULT_CONTENT_TIMEOUT_MS,
 export type { AddOptions, ApiClient, ApiClientInit, CallOptions, CatOptions, Download, EventsOptions } from './client.ts'
 export * from './errors.ts'
 export { locateHome, socketPathFor } from './locate.ts'
+export { daemonLogLines, daemonLogPath } from './daemon-log.ts'
+export type { DaemonLogOptions } from './daemon-log.ts'
 export { SOCKET_FILE_NAME, socketPathForHome } from './paths.ts'
 export { API_PREFIX, buildPath, methodsForPath, routes } from './routes.ts'
 export type { HttpMethod, ResponseOf, ResponseSpec, RouteDef, RouteName, Routes } from './routes.ts'

@@ -100,7 +100,7 @@ export const configListSchema = z.object({ values: z.array(configValueSchema) })
 export const logLineSchema = z.looseObject({ level: z.number().int(), time: z.string(), msg: z.string().optional() })
 
 /** `artdag logs JOB STEP --json`. */
-export const stepLogSchema = z.object({ job: z.string(), step: z.string(), cacheId: z.string(), log: z.string(), text: z.string() })
+export const stepLogOutputSchema = z.object({ job: z.string(), step: z.string(), cacheId: z.string(), log: z.string(), ok: z.boolean().nullable(), text: z.string() })
 
 /** `artdag doctor --json`. */
 export const doctorReportSchema = z.looseObject({
@@ -140,7 +140,7 @@ export const CLI_OUTPUTS = {
   'watch': { ndjson: apiEventSchema },
   'watch JOB': { json: renderResultSchema },
   'logs': { ndjson: logLineSchema },
-  'logs JOB STEP': { json: stepLogSchema },
+  'logs JOB STEP': { json: stepLogOutputSchema },
   'daemon': { json: daemonReadySchema },
   'init': { json: initResultSchema },
   'doctor': { json: doctorReportSchema },

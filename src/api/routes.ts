@@ -24,6 +24,7 @@ import {
   pinSchema,
   pinsResponseSchema,
   statusResponseSchema,
+  stepLogSchema,
   contentTicketSchema,
   uiInfoSchema,
   uintQuery,
@@ -160,6 +161,13 @@ export const routes = {
   listJobs: route({ method: 'GET', path: '/v1/jobs', summary: 'jobs this node knows', query: z.strictObject({ state: jobStateSchema.optional() }), response: json(jobsResponseSchema) }),
   getJob: route({ method: 'GET', path: '/v1/jobs/:id', summary: 'one job with its steps', params: jobParams, response: json(jobDetailSchema) }),
   cancelJob: route({ method: 'POST', path: '/v1/jobs/:id/cancel', summary: 'cancel a job', params: jobParams, response: json(jobSummarySchema) }),
+  stepLog: route({
+    method: 'GET',
+    path: '/v1/steps/:cacheId/log',
+    summary: "where the log (ffmpeg's stderr) of a step's last run on this node is: its CID",
+    params: z.object({ cacheId: z.string().regex(/^[0-9a-f]{64}$/, 'must be a cache_id (64 hex digits)') }),
+    response: json(stepLogSchema)
+  }),
   plan: route({ method: 'POST', path: '/v1/plan', summary: 'plan a recipe: its steps, levels, cache ids, and which the cluster has cached', body: jobSubmitSchema, response: json(planDescriptionSchema) }),
 
   ui: route({ method: 'GET', path: '/v1/ui', summary: 'where the dashboard is served and its token', response: json(uiInfoSchema) }),

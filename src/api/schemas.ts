@@ -274,6 +274,18 @@ export const jobStepSchema = z.object({
 })
 export type JobStep = z.infer<typeof jobStepSchema>
 
+/** `GET /v1/steps/:cacheId/log`: the log of the step's last run on this node (its whole ffmpeg stderr, as content). */
+export const stepLogSchema = z.object({
+  cacheId: z.string(),
+  /** The log's CID (`GET /v1/content/:cid` reads it). */
+  cid: z.string(),
+  /** Whether that run succeeded. */
+  ok: z.boolean(),
+  /** When it ended. */
+  at: timestamp
+})
+export type StepLogJson = z.infer<typeof stepLogSchema>
+
 /** Nodes returned different CIDs for one step (executors that disagree): every node keeps `kept`. */
 export const resultMismatchSchema = z.object({ step: z.string(), cacheId: z.string(), kept: z.string().nullable(), cids: z.array(z.string()) })
 export type ResultMismatch = z.infer<typeof resultMismatchSchema>

@@ -16,7 +16,9 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // is the exception: it outlives its output (`artdag daemon | tee log`, then Ctrl-C) and
   // stops in order, releasing its lock, socket and work directory (src/daemon.ts).
   if (argv.includes('daemon')) {
+    // Its log goes on in <home>/logs/daemon.log; the stream writes that fail are dropped.
     process.stdout.on('error', () => {})
+    process.stderr.on('error', () => {})
   } else {
     process.stdout.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE') process.exit(0)

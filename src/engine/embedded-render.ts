@@ -5,9 +5,10 @@ import { RangeServer } from './range-server.ts'
 import { advertisedEncoders } from '../exec/hardware.ts'
 import { renderRecipe } from './render-recipe.ts'
 import { ARTDAG_VERSION } from '../version.ts'
-import { CapabilitiesCache, resolveBinaries, stepCatalog } from '../exec/index.ts'
+import { CapabilitiesCache, removeStaleWorkspaces, resolveBinaries, stepCatalog } from '../exec/index.ts'
 import type { SpawnListener } from '../exec/index.ts'
 import { createEmbeddedNode } from '../node/index.ts'
+import { DatastoreStepLogs } from '../store/index.ts'
 import type { RenderEventListener } from './events.ts'
 import type { RenderOutcome } from './render-recipe.ts'
 import type { Config } from '../config/index.ts'
@@ -54,6 +55,8 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
   // Transcode chunks read the source through it: only the byte ranges they need.
   const ranges = new RangeServer({ cat: (cid, o) => node.content.cat(cid, o), logger: options.logger })
   try {
+    // The home's lock is ours: workspaces left in its work root by a process that died are nobody's.
+    await removeStaleWorkspaces(workRootFor(options.home, config))
     await ranges.start({ signal: options.signal })
     const producer = node.peerId?.toString() ?? 'local'
     const runner = new StepRunner({
@@ -69,6 +72,7 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
       fontFile: config.exec.fontFile,
       onSpawn: options.onSpawn,
       ranges,
+      stepLogs: new DatastoreStepLogs({ datastore: node.helia.datastore }),
       logger: options.logger
     })
     return await renderRecipe({

@@ -158,7 +158,7 @@ function handlersOf ({ components, init, metrics, log }: ApiAppOptions): Handler
         metrics.countRequest('GET', routes.events.path, status)
       }
     }),
-    ...jobHandlers(components.jobs),
+    ...jobHandlers(components.jobs, components.stepLogs),
     ...uiHandlers(components.ui)
   }
 }
