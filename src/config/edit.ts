@@ -35,6 +35,11 @@ async function knownKey (key: string): Promise<void> {
   throw new ConfigError(`config key ${key} does not exist (${why})`, { key })
 }
 
+/** Every config key (`exec.slots`, …), for completion. */
+export async function configKeys (): Promise<string[]> {
+  return leafKeys(await defaultConfigTree())
+}
+
 /** Every key's value and source (`default`, the home's file, `env ARTDAG_…`). */
 export async function configValues (home: string, env: Record<string, string | undefined>): Promise<ConfigValue[]> {
   const { config, sources } = await loadConfig({ home, env })
