@@ -111,6 +111,9 @@ export const doctorReportSchema = z.looseObject({
   problems: z.array(z.string())
 })
 
+/** `artdag completion SHELL --json`. */
+export const completionOutputSchema = z.object({ shell: z.enum(['bash', 'zsh', 'fish']), script: z.string() })
+
 /** `artdag ui --json`. */
 export const uiOutputSchema = uiInfoSchema.extend({ loginUrl: z.string() })
 
@@ -130,9 +133,13 @@ export const CLI_OUTPUTS = {
   'repo stat': { json: repoStatSchema },
   'plan': { json: planDescriptionSchema },
   'render': { json: renderResultSchema },
+  'render (no daemon)': { json: renderResultSchema },
+  'gc (no daemon)': { json: gcResponseSchema },
+  'repo stat (no daemon)': { json: repoStatSchema },
   'submit': { json: jobSummarySchema },
   'submit --wait': { json: renderResultSchema },
-  'transcode': { json: renderResultSchema },
+  'transcode': { json: jobSummarySchema },
+  'transcode --wait': { json: renderResultSchema },
   'jobs': { json: jobsResponseSchema },
   'job': { json: jobDetailSchema },
   'cancel': { json: jobSummarySchema },
@@ -147,5 +154,6 @@ export const CLI_OUTPUTS = {
   'version': { json: versionSchema },
   'config get': { json: configListSchema },
   'config get KEY': { json: configValueSchema },
-  'config set': { json: configValueSchema }
+  'config set': { json: configValueSchema },
+  'completion': { json: completionOutputSchema }
 } as const satisfies Record<string, { json: z.ZodType } | { ndjson: z.ZodType }>

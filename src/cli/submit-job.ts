@@ -77,7 +77,7 @@ export async function runJob (client: ApiClient, jobId: string, ctx: CommandCont
   }
   if (job.state !== 'completed' || job.output == null) {
     const why = job.error != null ? `: ${job.error}` : ''
-    throw new FailedJobError(`job ${shortId(jobId)} ${job.state}${why}${inputHint(job, options.loaded)}`, { job })
+    throw new FailedJobError(`job ${shortId(jobId)} ${job.state}${inputHint(job, options.loaded)}${why}`, { job })
   }
   const files: RenderResult['files'] = []
   const outputs = resultFromJob(job, options.outputs, []).outputs
@@ -99,9 +99,9 @@ function inputHint (job: JobDetail, loaded: LoadedRecipe | undefined): string {
   const named = [...job.error.matchAll(/input "([a-z][a-z0-9_-]*)"/g)].map(m => m[1] as string)
   const files = [...new Set(named)].flatMap(name => {
     const given = loaded.overrides[name] ?? loaded.recipe.inputs[name]
-    return given != null ? [`input ${name} is ${given}${loaded.overrides[name] != null ? ' (--input)' : ` (in ${loaded.path})`}`] : []
+    return given != null ? [`input ${name} (${given}, ${loaded.overrides[name] != null ? 'given with --input' : `named in ${loaded.path}`})`] : []
   })
-  return files.length > 0 ? ` [${files.join('; ')}]` : ''
+  return files.length > 0 ? ` on ${files.join(' and ')}` : ''
 }
 
 /** Says the job's id at once, before following it (so it can be typed into another terminal). */

@@ -84,7 +84,8 @@ function inputLabel (step: PlannedStep, i: number, cid: string): string {
 
 /** ffmpeg's messages name the workspace's files (`/…/work/out-x1Y2z3/input-0`); people know the recipe's names. */
 function nameInputs (text: string, step: PlannedStep, inputCids: readonly string[], workspace: string): string {
-  return text.replace(new RegExp(`(?:${workspace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/)?input-(\\d+)\\b`, 'g'), (whole, n: string) => {
+  return text.replace(new RegExp(`(?:file:)?(?:${workspace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/)?input-(\\d+)\\b|\\binput (\\d+) of ${step.type}\\b`, 'g'), (whole, a: string | undefined, b: string | undefined) => {
+    const n = a ?? b ?? ''
     const i = Number(n)
     return i < inputCids.length ? inputLabel(step, i, inputCids[i] as string) : whole
   })
@@ -192,6 +193,9 @@ export class StepRunner {
     } catch (err: unknown) {
       // A failed run's log is what explains it: kept too (not when the run was stopped).
       if (!ok && options.signal?.aborted !== true) {
+        // How it ended, in the log too: a failure before ffmpeg ran (an input ffprobe cannot read) has no other line.
+        const { message, errorTail } = describeError(err)
+        log.add(`# failed: ${message}\n${errorTail !== undefined && !message.includes(errorTail) ? `${errorTail}\n` : ''}`)
         const logCid = await this.#keepLog(step, log, false, undefined)
         if (logCid !== undefined && err instanceof StepFailedError && err.details != null) err.details.log = logCid
       }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ffprobe } from './helpers/cli.ts'
+import { collectOutput, ffprobe, spawnArtdag } from './helpers/cli.ts'
 import { Daemon, eventually, initHomes, startCluster } from './helpers/daemon.ts'
 import type { JobDetail } from '../../src/api/schemas.ts'
 
@@ -108,11 +108,19 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     }, { timeoutMs: 60_000, intervalMs: 100, what: 'the long step to run' })
     const victim = daemons.find(d => d.peerId === running) as Daemon
     const witness = daemons.find(d => d !== victim) as Daemon
+    // A user follows the job on the witness (its stderr is a pipe: a line per event).
+    const watching = spawnArtdag(['watch', id, '--home', witness.home], { env: witness.env })
+    const watched = collectOutput(watching)
+    await watched.waitFor(/long \(generate\) (running|\d+%)/, 60_000)
     await victim.kill()
 
     // Bound: the lease lapses (ttl), the next node redoes the step (about 10 s here), then the encode.
     const done = await ended(witness, id, LEASE_TTL_MS + 90_000)
     expect(done.state).toBe('completed')
+    // The live display marked the takeover, then ended with the job's output.
+    expect(await watched.exit).toBe(0)
+    expect(watched.stderr()).toMatch(/long \(generate\) claimed on …\w{6} \(taken over\)/)
+    expect(watched.stdout()).toContain(done.output)
     const long = done.steps.find(s => s.step === 'long')
     expect(long?.peer).not.toBe(victim.peerId)
     expect(long?.state).toBe('completed')

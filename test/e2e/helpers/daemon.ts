@@ -32,6 +32,8 @@ export class Daemon {
   readonly peerId: string
   readonly addresses: string[]
   readonly socket: string
+  /** The ready line the daemon printed (`artdag daemon --json`), as parsed. */
+  readonly ready: Record<string, unknown>
   readonly env: Record<string, string>
   #stderr: string[]
   #exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
@@ -42,6 +44,7 @@ export class Daemon {
     this.peerId = ready.peer
     this.addresses = ready.addresses
     this.socket = ready.socket
+    this.ready = ready
     this.env = env
     this.#stderr = stderr
     this.#exited = exited
