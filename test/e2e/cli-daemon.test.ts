@@ -159,7 +159,7 @@ describe('artdag with a daemon', { timeout: 180_000 }, () => {
     // A step long enough for the daemon's progress to reach the display; stopped once it has.
     await writeFile(recipe('slow2'), SLOW.replace('height: 360 }', 'height: 360, seed: 2 }').replace('name: slow', 'name: slow2'))
     const command = `ARTDAG_HOME='' ${process.execPath} ${join(process.cwd(), 'bin/artdag.js')} render ${recipe('slow2')} --home ${daemon.home}`
-    const child = spawn('script', ['-q', '-c', command, log], { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, ...daemon.env } })
+    const child = spawn('script', ['-q', '-f', '-c', command, log], { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, ...daemon.env } })
     const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
     const screen = async (): Promise<string> => await readFile(log, 'utf8').catch(() => '')
     await eventually(async () => /ETA \d+:\d\d on …\w{6}/.test(await screen()), { timeoutMs: 90_000, what: 'a progress bar with an ETA on the terminal' })
