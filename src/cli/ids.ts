@@ -1,6 +1,6 @@
 import { cidText } from '../api/index.ts'
 import type { ApiClient } from '../api/index.ts'
-import { NotFoundError } from '../errors.ts'
+import { InvalidCidError, NotFoundError } from '../errors.ts'
 import { AmbiguousIdError } from './errors.ts'
 
 /**
@@ -23,8 +23,9 @@ export function isFullCid (text: string): boolean {
   return cidText.safeParse(text).success
 }
 
-/** The one candidate starting with `prefix`; NotFoundError or AmbiguousIdError otherwise. */
+/** The one candidate starting with `prefix`; NotFoundError or AmbiguousIdError otherwise (InvalidCidError when it cannot start a CID). */
 export function matchPrefix (prefix: string, candidates: Iterable<string>, what: { noun: string, list: string }): string {
+  if (!/^[A-Za-z0-9]+$/.test(prefix)) throw new InvalidCidError(`not a CID: ${JSON.stringify(prefix)}`, { cid: prefix })
   const found = [...new Set([...candidates].filter(id => id.startsWith(prefix)))]
   if (found.length === 1) return found[0] as string
   if (found.length === 0) throw new NotFoundError(`no ${what.noun} has an id starting with ${prefix} (${what.list} lists them)`, { prefix })
