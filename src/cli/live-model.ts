@@ -79,6 +79,11 @@ export class LiveModel {
           step.startedAt = update.at
           step.fraction = null
         }
+        // Claimed again (a takeover) or back to pending: the next run starts from nothing.
+        if ((update.state === 'claimed' || update.state === 'pending') && step.state === 'running') {
+          step.startedAt = null
+          step.fraction = null
+        }
         if (isFinal(update.state)) step.finishedAt = update.at
         // A step that did not finish keeps the fraction it reached: an interrupted bar never jumps to 100 %.
         if (update.state === 'completed') step.fraction = 1
