@@ -1,13 +1,13 @@
 import { availableParallelism } from 'node:os'
 import { Registry as MetricsRegistry } from 'prom-client'
 import { createApiServer, DEFAULT_CONTENT_TIMEOUT_MS, DEFAULT_EVENT_BUFFER_BYTES, DEFAULT_MAX_JSON_BODY_BYTES } from './api/server/index.ts'
-import type { ApiComponents } from './api/index.ts'
+import type { ApiComponents, DaemonReady } from './api/index.ts'
 import { homePaths, loadConfig } from './config/index.ts'
 import type { Config } from './config/index.ts'
 import { EventBus, GcScheduler, localNodeState, overridesFromFlags, peersBackend, StepProgressEvents, systemBackend } from './daemon/index.ts'
 import type { DaemonFlags } from './daemon/index.ts'
 import { TailscaleDiscovery, createDiscoveryMetrics } from './discovery/index.ts'
-import { CapabilitiesCache, Spawner, advertisedEncoders, resolveBinaries, stepCatalog } from './exec/index.ts'
+import { CapabilitiesCache, Spawner, advertisedEncoders, removeStaleWorkspaces, resolveBinaries, stepCatalog } from './exec/index.ts'
 import type { ResolvedBinaries } from './exec/index.ts'
 import { StepRunner, workRootFor } from './engine/index.ts'
 import { JobService } from './jobs/index.ts'
@@ -16,7 +16,7 @@ import { withTranscodeExpansion } from './daemon/index.ts'
 import { getCacheRecord, putCacheRecord } from './store/index.ts'
 import { createLogger } from './log.ts'
 import { MembershipService, createMembershipMetrics } from './membership/index.ts'
-import { CACHE_RECORD_NAMESPACE, CacheRecordRepublisher, createCacheRecordValidator, registerTransferMetrics, toMetadata } from './store/index.ts'
+import { CACHE_RECORD_NAMESPACE, CacheRecordRepublisher, createCacheRecordValidator, DatastoreStepLogs, registerTransferMetrics, toMetadata } from './store/index.ts'
 import { createArtdagNode } from './node/index.ts'
 import { createUiServer } from './ui/index.ts'
 import type { UiServer } from './ui/index.ts'
@@ -39,17 +39,8 @@ export interface RunDaemonOptions {
   env?: Record<string, string | undefined>
 }
 
-/** What the daemon announces once every listener is up. */
-export interface DaemonReady {
-  event: 'ready'
-  peerId: string
-  addresses: string[]
-  socket: string
-  home: string
-  version: string
-  /** The dashboard's base URL (no token: `artdag ui` prints it with one), null when it is off. */
-  ui: string | null
-}
+/** What the daemon announces once every listener is up (docs/API.md). */
+export type { DaemonReady }
 
 async function ffmpegOf (config: Config, env: Record<string, string | undefined> | undefined, log: Logger): Promise<{ binaries: ResolvedBinaries, version: string, encoders: string[] } | null> {
   try {
@@ -108,14 +99,14 @@ function dashboard (components: ApiComponents, c: { config: Config, home: string
 export async function runDaemon (options: RunDaemonOptions): Promise<void> {
   const env = options.env ?? process.env
   const { config } = await loadConfig({ home: options.home, env, flags: overridesFromFlags(options.flags) })
-  const logger = createLogger({ level: config.log.level })
+  const paths = homePaths(options.home)
+  const logger = createLogger({ level: config.log.level, format: config.log.format, file: paths.daemonLog })
   const log = logger.forComponent('artdag:daemon')
   const clock = systemClock
   const scheduler = systemScheduler
   const startedAt = clock.wallNow()
   const metrics = new MetricsRegistry()
   const events = new EventBus(logger, clock)
-  const paths = homePaths(options.home)
   const slots = config.exec.slots > 0 ? config.exec.slots : availableParallelism()
   /** Started components, oldest first: stopAll stops them newest first. */
   let started: Startable[] = []
@@ -146,6 +137,9 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       logger
     }, { signal: options.signal })
     started = [{ start: async () => {}, stop: node.stop }]
+    // The home's lock is ours: the workspaces a daemon that died mid-step left are nobody's.
+    const stale = await removeStaleWorkspaces(workRootFor(options.home, config))
+    if (stale > 0) log.info({ workspaces: stale }, 'removed the work directories a stopped process left')
 
     // Remote peers drop DHT records after 48 h and put() never republishes: re-put what we produced.
     const republisher = new CacheRecordRepublisher({
@@ -184,7 +178,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       registry: config.registry
     })
     membership.membership.onEvent(event => {
-      const member = { peer: event.peerId, peerId: event.peerId, at: event.at, time: event.at }
+      const member = { peer: event.peerId, at: event.at, time: event.at }
       switch (event.type) {
         case 'joined':
           events.emit({ ...member, type: 'member.joined', source: event.source })
@@ -205,6 +199,8 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
 
     // ffmpeg and ffprobe start from a small helper process: a fork of the daemon blocked its loop.
     const spawner = new Spawner({ logger, scheduler })
+    // Each run's ffmpeg log, for `artdag logs JOB STEP`.
+    const stepLogs = new DatastoreStepLogs({ datastore: node.helia.datastore })
     const runner = ffmpeg != null
       ? new StepRunner({
         store: node.content,
@@ -219,6 +215,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
         fontFile: config.exec.fontFile,
         launch: spawner.launch,
         ranges,
+        stepLogs,
         logger
       })
       : undefined
@@ -266,6 +263,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       }),
       peers: peersBackend(membership.membership),
       content: node.content,
+      stepLogs,
       events,
       // Transcodes are analysed and expanded here, before the cluster sees the job.
       jobs: runner != null
@@ -303,12 +301,12 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     await startAll(components, { signal: options.signal })
     started = [...started, ...components]
 
-    const ready: DaemonReady = { event: 'ready', peerId: node.peerId.toString(), addresses: node.multiaddrs().map(String), socket, home: options.home, version: ARTDAG_VERSION, ui: (await ui?.server.info().catch(() => null))?.url ?? null }
+    const ready: DaemonReady = { event: 'ready', peer: node.peerId.toString(), addresses: node.multiaddrs().map(String), socket, home: options.home, version: ARTDAG_VERSION, ui: (await ui?.server.info().catch(() => null))?.url ?? null }
     log.info({ ...ready }, 'daemon ready')
     options.stdout?.write(
       options.json === true
         ? `${JSON.stringify(ready)}\n`
-        : `artdag ${ARTDAG_VERSION} ready: peer ${ready.peerId}\n${ready.addresses.map(a => `  listening on ${a}\n`).join('')}  socket ${socket}\n${ready.ui !== null ? `  dashboard ${ready.ui} (artdag ui prints it with its token)\n` : ''}`
+        : `artdag ${ARTDAG_VERSION} ready: peer ${ready.peer}\n${ready.addresses.map(a => `  listening on ${a}\n`).join('')}  socket ${socket}\n${ready.ui !== null ? `  dashboard ${ready.ui} (artdag ui prints it with its token)\n` : ''}`
     )
 
     if (!options.signal.aborted) {
@@ -323,5 +321,6 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     // Every component is stopped even if one fails; each failure is logged.
     for (const err of await stopAll(started)) log.warn({ err }, 'error while stopping')
     log.info('stopped')
+    logger.close()
   }
 }

@@ -1,10 +1,16 @@
+import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { pino } from 'pino'
 import type { Logger as PinoLogger, Level } from 'pino'
+import { humanLogLine } from './log-format.ts'
 
 /**
  * Structured, namespaced logging. Components receive a Logger and derive their
  * own with `forComponent('artdag:lease')`; nothing logs through a module-level
- * singleton. Logs go to stderr as JSON lines (stdout belongs to command output).
+ * singleton. Logs go to stderr (stdout belongs to command output): JSON lines,
+ * or lines for people on a terminal; the daemon also keeps them, as JSON lines,
+ * in a file of its home (`artdag logs`). A stderr that goes away (its reader
+ * quit) is dropped and the logger goes on: logging never stops a daemon.
  */
 export interface Logger {
   trace: (obj: Record<string, unknown> | string, msg?: string) => void
@@ -17,8 +23,14 @@ export interface Logger {
 
 export type LogLevel = Level | 'silent'
 
+/** How stderr shows logs: `text` for people, `json` lines, `auto`: text on a terminal, else JSON. */
+export type LogFormat = 'auto' | 'text' | 'json'
+
 /** The `log:` config section's defaults (config/default.yaml is checked against them). */
-export const LOG_DEFAULTS = { level: 'info' } as const satisfies { level: LogLevel }
+export const LOG_DEFAULTS = { level: 'info', format: 'auto' } as const satisfies { level: LogLevel, format: LogFormat }
+
+/** A log file is set aside (as `<file>.1`, replacing the one before) when it is this big at start. */
+export const MAX_LOG_FILE_BYTES = 10 * 1024 * 1024
 
 export interface LoggerInit {
   level?: LogLevel
@@ -26,6 +38,15 @@ export interface LoggerInit {
   destination?: number | string
   /** Fields on every line, e.g. the peer id. */
   base?: Record<string, unknown>
+  /** How stderr shows them (with the default destination). @default 'json' */
+  format?: LogFormat | undefined
+  /** Also append every line, as JSON, to this file (made with its folder, mode 0600). */
+  file?: string | undefined
+}
+
+/** A logger that owns a file: close() releases it. */
+export interface ClosableLogger extends Logger {
+  close: () => void
 }
 
 function wrap (p: PinoLogger): Logger {
@@ -67,16 +88,91 @@ export function serializeError (err: unknown, stack: boolean, depth = 0): Serial
   return out
 }
 
-export function createLogger (init: LoggerInit = {}): Logger {
-  const destination = pino.destination({ dest: init.destination ?? 2, sync: true })
+export function createLogger (init: LoggerInit = {}): ClosableLogger {
   const level = init.level ?? LOG_DEFAULTS.level
   const stack = level === 'debug' || level === 'trace'
-  return wrap(pino({
+  const options = {
     level,
     base: init.base ?? null,
     timestamp: pino.stdTimeFunctions.isoTime,
     serializers: { err: (err: unknown) => serializeError(err, stack) }
-  }, destination))
+  }
+  if (init.destination !== undefined || (init.file === undefined && (init.format ?? 'json') === 'json')) {
+    return { ...wrap(pino(options, pino.destination({ dest: init.destination ?? 2, sync: true }))), close: () => {} }
+  }
+  const sink = new LogSink(init.format ?? 'json', init.file)
+  return {
+    ...wrap(pino(options, sink)),
+    close: () => {
+      sink.close()
+    }
+  }
+}
+
+/** How long a write to a full pipe waits before the line is dropped. */
+const MAX_WAIT_MS = 200
+
+/**
+ * pino's destination for the daemon: each line to the log file (JSON) and to stderr (JSON or
+ * text), synchronously. A stderr whose reader is gone (EPIPE) is dropped, a full disk skips
+ * the file: neither throws into the component that logged.
+ */
+class LogSink {
+  readonly #text: boolean
+  readonly #color: boolean
+  #stderr = true
+  #fd: number | undefined
+
+  constructor (format: LogFormat, file: string | undefined) {
+    const tty = process.stderr.isTTY
+    this.#text = format === 'text' || (format === 'auto' && tty)
+    this.#color = this.#text && tty && process.env.NO_COLOR == null
+    if (file !== undefined) {
+      try {
+        // Its folder only: a home that does not exist is not made by logging into it.
+        mkdirSync(dirname(file), { mode: 0o700 })
+      } catch { /* there already, or no home: then no file */ }
+      try {
+        if (statSync(file).size > MAX_LOG_FILE_BYTES) renameSync(file, `${file}.1`)
+      } catch { /* no file yet */ }
+      try {
+        this.#fd = openSync(file, 'a', 0o600)
+      } catch { /* no home (yet): stderr only */ }
+    }
+  }
+
+  write (line: string): void {
+    if (this.#fd !== undefined) {
+      try {
+        writeSync(this.#fd, line)
+      } catch { /* a full disk loses log lines, not the daemon */ }
+    }
+    if (!this.#stderr) return
+    const out = this.#text ? `${humanLogLine(line, { color: this.#color })}\n` : line
+    const deadline = Date.now() + MAX_WAIT_MS
+    let offset = 0
+    const bytes = Buffer.from(out)
+    while (offset < bytes.length) {
+      try {
+        offset += writeSync(2, bytes, offset)
+      } catch (err: unknown) {
+        const code = (err as { code?: unknown }).code
+        if (code === 'EAGAIN' && Date.now() < deadline) {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2)
+          continue
+        }
+        // EPIPE (the reader quit), EBADF (closed): no stderr from now on; EAGAIN past the wait: this line.
+        if (code !== 'EAGAIN') this.#stderr = false
+        return
+      }
+    }
+  }
+
+  close (): void {
+    if (this.#fd === undefined) return
+    closeSync(this.#fd)
+    this.#fd = undefined
+  }
 }
 
 /** A logger that drops everything: for tests and for library use without logs. */

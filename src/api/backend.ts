@@ -2,7 +2,7 @@ import type { Scheduler } from '../lifecycle/index.ts'
 import type { Registry } from 'prom-client'
 import type { Logger } from '../log.ts'
 import type { AbortOptions, ContentStore } from '../store/index.ts'
-import type { ApiEvent, JobDetail, JobState, JobSubmitRequest, JobSummary, NodeIdentity, NodeStatus, PeerEntry, PlanDescriptionJson, UiInfo } from './schemas.ts'
+import type { ApiEvent, JobDetail, JobState, JobSubmitRequest, JobSummary, NodeIdentity, NodeStatus, PeerEntry, PlanDescriptionJson, StepLogJson, UiInfo } from './schemas.ts'
 
 /**
  * What the status socket needs from the daemon, one narrow interface per group
@@ -57,12 +57,19 @@ export interface UiBackend {
   contentPath: (cid: string, options?: AbortOptions) => Promise<string>
 }
 
+/** `GET /v1/steps/:cacheId/log`: where this node keeps the log of a step's last run here. */
+export interface StepLogsBackend {
+  get: (cacheId: string, options?: AbortOptions) => Promise<StepLogJson | undefined>
+}
+
 /** Everything the server is given: only what its routes use. */
 export interface ApiComponents {
   system: SystemBackend
   peers: PeersBackend
   /** `/v1/content`, `/v1/pins`, `/v1/gc`. */
   content: ContentStore
+  /** Absent: `/v1/steps/:cacheId/log` answers 404 for every step. */
+  stepLogs?: StepLogsBackend | undefined
   events: EventsBackend
   /** Absent until the daemon runs jobs: `/v1/jobs` then answers 503. */
   jobs?: JobsBackend

@@ -3,7 +3,6 @@ import { stat as statFile } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import type { z } from 'zod'
 import { InvalidArgumentError, InvalidCidError, isArtdagError } from '../errors.ts'
-import { describeIssues } from '../protocol/index.ts'
 import { writeFileAtomically } from './atomic-file.ts'
 import { ResponseInvalidError } from './errors.ts'
 import { readNdjson } from './ndjson.ts'
@@ -69,6 +68,12 @@ export interface EventsOptions {
   types?: string[] | undefined
   job?: string | undefined
   signal?: AbortSignal | undefined
+}
+
+/** A response that does not match its schema; the issue formatter is loaded only then. */
+async function responseInvalid (where: string, what: string, error: z.ZodError): Promise<ResponseInvalidError> {
+  const { describeIssues } = await import('../protocol/index.ts')
+  return new ResponseInvalidError(`${where}: ${what}: ${describeIssues(error)}`)
 }
 
 function checkCid (text: string): string {
@@ -206,6 +211,10 @@ export class ApiClient {
     return await this.json('gc', {}, { signal: options.signal, timeoutMs: options.timeoutMs ?? DEFAULT_GC_TIMEOUT_MS })
   }
 
+  async repoStat (options: CallOptions = {}): Promise<ResponseOf<'repoStat'>> {
+    return await this.json('repoStat', {}, { signal: options.signal, timeoutMs: options.timeoutMs ?? DEFAULT_GC_TIMEOUT_MS })
+  }
+
   /**
    * Subscribes to the daemon's events; resolves once subscribed. Iterate the
    * result until done; aborting `signal` ends the subscription and makes the
@@ -229,7 +238,7 @@ export class ApiClient {
           const type = (value as { type?: unknown } | null)?.type
           if (typeof type === 'string' && !API_EVENT_TYPES.has(type)) continue
           const parsed = apiEventSchema.safeParse(value)
-          if (!parsed.success) throw new ResponseInvalidError(`${where}: an event is malformed: ${describeIssues(parsed.error)}`)
+          if (!parsed.success) throw await responseInvalid(where, 'an event is malformed', parsed.error)
           yield parsed.data
         }
       } finally {
@@ -256,6 +265,10 @@ export class ApiClient {
 
   async cancelJob (id: string, options: CallOptions = {}): Promise<ResponseOf<'cancelJob'>> {
     return await this.json('cancelJob', { params: { id: checkCid(id) } }, options)
+  }
+
+  async stepLog (cacheId: string, options: CallOptions = {}): Promise<ResponseOf<'stepLog'>> {
+    return await this.json('stepLog', { params: { cacheId } }, options)
   }
 
   async ui (options: CallOptions = {}): Promise<ResponseOf<'ui'>> {
@@ -299,7 +312,7 @@ export class ApiClient {
     }
     const schema = (route.response as { schema: z.ZodType }).schema
     const parsed = schema.safeParse(value)
-    if (!parsed.success) throw new ResponseInvalidError(`${where}: unexpected response: ${describeIssues(parsed.error)}`)
+    if (!parsed.success) throw await responseInvalid(where, 'unexpected response', parsed.error)
     return parsed.data as ResponseOf<N>
   }
 }

@@ -11,8 +11,8 @@ const time = z.number().int().nonnegative()
 const ms = z.number().int().nonnegative()
 const memberState = z.enum(['alive', 'suspect', 'dead'])
 
-/** A member appeared, changed state, or was dropped (membership's events; `peer` and `peerId` are the same). */
-const memberFields = { time, peer: z.string(), peerId: z.string(), at: time }
+/** A member appeared, changed state, or was dropped (membership's events): `peer` is the member. */
+const memberFields = { time, peer: z.string(), at: time }
 export const memberJoinedSchema = z.looseObject({ type: z.literal('member.joined'), ...memberFields, source: z.enum(['heartbeat', 'registry']) })
 export const memberStateSchema = z.looseObject({ type: z.enum(['member.alive', 'member.suspect', 'member.dead']), ...memberFields, previous: memberState.optional() })
 export const memberForgottenSchema = z.looseObject({ type: z.literal('member.forgotten'), ...memberFields })

@@ -6,6 +6,7 @@ import {
   cidText,
   contentStatSchema,
   gcResponseSchema,
+  repoStatSchema,
   jobDetailSchema,
   documentResponseSchema,
   jobStateSchema,
@@ -23,6 +24,7 @@ import {
   pinSchema,
   pinsResponseSchema,
   statusResponseSchema,
+  stepLogSchema,
   contentTicketSchema,
   uiInfoSchema,
   uintQuery,
@@ -144,7 +146,8 @@ export const routes = {
     response: json(pinSchema)
   }),
   removePin: route({ method: 'DELETE', path: '/v1/pins/:cid', summary: 'unpin content', params: cidParams, response: json(unpinResponseSchema) }),
-  gc: route({ method: 'POST', path: '/v1/gc', summary: 'drop expired intermediate pins, then every unpinned block', response: json(gcResponseSchema) }),
+  gc: route({ method: 'POST', path: '/v1/gc', summary: 'drop expired intermediate pins, then every unpinned block; says how many bytes it gave back', response: json(gcResponseSchema) }),
+  repoStat: route({ method: 'GET', path: '/v1/repo', summary: "the home's disk use (blocks, datastore, work, logs), its pins by kind, and the free space", response: json(repoStatSchema) }),
 
   events: route({
     method: 'GET',
@@ -158,6 +161,13 @@ export const routes = {
   listJobs: route({ method: 'GET', path: '/v1/jobs', summary: 'jobs this node knows', query: z.strictObject({ state: jobStateSchema.optional() }), response: json(jobsResponseSchema) }),
   getJob: route({ method: 'GET', path: '/v1/jobs/:id', summary: 'one job with its steps', params: jobParams, response: json(jobDetailSchema) }),
   cancelJob: route({ method: 'POST', path: '/v1/jobs/:id/cancel', summary: 'cancel a job', params: jobParams, response: json(jobSummarySchema) }),
+  stepLog: route({
+    method: 'GET',
+    path: '/v1/steps/:cacheId/log',
+    summary: "where the log (ffmpeg's stderr) of a step's last run on this node is: its CID",
+    params: z.object({ cacheId: z.string().regex(/^[0-9a-f]{64}$/, 'must be a cache_id (64 hex digits)') }),
+    response: json(stepLogSchema)
+  }),
   plan: route({ method: 'POST', path: '/v1/plan', summary: 'plan a recipe: its steps, levels, cache ids, and which the cluster has cached', body: jobSubmitSchema, response: json(planDescriptionSchema) }),
 
   ui: route({ method: 'GET', path: '/v1/ui', summary: 'where the dashboard is served and its token', response: json(uiInfoSchema) }),

@@ -33,8 +33,14 @@ export const listQuery = z.union([z.string(), z.array(z.string())])
 
 // --- system -----------------------------------------------------------------
 
+/*
+ * Names (docs/API.md, "One name per field"): a peer id is `peer` (a list of them `peers`), a
+ * peer in a role is `<verb>By` (`submittedBy`, `pinnedBy`); a job id is `job` (`id` on the job
+ * itself); a step is `step` (the recipe node's id); states are lowercase everywhere.
+ */
+
 export const nodeIdentitySchema = z.object({
-  peerId: z.string(),
+  peer: z.string(),
   /** Multiaddrs this node listens on or announces, each ending in /p2p/<peerId>. */
   addresses: z.array(z.string()),
   /** artdag's version (package.json). */
@@ -52,6 +58,7 @@ export const jobCountsSchema = z.object({
   cancelled: count
 })
 
+/** A step running on this node, as the job service reports it (`GET /v1/status` shows it as `statusStepSchema`). */
 export const runningStepSchema = z.object({
   cacheId: z.string(),
   type: z.string(),
@@ -62,15 +69,27 @@ export const runningStepSchema = z.object({
 })
 export type RunningStep = z.infer<typeof runningStepSchema>
 
+/** A step running on this node, in `GET /v1/status`. */
+export const statusStepSchema = z.object({
+  cacheId: z.string(),
+  type: z.string(),
+  /** The job it runs for (the first one, when several share the step). */
+  job: z.string().nullable(),
+  startedAt: timestamp,
+  /** 0..1 when ffmpeg reports it, else null. */
+  progress: z.number().min(0).max(1).nullable()
+})
+export type StatusStep = z.infer<typeof statusStepSchema>
+
 /** What the daemon reports; the server adds `uptimeMs`, `home` and `socket`. */
 export const nodeStatusSchema = z.object({
-  peerId: z.string(),
+  peer: z.string(),
   version: z.string(),
   startedAt: timestamp,
   peers: z.object({ connected: count }),
   membership: z.object({ alive: count, suspect: count, dead: count }),
   slots: z.object({ total: count, busy: count }),
-  steps: z.array(runningStepSchema),
+  steps: z.array(statusStepSchema),
   jobs: jobCountsSchema,
   ffmpeg: z.object({ path: z.string(), version: z.string() }).nullable(),
   /**
@@ -95,7 +114,7 @@ export type StatusResponse = z.infer<typeof statusResponseSchema>
 export const peerStateSchema = z.enum(['alive', 'suspect', 'dead'])
 
 export const peerEntrySchema = z.object({
-  peerId: z.string(),
+  peer: z.string(),
   state: peerStateSchema,
   /** Last heartbeat heard, or null for a peer known only from the registry. */
   lastSeen: timestamp.nullable(),
@@ -159,7 +178,30 @@ export type PinRequest = z.input<typeof pinRequestSchema>
 
 export const unpinResponseSchema = z.object({ cid: z.string() })
 
-export const gcResponseSchema = z.object({ expiredPins: count, removedBlocks: count })
+export const gcResponseSchema = z.object({
+  expiredPins: count,
+  removedBlocks: count,
+  /** Bytes the blockstore gave back (its size on disk before and after). */
+  reclaimedBytes: count
+})
+export type GcResponse = z.infer<typeof gcResponseSchema>
+
+/** `GET /v1/repo`, `artdag repo stat`: what the home holds on disk. */
+export const repoStatSchema = z.object({
+  home: z.string(),
+  /** Content: the blockstore. */
+  blocks: z.object({ count, bytes: count }),
+  /** Pins, this node's records and indexes. */
+  datastore: z.object({ bytes: count }),
+  /** Step workspaces (empty between steps). */
+  work: z.object({ bytes: count }),
+  /** The daemon's log files. */
+  logs: z.object({ bytes: count }),
+  pins: z.object({ user: count, final: count, intermediate: count, expired: count }),
+  /** Free space on the home's file system. */
+  disk: z.object({ freeBytes: count, totalBytes: count })
+})
+export type RepoStat = z.infer<typeof repoStatSchema>
 
 // --- events -------------------------------------------------------------------
 
@@ -187,7 +229,8 @@ export const jobSummarySchema = z.object({
   /** The recipe's name. */
   recipe: z.string(),
   label: z.string().nullable(),
-  submitter: z.string(),
+  /** The peer that submitted it. */
+  submittedBy: z.string(),
   submittedAt: timestamp,
   /** When this node last saw the job change. */
   updatedAt: timestamp,
@@ -203,8 +246,13 @@ export const jobSummarySchema = z.object({
 })
 export type JobSummary = z.infer<typeof jobSummarySchema>
 
-/** PENDING → CLAIMED → RUNNING → COMPLETED / CACHED / FAILED. */
-export const stepStateSchema = z.enum(['PENDING', 'CLAIMED', 'RUNNING', 'COMPLETED', 'CACHED', 'FAILED'])
+/**
+ * pending → claimed → running → completed / cached / failed; `skipped`: not needed (every step
+ * reading it was cached); `cancelled`: its job was cancelled before it finished.
+ */
+export const STEP_STATES = ['pending', 'claimed', 'running', 'completed', 'cached', 'failed', 'skipped', 'cancelled'] as const
+export const stepStateSchema = z.enum(STEP_STATES)
+export type StepState = z.infer<typeof stepStateSchema>
 
 export const jobStepSchema = z.object({
   /** The recipe node this step comes from. */
@@ -212,17 +260,31 @@ export const jobStepSchema = z.object({
   type: z.string(),
   cacheId: z.string(),
   state: stepStateSchema,
-  /** The peer holding the lease, or that produced the output. */
+  /** The peer holding the lease, or that produced the output (null: none yet, or this machine with no daemon). */
   peer: z.string().nullable(),
-  /** Failed attempts so far. */
+  /** Runs of the step for this job: the failed ones, and the one running or that produced the output (0 when cached). */
   attempts: count,
   /** How long the run that produced the output took (null when cached or not done). */
   durationMs: count.nullable(),
   cached: z.boolean(),
   cid: z.string().nullable(),
-  error: z.string().nullable()
+  error: z.string().nullable(),
+  /** The CID of the step's ffmpeg log (its whole stderr), when the node that ran it announced one (`artdag logs JOB STEP`). */
+  log: z.string().nullable().optional()
 })
 export type JobStep = z.infer<typeof jobStepSchema>
+
+/** `GET /v1/steps/:cacheId/log`: the log of the step's last run on this node (its whole ffmpeg stderr, as content). */
+export const stepLogSchema = z.object({
+  cacheId: z.string(),
+  /** The log's CID (`GET /v1/content/:cid` reads it). */
+  cid: z.string(),
+  /** Whether that run succeeded. */
+  ok: z.boolean(),
+  /** When it ended. */
+  at: timestamp
+})
+export type StepLogJson = z.infer<typeof stepLogSchema>
 
 /** Nodes returned different CIDs for one step (executors that disagree): every node keeps `kept`. */
 export const resultMismatchSchema = z.object({ step: z.string(), cacheId: z.string(), kept: z.string().nullable(), cids: z.array(z.string()) })
@@ -242,7 +304,10 @@ export const planDescriptionSchema = z.object({
   outputCacheId: z.string(),
   inputs: z.record(z.string(), z.string()),
   levels: z.array(z.array(z.string())),
-  steps: z.array(z.object({ id: z.string(), type: z.string(), level: count, cacheId: z.string(), inputs: z.array(z.string()), cached: z.boolean(), willRun: z.boolean() })),
+  /** The output nodes, the first being `output`. */
+  outputs: z.array(z.string()),
+  steps: z.array(z.object({ step: z.string(), type: z.string(), level: count, cacheId: z.string(), inputs: z.array(z.string()), cached: z.boolean(), willRun: z.boolean() })),
+  /** Nodes no output reads: they are not planned, nothing renders them. */
   unused: z.array(z.string()),
   unusedInputs: z.array(z.string()),
   summary: z.object({ steps: count, cached: count, toRun: count })
@@ -255,6 +320,7 @@ export const exportRequestSchema = z.strictObject({
   path: z.string().min(1).max(4096)
 })
 export const exportResponseSchema = z.object({ cid: z.string(), size: count, path: z.string() })
+export type ExportResponse = z.infer<typeof exportResponseSchema>
 
 /** `GET /v1/documents/:cid`: a DAG-JSON document (a job document, a provenance record), links as `{ "/": cid }`. */
 export const documentResponseSchema = z.object({ cid: z.string(), document: z.unknown() })

@@ -47,6 +47,8 @@ export interface CommandContext {
   client: () => Promise<ApiClient>
   /** A progress bar on stderr when it is a terminal and output is not JSON; silent otherwise. */
   progress: (label: string, total?: number) => Progress
+  /** Runs `fn` once the command's output is printed (a stream read to its end): closes what `run` opened. */
+  onDone: (fn: () => Promise<void>) => void
   io: CliIo
 }
 

@@ -24,3 +24,15 @@ export class FailedJobError extends ArtdagError {
   override readonly name = 'FailedJobError'
   readonly kind = 'failed'
 }
+
+/** A short id that is the start of several ids: the user types more of it. */
+export class AmbiguousIdError extends ArtdagError {
+  override readonly name = 'AmbiguousIdError'
+  readonly kind = 'invalid'
+}
+
+/** Ctrl-C while following a daemon's job: the job goes on (or was cancelled, with --cancel-on-interrupt). */
+export class FollowInterruptedError extends ArtdagError {
+  override readonly name = 'FollowInterruptedError'
+  readonly kind = 'aborted'
+}

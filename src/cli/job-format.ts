@@ -1,4 +1,5 @@
 import { formatDuration } from './format.ts'
+import { shortId } from './ids.ts'
 import type { JobDetail, JobSummary } from '../api/index.ts'
 
 /** The last characters of a peer id: enough to tell a cluster's nodes apart. */
@@ -13,16 +14,12 @@ export function formatStepDuration (ms: number): string {
   return formatDuration(ms)
 }
 
-export function shortId (id: string): string {
-  return id.length > 16 ? `${id.slice(0, 12)}…${id.slice(-4)}` : id
-}
-
 export function progressLine (job: JobSummary | JobDetail): string {
   const p = job.progress
   return `${p.done}/${p.total} done · ${p.running} running · ${p.cached} cached · ${p.failed} failed`
 }
 
-/** Steps as aligned rows, for `artdag job` and the end of `artdag submit --wait`. */
+/** Steps as aligned rows, for `artdag job`: ids shortened so a row fits a terminal (`--json` has them whole). */
 export function stepRows (job: JobDetail): string[][] {
   return job.steps.map(step => [
     step.step,
@@ -31,12 +28,11 @@ export function stepRows (job: JobDetail): string[][] {
     shortPeer(step.peer),
     String(step.attempts),
     step.durationMs != null ? formatStepDuration(step.durationMs) : '-',
-    step.cached ? 'yes' : 'no',
-    step.cid ?? '-'
+    step.cid != null ? shortId(step.cid) : '-'
   ])
 }
 
-export const STEP_COLUMNS = ['STEP', 'TYPE', 'STATE', 'NODE', 'ATTEMPTS', 'DURATION', 'CACHED', 'CID']
+export const STEP_COLUMNS = ['STEP', 'TYPE', 'STATE', 'NODE', 'RUNS', 'DURATION', 'CID']
 
 export function alignRows (columns: string[], rows: string[][]): string {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map(r => (r[i] ?? '').length)))
@@ -45,19 +41,23 @@ export function alignRows (columns: string[], rows: string[][]): string {
 
 /** `artdag job JOB` in text: the job, then one row per step. */
 export function jobText (job: JobDetail): string {
+  const failed = job.steps.filter(s => s.state === 'failed' && s.error != null)
   const lines = [
     `job         ${job.id}`,
     `recipe      ${job.recipe}${job.label != null ? ` (${job.label})` : ''}`,
     `state       ${job.state}`,
     `progress    ${progressLine(job)}`,
-    `submitter   ${shortPeer(job.submitter)}`,
+    `submitted   ${new Date(job.submittedAt).toISOString()} by ${shortPeer(job.submittedBy)}`,
     ...(job.output != null ? [`output      ${job.output}`] : []),
     ...(job.provenance != null ? [`provenance  ${job.provenance}`] : []),
     ...(job.pinnedBy.length > 0 ? [`pinned by   ${job.pinnedBy.map(shortPeer).join(', ')}`] : []),
     ...(job.error != null ? [`error       ${job.error.split('\n').join('\n            ')}`] : []),
     ...('mismatches' in job
-      ? job.mismatches.map(m => `warning     step ${m.step}: nodes returned ${m.cids.length} different results (${m.cids.map(c => c.slice(-8)).join(', ')}); kept ${m.kept?.slice(-8) ?? '-'}. Their ffmpeg builds differ: see artdag peers`)
+      ? job.mismatches.map(m =>
+        `warning     step ${m.step}: nodes returned ${m.cids.length} different results (${m.cids.map(shortId).join(', ')}); kept ${m.kept != null ? shortId(m.kept) : '-'}. Their ffmpeg builds differ: see artdag peers`
+      )
       : []),
+    ...(failed.length > 0 ? [`logs        ${failed.map(s => `artdag logs ${shortId(job.id)} ${s.step}`).join('; ')}`] : []),
     '',
     alignRows(STEP_COLUMNS, stepRows(job))
   ]

@@ -6,9 +6,10 @@ import type { AnyCommand, CliIo, CommandContext } from './command.ts'
 import { clientFor, resolveCliHome } from './context.ts'
 import { EXIT_CODE_BY_KIND, EXIT_OK } from './exit-codes.ts'
 import { CheckFailedError, CommandRegistryError } from './errors.ts'
+import { withHint } from './hints.ts'
 import { render, renderError } from './output.ts'
 import { createProgress } from './progress.ts'
-import { loadCommands } from './registry.ts'
+import { commandWord, loadCommand, loadCommands } from './registry.ts'
 import { handleShutdownSignals } from './signals.ts'
 import type { SignalSource } from './signals.ts'
 
@@ -45,6 +46,11 @@ function parseInput (spec: AnyCommand, raw: Record<string, unknown>, commandPath
   throw new InvalidArgumentError(`artdag ${commandPath}: ${problems.join('; ')}`)
 }
 
+/** Commander's `error: unknown command 'stauts'\n(Did you mean status?)` as one line. */
+function usageMessage (message: string): string {
+  return message.replace(/^error: /, '').replace(/\s*\n\(Did you mean (.+)\?\)\s*$/, ' (did you mean $1?)').trim()
+}
+
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value]
 
 export interface RunCliOptions {
@@ -66,6 +72,7 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
   const execute = async (spec: AnyCommand, commandPath: string, raw: Record<string, unknown>, globals: Globals): Promise<void> => {
     const json = globals.json === true
     const shutdown = handleShutdownSignals(options.signals, io.stderr, { graceful: spec.graceful === true })
+    const done: Array<() => Promise<void>> = []
     try {
       const input = parseInput(spec, raw, commandPath)
       const home = await resolveCliHome(globals.home, io)
@@ -76,17 +83,21 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
         signal: shutdown.signal,
         client: () => (client ??= clientFor(home, io)),
         progress: (label, total) => createProgress(io.stderr, !json, label, total),
+        onDone: fn => {
+          done.push(fn)
+        },
         io
       }
       const output = await spec.run!(input, ctx)
       await render(output, { stdout: io.stdout, stderr: io.stderr, json })
     } catch (err: unknown) {
       if (err instanceof CheckFailedError) await render(err.output, { stdout: io.stdout, stderr: io.stderr, json })
-      const body = toErrorBody(err)
+      const body = withHint(toErrorBody(err))
       exitCode = await fail(body, json)
       // A bug's stack is for whoever debugs it, on request.
       if (body.error.kind === 'internal' && io.env.ARTDAG_DEBUG != null && err instanceof Error) io.stderr.write(`${err.stack ?? ''}\n`)
     } finally {
+      for (const fn of done.reverse()) await fn().catch(() => {})
       shutdown.dispose()
     }
   }
@@ -139,9 +150,13 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
     }
   }
 
+  // Only the named command's file when it has one (a socket-only command starts quickly); every
+  // command for help, for an unknown word (commander then suggests the nearest) and for no word.
   let commands: AnyCommand[]
   try {
-    commands = await loadCommands(options.commandsDir)
+    const word = commandWord(argv)
+    const one = word !== undefined ? await loadCommand(word, options.commandsDir) : undefined
+    commands = one !== undefined ? [one] : await loadCommands(options.commandsDir)
   } catch (err: unknown) {
     return await fail(toErrorBody(err), jsonRequested)
   }
@@ -161,7 +176,7 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return EXIT_OK // --help, --version
       if (err.code === 'commander.help' || err.code === 'commander.helpDisplayed') return EXIT_CODE_BY_KIND.invalid // a group (`artdag pin`) without a subcommand
-      return await fail({ error: { name: 'UsageError', kind: 'invalid', message: err.message.replace(/^error: /, '') } }, jsonRequested)
+      return await fail({ error: { name: 'UsageError', kind: 'invalid', message: usageMessage(err.message) } }, jsonRequested)
     }
     return await fail(toErrorBody(err), jsonRequested)
   }

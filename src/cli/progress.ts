@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress'
+import { createRequire } from 'node:module'
+import type CliProgress from 'cli-progress'
 
 /**
  * Transfer progress on stderr, only for a person watching: a bar when stderr
@@ -18,6 +19,8 @@ function mib (bytes: number): string {
 
 export function createProgress (stream: NodeJS.WritableStream & { isTTY?: boolean }, enabled: boolean, label: string, total?: number): Progress {
   if (!enabled || stream.isTTY !== true || total === undefined || total === 0) return silent
+  // Loaded only when a bar is drawn: most commands never draw one.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress
   const bar = new cliProgress.SingleBar({
     stream,
     format: `${label} [{bar}] {percentage}% | {done}/{all} MiB | ETA {eta_formatted}`,

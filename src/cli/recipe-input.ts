@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { InvalidArgumentError, errorCode, errorMessage } from '../errors.ts'
+import { errorCode, errorMessage, InvalidArgumentError, NotFoundError } from '../errors.ts'
 import type { CliIo } from './command.ts'
 import type { Recipe } from '../plan/index.ts'
 
@@ -13,7 +13,7 @@ export interface LoadedRecipe {
   overrides: Record<string, string>
 }
 
-/** Reads and validates a recipe and its `--input name=PATH|CID` flags; starts nothing. */
+/** Reads and validates a recipe and its `--input name=PATH|CID` flags; starts nothing. A missing recipe is not found (exit 3). */
 export async function loadRecipeArgs (file: string, inputs: string[], io: CliIo): Promise<LoadedRecipe> {
   const [{ loadRecipe, parseInputFlag, classifyInputRef }, { stepCatalog }] = await Promise.all([
     import('../plan/index.ts'),
@@ -24,7 +24,8 @@ export async function loadRecipeArgs (file: string, inputs: string[], io: CliIo)
   try {
     text = await readFile(path)
   } catch (err: unknown) {
-    throw new InvalidArgumentError(errorCode(err) === 'ENOENT' ? `recipe ${file} does not exist` : `cannot read recipe ${file}: ${errorMessage(err)}`, { recipe: file })
+    if (errorCode(err) === 'ENOENT') throw new NotFoundError(`recipe ${file} does not exist`, { recipe: file })
+    throw new InvalidArgumentError(`cannot read recipe ${file}: ${errorMessage(err)}`, { recipe: file })
   }
   const recipe = loadRecipe(text, stepCatalog, { source: file })
   const overrides: Record<string, string> = {}
@@ -35,4 +36,33 @@ export async function loadRecipeArgs (file: string, inputs: string[], io: CliIo)
     overrides[name] = ref.kind === 'path' ? resolve(io.cwd, ref.path) : ref.cid
   }
   return { recipe, recipeDir: dirname(path), path, overrides }
+}
+
+/** The file format a recipe node's output is in (`mp4`, `webm`, `mkv`, `png`, `json`), from its step type and config. */
+export async function outputFormats (recipe: Recipe): Promise<(node: string) => string | undefined> {
+  const { executors } = await import('../exec/index.ts')
+  return node => {
+    const n = recipe.nodes[node]
+    if (n === undefined) return undefined
+    try {
+      return executors.get(n.type)?.output(n.config as never).extension
+    } catch {
+      return undefined
+    }
+  }
+}
+
+/** A line for stderr naming the nodes no output reads (they are not rendered), or nothing. */
+export function unusedNote (unused: readonly string[], unusedInputs: readonly string[]): string | undefined {
+  const parts = [
+    ...(unused.length > 0
+      ? [
+        `node${unused.length > 1 ? 's' : ''} ${unused.join(', ')} ${unused.length > 1 ? 'are' : 'is'} not used by any output and will not render (list ${unused.length > 1 ? 'them' : 'it'} under outputs: to render ${
+          unused.length > 1 ? 'them' : 'it'
+        } too)`
+      ]
+      : []),
+    ...(unusedInputs.length > 0 ? [`input${unusedInputs.length > 1 ? 's' : ''} ${unusedInputs.join(', ')} ${unusedInputs.length > 1 ? 'are' : 'is'} read by no planned step`] : [])
+  ]
+  return parts.length > 0 ? `note: ${parts.join('; ')}` : undefined
 }

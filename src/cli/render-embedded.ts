@@ -1,24 +1,27 @@
-import { formatBytes } from './format.ts'
-import { fields } from './output.ts'
-import type { CommandContext } from './command.ts'
-import type { Output } from './output.ts'
-import type { LoadedRecipe } from './recipe-input.ts'
+import type { RenderResult } from '../api/index.ts'
 import type { RenderEvent } from '../engine/index.ts'
+import type { CommandContext } from './command.ts'
+import { fromRenderEvent } from './live-sources.ts'
+import { createLiveView, liveMode } from './live-view.ts'
+import type { LoadedRecipe } from './recipe-input.ts'
+import { resultFromLocal } from './render-result.ts'
+import type { OutputFiles } from './render-result.ts'
 
 /**
  * `artdag render` (and `transcode`) with no daemon: the embedded engine over
- * the home's stores, a live view on stderr, the outcome as fields or JSON.
+ * the home's stores, the live display on stderr, the outcome in the one
+ * shape of a render's result. Ctrl-C stops the work (its ffmpeg is killed).
  */
-export async function renderEmbedded (loaded: LoadedRecipe, outFile: string | undefined, ctx: CommandContext, options: { onEvent?: (event: RenderEvent) => void } = {}): Promise<Output> {
-  const [{ loadConfig, embeddedRender }, { createRenderProgress }, { createLogger }] = await Promise.all([
+export async function renderEmbedded (loaded: LoadedRecipe, files: OutputFiles, ctx: CommandContext, options: { onEvent?: (event: RenderEvent) => void } = {}): Promise<RenderResult> {
+  const [{ loadConfig, embeddedRender }, { createLogger }] = await Promise.all([
     import('../engine/index.ts'),
-    import('./render-progress.ts'),
     import('../log.ts')
   ])
   const { config, sources } = await loadConfig({ home: ctx.home, env: ctx.io.env })
   // A render's log is for trouble only, unless the user asked for a level.
   const logger = createLogger({ level: sources.get('log.level') === 'default' ? 'warn' : config.log.level })
-  const progress = createRenderProgress(ctx.io.stderr, !ctx.json)
+  const view = createLiveView(ctx.io.stderr, { mode: liveMode(ctx.io.stderr, ctx.json) })
+  const main = loaded.recipe.output
   let outcome
   try {
     outcome = await embeddedRender({
@@ -27,34 +30,24 @@ export async function renderEmbedded (loaded: LoadedRecipe, outFile: string | un
       recipe: loaded.recipe,
       recipeDir: loaded.recipeDir,
       inputOverrides: loaded.overrides,
-      outFile,
+      outFile: files[main],
+      outFiles: Object.fromEntries(Object.entries(files).filter(([name]) => name !== main)),
       signal: ctx.signal,
       onEvent: event => {
-        progress.onEvent(event)
+        const update = fromRenderEvent(event, Date.now())
+        if (update !== undefined) view.update(update)
         options.onEvent?.(event)
       },
       env: ctx.io.env,
       logger
     })
+  } catch (err: unknown) {
+    if (!ctx.signal.aborted) throw err
+    // Here Ctrl-C stops the work itself (with a daemon it stops only the following).
+    const { AbortedError } = await import('../errors.ts')
+    throw new AbortedError('render stopped: its ffmpeg runs were stopped and nothing was written (the steps already done stay cached)', { interrupted: true }, { cause: err })
   } finally {
-    progress.stop()
+    view.stop()
   }
-  const cached = outcome.steps.filter(step => step.cached).length
-  const skipped = outcome.steps.filter(step => step.skipped === true).length
-  const data = {
-    output: outcome.outputCid,
-    provenance: outcome.provenanceCid,
-    size: outcome.size,
-    file: outcome.outFile ?? null,
-    planId: outcome.planId,
-    runId: outcome.runId,
-    mode: 'embedded',
-    steps: outcome.steps.map(({ id, type, cacheId, cid, cached, skipped, producer }) => ({ id, type, cacheId, cid, cached, skipped: skipped === true, producer }))
-  }
-  return fields(data, [
-    ['output', outcome.outputCid],
-    ['provenance', outcome.provenanceCid],
-    ...(outcome.outFile != null ? [['file', `${outcome.outFile} (${formatBytes(outcome.size)})`] as [string, string]] : []),
-    ['steps', `${outcome.steps.length} (${outcome.steps.length - cached - skipped} rendered, ${cached} cached${skipped > 0 ? `, ${skipped} not needed` : ''})`]
-  ])
+  return resultFromLocal(outcome, loaded.recipe.name)
 }

@@ -1,6 +1,6 @@
 import { writeFileAtomically } from '../api/index.ts'
-import type { ApiClient } from '../api/index.ts'
 import type { CommandContext } from './command.ts'
+import type { HomeContent } from './home-content.ts'
 
 /**
  * Writes content to `path` (absolute), atomically. The daemon runs on this
@@ -9,7 +9,7 @@ import type { CommandContext } from './command.ts'
  * process. If it may not write there (another user's directory, say), the bytes
  * come through the socket instead, with a progress bar.
  */
-export async function saveContent (client: ApiClient, cid: string, path: string, ctx: CommandContext): Promise<{ size: number }> {
+export async function saveContent (client: Pick<HomeContent, 'exportFile' | 'cat'>, cid: string, path: string, ctx: CommandContext): Promise<{ size: number }> {
   try {
     return await client.exportFile(cid, path, { signal: ctx.signal })
   } catch (err: unknown) {

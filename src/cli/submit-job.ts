@@ -1,28 +1,27 @@
-import { resolve } from 'node:path'
-import { FailedJobError } from './errors.ts'
-import { formatBytes } from './format.ts'
-import { createJobProgress } from './job-progress.ts'
-import { jobText } from './job-format.ts'
-import { waitForJob } from './job-wait.ts'
-import { value } from './output.ts'
+import { InvalidArgumentError } from '../errors.ts'
+import type { ApiClient, JobDetail, JobSummary, RenderResult } from '../api/index.ts'
 import type { CommandContext } from './command.ts'
-import type { Output } from './output.ts'
+import { FailedJobError } from './errors.ts'
+import { followJob } from './follow-job.ts'
+import { shortId } from './ids.ts'
+import { createLiveView, liveMode } from './live-view.ts'
 import type { LoadedRecipe } from './recipe-input.ts'
-import type { ApiClient, JobDetail, JobSummary } from '../api/index.ts'
+import { resultFromJob } from './render-result.ts'
+import type { OutputFiles } from './render-result.ts'
 
 /**
  * `artdag submit` and `artdag render` with a daemon running: the recipe's
  * input files go into the daemon's store (streamed), their CIDs replace the
  * paths in the recipe, and the daemon publishes the job to the cluster.
  */
-export async function submitRecipe (client: ApiClient, loaded: LoadedRecipe, ctx: CommandContext, options: { label?: string } = {}): Promise<JobSummary> {
+export async function submitRecipe (client: ApiClient, loaded: LoadedRecipe, ctx: CommandContext, options: { label?: string | undefined } = {}): Promise<JobSummary> {
   const { recipe, inputs } = await uploadInputs(client, loaded, ctx)
   return await client.submitJob({ recipe, inputs, ...(options.label != null ? { label: options.label } : {}) }, { signal: ctx.signal })
 }
 
 /** Adds the recipe's local input files to the daemon (streamed) and returns the recipe naming them by CID. */
 export async function uploadInputs (client: ApiClient, loaded: LoadedRecipe, ctx: CommandContext): Promise<{ recipe: Record<string, unknown>, inputs: Record<string, string> }> {
-  const { classifyInputRef, resolveInputPath, applyInputOverrides } = await import('../plan/index.ts')
+  const [{ classifyInputRef, resolveInputPath, applyInputOverrides }, { stat }] = await Promise.all([import('../plan/index.ts'), import('node:fs/promises')])
   const recipe = applyInputOverrides(loaded.recipe, loaded.overrides)
   const inputs: Record<string, string> = {}
   for (const [name, ref] of Object.entries(recipe.inputs)) {
@@ -32,11 +31,9 @@ export async function uploadInputs (client: ApiClient, loaded: LoadedRecipe, ctx
       continue
     }
     const path = resolveInputPath(kind.path, loaded.recipeDir)
-    const { stat } = await import('node:fs/promises')
     const info = await stat(path).catch(() => null)
     if (info?.isFile() !== true) {
-      const { InvalidArgumentError } = await import('../errors.ts')
-      throw new InvalidArgumentError(`input ${name}: file ${path} does not exist`, { input: name, path })
+      throw new InvalidArgumentError(`input ${name}: file ${path} ${info == null ? 'does not exist' : 'is not a file'}${loaded.overrides[name] != null ? ' (given with --input)' : ` (named in ${loaded.path})`}`, { input: name, path })
     }
     const progress = ctx.progress(`add ${name}`, info.size)
     try {
@@ -55,36 +52,60 @@ export async function uploadInputs (client: ApiClient, loaded: LoadedRecipe, ctx
   return { recipe: { ...recipe, inputs } as unknown as Record<string, unknown>, inputs }
 }
 
-/** Follows a submitted job to its end; writes the output to `outFile` if asked. Fails when the job did. */
-export async function followJob (client: ApiClient, jobId: string, ctx: CommandContext, outFile?: string): Promise<{ job: JobDetail, file?: { path: string, size: number } }> {
-  const progress = createJobProgress(ctx.io.stderr, !ctx.json)
+export interface RunJobOptions {
+  /** The recipe's output nodes, when known (this CLI submitted it). */
+  outputs?: readonly string[] | undefined
+  files?: OutputFiles | undefined
+  cancelOnInterrupt?: boolean | undefined
+  /** Says where the recipe's inputs came from when the job fails on one. */
+  loaded?: LoadedRecipe | undefined
+}
+
+/**
+ * Follows a job to its end with the live display, then writes the files asked
+ * for. A job that failed or was cancelled is a FailedJobError (exit 1) whose
+ * message names the failing step, and the recipe's input and file when one
+ * of them was the cause.
+ */
+export async function runJob (client: ApiClient, jobId: string, ctx: CommandContext, options: RunJobOptions = {}): Promise<RenderResult> {
+  const view = createLiveView(ctx.io.stderr, { mode: liveMode(ctx.io.stderr, ctx.json) })
   let job: JobDetail
   try {
-    job = await waitForJob(client, jobId, {
-      signal: ctx.signal,
-      onUpdate: j => {
-        progress.update(j)
-      }
-    })
+    job = await followJob(client, jobId, { signal: ctx.signal, view, cancelOnInterrupt: options.cancelOnInterrupt })
   } finally {
-    progress.stop()
+    view.stop()
   }
   if (job.state !== 'completed' || job.output == null) {
-    throw new FailedJobError(`job ${jobId} ${job.state}${job.error != null ? `: ${job.error}` : ''}`, { job })
+    const why = job.error != null ? `: ${job.error}` : ''
+    throw new FailedJobError(`job ${shortId(jobId)} ${job.state}${inputHint(job, options.loaded)}${why}`, { job })
   }
-  if (outFile == null) return { job }
-  const path = resolve(ctx.io.cwd, outFile)
-  const { saveContent } = await import('./save-content.ts')
-  const { size } = await saveContent(client, job.output, path, ctx)
-  return { job, file: { path, size } }
+  const files: RenderResult['files'] = []
+  const outputs = resultFromJob(job, options.outputs, []).outputs
+  for (const [output, path] of Object.entries(options.files ?? {})) {
+    const cid = outputs[output]
+    if (cid == null || cid === '') continue
+    const { saveContent } = await import('./save-content.ts')
+    files.push({ output, path, ...await saveContent(client, cid, path, ctx) })
+  }
+  return resultFromJob(job, options.outputs, files)
 }
 
-export function finishedOutput (job: JobDetail, file: { path: string, size: number } | undefined): Output {
-  const data = { ...job, file: file?.path ?? null, size: file?.size ?? null }
-  const text = ctxText(job, file)
-  return value(data, text)
+/**
+ * When a job failed on one of the recipe's inputs (the error names `input "clip"`), which file
+ * that was: the daemon only knows it by CID.
+ */
+function inputHint (job: JobDetail, loaded: LoadedRecipe | undefined): string {
+  if (loaded === undefined || job.error == null) return ''
+  const named = [...job.error.matchAll(/input "([a-z][a-z0-9_-]*)"/g)].map(m => m[1] as string)
+  const files = [...new Set(named)].flatMap(name => {
+    const given = loaded.overrides[name] ?? loaded.recipe.inputs[name]
+    return given != null ? [`input ${name} (${given}, ${loaded.overrides[name] != null ? 'given with --input' : `named in ${loaded.path}`})`] : []
+  })
+  return files.length > 0 ? ` on ${files.join(' and ')}` : ''
 }
 
-function ctxText (job: JobDetail, file: { path: string, size: number } | undefined): string {
-  return [jobText(job), '', ...(file != null ? [`wrote ${file.path} (${formatBytes(file.size)})`] : [])].join('\n').trimEnd()
+/** Says the job's id at once, before following it (so it can be typed into another terminal). */
+export function announceJob (job: JobSummary, ctx: CommandContext): void {
+  if (ctx.json) return
+  ctx.io.stderr.write(`job ${job.id} submitted; following it (Ctrl-C stops following, the job goes on: artdag cancel ${shortId(job.id)} stops it)\n`)
 }

@@ -19,6 +19,10 @@ export interface HomePaths {
   lock: string
   /** The dashboard's bearer token (docs/UI.md), mode 0600. */
   uiToken: string
+  /** The daemon's log files (JSON lines; `artdag logs` reads them). */
+  logs: string
+  /** The daemon's current log file. */
+  daemonLog: string
 }
 
 export const DEFAULT_HOME_DIR = '.artdag'
@@ -34,7 +38,9 @@ export function homePaths (home: string): HomePaths {
     work: join(home, 'work'),
     socket: join(home, 'artdag.sock'),
     lock: join(home, 'repo.lock'),
-    uiToken: join(home, 'ui.token')
+    uiToken: join(home, 'ui.token'),
+    logs: join(home, 'logs'),
+    daemonLog: join(home, 'logs', 'daemon.log')
   }
 }
 

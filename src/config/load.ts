@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml, YAMLParseError } from 'yaml'
 import { ConfigError, errorCode, errorMessage } from '../errors.ts'
+import { closest } from '../plan/index.ts'
 import { formatIssuePath } from '../protocol/index.ts'
 import { configSchema } from './schema.ts'
 import type { Config } from './schema.ts'
@@ -30,6 +31,8 @@ export interface LoadConfigOptions {
   /** Values from command-line flags: the last layer. */
   flags?: ConfigOverrides
   defaultsFile?: string
+  /** The home's config as a tree, instead of reading `<home>/config.yaml` (`artdag config set` checks an edit before writing it). */
+  homeConfig?: Record<string, unknown> | undefined
 }
 
 export interface LoadedConfig {
@@ -125,9 +128,10 @@ export async function loadConfig (options: LoadConfigOptions): Promise<LoadedCon
   const sources = new Map<string, string>()
   const merged: Tree = {}
   const defaultsFile = options.defaultsFile ?? DEFAULT_CONFIG_FILE
-  mergeInto(merged, await readYamlFile(defaultsFile, true), 'default', sources)
+  const defaults = await readYamlFile(defaultsFile, true)
+  mergeInto(merged, defaults, 'default', sources)
   const homeFile = join(options.home, HOME_CONFIG_FILE)
-  mergeInto(merged, await readYamlFile(homeFile, false), homeFile, sources)
+  mergeInto(merged, options.homeConfig ?? await readYamlFile(homeFile, false), homeFile, sources)
   for (const { name, path, value } of overridesFromEnv(options.env ?? {})) {
     mergeInto(merged, setPath(value as Tree, path), `env ${name}`, sources)
   }
@@ -141,9 +145,36 @@ export async function loadConfig (options: LoadConfigOptions): Promise<LoadedCon
       const unknown = issue.code === 'unrecognized_keys' ? issue.keys.map(k => key === '' ? k : `${key}.${k}`) : []
       const named = unknown.length > 0 ? unknown.join(', ') : key
       const source = sourceOf(sources, unknown[0] ?? key)
-      return `${named}${source != null && source !== 'default' ? ` (from ${source})` : ''}: ${issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message}`
+      const hint = issue.code === 'unrecognized_keys' ? nearestKey(issue.keys[0] ?? '', subtree(defaults, issue.path.map(String)), key) : undefined
+      return `${named}${source != null && source !== 'default' ? ` (from ${source})` : ''}: ${issue.code === 'unrecognized_keys' ? `unknown key${hint !== undefined ? ` (did you mean ${hint}?)` : ''}` : issue.message}`
     })
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`, { problems })
   }
   return { config: parsed.data, sources }
+}
+
+/** The defaults' subtree at `path` (a section), or an empty one. */
+function subtree (tree: Tree, path: readonly string[]): Tree {
+  let cursor: unknown = tree
+  for (const seg of path) cursor = isTree(cursor) ? cursor[seg] : undefined
+  return isTree(cursor) ? cursor : {}
+}
+
+/** The known key nearest to a misspelt one, as a full key (`exec.slots`). */
+function nearestKey (key: string, siblings: Tree, prefix: string): string | undefined {
+  const hint = closest(key, Object.keys(siblings))
+  return hint !== undefined ? (prefix === '' ? hint : `${prefix}.${hint}`) : undefined
+}
+
+/** Every leaf key of a config tree (`exec.slots`, `node.listen`: lists are leaves). */
+export function leafKeys (tree: Tree, prefix = ''): string[] {
+  return Object.entries(tree).flatMap(([key, value]) => {
+    const path = prefix === '' ? key : `${prefix}.${key}`
+    return isTree(value) ? leafKeys(value, path) : [path]
+  })
+}
+
+/** The shipped defaults as a tree (their keys are every key there is). */
+export async function defaultConfigTree (defaultsFile: string = DEFAULT_CONFIG_FILE): Promise<Record<string, unknown>> {
+  return await readYamlFile(defaultsFile, true)
 }

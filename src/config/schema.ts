@@ -26,7 +26,8 @@ const peerId = z.string().regex(/^(12D3KooW[1-9A-HJ-NP-Za-km-z]{44}|Qm[1-9A-HJ-N
 
 export const configSchema = z.strictObject({
   log: z.strictObject({
-    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent'])
+    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']),
+    format: z.enum(['auto', 'text', 'json'])
   }),
   node: z.strictObject({
     listen: z.array(multiaddrString).min(1, 'at least one listen address is needed'),

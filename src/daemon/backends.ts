@@ -1,4 +1,4 @@
-import type { NodeStatus, PeerEntry, PeersBackend, SystemBackend } from '../api/index.ts'
+import type { NodeStatus, PeerEntry, PeersBackend, RunningStep, SystemBackend } from '../api/index.ts'
 import type { Member, Membership } from '../membership/index.ts'
 import type { ArtdagNode } from '../node/index.ts'
 
@@ -10,27 +10,27 @@ export interface SystemBackendComponents {
   slots: number
   ffmpeg: () => { path: string, version: string } | null
   /** Steps running on this node and jobs by state, from the job service. */
-  work: () => Pick<NodeStatus, 'steps' | 'jobs'>
+  work: () => { steps: RunningStep[], jobs: NodeStatus['jobs'] }
 }
 
 /** `GET /v1/id` and `GET /v1/status` over the running node. */
 export function systemBackend (c: SystemBackendComponents): SystemBackend {
   return {
     async identity () {
-      return { peerId: c.node.peerId.toString(), addresses: c.node.multiaddrs().map(String), version: c.version }
+      return { peer: c.node.peerId.toString(), addresses: c.node.multiaddrs().map(String), version: c.version }
     },
     async status () {
       const members = c.membership.members().filter(m => m.source !== 'self')
       const count = (state: Member['state']): number => members.filter(m => m.state === state).length
       const work = c.work()
       return {
-        peerId: c.node.peerId.toString(),
+        peer: c.node.peerId.toString(),
         version: c.version,
         startedAt: c.startedAt,
         peers: { connected: c.node.libp2p.getPeers().length },
         membership: { alive: count('alive'), suspect: count('suspect'), dead: count('dead') },
         slots: { total: c.slots, busy: work.steps.length },
-        steps: work.steps,
+        steps: work.steps.map(({ cacheId, type, jobId, startedAt, progress }) => ({ cacheId, type, job: jobId, startedAt, progress })),
         jobs: work.jobs,
         ffmpeg: c.ffmpeg(),
         executors: executorBuilds(c.membership.members())
@@ -57,7 +57,7 @@ export function executorBuilds (members: readonly Member[]): NodeStatus['executo
 function entryOf (member: Member): PeerEntry {
   const hb = member.heartbeat
   return {
-    peerId: member.peerId,
+    peer: member.peerId,
     state: member.state,
     lastSeen: member.source === 'self' ? Date.now() : member.heardAt ?? null,
     addresses: member.record.addrs,
@@ -77,7 +77,7 @@ export function peersBackend (membership: Membership): PeersBackend {
     async peers () {
       return membership.members()
         .map(entryOf)
-        .sort((a, b) => Number(b.self) - Number(a.self) || a.peerId.localeCompare(b.peerId))
+        .sort((a, b) => Number(b.self) - Number(a.self) || a.peer.localeCompare(b.peer))
     }
   }
 }

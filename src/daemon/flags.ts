@@ -8,6 +8,8 @@ export interface DaemonFlags {
   bootstrap?: string[]
   /** `--log-level`: log.level. */
   logLevel?: Config['log']['level']
+  /** `--log-format`: log.format. */
+  logFormat?: Config['log']['format']
 }
 
 /** `artdag daemon` flags as the last config layer. */
@@ -19,6 +21,11 @@ export function overridesFromFlags (flags: DaemonFlags): ConfigOverrides {
       ...(flags.bootstrap != null ? { bootstrap: flags.bootstrap } : {})
     }
   }
-  if (flags.logLevel != null) overrides.log = { level: flags.logLevel }
+  if (flags.logLevel != null || flags.logFormat != null) {
+    overrides.log = {
+      ...(flags.logLevel != null ? { level: flags.logLevel } : {}),
+      ...(flags.logFormat != null ? { format: flags.logFormat } : {})
+    }
+  }
   return overrides
 }

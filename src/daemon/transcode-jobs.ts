@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.ts'
 import { expandTranscodes } from '../engine/index.ts'
 import { findTranscodes, validateRecipe } from '../plan/index.ts'
 import type { ExpandTranscodesInit } from '../engine/index.ts'
@@ -17,8 +18,21 @@ export function withTranscodeExpansion (jobs: JobsBackend, init: ExpandTranscode
     const expanded = await expandTranscodes(recipe, request.inputs, init, { signal })
     return { ...request, recipe: { ...expanded.recipe, inputs: { ...expanded.recipe.inputs, ...expanded.inputs } } as unknown as Record<string, unknown>, inputs: expanded.inputs }
   }
+  /**
+   * A job's completion and pinning follow one output (src/jobs): a recipe with several is
+   * refused here, with what to do, until they follow every output.
+   */
+  const oneOutput = (request: JobSubmitRequest): JobSubmitRequest => {
+    const outputs = validateRecipe(request.recipe, init.catalog).outputs ?? []
+    if (outputs.length > 1) {
+      throw new InvalidArgumentError(`outputs: this daemon runs jobs of one output; the recipe names ${outputs.length} (${outputs.join(', ')}): render it with no daemon running, or submit it once per output (output: NAME)`, {
+        field: 'outputs'
+      })
+    }
+    return request
+  }
   return {
-    submit: async (request, options = {}) => await jobs.submit(await expand(request, options.signal), options),
+    submit: async (request, options = {}) => await jobs.submit(await expand(oneOutput(request), options.signal), options),
     plan: async (request, options = {}) => await jobs.plan(await expand(request, options.signal), options),
     list: async (filter, options) => await jobs.list(filter, options),
     get: async (id, options) => await jobs.get(id, options),

@@ -4,9 +4,10 @@ import { StepRunner } from './step-runner.ts'
 import { RangeServer } from './range-server.ts'
 import { renderRecipe } from './render-recipe.ts'
 import { ARTDAG_VERSION } from '../version.ts'
-import { CapabilitiesCache, advertisedEncoders, resolveBinaries, stepCatalog } from '../exec/index.ts'
+import { CapabilitiesCache, advertisedEncoders, removeStaleWorkspaces, resolveBinaries, stepCatalog } from '../exec/index.ts'
 import type { SpawnListener } from '../exec/index.ts'
 import { createEmbeddedNode } from '../node/index.ts'
+import { DatastoreStepLogs } from '../store/index.ts'
 import type { RenderEventListener } from './events.ts'
 import type { RenderOutcome } from './render-recipe.ts'
 import type { Config } from '../config/index.ts'
@@ -20,6 +21,8 @@ export interface EmbeddedRenderOptions {
   recipeDir: string
   inputOverrides?: Record<string, string> | undefined
   outFile?: string | undefined
+  /** Other outputs to write (output node → file), for a recipe with several. */
+  outFiles?: Record<string, string> | undefined
   signal?: AbortSignal | undefined
   onEvent?: RenderEventListener | undefined
   onSpawn?: SpawnListener | undefined
@@ -51,6 +54,8 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
   // Transcode chunks read the source through it: only the byte ranges they need.
   const ranges = new RangeServer({ cat: (cid, o) => node.content.cat(cid, o), logger: options.logger })
   try {
+    // The home's lock is ours: workspaces left in its work root by a process that died are nobody's.
+    await removeStaleWorkspaces(workRootFor(options.home, config))
     await ranges.start({ signal: options.signal })
     const producer = node.peerId?.toString() ?? 'local'
     const runner = new StepRunner({
@@ -66,6 +71,7 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
       fontFile: config.exec.fontFile,
       onSpawn: options.onSpawn,
       ranges,
+      stepLogs: new DatastoreStepLogs({ datastore: node.helia.datastore }),
       logger: options.logger
     })
     return await renderRecipe({
@@ -82,6 +88,7 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
       inputOverrides: options.inputOverrides,
       slots: slotsFor(config),
       outFile: options.outFile,
+      outFiles: options.outFiles,
       signal: options.signal,
       onEvent: options.onEvent
     })

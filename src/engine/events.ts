@@ -3,7 +3,7 @@
  * consumers read these. Times are milliseconds since the epoch.
  */
 export type RenderEvent =
-  | { type: 'plan', steps: number, levels: number, planId: string, runId: string }
+  | { type: 'plan', steps: number, levels: number, planId: string, runId: string, recipe: string, list: Array<{ stepId: string, stepType: string, cacheId: string }> }
   | { type: 'step_cached', stepId: string, cacheId: string, cid: string }
   /** Not needed: every step that reads it is cached. */
   | { type: 'step_skipped', stepId: string, cacheId: string }
@@ -29,4 +29,6 @@ export interface StepReport {
   startedAt: number | null
   finishedAt: number | null
   ffmpegRuns: number
+  /** The CID of the run's ffmpeg log (its whole stderr), when it ran here. */
+  log?: string
 }

@@ -13,7 +13,10 @@ export interface RenderPlanOptions {
 }
 
 export interface PlanRenderResult {
+  /** The main output's CID. */
   outputCid: string
+  /** Every output step → its CID. */
+  outputs: Record<string, string>
   /** In plan order. */
   steps: StepReport[]
 }
@@ -44,14 +47,22 @@ export async function renderPlan (plan: Plan, runner: StepRunner, options: Rende
   const running = new Set<Promise<void>>()
   let failure: unknown
 
-  emit({ type: 'plan', steps: plan.steps.length, levels: plan.levels.length, planId: plan.planId, runId: plan.runId })
+  emit({
+    type: 'plan',
+    steps: plan.steps.length,
+    levels: plan.levels.length,
+    planId: plan.planId,
+    runId: plan.runId,
+    recipe: plan.recipeName,
+    list: plan.steps.map(step => ({ stepId: step.id, stepType: step.type, cacheId: step.cacheId }))
+  })
 
   const cachedCids = new Map<string, string>()
   await Promise.all([...new Set(plan.steps.map(step => step.cacheId))].map(async cacheId => {
     const cid = await runner.lookupLocal(cacheId, { signal: options.signal })
     if (cid != null) cachedCids.set(cacheId, cid)
   }))
-  const needed = stepsToRun(plan.steps, plan.output, cacheId => cachedCids.has(cacheId))
+  const needed = stepsToRun(plan.steps, plan.outputs, cacheId => cachedCids.has(cacheId))
 
   const finish = (report: StepReport): void => {
     done.set(report.id, report)
@@ -121,6 +132,7 @@ export async function renderPlan (plan: Plan, runner: StepRunner, options: Rende
   }
   return {
     outputCid: (done.get(plan.output) as StepReport).cid as string,
+    outputs: Object.fromEntries(plan.outputs.map(id => [id, (done.get(id) as StepReport).cid as string])),
     steps: plan.steps.map(step => done.get(step.id) as StepReport)
   }
 }

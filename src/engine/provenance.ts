@@ -12,6 +12,8 @@ export interface Provenance {
   v: typeof PROVENANCE_VERSION
   kind: 'artdag/provenance'
   output: string
+  /** Every output node → its CID, for a recipe with several outputs. */
+  outputs?: Record<string, string>
   recipe: Recipe
   planId: string
   runId: string
@@ -60,10 +62,12 @@ export function buildProvenance (init: ProvenanceInit): Provenance {
   const byId = new Map(init.steps.map(report => [report.id, report]))
   const output = byId.get(init.plan.output)
   if (output?.cid == null) throw new TypeError(`no output for the output step ${init.plan.output}`)
+  const outputs = (init.plan.outputs ?? [init.plan.output]).map(id => [id, byId.get(id)?.cid] as const)
   return {
     v: PROVENANCE_VERSION,
     kind: 'artdag/provenance',
     output: output.cid,
+    ...(outputs.length > 1 ? { outputs: Object.fromEntries(outputs.map(([id, cid]) => [id, cid ?? ''])) } : {}),
     recipe: init.recipe,
     planId: init.plan.planId,
     runId: init.plan.runId,

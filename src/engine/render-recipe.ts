@@ -29,22 +29,28 @@ export interface RenderRecipeOptions {
   /** `--input name=PATH|CID` values. */
   inputOverrides?: Record<string, string> | undefined
   slots: number
-  /** Also write the output here (atomically). */
+  /** Also write the main output here (atomically). */
   outFile?: string | undefined
+  /** Also write these outputs (output node → file), atomically. */
+  outFiles?: Record<string, string> | undefined
   signal?: AbortSignal | undefined
   onEvent?: RenderEventListener | undefined
 }
 
 export interface RenderOutcome {
   outputCid: string
+  /** Every output node → its CID (the main one is `output`). */
+  outputs: Record<string, string>
   provenanceCid: string
   planId: string
   runId: string
   output: string
   steps: StepReport[]
   outFile?: string
-  /** Bytes of the output. */
+  /** Bytes of the main output. */
   size: number
+  /** The files written (-o), in the order asked. */
+  files: Array<{ output: string, path: string, size: number }>
 }
 
 /** Every recipe input as a CID: local files are added to the store first (streamed). */
@@ -78,15 +84,24 @@ export async function renderRecipe (init: RenderRecipeInit, options: RenderRecip
   const plan = planRecipe(recipe, inputCids, init.catalog)
   const result = await renderPlan(plan, init.runner, { slots: options.slots, signal: options.signal, onEvent: options.onEvent })
   const output = CID.parse(result.outputCid)
-  await init.store.pin({ cid: output, kind: 'final', labels: { runId: plan.runId, recipe: recipe.name } }, { signal: options.signal })
+  for (const [name, cid] of Object.entries(result.outputs)) {
+    await init.store.pin({ cid: CID.parse(cid), kind: 'final', labels: { runId: plan.runId, recipe: recipe.name, ...(name !== plan.output ? { output: name } : {}) } }, { signal: options.signal })
+  }
   const provenance = buildProvenance({ recipe, plan, steps: result.steps, ffmpegVersion: await init.ffmpegVersion(), nodeId: init.nodeId, artdagVersion: init.artdagVersion })
   const provenanceCid = await init.store.putJson(provenance, { signal: options.signal })
   await init.store.pin({ cid: provenanceCid, kind: 'final', labels: { provenanceOf: result.outputCid } }, { signal: options.signal })
-  const { size } = options.outFile != null
-    ? await init.store.getFile(output, options.outFile, { signal: options.signal })
-    : await init.store.stat(output, { signal: options.signal })
+  const wanted = Object.entries({ ...(options.outFile != null ? { [plan.output]: options.outFile } : {}), ...options.outFiles })
+  const files: RenderOutcome['files'] = []
+  for (const [name, path] of wanted) {
+    const cid = result.outputs[name]
+    if (cid == null) throw new InputFileError(`-o ${name}=${path}: ${name} is not an output of recipe ${recipe.name} (its outputs: ${plan.outputs.join(', ')})`, { output: name })
+    files.push({ output: name, path, ...await init.store.getFile(CID.parse(cid), path, { signal: options.signal }) })
+  }
+  const size = files.find(f => f.output === plan.output)?.size ?? (await init.store.stat(output, { signal: options.signal })).size
   return {
     outputCid: result.outputCid,
+    outputs: result.outputs,
+    files,
     provenanceCid: provenanceCid.toString(),
     planId: plan.planId,
     runId: plan.runId,

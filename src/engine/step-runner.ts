@@ -8,7 +8,7 @@ import type { StepReport } from './events.ts'
 import type { RangeServer, RangeStats } from './range-server.ts'
 import type { Logger } from '../log.ts'
 import type { PlannedStep } from '../plan/index.ts'
-import type { CacheIndex, ContentStore } from '../store/index.ts'
+import type { CacheIndex, ContentStore, StepLogs } from '../store/index.ts'
 
 export interface StepRunnerInit {
   store: ContentStore
@@ -33,7 +33,62 @@ export interface StepRunnerInit {
    * steps get a whole copy like every other step.
    */
   ranges?: Pick<RangeServer, 'expose'> | undefined
+  /** Where each run's ffmpeg log is recorded (`artdag logs JOB STEP`); absent: logs are not kept. */
+  stepLogs?: StepLogs | undefined
   logger: Logger
+}
+
+/** A step's log is kept up to this size: its start and its end, which say what ran and how it ended. */
+export const MAX_STEP_LOG_BYTES = 4 * 1024 * 1024
+
+/** ffmpeg's stderr of one step, bounded: the first half of the budget, then the latest. */
+class StepLog {
+  readonly #head: string[] = []
+  #headBytes = 0
+  #tail: string[] = []
+  #tailBytes = 0
+  #dropped = 0
+
+  add (chunk: string): void {
+    if (this.#headBytes < MAX_STEP_LOG_BYTES / 2) {
+      this.#head.push(chunk)
+      this.#headBytes += chunk.length
+      return
+    }
+    this.#tail.push(chunk)
+    this.#tailBytes += chunk.length
+    while (this.#tailBytes > MAX_STEP_LOG_BYTES / 2 && this.#tail.length > 1) {
+      const gone = this.#tail.shift() as string
+      this.#tailBytes -= gone.length
+      this.#dropped += gone.length
+    }
+  }
+
+  get empty (): boolean {
+    return this.#headBytes === 0
+  }
+
+  text (): string {
+    const cut = this.#dropped > 0 ? `\n[… ${this.#dropped} characters of the log left out …]\n` : ''
+    return `${this.#head.join('')}${cut}${this.#tail.join('')}`
+  }
+}
+
+/** How a step's input is named for people: the recipe's input, or the step whose output it is. */
+function inputLabel (step: PlannedStep, i: number, cid: string): string {
+  const input = step.inputs[i]
+  if (input?.kind === 'input') return `input "${input.name}" (${cid})`
+  if (input?.kind === 'step') return `the output of step "${input.id}" (${cid})`
+  return `input ${i} (${cid})`
+}
+
+/** ffmpeg's messages name the workspace's files (`/…/work/out-x1Y2z3/input-0`); people know the recipe's names. */
+function nameInputs (text: string, step: PlannedStep, inputCids: readonly string[], workspace: string): string {
+  return text.replace(new RegExp(`(?:file:)?(?:${workspace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/)?input-(\\d+)\\b|\\binput (\\d+) of ${step.type}\\b`, 'g'), (whole, a: string | undefined, b: string | undefined) => {
+    const n = a ?? b ?? ''
+    const i = Number(n)
+    return i < inputCids.length ? inputLabel(step, i, inputCids[i] as string) : whole
+  })
 }
 
 export interface RunStepOptions {
@@ -69,6 +124,8 @@ export class StepRunner {
     const startedAt = Date.now()
     const streamed = this.#streamsInputs(step)
     const exposed: Array<{ release: () => void, stats: RangeStats }> = []
+    const log = new StepLog()
+    let ok = false
     try {
       const inputs = await Promise.all(inputCids.map(async (cid, i) => {
         const path = workspace.path(`input-${i}`)
@@ -84,7 +141,7 @@ export class StepRunner {
           await store.getFile(CID.parse(cid), path, { signal: options.signal, ...from })
         } catch (err: unknown) {
           if (options.signal?.aborted === true) throw err
-          throw new StepInputUnavailableError(`step ${step.id}: input ${i} (${cid}) could not be fetched: ${(err as Error).message}`, { step: step.id, input: i, cid }, { cause: err })
+          throw new StepInputUnavailableError(`step ${step.id}: ${inputLabel(step, i, cid)} could not be fetched: ${(err as Error).message}`, { step: step.id, input: i, cid }, { cause: err })
         }
         return path
       }))
@@ -103,13 +160,24 @@ export class StepRunner {
           signal: options.signal,
           onProgress: options.onProgress,
           onSpawn: this.init.onSpawn,
+          onStderr: chunk => {
+            log.add(chunk)
+          },
           launch: this.init.launch,
           logger: this.log
         })
       } catch (err: unknown) {
         if (options.signal?.aborted === true) throw err
         const { message, errorTail } = describeError(err)
-        throw new StepFailedError(`step ${step.id} (${step.type}) failed: ${message}`, { step: step.id, cacheId: step.cacheId, errorTail }, { cause: err })
+        const named = (text: string): string => nameInputs(text, step, inputCids, workspace.dir)
+        // An input ffmpeg cannot read fails the same way everywhere: retrying it elsewhere will not help.
+        const permanent = (err as { name?: unknown }).name === 'StepInputsInvalidError'
+        throw new StepFailedError(`step ${step.id} (${step.type}) failed: ${named(message)}`, {
+          step: step.id,
+          cacheId: step.cacheId,
+          ...(errorTail !== undefined ? { errorTail: named(errorTail) } : {}),
+          ...(permanent ? { permanent: true } : {})
+        }, { cause: err })
       }
       const cid = await store.addFile(result.outputPath, { signal: options.signal })
       const finishedAt = Date.now()
@@ -119,10 +187,41 @@ export class StepRunner {
       await cacheIndex.put({ cacheId: step.cacheId, cid: cid.toString(), producer: this.init.producer, createdAt: finishedAt, stepType: step.type }, { signal: options.signal })
       const inputBytes = exposed.length > 0 ? exposed.reduce((sum, e) => sum + e.stats.bytes, 0) : undefined
       this.log.info({ step: step.id, type: step.type, cacheId: step.cacheId, cid: cid.toString(), ms: finishedAt - startedAt, ...(inputBytes != null ? { inputBytes } : {}) }, 'step completed')
-      return { id: step.id, type: step.type, cacheId: step.cacheId, cid: cid.toString(), cached: false, producer: this.init.producer, startedAt, finishedAt, ffmpegRuns: result.ffmpegRuns }
+      ok = true
+      const logCid = await this.#keepLog(step, log, true, options.signal)
+      return { id: step.id, type: step.type, cacheId: step.cacheId, cid: cid.toString(), cached: false, producer: this.init.producer, startedAt, finishedAt, ffmpegRuns: result.ffmpegRuns, ...(logCid !== undefined ? { log: logCid } : {}) }
+    } catch (err: unknown) {
+      // A failed run's log is what explains it: kept too (not when the run was stopped).
+      if (!ok && options.signal?.aborted !== true) {
+        // How it ended, in the log too: a failure before ffmpeg ran (an input ffprobe cannot read) has no other line.
+        const { message, errorTail } = describeError(err)
+        log.add(`# failed: ${message}\n${errorTail !== undefined && !message.includes(errorTail) ? `${errorTail}\n` : ''}`)
+        const logCid = await this.#keepLog(step, log, false, undefined)
+        if (logCid !== undefined && err instanceof StepFailedError && err.details != null) err.details.log = logCid
+      }
+      throw err
     } finally {
       for (const e of exposed) e.release()
       await workspace.dispose()
+    }
+  }
+
+  /** Stores the run's ffmpeg log as content (pinned as long as an output is) and records it for the step. */
+  async #keepLog (step: PlannedStep, log: StepLog, ok: boolean, signal: AbortSignal | undefined): Promise<string | undefined> {
+    const { stepLogs, store } = this.init
+    if (stepLogs == null || log.empty) return undefined
+    try {
+      const at = Date.now()
+      const cid = await store.addBytes(new TextEncoder().encode(log.text()), {
+        signal,
+        pin: { kind: 'intermediate', expiresAt: at + this.init.intermediateTtlMs, labels: { stepLog: step.cacheId, step: step.id } }
+      })
+      await stepLogs.put({ cacheId: step.cacheId, cid: cid.toString(), ok, at }, { signal })
+      return cid.toString()
+    } catch (err: unknown) {
+      // The step's result matters more than its log.
+      this.log.warn({ err, step: step.id }, 'could not keep the step log')
+      return undefined
     }
   }
 

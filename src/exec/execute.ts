@@ -43,6 +43,8 @@ export interface ExecuteStepOptions {
   signal?: AbortSignal | undefined
   onProgress?: ((event: StepProgress) => void) | undefined
   onSpawn?: SpawnListener | undefined
+  /** Every ffmpeg run's stderr as it comes (the step's log). */
+  onStderr?: ((chunk: string) => void) | undefined
   /** How ffmpeg and ffprobe are started (the daemon's spawner helper); @default children of this process */
   launch?: Launch | undefined
   /** Shared across steps so binaries are asked about their encoders once. */
@@ -106,6 +108,7 @@ async function render (plan: StepPlan, outputPath: string, workspace: Workspace,
       expectedDurationMs: plan.expectedDurationS != null ? plan.expectedDurationS * 1000 : null,
       onProgress: event => options.onProgress?.({ ...event, run, runs: plan.commands.length }),
       onSpawn: options.onSpawn,
+      onStderr: options.onStderr,
       launch: options.launch,
       logger: options.logger
     })

@@ -28,6 +28,8 @@ export interface RunProcessOptions {
   stderrTailLines?: number | undefined
   /** Called once the child is running. */
   onSpawn?: ((pid: number) => void) | undefined
+  /** Every chunk of stderr as it comes (a step keeps ffmpeg's whole log). */
+  onStderr?: ((chunk: string) => void) | undefined
   /** How the child is started: @default launchDirectly (a child of this process) */
   launch?: Launch | undefined
 }
@@ -126,6 +128,7 @@ export async function runProcess (file: string, args: string[], options: RunProc
     })
     child.stderr.on('data', (chunk: string) => {
       tail.push(chunk)
+      options.onStderr?.(chunk)
     })
 
     child.on('spawn', () => {

@@ -21,6 +21,8 @@ export interface RunFfmpegOptions {
   expectedDurationMs?: number | null | undefined
   onProgress?: ((event: ProgressEvent) => void) | undefined
   onSpawn?: SpawnListener | undefined
+  /** ffmpeg's stderr as it comes, after a `# ffmpeg ARGS` line. */
+  onStderr?: ((chunk: string) => void) | undefined
   /** How ffmpeg is started (the daemon's spawner helper); @default a child of this process */
   launch?: Launch | undefined
   /** @default DEFAULT_KILL_GRACE_MS */
@@ -50,6 +52,7 @@ export async function runFfmpeg (command: FfmpegCommand, options: RunFfmpegOptio
   const parser = new ProgressParser(options.expectedDurationMs)
   const started = performance.now()
   options.logger?.debug({ args, cwd: workspace.dir }, 'starting ffmpeg')
+  options.onStderr?.(`# ffmpeg ${args.join(' ')}\n`)
   const result = await runProcess(options.ffmpegPath, args, {
     label: 'ffmpeg',
     cwd: workspace.dir,
@@ -58,6 +61,7 @@ export async function runFfmpeg (command: FfmpegCommand, options: RunFfmpegOptio
     killGraceMs: options.killGraceMs,
     onSpawn: pid => options.onSpawn?.({ binary: 'ffmpeg', purpose: 'render', path: options.ffmpegPath, pid }),
     launch: options.launch,
+    onStderr: options.onStderr,
     onStdout: chunk => {
       for (const event of parser.push(chunk)) {
         try {

@@ -1,10 +1,25 @@
 import { constants } from 'node:fs'
-import { copyFile, link, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises'
+import { copyFile, link, mkdir, mkdtemp, readdir, realpath, rm } from 'node:fs/promises'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { PathOutsideWorkspaceError } from './errors.ts'
 
 /** Workspaces are named `<prefix><random>` under the work root. */
 export const DEFAULT_WORKSPACE_PREFIX = 'step-'
+
+/** What Workspace.create names a workspace: a step id, `-`, and mkdtemp's six characters. */
+const WORKSPACE_NAME = /^[a-z][a-z0-9_-]{0,70}-[A-Za-z0-9]{6}$/
+
+/**
+ * Removes the workspaces a process that died mid-step left in `workRoot` (a
+ * work root is one home's, and its owner holds the home's lock, so none of
+ * them is in use). Only names a workspace can have are touched. Returns how many.
+ */
+export async function removeStaleWorkspaces (workRoot: string): Promise<number> {
+  const names = await readdir(workRoot).catch(() => [] as string[])
+  const stale = names.filter(name => WORKSPACE_NAME.test(name))
+  await Promise.all(stale.map(async name => await rm(join(workRoot, name), { recursive: true, force: true })))
+  return stale.length
+}
 
 /** True when `path` is `dir` itself or lies below it (lexically). */
 export function isInside (dir: string, path: string): boolean {

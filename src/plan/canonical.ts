@@ -16,6 +16,8 @@ export interface CanonicalRecipe {
   inputs: string[]
   nodes: Record<string, { type: string, inputs: string[], config: Record<string, unknown> }>
   output: string
+  /** Only for a recipe with several outputs: a recipe with one is hashed as it always was. */
+  outputs?: string[]
 }
 
 /** Code-unit order; names and ids are ASCII, so this is also byte order. */
@@ -34,7 +36,8 @@ export function canonicalRecipe (recipe: Recipe): CanonicalRecipe {
     name: recipe.name,
     inputs: sortStrings(Object.keys(recipe.inputs)),
     nodes,
-    output: recipe.output
+    output: recipe.output,
+    ...(recipe.outputs != null && recipe.outputs.length > 1 ? { outputs: [...recipe.outputs] } : {})
   }
 }
 

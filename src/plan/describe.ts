@@ -5,7 +5,8 @@ import type { Plan, PlannedStep } from './planner.ts'
  * cache_ids, and which are already cached (and so which still have to run).
  */
 export interface StepDescription {
-  id: string
+  /** The recipe node. */
+  step: string
   type: string
   level: number
   cacheId: string
@@ -25,6 +26,8 @@ export interface PlanDescription {
   runId: string
   output: string
   outputCacheId: string
+  /** Every output node, the main one first. */
+  outputs: string[]
   inputs: Record<string, string>
   levels: string[][]
   steps: StepDescription[]
@@ -43,9 +46,9 @@ export async function describePlan (plan: Plan, cached: CachedLookup, options: {
   options.signal?.throwIfAborted()
   const isCached = new Map(answers)
 
-  const willRun = stepsToRun(plan.steps, plan.output, id => isCached.get(id) === true)
+  const willRun = stepsToRun(plan.steps, plan.outputs, id => isCached.get(id) === true)
   const steps = plan.steps.map(step => ({
-    id: step.id,
+    step: step.id,
     type: step.type,
     level: step.level,
     cacheId: step.cacheId,
@@ -60,6 +63,7 @@ export async function describePlan (plan: Plan, cached: CachedLookup, options: {
     runId: plan.runId,
     output: plan.output,
     outputCacheId: output.cacheId,
+    outputs: [...plan.outputs],
     inputs: { ...plan.inputs },
     levels: plan.levels.map(level => [...level]),
     steps,
@@ -74,14 +78,14 @@ export async function describePlan (plan: Plan, cached: CachedLookup, options: {
 }
 
 /**
- * The steps a render runs: walk back from the output; a cached step is
+ * The steps a render runs: walk back from the outputs; a cached step is
  * fetched, not run, and needs nothing upstream of it.
  */
-export function stepsToRun (steps: readonly PlannedStep[], output: string, isCached: (cacheId: string) => boolean): Set<string> {
+export function stepsToRun (steps: readonly PlannedStep[], outputs: string | readonly string[], isCached: (cacheId: string) => boolean): Set<string> {
   const byId = new Map(steps.map(s => [s.id, s]))
   const run = new Set<string>()
   const seen = new Set<string>()
-  const stack = [output]
+  const stack = typeof outputs === 'string' ? [outputs] : [...outputs]
   while (stack.length > 0) {
     const id = stack.pop() as string
     if (seen.has(id)) continue

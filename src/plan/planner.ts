@@ -7,6 +7,7 @@ import { computeCacheId, computePlanId, computeRunId, PLANNER_VERSION } from './
 import type { CacheIdInput } from './ids.ts'
 import { parseCid } from './input-ref.ts'
 import type { RecipeLimits } from './limits.ts'
+import { outputsOf } from './schema.ts'
 import type { Recipe } from './schema.ts'
 import { validateRecipe } from './validate.ts'
 
@@ -43,16 +44,18 @@ export interface Plan {
   steps: PlannedStep[]
   /** Step ids by level; the steps of one level can run in parallel. */
   levels: string[][]
-  /** The step whose output is the result. */
+  /** The step whose output is the result (the main one). */
   output: string
-  /** Nodes the output does not depend on, sorted; they are not planned. */
+  /** Every output step, the main one first. */
+  outputs: string[]
+  /** Nodes no output depends on, sorted; they are not planned. */
   unused: string[]
   /** Recipe inputs no planned step reads, sorted. */
   unusedInputs: string[]
 }
 
 export interface PlanOptions {
-  /** Plan this node as the output instead of the recipe's `output`. */
+  /** Plan this node as the only output instead of the recipe's outputs. */
   output?: string
   limits?: Partial<RecipeLimits>
 }
@@ -66,16 +69,17 @@ export interface PlanOptions {
 export function plan (recipe: Recipe, inputCids: Readonly<Record<string, string>>, catalog: StepCatalog, options: PlanOptions = {}): Plan {
   const valid = validateRecipe(recipe, catalog, options.limits != null ? { limits: options.limits } : {})
   const cids = bindInputs(valid, inputCids)
-  const output = options.output ?? valid.output
-  if (!Object.hasOwn(valid.nodes, output)) {
-    throw new UnknownReferenceError(`output: "${output}" is not a node of recipe ${valid.name}`, { field: 'output' })
+  const outputs = options.output != null ? [options.output] : outputsOf(valid)
+  const output = outputs[0] as string
+  for (const name of outputs) {
+    if (!Object.hasOwn(valid.nodes, name)) throw new UnknownReferenceError(`output: "${name}" is not a node of recipe ${valid.name}`, { field: 'output' })
   }
 
   const deps = new Map<string, string[]>()
   for (const [id, node] of Object.entries(valid.nodes)) {
     deps.set(id, node.inputs.filter(ref => Object.hasOwn(valid.nodes, ref)))
   }
-  const needed = ancestors(output, deps)
+  const needed = new Set(outputs.flatMap(name => [...ancestors(name, deps)]))
   const level = levelsOf(needed, deps)
   const order = sortStrings(needed).sort((a, b) => (level.get(a) as number) - (level.get(b) as number))
 
@@ -122,8 +126,24 @@ export function plan (recipe: Recipe, inputCids: Readonly<Record<string, string>
     steps,
     levels,
     output,
+    outputs,
     unused: sortStrings(Object.keys(valid.nodes).filter(id => !needed.has(id))),
     unusedInputs: sortStrings(Object.keys(valid.inputs).filter(name => !readInputs.has(name)))
+  }
+}
+
+/**
+ * The nodes no output reads and the inputs no such node reads, from the
+ * recipe alone (no CIDs needed): what `plan` and `render` report as unused.
+ */
+export function unusedOf (recipe: Recipe): { unused: string[], unusedInputs: string[] } {
+  const deps = new Map<string, string[]>()
+  for (const [id, node] of Object.entries(recipe.nodes)) deps.set(id, node.inputs.filter(ref => Object.hasOwn(recipe.nodes, ref)))
+  const needed = new Set(outputsOf(recipe).flatMap(name => [...ancestors(name, deps)]))
+  const read = new Set([...needed].flatMap(id => recipe.nodes[id]?.inputs ?? []))
+  return {
+    unused: sortStrings(Object.keys(recipe.nodes).filter(id => !needed.has(id))),
+    unusedInputs: sortStrings(Object.keys(recipe.inputs).filter(name => !read.has(name)))
   }
 }
 

@@ -3,6 +3,7 @@ import type { RecipeIssue } from './errors.ts'
 import { formatPath } from './json.ts'
 import type { PathSegment } from './json.ts'
 import { NODE_FIELDS, TOP_LEVEL_FIELDS } from './schema.ts'
+import { closest } from './suggest.ts'
 
 /**
  * Turns zod's issues into recipe issues whose messages read like the rest of
@@ -80,8 +81,12 @@ function nodeOf (path: readonly PathSegment[]): string | undefined {
 
 function unknownFieldMessage (objectPath: readonly PathSegment[], key: string): string {
   if (RAW_FFMPEG_FIELDS.has(key)) return `unknown field; ${RAW_FFMPEG_HINT}`
-  if (objectPath.length === 0) return `unknown field (a recipe has ${TOP_LEVEL_FIELDS.join(', ')})`
-  if (objectPath.length === 2 && objectPath[0] === 'nodes') return `unknown field (a node has ${NODE_FIELDS.join(', ')}; step parameters go under config)`
+  const near = (fields: readonly string[]): string => {
+    const hint = closest(key, fields)
+    return hint !== undefined ? `did you mean "${hint}"? ` : ''
+  }
+  if (objectPath.length === 0) return `unknown field (${near(TOP_LEVEL_FIELDS)}a recipe has ${TOP_LEVEL_FIELDS.join(', ')})`
+  if (objectPath.length === 2 && objectPath[0] === 'nodes') return `unknown field (${near(NODE_FIELDS)}a node has ${NODE_FIELDS.join(', ')}; step parameters go under config)`
   return 'unknown field'
 }
 

@@ -19,7 +19,7 @@ export const MAX_NODE_INPUTS = 256
 export const ID_RULE = 'lowercase letters, digits, "_" and "-", starting with a letter, at most 64 characters'
 export const RECIPE_NAME_RULE = 'lowercase letters, digits, "_" and "-", starting with a letter or digit, at most 64 characters'
 
-export const TOP_LEVEL_FIELDS = ['version', 'name', 'inputs', 'nodes', 'output'] as const
+export const TOP_LEVEL_FIELDS = ['version', 'name', 'inputs', 'nodes', 'output', 'outputs'] as const
 export const NODE_FIELDS = ['type', 'inputs', 'config'] as const
 
 const idSchema = z.string().regex(ID_PATTERN, `must be ${ID_RULE}`)
@@ -41,7 +41,9 @@ export const recipeDocumentSchema = z.strictObject({
   name: z.string().regex(RECIPE_NAME_PATTERN, `must be a slug: ${RECIPE_NAME_RULE}`),
   inputs: z.record(idSchema, inputRefSchema).optional(),
   nodes: z.record(idSchema, nodeSchema),
-  output: idSchema
+  /** The node whose output is the result; or `outputs`, several of them (the first is the main one). */
+  output: idSchema.optional(),
+  outputs: z.array(idSchema).min(1, 'must name at least one node').max(MAX_NODE_INPUTS, `must list at most ${MAX_NODE_INPUTS} nodes`).optional()
 })
 
 export type RecipeDocument = z.infer<typeof recipeDocumentSchema>
@@ -63,5 +65,13 @@ export interface Recipe {
   /** Input name → a path or a CID, as written. */
   inputs: Record<string, string>
   nodes: Record<string, RecipeNode>
+  /** The main output (the first of `outputs`). */
   output: string
+  /** Every output, when the recipe names several (left out for one: such a recipe plans as before). */
+  outputs?: string[]
+}
+
+/** A recipe's output nodes, the main one first. */
+export function outputsOf (recipe: Pick<Recipe, 'output' | 'outputs'>): string[] {
+  return recipe.outputs ?? [recipe.output]
 }

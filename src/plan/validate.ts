@@ -27,7 +27,7 @@ export function validateRecipe (doc: unknown, catalog: StepCatalog, options: Val
   if (!plain.ok) throw plainJsonError(plain.problem)
   const value = plain.value
   if (!isJsonObject(value)) {
-    throw new RecipeSchemaError('the recipe must be a mapping with version, name, inputs, nodes and output')
+    throw new RecipeSchemaError('the recipe must be a mapping with version, name, inputs, nodes and output (or outputs)')
   }
   checkVersion(value.version)
 
@@ -90,12 +90,14 @@ function checkSemantics (document: RecipeDocument, catalog: StepCatalog): Recipe
     })
     deps.set(id, refs.filter(ref => ref !== id && isNode(ref)))
   }
-  if (!isNode(document.output)) {
-    const why = isInput(document.output)
-      ? `"${document.output}" is a recipe input, not a node; the output must be a node`
-      : `"${document.output}" is not a node${hintFor(document.output, ids)}`
-    issues.add('UnknownReferenceError', 'output', why)
-  }
+  const outputs = outputsOfDocument(document, issues)
+  outputs.forEach((output, i) => {
+    if (isNode(output)) return
+    const why = isInput(output)
+      ? `"${output}" is a recipe input, not a node; the output must be a node`
+      : `"${output}" is not a node${hintFor(output, ids)}`
+    issues.add('UnknownReferenceError', document.outputs != null ? `outputs[${i}]` : 'output', why)
+  })
   for (const cycle of findCycles(ids, deps)) {
     const first = cycle[0] as string
     issues.add('RecipeCycleError', `nodes.${first}.inputs`, `cycle ${[...cycle, first].join(' → ')} (each node takes the next as an input)`, first)
@@ -109,7 +111,27 @@ function checkSemantics (document: RecipeDocument, catalog: StepCatalog): Recipe
   }
 
   issues.throwIfAny()
-  return { version: RECIPE_VERSION, name: document.name, inputs: { ...inputs }, nodes, output: document.output }
+  const output = outputs[0] as string
+  return { version: RECIPE_VERSION, name: document.name, inputs: { ...inputs }, nodes, output, ...(outputs.length > 1 ? { outputs } : {}) }
+}
+
+/** `output: a`, or `outputs: [a, b]` (both only when they agree: a validated recipe keeps both). */
+function outputsOfDocument (document: RecipeDocument, issues: IssueList): string[] {
+  const { output, outputs } = document
+  if (outputs == null) {
+    if (output != null) return [output]
+    issues.add('RecipeSchemaError', 'output', 'is required (the node whose output is the result; or outputs: a list of them)')
+    return []
+  }
+  if (output != null && output !== outputs[0]) {
+    issues.add('RecipeSchemaError', 'output', `is "${output}" but outputs starts with "${outputs[0] ?? ''}": give one of them (outputs lists the main output first)`)
+  }
+  const seen = new Set<string>()
+  outputs.forEach((name, i) => {
+    if (seen.has(name)) issues.add('RecipeSchemaError', `outputs[${i}]`, `"${name}" is listed twice`)
+    seen.add(name)
+  })
+  return outputs
 }
 
 function hintFor (name: string, candidates: string[]): string {

@@ -45,6 +45,6 @@ describe('a bare libp2p node', { timeout: 120_000 }, () => {
     expect(result.pinnedBy).toBe(daemon.peerId)
     const job = await daemon.json<JobDetail>(['job', result.jobId])
     expect(job).toMatchObject({ state: 'completed', output: result.output, provenance: result.provenance, recipe: 'bare' })
-    expect(job.submitter).not.toBe(daemon.peerId)
+    expect(job.submittedBy).not.toBe(daemon.peerId)
   })
 })

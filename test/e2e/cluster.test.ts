@@ -21,7 +21,7 @@ import type { ArtdagNode } from '../../src/node/create-node.ts'
  */
 
 interface Peer {
-  peerId: string
+  peer: string
   state: string
   source: string
   self: boolean
@@ -84,7 +84,7 @@ describe('a three-daemon cluster on loopback', { timeout: 120_000 }, () => {
     for (const daemon of daemons) {
       await eventually(async () => {
         const peers = await peersOf(daemon)
-        return peers.length === 3 && peers.every(p => p.state === 'alive') && JSON.stringify(peers.map(p => p.peerId).sort()) === JSON.stringify(ids)
+        return peers.length === 3 && peers.every(p => p.state === 'alive') && JSON.stringify(peers.map(p => p.peer).sort()) === JSON.stringify(ids)
       }, { what: `${daemon.home} to see all three alive` })
     }
     const status = await daemons[1]!.json(['status'])
@@ -120,7 +120,7 @@ describe('a three-daemon cluster on loopback', { timeout: 120_000 }, () => {
   it('refuses a node without the swarm key; the cluster keeps working', async () => {
     const stranger = await outsider('stranger')
     await expect(stranger.dial(multiaddr(daemons[0]!.addresses[0]!))).rejects.toThrow()
-    expect((await peersOf(daemons[0]!)).map(p => p.peerId)).not.toContain(stranger.peerId.toString())
+    expect((await peersOf(daemons[0]!)).map(p => p.peer)).not.toContain(stranger.peerId.toString())
     expect((await daemons[0]!.json(['status'])).membership.alive).toBe(2)
   })
 
@@ -158,8 +158,8 @@ describe('a three-daemon cluster on loopback', { timeout: 120_000 }, () => {
     await eventually(async () => (await rejected('malformed')) >= 1 && (await rejected('forged')) >= 1, { what: 'A to count both rejections' })
     // A still answers, and still sees B with B's own capacity, not the forged one.
     const peers = await peersOf(a)
-    expect(peers.find(p => p.peerId === daemons[1]!.peerId)?.state).toBe('alive')
-    const b = (await a.json<{ peers: Array<Peer & { capacity: { slots: number } }> }>(['peers'])).peers.find(p => p.peerId === daemons[1]!.peerId)
+    expect(peers.find(p => p.peer === daemons[1]!.peerId)?.state).toBe('alive')
+    const b = (await a.json<{ peers: Array<Peer & { capacity: { slots: number } }> }>(['peers'])).peers.find(p => p.peer === daemons[1]!.peerId)
     expect(b?.capacity.slots).not.toBe(64)
   })
 
@@ -201,7 +201,7 @@ describe('a three-daemon cluster on loopback', { timeout: 120_000 }, () => {
     clearTimeout(deadline)
     controller.abort()
     expect(seen).toEqual(['member.suspect', 'member.dead'])
-    expect((await peersOf(a)).find(p => p.peerId === c.peerId)?.state).toBe('dead')
+    expect((await peersOf(a)).find(p => p.peer === c.peerId)?.state).toBe('dead')
   })
 
   it('remembers the cluster across restarts: one node started alone lists the others from IPNS', async () => {
@@ -218,9 +218,9 @@ describe('a three-daemon cluster on loopback', { timeout: 120_000 }, () => {
     const alone = await Daemon.start(homes[0]!)
     daemons[0] = alone
     const peers = await peersOf(alone)
-    expect(peers.map(p => p.peerId).sort()).toEqual([a.peerId, b.peerId, c.peerId].sort())
+    expect(peers.map(p => p.peer).sort()).toEqual([a.peerId, b.peerId, c.peerId].sort())
     for (const other of [b, c]) {
-      const entry = peers.find(p => p.peerId === other.peerId)
+      const entry = peers.find(p => p.peer === other.peerId)
       expect(entry?.source).toBe('registry')
       expect(['suspect', 'dead']).toContain(entry?.state)
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ffprobe } from './helpers/cli.ts'
+import { collectOutput, ffprobe, spawnArtdag } from './helpers/cli.ts'
 import { Daemon, eventually, initHomes, startCluster } from './helpers/daemon.ts'
 import type { JobDetail } from '../../src/api/schemas.ts'
 
@@ -60,7 +60,7 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     parallelId = done.id
     expect(done.state).toBe('completed')
     expect(done.steps).toHaveLength(8)
-    expect(done.steps.every(s => s.state === 'COMPLETED')).toBe(true)
+    expect(done.steps.every(s => s.state === 'completed')).toBe(true)
     const producers = new Set(done.steps.filter(s => s.step.startsWith('p')).map(s => s.peer))
     expect(producers.size).toBeGreaterThanOrEqual(2)
     for (const peer of producers) expect(daemons.map(d => d.peerId)).toContain(peer)
@@ -94,7 +94,7 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     const again = await b.json<JobDetail>(['submit', join(RECIPES, 'parallel.yaml'), '--wait'], { cwd: dir })
     expect(again.id).not.toBe(parallelId)
     expect(again.state).toBe('completed')
-    expect(again.steps.map(s => s.state)).toEqual(again.steps.map(() => 'CACHED'))
+    expect(again.steps.map(s => s.state)).toEqual(again.steps.map(() => 'cached'))
     expect(again.output).toBe(first.output)
   })
 
@@ -104,18 +104,26 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     const running = await eventually(async () => {
       const j = await job(a, id)
       const long = j.steps.find(s => s.step === 'long')
-      return long?.state === 'RUNNING' && long.peer != null ? long.peer : undefined
+      return long?.state === 'running' && long.peer != null ? long.peer : undefined
     }, { timeoutMs: 60_000, intervalMs: 100, what: 'the long step to run' })
     const victim = daemons.find(d => d.peerId === running) as Daemon
     const witness = daemons.find(d => d !== victim) as Daemon
+    // A user follows the job on the witness (its stderr is a pipe: a line per event).
+    const watching = spawnArtdag(['watch', id, '--home', witness.home], { env: witness.env })
+    const watched = collectOutput(watching)
+    await watched.waitFor(/long \(generate\) (running|\d+%)/, 60_000)
     await victim.kill()
 
     // Bound: the lease lapses (ttl), the next node redoes the step (about 10 s here), then the encode.
     const done = await ended(witness, id, LEASE_TTL_MS + 90_000)
     expect(done.state).toBe('completed')
+    // The live display marked the takeover, then ended with the job's output.
+    expect(await watched.exit).toBe(0)
+    expect(watched.stderr()).toMatch(/long \(generate\) claimed on …\w{6} \(taken over\)/)
+    expect(watched.stdout()).toContain(done.output)
     const long = done.steps.find(s => s.step === 'long')
     expect(long?.peer).not.toBe(victim.peerId)
-    expect(long?.state).toBe('COMPLETED')
+    expect(long?.state).toBe('completed')
     const out = join(dir, 'long.mp4')
     await witness.json(['get', done.output as string, '-o', out])
     expect(Math.abs((await ffprobe(out)).durationS - 12)).toBeLessThanOrEqual(0.1)
@@ -140,7 +148,7 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     const failed = body.error.details.job
     expect(failed.state).toBe('failed')
     const cut = failed.steps.find(s => s.step === 'cut')
-    expect(cut?.state).toBe('FAILED')
+    expect(cut?.state).toBe('failed')
     expect(cut?.attempts).toBe(3)
     expect(failed.error).toMatch(/not a media file ffmpeg can read/)
     expect(failed.error).toMatch(/3 attempt/)
@@ -155,7 +163,7 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
   it('cancels a job everywhere from its submitter (another node may not): its running step stops on every node', async () => {
     const [a, b] = daemons as [Daemon, Daemon, Daemon]
     const id = await submit(a, 'chain.yaml')
-    await eventually(async () => (await job(a, id)).steps.some(s => s.state === 'RUNNING'), { timeoutMs: 60_000, intervalMs: 100, what: 'a step to run' })
+    await eventually(async () => (await job(a, id)).steps.some(s => s.state === 'running'), { timeoutMs: 60_000, intervalMs: 100, what: 'a step to run' })
     // Only the node a job was submitted on (or one listed in trust.operators) may cancel it.
     const refused = await b.cli(['cancel', id, '--json'])
     expect(refused.code).not.toBe(0)

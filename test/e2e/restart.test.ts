@@ -47,9 +47,9 @@ describe('a cluster restarted in the middle of a job', { timeout: 240_000 }, () 
     // Mid-job: the first step is done, the job is not.
     const before = await eventually(async () => {
       const j = await daemons[1]!.json<JobDetail>(['job', id])
-      return j.state === 'running' && j.steps.some(s => s.state === 'COMPLETED') ? j : undefined
+      return j.state === 'running' && j.steps.some(s => s.state === 'completed') ? j : undefined
     }, { timeoutMs: 120_000, intervalMs: 200, what: 'the first step to complete' })
-    const doneBefore = before.steps.filter(s => s.state === 'COMPLETED')
+    const doneBefore = before.steps.filter(s => s.state === 'completed')
 
     for (const d of daemons) expect((await d.stop()).code).toBe(0)
     const rendersBefore = await Promise.all(ffmpeg.map(async f => (await f.runs()).filter(line => line.includes('-progress')).length))

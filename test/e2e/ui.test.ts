@@ -179,12 +179,12 @@ describe('the dashboard', { timeout: 240_000 }, () => {
       }
       new (window.MutationObserver as new(fn: () => void) => { observe: (n: unknown, o: unknown) => void })(seen).observe(document.querySelector('main'), { subtree: true, childList: true, attributes: true })
     })
-    await page.locator('g.node[data-state="RUNNING"], g.node[data-state="CLAIMED"]').first().waitFor({ timeout: JOB_BOUND_MS })
+    await page.locator('g.node[data-state="running"], g.node[data-state="claimed"]').first().waitFor({ timeout: JOB_BOUND_MS })
     await screenshot(page, 'job-running')
     await page.locator('[data-testid="job-state"]', { hasText: 'completed' }).waitFor({ timeout: JOB_BOUND_MS })
-    expect(await page.locator('g.node[data-step]:not([data-state="INPUT"])').count()).toBe(4)
-    expect(await page.locator('g.node[data-state="COMPLETED"]').count()).toBe(4)
-    expect(await page.locator('g.node[data-state="INPUT"]').count()).toBe(1)
+    expect(await page.locator('g.node[data-step]:not([data-state="input"])').count()).toBe(4)
+    expect(await page.locator('g.node[data-state="completed"]').count()).toBe(4)
+    expect(await page.locator('g.node[data-state="input"]').count()).toBe(1)
     expect(await page.evaluate(() => window.marker)).toBe(1)
     expect(await page.evaluate(() => window.progressSeen)).toMatch(/\d+%, about .+ left/)
     // By keyboard: a graph node takes the focus and Enter opens its step; its cache_id is on hover too.

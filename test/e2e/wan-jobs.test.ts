@@ -62,7 +62,7 @@ function tone (i: number): Record<string, unknown> {
 async function holderOf (d: Daemon, id: string, step: string): Promise<Daemon> {
   const peer = await eventually(async () => {
     const s = (await client(d).job(id)).steps.find(x => x.step === step)
-    return s?.state === 'RUNNING' && s.peer != null ? s.peer : undefined
+    return s?.state === 'running' && s.peer != null ? s.peer : undefined
   }, { timeoutMs: 60_000, intervalMs: 100, what: `step ${step} to run` })
   return cluster.daemons.find(x => x.peerId === peer) as Daemon
 }
@@ -157,9 +157,9 @@ describe('jobs on three daemons behind a 25 ± 10 ms WAN link', { timeout: 600_0
     const id = (await client(a).submitJob({ recipe: await recipeOf('chain.yaml', { seed: 11 }), inputs: {} })).id
     const before = await eventually(async () => {
       const j = await client(c).job(id)
-      return j.state === 'running' && j.steps.some(s => s.state === 'COMPLETED') ? j : undefined
+      return j.state === 'running' && j.steps.some(s => s.state === 'completed') ? j : undefined
     }, { timeoutMs: 120_000, intervalMs: 200, what: 'the first step to complete' })
-    const doneBefore = before.steps.filter(s => s.state === 'COMPLETED')
+    const doneBefore = before.steps.filter(s => s.state === 'completed')
     for (const d of cluster.daemons) expect((await d.stop()).code).toBe(0)
     await cluster.restart(0)
     await Promise.all([1, 2].map(async i => await cluster.restart(i)))

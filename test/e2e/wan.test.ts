@@ -49,8 +49,8 @@ describe('three daemons behind a 25 ± 10 ms WAN link', { timeout: 240_000 }, ()
   it('see each other alive, through the link only', async () => {
     const ids = cluster.daemons.map(d => d.peerId).sort()
     for (const daemon of cluster.daemons) {
-      const { peers } = await daemon.json<{ peers: Array<{ peerId: string, state: string }> }>(['peers'])
-      expect(peers.map(p => p.peerId).sort()).toEqual(ids)
+      const { peers } = await daemon.json<{ peers: Array<{ peer: string, state: string }> }>(['peers'])
+      expect(peers.map(p => p.peer).sort()).toEqual(ids)
       expect(peers.every(p => p.state === 'alive')).toBe(true)
     }
     await expectAllThroughLink()
@@ -60,7 +60,7 @@ describe('three daemons behind a 25 ± 10 ms WAN link', { timeout: 240_000 }, ()
     const [a, , c] = cluster.daemons
     const done = await a!.json<JobDetail & { file: string | null }>(['submit', join(RECIPES, 'parallel.yaml'), '--wait'], { cwd: cluster.dir })
     expect(done.state).toBe('completed')
-    expect(done.steps.every(s => s.state === 'COMPLETED')).toBe(true)
+    expect(done.steps.every(s => s.state === 'completed')).toBe(true)
     // Every node ends with the job completed.
     for (const daemon of cluster.daemons) {
       await eventually(async () => (await daemon.json<JobDetail>(['job', done.id])).state === 'completed', { what: `the job completed on ${daemon.home}`, timeoutMs: 60_000 })

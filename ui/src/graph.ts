@@ -8,7 +8,7 @@ import type { JobDetail } from '../../src/api/schemas.ts'
  * daemon serves at GET /v1/documents/:job. Pure.
  */
 
-export type StepState = JobDetail['steps'][number]['state'] | 'INPUT'
+export type StepState = JobDetail['steps'][number]['state'] | 'input'
 
 export interface GraphNode {
   id: string
@@ -59,7 +59,7 @@ export function layoutJob (steps: JobDetail['steps'], reads: Map<string, string[
   for (const step of steps) {
     for (const from of reads.get(step.step) ?? []) {
       if (!stepIds.has(from) && !labels.has(from)) {
-        labels.set(from, { id: from, label: from, sub: inputs[from] ?? 'input', state: 'INPUT', width: NODE_WIDTH, height: NODE_HEIGHT })
+        labels.set(from, { id: from, label: from, sub: inputs[from] ?? 'input', state: 'input', width: NODE_WIDTH, height: NODE_HEIGHT })
       }
     }
   }

@@ -10,6 +10,7 @@ import { contentHandlers, tooLarge } from './handlers/content.ts'
 import { eventHandlers } from './handlers/events.ts'
 import { jobHandlers } from './handlers/jobs.ts'
 import { pinHandlers } from './handlers/pins.ts'
+import { repoHandlers } from './handlers/repo.ts'
 import { systemHandlers } from './handlers/system.ts'
 import { uiHandlers } from './handlers/ui.ts'
 import { methodNotAllowed, toHttpError } from './http-errors.ts'
@@ -148,6 +149,7 @@ function handlersOf ({ components, init, metrics, log }: ApiAppOptions): Handler
     ...systemHandlers(components, { home: init.home, socketPath: init.socketPath, now: init.now, metrics }),
     ...contentHandlers(components.content, init),
     ...pinHandlers(components.content),
+    ...repoHandlers(components.content, { home: init.home }),
     ...eventHandlers(components.events, {
       bufferBytes: init.eventBufferBytes,
       now: init.now,
@@ -156,7 +158,7 @@ function handlersOf ({ components, init, metrics, log }: ApiAppOptions): Handler
         metrics.countRequest('GET', routes.events.path, status)
       }
     }),
-    ...jobHandlers(components.jobs),
+    ...jobHandlers(components.jobs, components.stepLogs),
     ...uiHandlers(components.ui)
   }
 }

@@ -7,10 +7,12 @@ export default defineCommand({
   summary: 'cancel a job everywhere: its running steps are stopped on every node',
   group: 'Jobs',
   order: 6,
-  args: [{ name: 'id', description: 'the job id' }],
+  args: [{ name: 'id', description: 'the job id, or a unique start of it' }],
   input: z.object({ id: z.string().min(1) }),
   async run ({ id }, ctx) {
-    const job = await (await ctx.client()).cancelJob(id, { signal: ctx.signal })
+    const { resolveJobId } = await import('../ids.ts')
+    const client = await ctx.client()
+    const job = await client.cancelJob(await resolveJobId(client, id, ctx.signal), { signal: ctx.signal })
     return value(job, `${job.id} ${job.state}`)
   }
 })

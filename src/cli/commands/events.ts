@@ -27,12 +27,24 @@ export default defineCommand({
   order: 4,
   options: {
     type: { flags: '--type <type>', description: 'only this event type, or prefix (step matches step.*); repeatable', repeatable: true },
-    job: { flags: '--job <id>', description: 'only events of this job' }
+    job: { flags: '--job <id>', description: 'only events of this job (an id, or a unique start of it)' },
+    all: { flags: '-a, --all', description: 'heartbeats and step progress too (left out unless asked for: they come every second)' }
   },
-  input: z.object({ type: z.array(z.string().min(1)).optional(), job: z.string().min(1).optional() }),
-  examples: ['artdag events --type member --type step', 'artdag events --json --job bafy... | jq .type'],
-  async run ({ type, job }, ctx) {
-    const events = await (await ctx.client()).events({ types: type, job, signal: ctx.signal })
-    return { kind: 'stream', source: untilAborted(events, ctx.signal), line: eventLine }
+  input: z.object({ type: z.array(z.string().min(1)).optional(), job: z.string().min(1).optional(), all: z.boolean().optional() }),
+  examples: ['artdag events --type member --type step', 'artdag events --json --job baguqeera... | jq .type', 'artdag events --all'],
+  async run ({ type, job, all }, ctx) {
+    const client = await ctx.client()
+    const { resolveJobId } = await import('../ids.ts')
+    const jobId = job !== undefined ? await resolveJobId(client, job, ctx.signal) : undefined
+    const events = await client.events({ types: type, job: jobId, signal: ctx.signal })
+    // What comes every second drowns the rest: shown when asked for (--all, or by --type).
+    const quiet = all !== true && type === undefined
+    const shown = (async function* () {
+      for await (const event of untilAborted(events, ctx.signal)) {
+        if (quiet && (event.type === 'heartbeat' || event.type === 'step.progress')) continue
+        yield event
+      }
+    })()
+    return { kind: 'stream', source: shown, line: eventLine }
   }
 })

@@ -1,13 +1,15 @@
 import { defineCommand } from '../command.ts'
+import { formatBytes } from '../format.ts'
 import { value } from '../output.ts'
 
 export default defineCommand({
   name: 'gc',
-  summary: 'drop expired intermediate pins, then every unpinned block',
+  summary: 'drop expired intermediate pins, then every unpinned block, and say how much space that gave back',
   group: 'Content',
   order: 5,
   async run (_input, ctx) {
-    const result = await (await ctx.client()).gc({ signal: ctx.signal })
-    return value(result, `removed ${result.removedBlocks} blocks, ${result.expiredPins} expired pins`)
+    const { homeContent } = await import('../home-content.ts')
+    const result = await (await homeContent(ctx)).gc({ signal: ctx.signal })
+    return value(result, `reclaimed ${formatBytes(result.reclaimedBytes)}: removed ${result.removedBlocks} blocks, ${result.expiredPins} expired pins`)
   }
 })

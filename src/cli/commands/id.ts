@@ -9,7 +9,7 @@ export default defineCommand({
   async run (_input, ctx) {
     const id = await (await ctx.client()).id({ signal: ctx.signal })
     return fields(id, [
-      ['peer id', id.peerId],
+      ['peer', id.peer],
       ['version', id.version],
       ...id.addresses.map((address): [string, string] => ['address', address])
     ])

@@ -25,14 +25,14 @@ export default defineCommand({
     const data = {
       home: result.paths.home,
       existed: result.existed,
-      peerId: result.peerId,
+      peer: result.peerId,
       identity: result.identity,
       swarmKey: result.swarmKey,
       config: result.config
     }
     return fields(data, [
       ['home', `${data.home}${data.existed ? '' : ' (created)'}`],
-      ['peer id', data.peerId],
+      ['peer', data.peer],
       ['identity', `${result.paths.identityKey} (${data.identity})`],
       ['swarm key', `${result.paths.swarmKey} (${data.swarmKey})`],
       ['config', `${result.paths.config} (${data.config})`]

@@ -12,10 +12,10 @@ export default defineCommand({
   },
   input: z.object({ state: z.enum(['running', 'completed', 'failed', 'cancelled']).optional() }),
   async run ({ state }, ctx) {
-    const [{ formatAgo }, { progressLine, shortId }] = await Promise.all([import('../format.ts'), import('../job-format.ts')])
+    const [{ formatAgo }, { progressLine }, { shortId }] = await Promise.all([import('../format.ts'), import('../job-format.ts'), import('../ids.ts')])
     const { jobs } = await (await ctx.client()).jobs(state != null ? { state } : {}, { signal: ctx.signal })
     const now = Date.now()
-    const rows = jobs.map(job => [shortId(job.id), job.state, job.recipe + (job.label != null ? ` (${job.label})` : ''), progressLine(job), formatAgo(job.submittedAt, now), job.output ?? '-'])
+    const rows = jobs.map(job => [shortId(job.id), job.state, job.recipe + (job.label != null ? ` (${job.label})` : ''), progressLine(job), formatAgo(job.submittedAt, now), job.output != null ? shortId(job.output) : '-'])
     return table({ jobs }, ['JOB', 'STATE', 'RECIPE', 'PROGRESS', 'SUBMITTED', 'OUTPUT'], rows, 'no jobs')
   }
 })

@@ -11,7 +11,7 @@ export default defineCommand({
     const { peers } = await (await ctx.client()).peers({ signal: ctx.signal })
     const now = Date.now()
     const rows = peers.map(p => [
-      p.self ? `${p.peerId} (self)` : p.peerId,
+      p.self ? `${p.peer} (self)` : p.peer,
       p.state,
       formatAgo(p.lastSeen, now),
       p.capacity === null ? '-' : String(p.capacity.slots),

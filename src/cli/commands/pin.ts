@@ -11,7 +11,8 @@ const ls = defineCommand({
   options: { kind: { flags: '--kind <kind>', description: 'only pins of this kind', choices: kind.options } },
   input: z.object({ kind: kind.optional() }),
   async run ({ kind }, ctx) {
-    const result = await (await ctx.client()).pins(kind !== undefined ? { kind } : {}, { signal: ctx.signal })
+    const { homeContent } = await import('../home-content.ts')
+    const result = await (await homeContent(ctx)).pins(kind !== undefined ? { kind } : {}, { signal: ctx.signal })
     const rows = result.pins.map(p => [
       p.cid,
       p.kind,
@@ -26,22 +27,24 @@ const label = z.string().regex(/^[^=]+=.*$/, 'must be key=value')
 
 const add = defineCommand({
   name: 'add',
-  summary: 'pin content (fetching what is missing from peers)',
-  args: [{ name: 'cid', description: "the content's CID" }],
+  summary: 'pin content (with a daemon, fetching what is missing from peers)',
+  args: [{ name: 'cid', description: "the content's CID (a unique start of it for content this home knows)" }],
   options: {
     kind: { flags: '--kind <kind>', description: 'user, final, or intermediate (needs --expires-in)', choices: kind.options, default: 'user' },
     expiresIn: { flags: '--expires-in <ms>', description: 'an intermediate pin lapses this many milliseconds from now' },
     label: { flags: '--label <key=value>', description: 'a label on the pin (repeatable)', repeatable: true }
   },
   input: z.object({
-    cid: z.string(),
+    cid: z.string().min(1),
     kind,
     expiresIn: z.coerce.number({ error: 'must be a number of milliseconds' }).int().positive().optional(),
     label: z.array(label).optional()
   }),
   async run ({ cid, kind, expiresIn, label }, ctx) {
     const labels = label === undefined ? undefined : Object.fromEntries(label.map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
-    const pin = await (await ctx.client()).pin(cid, {
+    const [{ homeContent }, { resolveCid }] = await Promise.all([import('../home-content.ts'), import('../ids.ts')])
+    const content = await homeContent(ctx)
+    const pin = await content.pin(await resolveCid(content, cid, ctx.signal), {
       kind,
       ...(expiresIn !== undefined ? { expiresAt: Date.now() + expiresIn } : {}),
       ...(labels !== undefined ? { labels } : {})
@@ -53,17 +56,19 @@ const add = defineCommand({
 const rm = defineCommand({
   name: 'rm',
   summary: 'unpin content (gc may then remove it)',
-  args: [{ name: 'cid', description: "the content's CID" }],
-  input: z.object({ cid: z.string() }),
+  args: [{ name: 'cid', description: "the content's CID, or a unique start of it" }],
+  input: z.object({ cid: z.string().min(1) }),
   async run ({ cid }, ctx) {
-    const result = await (await ctx.client()).unpin(cid, { signal: ctx.signal })
+    const [{ homeContent }, { resolveCid }] = await Promise.all([import('../home-content.ts'), import('../ids.ts')])
+    const content = await homeContent(ctx)
+    const result = await content.unpin(await resolveCid(content, cid, ctx.signal), { signal: ctx.signal })
     return value(result, `unpinned ${result.cid}`)
   }
 })
 
 export default defineCommand({
   name: 'pin',
-  summary: 'list, add and remove pins',
+  summary: 'list, add and remove pins (with or without a daemon)',
   group: 'Content',
   order: 4,
   subcommands: [ls, add, rm]

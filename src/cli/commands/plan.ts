@@ -4,7 +4,7 @@ import { table } from '../output.ts'
 
 export default defineCommand({
   name: 'plan',
-  summary: "show a recipe's plan: steps, levels, cache_ids, and which are already cached",
+  summary: "show a recipe's plan: steps, levels, cache_ids, which are already cached, and which nodes are unused",
   group: 'Jobs',
   order: 0,
   args: [{ name: 'recipe', description: 'the recipe file (YAML or JSON)' }],
@@ -14,7 +14,7 @@ export default defineCommand({
   input: z.object({ recipe: z.string().min(1), input: z.array(z.string()) }),
   examples: ['artdag plan examples/teaser.yaml', 'artdag plan examples/trim.yaml --input clip=holiday.mp4 --json'],
   async run (args, ctx) {
-    const [{ loadRecipeArgs }, { daemonIfRunning }] = await Promise.all([import('../recipe-input.ts'), import('../daemon-client.ts')])
+    const [{ loadRecipeArgs, unusedNote }, { daemonIfRunning }, { shortId }] = await Promise.all([import('../recipe-input.ts'), import('../daemon-client.ts'), import('../ids.ts')])
     const loaded = await loadRecipeArgs(args.recipe, args.input, ctx.io)
     // With a daemon running, it plans (it owns the home's stores) and asks the whole cluster's cache.
     const daemon = await daemonIfRunning(ctx)
@@ -32,14 +32,20 @@ export default defineCommand({
     }
     const rows = description.steps.map(step => [
       String(step.level),
-      step.id,
+      step.step,
       step.type,
       step.inputs.join(','),
-      step.cacheId.slice(0, 16),
-      step.cached ? 'cached' : step.willRun ? 'to run' : 'not needed'
+      shortId(step.cacheId),
+      step.cached ? 'cached' : step.willRun ? 'to run' : 'not needed',
+      description.outputs.includes(step.step) ? 'output' : ''
     ])
     const { summary } = description
-    ctx.io.stderr.write(`plan ${description.planId.slice(0, 16)} · run ${description.runId.slice(0, 16)} · ${summary.steps} steps in ${description.levels.length} levels · ${summary.cached} cached · ${summary.toRun} to run\n`)
-    return table(description, ['LEVEL', 'STEP', 'TYPE', 'INPUTS', 'CACHE_ID', 'STATE'], rows, 'the plan has no steps')
+    // Notes for people; `--json` carries the same facts and nothing goes to stderr.
+    if (!ctx.json) {
+      ctx.io.stderr.write(`plan ${shortId(description.planId)} · run ${shortId(description.runId)} · ${summary.steps} steps in ${description.levels.length} levels · ${summary.cached} cached · ${summary.toRun} to run\n`)
+      const note = unusedNote(description.unused, description.unusedInputs)
+      if (note !== undefined) ctx.io.stderr.write(`${note}\n`)
+    }
+    return table(description, ['LEVEL', 'STEP', 'TYPE', 'INPUTS', 'CACHE_ID', 'STATE', ''], rows, 'the plan has no steps')
   }
 })

@@ -11,10 +11,10 @@ export default defineCommand({
     const s = await (await ctx.client()).status({ signal: ctx.signal })
     const steps = s.steps.map((step): [string, string] => [
       'step',
-      `${step.type} ${step.cacheId.slice(0, 12)}${step.jobId !== null ? ` job ${step.jobId}` : ''}${step.progress !== null ? ` ${Math.round(step.progress * 100)}%` : ''}`
+      `${step.type} ${step.cacheId.slice(0, 12)}${step.job !== null ? ` job ${step.job.slice(0, 16)}` : ''}${step.progress !== null ? ` ${Math.round(step.progress * 100)}%` : ''}`
     ])
     return fields(s, [
-      ['peer id', s.peerId],
+      ['peer', s.peer],
       ['version', s.version],
       ['uptime', formatDuration(s.uptimeMs)],
       ['home', s.home],

@@ -26,7 +26,8 @@ export default defineCommand({
     audioBitrate: { flags: '--audio-bitrate <kbps>', description: 'audio bitrate in kbit/s' },
     chunkSeconds: { flags: '--chunk-seconds <s>', description: 'target chunk length in seconds (1 to 600, default 10)' },
     wait: { flags: '-w, --wait', description: 'with a daemon: follow the job until it ends (without one it always runs here to the end)' },
-    label: { flags: '--label <text>', description: 'a name for the job in listings' }
+    label: { flags: '--label <text>', description: 'a name for the job in listings' },
+    cancelOnInterrupt: { flags: '--cancel-on-interrupt', description: 'with a daemon and --wait: Ctrl-C cancels the job (by default it only stops following it)' }
   },
   input: z.object({
     source: z.string().min(1),
@@ -42,9 +43,9 @@ export default defineCommand({
     audioBitrate: optionalInt(32, 512),
     chunkSeconds: z.coerce.number().min(1, 'must be at least 1 second').max(600, 'must be at most 600 seconds').optional(),
     wait: z.boolean().optional(),
-    label: z.string().max(200).optional()
+    label: z.string().max(200).optional(),
+    cancelOnInterrupt: z.boolean().optional()
   }),
-  graceful: true,
   examples: [
     'artdag transcode film.mkv -o film.mp4 --codec h264 --crf 20 --preset medium --wait',
     'artdag transcode film.mkv -o film.webm --codec vp9 --chunk-seconds 20'
@@ -67,15 +68,17 @@ export default defineCommand({
       ...(args.chunkSeconds != null ? { chunkSeconds: args.chunkSeconds } : {})
     }, ctx.io)
 
+    const { renderResultOutput } = await import('../render-result.ts')
+    const files = outFile != null ? { [loaded.recipe.output]: outFile } : {}
     const daemon = await daemonIfRunning(ctx)
     if (daemon != null) {
-      const { submitRecipe, followJob, finishedOutput } = await import('../submit-job.ts')
-      const job = await submitRecipe(daemon, loaded, ctx, args.label != null ? { label: args.label } : {})
+      const { announceJob, runJob, submitRecipe } = await import('../submit-job.ts')
+      const job = await submitRecipe(daemon, loaded, ctx, { label: args.label })
       if (args.wait !== true && outFile == null) return value(job, job.id)
-      const { job: done, file } = await followJob(daemon, job.id, ctx, outFile)
-      return finishedOutput(done, file)
+      announceJob(job, ctx)
+      return renderResultOutput(await runJob(daemon, job.id, ctx, { files, cancelOnInterrupt: args.cancelOnInterrupt, loaded }), ctx)
     }
     const { renderEmbedded } = await import('../render-embedded.ts')
-    return await renderEmbedded(loaded, outFile, ctx)
+    return renderResultOutput(await renderEmbedded(loaded, files, ctx), ctx)
   }
 })

@@ -14,20 +14,22 @@ interface WatchedEvent {
 
 export default defineCommand({
   name: 'watch',
-  summary: 'watch a job live until it ends, or every job and step event until Ctrl-C',
+  summary: 'follow a job live until it ends (Ctrl-C stops following), or every job and step event',
   group: 'Jobs',
   order: 5,
-  args: [{ name: 'id', description: 'the job id (all jobs when absent)', optional: true }],
-  input: z.object({ id: z.string().min(1).optional() }),
-  graceful: true,
-  async run ({ id }, ctx) {
+  args: [{ name: 'id', description: 'the job id, or a unique start of it (all jobs when absent)', optional: true }],
+  options: {
+    cancelOnInterrupt: { flags: '--cancel-on-interrupt', description: 'Ctrl-C cancels the job (by default it only stops following it)' }
+  },
+  input: z.object({ id: z.string().min(1).optional(), cancelOnInterrupt: z.boolean().optional() }),
+  async run ({ id, cancelOnInterrupt }, ctx) {
     const client = await ctx.client()
     if (id != null) {
-      const { followJob, finishedOutput } = await import('../submit-job.ts')
-      const { job } = await followJob(client, id, ctx)
-      return finishedOutput(job, undefined)
+      const [{ runJob }, { resolveJobId }, { renderResultOutput }] = await Promise.all([import('../submit-job.ts'), import('../ids.ts'), import('../render-result.ts')])
+      const result = await runJob(client, await resolveJobId(client, id, ctx.signal), ctx, { cancelOnInterrupt })
+      return renderResultOutput(result, ctx)
     }
-    const { shortPeer } = await import('../job-format.ts')
+    const [{ shortPeer }, { shortId }] = await Promise.all([import('../job-format.ts'), import('../ids.ts')])
     const events = await client.events({ types: ['job', 'step', 'result'], signal: ctx.signal })
     const source = (async function* () {
       try {
@@ -40,8 +42,7 @@ export default defineCommand({
     return {
       kind: 'stream',
       source,
-      line: (e: WatchedEvent) =>
-        [new Date(e.time).toISOString().slice(11, 23), e.type.padEnd(15), e.job != null ? String(e.job).slice(-10) : '', e.step ?? '', e.peer != null ? shortPeer(e.peer) : '', e.output ?? e.error ?? ''].join('  ').trimEnd()
+      line: (e: WatchedEvent) => [new Date(e.time).toISOString().slice(11, 23), e.type.padEnd(15), e.job != null ? shortId(e.job) : '', e.step ?? '', e.peer != null ? shortPeer(e.peer) : '', e.output ?? e.error ?? ''].join('  ').trimEnd()
     }
   }
 })

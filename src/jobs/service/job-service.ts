@@ -309,8 +309,9 @@ export class JobService implements JobsBackend, Startable {
     const [found] = await Promise.all([this.#cache.findSteps(planned.spec, known, this.#signal), this.#plans.store(jobId, doc)])
     // Lookups cut short because the output was found: those steps will not run, our index will do.
     this.#plans.set(planned)
-    this.driver.jobReceived(planned.spec, { known: found, scope: 'index' })
+    // Announced before the coordinator sees it: a job found all cached is running and completed at once.
     this.#c.events.emit({ type: 'job.submitted', job: jobId, recipe: planned.recipe.name, steps: planned.plan.steps.length })
+    this.driver.jobReceived(planned.spec, { known: found, scope: 'index' })
     // Saved before we answer (a job accepted from the user must survive a crash that follows at
     // once) but published at the same time: the other nodes need not wait for our disk.
     await Promise.all([this.#snapshots.saveNow(), this.#topics.publishJob({ ...messageOf(doc, jobId), checked: true })])

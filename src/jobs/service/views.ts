@@ -1,7 +1,13 @@
 import type { JobOutputRecord } from './outputs.ts'
 import type { PlannedJob } from './planning.ts'
-import type { JobDetail } from '../../api/index.ts'
-import type { JobStatus } from '../core/status.ts'
+import type { JobDetail, StepState } from '../../api/index.ts'
+import type { JobStatus, StepStatus } from '../core/status.ts'
+
+/** States are lowercase on the socket; the steps a cancelled job left unfinished are `cancelled`. */
+function stepState (job: JobStatus['state'], step: StepStatus['state']): StepState {
+  const state = step.toLowerCase() as Lowercase<StepStatus['state']>
+  return job === 'cancelled' && (state === 'pending' || state === 'claimed' || state === 'running') ? 'cancelled' : state
+}
 
 /** The status socket's view of a job, from the coordinator's status and what the adapter knows. */
 export function detailOf (status: JobStatus, planned: PlannedJob | undefined, output: JobOutputRecord | undefined, updatedAt: number | undefined): JobDetail {
@@ -9,9 +15,10 @@ export function detailOf (status: JobStatus, planned: PlannedJob | undefined, ou
     step: step.stepId,
     type: step.type,
     cacheId: step.cacheId,
-    state: step.state,
+    state: stepState(status.state, step.state),
     peer: step.node ?? null,
-    attempts: step.attempts,
+    // Runs: the failed ones, and the one running or that produced the result.
+    attempts: step.attempts + (step.state === 'COMPLETED' || step.state === 'RUNNING' ? 1 : 0),
     durationMs: step.state === 'COMPLETED' ? (step.durationMs ?? null) : null,
     cached: step.state === 'CACHED',
     cid: step.cid ?? null,
@@ -24,15 +31,15 @@ export function detailOf (status: JobStatus, planned: PlannedJob | undefined, ou
     state: status.state,
     recipe: planned?.recipe.name ?? 'unknown',
     label: planned?.doc.label ?? null,
-    submitter: planned?.doc.submitter ?? 'unknown',
+    submittedBy: planned?.doc.submitter ?? 'unknown',
     submittedAt: status.submittedAt,
     updatedAt: updatedAt ?? status.submittedAt,
     progress: {
       total: steps.length,
-      done: count(s => s.state === 'COMPLETED' || s.state === 'CACHED'),
+      done: count(s => s.state === 'completed' || s.state === 'cached'),
       cached: count(s => s.cached),
-      running: count(s => s.state === 'RUNNING' || s.state === 'CLAIMED'),
-      failed: count(s => s.state === 'FAILED')
+      running: count(s => s.state === 'running' || s.state === 'claimed'),
+      failed: count(s => s.state === 'failed')
     },
     output: status.outputCid ?? null,
     provenance: output?.provenance ?? null,

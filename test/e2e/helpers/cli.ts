@@ -129,3 +129,68 @@ export function makeClip (file: string, options: { seconds?: number, width?: num
     })
   })
 }
+
+export interface CollectedOutput {
+  stdout: () => string
+  stderr: () => string
+  /** Resolves with the text that matched once stdout or stderr matches `pattern`; rejects after `timeoutMs` (a bound) or when the process exits first. */
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<string>
+  /** The exit code (128 + the signal's number when killed by one). */
+  exit: Promise<number>
+}
+
+const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }
+
+/** Gathers a child's stdout and stderr as they come, so a test can wait on what it prints. */
+export function collectOutput (child: ChildProcess): CollectedOutput {
+  let out = ''
+  let err = ''
+  const waiters = new Set<() => void>()
+  const changed = (): void => {
+    for (const waiter of Array.from(waiters)) waiter()
+  }
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk
+    changed()
+  })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk
+    changed()
+  })
+  let exited = false
+  const exit = new Promise<number>(resolve => {
+    child.once('close', (code, signal) => {
+      exited = true
+      resolve(code ?? 128 + (SIGNAL_NUMBERS[signal ?? ''] ?? 0))
+      changed()
+    })
+  })
+  return {
+    stdout: () => out,
+    stderr: () => err,
+    exit,
+    waitFor: (pattern, timeoutMs = 60_000) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          const match = pattern.exec(out) ?? pattern.exec(err)
+          if (match != null) {
+            done()
+            resolve(match[0])
+          } else if (exited) {
+            done()
+            reject(new Error(`exited before printing ${String(pattern)}:\n${out}\n${err}`))
+          }
+        }
+        const timer = setTimeout(() => {
+          done()
+          reject(new Error(`nothing matched ${String(pattern)} within ${timeoutMs} ms:\n${out}\n${err}`))
+        }, timeoutMs)
+        const done = (): void => {
+          clearTimeout(timer)
+          waiters.delete(check)
+        }
+        waiters.add(check)
+        check()
+      })
+  }
+}

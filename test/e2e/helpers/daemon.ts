@@ -35,16 +35,19 @@ export class Daemon {
   readonly peerId: string
   readonly addresses: string[]
   readonly socket: string
+  /** The ready line the daemon printed (`artdag daemon --json`), as parsed. */
+  readonly ready: Record<string, unknown>
   readonly env: Record<string, string>
   #stderr: string[]
   #exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
 
-  private constructor (home: string, child: ChildProcess, ready: { peerId: string, addresses: string[], socket: string }, env: Record<string, string>, stderr: string[], exited: Daemon['exited']) {
+  private constructor (home: string, child: ChildProcess, ready: { peer: string, addresses: string[], socket: string }, env: Record<string, string>, stderr: string[], exited: Daemon['exited']) {
     this.home = home
     this.process = child
-    this.peerId = ready.peerId
+    this.peerId = ready.peer
     this.addresses = ready.addresses
     this.socket = ready.socket
+    this.ready = ready
     this.env = env
     this.#stderr = stderr
     this.#exited = exited
@@ -62,7 +65,7 @@ export class Daemon {
       if (stderr.length > 200) stderr.shift()
     })
     const exited = new Promise<{ code: number | null, signal: NodeJS.Signals | null }>(resolve => child.once('exit', (code, signal) => resolve({ code, signal })))
-    const ready = await new Promise<{ peerId: string, addresses: string[], socket: string }>((resolve, reject) => {
+    const ready = await new Promise<{ peer: string, addresses: string[], socket: string }>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL')
         reject(new Error(`daemon in ${home} not ready after ${options.timeoutMs ?? 60_000} ms:\n${stderr.join('\n')}`))

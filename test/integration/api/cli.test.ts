@@ -47,16 +47,16 @@ describe('artdag against a running daemon', { timeout: 60_000 }, () => {
   it('id, status and peers print text, and JSON that parses', async () => {
     const id = await artdag('id')
     expect(id.code).toBe(0)
-    expect(text(id)).toMatch(new RegExp(`^peer id +${PEER_ID}$`, 'm'))
+    expect(text(id)).toMatch(new RegExp(`^peer +${PEER_ID}$`, 'm'))
     expect(json(await artdag('id', '--json'))).toEqual(await harness.client.id())
 
     const status = await artdag('status', '--json')
     expect(status.code).toBe(0)
-    expect(json(status)).toMatchObject({ peerId: PEER_ID, home: harness.home, socket: harness.socketPath, uptimeMs: 60_000 })
+    expect(json(status)).toMatchObject({ peer: PEER_ID, home: harness.home, socket: harness.socketPath, uptimeMs: 60_000 })
     expect(text(await artdag('status'))).toMatch(/^uptime +1m$/m)
 
     expect(text(await artdag('peers'))).toMatch(new RegExp(`^${PEER_ID} \\(self\\) +alive`, 'm'))
-    expect(json(await artdag('peers', '--json')).peers[0].peerId).toBe(PEER_ID)
+    expect(json(await artdag('peers', '--json')).peers[0].peer).toBe(PEER_ID)
   })
 
   it('add prints the CID; cat streams it back; get writes the file', async () => {

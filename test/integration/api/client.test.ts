@@ -80,7 +80,7 @@ describe('a misbehaving daemon', () => {
 
   it("a reply that does not match the route's schema is ResponseInvalidError naming the field", async () => {
     await fakeDaemon((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"peerId":"p","addresses":"none","version":"1"}')
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"peer":"p","addresses":"none","version":"1"}')
     })
     await expect(createApiClient({ home, socketPath }).id()).rejects.toThrow(ResponseInvalidError)
     await expect(createApiClient({ home, socketPath }).id()).rejects.toThrow(/GET \/v1\/id: unexpected response: addresses: /)

@@ -107,7 +107,7 @@ describe('failures inside the daemon', () => {
     const { socketPath, client } = await start({
       components: {
         system: {
-          identity: async () => ({ peerId: 'p', addresses: [], version: '0.1.0' }),
+          identity: async () => ({ peer: 'p', addresses: [], version: '0.1.0' }),
           status: async () => {
             throw new TypeError("cannot read properties of undefined (reading 'slots')")
           }
@@ -123,7 +123,7 @@ describe('failures inside the daemon', () => {
     expect((await rawRequest(socketPath, 'GET', '/v1/status')).json().error.kind).toBe('internal')
     expectJsonError(await rawRequest(socketPath, 'GET', '/v1/peers'), 500, 'InternalError', 'thrown synchronously')
     await expect(client.status()).rejects.toMatchObject({ kind: 'internal', status: 500 })
-    expect((await client.id()).peerId).toBe('p')
+    expect((await client.id()).peer).toBe('p')
   })
 
   it('an events backend that throws on subscribe gives a 500, not a broken stream', async () => {

@@ -27,8 +27,8 @@ describe('GET /v1/events', () => {
     const sent: ApiEvent[] = [
       { type: 'heartbeat', time: 1, peer: 'p1', slots: 4, running: 0, leases: 0, jobs: 0 },
       { type: 'step.running', time: 2, job: 'job-1', jobs: ['job-1'], cacheId: 'c1', peer: 'p1', epoch: 1, attempt: 0, waitedMs: 12 },
-      { type: 'member.suspect', time: 3, peer: 'p2', peerId: 'p2', at: 3, previous: 'alive' },
-      { type: 'member.dead', time: 4, peer: 'p2', peerId: 'p2', at: 4, previous: 'suspect' },
+      { type: 'member.suspect', time: 3, peer: 'p2', at: 3, previous: 'alive' },
+      { type: 'member.dead', time: 4, peer: 'p2', at: 4, previous: 'suspect' },
       { type: 'job.completed', time: 5, job: 'job-3', output: 'bafy' }, // neither a step event nor of job-1
       { type: 'step.completed', time: 6, job: 'job-2', jobs: ['job-2'], cacheId: 'c2', peer: 'p1', epoch: 1, attempt: 0, durationMs: 840 }
     ]

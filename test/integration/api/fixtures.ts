@@ -29,13 +29,13 @@ export const STARTED_AT = 1_700_000_000_000
 
 export function nodeStatus (): NodeStatus {
   return {
-    peerId: PEER_ID,
+    peer: PEER_ID,
     version: '0.1.0',
     startedAt: STARTED_AT,
     peers: { connected: 2 },
     membership: { alive: 2, suspect: 1, dead: 0 },
     slots: { total: 4, busy: 1 },
-    steps: [{ cacheId: 'a'.repeat(64), type: 'scale', jobId: null, startedAt: STARTED_AT + 5, progress: 0.5 }],
+    steps: [{ cacheId: 'a'.repeat(64), type: 'scale', job: null, startedAt: STARTED_AT + 5, progress: 0.5 }],
     jobs: { running: 1, completed: 3, failed: 0, cancelled: 0 },
     ffmpeg: { path: '/usr/bin/ffmpeg', version: '7.1' },
     executors: { builds: [{ ffmpegVersion: '7.1', threads: 0, peers: [PEER_ID] }], split: false }
@@ -43,7 +43,7 @@ export function nodeStatus (): NodeStatus {
 }
 
 export const PEERS: PeerEntry[] = [{
-  peerId: PEER_ID,
+  peer: PEER_ID,
   state: 'alive',
   lastSeen: STARTED_AT + 1000,
   addresses: [`/ip4/127.0.0.1/tcp/4101/p2p/${PEER_ID}`],
@@ -58,7 +58,7 @@ export const PEERS: PeerEntry[] = [{
 
 export function systemBackend (): SystemBackend {
   return {
-    identity: async () => ({ peerId: PEER_ID, addresses: PEERS[0]!.addresses, version: '0.1.0' }),
+    identity: async () => ({ peer: PEER_ID, addresses: PEERS[0]!.addresses, version: '0.1.0' }),
     status: async () => nodeStatus()
   }
 }

@@ -90,7 +90,7 @@ describe('content by HTTP range, documents, the event stream as SSE, the dashboa
       req.end()
     })
     await events.waitForSubscribers(1)
-    events.emit({ type: 'member.alive', time: 1, peer: 'p', peerId: 'p', at: 1 })
+    events.emit({ type: 'member.alive', time: 1, peer: 'p', at: 1 })
     events.emit({ type: 'job.completed', time: 2, job: 'j' })
     const { type } = await done
     expect(type).toBe('text/event-stream; charset=utf-8')

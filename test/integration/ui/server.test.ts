@@ -84,7 +84,7 @@ describe('the dashboard server', () => {
     expect((await stat(homePaths(home).uiToken)).mode & 0o777).toBe(0o600)
     const status = await get(new URL('/v1/status', info.url).toString(), { authorization: `Bearer ${info.token}` })
     expect(status.status).toBe(200)
-    expect(JSON.parse(status.body).peerId).toMatch(/^12D3KooW/)
+    expect(JSON.parse(status.body).peer).toMatch(/^12D3KooW/)
   })
 
   it('serves a page that says how to build it when dist/ui is missing, with a strict CSP and no CORS', async () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -45,11 +45,20 @@ describe('artdag with no daemon running', { timeout: 60_000 }, () => {
   })
 
   it('every daemon command says the same', async () => {
-    for (const args of [['id'], ['peers'], ['gc'], ['pin', 'ls'], ['events'], ['cat', 'bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am']]) {
+    for (const args of [['id'], ['peers'], ['events'], ['jobs']]) {
       const result = await artdag(...args, '--home', home)
       expect(result.code, args.join(' ')).toBe(7)
       expect(result.stderr).toMatch(/^no artdag daemon is running for home /)
     }
+  })
+
+  it('commands that work on a home with no daemon say there is no home (and make none)', async () => {
+    for (const args of [['gc'], ['pin', 'ls'], ['repo', 'stat'], ['cat', 'bafkreicysg23kiwv34eg2d7qweipxwosdo2py4ldv42nbauguluen5v6am']]) {
+      const result = await artdag(...args, '--home', home)
+      expect(result.code, args.join(' ')).toBe(3)
+      expect(result.stderr).toMatch(/^there is no artdag home at .* and no daemon runs for it \(artdag init makes a home/)
+    }
+    await expect(stat(home)).rejects.toMatchObject({ code: 'ENOENT' })
   })
 
   it('--json prints the error as a JSON body on stderr', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { loadCommands, sortCommands } from '../../../src/cli/registry.ts'
+import { commandNames, commandWord, loadCommand, loadCommands, sortCommands } from '../../../src/cli/registry.ts'
 import { fixtureDir } from './helpers.ts'
 
 describe('the command registry', () => {
@@ -14,8 +14,18 @@ describe('the command registry', () => {
     await expect(loadCommands(fixtureDir('bad-commands'))).rejects.toThrow('src/cli/commands/oops.ts must `export default defineCommand({ name, summary, run })`')
   })
 
-  it('names both files when two define one command', async () => {
-    await expect(loadCommands(fixtureDir('duplicate-commands'))).rejects.toThrow('src/cli/commands/second.ts and first.ts both define the command "twin"')
+  it('names a command file named after another command (a run loads only the file of the command it names)', async () => {
+    await expect(loadCommands(fixtureDir('misnamed-commands'))).rejects.toThrow('src/cli/commands/first.ts defines the command "twin": a command file is named after its command (twin.ts)')
+  })
+
+  it('finds the command a run names, and only it', async () => {
+    expect(commandWord(['--home', 'x', 'status', '--json'])).toBe('status')
+    expect(commandWord(['--json', 'pin', 'ls'])).toBe('pin')
+    expect(commandWord(['--version'])).toBeUndefined()
+    expect((await loadCommand('status'))?.name).toBe('status')
+    expect(await loadCommand('nope')).toBeUndefined()
+    expect(await loadCommand('../program')).toBeUndefined()
+    expect(await commandNames()).toContain('status')
   })
 
   it('orders by group, then order, then name; unknown groups after the known ones', () => {

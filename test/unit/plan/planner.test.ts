@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { CID } from 'multiformats/cid'
 import { describePlan, stepsToRun } from '../../../src/plan/describe.ts'
 import { InvalidInputCidError, MissingInputError, UnknownInputError, UnknownReferenceError } from '../../../src/plan/errors.ts'
-import { plan } from '../../../src/plan/planner.ts'
+import { plan, unusedOf } from '../../../src/plan/planner.ts'
 import type { Plan } from '../../../src/plan/planner.ts'
 import { loadRecipe } from '../../../src/plan/recipe.ts'
+import { validateRecipe } from '../../../src/plan/validate.ts'
+import { RecipeSchemaError } from '../../../src/plan/errors.ts'
 import type { Recipe } from '../../../src/plan/schema.ts'
 import { catalog } from './catalog.ts'
 import { cidOf, readRecipe } from './helpers.ts'
@@ -111,10 +113,10 @@ describe('describePlan', () => {
       return cachedIds.has(id)
     })
     expect(asked.sort()).toEqual(p.steps.map(s => s.cacheId).sort())
-    const byId = Object.fromEntries(d.steps.map(s => [s.id, s]))
+    const byId = Object.fromEntries(d.steps.map(s => [s.step, s]))
     expect(byId.both?.cached).toBe(true)
     // `both` is fetched from the cache, so small and part need not run; src still feeds late.
-    expect(Object.fromEntries(d.steps.map(s => [s.id, s.willRun]))).toEqual({ src: true, part: false, small: false, both: false, late: true, out: true })
+    expect(Object.fromEntries(d.steps.map(s => [s.step, s.willRun]))).toEqual({ src: true, part: false, small: false, both: false, late: true, out: true })
     expect(d.summary).toEqual({ steps: 6, cached: 1, toRun: 3 })
     expect(d.outputCacheId).toBe(step(p, 'out').cacheId)
     expect(d.unused).toEqual(['spare'])
@@ -142,3 +144,41 @@ function catchError (fn: () => unknown): Error & { field?: string } {
   }
   throw new Error('expected an error')
 }
+
+describe('several outputs', () => {
+  const withOutputs = (outputs: string[]): Recipe => {
+    const { output: _output, ...rest } = diamond()
+    return validateRecipe({ ...rest, outputs }, catalog)
+  }
+
+  it('plans every output and what they need; the first is the main output', () => {
+    const recipe = withOutputs(['out', 'spare'])
+    expect(recipe.output).toBe('out')
+    expect(recipe.outputs).toEqual(['out', 'spare'])
+    const p = plan(recipe, { clip }, catalog)
+    expect(p.outputs).toEqual(['out', 'spare'])
+    expect(p.unused).toEqual([])
+    expect(p.steps.map(s => s.id)).toContain('spare')
+    expect(unusedOf(recipe)).toEqual({ unused: [], unusedInputs: [] })
+    expect(unusedOf(diamond())).toEqual({ unused: ['spare'], unusedInputs: [] })
+  })
+
+  it('keeps the plan of a one-output recipe as it was, written either way', () => {
+    const single = plan(diamond(), { clip }, catalog)
+    const listed = plan(withOutputs(['out']), { clip }, catalog)
+    expect(listed.planId).toBe(single.planId)
+    expect(listed.steps.map(s => s.cacheId)).toEqual(single.steps.map(s => s.cacheId))
+    expect(plan(withOutputs(['out', 'spare']), { clip }, catalog).planId).not.toBe(single.planId)
+    // A validated recipe validates to itself.
+    const several = withOutputs(['out', 'spare'])
+    expect(validateRecipe(several, catalog)).toEqual(several)
+  })
+
+  it('refuses an output listed twice, an unknown one, and output and outputs that disagree', () => {
+    expect(() => withOutputs(['out', 'out'])).toThrow('outputs[1]: "out" is listed twice')
+    expect(() => withOutputs(['out', 'spar'])).toThrow('outputs[1]: "spar" is not a node (did you mean "spare"?)')
+    expect(() => validateRecipe({ ...diamond(), outputs: ['spare', 'out'] }, catalog)).toThrow(RecipeSchemaError)
+    const { output: _output, ...none } = diamond()
+    expect(() => validateRecipe(none, catalog)).toThrow('output: is required')
+  })
+})

@@ -52,9 +52,9 @@ describe('recipe errors at their lines (the page)', () => {
   it('draws the DAG from the recipe: inputs as sources, an edge per input', () => {
     const reads = inputsOf(parsed().value)
     expect(reads.get('odd name')).toEqual(['part', 'clip'])
-    const step = (id: string) => ({ step: id, type: 't', cacheId: id, state: 'PENDING' as const, peer: null, attempts: 0, durationMs: null, cached: false, cid: null, error: null })
+    const step = (id: string) => ({ step: id, type: 't', cacheId: id, state: 'pending' as const, peer: null, attempts: 0, durationMs: null, cached: false, cid: null, error: null })
     const graph = layoutJob([step('part'), step('odd name')], reads, { clip: 'bafy' })
-    expect(graph.nodes.map(n => [n.id, n.state])).toEqual([['part', 'PENDING'], ['odd name', 'PENDING'], ['clip', 'INPUT']])
+    expect(graph.nodes.map(n => [n.id, n.state])).toEqual([['part', 'pending'], ['odd name', 'pending'], ['clip', 'input']])
     expect(graph.edges.map(e => `${e.from}>${e.to}`).sort()).toEqual(['clip>odd name', 'clip>part', 'part>odd name'])
     const x = new Map(graph.nodes.map(n => [n.id, n.x]))
     expect(x.get('clip')!).toBeLessThan(x.get('part')!)

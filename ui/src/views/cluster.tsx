@@ -14,7 +14,7 @@ const isMemberEvent = (e: ApiEvent): boolean => e.type.startsWith('member.')
 function patchHeartbeat (peers: PeerEntry[] | undefined, event: ApiEvent): PeerEntry[] | undefined {
   if (peers === undefined) return peers
   const e = event as ApiEvent & { running?: number, slots?: number, loadAverage?: number }
-  return peers.map(p => p.peerId !== e.peer
+  return peers.map(p => p.peer !== e.peer
     ? p
     : {
         ...p,
@@ -41,7 +41,7 @@ export function ClusterView () {
             <tr><th scope="col">Node</th><th scope="col">State</th><th scope="col">Slots</th><th scope="col">Load</th><th scope="col">ffmpeg</th><th scope="col">artdag</th><th scope="col">Last heartbeat</th></tr>
           </thead>
           <tbody>
-            {(data ?? []).map(peer => <NodeRow key={peer.peerId} peer={peer} now={now} />)}
+            {(data ?? []).map(peer => <NodeRow key={peer.peer} peer={peer} now={now} />)}
           </tbody>
         </table>
       </div>
@@ -55,9 +55,9 @@ function NodeRow ({ peer, now }: { peer: PeerEntry, now: number }) {
   const loadAverage = (peer.load as { loadAverage?: number } | null)?.loadAverage
   const encoders = peer.capabilities.encoders
   return (
-    <tr data-peer={peer.peerId} data-state={peer.state}>
+    <tr data-peer={peer.peer} data-state={peer.state}>
       <th scope="row" data-label="Node">
-        <code title={peer.peerId}>{short(peer.peerId, 8)}</code>
+        <code title={peer.peer}>{short(peer.peer, 8)}</code>
         {peer.self && <span class="badge self">this node</span>}
       </th>
       <td data-label="State">

@@ -41,7 +41,7 @@ export function JobView ({ id }: { id: string }) {
     if (reports.length === 0) return
     setProgress(map => {
       const next = new Map(map)
-      for (const r of reports) if (typeof r.cacheId === 'string') next.set(r.cacheId, { progress: r.progress ?? null, startedAt: r.startedAt ?? event.time, peer: event.peer })
+      for (const r of reports) if (typeof r.cacheId === 'string') next.set(r.cacheId, { progress: r.progress ?? null, startedAt: r.startedAt ?? event.time, peer: typeof event.peer === 'string' ? event.peer : undefined })
       return next
     })
   })
@@ -70,7 +70,7 @@ export function JobView ({ id }: { id: string }) {
       <dl class="facts">
         <Field label="Job"><code class="wrap">{job.id}</code></Field>
         <Field label="Recipe">{job.recipe}</Field>
-        <Field label="Submitted">{ago(job.submittedAt, now)} by <code title={job.submitter}>{short(job.submitter, 8)}</code></Field>
+        <Field label="Submitted">{ago(job.submittedAt, now)} by <code title={job.submittedBy}>{short(job.submittedBy, 8)}</code></Field>
         <Field label="Steps">{job.progress.done}/{job.progress.total} done, {job.progress.cached} cached, {job.progress.running} running, {job.progress.failed} failed</Field>
       </dl>
       <ProgressBar value={job.progress.total === 0 ? 0 : job.progress.done / job.progress.total} label="job progress" />
@@ -84,7 +84,7 @@ export function JobView ({ id }: { id: string }) {
 }
 
 function running (step: Step): boolean {
-  return step.state === 'RUNNING' || step.state === 'CLAIMED'
+  return step.state === 'running' || step.state === 'claimed'
 }
 
 function GraphView ({ graph, steps, progress, now, selected, onSelect }: { graph: JobGraph, steps: Step[], progress: Map<string, Progress>, now: number, selected: string | undefined, onSelect: (id: string) => void }) {
@@ -111,20 +111,20 @@ function GraphBox ({ node, step, progress, selected, onSelect }: { node: GraphNo
   const select = (): void => { if (step !== undefined) onSelect(node.id) }
   return (
     <g
-      class={`node node-${node.state.toLowerCase()}${selected ? ' selected' : ''}`}
+      class={`node node-${node.state}${selected ? ' selected' : ''}`}
       transform={`translate(${node.x},${node.y})`}
       data-step={node.id}
       data-state={node.state}
       tabindex={step === undefined ? -1 : 0}
       role={step === undefined ? 'img' : 'button'}
-      aria-label={`${node.id}: ${step?.state.toLowerCase() ?? 'input'}`}
+      aria-label={`${node.id}: ${step?.state ?? 'input'}`}
       onClick={select}
       onKeyDown={e => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select() } }}
     >
       <title>{title}</title>
       <rect width={node.width} height={node.height} rx="6" />
       <text x="10" y="20" class="label">{node.label.length > 18 ? `${node.label.slice(0, 17)}…` : node.label}</text>
-      <text x="10" y="38" class="sub">{step === undefined ? short(node.sub, 6) : `${node.sub} · ${step.state.toLowerCase()}`}</text>
+      <text x="10" y="38" class="sub">{step === undefined ? short(node.sub, 6) : `${node.sub} · ${step.state}`}</text>
       {p !== undefined && p.progress !== null && <rect class="progress" x="0" y={node.height - 4} width={node.width * p.progress} height="4" />}
       {p !== undefined && p.progress !== null && <text x={node.width - 8} y="20" class="pct" text-anchor="end">{Math.round(p.progress * 100)}%</text>}
     </g>
@@ -141,7 +141,7 @@ function etaText (p: Progress | undefined, now: number): string {
 function StepDetail ({ step, progress, now }: { step: Step, progress: Progress | undefined, now: number }) {
   return (
     <section class="card step-detail" aria-labelledby="step-title" data-step={step.step}>
-      <h2 id="step-title">Step {step.step} <span class={`state state-${step.state.toLowerCase()}`}>{step.state.toLowerCase()}</span></h2>
+      <h2 id="step-title">Step {step.step} <span class={`state state-${step.state}`}>{step.state}</span></h2>
       {running(step) && <><ProgressBar value={progress?.progress ?? null} label={`${step.step} progress`} /><p class="small">{etaText(progress, now)}</p></>}
       <dl class="facts">
         <Field label="Type">{step.type}</Field>
@@ -167,8 +167,8 @@ function StepsTable ({ steps, progress, now, onSelect }: { steps: Step[], progre
           {steps.map(step => (
             <tr key={step.step} data-step={step.step} data-state={step.state}>
               <th scope="row" data-label="Step"><button type="button" class="link" title={`cache_id ${step.cacheId}`} onClick={() => { onSelect(step.step) }}>{step.step}</button> <span class="muted small">{step.type}</span></th>
-              <td data-label="State"><span class={`state state-${step.state.toLowerCase()}`}>{step.state.toLowerCase()}</span></td>
-              <td data-label="Progress">{running(step) ? <><ProgressBar value={progress.get(step.cacheId)?.progress ?? null} label={`${step.step} progress`} /><span class="small">{etaText(progress.get(step.cacheId), now)}</span></> : step.state === 'COMPLETED' || step.state === 'CACHED' ? 'done' : '–'}</td>
+              <td data-label="State"><span class={`state state-${step.state}`}>{step.state}</span></td>
+              <td data-label="Progress">{running(step) ? <><ProgressBar value={progress.get(step.cacheId)?.progress ?? null} label={`${step.step} progress`} /><span class="small">{etaText(progress.get(step.cacheId), now)}</span></> : step.state === 'completed' || step.state === 'cached' ? 'done' : '–'}</td>
               <td data-label="Node">{step.peer === null ? '–' : <code title={step.peer}>{short(step.peer, 6)}</code>}</td>
               <td data-label="Attempts">{step.attempts}</td>
               <td data-label="Duration">{step.durationMs === null ? '–' : duration(step.durationMs)}</td>

@@ -52,7 +52,7 @@ function JobRow ({ job, now }: { job: JobSummary, now: number }) {
         <ProgressBar value={p.total === 0 ? 0 : p.done / p.total} label={`${job.recipe} progress`} />
         <span class="small">{p.done}/{p.total} done{p.cached > 0 ? `, ${p.cached} cached` : ''}{p.running > 0 ? `, ${p.running} running` : ''}{p.failed > 0 ? `, ${p.failed} failed` : ''}</span>
       </td>
-      <td data-label="Submitted" title={new Date(job.submittedAt).toISOString()}>{ago(job.submittedAt, now)} by <code title={job.submitter}>{short(job.submitter, 6)}</code></td>
+      <td data-label="Submitted" title={new Date(job.submittedAt).toISOString()}>{ago(job.submittedAt, now)} by <code title={job.submittedBy}>{short(job.submittedBy, 6)}</code></td>
     </tr>
   )
 }

@@ -3,8 +3,8 @@ import type { HandlerMap } from '../handler.ts'
 import { toCid } from '../handler.ts'
 import type { PinJson } from '../../schemas.ts'
 
-/** `/v1/pins`, `/v1/gc`. */
-export function pinHandlers (content: ContentStore): Pick<HandlerMap, 'listPins' | 'addPin' | 'removePin' | 'gc'> {
+/** `/v1/pins`. */
+export function pinHandlers (content: ContentStore): Pick<HandlerMap, 'listPins' | 'addPin' | 'removePin'> {
   return {
     async listPins ({ query }, { signal }) {
       const pins: PinJson[] = []
@@ -24,9 +24,6 @@ export function pinHandlers (content: ContentStore): Pick<HandlerMap, 'listPins'
       const cid = toCid(params.cid)
       await content.unpin(cid, { signal })
       return { cid: cid.toString() }
-    },
-    async gc (_input, { signal }) {
-      return await content.gc({ signal })
     }
   }
 }

@@ -1,0 +1,107 @@
+import { PassThrough } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { fromApiEvent, fromJobDetail, fromRenderEvent } from '../../../src/cli/live-sources.ts'
+import { createLiveView } from '../../../src/cli/live-view.ts'
+import { LiveModel, stepEtaMs } from '../../../src/cli/live-model.ts'
+import type { JobDetail } from '../../../src/api/schemas.ts'
+
+/** The one live display of a render: its model fed from either source, and its two views. */
+
+const PEER = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
+const OTHER = '12D3KooWSVJhJPJMGnKV7ph7ZfMwdb8TjhvfNgCFHcgRcuNAB3gP'
+const A = 'a'.repeat(64)
+
+function job (state: JobDetail['state'], stepState: JobDetail['steps'][number]['state']): JobDetail {
+  return {
+    id: 'bagu1',
+    state,
+    recipe: 'r',
+    label: null,
+    submittedBy: PEER,
+    submittedAt: 0,
+    updatedAt: 0,
+    progress: { total: 1, done: 0, cached: 0, running: 0, failed: 0 },
+    output: null,
+    provenance: null,
+    pinnedBy: [],
+    error: null,
+    steps: [{ step: 'long', type: 'generate', cacheId: A, state: stepState, peer: PEER, attempts: 1, durationMs: null, cached: false, cid: null, error: null }],
+    mismatches: []
+  }
+}
+
+function stream (): PassThrough & { text: () => string } {
+  const out = new PassThrough() as PassThrough & { text: () => string }
+  let text = ''
+  out.on('data', (chunk: Buffer) => {
+    text += chunk.toString()
+  })
+  out.text = () => text
+  return out
+}
+
+describe('the live display', () => {
+  it('follows a cluster job: progress from heartbeats, a takeover marked, the node that took it', () => {
+    const steps = new Map([[A, ['long']]])
+    const model = new LiveModel(0)
+    for (const u of fromJobDetail(job('running', 'running'), 1000)) model.apply(u)
+    for (const u of fromApiEvent({ type: 'heartbeat', time: 2000, peer: PEER, slots: 1, running: 1, leases: 1, jobs: 1, steps: [{ cacheId: A, startedAt: 1000, progress: 0.25 }] }, 'bagu1', steps, 2000)) model.apply(u)
+    const step = model.steps.get('long')
+    expect(step).toMatchObject({ state: 'running', fraction: 0.25, peer: PEER, takeovers: 0 })
+    // 1 s for a quarter: 3 s to go.
+    expect(stepEtaMs(step!, 2000)).toBe(3000)
+    const claimed = { type: 'step.claimed' as const, time: 3000, job: 'bagu1', step: 'long', jobs: ['bagu1'], cacheId: A, peer: OTHER, epoch: 2, attempt: 0, reason: 'takeover' }
+    const changed = fromApiEvent(claimed, 'bagu1', steps, 3000).flatMap(u => model.apply(u))
+    expect(changed.map(s => [s.state, s.peer, s.takeovers])).toEqual([['claimed', OTHER, 1]])
+    // Another job's events are not this one's.
+    expect(fromApiEvent({ ...claimed, job: 'bagu2', jobs: ['bagu2'] }, 'bagu1', steps, 3000)).toEqual([])
+  })
+
+  it('prints a line per event when not a terminal: the takeover, quarters of progress, the end', () => {
+    const out = stream()
+    let now = 0
+    const view = createLiveView(out, { mode: 'plain', now: () => now })
+    view.update({ kind: 'steps', recipe: 'r', at: 0, steps: [{ step: 'long', type: 'generate', cacheId: A }] })
+    view.update({ kind: 'state', at: 0, step: 'long', state: 'running', peer: PEER })
+    now = 1000
+    view.update({ kind: 'progress', at: 1000, step: 'long', fraction: 0.3 })
+    view.update({ kind: 'state', at: 1500, step: 'long', state: 'claimed', peer: OTHER, takeover: true })
+    now = 4000
+    view.update({ kind: 'state', at: 4000, step: 'long', state: 'completed', peer: OTHER })
+    expect(out.text()).toBe([
+      '0:00 r: 1 steps',
+      `0:00 long (generate) running on …${PEER.slice(-6)}`,
+      `0:01 long (generate) 25% ETA 0:02 on …${PEER.slice(-6)}`,
+      `0:01 long (generate) claimed on …${OTHER.slice(-6)} (taken over)`,
+      `0:04 long (generate) completed on …${OTHER.slice(-6)} (taken over)`,
+      ''
+    ].join('\n'))
+  })
+
+  it('keeps an interrupted step where it was: its bar never jumps to 100 %', () => {
+    const model = new LiveModel(0)
+    for (
+      const e of [
+        { type: 'plan' as const, steps: 1, levels: 1, planId: 'p', runId: 'r', recipe: 'r', list: [{ stepId: 'long', stepType: 'generate', cacheId: A }] },
+        { type: 'step_started' as const, stepId: 'long', cacheId: A, stepType: 'generate', at: 0 },
+        { type: 'step_progress' as const, stepId: 'long', fraction: 0.4, outTimeMs: 400, speed: 1 },
+        { type: 'step_failed' as const, stepId: 'long', cacheId: A, error: 'aborted' }
+      ]
+    ) {
+      const update = fromRenderEvent(e, 10)
+      if (update !== undefined) model.apply(update)
+    }
+    expect(model.steps.get('long')).toMatchObject({ state: 'failed', fraction: 0.4 })
+  })
+
+  it('marks the steps a cancelled job left as cancelled, and draws nothing with --json', () => {
+    const model = new LiveModel(0)
+    for (const u of fromJobDetail(job('cancelled', 'cancelled'), 0)) model.apply(u)
+    expect(model.state).toBe('cancelled')
+    const out = stream()
+    const view = createLiveView(out, { mode: 'off' })
+    view.update({ kind: 'steps', recipe: 'r', at: 0, steps: [{ step: 'x', type: 't', cacheId: A }] })
+    view.stop()
+    expect(out.text()).toBe('')
+  })
+})
