@@ -111,6 +111,14 @@ export class LeaseTable {
     return { kind: 'took', displaced: liveRef(best) }
   }
 
+  /**
+   * A claim heard for a cache id whose result is known already: it changes no
+   * lease, but its holder did claim, so a result it reports counts as a vote.
+   */
+  witness (cacheId: string, holder: PeerId, epoch: number, now: number): void {
+    if (this.plausible(cacheId, epoch)) remember(this.#entry(cacheId, now), holder, epoch)
+  }
+
   /** A release, a completion or a failure report ends `holder`'s lease at `epoch`. */
   release (cacheId: string, holder: PeerId, epoch: number, now: number): ReleaseOutcome {
     if (!this.plausible(cacheId, epoch)) return { kind: 'rejected' }

@@ -48,6 +48,8 @@ export function sighting (core: Core, out: Outbox, cacheId: string, holder: Peer
   const key = `${cacheId}|${holder}|${epoch}`
   const completion = core.book.completions.get(cacheId)
   if (completion !== undefined) {
+    // Its result, if it ran anyway (it missed this one, down or cut off), is a vote that confirms this one.
+    core.leases.witness(cacheId, holder, epoch, now)
     // The claimant missed the result: tell it again instead of letting it run.
     if (firstAnswer(core, key, now)) {
       publishCompleted(core, out, cacheId, completion, completion.ref, now)

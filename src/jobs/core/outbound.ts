@@ -69,6 +69,20 @@ export function publishCompleted (core: Core, out: Outbox, cacheId: string, comp
   })
 }
 
+/**
+ * Publishes the votes this node holds for a result not yet confirmed, one
+ * message per CID: a vote whose message was lost is otherwise never heard
+ * again, and the step would wait for a confirmation forever.
+ */
+export function publishVotes (core: Core, out: Outbox, cacheId: string, ref: StepRef, now: number): void {
+  for (const [cid, byPeer] of core.book.votes.get(cacheId) ?? []) {
+    const attestations = [...byPeer.values()].sort((a, b) => a.epoch - b.epoch || (a.peer < b.peer ? -1 : 1))
+    const first = attestations[0]
+    if (first === undefined) continue
+    publishCompleted(core, out, cacheId, { cid, holder: first.peer, epoch: first.epoch, cached: false, at: now, byMe: false, ref, attestations }, ref, now)
+  }
+}
+
 /** Publishes the latest failure of `cacheId` with every failure this node knows. */
 export function publishFailed (core: Core, out: Outbox, cacheId: string, ref: StepRef, now: number): void {
   const failures = core.book.failuresOf(cacheId)

@@ -7,7 +7,7 @@ import type { Outbox } from './effects.ts'
 import type { WorkItem } from './job-book.ts'
 import type { LeaseStatus } from '../../lease/index.ts'
 import { retryDelay } from './options.ts'
-import { publishClaim, publishCompleted, publishFailed, publishRenew } from './outbound.ts'
+import { publishClaim, publishCompleted, publishFailed, publishRenew, publishVotes } from './outbound.ts'
 import type { PeerId } from './types.ts'
 
 /**
@@ -110,6 +110,8 @@ function nudgeIfStalled (core: Core, out: Outbox, item: WorkItem, now: number): 
     if (completion !== undefined) publishCompleted(core, out, dep, completion, completion.ref, now)
   }
   if (core.book.failuresOf(item.cacheId).length > 0) publishFailed(core, out, item.cacheId, core.book.primaryRef(item), now)
+  // The candidates may have missed this step's votes (theirs excluded them, ours would confirm theirs).
+  publishVotes(core, out, item.cacheId, core.book.primaryRef(item), now)
   core.metrics.antiEntropyAnswers += 1
 }
 

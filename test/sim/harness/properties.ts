@@ -51,11 +51,11 @@ export function checkRun (name: ScenarioName, r: RunResult): string[] {
       return [...base, ...checkExactlyOnce(r)]
     case 'latency':
       return [...base, ...checkNoConcurrency(r)]
-    case 'wan':
     case 'confirmed':
       return [...base, ...checkConfirmed(r)]
     case 'untrusted-executor':
       return [...base, ...checkConfirmed(r), ...checkNoUntrustedOutput(r)]
+    case 'wan':
     case 'divergent':
       return [...base, ...checkDuplicateCauses(r, CAUSE_WINDOW_MS), ...checkDuplicateBound(r, CAUSE_WINDOW_MS), ...checkDuplicateCounting(r), ...(name === 'divergent' ? checkAgreement(r) : [])]
     case 'wan-race':
