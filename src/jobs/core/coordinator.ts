@@ -241,7 +241,9 @@ export class StepCoordinator {
       const existing = core.book.completions.get(execution.cacheId)
       // Someone else's result came first (this execution was aborted too late): wasted. Published
       // all the same: if its CID differs, every node must see the disagreement and keep the same one.
-      if (existing !== undefined && !existing.cached && existing.holder !== this.self) countDuplicate(core, execution.cacheId)
+      if (existing !== undefined && !existing.cached && existing.holder !== this.self && new Set([...existing.attestations.filter(a => a.epoch > 0).map(a => a.peer), this.self]).size > core.o.confirmations) {
+        countDuplicate(core, execution.cacheId)
+      }
       const ref = { jobId: execution.jobId, stepId: execution.stepId }
       const attestation = { peer: this.self, epoch }
       core.metrics.stepsCompleted += 1

@@ -36,24 +36,35 @@ export interface ResultMeta {
  * ones that already attested.
  */
 export function requiredVotes (core: Core, cacheId: string): number {
+  return Math.max(1, Math.min(core.o.confirmations, ableToConfirm(core, cacheId).size))
+}
+
+/** The live nodes that could run the step and have not failed it, and those that attested it already. */
+function ableToConfirm (core: Core, cacheId: string): Set<PeerId> {
   const requires = core.book.items.get(cacheId)?.requires ?? []
   const failedOn = new Set(core.book.failuresOf(cacheId).map(f => f.holder))
-  const able = new Set([...capableNodes(core, requires).filter(peer => !failedOn.has(peer)), ...core.book.votersOf(cacheId)])
-  return Math.max(1, Math.min(core.o.confirmations, able.size))
+  return new Set([...capableNodes(core, requires).filter(peer => !failedOn.has(peer)), ...core.book.votersOf(cacheId)])
 }
 
 /**
  * Takes in a result: the attestations of `cid` for `cacheId`. An attestation
  * counts when its author was heard holding the lease at its epoch (or is this
- * node), or when the attestations given together already make a full quorum
- * (a confirmed result relayed, a cache record). Returns what became of it.
+ * node), when the attestations given together already make a full quorum
+ * (a confirmed result relayed, a cache record), or when it agrees with a
+ * result already counted here. Returns what became of it.
  */
 export function acceptResult (core: Core, out: Outbox, cacheId: string, cid: string, attestations: readonly Attestation[], meta: ResultMeta, now: number): ResultOutcome {
   const distinct = new Set(attestations.map(a => a.peer))
   // Proof on its own: as many attesters as the cluster's setting asks, whatever this node's view.
   // (A node whose view is small asks fewer votes of its own work, never of someone else's.)
   const selfContained = distinct.size >= core.o.confirmations || attestations.some(a => core.o.trustedProducers.has(a.peer))
-  const counted = attestations.filter(a => core.leases.plausible(cacheId, a.epoch) && (selfContained || a.peer === core.o.self || core.leases.claimed(cacheId, a.peer, a.epoch)))
+  // Agreement with bytes this node already holds a result or a counted vote for confirms them, whether
+  // or not this node heard that lease (it was down, or restarted since): a distinct member made the same bytes.
+  const agrees = core.book.completions.get(cacheId)?.cid === cid || (core.book.votes.get(cacheId)?.get(cid)?.size ?? 0) > 0
+  // The only node left that could run it (the others failed it): its word is all there can be, lease heard or not.
+  const able = ableToConfirm(core, cacheId)
+  const onlyAble = (peer: PeerId): boolean => able.size === 1 && able.has(peer)
+  const counted = attestations.filter(a => core.leases.plausible(cacheId, a.epoch) && (selfContained || agrees || a.peer === core.o.self || onlyAble(a.peer) || core.leases.claimed(cacheId, a.peer, a.epoch)))
   if (counted.length === 0) {
     core.metrics.resultsRejected += 1
     return 'rejected'
