@@ -59,7 +59,9 @@ export async function encodeCacheRecord (entry: CacheEntry, privateKey: PrivateK
   }
   if (entry.stepType != null) fields.stepType = entry.stepType
   fields.attestations = (entry.attestations ?? []).map(a => ({ peer: a.peer, epoch: a.epoch, sig: a.sig }))
-  const payload = dagCbor.encode(payloadSchema.parse(fields))
+  const parsed = payloadSchema.safeParse(fields)
+  if (!parsed.success) fail(`cache record for ${entry.cacheId}: ${parsed.error.issues.map(i => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+  const payload = dagCbor.encode(parsed.data)
   const signature = await privateKey.sign(signingBytes(payload))
   return dagCbor.encode({ payload, signature })
 }
@@ -173,6 +175,7 @@ export interface PutCacheRecordResult {
  * Best effort: a timeout returns what was reached; only the caller's abort throws.
  */
 export async function putCacheRecord (dht: Pick<KadDHT, 'put'>, entry: CacheEntry, privateKey: PrivateKey, options: CacheRecordCallOptions = {}): Promise<PutCacheRecordResult> {
+  if (!isPublishable(entry)) fail(`cache record for ${entry.cacheId}: no signed attestation, so no member would count it; it stays in this node's own index`)
   const value = await encodeCacheRecord(entry, privateKey)
   const published = (await decodeCacheRecord(value)).entry
   const signal = withTimeout(options)
@@ -232,6 +235,11 @@ function signingBytes (payload: Uint8Array): Uint8Array {
   out.set(SIGNING_PREFIX)
   out.set(payload, SIGNING_PREFIX.byteLength)
   return out
+}
+
+/** Whether an entry can be published: the others count a record only through its signed attestations. */
+export function isPublishable (entry: CacheEntry): boolean {
+  return (entry.attestations ?? []).some(a => a.sig !== undefined)
 }
 
 function fail (message: string): never {

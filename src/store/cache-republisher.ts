@@ -1,6 +1,6 @@
 import { ComponentRun } from '../lifecycle/index.ts'
 import type { Scheduler, Startable } from '../lifecycle/index.ts'
-import { putCacheRecord } from './cache-records.ts'
+import { isPublishable, putCacheRecord } from './cache-records.ts'
 import type { AbortOptions, CacheEntry } from './types.ts'
 import type { Logger } from '../log.ts'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
@@ -76,7 +76,8 @@ export class CacheRecordRepublisher implements Startable {
     const self = this.#components.peerId.toString()
     let records = 0
     for await (const entry of this.#components.entries(options)) {
-      if (entry.producer !== self) continue
+      // Only this node's records, and only those the others would count (a local render's results stay local).
+      if (entry.producer !== self || !isPublishable(entry)) continue
       options.signal?.throwIfAborted()
       await putCacheRecord(this.#components.dht, entry, this.#components.privateKey, { signal: options.signal, timeoutMs: this.#putTimeoutMs })
       records++

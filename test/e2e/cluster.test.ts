@@ -176,7 +176,7 @@ describe('a three-daemon cluster on loopback', { timeout: 120_000 }, () => {
     const badJson = await socketRequest(a.socket, 'POST', '/v1/jobs', '{"recipe":')
     expect(badJson.status).toBeGreaterThanOrEqual(400)
     expect(badJson.status).toBeLessThan(500)
-    expect((await a.json(['status'])).peerId).toBe(a.peerId)
+    expect((await a.json(['status'])).peer).toBe(a.peerId)
   })
 
   it('sees a stopped member suspect, then dead', async () => {

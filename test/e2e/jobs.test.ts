@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collectOutput, ffprobe, spawnArtdag } from './helpers/cli.ts'
 import { Daemon, eventually, initHomes, startCluster } from './helpers/daemon.ts'
 import type { JobDetail } from '../../src/api/schemas.ts'
+import type { RenderResult } from '../../src/api/outputs.ts'
 
 /**
  * Issue 4, end to end: jobs submitted to a cluster of three real daemons are
@@ -56,8 +57,8 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
 
   it('spreads six parallel steps over the nodes; the output, fetched from a third node, plays', async () => {
     const [a, , c] = daemons as [Daemon, Daemon, Daemon]
-    const done = await a.json<JobDetail & { file: string | null }>(['submit', join(RECIPES, 'parallel.yaml'), '--wait'], { cwd: dir })
-    parallelId = done.id
+    const done = await a.json<RenderResult>(['submit', join(RECIPES, 'parallel.yaml'), '--wait'], { cwd: dir })
+    parallelId = done.job as string
     expect(done.state).toBe('completed')
     expect(done.steps).toHaveLength(8)
     expect(done.steps.every(s => s.state === 'completed')).toBe(true)
@@ -69,7 +70,7 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     expect(done.output).toMatch(/^baf/)
     expect(done.provenance).toMatch(/^bag/)
     const pinned = await eventually(async () => {
-      const j = await job(c, done.id)
+      const j = await job(c, parallelId)
       return j.pinnedBy.length >= 2 ? j.pinnedBy : undefined
     }, { what: 'two pinners to announce the output' })
     for (const peer of pinned) {
@@ -91,8 +92,8 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
   it('serves the same recipe, submitted again on another node, with every step CACHED and the same output', async () => {
     const [a, b] = daemons as [Daemon, Daemon]
     const first = await job(a, parallelId)
-    const again = await b.json<JobDetail>(['submit', join(RECIPES, 'parallel.yaml'), '--wait'], { cwd: dir })
-    expect(again.id).not.toBe(parallelId)
+    const again = await b.json<RenderResult>(['submit', join(RECIPES, 'parallel.yaml'), '--wait'], { cwd: dir })
+    expect(again.job).not.toBe(parallelId)
     expect(again.state).toBe('completed')
     expect(again.steps.map(s => s.state)).toEqual(again.steps.map(() => 'cached'))
     expect(again.output).toBe(first.output)
@@ -156,7 +157,7 @@ describe('jobs on a three-daemon cluster', { timeout: 240_000 }, () => {
     for (const d of daemons) expect((await ended(d, failed.id)).state).toBe('failed')
 
     // The cluster keeps serving: a new job completes.
-    const ok = await c.json<JobDetail>(['submit', join(RECIPES, 'long-step.yaml'), '--label', 'after the failure', '--wait'], { cwd: dir })
+    const ok = await c.json<RenderResult>(['submit', join(RECIPES, 'long-step.yaml'), '--label', 'after the failure', '--wait'], { cwd: dir })
     expect(ok.state).toBe('completed')
   })
 

@@ -36,7 +36,7 @@ import type { PrivateKey } from '@libp2p/interface'
  */
 
 interface Peer {
-  peerId: string
+  peer: string
   state: string
   lastSeen: number | null
 }
@@ -66,7 +66,7 @@ async function metric (daemon: Daemon, name: string, labels: Record<string, stri
 async function seesAlive (daemon: Daemon, others: Daemon[], since: number, what: string): Promise<void> {
   await eventually(async () => {
     const peers = await peersOf(daemon)
-    return others.every(o => peers.some(p => p.peerId === o.peerId && p.state === 'alive' && (p.lastSeen ?? 0) > since))
+    return others.every(o => peers.some(p => p.peer === o.peerId && p.state === 'alive' && (p.lastSeen ?? 0) > since))
   }, { what, timeoutMs: 30_000 })
 }
 
@@ -142,9 +142,9 @@ describe('membership cannot be poisoned, nor the cluster partitioned by identiti
     await hostile.pubsub.publish(HEARTBEAT_TOPIC, await heartbeatBytes(self, hostile.privateKey))
 
     for (const d of daemons) {
-      await eventually(async () => (await peersOf(d)).some(p => p.peerId === ghost.peerId), { what: `${d.home} to merge the hostile document` })
+      await eventually(async () => (await peersOf(d)).some(p => p.peer === ghost.peerId), { what: `${d.home} to merge the hostile document` })
     }
-    expect((await peersOf(a)).some(p => p.peerId === hostile.peerId.toString())).toBe(true) // its own record is fine
+    expect((await peersOf(a)).some(p => p.peer === hostile.peerId.toString())).toBe(true) // its own record is fine
 
     // b and c keep being heard: heartbeats sent after the poison are accepted everywhere.
     const poisoned = Date.now()

@@ -57,7 +57,7 @@ describe('artdag render with no daemon', { timeout: 180_000 }, () => {
     try {
       const record = await node.content.getJson<Provenance>(CID.parse(first.provenance))
       expect(record).toMatchObject({ kind: 'artdag/provenance', output: first.output, recipe: { name: 'teaser' }, ffmpeg: { version: expect.stringMatching(/\S/) } })
-      expect(record.steps.map(step => step.id).sort()).toEqual(first.steps.map(step => step.id).sort())
+      expect(record.steps.map(step => step.id).sort()).toEqual(first.steps.map(step => step.step).sort())
       const out = record.steps.find(step => step.id === 'out')
       expect(out).toMatchObject({ type: 'encode', output: first.output, config: { codec: 'h264', crf: 26 } })
       expect(out?.inputs).toEqual([record.steps.find(step => step.id === 'joined')?.output])

@@ -8,6 +8,7 @@ import { FFMPEG, FFPROBE } from './helpers/cli.ts'
 import { eventually, initHomes, startCluster } from './helpers/daemon.ts'
 import type { Daemon } from './helpers/daemon.ts'
 import type { JobDetail } from '../../src/api/schemas.ts'
+import type { RenderResult } from '../../src/api/outputs.ts'
 
 /**
  * Issue 10, end to end: `artdag transcode` on two real daemons. The source
@@ -47,7 +48,7 @@ describe('artdag transcode on a cluster', () => {
   it('splits the source into chunk steps, runs them, and joins every frame', async () => {
     const [a, b] = daemons as [Daemon, Daemon]
     const out = join(dir, 'film.mp4')
-    const done = await a.json<JobDetail & { file: string }>(['transcode', source, '-o', out, '--crf', '30', '--preset', 'veryfast', '--chunk-seconds', '1', '--wait'], { cwd: dir })
+    const done = await a.json<RenderResult>(['transcode', source, '-o', out, '--crf', '30', '--preset', 'veryfast', '--chunk-seconds', '1', '--wait'], { cwd: dir })
     expect(done.state).toBe('completed')
     const chunks = done.steps.filter(s => s.type === 'transcode_chunk')
     expect(chunks.length).toBe(6)
@@ -58,7 +59,7 @@ describe('artdag transcode on a cluster', () => {
     expect(stderr).toBe('')
 
     // The same transcode from the other node: the analysis and every chunk are found in the cluster's cache.
-    const again = await b.json<JobDetail>(['transcode', source, '--crf', '30', '--preset', 'veryfast', '--chunk-seconds', '1', '--wait'], { cwd: dir })
+    const again = await b.json<RenderResult>(['transcode', source, '--crf', '30', '--preset', 'veryfast', '--chunk-seconds', '1', '--wait'], { cwd: dir })
     expect(again.state).toBe('completed')
     expect(again.output).toBe(done.output)
     expect(again.steps.filter(s => s.type === 'transcode_chunk').every(s => s.cached)).toBe(true)

@@ -241,7 +241,7 @@ describe('the dashboard', { timeout: 240_000 }, () => {
 
   it('answers 401 on every route without the token, refuses other hosts and origins, and the page says how to get a URL', async () => {
     for (const def of Object.values(routes)) {
-      const path = buildPath(def.path, { cid: SOME_CID, id: SOME_CID })
+      const path = buildPath(def.path, { cid: SOME_CID, id: SOME_CID, cacheId: 'a'.repeat(64) })
       const res = await request(def.method, new URL(path, base).toString())
       expect(res.status, `${def.method} ${def.path}`).toBe(401)
       expect(JSON.parse(res.body).error.name).toBe('UnauthorizedError')

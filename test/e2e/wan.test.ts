@@ -6,6 +6,7 @@ import { ffprobe } from './helpers/cli.ts'
 import { eventually } from './helpers/daemon.ts'
 import { startWanCluster } from './helpers/wan-cluster.ts'
 import type { JobDetail } from '../../src/api/schemas.ts'
+import type { RenderResult } from '../../src/api/outputs.ts'
 import type { WanCluster } from './helpers/wan-cluster.ts'
 
 /**
@@ -58,12 +59,12 @@ describe('three daemons behind a 25 ± 10 ms WAN link', { timeout: 240_000 }, ()
 
   it('run a job of six parallel steps; its output, fetched through the link on another node, plays', async () => {
     const [a, , c] = cluster.daemons
-    const done = await a!.json<JobDetail & { file: string | null }>(['submit', join(RECIPES, 'parallel.yaml'), '--wait'], { cwd: cluster.dir })
+    const done = await a!.json<RenderResult>(['submit', join(RECIPES, 'parallel.yaml'), '--wait'], { cwd: cluster.dir })
     expect(done.state).toBe('completed')
     expect(done.steps.every(s => s.state === 'completed')).toBe(true)
     // Every node ends with the job completed.
     for (const daemon of cluster.daemons) {
-      await eventually(async () => (await daemon.json<JobDetail>(['job', done.id])).state === 'completed', { what: `the job completed on ${daemon.home}`, timeoutMs: 60_000 })
+      await eventually(async () => (await daemon.json<JobDetail>(['job', done.job as string])).state === 'completed', { what: `the job completed on ${daemon.home}`, timeoutMs: 60_000 })
     }
     const out = join(cluster.dir, 'parallel.mp4')
     await c!.json(['get', done.output as string, '-o', out])

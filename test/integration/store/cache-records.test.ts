@@ -7,6 +7,8 @@ import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CACHE_RECORD_NAMESPACE, cacheRecordKey, createCacheRecordValidator, encodeCacheRecord, getCacheRecord, putCacheRecord } from '../../../src/store/cache-records.ts'
 import { CacheRecordRepublisher } from '../../../src/store/cache-republisher.ts'
+import { CacheRecordInvalidError } from '../../../src/store/errors.ts'
+import { resultStatement, signStatement } from '../../../src/protocol/index.ts'
 import { addressOf, createTestCluster, testLogger, until } from '../node/fixtures.ts'
 import type { ArtdagNode } from '../../../src/node/create-node.ts'
 import type { CacheEntry } from '../../../src/store/types.ts'
@@ -19,8 +21,11 @@ let counter = 0
 /** A fresh cache id per test, so records from one test do not meet another's. */
 const newCacheId = (): string => (++counter).toString(16).padStart(2, '0').repeat(32)
 
-function entry (cacheId: string, cid = CID_1): CacheEntry {
-  return { cacheId, cid, producer: 'set-by-signer', createdAt: Date.now() }
+/** A result of `key`'s node, with its own signed attestation (what makes a record count). */
+async function entry (cacheId: string, key: PrivateKey, cid = CID_1): Promise<CacheEntry> {
+  const peer = peerIdFromPrivateKey(key).toString()
+  const attestation = { peer, epoch: 1, sig: await signStatement(key, resultStatement(cacheId, cid, 1)) }
+  return { cacheId, cid, producer: peer, createdAt: Date.now(), attestations: [attestation] }
 }
 
 /** Whether `node` holds a record under `cacheId` in its DHT datastore (what a remote put stores). */
@@ -68,7 +73,7 @@ describe('DHT cache records between nodes', () => {
 
   it('a record put on one node is found on another', async () => {
     const cacheId = newCacheId()
-    const put = await putCacheRecord(a.dht, entry(cacheId), a.privateKey)
+    const put = await putCacheRecord(a.dht, await entry(cacheId, a.privateKey), a.privateKey)
     expect(put.peers).toBe(2)
     expect(put.entry.producer).toBe(a.peerId.toString())
     expect(await storesRecord(c, cacheId)).toBe(true)
@@ -81,13 +86,13 @@ describe('DHT cache records between nodes', () => {
 
   it('peers refuse, and do not store, a badly signed, a mis-keyed or a non-member record', async () => {
     const brokenSignature = async (cacheId: string): Promise<Uint8Array> => {
-      const { payload, signature } = dagCbor.decode<{ payload: Uint8Array, signature: Uint8Array }>(await encodeCacheRecord(entry(cacheId), a.privateKey))
+      const { payload, signature } = dagCbor.decode<{ payload: Uint8Array, signature: Uint8Array }>(await encodeCacheRecord(await entry(cacheId, a.privateKey), a.privateKey))
       return dagCbor.encode({ payload, signature: signature.map((byte, i) => i === 0 ? byte ^ 1 : byte) })
     }
     const cases: Array<[string, (cacheId: string) => Promise<Uint8Array>]> = [
       ['bad signature', brokenSignature],
-      ['mis-keyed', async () => await encodeCacheRecord(entry(newCacheId()), a.privateKey)],
-      ['non-member', async (cacheId) => await encodeCacheRecord(entry(cacheId), stranger)]
+      ['mis-keyed', async () => await encodeCacheRecord(await entry(newCacheId(), a.privateKey), a.privateKey)],
+      ['non-member', async (cacheId) => await encodeCacheRecord(await entry(cacheId, stranger), stranger)]
     ]
     for (const [what, make] of cases) {
       const cacheId = newCacheId()
@@ -102,8 +107,8 @@ describe('DHT cache records between nodes', () => {
     // As after a partition: b and c each hold their own record, a holds none.
     const cacheId = newCacheId()
     const [low, high] = [CID_1, CID_2].sort()
-    await storeLocally(b, cacheId, await encodeCacheRecord(entry(cacheId, high!), b.privateKey))
-    await storeLocally(c, cacheId, await encodeCacheRecord(entry(cacheId, low!), c.privateKey))
+    await storeLocally(b, cacheId, await encodeCacheRecord(await entry(cacheId, b.privateKey, high!), b.privateKey))
+    await storeLocally(c, cacheId, await encodeCacheRecord(await entry(cacheId, c.privateKey, low!), c.privateKey))
     for (const node of [a, b, c]) {
       const found = await getCacheRecord(node.dht, cacheId)
       expect(found, `as seen by ${node.peerId}`).toMatchObject({ cid: low, producer: c.peerId.toString() })
@@ -113,8 +118,11 @@ describe('DHT cache records between nodes', () => {
   it('the republisher re-puts the records this node produced, and only those', async () => {
     const mine = newCacheId()
     const theirs = newCacheId()
-    await a.cacheIndex.put({ ...entry(mine), producer: a.peerId.toString() })
-    await a.cacheIndex.put({ ...entry(theirs), producer: b.peerId.toString() })
+    const local = newCacheId()
+    await a.cacheIndex.put(await entry(mine, a.privateKey))
+    await a.cacheIndex.put(await entry(theirs, b.privateKey))
+    // A result no member attested (a local render's): kept in a's own index, never published.
+    await a.cacheIndex.put({ cacheId: local, cid: CID_1, producer: a.peerId.toString(), createdAt: Date.now() })
     const republisher = new CacheRecordRepublisher({
       dht: a.dht,
       privateKey: a.privateKey,
@@ -125,11 +133,13 @@ describe('DHT cache records between nodes', () => {
     await republisher.start()
     try {
       expect((await republisher.republish()).records).toBeGreaterThanOrEqual(1)
+      await expect(putCacheRecord(a.dht, { cacheId: local, cid: CID_1, producer: 'x', createdAt: 0 }, a.privateKey)).rejects.toThrow(CacheRecordInvalidError)
     } finally {
       await republisher.stop()
     }
     expect(await storesRecord(c, mine)).toBe(true)
     expect(await storesRecord(c, theirs)).toBe(false)
+    expect(await storesRecord(c, local)).toBe(false)
     expect(await getCacheRecord(c.dht, mine)).toMatchObject({ cacheId: mine, producer: a.peerId.toString() })
   })
 })
