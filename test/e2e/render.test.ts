@@ -33,7 +33,7 @@ afterAll(async () => {
 })
 
 describe('artdag render with no daemon', { timeout: 180_000 }, () => {
-  let first: { output: string, provenance: string, steps: Array<{ id: string, cached: boolean, cid: string }> }
+  let first: { output: string, provenance: string, steps: Array<{ step: string, cached: boolean, cid: string }> }
 
   it('renders the teaser example to a playable MP4 and reports its provenance', async () => {
     const out = join(dir, 'teaser.mp4')
@@ -57,7 +57,7 @@ describe('artdag render with no daemon', { timeout: 180_000 }, () => {
     try {
       const record = await node.content.getJson<Provenance>(CID.parse(first.provenance))
       expect(record).toMatchObject({ kind: 'artdag/provenance', output: first.output, recipe: { name: 'teaser' }, ffmpeg: { version: expect.stringMatching(/\S/) } })
-      expect(record.steps.map(step => step.id).sort()).toEqual(first.steps.map(step => step.step).sort())
+      expect(record.steps.map(step => step.id).toSorted()).toEqual(first.steps.map(step => step.step).toSorted())
       const out = record.steps.find(step => step.id === 'out')
       expect(out).toMatchObject({ type: 'encode', output: first.output, config: { codec: 'h264', crf: 26 } })
       expect(out?.inputs).toEqual([record.steps.find(step => step.id === 'joined')?.output])

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FFMPEG, FFPROBE } from './helpers/cli.ts'
 import { eventually, initHomes, startCluster } from './helpers/daemon.ts'
 import type { Daemon } from './helpers/daemon.ts'
-import type { JobDetail } from '../../src/api/schemas.ts'
 import type { RenderResult } from '../../src/api/outputs.ts'
 
 /**
