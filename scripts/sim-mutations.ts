@@ -59,7 +59,7 @@ export const MUTATIONS: Mutation[] = [
   },
   { name: 'waits that follow round trips', edits: edit('src/lease/network-timing.ts', 'return Math.max(floor, Math.min(this.#o.maxWaitMs, 3 * oneWayMs + this.#o.marginMs))', 'return floor'), scenario: 'wan-race', seed: 1 },
   { name: 'decisions on wake-ups only', edits: edit('src/jobs/core/scheduler.ts', 'if (now < claimAt || !decide) {', 'if (now < claimAt) {'), scenario: 'busy', seed: 15 },
-  { name: 'late event loop guard', edits: edit('src/jobs/core/coordinator.ts', 'if (late && !core.lagDeferred) {', 'if (false) {'), scenario: 'busy', seed: 15 },
+  { name: 'late event loop guard', edits: edit('src/jobs/core/coordinator.ts', 'if (late && core.lagDeferred < MAX_LAG_DEFERRALS) {', 'if (false) {'), scenario: 'busy', seed: 15 },
   { name: 'lease_state answers', edits: edit('src/jobs/core/inbound.ts', '      publishLeaseState(core, out, cacheId, best, now)\n', ''), scenario: 'one-way-link', seed: 1 },
   { name: 'immediate re-assertion', edits: edit('src/jobs/core/inbound.ts', '      publishRenew(core, out, [{ cacheId, epoch: outcome.current.epoch }], now)\n', ''), scenario: 'lost-claims', seed: 1 },
   { name: 'stall nudge', edits: edit('src/jobs/core/scheduler.ts', 'if (ranked.length > 0) nudgeIfStalled(core, out, item, now)', ''), scenario: 'missed-input', seed: 1 },

@@ -16,7 +16,7 @@ import { cancelJob, mayCancel, recordCompletion, recordFailures, settleJob, sett
 import { acceptResult, settleVotes } from './results.ts'
 import { createMetrics } from './metrics.ts'
 import type { CoordinatorMetrics } from './metrics.ts'
-import { GC_INTERVAL_MS, LAG_THRESHOLD_MS, resolveCoordinatorOptions } from './options.ts'
+import { GC_INTERVAL_MS, LAG_THRESHOLD_MS, MAX_LAG_DEFERRALS, resolveCoordinatorOptions } from './options.ts'
 import type { CoordinatorInit, CoordinatorOptions } from './options.ts'
 import { clipTail, publishCancelled, publishCompleted, publishFailed, publishRelease } from './outbound.ts'
 import { schedule } from './scheduler.ts'
@@ -96,7 +96,7 @@ export class StepCoordinator {
       quietUntil: Number.POSITIVE_INFINITY,
       lastInputAt: undefined,
       promisedDecision: undefined,
-      lagDeferred: false,
+      lagDeferred: 0,
       lastPauseAt: undefined,
       announceCursor: 0,
       nextRenewAt: undefined,
@@ -450,20 +450,21 @@ export class StepCoordinator {
       }
     }
     const late = core.promisedDecision !== undefined && now > core.promisedDecision + LAG_THRESHOLD_MS
-    if (late && !core.lagDeferred) {
+    if (late && core.lagDeferred < MAX_LAG_DEFERRALS) {
       // The wake-up at which this node meant to claim or start came late (a busy machine): messages
-      // that arrived meanwhile may still wait in its queues. Decide nothing on stale knowledge:
-      // claims and starts wait a settle window more. Once only: by the next wake-up the queues
-      // were read, and a machine late at every wake-up must still decide some time.
+      // that arrived meanwhile may still wait in its queues (transport, decryption, validation).
+      // Decide nothing on stale knowledge: claims and starts wait a settle window more. A few times
+      // in a row at most: by then the queues were read, and a machine late at every wake-up must
+      // still decide some time.
       const until = now + settleMs(core, now)
       core.quietUntil = Math.max(core.quietUntil, until)
       for (const item of core.book.items.values()) {
         if (item.mine?.phase === 'settling') item.mine.settleUntil = Math.max(item.mine.settleUntil, until)
       }
       core.metrics.lagDeferrals += 1
-      core.lagDeferred = true
+      core.lagDeferred += 1
     } else if (decide && core.promisedDecision !== undefined && now >= core.promisedDecision) {
-      core.lagDeferred = false
+      core.lagDeferred = 0
     }
     core.lastInputAt = now
     handle(out, now)

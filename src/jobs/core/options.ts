@@ -110,6 +110,8 @@ export const GC_INTERVAL_MS = 60_000
  * again finds the event loop late (a busy machine): claims and starts then wait.
  */
 export const LAG_THRESHOLD_MS = 5
+/** Late wake-ups in a row that defer a decision; the next one decides. */
+export const MAX_LAG_DEFERRALS = 3
 
 export interface CoordinatorOptions {
   readonly self: PeerId

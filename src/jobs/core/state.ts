@@ -28,8 +28,8 @@ export interface Core {
   lastInputAt: number | undefined
   /** When this node, at its last input, meant to decide a claim or a start next. */
   promisedDecision: number | undefined
-  /** The last late decision wake-up was deferred: the next one decides, late or not. */
-  lagDeferred: boolean
+  /** Late decision wake-ups deferred in a row (MAX_LAG_DEFERRALS at most: then it decides, late or not). */
+  lagDeferred: number
   /** When this node last noticed it had been paused. */
   lastPauseAt: number | undefined
   /** Where the heartbeat's rotation through finished jobs continues. */
