@@ -168,7 +168,8 @@ describe('membership cannot be poisoned, nor the cluster partitioned by identiti
     await seesAlive(c, [b2], restarted, 'c to hear the restarted b')
     await seesAlive(b2, [a, c], restarted, 'the restarted b to hear a and c')
     expect(await metric(b2, 'artdag_heartbeats_published_total', { result: 'error' })).toBe(0)
-    expect((await a.json(['status'])).membership).toMatchObject({ alive: 2 }) // b and c; the hostile member spoke once
+    // b and c alive on a (the hostile member spoke once and is gone); a busy machine may see one suspect for a moment.
+    await eventually(async () => (await a.json(['status'])).membership.alive === 2, { what: 'a to count b and c alive' })
   })
 
   it("30 short-lived identities from one IP, connecting and leaving, leave the cluster whole (the issue's 12, and more)", async () => {
