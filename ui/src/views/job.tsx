@@ -146,7 +146,7 @@ function StepDetail ({ step, progress, now }: { step: Step, progress: Progress |
       <dl class="facts">
         <Field label="Type">{step.type}</Field>
         <Field label="Node">{step.peer === null ? '–' : <code title={step.peer}>{short(step.peer, 8)}</code>}</Field>
-        <Field label="Attempts">{step.attempts} failed</Field>
+        <Field label="Attempts">{step.attempts}</Field>
         <Field label="Duration">{step.durationMs === null ? '–' : duration(step.durationMs)}</Field>
         <Field label="Cache">{step.cached ? 'hit (done earlier, anywhere in the cluster)' : 'miss'}</Field>
         <Field label="cache_id"><code class="wrap">{step.cacheId}</code></Field>
