@@ -9,7 +9,9 @@ import type { PeerId } from './types.ts'
  * make the cluster give up on a job (or abort a healthy execution elsewhere)
  * when the partition heals. So a step fails for good when `maxAttempts`
  * distinct nodes failed it, or when it failed `maxAttempts` times and every
- * live node able to run it is among those that failed. The answer depends on
+ * live node able to run it is among those that failed. Only failures of leases
+ * this node heard claimed count as distinct nodes; one it could not verify
+ * counts only among "every capable node tried". The answer depends on
  * the membership view, which is why a failed job is re-judged when the view
  * changes (lifecycle.ts, settleJob).
  */
@@ -18,8 +20,8 @@ export function failedForGood (core: Core, cacheId: string): boolean {
   const failures = core.book.failuresOf(cacheId)
   const max = core.o.maxAttempts
   if (failures.length < max) return false
+  if (new Set(failures.filter(f => f.verified).map(f => f.holder)).size >= max) return true
   const failedOn = new Set(failures.map(f => f.holder))
-  if (failedOn.size >= max) return true
   const requires = core.book.items.get(cacheId)?.requires ?? []
   for (const peer of capableNodes(core, requires)) if (!failedOn.has(peer)) return false
   return true

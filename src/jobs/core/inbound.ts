@@ -204,6 +204,16 @@ function runners (a: readonly Attestation[], b: readonly Attestation[]): number 
 
 function onFailed (core: Core, out: Outbox, msg: StepFailedMessage, now: number): void {
   if (msg.sender === core.o.self) return
+  // A failure counts fully only from the holder of the step's lease at that epoch: this node heard
+  // the claim, or another member that did relays it (nodes relay only failures they verified).
+  // Members cannot fail a step by reporting runs they never claimed. A failure this node cannot
+  // verify (it missed the claim, or was down) marks its holder as having tried, nothing more.
+  const heard = (holder: PeerId, epoch: number): boolean => holder === core.o.self || core.leases.claimed(msg.cacheId, holder, epoch) || (msg.sender !== holder && core.members.has(holder))
+  if (!heard(msg.holder, msg.epoch)) {
+    core.metrics.failuresUnverified += 1
+    if (!core.book.isComplete(msg.cacheId)) recordHeard(core, out, msg, heard, now)
+    return
+  }
   const outcome = core.leases.release(msg.cacheId, msg.holder, msg.epoch, now)
   if (outcome.kind === 'rejected') {
     core.metrics.epochsRejected += 1
@@ -211,9 +221,21 @@ function onFailed (core: Core, out: Outbox, msg: StepFailedMessage, now: number)
   }
   if (outcome.kind === 'released' && outcome.displaced?.holder === core.o.self) reclaim(core, out, msg.cacheId, now)
   if (core.book.isComplete(msg.cacheId)) return
+  recordHeard(core, out, msg, heard, now)
+  // The sender knows fewer verified failures than this node: tell it (it may wait for a node that failed).
+  const told = new Set([...msg.failures.map(f => `${f.holder}@${f.epoch}`), `${msg.holder}@${msg.epoch}`])
+  const item = core.book.items.get(msg.cacheId)
+  if (item !== undefined && core.book.failuresOf(msg.cacheId).some(f => f.verified && !told.has(`${f.holder}@${f.epoch}`)) && firstAnswer(core, `${msg.cacheId}|failures|${msg.sender}`, now)) {
+    publishFailed(core, out, msg.cacheId, core.book.primaryRef(item), now)
+    core.metrics.antiEntropyAnswers += 1
+  }
+}
+
+/** Records the failures of `msg` (the sender's own included), each marked verified when this node heard its lease. */
+function recordHeard (core: Core, out: Outbox, msg: StepFailedMessage, heard: (holder: PeerId, epoch: number) => boolean, now: number): void {
   const failures = msg.failures
     .filter(f => core.leases.plausible(msg.cacheId, f.epoch))
-    .map(f => (f.holder === msg.holder && f.epoch === msg.epoch ? { ...f, errorTail: msg.errorTail } : f))
-  if (!failures.some(f => f.holder === msg.holder && f.epoch === msg.epoch)) failures.push({ holder: msg.holder, epoch: msg.epoch, errorTail: msg.errorTail })
+    .map(f => ({ ...f, ...(f.holder === msg.holder && f.epoch === msg.epoch ? { errorTail: msg.errorTail } : {}), verified: heard(f.holder, f.epoch) }))
+  if (!failures.some(f => f.holder === msg.holder && f.epoch === msg.epoch)) failures.push({ holder: msg.holder, epoch: msg.epoch, errorTail: msg.errorTail, verified: heard(msg.holder, msg.epoch) })
   recordFailures(core, out, msg.cacheId, failures, now)
 }

@@ -32,6 +32,12 @@ export interface Failure {
   errorTail?: string | undefined
   /** Local time this node learned it. */
   at: number
+  /**
+   * This node heard the holder claim that lease (or it is this node's own run). An unverified
+   * failure still marks its holder as having tried the step, but only verified ones count toward
+   * `maxAttempts` distinct nodes: members cannot fail a step with runs they never claimed.
+   */
+  verified: boolean
 }
 
 /** This node's own claim or execution of a work item. */
@@ -251,7 +257,7 @@ export class JobBook {
   }
 
   /** Adds failures not known yet (one per holder and epoch); returns how many were new. */
-  addFailures (cacheId: string, incoming: ReadonlyArray<{ holder: PeerId, epoch: number, sig?: string | undefined, errorTail?: string | undefined }>, now: number): number {
+  addFailures (cacheId: string, incoming: ReadonlyArray<{ holder: PeerId, epoch: number, sig?: string | undefined, errorTail?: string | undefined, verified?: boolean | undefined }>, now: number): number {
     let list = this.failures.get(cacheId)
     if (list === undefined) {
       list = []
@@ -263,9 +269,13 @@ export class JobBook {
       if (known !== undefined) {
         if (known.errorTail === undefined && f.errorTail !== undefined) known.errorTail = f.errorTail
         if (known.sig === undefined && f.sig !== undefined) known.sig = f.sig
+        if (!known.verified && f.verified !== false) {
+          known.verified = true
+          added += 1
+        }
         continue
       }
-      list.push({ holder: f.holder, epoch: f.epoch, sig: f.sig, errorTail: f.errorTail, at: now })
+      list.push({ holder: f.holder, epoch: f.epoch, sig: f.sig, errorTail: f.errorTail, at: now, verified: f.verified !== false })
       added += 1
     }
     list.sort((a, b) => a.epoch - b.epoch || (a.holder < b.holder ? -1 : 1))

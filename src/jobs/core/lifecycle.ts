@@ -100,7 +100,7 @@ export function recordFailures (
   core: Core,
   out: Outbox,
   cacheId: string,
-  failures: ReadonlyArray<{ holder: PeerId, epoch: number, errorTail?: string | undefined }>,
+  failures: ReadonlyArray<{ holder: PeerId, epoch: number, errorTail?: string | undefined, verified?: boolean | undefined }>,
   now: number
 ): number {
   const added = core.book.addFailures(cacheId, failures, now)

@@ -34,6 +34,8 @@ export interface CoordinatorMetrics {
   lagDeferrals: number
   /** Results refused: no attestation proved its author held a lease (or made a quorum). */
   resultsRejected: number
+  /** step_failed messages for a lease this node never heard its holder claim (counted as tries, not attempts). */
+  failuresUnverified: number
   /** Cancels refused: sent by a member that neither submitted the job nor is an operator. */
   cancelsRefused: number
   /** Jobs refused for the limits (jobs.maxRunningPerSubmitter, jobs.maxJobs). */
@@ -65,6 +67,7 @@ export function createMetrics (): CoordinatorMetrics {
     resultMismatches: 0,
     lagDeferrals: 0,
     resultsRejected: 0,
+    failuresUnverified: 0,
     cancelsRefused: 0,
     jobsRefused: 0,
     pausesDetected: 0,

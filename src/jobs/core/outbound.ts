@@ -83,9 +83,13 @@ export function publishVotes (core: Core, out: Outbox, cacheId: string, ref: Ste
   }
 }
 
-/** Publishes the latest failure of `cacheId` with every failure this node knows. */
+/**
+ * Publishes the latest failure of `cacheId` with every failure this node verified (heard the
+ * lease of): a relay vouches for what it sends, so it sends nothing it could not check.
+ */
 export function publishFailed (core: Core, out: Outbox, cacheId: string, ref: StepRef, now: number): void {
-  const failures = core.book.failuresOf(cacheId)
+  const failures = core.book.failuresOf(cacheId).filter(f => f.verified)
+  if (failures.length === 0) return
   const last = failures.reduce((a, b) => (b.epoch > a.epoch ? b : a))
   out.push({
     type: 'publish',

@@ -56,7 +56,7 @@ export const snapshotSchema = z.object({
   })),
   /** Results not confirmed yet: one entry per member's vote. */
   votes: z.array(z.object({ cacheId: z.string(), cid: z.string(), peer: z.string(), epoch: z.number().int().nonnegative(), sig: z.string().optional() })).optional(),
-  failures: z.array(z.object({ cacheId: z.string(), holder: z.string(), epoch: z.number().int().positive(), sig: z.string().optional(), errorTail: z.string().optional() })),
+  failures: z.array(z.object({ cacheId: z.string(), holder: z.string(), epoch: z.number().int().positive(), sig: z.string().optional(), errorTail: z.string().optional(), verified: z.boolean().optional() })),
   epochs: z.array(z.tuple([z.string(), z.number().int().nonnegative()])),
   held: z.array(z.object({ cacheId: z.string(), epoch: z.number().int().positive() }))
 })
@@ -100,6 +100,7 @@ export function takeSnapshot (core: Core): CoordinatorSnapshot {
         holder: f.holder,
         epoch: f.epoch,
         ...(f.sig !== undefined ? { sig: f.sig } : {}),
+        ...(f.verified ? {} : { verified: false }),
         ...(f.errorTail !== undefined ? { errorTail: f.errorTail } : {})
       }))
     ),

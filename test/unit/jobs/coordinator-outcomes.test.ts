@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { SnapshotInvalidError } from '../../../src/jobs/errors.ts'
 import { A, B, C, cacheId, chainJob, cidOf, effects, jobId, merge, missAll, node, runUntil, sent, view } from './fixtures.ts'
 
+const claim = (holder: string, step: string, epoch: number) => ({ v: 1 as const, type: 'lease_claim' as const, cacheId: step, epoch, holder, jobId: jobId(1), stepId: 's0', sentAt: 0 })
+
 const failed = (holder: string, step: string, epoch: number, failures: Array<{ holder: string, epoch: number }>, errorTail: string) => ({
   v: 1 as const,
   type: 'step_failed' as const,
@@ -63,6 +65,8 @@ describe('StepCoordinator: failures, cancellation, restarts', () => {
     const c = node(A, { retryBackoffMs: 100 })
     c.onViewChanged(view(A, [B]), 0)
     c.onMessage(failed(A, step, 1, [{ holder: A, epoch: 1 }], 'x'), 0)
+    // A failure counts from the holder of a lease this node heard claimed.
+    c.onMessage(claim(B, step, 2), 0)
     c.onMessage(failed(B, step, 2, [{ holder: A, epoch: 1 }, { holder: B, epoch: 2 }], 'y'), 0)
     const out = merge(missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1))
     const claims = [...sent(out, 'lease_claim'), ...[100, 150, 200, 250, 300, 350, 400, 450].flatMap(t => sent(c.tick(t), 'lease_claim'))]
@@ -154,6 +158,7 @@ describe('StepCoordinator: failures, cancellation, restarts', () => {
   it('runs a failed job on when a result for the step that failed turns up after all', () => {
     const [s0, s1] = [cacheId(1), cacheId(2)]
     const c = node(A, { maxAttempts: 1, confirmations: 1 })
+    c.onMessage(claim(B, s0, 1), 0)
     c.onMessage(failed(B, s0, 1, [{ holder: B, epoch: 1 }], 'Conversion failed!'), 0)
     // The job fails once its lookups said the failed step's result is nowhere.
     expect(effects(merge(missAll(c, c.onJobReceived(chainJob(jobId(1), [s0, s1]), 1), 2)), 'jobFinished')).toMatchObject([{ result: { state: 'failed' } }])
@@ -167,6 +172,7 @@ describe('StepCoordinator: failures, cancellation, restarts', () => {
   it('turns a failed job completed when its output turns up after all', () => {
     const step = cacheId(1)
     const c = node(A, { maxAttempts: 1 })
+    c.onMessage(claim(B, step, 1), 0)
     c.onMessage(failed(B, step, 1, [{ holder: B, epoch: 1 }], 'Conversion failed!'), 0)
     const received = merge(missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 1), 2))
     expect(effects(received, 'jobFinished')).toMatchObject([{ result: { state: 'failed' } }])

@@ -125,3 +125,45 @@ describe('StepCoordinator: cancel authority', () => {
     expect(c.metrics().cancelsRefused).toBe(1)
   })
 })
+
+describe('StepCoordinator: whose failure counts', () => {
+  const D = '12D3KooWDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD'
+  const failed = (holder: string, step: string, epoch: number, sender = holder) => ({
+    v: 1 as const,
+    type: 'step_failed' as const,
+    jobId: jobId(1),
+    stepId: 's0',
+    cacheId: step,
+    epoch,
+    holder,
+    sender,
+    attempt: 1,
+    failures: [{ holder, epoch }],
+    errorTail: 'Conversion failed!',
+    sentAt: 0
+  })
+
+  it('does not fail a step on failures of leases nobody heard claimed, and counts them', () => {
+    const step = cacheId(41)
+    const c = node(A, { maxAttempts: 3 })
+    near(c, [B, C, D])
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    // Three members report runs they never claimed: none counts as an attempt.
+    for (const [i, peer] of [B, C, D].entries()) c.onMessage(failed(peer, step, i + 1), 10 + i)
+    expect(c.job(jobId(1), 20)?.state).toBe('running')
+    expect(c.metrics().failuresUnverified).toBe(3)
+  })
+
+  it('counts a failure whose claim it heard, and one a member that heard it relays', () => {
+    const step = cacheId(42)
+    const c = node(A, { maxAttempts: 2 })
+    near(c, [B, C])
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    c.onMessage(claim(B, step, 1), 5)
+    c.onMessage(failed(B, step, 1), 10)
+    expect(c.job(jobId(1), 10)?.state).toBe('running')
+    // C's failure, relayed by B (a member that verified it before relaying): the second attempt.
+    const out = c.onMessage({ ...failed(C, step, 2, B), failures: [{ holder: B, epoch: 1 }, { holder: C, epoch: 2 }] }, 20)
+    expect(effects(out, 'jobFinished')).toMatchObject([{ result: { state: 'failed' } }])
+  })
+})
