@@ -132,14 +132,15 @@ class OneNodeRender {
       this.#end({ ok: false, error: signal?.reason })
     }
     signal?.addEventListener('abort', onAbort, { once: true })
-    await this.#driver.start()
     try {
+      await this.#driver.start()
       for (const job of this.#jobs) this.#driver.jobReceived(job)
       await this.#ended.promise
     } finally {
       signal?.removeEventListener('abort', onAbort)
       // A failure or an abort: the coordinator aborts the work still running, and stop() waits until it has stopped.
-      if (this.#outcome?.ok !== true) { for (const job of this.#jobs) this.#driver.cancel(job.jobId, 'the render stopped') }
+      const stopped = this.#outcome?.ok !== true ? this.#jobs : []
+      for (const job of stopped) this.#driver.cancel(job.jobId, 'the render stopped')
       await this.#driver.stop()
     }
     if (signal?.aborted === true) throw signal.reason
