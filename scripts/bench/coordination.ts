@@ -31,7 +31,7 @@
  * `waitedMs` of step.running: docs/LEASES.md's "runnable"), and the spawn floor
  * (this process spawning the wrapper), which every "ffmpeg started" includes.
  *
- *   npm run bench:coordination [-- --steps 60] [--latency-steps 30] [--rounds 3] [--slots 2] [--gap 300]
+ *   npm run bench:coordination [-- --steps 60] [--latency-steps 30] [--rounds 3] [--slots 2] [--gap 300] [--confirmations 2]
  *
  * Targets (issue): runnable → ffmpeg started p50 ≤ 25 ms, p99 ≤ 100 ms;
  * steps/s ≥ 0.2 × BullMQ's.
@@ -59,6 +59,8 @@ const latencySteps = numberArg('latency-steps', 30)
 const rounds = numberArg('rounds', 3)
 const slots = numberArg('slots', 2)
 const gapMs = numberArg('gap', 300)
+// trust.confirmations for the daemons: 2 (the shipped default) has a second node re-run every step.
+const confirmations = numberArg('confirmations', 2)
 // The one-job shape ends in a sequence of every step, which takes at most 64 inputs.
 if (steps > 64) throw new Error('--steps is at most 64')
 
@@ -154,6 +156,7 @@ try {
     latencyStagesMedianMs: { artdag: stageMedians(a.latency), bullmq: stageMedians(b.latency) },
     artdagCounters: metrics,
     ffmpegRuns: { artdag: (await clock.runs()).filter(r => [...artdagPids].some(pid => startedBy(r, pid))).length, expected: 3 + rounds * (latencySteps + 2 * steps + 1) },
+    confirmations,
     machine: machineFacts()
   })
   for (const [name, timings] of [['artdag', a.latency], ['bullmq', b.latency]] as const) {
@@ -197,7 +200,7 @@ async function spawnFloor (wrapper: string, count: number): Promise<number[]> {
 // --- artdag ---------------------------------------------------------------------
 
 async function artdagSystem (clock: FfmpegClock): Promise<System & { counters: () => Promise<Record<string, number>> }> {
-  const env = await shippedEnv(dir, { ARTDAG_FFMPEG: clock.path, ARTDAG_EXEC__SLOTS: String(slots) })
+  const env = await shippedEnv(dir, { ARTDAG_FFMPEG: clock.path, ARTDAG_EXEC__SLOTS: String(slots), ARTDAG_TRUST__CONFIRMATIONS: String(confirmations) })
   log('starting three daemons…')
   const c = await startBenchCluster(join(dir, 'artdag'), ['a', 'b', 'c'], env)
   cleanups.push(async () => {
