@@ -42,6 +42,10 @@ export async function startRedis (options: { timeoutMs?: number } = {}): Promise
       child.kill('SIGKILL')
       reject(new Error(`redis-server not ready after ${options.timeoutMs ?? 10_000} ms:\n${output.join('\n')}`))
     }, options.timeoutMs ?? 10_000)
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer)
+      reject(new Error(err.code === 'ENOENT' ? `${REDIS_SERVER} not found: the BullMQ baseline needs redis-server (apt-get install redis-server, or set REDIS_SERVER)` : `cannot start ${REDIS_SERVER}: ${err.message}`, { cause: err }))
+    })
     createInterface({ input: child.stdout! }).on('line', line => {
       output.push(line)
       if (/Ready to accept connections/.test(line)) {
