@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { readFile, rm, writeFile, mkdtemp } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as dagCbor from '@ipld/dag-cbor'
@@ -64,6 +64,12 @@ async function cacheIds (file: string): Promise<{ gen: string, out: string }> {
   const plan = await daemons[0]!.json<{ steps: Array<{ step: string, cacheId: string }> }>(['plan', file])
   const of = (step: string): string => plan.steps.find(s => s.step === step)!.cacheId
   return { gen: of('gen'), out: of('out') }
+}
+
+/** A case's recipe (its own tone), its cache ids, and the output a single honest run gives. */
+async function prepare (name: string, frequency: number): Promise<{ file: string, ids: { gen: string, out: string }, honest: string }> {
+  const file = await writeRecipe(name, frequency)
+  return { file, ids: await cacheIds(file), honest: await honestOutput(file) }
 }
 
 /** The output a single honest run gives: the recipe rendered on this machine, in a home of its own, with no daemon. */
@@ -159,6 +165,12 @@ function stepCompleted (fields: { jobId: string, stepId: string, cacheId: string
   return { v: 1, type: 'step_completed', ...rest, holder: hostile.peerId, sender: hostile.peerId, cached: false, attestations: [{ peer: hostile.peerId, epoch: fields.epoch, sig }], sentAt: Date.now() }
 }
 
+/** A `step_failed` for the generate step, from `author` (its holder and sender), with `failures`. */
+function stepFailed (fields: { jobId: string, cacheId: string, epoch: number, author: string, errorTail: string }, failures: Array<{ holder: string, epoch: number, sig?: string }>): Record<string, unknown> {
+  const { author, ...rest } = fields
+  return { v: 1, type: 'step_failed', ...rest, stepId: 'gen', holder: author, sender: author, attempt: failures.length, failures, sentAt: Date.now() }
+}
+
 const resultSig = async (cacheId: string, cid: string, epoch: number): Promise<string> => await statement(hostile.privateKey, ['artdag-result:v1', cacheId, cid, epoch])
 
 beforeAll(async () => {
@@ -191,9 +203,7 @@ afterAll(async () => {
 
 describe('a hostile member cannot choose an output, fail or cancel a job, or block a step', { timeout: 240_000 }, () => {
   it('a forged step_completed for a step no job has yet is refused and counted: the job computes the honest output', async () => {
-    const file = await writeRecipe('forged-ahead', 1001)
-    const ids = await cacheIds(file)
-    const honest = await honestOutput(file)
+    const { file, ids, honest } = await prepare('forged-ahead', 1001)
     const bogus = await attackerCid('forged-ahead')
     const rejected = await counts('artdag_results_rejected_total')
 
@@ -215,9 +225,7 @@ describe('a hostile member cannot choose an output, fail or cancel a job, or blo
 
   it("the same while the real step runs: the run is not aborted, the attacker's vote is reported as a mismatch, and the output is the honest one", async () => {
     const frequency = 1002
-    const file = await writeRecipe('forged-running', frequency)
-    const ids = await cacheIds(file)
-    const honest = await honestOutput(file)
+    const { file, ids, honest } = await prepare('forged-running', frequency)
     const bogus = await attackerCid('forged-running')
     const aborted = await counts('artdag_aborted_executions_total')
     const rejected = await counts('artdag_results_rejected_total')
@@ -259,9 +267,7 @@ describe('a hostile member cannot choose an output, fail or cancel a job, or blo
   })
 
   it('a signed DHT cache record from one member, naming other bytes, is stored but is no cache hit; the confirmed record outranks it', async () => {
-    const file = await writeRecipe('dht-record', 1003)
-    const ids = await cacheIds(file)
-    const honest = await honestOutput(file)
+    const { file, ids, honest } = await prepare('dht-record', 1003)
     const bogus = await attackerCid('dht-record')
     const [a, b, c] = daemons as [Daemon, Daemon, Daemon]
 
@@ -311,9 +317,7 @@ describe('a hostile member cannot choose an output, fail or cancel a job, or blo
 
   it('a step_failed with failures invented for other nodes, and a job_cancelled from a member that did not submit the job, are refused and counted', async () => {
     const frequency = 1004
-    const file = await writeRecipe('forged-failure', frequency)
-    const ids = await cacheIds(file)
-    const honest = await honestOutput(file)
+    const { file, ids, honest } = await prepare('forged-failure', frequency)
     const forged = await counts('artdag_statements_forged_total', { kind: 'failure' })
     const refused = await counts('artdag_cancels_refused_total')
     const failed = await counts('artdag_jobs_failed_total')
@@ -326,25 +330,15 @@ describe('a hostile member cannot choose an output, fail or cancel a job, or blo
     const { epoch } = await claimOf(ids.gen)
     const failedSig = async (e: number): Promise<string> => await statement(hostile.privateKey, ['artdag-failed:v1', ids.gen, e])
     // Three failures "of" a, b and c: one signed with the attacker's key, one unsigned, one with a made-up signature.
-    await hostile.publish(TOPICS.updates, {
-      v: 1,
-      type: 'step_failed',
-      jobId: id,
-      stepId: 'gen',
-      cacheId: ids.gen,
-      epoch,
-      holder: hostile.peerId,
-      sender: hostile.peerId,
-      attempt: 4,
-      failures: [
+    await hostile.publish(
+      TOPICS.updates,
+      stepFailed({ jobId: id, cacheId: ids.gen, epoch, author: hostile.peerId, errorTail: 'invented failure' }, [
         { holder: hostile.peerId, epoch, sig: await failedSig(epoch) },
         { holder: a.peerId, epoch, sig: await failedSig(epoch) },
         { holder: b.peerId, epoch },
         { holder: c.peerId, epoch, sig: `${'A'.repeat(86)}==` }
-      ],
-      errorTail: 'invented failure',
-      sentAt: Date.now()
-    })
+      ])
+    )
     await grown('artdag_statements_forged_total', forged, 3, { kind: 'failure' })
     // The cancel, as a message and in its heartbeats.
     await hostile.publish(TOPICS.updates, { v: 1, type: 'job_cancelled', jobId: id, by: hostile.peerId, reason: 'not yours', sentAt: Date.now() })
@@ -376,9 +370,7 @@ describe('a hostile member cannot choose an output, fail or cancel a job, or blo
    */
   it.fails('three members, each reporting its own failure of a lease it never held, fail no job and abort no run', async () => {
     const frequency = 1008
-    const file = await writeRecipe('three-failures', frequency)
-    const ids = await cacheIds(file)
-    const honest = await honestOutput(file)
+    const { file, ids, honest } = await prepare('three-failures', frequency)
     const aborted = await counts('artdag_aborted_executions_total')
     await gate.hold(frequency)
     const { id } = await daemons[0]!.json<{ id: string }>(['submit', file], { cwd: dir })
@@ -389,23 +381,8 @@ describe('a hostile member cannot choose an output, fail or cancel a job, or blo
       const key = await generateKeyPair('Ed25519')
       const node = await joinBare(swarmKey, key)
       const self = node.peerId.toString()
-      await node.services.pubsub.publish(
-        TOPICS.updates,
-        json({
-          v: 1,
-          type: 'step_failed',
-          jobId: id,
-          stepId: 'gen',
-          cacheId: ids.gen,
-          epoch,
-          holder: self,
-          sender: self,
-          attempt: 1,
-          failures: [{ holder: self, epoch, sig: await statement(key, ['artdag-failed:v1', ids.gen, epoch]) }],
-          errorTail: `invented failure ${i}`,
-          sentAt: Date.now()
-        })
-      )
+      const failure = { holder: self, epoch, sig: await statement(key, ['artdag-failed:v1', ids.gen, epoch]) }
+      await node.services.pubsub.publish(TOPICS.updates, json(stepFailed({ jobId: id, cacheId: ids.gen, epoch, author: self, errorTail: `invented failure ${i}` }, [failure])))
     }
     // A daemon forwards a message once it took it in: the hostile member, connected to the daemons
     // only, hears each report then.
@@ -420,9 +397,7 @@ describe('a hostile member cannot choose an output, fail or cancel a job, or blo
 
   it('a lease claim at epoch MAX_SAFE_INTEGER, renewed, is refused: the step runs on the confirming nodes once each and the job completes', async () => {
     const frequency = 1005
-    const file = await writeRecipe('max-epoch', frequency)
-    const ids = await cacheIds(file)
-    const honest = await honestOutput(file)
+    const { file, ids, honest } = await prepare('max-epoch', frequency)
     const epochs = await counts('artdag_lease_epochs_rejected_total')
     const executions = await counts('artdag_steps_run_total')
     const huge = Number.MAX_SAFE_INTEGER
