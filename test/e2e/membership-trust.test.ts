@@ -5,26 +5,19 @@ import { join } from 'node:path'
 import * as dagJson from '@ipld/dag-json'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { identify } from '@libp2p/identify'
-import { noise } from '@libp2p/noise'
-import { preSharedKey } from '@libp2p/pnet'
-import { tcp } from '@libp2p/tcp'
-import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createApiClient } from '../../src/api/client.ts'
 import { signNodeRecord } from '../../src/membership/index.ts'
 import { ensureIpnsKey } from '../../src/membership/ipns-key.ts'
 import { createArtdagNode } from '../../src/node/create-node.ts'
-import { createPubSub } from '../../src/node/gossipsub.ts'
 import { initHome } from '../../src/node/home.ts'
 import { HEARTBEAT_TOPIC } from '../../src/protocol/messages/heartbeat.ts'
 import { Daemon, eventually, initHomes, startCluster } from './helpers/daemon.ts'
+import { createBare, heartbeatBytes, metric, recordFor, subscribedBy } from './helpers/hostile.ts'
+import type { BareNode } from './helpers/hostile.ts'
 import type { ArtdagNode } from '../../src/node/create-node.ts'
-import type { NodeRecord } from '../../src/protocol/messages/heartbeat.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
 /**
@@ -49,17 +42,6 @@ const nodes: ArtdagNode[] = []
 
 async function peersOf (daemon: Daemon): Promise<Peer[]> {
   return (await daemon.json<{ peers: Peer[] }>(['peers'])).peers
-}
-
-/** The value of one counter sample in the daemon's metrics, 0 when absent. */
-async function metric (daemon: Daemon, name: string, labels: Record<string, string>): Promise<number> {
-  const text = await createApiClient({ home: daemon.home, socketPath: daemon.socket }).metrics()
-  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`)
-  let total = 0
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name}{`) && wanted.every(w => line.includes(w))) total += Number(line.split(' ').at(-1))
-  }
-  return total
 }
 
 /** Resolves once `daemon` has accepted a heartbeat of each of `others` that arrived after `since`, and lists them alive. */
@@ -89,16 +71,6 @@ afterAll(async () => {
   }))
   await rm(dir, { recursive: true, force: true })
 })
-
-/** A signed heartbeat for `record`'s node, as the wire wants it. */
-async function heartbeatBytes (record: NodeRecord, key: PrivateKey): Promise<Uint8Array> {
-  const signature = await signNodeRecord(record, key)
-  return new TextEncoder().encode(JSON.stringify({ v: 1, type: 'heartbeat', ...record, load: { runningSteps: 0, loadAverage: 0 }, leases: [], jobs: [], signature }))
-}
-
-function recordFor (peerId: string, seq: number, addrs: string[] = []): NodeRecord {
-  return { peerId, addrs, version: 'hostile', seq, sentAt: Date.now(), capacity: { slots: 0, cores: 0, freeDiskBytes: 0 }, capabilities: { ffmpegVersion: null, encoders: [] } }
-}
 
 describe('membership cannot be poisoned, nor the cluster partitioned by identities on one IP', { timeout: 180_000 }, () => {
   it("a member publishing a registry document that lists a victim with seq MAX_SAFE_INTEGER cuts no one out, also across the victim's restart", async () => {
@@ -141,8 +113,9 @@ describe('membership cannot be poisoned, nor the cluster partitioned by identiti
     await eventually(async () => daemons.every(d => hostile.pubsub.getSubscribers(HEARTBEAT_TOPIC).some(p => p.toString() === d.peerId)), { what: 'the hostile member to see the daemons subscribed' })
     await hostile.pubsub.publish(HEARTBEAT_TOPIC, await heartbeatBytes(self, hostile.privateKey))
 
+    // A pull that times out on a loaded machine is retried by the anti-entropy pulls (every registry.publishIntervalMs).
     for (const d of daemons) {
-      await eventually(async () => (await peersOf(d)).some(p => p.peer === ghost.peerId), { what: `${d.home} to merge the hostile document` })
+      await eventually(async () => (await peersOf(d)).some(p => p.peer === ghost.peerId), { what: `${d.home} to merge the hostile document`, timeoutMs: 60_000 })
     }
     expect((await peersOf(a)).some(p => p.peer === hostile.peerId.toString())).toBe(true) // its own record is fine
 
@@ -175,22 +148,9 @@ describe('membership cannot be poisoned, nor the cluster partitioned by identiti
   it("30 short-lived identities from one IP, connecting and leaving, leave the cluster whole (the issue's 12, and more)", async () => {
     const [a, b, c] = daemons as [Daemon, Daemon, Daemon]
     /** A bare libp2p node with the swarm key, as scripts/submit-bare.ts builds one: a new identity each time. */
-    const bare = async (): Promise<{ node: Awaited<ReturnType<typeof createBare>>, key: PrivateKey }> => {
+    const bare = async (): Promise<{ node: BareNode, key: PrivateKey }> => {
       const key = await generateKeyPair('Ed25519')
-      return { node: await createBare(key), key }
-    }
-    const createBare = async (key: PrivateKey) =>
-      await createLibp2p({
-        privateKey: key,
-        addresses: { listen: [] },
-        transports: [tcp()],
-        connectionProtector: preSharedKey({ psk: swarmKey }),
-        connectionEncrypters: [noise()],
-        streamMuxers: [yamux()],
-        services: { identify: identify(), pubsub: createPubSub() }
-      })
-    const subscribedBy = async (pubsub: ReturnType<ReturnType<typeof createPubSub>>, peers: Daemon[]): Promise<void> => {
-      await eventually(async () => peers.every(d => pubsub.getSubscribers(HEARTBEAT_TOPIC).some(p => p.toString() === d.peerId)), { what: "the daemons' subscriptions", intervalMs: 20 })
+      return { node: await createBare(swarmKey, key), key }
     }
 
     // Each identity connects to every daemon, speaks once (a signed heartbeat: it is a member for
@@ -205,7 +165,7 @@ describe('membership cannot be poisoned, nor the cluster partitioned by identiti
             await eventually(async () => await node.dial(multiaddr(d.addresses[0]!), { signal: AbortSignal.timeout(10_000) }), { what: `an identity to connect to ${d.home}`, intervalMs: 250 })
           }
           node.services.pubsub.subscribe(HEARTBEAT_TOPIC)
-          await subscribedBy(node.services.pubsub, daemons)
+          await subscribedBy(node.services.pubsub, daemons, [HEARTBEAT_TOPIC])
           await node.services.pubsub.publish(HEARTBEAT_TOPIC, await heartbeatBytes(recordFor(node.peerId.toString(), Date.now()), key))
         } finally {
           await node.stop()

@@ -37,7 +37,8 @@ export interface StepStatus {
 
 export function jobStatus (core: Core, job: JobRecord, now: number): JobStatus {
   const steps = job.steps.map((step): StepStatus => {
-    const failures = core.book.failuresOf(step.cacheId)
+    // Failures of leases this node never heard claimed are no attempts (a member's word alone).
+    const failures = core.book.failuresOf(step.cacheId).filter(f => f.verified)
     const base = { stepId: step.stepId, cacheId: step.cacheId, type: step.type, attempts: failures.length }
     const tail = failures.filter(f => f.errorTail !== undefined).at(-1)?.errorTail
     const withTail = tail !== undefined ? { errorTail: tail } : {}

@@ -11,7 +11,7 @@ import { CancelNotAllowedError, JobLimitError, JobNotFoundError } from '../error
 import { apiEventOf } from './events.ts'
 import { Executions } from './executions.ts'
 import { documentFromMessage, jobIdOf, messageOf } from './job-document.ts'
-import { registerJobMetrics } from './metrics.ts'
+import { forgedStatementsCounter, registerJobMetrics } from './metrics.ts'
 import { JobOutputs } from './outputs.ts'
 import { JobPlans } from './plans.ts'
 import { planJob } from './planning.ts'
@@ -32,6 +32,7 @@ import type { MembershipService } from '../../membership/index.ts'
 import type { ArtdagNode } from '../../node/index.ts'
 import type { StepCatalog } from '../../plan/index.ts'
 import type { JobSubmittedMessage } from '../../protocol/index.ts'
+import type { LookupAnswer } from '../core/coordinator.ts'
 import type { HeartbeatSummary } from '../core/types.ts'
 import type { Registry } from 'prom-client'
 
@@ -114,11 +115,15 @@ export class JobService implements JobsBackend, Startable {
       dhtQueryTimeoutMs: init.dhtQueryTimeoutMs,
       cacheLookupTimeoutMs: init.jobs.cacheLookupTimeoutMs
     })
+    const forged = forgedStatementsCounter(components.metrics)
     this.#topics = new JobTopics({
       membership: components.membership,
       privateKey: components.node.privateKey,
       self: this.#self,
       logger: components.logger,
+      onForged: (kind, count) => {
+        forged.inc({ kind }, count)
+      },
       onJob: async message => {
         await this.#receiveJob(message)
       },
@@ -347,7 +352,21 @@ export class JobService implements JobsBackend, Startable {
   async plan (request: JobSubmitRequest): Promise<PlanDescriptionJson> {
     const recipe = validateRecipe(request.recipe, this.#c.catalog)
     const planned = planRecipe(recipe, request.inputs, this.#c.catalog)
-    return await describePlan(planned, async cacheId => (await this.#cache.find(cacheId, this.#init.jobs.cacheLookupTimeoutMs, this.#signal)) != null)
+    return await describePlan(planned, async cacheId => this.#isHit(await this.#cache.find(cacheId, this.#init.jobs.cacheLookupTimeoutMs, this.#signal)))
+  }
+
+  /**
+   * Whether a job would take a lookup's answer as it is: this node's own index, or a DHT record
+   * attested by as many members as trust.confirmations asks (or by a trusted producer). One
+   * member's record alone is no hit (the coordinator refuses it unless it heard that member hold
+   * the lease: a plan does not promise that).
+   */
+  #isHit (answer: LookupAnswer | undefined): boolean {
+    if (answer === undefined) return false
+    if (answer.attestations === undefined) return true
+    const { confirmations, producers } = this.#init.trust
+    const attesters = new Set(answer.attestations.map(a => a.peer))
+    return attesters.size >= confirmations || producers.some(p => attesters.has(p))
   }
 
   async #summary (id: string): Promise<JobSummary> {

@@ -1,5 +1,6 @@
 import { scrapedCounter } from '../../metrics.ts'
 import type { CoordinatorMetrics } from '../core/metrics.ts'
+import { Counter } from 'prom-client'
 import type { Registry } from 'prom-client'
 
 /** The coordinator's counters as Prometheus metrics, read from the core at scrape time. */
@@ -23,6 +24,9 @@ const EXPORTED: ReadonlyArray<[keyof CoordinatorMetrics, string, string]> = [
   ['epochsRejected', 'artdag_lease_epochs_rejected_total', 'Claims, renewals and results refused for an epoch far above any known'],
   ['resultMismatches', 'artdag_result_mismatches_total', 'Different CIDs seen for one step (executors that disagree)'],
   ['lagDeferrals', 'artdag_lag_deferrals_total', 'Times the event loop ran late and claims waited for queued messages'],
+  ['resultsRejected', 'artdag_results_rejected_total', 'Results refused: no attestation showed its author held the lease, nor did they make a quorum'],
+  ['cancelsRefused', 'artdag_cancels_refused_total', 'Cancels refused: sent by a member that neither submitted the job nor is an operator'],
+  ['jobsRefused', 'artdag_jobs_refused_total', 'Jobs refused for the limits (jobs.maxRunningPerSubmitter, jobs.maxJobs)'],
   ['jobsCompleted', 'artdag_jobs_completed_total', 'Jobs that completed'],
   ['jobsFailed', 'artdag_jobs_failed_total', 'Jobs that failed'],
   ['jobsCancelled', 'artdag_jobs_cancelled_total', 'Jobs that were cancelled']
@@ -30,4 +34,14 @@ const EXPORTED: ReadonlyArray<[keyof CoordinatorMetrics, string, string]> = [
 
 export function registerJobMetrics (registry: Registry, read: () => Readonly<CoordinatorMetrics>): void {
   for (const [field, name, help] of EXPORTED) scrapedCounter(registry, name, help, () => read()[field])
+}
+
+/**
+ * Statements (attestations, failure reports) another member relayed whose
+ * signature is not their named author's: each one is dropped, and counted here by kind.
+ */
+export function forgedStatementsCounter (registry: Registry): Counter<'kind'> {
+  const existing = registry.getSingleMetric('artdag_statements_forged_total')
+  if (existing instanceof Counter) return existing as Counter<'kind'>
+  return new Counter({ name: 'artdag_statements_forged_total', help: "Attestations and failure reports dropped because their signature is not their author's, by kind", labelNames: ['kind'], registers: [registry] })
 }

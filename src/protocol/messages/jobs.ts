@@ -45,7 +45,7 @@ export const signatureString = z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'not a 
 /**
  * A member's statement "I ran `cacheId` under my lease at `epoch` and it gave
  * `cid`", signed with the member's own key over
- * `artdag-result:v1 ‖ 0x00 ‖ cacheId ‖ 0x00 ‖ cid ‖ 0x00 ‖ epoch` (src/jobs/service/ports/signatures.ts).
+ * `artdag-result:v1 ‖ 0x00 ‖ cacheId ‖ 0x00 ‖ cid ‖ 0x00 ‖ epoch` (attestations.ts).
  * Anyone may re-send it; nobody can make one for another member. A result
  * counts once enough distinct members attest the same CID (config
  * `trust.confirmations`), or one trusted producer does (`trust.producers`).

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
-import { chmod, writeFile, readFile } from 'node:fs/promises'
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ChildProcess } from 'node:child_process'
@@ -74,6 +74,50 @@ export async function countingFfmpeg (dir: string): Promise<{ path: string, runs
   return {
     path,
     runs: async () => (await readFile(log, 'utf8')).split('\n').filter(line => line !== '' && !/ -(version|encoders|filters|h|pix_fmts)\b/.test(line))
+  }
+}
+
+export interface GatedFfmpeg {
+  /** The wrapper to point ARTDAG_FFMPEG at; give each daemon GATE_NODE=<name>. */
+  path: string
+  /** From now on, a run of the tone `frequency` waits (running: its process started) until `release`. */
+  hold: (frequency: number) => Promise<void>
+  release: (frequency: number) => Promise<void>
+  /** The nodes (GATE_NODE) that started a run of the tone `frequency`, one entry per run. */
+  runs: (frequency: number) => Promise<string[]>
+}
+
+/**
+ * A real ffmpeg behind a gate, for steps a test must catch while they run: a
+ * run whose arguments hold a sine tone `sine=f=F` (a generate step with
+ * `frequency: F`) is logged with its node's name and, while `<dir>/hold-F`
+ * exists, waits before it execs the real binary. Other runs (probes, other
+ * steps) go straight through.
+ */
+export async function gatedFfmpeg (dir: string): Promise<GatedFfmpeg> {
+  const path = join(dir, 'ffmpeg-gated')
+  const log = join(dir, 'ffmpeg-gated.log')
+  const holdFile = (frequency: number): string => join(dir, `hold-${frequency}`)
+  await writeFile(log, '')
+  await writeFile(
+    path,
+    `#!/bin/sh\nf=$(printf '%s\\n' "$@" | sed -n 's/.*sine=f=\\([0-9][0-9]*\\).*/\\1/p' | head -n 1)\n` +
+      `if [ -n "$f" ]; then\n  echo "\${GATE_NODE:-?} $f" >> '${log}'\n  while [ -e '${dir}/hold-'"$f" ]; do sleep 0.05; done\nfi\nexec '${FFMPEG}' "$@"\n`
+  )
+  await chmod(path, 0o755)
+  return {
+    path,
+    hold: async frequency => {
+      await writeFile(holdFile(frequency), '')
+    },
+    release: async frequency => {
+      await rm(holdFile(frequency), { force: true })
+    },
+    runs: async frequency =>
+      (await readFile(log, 'utf8')).split('\n').flatMap(line => {
+        const [node, f] = line.split(' ')
+        return f === String(frequency) && node !== undefined ? [node] : []
+      })
   }
 }
 

@@ -14,8 +14,8 @@ export interface JobTopicsComponents {
   /** Signs this node's own statements (attestations, failures) as they go out. */
   privateKey: PrivateKey
   self: string
-  /** Counts statements refused for a bad signature. */
-  onForged?: ((type: string) => void) | undefined
+  /** Counts the statements dropped for a signature that is not their author's, by kind. */
+  onForged?: ((kind: 'attestation' | 'failure', count: number) => void) | undefined
   logger: Logger
   onJob: (message: JobSubmittedMessage) => Promise<void>
   onCoordinatorMessage: (message: CoordinatorMessage) => void
@@ -132,13 +132,13 @@ export class JobTopics implements TransportPort {
     if (message.type === 'step_completed') {
       const valid = await Promise.all(message.attestations.map(async a => await verifyStatement(a.peer, resultStatement(message.cacheId, message.cid, a.epoch), a.sig)))
       const attestations = message.attestations.filter((_, i) => valid[i] === true)
-      if (attestations.length < message.attestations.length) this.#c.onForged?.('attestation')
+      if (attestations.length < message.attestations.length) this.#c.onForged?.('attestation', message.attestations.length - attestations.length)
       return attestations.length === 0 ? undefined : { ...message, attestations }
     }
     if (message.type === 'step_failed') {
       const valid = await Promise.all(message.failures.map(async f => await verifyStatement(f.holder, failureStatement(message.cacheId, f.epoch), f.sig)))
       const failures = message.failures.filter((_, i) => valid[i] === true)
-      if (failures.length < message.failures.length) this.#c.onForged?.('failure')
+      if (failures.length < message.failures.length) this.#c.onForged?.('failure', message.failures.length - failures.length)
       if (!failures.some(f => f.holder === message.holder && f.epoch === message.epoch)) return undefined
       return { ...message, failures }
     }
