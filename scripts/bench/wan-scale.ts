@@ -13,6 +13,8 @@
  *   spread     2 × N single-step jobs submitted at once on the first daemon: how many
  *              distinct daemons ran them, the most on one daemon, duplicate executions
  *   crashes    daemons that exited on their own meanwhile (with their last log lines)
+ * A size whose cluster does not start (a daemon not ready within the harness's 60 s on a loaded
+ * machine) is recorded with the error and the load, and the others go on.
  *
  * After the first, daemons start --start-concurrency at a time (default: the number of
  * cores): on one small machine, twelve starting at once starve each other of CPU as
@@ -23,8 +25,9 @@
  *   npm run bench:wan-scale [-- --sizes 3,6,12] [--one-way 25] [--jitter 10] [--idle-seconds 30] [--settle 10] [--start-concurrency 2]
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { errorMessage } from '../../src/errors.ts'
 import { log, machineFacts, stringArg } from './lib/cluster.ts'
 import { EventRecorder, jobEnded } from './lib/events.ts'
 import { median, sampleProcess } from './lib/proc.ts'
@@ -45,6 +48,8 @@ const startConcurrency = numberArg('start-concurrency', cpus().length)
 
 interface SizeResult {
   nodes: number
+  /** The machine's 1-minute load average when this size started. */
+  loadAtStart: number
   startToFullViewMs: number
   readyToFullViewMs: number
   idle: { cpuPercent: number[], rssMb: number[], linkBytesPerSecond: number, heartbeatsPerNodePerSecond: number, linkCpuPercent: number }
@@ -56,11 +61,22 @@ const dir = await mkdtemp(join(tmpdir(), 'artdag-bench-wan-scale-'))
 let seed = Math.floor(Math.random() * 1e9)
 try {
   const results: SizeResult[] = []
+  const notStarted: Array<{ nodes: number, loadAtStart: number, error: string }> = []
   for (const n of sizes) {
-    log(`${n} daemons behind a ${oneWayMs} ± ${jitterMs} ms link…`)
+    const loadAtStart = loadavg()[0]!
+    log(`${n} daemons behind a ${oneWayMs} ± ${jitterMs} ms link (load ${loadAtStart.toFixed(1)})…`)
     const home = join(dir, `n${n}`)
     await mkdir(home)
-    const cluster = await startBenchWanCluster(home, n, { oneWayMs, jitterMs }, {}, { startConcurrency })
+    let cluster: BenchWanCluster
+    try {
+      cluster = await startBenchWanCluster(home, n, { oneWayMs, jitterMs }, {}, { startConcurrency })
+    } catch (err: unknown) {
+      // A cluster that does not start (a daemon not ready in time on a loaded machine) is a result too.
+      const error = errorMessage(err).split('\n')[0]!
+      log(`  ${n} daemons did not start: ${error}`)
+      notStarted.push({ nodes: n, loadAtStart, error })
+      continue
+    }
     const { crashes, stopping } = watchCrashes(cluster)
     try {
       const crossing = await cluster.throughLink()
@@ -72,13 +88,14 @@ try {
       log(`  idle: cpu median ${median(idle.cpuPercent).toFixed(2)} %, rss median ${median(idle.rssMb).toFixed(0)} MB, link ${(idle.linkBytesPerSecond / 1024).toFixed(1)} KiB/s`)
       const spread = await jobsSpread(cluster)
       log(`  ${spread.jobs} jobs ran on ${spread.producers} of ${n} daemons in ${spread.seconds.toFixed(1)} s`)
-      results.push({ nodes: n, startToFullViewMs: allAlive - started, readyToFullViewMs: allAlive - ready, idle, spread, crashes })
+      results.push({ nodes: n, loadAtStart, startToFullViewMs: allAlive - started, readyToFullViewMs: allAlive - ready, idle, spread, crashes })
     } finally {
       stopping()
       await cluster.stop()
     }
   }
 
+  if (results.length === 0) throw new Error(`no cluster started: ${JSON.stringify(notStarted)}`)
   const rows: Row[] = []
   const first = results[0]!
   const add = (metric: string, unit: string, pick: (r: SizeResult) => number): void => {
@@ -107,6 +124,7 @@ try {
     settleSeconds,
     startConcurrency,
     perSize: results,
+    notStarted,
     machine: machineFacts()
   })
 } finally {

@@ -14,6 +14,8 @@
  *   runnable → claimed      on the first claimer: from when its coordinator found the step
  *                           runnable (step.running's waitedMs) to its step.claimed, p50/p99
  *   arrival → claimed       job.running on the submitting daemon → the first step.claimed
+ *   claimed → running       on the daemon that ran the step: its claim → its step.running, the
+ *                           settle window as applied (it follows the measured round trips)
  *   lag deferrals           decisions a daemon put off by a settle window because its event
  *                           loop woke late (artdag_lag_deferrals_total): on a loaded machine,
  *                           what runnable → claimed pays for exclusivity
@@ -33,7 +35,7 @@
  * takeover after kill -9 at most ttl + 3 s.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config/load.ts'
 import { log, machineFacts, stringArg } from './lib/cluster.ts'
@@ -77,11 +79,14 @@ const COUNTERS = [
 
 interface DelayResult {
   oneWayMs: number
+  /** The machine's 1-minute load average when this delay's cluster started. */
+  loadAtStart: number
   jitterMs: number
   counters: Record<string, number>
   extraFfmpegRuns: number
   runnableToClaimed: number[]
   arrivalToClaimed: number[]
+  claimedToRunning: number[]
   postToDoneEverywhere: number[]
   /** Daemons that exited on their own during the run. */
   crashes: Crash[]
@@ -97,15 +102,16 @@ try {
   let takeover: TakeoverSample[] = []
   for (const oneWayMs of delays) {
     const jitterMs = Math.round(oneWayMs * jitterRatio)
+    const loadAtStart = loadavg()[0]!
     const home = join(dir, `d${oneWayMs}`)
     await mkdir(home)
     const clock = await timestampedFfmpeg(home)
-    log(`three daemons behind a ${oneWayMs} ± ${jitterMs} ms link…`)
+    log(`three daemons behind a ${oneWayMs} ± ${jitterMs} ms link (load ${loadAtStart.toFixed(1)})…`)
     const cluster = await startBenchWanCluster(home, 3, { oneWayMs, jitterMs }, { ARTDAG_FFMPEG: clock.path, ARTDAG_TRUST__CONFIRMATIONS: String(confirmations) })
     const { crashes, stopping } = watchCrashes(cluster)
     try {
       // A copy: the takeover's deliberate kills below are not crashes of the contested run.
-      results.push({ ...await contested(cluster, clock, oneWayMs, jitterMs), crashes: [...crashes] })
+      results.push({ ...await contested(cluster, clock, oneWayMs, jitterMs), crashes: [...crashes], loadAtStart })
       const r = results.at(-1)!
       log(
         `  ${r.counters.artdag_duplicate_executions_total} duplicates, ${r.extraFfmpegRuns} extra ffmpeg runs, ${r.counters.artdag_lease_conflicts_total} conflicts in ${steps} steps; runnable → claimed p50 ${
@@ -138,6 +144,8 @@ try {
   add('runnable_to_claimed_p99', 'ms', r => percentile(r.runnableToClaimed, 99))
   add('arrival_to_claimed_p50', 'ms', r => percentile(r.arrivalToClaimed, 50))
   add('arrival_to_claimed_p99', 'ms', r => percentile(r.arrivalToClaimed, 99))
+  add('claimed_to_running_p50', 'ms', r => percentile(r.claimedToRunning, 50))
+  add('claimed_to_running_p99', 'ms', r => percentile(r.claimedToRunning, 99))
   add('post_to_done_everywhere_p50', 'ms', r => percentile(r.postToDoneEverywhere, 50))
   add('jobs_not_completed_everywhere', 'count', r => r.unsettled.length)
   add('daemons_crashed', 'count', r => r.crashes.length)
@@ -153,7 +161,7 @@ try {
     steps,
     jitterRatio,
     confirmations,
-    perDelay: results.map(r => ({ oneWayMs: r.oneWayMs, jitterMs: r.jitterMs, counters: r.counters, extraFfmpegRuns: r.extraFfmpegRuns, unsettled: r.unsettled, crashes: r.crashes })),
+    perDelay: results.map(r => ({ oneWayMs: r.oneWayMs, jitterMs: r.jitterMs, loadAtStart: r.loadAtStart, counters: r.counters, extraFfmpegRuns: r.extraFfmpegRuns, unsettled: r.unsettled, crashes: r.crashes })),
     takeover: { oneWayMs: takeoverOneWay, jitterMs: Math.round(takeoverOneWay * jitterRatio), runs: takeover, ttlMs: defaults.lease.ttlMs },
     machine: machineFacts()
   })
@@ -162,11 +170,12 @@ try {
 }
 
 /** `steps` single-step jobs, one at a time, alternately on the first two daemons. */
-async function contested (cluster: BenchWanCluster, clock: FfmpegClock, oneWayMs: number, jitterMs: number): Promise<Omit<DelayResult, 'crashes'>> {
+async function contested (cluster: BenchWanCluster, clock: FfmpegClock, oneWayMs: number, jitterMs: number): Promise<Omit<DelayResult, 'crashes' | 'loadAtStart'>> {
   const recorder = await EventRecorder.start(cluster.clients, ['job', 'step'])
   const indexOf = new Map(cluster.daemons.map((d, i) => [d.peerId, i]))
   const runnableToClaimed: number[] = []
   const arrivalToClaimed: number[] = []
+  const claimedToRunning: number[] = []
   const postToDone: number[] = []
   const unsettled: DelayResult['unsettled'] = []
   try {
@@ -186,13 +195,17 @@ async function contested (cluster: BenchWanCluster, clock: FfmpegClock, oneWayMs
         runnableToClaimed.push(claimed.event.time - (running.event.time - running.event.waitedMs))
       }
       if (claimed !== undefined && arrival !== undefined) arrivalToClaimed.push(claimed.event.time - arrival.event.time)
+      // The settle window as the daemon applied it (with any lag deferral): the first run's own claim → its start.
+      const ran = own('step.running').sort((a, b) => a.event.time - b.event.time)[0]
+      const itsClaim = ran === undefined ? undefined : own('step.claimed').filter(r => r.node === ran.node && r.event.time <= ran.event.time).at(-1)
+      if (ran !== undefined && itsClaim !== undefined) claimedToRunning.push(ran.event.time - itsClaim.event.time)
       if (u.length === 0) postToDone.push(Math.max(...events.filter(r => jobEnded(jobId)(r)).map(r => r.receivedAt)) - postedAt)
     }
     // Late completions are counted as duplicates when they arrive: give them a moment.
     await new Promise(resolve => setTimeout(resolve, 3000))
     const counters = delta(before, await counterTotals(cluster.clients, COUNTERS))
     const extraFfmpegRuns = (await clock.runs()).length - runsBefore - steps * runsPerStep
-    return { oneWayMs, jitterMs, counters, extraFfmpegRuns, runnableToClaimed, arrivalToClaimed, postToDoneEverywhere: postToDone, unsettled }
+    return { oneWayMs, jitterMs, counters, extraFfmpegRuns, runnableToClaimed, arrivalToClaimed, claimedToRunning, postToDoneEverywhere: postToDone, unsettled }
   } finally {
     await recorder.stop()
   }
