@@ -14,7 +14,8 @@
  *              distinct daemons ran them, the most on one daemon, duplicate executions
  *   crashes    daemons that exited on their own meanwhile (with their last log lines)
  * A size whose cluster does not start (a daemon not ready within the harness's 60 s on a loaded
- * machine) is recorded with the error and the load, and the others go on.
+ * machine), or whose jobs do not spread (submissions timing out), is recorded with the error and
+ * the load, and the others go on.
  *
  * After the first, daemons start --start-concurrency at a time (default: the number of
  * cores): on one small machine, twelve starting at once starve each other of CPU as
@@ -53,7 +54,9 @@ interface SizeResult {
   startToFullViewMs: number
   readyToFullViewMs: number
   idle: { cpuPercent: number[], rssMb: number[], linkBytesPerSecond: number, heartbeatsPerNodePerSecond: number, linkCpuPercent: number }
-  spread: { jobs: number, producers: number, mostOnOneNode: number, seconds: number, counters: Record<string, number> }
+  spread: { jobs: number, producers: number, mostOnOneNode: number, seconds: number, counters: Record<string, number> } | undefined
+  /** Why the jobs did not spread (submissions refused or timed out on a loaded machine): a result too. */
+  spreadError?: string
   crashes: Crash[]
 }
 
@@ -86,9 +89,16 @@ try {
       await new Promise(resolve => setTimeout(resolve, settleSeconds * 1000))
       const idle = await measureIdle(cluster)
       log(`  idle: cpu median ${median(idle.cpuPercent).toFixed(2)} %, rss median ${median(idle.rssMb).toFixed(0)} MB, link ${(idle.linkBytesPerSecond / 1024).toFixed(1)} KiB/s`)
-      const spread = await jobsSpread(cluster)
-      log(`  ${spread.jobs} jobs ran on ${spread.producers} of ${n} daemons in ${spread.seconds.toFixed(1)} s`)
-      results.push({ nodes: n, loadAtStart, startToFullViewMs: allAlive - started, readyToFullViewMs: allAlive - ready, idle, spread, crashes })
+      let spread: SizeResult['spread']
+      let spreadError: string | undefined
+      try {
+        spread = await jobsSpread(cluster)
+        log(`  ${spread.jobs} jobs ran on ${spread.producers} of ${n} daemons in ${spread.seconds.toFixed(1)} s`)
+      } catch (err: unknown) {
+        spreadError = errorMessage(err).split('\n')[0]!
+        log(`  the jobs did not spread: ${spreadError}`)
+      }
+      results.push({ nodes: n, loadAtStart, startToFullViewMs: allAlive - started, readyToFullViewMs: allAlive - ready, idle, spread, ...(spreadError !== undefined ? { spreadError } : {}), crashes })
     } finally {
       stopping()
       await cluster.stop()
@@ -111,10 +121,10 @@ try {
   add('idle_link_bytes_per_s_per_node', 'B/s', r => r.idle.linkBytesPerSecond / r.nodes)
   add('heartbeats_received_per_node_per_s', '/s', r => r.idle.heartbeatsPerNodePerSecond)
   add('link_process_cpu', '%', r => r.idle.linkCpuPercent)
-  add('jobs_distinct_producers', 'nodes', r => r.spread.producers)
-  add('jobs_most_on_one_node', 'jobs', r => r.spread.mostOnOneNode)
-  add('jobs_all_done', 's', r => r.spread.seconds)
-  add('duplicate_executions', 'count', r => r.spread.counters.artdag_duplicate_executions_total ?? 0)
+  add('jobs_distinct_producers', 'nodes', r => r.spread?.producers ?? Number.NaN)
+  add('jobs_most_on_one_node', 'jobs', r => r.spread?.mostOnOneNode ?? Number.NaN)
+  add('jobs_all_done', 's', r => r.spread?.seconds ?? Number.NaN)
+  add('duplicate_executions', 'count', r => r.spread?.counters.artdag_duplicate_executions_total ?? Number.NaN)
   add('daemons_crashed', 'count', r => r.crashes.length)
   printReport(`many daemons behind a ${oneWayMs} ± ${jitterMs} ms WAN link (shipped config)`, rows, {
     sizes,
@@ -163,7 +173,7 @@ async function measureIdle (cluster: BenchWanCluster): Promise<SizeResult['idle'
 }
 
 /** 2 × N tiny single-step jobs submitted at once on the first daemon: who ran them. */
-async function jobsSpread (cluster: BenchWanCluster): Promise<SizeResult['spread']> {
+async function jobsSpread (cluster: BenchWanCluster): Promise<NonNullable<SizeResult['spread']>> {
   const names = ['artdag_duplicate_executions_total', 'artdag_lease_conflicts_total', 'artdag_aborted_executions_total', 'artdag_lease_claims_total']
   const before = await counterTotals(cluster.clients, names)
   const submitter = cluster.clients[0]!
