@@ -23,7 +23,9 @@
  *
  * Each row's baseline is the same metric at the smallest size; its ratio, the growth.
  *
- *   npm run bench:wan-scale [-- --sizes 3,6,12] [--one-way 25] [--jitter 10] [--idle-seconds 30] [--settle 10] [--start-concurrency 2]
+ * trust.confirmations is --confirmations (default 1, as in bench:wan: one run per job's step).
+ *
+ *   npm run bench:wan-scale [-- --sizes 3,6,12] [--one-way 25] [--jitter 10] [--idle-seconds 30] [--settle 10] [--start-concurrency 2] [--confirmations 1]
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -46,6 +48,7 @@ const jitterMs = numberArg('jitter', 10)
 const idleSeconds = numberArg('idle-seconds', 30)
 const settleSeconds = numberArg('settle', 10)
 const startConcurrency = numberArg('start-concurrency', cpus().length)
+const confirmations = numberArg('confirmations', 1)
 
 interface SizeResult {
   nodes: number
@@ -72,7 +75,7 @@ try {
     await mkdir(home)
     let cluster: BenchWanCluster
     try {
-      cluster = await startBenchWanCluster(home, n, { oneWayMs, jitterMs }, {}, { startConcurrency })
+      cluster = await startBenchWanCluster(home, n, { oneWayMs, jitterMs }, { ARTDAG_TRUST__CONFIRMATIONS: String(confirmations) }, { startConcurrency })
     } catch (err: unknown) {
       // A cluster that does not start (a daemon not ready in time on a loaded machine) is a result too.
       const error = errorMessage(err).split('\n')[0]!
@@ -126,13 +129,14 @@ try {
   add('jobs_all_done', 's', r => r.spread?.seconds ?? Number.NaN)
   add('duplicate_executions', 'count', r => r.spread?.counters.artdag_duplicate_executions_total ?? Number.NaN)
   add('daemons_crashed', 'count', r => r.crashes.length)
-  printReport(`many daemons behind a ${oneWayMs} ± ${jitterMs} ms WAN link (shipped config)`, rows, {
+  printReport(`many daemons behind a ${oneWayMs} ± ${jitterMs} ms WAN link (shipped timings, trust.confirmations ${confirmations})`, rows, {
     sizes,
     oneWayMs,
     jitterMs,
     idleSeconds,
     settleSeconds,
     startConcurrency,
+    confirmations,
     perSize: results,
     notStarted,
     machine: machineFacts()
