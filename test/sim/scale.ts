@@ -30,7 +30,7 @@ import type { NodeConfig, SimConfig } from './harness/config.ts'
 import type { JobSpec } from '../../src/jobs/core/types.ts'
 import { checkRun, checkTakeover } from './harness/properties.ts'
 import { Prng } from './harness/prng.ts'
-import { MAX_ATTEMPTS, MAX_DRIFT, wanNetwork } from './harness/scenarios.ts'
+import { buildScenario, MAX_ATTEMPTS, MAX_DRIFT, wanNetwork } from './harness/scenarios.ts'
 import { makeChainJob, makeJob, makeWideJob } from './harness/workload.ts'
 import { World } from './harness/world.ts'
 
@@ -75,8 +75,10 @@ export function scaleConfig (n: number, seed: number): SimConfig {
   // A chain of steps, one running at a time, late enough that the other jobs are done.
   const late = start + 60_000
   jobs.push({ at: late, submitter: rng.int(0, n - 1), spec: makeChainJob(rng, 4, late) })
+  // The scenarios' common settings (a fresh config from their builder), with this run's cluster, timings and work.
+  const common = buildScenario('wan-race', seed)
   return {
-    seed,
+    ...common,
     nodes,
     coordinator: { ...LEASE_DEFAULTS, maxAttempts: MAX_ATTEMPTS, retryBackoffMs: 500, confirmations },
     network: { ...wanNetwork(oneWayMs, jitterMs), loss },
@@ -90,14 +92,8 @@ export function scaleConfig (n: number, seed: number): SimConfig {
     // Killed once the contested work is over, so the takeover waits for no free slot.
     faults: [{ kind: 'crash', at: late + 1000, node: -1, downForMs: Number.POSITIVE_INFINITY }],
     jobs,
-    cancels: [],
-    exec: { minMs: 500, maxMs: 4000, alwaysFail: new Set(), failOn: new Map(), divergentOn: new Set() },
-    precached: new Set(),
-    preindexed: [],
-    lookupLoss: 0,
+    exec: { ...common.exec, minMs: 500, maxMs: 4000 },
     lookupLatencyMs: [2, 20],
-    submitEverywhere: false,
-    persistDebounceMs: 0,
     wireCheck: false,
     maxTimeMs: 900_000
   }
