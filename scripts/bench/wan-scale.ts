@@ -13,6 +13,9 @@
  *   spread     2 × N single-step jobs submitted at once on the first daemon: how many
  *              distinct daemons ran them, the most on one daemon, duplicate executions
  *   crashes    daemons that exited on their own meanwhile (with their last log lines)
+ * A size whose cluster does not start (a daemon not ready within the harness's 60 s on a loaded
+ * machine), or whose jobs do not spread (submissions timing out), is recorded with the error and
+ * the load, and the others go on.
  *
  * After the first, daemons start --start-concurrency at a time (default: the number of
  * cores): on one small machine, twelve starting at once starve each other of CPU as
@@ -20,11 +23,14 @@
  *
  * Each row's baseline is the same metric at the smallest size; its ratio, the growth.
  *
- *   npm run bench:wan-scale [-- --sizes 3,6,12] [--one-way 25] [--jitter 10] [--idle-seconds 30] [--settle 10] [--start-concurrency 2]
+ * trust.confirmations is --confirmations (default 1, as in bench:wan: one run per job's step).
+ *
+ *   npm run bench:wan-scale [-- --sizes 3,6,12] [--one-way 25] [--jitter 10] [--idle-seconds 30] [--settle 10] [--start-concurrency 2] [--confirmations 1]
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { errorMessage } from '../../src/errors.ts'
 import { log, machineFacts, stringArg } from './lib/cluster.ts'
 import { EventRecorder, jobEnded } from './lib/events.ts'
 import { median, sampleProcess } from './lib/proc.ts'
@@ -42,13 +48,18 @@ const jitterMs = numberArg('jitter', 10)
 const idleSeconds = numberArg('idle-seconds', 30)
 const settleSeconds = numberArg('settle', 10)
 const startConcurrency = numberArg('start-concurrency', cpus().length)
+const confirmations = numberArg('confirmations', 1)
 
 interface SizeResult {
   nodes: number
+  /** The machine's 1-minute load average when this size started. */
+  loadAtStart: number
   startToFullViewMs: number
   readyToFullViewMs: number
   idle: { cpuPercent: number[], rssMb: number[], linkBytesPerSecond: number, heartbeatsPerNodePerSecond: number, linkCpuPercent: number }
-  spread: { jobs: number, producers: number, mostOnOneNode: number, seconds: number, counters: Record<string, number> }
+  spread: { jobs: number, producers: number, mostOnOneNode: number, seconds: number, counters: Record<string, number> } | undefined
+  /** Why the jobs did not spread (submissions refused or timed out on a loaded machine): a result too. */
+  spreadError?: string
   crashes: Crash[]
 }
 
@@ -56,11 +67,22 @@ const dir = await mkdtemp(join(tmpdir(), 'artdag-bench-wan-scale-'))
 let seed = Math.floor(Math.random() * 1e9)
 try {
   const results: SizeResult[] = []
+  const notStarted: Array<{ nodes: number, loadAtStart: number, error: string }> = []
   for (const n of sizes) {
-    log(`${n} daemons behind a ${oneWayMs} ± ${jitterMs} ms link…`)
+    const loadAtStart = loadavg()[0]!
+    log(`${n} daemons behind a ${oneWayMs} ± ${jitterMs} ms link (load ${loadAtStart.toFixed(1)})…`)
     const home = join(dir, `n${n}`)
     await mkdir(home)
-    const cluster = await startBenchWanCluster(home, n, { oneWayMs, jitterMs }, {}, { startConcurrency })
+    let cluster: BenchWanCluster
+    try {
+      cluster = await startBenchWanCluster(home, n, { oneWayMs, jitterMs }, { ARTDAG_TRUST__CONFIRMATIONS: String(confirmations) }, { startConcurrency })
+    } catch (err: unknown) {
+      // A cluster that does not start (a daemon not ready in time on a loaded machine) is a result too.
+      const error = errorMessage(err).split('\n')[0]!
+      log(`  ${n} daemons did not start: ${error}`)
+      notStarted.push({ nodes: n, loadAtStart, error })
+      continue
+    }
     const { crashes, stopping } = watchCrashes(cluster)
     try {
       const crossing = await cluster.throughLink()
@@ -70,15 +92,23 @@ try {
       await new Promise(resolve => setTimeout(resolve, settleSeconds * 1000))
       const idle = await measureIdle(cluster)
       log(`  idle: cpu median ${median(idle.cpuPercent).toFixed(2)} %, rss median ${median(idle.rssMb).toFixed(0)} MB, link ${(idle.linkBytesPerSecond / 1024).toFixed(1)} KiB/s`)
-      const spread = await jobsSpread(cluster)
-      log(`  ${spread.jobs} jobs ran on ${spread.producers} of ${n} daemons in ${spread.seconds.toFixed(1)} s`)
-      results.push({ nodes: n, startToFullViewMs: allAlive - started, readyToFullViewMs: allAlive - ready, idle, spread, crashes })
+      let spread: SizeResult['spread']
+      let spreadError: string | undefined
+      try {
+        spread = await jobsSpread(cluster)
+        log(`  ${spread.jobs} jobs ran on ${spread.producers} of ${n} daemons in ${spread.seconds.toFixed(1)} s`)
+      } catch (err: unknown) {
+        spreadError = errorMessage(err).split('\n')[0]!
+        log(`  the jobs did not spread: ${spreadError}`)
+      }
+      results.push({ nodes: n, loadAtStart, startToFullViewMs: allAlive - started, readyToFullViewMs: allAlive - ready, idle, spread, ...(spreadError !== undefined ? { spreadError } : {}), crashes })
     } finally {
       stopping()
       await cluster.stop()
     }
   }
 
+  if (results.length === 0) throw new Error(`no cluster started: ${JSON.stringify(notStarted)}`)
   const rows: Row[] = []
   const first = results[0]!
   const add = (metric: string, unit: string, pick: (r: SizeResult) => number): void => {
@@ -94,19 +124,21 @@ try {
   add('idle_link_bytes_per_s_per_node', 'B/s', r => r.idle.linkBytesPerSecond / r.nodes)
   add('heartbeats_received_per_node_per_s', '/s', r => r.idle.heartbeatsPerNodePerSecond)
   add('link_process_cpu', '%', r => r.idle.linkCpuPercent)
-  add('jobs_distinct_producers', 'nodes', r => r.spread.producers)
-  add('jobs_most_on_one_node', 'jobs', r => r.spread.mostOnOneNode)
-  add('jobs_all_done', 's', r => r.spread.seconds)
-  add('duplicate_executions', 'count', r => r.spread.counters.artdag_duplicate_executions_total ?? 0)
+  add('jobs_distinct_producers', 'nodes', r => r.spread?.producers ?? Number.NaN)
+  add('jobs_most_on_one_node', 'jobs', r => r.spread?.mostOnOneNode ?? Number.NaN)
+  add('jobs_all_done', 's', r => r.spread?.seconds ?? Number.NaN)
+  add('duplicate_executions', 'count', r => r.spread?.counters.artdag_duplicate_executions_total ?? Number.NaN)
   add('daemons_crashed', 'count', r => r.crashes.length)
-  printReport(`many daemons behind a ${oneWayMs} ± ${jitterMs} ms WAN link (shipped config)`, rows, {
+  printReport(`many daemons behind a ${oneWayMs} ± ${jitterMs} ms WAN link (shipped timings, trust.confirmations ${confirmations})`, rows, {
     sizes,
     oneWayMs,
     jitterMs,
     idleSeconds,
     settleSeconds,
     startConcurrency,
+    confirmations,
     perSize: results,
+    notStarted,
     machine: machineFacts()
   })
 } finally {
@@ -145,7 +177,7 @@ async function measureIdle (cluster: BenchWanCluster): Promise<SizeResult['idle'
 }
 
 /** 2 × N tiny single-step jobs submitted at once on the first daemon: who ran them. */
-async function jobsSpread (cluster: BenchWanCluster): Promise<SizeResult['spread']> {
+async function jobsSpread (cluster: BenchWanCluster): Promise<NonNullable<SizeResult['spread']>> {
   const names = ['artdag_duplicate_executions_total', 'artdag_lease_conflicts_total', 'artdag_aborted_executions_total', 'artdag_lease_claims_total']
   const before = await counterTotals(cluster.clients, names)
   const submitter = cluster.clients[0]!
