@@ -3,6 +3,7 @@
  * belongs to one `kind`. The kind decides the HTTP status at the socket and
  * the exit code of the CLI; the name is what callers match on.
  */
+import { present } from './defined.ts'
 
 export type ErrorKind =
   | 'invalid' // the caller sent something wrong: 400
@@ -54,7 +55,7 @@ export abstract class ArtdagError extends Error {
         name: this.name,
         kind: this.kind,
         message: this.message,
-        ...(this.details != null ? { details: this.details } : {})
+        ...present({ details: this.details })
       }
     }
   }

@@ -8,6 +8,7 @@ import { createLiveView, liveMode } from './live-view.ts'
 import type { LoadedRecipe } from './recipe-input.ts'
 import { resultFromJob } from './render-result.ts'
 import type { OutputFiles } from './render-result.ts'
+import { present } from '../defined.ts'
 
 /**
  * `artdag submit` and `artdag render` with a daemon running: the recipe's
@@ -16,7 +17,7 @@ import type { OutputFiles } from './render-result.ts'
  */
 export async function submitRecipe (client: ApiClient, loaded: LoadedRecipe, ctx: CommandContext, options: { label?: string | undefined } = {}): Promise<JobSummary> {
   const { recipe, inputs } = await uploadInputs(client, loaded, ctx)
-  return await client.submitJob({ recipe, inputs, ...(options.label != null ? { label: options.label } : {}) }, { signal: ctx.signal })
+  return await client.submitJob({ recipe, inputs, ...present({ label: options.label }) }, { signal: ctx.signal })
 }
 
 /** Adds the recipe's local input files to the daemon (streamed) and returns the recipe naming them by CID. */

@@ -1,4 +1,5 @@
 import type { Config, ConfigOverrides } from '../config/index.ts'
+import { present } from '../defined.ts'
 
 /** Command-line flags of `artdag daemon`: the last layer of the config. */
 export interface DaemonFlags {
@@ -17,14 +18,14 @@ export function overridesFromFlags (flags: DaemonFlags): ConfigOverrides {
   const overrides: ConfigOverrides = {}
   if (flags.listen != null || flags.bootstrap != null) {
     overrides.node = {
-      ...(flags.listen != null ? { listen: flags.listen } : {}),
-      ...(flags.bootstrap != null ? { bootstrap: flags.bootstrap } : {})
+      ...present({ listen: flags.listen }),
+      ...present({ bootstrap: flags.bootstrap })
     }
   }
   if (flags.logLevel != null || flags.logFormat != null) {
     overrides.log = {
-      ...(flags.logLevel != null ? { level: flags.logLevel } : {}),
-      ...(flags.logFormat != null ? { format: flags.logFormat } : {})
+      ...present({ level: flags.logLevel }),
+      ...present({ format: flags.logFormat })
     }
   }
   return overrides

@@ -1,5 +1,6 @@
 import type { StepReport } from './events.ts'
 import type { Plan, Recipe } from '../plan/index.ts'
+import { present } from '../defined.ts'
 
 export const PROVENANCE_VERSION = 1
 
@@ -93,8 +94,8 @@ export function buildProvenance (init: ProvenanceInit): Provenance {
     }),
     ffmpeg: { version: init.ffmpegVersion },
     node: { id: init.nodeId, artdag: init.artdagVersion },
-    ...(init.producers != null ? { producers: init.producers } : {}),
-    ...(init.jobId != null ? { jobId: init.jobId } : {}),
+    ...present({ producers: init.producers }),
+    ...present({ jobId: init.jobId }),
     createdAt: init.now ?? Date.now()
   }
 }

@@ -10,6 +10,7 @@ import type { Plan, Recipe, StepCatalog } from '../plan/index.ts'
 import type { RenderEventListener, StepReport } from './events.ts'
 import type { StepRunner } from './step-runner.ts'
 import type { ContentStore } from '../store/index.ts'
+import { present } from '../defined.ts'
 
 export interface RenderRecipeInit {
   store: ContentStore
@@ -79,7 +80,7 @@ export async function renderRecipe (init: RenderRecipeInit, options: RenderRecip
   const { recipe, inputs: inputCids } = await expandTranscodes(given, givenCids, {
     catalog: init.catalog,
     analyze: createSourceAnalyzer({ runner: init.runner, store: init.store, catalog: init.catalog }),
-    ...(init.capabilities != null ? { capabilities: init.capabilities } : {})
+    ...present({ capabilities: init.capabilities })
   }, { signal: options.signal })
   const plan = planRecipe(recipe, inputCids, init.catalog)
   const result = await renderPlan(plan, init.runner, { slots: options.slots, signal: options.signal, onEvent: options.onEvent })
@@ -109,6 +110,6 @@ export async function renderRecipe (init: RenderRecipeInit, options: RenderRecip
     steps: result.steps,
     size,
     plan,
-    ...(options.outFile != null ? { outFile: options.outFile } : {})
+    ...present({ outFile: options.outFile })
   }
 }

@@ -9,6 +9,7 @@ import type { SpawnListener } from './spawns.ts'
 import type { ProbeNeed, StepInput } from './step.ts'
 import { isInside } from './workspace.ts'
 import type { Workspace } from './workspace.ts'
+import { present } from '../defined.ts'
 
 /** What a step that probes nothing knows about an input. */
 const UNPROBED: MediaInfo = { formatName: 'unknown', durationS: null, sizeBytes: null, bitRate: null, streams: [], video: null, audio: null, still: false }
@@ -68,7 +69,7 @@ export async function probeInputs (names: string[], need: ProbeNeed, options: Pr
       const packets = need === 'packets' && info.video != null
         ? { timeBase: await probeTimeBase(file, info.video.index, probeOptions()), list: await probePackets(file, info.video.index, probeOptions()) }
         : undefined
-      inputs.push({ file, info, ...(keyframes != null ? { keyframes } : {}), ...(packets != null ? { packets } : {}) })
+      inputs.push({ file, info, ...present({ keyframes }), ...present({ packets }) })
     } catch (err: unknown) {
       if (!(err instanceof FfprobeFailedError)) throw err
       throw new StepInputsInvalidError(`input ${i} of ${options.type} is not a media file ffmpeg can read: ${err.message}`, { input: i, errorTail: err.details?.errorTail }, { cause: err })

@@ -1,5 +1,6 @@
 import { ArtdagError } from '../errors.ts'
 import type { ErrorKind } from '../errors.ts'
+import { present } from '../defined.ts'
 
 /**
  * Recipe and planning errors. Each failure is its own class with a stable
@@ -163,8 +164,8 @@ export function recipeErrorFrom (issues: readonly RecipeIssue[]): RecipeError {
   if (first == null) throw new TypeError('recipeErrorFrom needs at least one issue')
   const Class = CLASSES[first.name]
   const location = {
-    ...(first.node != null ? { node: first.node } : {}),
-    ...(first.field != null ? { field: first.field } : {})
+    ...present({ node: first.node }),
+    ...present({ field: first.field })
   }
   if (issues.length === 1) return new Class(first.message, location)
   const listed = issues.slice(0, MAX_LISTED_ISSUES).map(i => i.message)
@@ -180,7 +181,7 @@ export class IssueList {
     this.issues.push({
       name,
       message: field === '' ? message : `${field}: ${message}`,
-      ...(node != null ? { node } : {}),
+      ...present({ node }),
       ...(field !== '' ? { field } : {})
     })
   }

@@ -4,6 +4,7 @@ import { formatPath } from './json.ts'
 import type { PathSegment } from './json.ts'
 import { NODE_FIELDS, TOP_LEVEL_FIELDS } from './schema.ts'
 import { closest } from './suggest.ts'
+import { present } from '../defined.ts'
 
 /**
  * Turns zod's issues into recipe issues whose messages read like the rest of
@@ -98,7 +99,7 @@ export function schemaIssues (error: z.ZodError, doc: unknown): RecipeIssue[] {
     out.push({
       name: 'RecipeSchemaError',
       message: field === '' ? message : `${field}: ${message}`,
-      ...(node != null ? { node } : {}),
+      ...present({ node }),
       ...(field !== '' ? { field } : {})
     })
   }

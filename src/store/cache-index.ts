@@ -4,6 +4,7 @@ import { InvalidArgumentError, errorName } from '../errors.ts'
 import { cacheIdString } from '../protocol/index.ts'
 import type { AbortOptions, CacheEntry, CacheIndex } from './types.ts'
 import type { Datastore } from 'interface-datastore'
+import { defined } from '../defined.ts'
 
 /**
  * The local `cache_id → CID` index, one datastore key per entry
@@ -34,7 +35,7 @@ export class DatastoreCacheIndex implements CacheIndex {
     checkEntry(entry)
     const value: CacheEntry = { cacheId: entry.cacheId, cid: entry.cid, producer: entry.producer, createdAt: entry.createdAt }
     if (entry.stepType != null) value.stepType = entry.stepType
-    if (entry.attestations != null) value.attestations = entry.attestations.map(a => ({ peer: a.peer, epoch: a.epoch, ...(a.sig !== undefined ? { sig: a.sig } : {}) }))
+    if (entry.attestations != null) value.attestations = entry.attestations.map(a => ({ peer: a.peer, epoch: a.epoch, ...defined({ sig: a.sig }) }))
     await this.#datastore.put(keyFor(entry.cacheId), new TextEncoder().encode(JSON.stringify(value)), signalOnly(options))
   }
 

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { defineCommand } from '../command.ts'
 import { formatTime } from '../format.ts'
 import { table, value } from '../output.ts'
+import { defined } from '../../defined.ts'
 
 const kind = z.enum(['user', 'final', 'intermediate'])
 
@@ -47,7 +48,7 @@ const add = defineCommand({
     const pin = await content.pin(await resolveCid(content, cid, ctx.signal), {
       kind,
       ...(expiresIn !== undefined ? { expiresAt: Date.now() + expiresIn } : {}),
-      ...(labels !== undefined ? { labels } : {})
+      ...defined({ labels })
     }, { signal: ctx.signal })
     return value(pin, `pinned ${pin.cid} (${pin.kind})`)
   }

@@ -2,6 +2,7 @@ import { extname, resolve } from 'node:path'
 import { z } from 'zod'
 import { defineCommand } from '../command.ts'
 import { value } from '../output.ts'
+import { present } from '../../defined.ts'
 
 const CONTAINER_BY_EXTENSION: Readonly<Record<string, string>> = { '.mp4': 'mp4', '.m4v': 'mp4', '.mov': 'mp4', '.mkv': 'mkv', '.webm': 'webm' }
 
@@ -56,16 +57,16 @@ export default defineCommand({
     const container = args.container ?? (outFile != null ? CONTAINER_BY_EXTENSION[extname(outFile).toLowerCase()] : undefined)
     // Settings are validated (and the file checked) before anything is uploaded or analysed.
     const loaded = await loadTranscodeRecipe(args.source, {
-      ...(container != null ? { container } : {}),
-      ...(args.codec != null ? { codec: args.codec } : {}),
-      ...(args.crf != null ? { crf: args.crf } : {}),
-      ...(args.preset != null ? { preset: args.preset } : {}),
-      ...(args.hardware != null ? { hardware: args.hardware } : {}),
-      ...(args.width != null ? { width: args.width } : {}),
-      ...(args.height != null ? { height: args.height } : {}),
-      ...(args.audioCodec != null ? { audioCodec: args.audioCodec } : {}),
-      ...(args.audioBitrate != null ? { audioBitrate: args.audioBitrate } : {}),
-      ...(args.chunkSeconds != null ? { chunkSeconds: args.chunkSeconds } : {})
+      ...present({ container }),
+      ...present({ codec: args.codec }),
+      ...present({ crf: args.crf }),
+      ...present({ preset: args.preset }),
+      ...present({ hardware: args.hardware }),
+      ...present({ width: args.width }),
+      ...present({ height: args.height }),
+      ...present({ audioCodec: args.audioCodec }),
+      ...present({ audioBitrate: args.audioBitrate }),
+      ...present({ chunkSeconds: args.chunkSeconds })
     }, ctx.io)
 
     const { renderResultOutput } = await import('../render-result.ts')

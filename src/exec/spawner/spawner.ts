@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process'
 import type { Logger } from '../../log.ts'
 import type { LaunchedChild, Launch } from '../launch.ts'
 import type { HelperEvent, HelperRequest } from './messages.ts'
+import { present } from '../../defined.ts'
 
 const HELPER = new URL('./helper.mjs', import.meta.url)
 
@@ -98,7 +99,7 @@ export class Spawner implements Startable {
     this.#children.set(id, { child, helper })
     // After the caller attached its listeners, as with child_process.spawn.
     queueMicrotask(() => {
-      this.#send(helper, { op: 'spawn', id, file, args, ...(options.cwd != null ? { cwd: options.cwd } : {}) })
+      this.#send(helper, { op: 'spawn', id, file, args, ...present({ cwd: options.cwd }) })
     })
     return child
   }

@@ -30,6 +30,7 @@ import { MAX_KNOWN_JOBS } from '../../protocol/index.ts'
 /** At most this many cancellations go into a heartbeat (newest first): the rest of the room is for outcomes. */
 const MAX_ANNOUNCED_CANCELS = 32
 import { MAX_LEASES_PER_MESSAGE } from '../../protocol/index.ts'
+import { defined } from '../../defined.ts'
 
 /**
  * One node's share of the distributed scheduler, as a pure state machine:
@@ -252,7 +253,7 @@ export class StepCoordinator {
       const kept = core.book.completions.get(execution.cacheId)
       // Published with every attestation it has now: when this run confirmed the result, the others
       // learn the quorum from this one message; otherwise it is this node's vote.
-      const vote = { cid, holder: this.self, epoch, cached: false, at: now, byMe: true, ...(durationMs !== undefined ? { durationMs } : {}), ref, attestations: [attestation] }
+      const vote = { cid, holder: this.self, epoch, cached: false, at: now, byMe: true, ...defined({ durationMs }), ref, attestations: [attestation] }
       publishCompleted(core, out, execution.cacheId, kept?.cid === cid ? kept : vote, ref, now)
       if (outcome === 'confirmed' && kept?.cid === cid && before?.cid !== cid) out.push({ type: 'putCacheRecord', cacheId: execution.cacheId, cid, stepType: item?.type ?? '', attestations: kept.attestations })
     })
@@ -358,7 +359,7 @@ export class StepCoordinator {
     for (const job of core.book.jobs.values()) {
       if (job.state === 'running') jobs.push({ jobId: job.jobId, state: 'running' })
       else if (job.state === 'failed' && job.finishedAt !== undefined) finished.push({ jobId: job.jobId, state: 'failed', at: job.finishedAt })
-      else if (job.state === 'completed' && job.finishedAt !== undefined) finished.push({ jobId: job.jobId, state: 'completed', at: job.finishedAt, ...(job.outputCid !== undefined ? { output: job.outputCid } : {}) })
+      else if (job.state === 'completed' && job.finishedAt !== undefined) finished.push({ jobId: job.jobId, state: 'completed', at: job.finishedAt, ...defined({ output: job.outputCid }) })
     }
     const cancelled = [...core.book.cancelled].sort((a, b) => b[1] - a[1]).slice(0, MAX_ANNOUNCED_CANCELS)
     for (const [jobId] of cancelled) jobs.push({ jobId, state: 'cancelled' })

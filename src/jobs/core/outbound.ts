@@ -6,6 +6,7 @@ import type { Core } from './state.ts'
 import type { Outbox } from './effects.ts'
 import type { Completion } from './job-book.ts'
 import type { StepRef } from './types.ts'
+import { defined } from '../../defined.ts'
 
 /** Builders of every message this node publishes; `sentAt` is informational only. */
 function stamp (now: number): number {
@@ -62,8 +63,8 @@ export function publishCompleted (core: Core, out: Outbox, cacheId: string, comp
       holder: completion.holder,
       sender: core.o.self,
       cached: completion.cached,
-      attestations: completion.attestations.slice(0, MAX_ATTESTATIONS).map(a => ({ peer: a.peer, epoch: a.epoch, ...(a.sig !== undefined ? { sig: a.sig } : {}) })),
-      ...(completion.durationMs !== undefined ? { durationMs: completion.durationMs } : {}),
+      attestations: completion.attestations.slice(0, MAX_ATTESTATIONS).map(a => ({ peer: a.peer, epoch: a.epoch, ...defined({ sig: a.sig }) })),
+      ...defined({ durationMs: completion.durationMs }),
       sentAt: stamp(now)
     }
   })
@@ -104,7 +105,7 @@ export function publishFailed (core: Core, out: Outbox, cacheId: string, ref: St
       holder: last.holder,
       sender: core.o.self,
       attempt: failures.length,
-      failures: failures.slice(-MAX_FAILURES_PER_MESSAGE).map(f => ({ holder: f.holder, epoch: f.epoch, ...(f.sig !== undefined ? { sig: f.sig } : {}) })),
+      failures: failures.slice(-MAX_FAILURES_PER_MESSAGE).map(f => ({ holder: f.holder, epoch: f.epoch, ...defined({ sig: f.sig }) })),
       errorTail: clipTail(last.errorTail ?? ''),
       sentAt: stamp(now)
     }

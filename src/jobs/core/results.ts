@@ -4,6 +4,7 @@ import type { Completion } from './job-book.ts'
 import type { Outbox } from './effects.ts'
 import type { Core } from './state.ts'
 import type { Attestation, PeerId, StepRef } from './types.ts'
+import { defined } from '../../defined.ts'
 
 /**
  * When a result counts. A step's result is never taken on one member's word
@@ -105,7 +106,7 @@ export function acceptResult (core: Core, out: Outbox, cacheId: string, cid: str
     cached: meta.cached,
     at: now,
     byMe: meta.byMe,
-    ...(meta.durationMs !== undefined ? { durationMs: meta.durationMs } : {}),
+    ...defined({ durationMs: meta.durationMs }),
     ref: meta.ref,
     attestations: voters.sort((a, b) => a.epoch - b.epoch || (a.peer < b.peer ? -1 : 1))
   }

@@ -3,6 +3,7 @@ import { describeIssues } from '../../protocol/index.ts'
 import { JOB_STATES } from '../../protocol/index.ts'
 import type { Core } from './state.ts'
 import { SnapshotInvalidError } from '../errors.ts'
+import { defined } from '../../defined.ts'
 
 /**
  * What a node persists so that a restarted daemon resumes its jobs: the jobs
@@ -74,12 +75,12 @@ export function takeSnapshot (core: Core): CoordinatorSnapshot {
         steps: j.spec.steps.map(s => ({ stepId: s.stepId, cacheId: s.cacheId, type: s.type, deps: [...s.deps], ...(s.requires !== undefined ? { requires: [...s.requires] } : {}) })),
         output: j.spec.output,
         submittedAt: j.spec.submittedAt,
-        ...(j.spec.submitter !== undefined ? { submitter: j.spec.submitter } : {})
+        ...defined({ submitter: j.spec.submitter })
       },
       state: j.state,
-      ...(j.outputCid !== undefined ? { outputCid: j.outputCid } : {}),
-      ...(j.failure !== undefined ? { failure: j.failure } : {}),
-      ...(j.cancelReason !== undefined ? { cancelReason: j.cancelReason } : {})
+      ...defined({ outputCid: j.outputCid }),
+      ...defined({ failure: j.failure }),
+      ...defined({ cancelReason: j.cancelReason })
     })),
     cancelled: [...book.cancelled.keys()],
     completions: [...book.completions].map(([cacheId, c]) => ({
@@ -90,18 +91,18 @@ export function takeSnapshot (core: Core): CoordinatorSnapshot {
       cached: c.cached,
       jobId: c.ref.jobId,
       stepId: c.ref.stepId,
-      attestations: c.attestations.map(a => ({ peer: a.peer, epoch: a.epoch, ...(a.sig !== undefined ? { sig: a.sig } : {}) }))
+      attestations: c.attestations.map(a => ({ peer: a.peer, epoch: a.epoch, ...defined({ sig: a.sig }) }))
     })),
-    votes: [...book.votes].flatMap(([cacheId, byCid]) => [...byCid].flatMap(([cid, byPeer]) => [...byPeer.values()].map(a => ({ cacheId, cid, peer: a.peer, epoch: a.epoch, ...(a.sig !== undefined ? { sig: a.sig } : {}) })))),
+    votes: [...book.votes].flatMap(([cacheId, byCid]) => [...byCid].flatMap(([cid, byPeer]) => [...byPeer.values()].map(a => ({ cacheId, cid, peer: a.peer, epoch: a.epoch, ...defined({ sig: a.sig }) })))),
     cancelledBy: [...book.cancelledBy],
     failures: [...book.failures].flatMap(([cacheId, list]) =>
       list.map(f => ({
         cacheId,
         holder: f.holder,
         epoch: f.epoch,
-        ...(f.sig !== undefined ? { sig: f.sig } : {}),
+        ...defined({ sig: f.sig }),
         ...(f.verified ? {} : { verified: false }),
-        ...(f.errorTail !== undefined ? { errorTail: f.errorTail } : {})
+        ...defined({ errorTail: f.errorTail })
       }))
     ),
     epochs: core.leases.epochs(),

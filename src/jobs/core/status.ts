@@ -3,6 +3,7 @@ import { settleMs } from './state.ts'
 import type { Core } from './state.ts'
 import type { JobRecord } from './job-book.ts'
 import type { JobFailure, JobState, PeerId, StepState } from './types.ts'
+import { defined } from '../../defined.ts'
 
 /** What the status API shows about a job, as this node sees it. */
 export interface JobStatus {
@@ -46,7 +47,7 @@ export function jobStatus (core: Core, job: JobRecord, now: number): JobStatus {
     if (completion !== undefined) {
       // A result this job did not have computed for it (a cache hit, or a run for another job) is CACHED here.
       const cached = completion.cached || completion.ref.jobId !== job.jobId
-      return { ...base, state: cached ? 'CACHED' : 'COMPLETED', node: completion.holder, epoch: completion.epoch, cid: completion.cid, ...(completion.durationMs !== undefined ? { durationMs: completion.durationMs } : {}) }
+      return { ...base, state: cached ? 'CACHED' : 'COMPLETED', node: completion.holder, epoch: completion.epoch, cid: completion.cid, ...defined({ durationMs: completion.durationMs }) }
     }
     if (failedForGood(core, step.cacheId)) return { ...base, ...withTail, state: 'FAILED' }
     const mine = core.book.items.get(step.cacheId)?.mine
@@ -61,9 +62,9 @@ export function jobStatus (core: Core, job: JobRecord, now: number): JobStatus {
     state: job.state,
     submittedAt: job.submittedAt,
     receivedAt: job.receivedAt,
-    ...(job.finishedAt !== undefined ? { finishedAt: job.finishedAt } : {}),
-    ...(job.outputCid !== undefined ? { outputCid: job.outputCid } : {}),
-    ...(job.failure !== undefined ? { failure: job.failure } : {}),
+    ...defined({ finishedAt: job.finishedAt }),
+    ...defined({ outputCid: job.outputCid }),
+    ...defined({ failure: job.failure }),
     steps,
     mismatches: job.steps.flatMap(step => {
       const cids = core.book.conflicts.get(step.cacheId)

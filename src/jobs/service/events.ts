@@ -1,5 +1,6 @@
 import type { ApiEventInput } from '../../api/index.ts'
 import type { CoordinatorEvent } from '../core/events.ts'
+import { defined } from '../../defined.ts'
 
 /**
  * The coordinator's monitoring events as the event stream carries them
@@ -20,12 +21,12 @@ export function apiEventOf (event: CoordinatorEvent): ApiEventInput {
         attempt: event.attempt,
         ...(event.waitedMs !== undefined ? { waitedMs: Math.round(event.waitedMs) } : {}),
         ...(event.durationMs !== undefined ? { durationMs: Math.round(event.durationMs) } : {}),
-        ...(event.reason !== undefined ? { reason: event.reason } : {}),
-        ...(event.errorTail !== undefined ? { error: event.errorTail } : {})
+        ...defined({ reason: event.reason }),
+        ...defined({ error: event.errorTail })
       }
     }
     case 'job':
-      return { type: `job.${event.state}`, job: event.jobId, ...(event.outputCid !== undefined ? { output: event.outputCid } : {}), ...(event.errorTail !== undefined ? { error: event.errorTail } : {}) }
+      return { type: `job.${event.state}`, job: event.jobId, ...defined({ output: event.outputCid }), ...defined({ error: event.errorTail }) }
     case 'pause':
       return { type: 'node.paused', gapMs: Math.round(event.gapMs) }
     case 'mismatch':

@@ -4,6 +4,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { InvalidArgumentError } from '../../errors.ts'
 import { JobIdMismatchError } from '../errors.ts'
 import type { JobSubmittedMessage } from '../../protocol/index.ts'
+import { present } from '../../defined.ts'
 
 /**
  * A job document: what a submitter publishes. It is stored in IPFS as DAG-JSON,
@@ -26,7 +27,7 @@ export async function jobIdOf (doc: JobDocument): Promise<string> {
 }
 
 export function documentOf (msg: Pick<JobSubmittedMessage, 'recipe' | 'inputs' | 'submitter' | 'submittedAt' | 'nonce' | 'label'>): JobDocument {
-  return { v: 1, kind: 'artdag/job', recipe: msg.recipe, inputs: msg.inputs, submitter: msg.submitter, submittedAt: msg.submittedAt, nonce: msg.nonce, ...(msg.label != null ? { label: msg.label } : {}) }
+  return { v: 1, kind: 'artdag/job', recipe: msg.recipe, inputs: msg.inputs, submitter: msg.submitter, submittedAt: msg.submittedAt, nonce: msg.nonce, ...present({ label: msg.label }) }
 }
 
 /** The document a `job_submitted` message describes, checked against the id it claims. */
@@ -38,7 +39,7 @@ export async function documentFromMessage (msg: JobSubmittedMessage): Promise<Jo
 }
 
 export function messageOf (doc: JobDocument, jobId: string): JobSubmittedMessage {
-  return { v: 1, type: 'job_submitted', jobId, recipe: doc.recipe, inputs: doc.inputs, submitter: doc.submitter, submittedAt: doc.submittedAt, nonce: doc.nonce, ...(doc.label != null ? { label: doc.label } : {}) }
+  return { v: 1, type: 'job_submitted', jobId, recipe: doc.recipe, inputs: doc.inputs, submitter: doc.submitter, submittedAt: doc.submittedAt, nonce: doc.nonce, ...present({ label: doc.label }) }
 }
 
 /** Reads a stored document back, checking its shape. */

@@ -7,6 +7,7 @@ import type { PlannedJob } from './planning.ts'
 import type { Clock } from '../../lifecycle/index.ts'
 import type { ArtdagNode } from '../../node/index.ts'
 import type { StepCatalog } from '../../plan/index.ts'
+import { defined } from '../../defined.ts'
 
 /** How long fetching a job document a peer announced may take. */
 const JOB_FETCH_TIMEOUT_MS = 30_000
@@ -52,7 +53,7 @@ export class JobPlans {
     if (planned === undefined) {
       planned = (async () => {
         const signal = AbortSignal.any([options.signal, AbortSignal.timeout(JOB_FETCH_TIMEOUT_MS)])
-        const doc = parseJobDocument(await this.#c.content.getJson(CID.parse(jobId), { signal, ...(options.from !== undefined ? { from: options.from } : {}) }), jobId)
+        const doc = parseJobDocument(await this.#c.content.getJson(CID.parse(jobId), { signal, ...defined({ from: options.from }) }), jobId)
         const result = planJob(jobId, doc, this.#c.catalog)
         await this.store(jobId, doc)
         return result

@@ -7,6 +7,7 @@ import type { Chunk } from './cuts.ts'
 import { ExpansionConflictError, TranscodeInputError, TranscodeSourceError } from './errors.ts'
 import { MAX_CHUNKS, transcodeSchema } from './settings.ts'
 import type { AudioConfig, ChunkConfig, JoinConfig, TranscodeSettings } from './settings.ts'
+import { present } from '../../defined.ts'
 
 /**
  * The expansion of `transcode` nodes: pure and deterministic. From the
@@ -123,7 +124,7 @@ export function expandTranscode (target: TranscodeTarget, config: unknown, analy
       stream: video.stream,
       timeBase: video.timeBase,
       startPts: chunk.startPts,
-      ...(chunk.endPts != null ? { endPts: chunk.endPts } : {}),
+      ...present({ endPts: chunk.endPts }),
       margin: Math.floor(video.minFrameTicks / 2),
       // Seeking trims at the microsecond: exact only when a tick is longer than 2 µs.
       seek: i > 0 && video.timeBase[1] / video.timeBase[0] <= 500_000,

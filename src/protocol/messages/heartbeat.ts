@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { cacheIdString, jsonCodec, peerIdString, PROTOCOL_VERSION, timestampMs } from '../codec.ts'
 import { knownJobsSchema, MAX_KNOWN_JOBS } from './jobs.ts'
 import { heldLeasesSchema, MAX_LEASES_PER_MESSAGE } from './lease.ts'
+import { defined } from '../../defined.ts'
 
 /**
  * The heartbeat: every node publishes one every `membership.heartbeatIntervalMs`
@@ -129,7 +130,7 @@ export function recordOf (heartbeat: NodeRecord): NodeRecord {
     seq,
     sentAt,
     capacity: { slots: capacity.slots, cores: capacity.cores, freeDiskBytes: capacity.freeDiskBytes },
-    capabilities: { ffmpegVersion, ...(threads !== undefined ? { threads } : {}), encoders }
+    capabilities: { ffmpegVersion, ...defined({ threads }), encoders }
   }
 }
 

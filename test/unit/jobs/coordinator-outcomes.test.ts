@@ -34,7 +34,9 @@ describe('StepCoordinator: failures, cancellation, restarts', () => {
     // A failed it and B and C have not: A never claims it again.
     for (let now = 600; now < 5000; now += 250) expect(sent(c.tick(now), 'lease_claim')).toEqual([])
 
+    c.onMessage(claim(B, step, 2), 4500)
     c.onMessage(failed(B, step, 2, [{ holder: A, epoch: 1 }, { holder: B, epoch: 2 }], 'B: Conversion failed!'), 5000)
+    c.onMessage(claim(C, step, 3), 5500)
     const last = c.onMessage(failed(C, step, 3, [{ holder: A, epoch: 1 }, { holder: B, epoch: 2 }, { holder: C, epoch: 3 }], 'C: Conversion failed!'), 6000)
     expect(effects(last, 'jobFinished')).toEqual([{
       type: 'jobFinished',

@@ -2,6 +2,7 @@ import type { ContentStore, PinInfo } from '../../../store/index.ts'
 import type { HandlerMap } from '../handler.ts'
 import { toCid } from '../handler.ts'
 import type { PinJson } from '../../schemas.ts'
+import { defined } from '../../../defined.ts'
 
 /** `/v1/pins`. */
 export function pinHandlers (content: ContentStore): Pick<HandlerMap, 'listPins' | 'addPin' | 'removePin'> {
@@ -32,7 +33,7 @@ function toPinJson (pin: PinInfo): PinJson {
   return {
     cid: pin.cid.toString(),
     kind: pin.kind,
-    ...(pin.expiresAt !== undefined ? { expiresAt: pin.expiresAt } : {}),
-    ...(pin.labels !== undefined ? { labels: pin.labels } : {})
+    ...defined({ expiresAt: pin.expiresAt }),
+    ...defined({ labels: pin.labels })
   }
 }
