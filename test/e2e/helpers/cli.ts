@@ -77,6 +77,28 @@ export async function countingFfmpeg (dir: string): Promise<{ path: string, runs
   }
 }
 
+/**
+ * A real ffmpeg that encodes a transcode's chunks at the source's own pace
+ * (`-re`: a 1 s chunk takes about 1 s, whatever the machine), so a test can
+ * act while chunks are running, and records each chunk run with its step id
+ * (the step's workspace is named after it). Everything else runs as is.
+ */
+export async function pacedFfmpeg (dir: string): Promise<{ path: string, chunkRuns: () => Promise<string[]> }> {
+  const path = join(dir, 'ffmpeg-paced')
+  const log = join(dir, 'chunk-runs.log')
+  await writeFile(log, '')
+  await writeFile(path, `#!/bin/sh\ncase "$*" in\n  *-enc_time_base*) echo "$$ $PWD/ $*" >> '${log}'; exec '${FFMPEG}' -re "$@" ;;\nesac\nexec '${FFMPEG}' "$@"\n`)
+  await chmod(path, 0o755)
+  return {
+    path,
+    chunkRuns: async () =>
+      (await readFile(log, 'utf8')).split('\n').flatMap(line => {
+        const step = /\/([^/\s]+-chunk-\d{3})-[^/\s]*\//.exec(line)?.[1]
+        return step !== undefined ? [step] : []
+      })
+  }
+}
+
 export interface MediaFacts {
   durationS: number
   streams: Array<{ codec_type: string, codec_name: string, width?: number, height?: number, r_frame_rate?: string, sample_rate?: string, channels?: number }>

@@ -1,0 +1,129 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApiClient } from '../../src/api/index.ts'
+import { FFMPEG, FFPROBE, pacedFfmpeg } from './helpers/cli.ts'
+import { Daemon, eventually, initHomes } from './helpers/daemon.ts'
+import type { ApiEvent, JobDetail } from '../../src/api/index.ts'
+
+/**
+ * Issue 10, "resumable", on three real daemons: kill -9 of a node while it
+ * encodes a chunk. The transcode completes; the chunks the dead node had
+ * finished are not encoded again (the submitter kept a copy of each as it was
+ * made), the one it was encoding is encoded elsewhere; the output has every
+ * frame. Then the same transcode from another node is all cached. Chunks are
+ * encoded at the source's pace (a stand-in ffmpeg adds `-re`), so the kill
+ * lands while one runs whatever the machine's load.
+ */
+const run = promisify(execFile)
+const SECONDS = 12
+const FRAMES = SECONDS * 25
+const SETTINGS = ['--crf', '30', '--preset', 'veryfast', '--chunk-seconds', '1']
+
+let dir: string
+let daemons: Daemon[]
+let ffmpegs: Array<Awaited<ReturnType<typeof pacedFfmpeg>>>
+let source: string
+
+async function frames (file: string): Promise<number> {
+  const { stdout } = await run(FFPROBE, ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file])
+  return Number(stdout.trim())
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'artdag-e2e-transcode-resume-'))
+  source = join(dir, 'film.mkv')
+  await run(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=320x240:r=25:d=${SECONDS}`, '-f', 'lavfi', '-i', `sine=d=${SECONDS}`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-c:a', 'aac', source])
+  const homes = await initHomes(dir, ['a', 'b', 'c'])
+  ffmpegs = await Promise.all(homes.map(pacedFfmpeg))
+  // One chunk at a time per node: the kill interrupts exactly one.
+  const env = (i: number): Record<string, string> => ({ ARTDAG_FFMPEG: ffmpegs[i]!.path, ARTDAG_EXEC__SLOTS: '1' })
+  const first = await Daemon.start(homes[0]!, { env: env(0) })
+  daemons = [first, ...await Promise.all(homes.slice(1).map(async (home, i) => await Daemon.start(home, { bootstrap: [first.addresses[0]!], env: env(i + 1) })))]
+  for (const d of daemons) await eventually(async () => (await d.json(['status'])).membership.alive === 2, { what: 'a cluster of three' })
+}, 120_000)
+
+afterAll(async () => {
+  await Promise.all((daemons ?? []).map(async d => {
+    await d.stop()
+  }))
+  await rm(dir, { recursive: true, force: true })
+})
+
+const stepOf = (e: ApiEvent): string | undefined => 'step' in e && typeof e.step === 'string' ? e.step : undefined
+const isChunk = (step: string | undefined): step is string => step !== undefined && /-chunk-\d{3}$/.test(step)
+
+describe('a transcode survives kill -9 of a node', () => {
+  it('encodes again only the chunk the dead node was encoding, and the output has every frame', async () => {
+    const [a, b, c] = daemons as [Daemon, Daemon, Daemon]
+    const stop = new AbortController()
+    const seen: ApiEvent[] = []
+    const stream = await createApiClient({ home: a.home, socketPath: a.socket }).events({ types: ['step', 'job'], signal: stop.signal })
+    const collecting = (async () => {
+      try {
+        for await (const event of stream) seen.push(event)
+      } catch { /* the test stopped following */ }
+    })()
+    try {
+      const { id } = await a.json<{ id: string }>(['transcode', source, ...SETTINGS], { cwd: dir })
+      const finishedBy = (peer: string): Set<string> => new Set(seen.filter(e => e.type === 'step.completed' && e.peer === peer && 'job' in e && e.job === id).map(stepOf).filter(isChunk))
+
+      // c has finished a chunk, the submitter holds its copy, and c's ffmpeg is encoding another.
+      const { done, running } = await eventually(async () => {
+        const done = finishedBy(c.peerId)
+        if (done.size === 0) return undefined
+        const job = await a.json<JobDetail>(['job', id])
+        const cids = job.steps.filter(s => done.has(s.step)).map(s => s.cid)
+        const pins = new Set((await a.json<{ pins: Array<{ cid: string }> }>(['pin', 'ls', '--kind', 'intermediate'])).pins.map(p => p.cid))
+        if (!cids.every(cid => cid !== null && pins.has(cid))) return undefined
+        const running = (await ffmpegs[2]!.chunkRuns()).filter(step => !finishedBy(c.peerId).has(step))
+        return running.length > 0 ? { done: finishedBy(c.peerId), running } : undefined
+      }, { timeoutMs: 90_000, intervalMs: 50, what: 'c to finish a chunk, a copy of it on the submitter, and c encoding another' })
+      await c.kill()
+
+      const job = await eventually(async () => {
+        const j = await a.json<JobDetail>(['job', id])
+        return j.state !== 'running' ? j : undefined
+      }, { timeoutMs: 120_000, what: 'the transcode to end' })
+      expect(job.state, job.error ?? '').toBe('completed')
+
+      const chunks = job.steps.filter(s => s.type === 'transcode_chunk')
+      expect(chunks).toHaveLength(SECONDS)
+      const elsewhere = [...await ffmpegs[0]!.chunkRuns(), ...await ffmpegs[1]!.chunkRuns()]
+      for (const chunk of chunks) {
+        if (done.has(chunk.step)) {
+          // Finished on c before it died: kept as c made it, never encoded again.
+          expect(chunk.peer).toBe(c.peerId)
+          expect(elsewhere).not.toContain(chunk.step)
+        } else {
+          // Every other chunk, the interrupted one included, was encoded by a live node.
+          expect(chunk.peer).not.toBe(c.peerId)
+          expect(elsewhere).toContain(chunk.step)
+        }
+      }
+      for (const step of running) expect(done.has(step)).toBe(false)
+      // The interrupted chunk was claimed again after c's lease lapsed.
+      expect(seen.some(e => e.type === 'step.claimed' && 'reason' in e && e.reason === 'takeover' && running.includes(stepOf(e) ?? ''))).toBe(true)
+
+      const out = join(dir, 'film.mp4')
+      await a.json(['get', job.output as string, '-o', out])
+      expect(await frames(out)).toBe(FRAMES)
+      const { stderr } = await run(FFMPEG, ['-v', 'error', '-i', out, '-f', 'null', '-'])
+      expect(stderr).toBe('')
+
+      // The same transcode later, from another node: every chunk is cached (the dead node's from the copies), nothing runs.
+      const before = elsewhere.length
+      const again = await b.json<JobDetail>(['transcode', source, ...SETTINGS, '--wait'], { cwd: dir })
+      expect(again.state).toBe('completed')
+      expect(again.output).toBe(job.output)
+      expect(again.steps.filter(s => s.type === 'transcode_chunk').every(s => s.cached)).toBe(true)
+      expect((await ffmpegs[0]!.chunkRuns()).length + (await ffmpegs[1]!.chunkRuns()).length).toBe(before)
+    } finally {
+      stop.abort()
+      await collecting
+    }
+  }, 300_000)
+})
