@@ -2,7 +2,7 @@ import { StepFailedError } from './errors.ts'
 import { describeError } from './describe-error.ts'
 import type { RenderEventListener, StepReport } from './events.ts'
 import type { StepRunner } from './step-runner.ts'
-import { stepsToRun } from '../plan/index.ts'
+import { stepFrames, stepsToRun } from '../plan/index.ts'
 import type { Plan, PlannedStep } from '../plan/index.ts'
 
 export interface RenderPlanOptions {
@@ -54,7 +54,10 @@ export async function renderPlan (plan: Plan, runner: StepRunner, options: Rende
     planId: plan.planId,
     runId: plan.runId,
     recipe: plan.recipeName,
-    list: plan.steps.map(step => ({ stepId: step.id, stepType: step.type, cacheId: step.cacheId }))
+    list: plan.steps.map(step => {
+      const frames = stepFrames(step.type, step.config)
+      return { stepId: step.id, stepType: step.type, cacheId: step.cacheId, ...(frames !== undefined ? { frames } : {}) }
+    })
   })
 
   const cachedCids = new Map<string, string>()
@@ -83,7 +86,7 @@ export async function renderPlan (plan: Plan, runner: StepRunner, options: Rende
     const report = await runner.run(step, inputCidsOf(step, done), {
       signal,
       onProgress: event => {
-        emit({ type: 'step_progress', stepId: step.id, fraction: event.fraction, outTimeMs: event.outTimeMs, speed: event.speed })
+        emit({ type: 'step_progress', stepId: step.id, fraction: event.fraction, outTimeMs: event.outTimeMs, speed: event.speed, frame: event.frame })
       }
     })
     emit({ type: 'step_completed', stepId: step.id, cacheId: step.cacheId, cid: report.cid, durationMs: (report.finishedAt ?? 0) - (report.startedAt ?? 0) })
@@ -133,6 +136,10 @@ export async function renderPlan (plan: Plan, runner: StepRunner, options: Rende
   return {
     outputCid: (done.get(plan.output) as StepReport).cid as string,
     outputs: Object.fromEntries(plan.outputs.map(id => [id, (done.get(id) as StepReport).cid as string])),
-    steps: plan.steps.map(step => done.get(step.id) as StepReport)
+    steps: plan.steps.map(step => {
+      const report = done.get(step.id) as StepReport
+      const frames = stepFrames(step.type, step.config)
+      return frames !== undefined ? { ...report, frames } : report
+    })
   }
 }

@@ -52,6 +52,8 @@ describe('artdag transcode with no daemon, interrupted', () => {
     const first = spawnArtdag(args, { env })
     const output = collectOutput(first)
     await output.waitFor(/-chunk-\d{3} \(transcode_chunk\) completed[\s\S]*-chunk-\d{3} \(transcode_chunk\) completed/, 90_000)
+    // The live display (a line per event: stderr is a pipe) gives the transcode's frames line.
+    await output.waitFor(new RegExp(`frames \\d+/${FRAMES} \\(\\d+%\\) · [\\d.]+ fps · ETA \\d+:\\d{2}`), 90_000)
     first.kill('SIGINT')
     expect(await output.exit).toBe(130)
     expect(output.stderr()).toMatch(/render stopped/)
@@ -69,6 +71,9 @@ describe('artdag transcode with no daemon, interrupted', () => {
     // Every chunk finished before Ctrl-C is a cache hit; the rest are encoded now, each once.
     for (const step of doneBefore) expect(cached).toContain(step)
     expect(encoded.length).toBeGreaterThan(0)
+    // The JSON lists each chunk's frames, and the speed of the ones encoded now.
+    expect(chunks.reduce((sum, s) => sum + (s.frames ?? 0), 0)).toBe(FRAMES)
+    for (const chunk of chunks) expect(chunk.fps == null).toBe(chunk.cached)
     expect((await ffmpeg.chunkRuns()).slice(runsBefore).sort()).toEqual(encoded.sort())
 
     expect(await frames(out)).toBe(FRAMES)

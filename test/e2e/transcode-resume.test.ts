@@ -108,6 +108,25 @@ describe('a transcode survives kill -9 of a node', () => {
       // The interrupted chunk was claimed again after c's lease lapsed.
       expect(seen.some(e => e.type === 'step.claimed' && 'reason' in e && e.reason === 'takeover' && running.includes(stepOf(e) ?? ''))).toBe(true)
 
+      // Visible: the job lists each chunk's frames, node and speed, in --json and as text; the
+      // event stream carried the transcode's progress in frames, and ffmpeg's frame count per step.
+      expect(chunks.reduce((sum, s) => sum + (s.frames ?? 0), 0)).toBe(FRAMES)
+      for (const chunk of chunks) expect(chunk.fps).toBeGreaterThan(0)
+      expect(job.progress.frames).toEqual({ done: FRAMES, total: FRAMES })
+      const peers = new Set(daemons.map(d => d.peerId))
+      const progress = seen.flatMap(e => e.type === 'job.progress' && e.job === id ? [e] : [])
+      expect(progress.length).toBeGreaterThan(0)
+      for (const p of progress) {
+        expect(p.frames.total).toBe(FRAMES)
+        for (const node of p.nodes) expect(peers.has(node.peer ?? '')).toBe(true)
+      }
+      expect(progress.some(p => p.nodes.some(node => node.running.length > 0) && p.fps !== null && p.etaMs !== null)).toBe(true)
+      expect(seen.some(e => e.type === 'step.progress' && typeof e.frame === 'number' && e.frame > 0)).toBe(true)
+      const text = await a.cli(['job', id])
+      expect(text.stdout).toMatch(/^frames {6}300\/300 in finished chunks$/m)
+      expect(text.stdout).toMatch(new RegExp(`^(?:chunks {6}| {12})…${c.peerId.slice(-6)}: ${done.size} chunks?, ${done.size * 25} frames at [\\d.]+ fps$`, 'm'))
+      expect(text.stdout).toMatch(/transcode-chunk-\d{3}\s+transcode_chunk\s+completed\s+…\w{6}\s+1\s+\S+ \S+\s+[\d.]+ fps/)
+
       const out = join(dir, 'film.mp4')
       await a.json(['get', job.output as string, '-o', out])
       expect(await frames(out)).toBe(FRAMES)

@@ -289,7 +289,7 @@ export class JobService implements JobsBackend, Startable {
   }
 
   runningSteps (): RunningStep[] {
-    return (this.#executions?.list() ?? []).map(e => ({ cacheId: e.ref.cacheId, type: e.type, jobId: e.ref.jobId, startedAt: e.startedAt, progress: e.progress }))
+    return (this.#executions?.list() ?? []).map(e => ({ cacheId: e.ref.cacheId, type: e.type, jobId: e.ref.jobId, startedAt: e.startedAt, progress: e.progress, frame: e.frame, speed: e.speed }))
   }
 
   jobCounts (): Record<ApiJobState, number> {
