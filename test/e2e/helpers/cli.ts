@@ -77,26 +77,70 @@ export async function countingFfmpeg (dir: string): Promise<{ path: string, runs
   }
 }
 
+export interface StandInOptions {
+  /**
+   * Encode a transcode's chunks at the source's own pace (`-re`: a 1 s chunk
+   * takes about 1 s, whatever the machine), so a test can act while chunks run.
+   */
+  pace?: boolean
+  /**
+   * Claim an NVIDIA encoder: `-encoders` lists `h264_nvenc`, and a run asking
+   * for it gets libx264 instead (its options mapped: `-cq` → `-crf`, `-rc`
+   * dropped), so the node's trial frame and its chunks encode.
+   */
+  nvenc?: boolean
+}
+
 /**
- * A real ffmpeg that encodes a transcode's chunks at the source's own pace
- * (`-re`: a 1 s chunk takes about 1 s, whatever the machine), so a test can
- * act while chunks are running, and records each chunk run with its step id
- * (the step's workspace is named after it). Everything else runs as is.
+ * A stand-in ffmpeg: a script placed where the daemon looks for ffmpeg
+ * (ARTDAG_FFMPEG) that execs the real one, records each transcode chunk it
+ * encodes with the chunk's step id (its workspace is named after it) and the
+ * encoder asked for, and does what `options` say. Everything else runs as is.
  */
-export async function pacedFfmpeg (dir: string): Promise<{ path: string, chunkRuns: () => Promise<string[]> }> {
-  const path = join(dir, 'ffmpeg-paced')
+export async function standInFfmpeg (dir: string, options: StandInOptions = {}): Promise<{ path: string, chunkRuns: () => Promise<string[]>, runs: () => Promise<Array<{ step: string, encoder: string }>> }> {
+  const path = join(dir, 'ffmpeg-stand-in')
   const log = join(dir, 'chunk-runs.log')
   await writeFile(log, '')
-  await writeFile(path, `#!/bin/sh\ncase "$*" in\n  *-enc_time_base*) echo "$$ $PWD/ $*" >> '${log}'; exec '${FFMPEG}' -re "$@" ;;\nesac\nexec '${FFMPEG}' "$@"\n`)
+  const script = [
+    '#!/bin/sh',
+    `real='${FFMPEG}'`,
+    ...(options.nvenc === true
+      ? [
+        'case " $* " in *" -encoders "*)',
+        '  "$real" "$@"; code=$?',
+        "  echo ' V....D h264_nvenc           NVIDIA NVENC H.264 encoder (artdag test stand-in)'",
+        '  exit $code ;;',
+        'esac'
+      ]
+      : []),
+    'case "$*" in *-enc_time_base*) echo "$$ $PWD/ $*" >> \'' + log + "' ;; esac",
+    'skip=',
+    'for arg do',
+    '  shift',
+    '  if [ -n "$skip" ]; then skip=; continue; fi',
+    '  case "$arg" in',
+    ...(options.nvenc === true ? ['    h264_nvenc) set -- "$@" libx264 ;;', '    -cq) set -- "$@" -crf ;;', '    -rc) skip=1 ;;'] : []),
+    '    *) set -- "$@" "$arg" ;;',
+    '  esac',
+    'done',
+    ...(options.pace === true ? ['case "$*" in *-enc_time_base*) exec "$real" -re "$@" ;; esac'] : []),
+    'exec "$real" "$@"',
+    ''
+  ].join('\n')
+  await writeFile(path, script)
   await chmod(path, 0o755)
-  return {
-    path,
-    chunkRuns: async () =>
-      (await readFile(log, 'utf8')).split('\n').flatMap(line => {
-        const step = /\/([^/\s]+-chunk-\d{3})-[^/\s]*\//.exec(line)?.[1]
-        return step !== undefined ? [step] : []
-      })
-  }
+  const runs = async (): Promise<Array<{ step: string, encoder: string }>> =>
+    (await readFile(log, 'utf8')).split('\n').flatMap(line => {
+      const step = /\/([^/\s]+-chunk-\d{3})-[^/\s]*\//.exec(line)?.[1]
+      const encoder = /-c:v (\S+)/.exec(line)?.[1]
+      return step !== undefined && encoder !== undefined ? [{ step, encoder }] : []
+    })
+  return { path, runs, chunkRuns: async () => (await runs()).map(r => r.step) }
+}
+
+/** A stand-in ffmpeg that encodes chunks at the source's pace and records them (standInFfmpeg). */
+export async function pacedFfmpeg (dir: string): ReturnType<typeof standInFfmpeg> {
+  return await standInFfmpeg(dir, { pace: true })
 }
 
 export interface MediaFacts {
