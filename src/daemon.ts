@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { Registry as MetricsRegistry } from 'prom-client'
+import { scrapedCounter } from './metrics.ts'
 import { createApiServer, DEFAULT_CONTENT_TIMEOUT_MS, DEFAULT_EVENT_BUFFER_BYTES, DEFAULT_MAX_JSON_BODY_BYTES } from './api/server/index.ts'
 import type { ApiComponents, DaemonReady } from './api/index.ts'
 import { homePaths, loadConfig } from './config/index.ts'
@@ -241,6 +242,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     })
 
     registerTransferMetrics(metrics, () => node.transfer.stats)
+    scrapedCounter(metrics, 'artdag_range_bytes_total', 'Bytes steps read through the range server: what ffmpeg asked for of the inputs it streams', () => ranges.bytesServed)
     const self = node.peerId.toString()
     const transcodes = new JobProgress({
       jobs: jobService,

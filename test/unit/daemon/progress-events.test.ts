@@ -25,7 +25,7 @@ class ManualScheduler implements Scheduler {
   }
 }
 
-const STEP: RunningStep = { cacheId: 'a'.repeat(64), type: 'encode', jobId: 'bafyjob', startedAt: 1000, progress: 0.25 }
+const STEP: RunningStep = { cacheId: 'a'.repeat(64), type: 'encode', jobId: 'bafyjob', startedAt: 1000, progress: 0.25, frame: 50, speed: 2.5 }
 
 describe('step.progress events', () => {
   it('publishes each running step every interval while someone listens, and nothing once stopped', async () => {
@@ -43,7 +43,7 @@ describe('step.progress events', () => {
     expect(published).toEqual([])
     events.subscribers = 1
     scheduler.fire()
-    expect(published).toEqual([{ type: 'step.progress', job: 'bafyjob', peer: 'me', cacheId: STEP.cacheId, stepType: 'encode', startedAt: 1000, progress: 0.25 }])
+    expect(published).toEqual([{ type: 'step.progress', job: 'bafyjob', peer: 'me', cacheId: STEP.cacheId, stepType: 'encode', startedAt: 1000, progress: 0.25, frame: 50, speed: 2.5 }])
     await progress.stop()
     expect(scheduler.pending.size).toBe(0)
     scheduler.fire()
