@@ -1,11 +1,10 @@
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FFMPEG, FFPROBE, standInFfmpeg } from './helpers/cli.ts'
-import { Daemon, eventually, initHomes } from './helpers/daemon.ts'
+import { makeFilm, standInFfmpeg, videoFrames } from './helpers/cli.ts'
+import { initHomes, startCluster, waitForCluster } from './helpers/daemon.ts'
+import type { Daemon } from './helpers/daemon.ts'
 import type { JobDetail, PeerEntry } from '../../src/api/index.ts'
 
 /**
@@ -16,7 +15,6 @@ import type { JobDetail, PeerEntry } from '../../src/api/index.ts'
  * asks for `--hardware nvenc` runs every chunk on it, none elsewhere, and the
  * output has every frame.
  */
-const run = promisify(execFile)
 const SECONDS = 6
 
 let dir: string
@@ -27,13 +25,11 @@ let source: string
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'artdag-e2e-transcode-hw-'))
   source = join(dir, 'film.mkv')
-  await run(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=320x240:r=25:d=${SECONDS}`, '-f', 'lavfi', '-i', `sine=d=${SECONDS}`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-c:a', 'aac', source])
+  await makeFilm(source, SECONDS)
   const homes = await initHomes(dir, ['a', 'gpu', 'c'])
   ffmpegs = await Promise.all(homes.map(async (home, i) => await standInFfmpeg(home, { nvenc: i === 1 })))
-  const env = (i: number): Record<string, string> => ({ ARTDAG_FFMPEG: ffmpegs[i]!.path })
-  const first = await Daemon.start(homes[0]!, { env: env(0) })
-  daemons = [first, ...await Promise.all(homes.slice(1).map(async (home, i) => await Daemon.start(home, { bootstrap: [first.addresses[0]!], env: env(i + 1) })))]
-  for (const d of daemons) await eventually(async () => (await d.json(['status'])).membership.alive === 2, { what: 'a cluster of three' })
+  daemons = await startCluster(homes, { nodeEnv: i => ({ ARTDAG_FFMPEG: ffmpegs[i]!.path }) })
+  await waitForCluster(daemons)
 }, 120_000)
 
 afterAll(async () => {
@@ -66,7 +62,6 @@ describe('a transcode on a hardware encoder', () => {
     expect(await ffmpegs[0]!.chunkRuns()).toEqual([])
     expect(await ffmpegs[2]!.chunkRuns()).toEqual([])
 
-    const { stdout } = await run(FFPROBE, ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', out])
-    expect(Number(stdout.trim())).toBe(SECONDS * 25)
+    expect(await videoFrames(out)).toBe(SECONDS * 25)
   }, 180_000)
 })

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { artdag, collectOutput, FFMPEG, FFPROBE, pacedFfmpeg, spawnArtdag } from './helpers/cli.ts'
+import { artdag, collectOutput, FFMPEG, makeFilm, pacedFfmpeg, spawnArtdag, videoFrames } from './helpers/cli.ts'
 import type { RenderResult } from '../../src/api/index.ts'
 
 /**
@@ -24,15 +24,10 @@ let source: string
 let ffmpeg: Awaited<ReturnType<typeof pacedFfmpeg>>
 let env: Record<string, string>
 
-async function frames (file: string): Promise<number> {
-  const { stdout } = await run(FFPROBE, ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file])
-  return Number(stdout.trim())
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'artdag-e2e-transcode-interrupt-'))
   source = join(dir, 'film.mkv')
-  await run(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=320x240:r=25:d=${SECONDS}`, '-f', 'lavfi', '-i', `sine=d=${SECONDS}`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-c:a', 'aac', source])
+  await makeFilm(source, SECONDS)
   home = join(dir, 'home')
   const init = await artdag(['init', '--home', home])
   expect(init.code).toBe(0)
@@ -76,7 +71,7 @@ describe('artdag transcode with no daemon, interrupted', () => {
     for (const chunk of chunks) expect(chunk.fps == null).toBe(chunk.cached)
     expect((await ffmpeg.chunkRuns()).slice(runsBefore).sort()).toEqual(encoded.sort())
 
-    expect(await frames(out)).toBe(FRAMES)
+    expect(await videoFrames(out)).toBe(FRAMES)
     const { stderr } = await run(FFMPEG, ['-v', 'error', '-i', out, '-f', 'null', '-'])
     expect(stderr).toBe('')
   }, 240_000)

@@ -5,8 +5,9 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiClient } from '../../src/api/index.ts'
-import { FFMPEG, FFPROBE, pacedFfmpeg } from './helpers/cli.ts'
-import { Daemon, eventually, initHomes } from './helpers/daemon.ts'
+import { FFMPEG, makeFilm, pacedFfmpeg, videoFrames } from './helpers/cli.ts'
+import { eventually, initHomes, startCluster, waitForCluster } from './helpers/daemon.ts'
+import type { Daemon } from './helpers/daemon.ts'
 import type { ApiEvent, JobDetail } from '../../src/api/index.ts'
 
 /**
@@ -28,22 +29,15 @@ let daemons: Daemon[]
 let ffmpegs: Array<Awaited<ReturnType<typeof pacedFfmpeg>>>
 let source: string
 
-async function frames (file: string): Promise<number> {
-  const { stdout } = await run(FFPROBE, ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file])
-  return Number(stdout.trim())
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'artdag-e2e-transcode-resume-'))
   source = join(dir, 'film.mkv')
-  await run(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=320x240:r=25:d=${SECONDS}`, '-f', 'lavfi', '-i', `sine=d=${SECONDS}`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-c:a', 'aac', source])
+  await makeFilm(source, SECONDS)
   const homes = await initHomes(dir, ['a', 'b', 'c'])
   ffmpegs = await Promise.all(homes.map(pacedFfmpeg))
   // One chunk at a time per node: the kill interrupts exactly one.
-  const env = (i: number): Record<string, string> => ({ ARTDAG_FFMPEG: ffmpegs[i]!.path, ARTDAG_EXEC__SLOTS: '1' })
-  const first = await Daemon.start(homes[0]!, { env: env(0) })
-  daemons = [first, ...await Promise.all(homes.slice(1).map(async (home, i) => await Daemon.start(home, { bootstrap: [first.addresses[0]!], env: env(i + 1) })))]
-  for (const d of daemons) await eventually(async () => (await d.json(['status'])).membership.alive === 2, { what: 'a cluster of three' })
+  daemons = await startCluster(homes, { nodeEnv: i => ({ ARTDAG_FFMPEG: ffmpegs[i]!.path, ARTDAG_EXEC__SLOTS: '1' }) })
+  await waitForCluster(daemons)
 }, 120_000)
 
 afterAll(async () => {
@@ -127,7 +121,7 @@ describe('a transcode survives kill -9 of a node', () => {
 
       const out = join(dir, 'film.mp4')
       await a.json(['get', job.output as string, '-o', out])
-      expect(await frames(out)).toBe(FRAMES)
+      expect(await videoFrames(out)).toBe(FRAMES)
       const { stderr } = await run(FFMPEG, ['-v', 'error', '-i', out, '-f', 'null', '-'])
       expect(stderr).toBe('')
 

@@ -196,6 +196,29 @@ export function makeClip (file: string, options: { seconds?: number, width?: num
   })
 }
 
+/**
+ * A source for transcode tests: `seconds` of 320×240 testsrc2 at 25 fps, a
+ * keyframe every second, B-frames, and a tone (x264 and aac in Matroska).
+ */
+export function makeFilm (file: string, seconds: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=320x240:r=25:d=${seconds}`, '-f', 'lavfi', '-i', `sine=d=${seconds}`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-c:a', 'aac', file], err => {
+      if (err != null) reject(err)
+      else resolve()
+    })
+  })
+}
+
+/** The video frames of a file, as ffprobe counts its packets. */
+export function videoFrames (file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(FFPROBE, ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file], (err, stdout) => {
+      if (err != null) reject(err)
+      else resolve(Number(stdout.trim()))
+    })
+  })
+}
+
 export interface CollectedOutput {
   stdout: () => string
   stderr: () => string
