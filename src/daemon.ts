@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os'
 import { Registry as MetricsRegistry } from 'prom-client'
+import { scrapedCounter } from './metrics.ts'
 import { createApiServer, DEFAULT_CONTENT_TIMEOUT_MS, DEFAULT_EVENT_BUFFER_BYTES, DEFAULT_MAX_JSON_BODY_BYTES } from './api/server/index.ts'
 import type { ApiComponents, DaemonReady } from './api/index.ts'
 import { homePaths, loadConfig } from './config/index.ts'
 import type { Config } from './config/index.ts'
-import { EventBus, GcScheduler, localNodeState, overridesFromFlags, peersBackend, StepProgressEvents, systemBackend } from './daemon/index.ts'
+import { EventBus, GcScheduler, JobProgress, localNodeState, overridesFromFlags, peersBackend, StepProgressEvents, systemBackend } from './daemon/index.ts'
 import type { DaemonFlags } from './daemon/index.ts'
 import { TailscaleDiscovery, createDiscoveryMetrics } from './discovery/index.ts'
 import { CapabilitiesCache, Spawner, advertisedEncoders, removeStaleWorkspaces, resolveBinaries, stepCatalog } from './exec/index.ts'
@@ -241,7 +242,16 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
     })
 
     registerTransferMetrics(metrics, () => node.transfer.stats)
-    const progress = new StepProgressEvents({ events, runningSteps: () => jobService.runningSteps(), self: node.peerId.toString() })
+    scrapedCounter(metrics, 'artdag_range_bytes_total', 'Bytes steps read through the range server: what ffmpeg asked for of the inputs it streams', () => ranges.bytesServed)
+    const self = node.peerId.toString()
+    const transcodes = new JobProgress({
+      jobs: jobService,
+      running: () => [
+        ...jobService.runningSteps().map(({ cacheId, startedAt, progress }) => ({ peer: self, cacheId, startedAt, progress })),
+        ...membership.membership.members().filter(m => m.peerId !== self && m.state === 'alive').flatMap(m => (m.heartbeat?.load.steps ?? []).map(step => ({ ...step, peer: m.peerId })))
+      ]
+    })
+    const progress = new StepProgressEvents({ events, runningSteps: () => jobService.runningSteps(), self, jobs: transcodes, logger, scheduler, clock })
     const gc = new GcScheduler({ store: node.content, logger, scheduler }, config.gc.intervalMs)
     const tailscale = config.discovery.tailscale.enabled
       ? new TailscaleDiscovery({ libp2p: node.libp2p, metrics: createDiscoveryMetrics(metrics), logger, env, scheduler }, {

@@ -9,12 +9,20 @@
  *   - `artdag transcode` on two daemons, each pinned to its own core.
  * Every daemon runs one step at a time with ffmpeg on one thread
  * (ARTDAG_EXEC__SLOTS=1, ARTDAG_EXEC__THREADS=1), from a fresh home: nothing
- * cached. Wall time runs from the CLI's start to its end (adding the file,
+ * cached, with `trust.confirmations` 1 (one operator's machines: with the
+ * default 2, a second node encodes every chunk again to confirm it, so two
+ * daemons do twice the work). Wall time runs from the CLI's start to its end (adding the file,
  * the analysis, the chunks, the join, writing the output). Quality: PSNR and
- * SSIM of each output against the source, and sizes; bytes moved: what each
- * node fetched from its peers (artdag_bytes_fetched_total).
+ * SSIM of each output against the source, and sizes; bytes moved per node:
+ * what it fetched from its peers (artdag_bytes_fetched_total: source ranges,
+ * chunks for the join, the output), what it holds of the source afterwards
+ * (the source's blocks in its blockstore: what it fetched of the source), and
+ * what its ffmpeg read of the source (artdag_range_bytes_total).
  *
  *   npm run bench:transcode [-- --seconds 120] [--crf 20] [--preset medium] [--chunk-seconds 10]
+ *   npm run bench:transcode -- --bytes-only [--no-audio] [--seconds 60] [--preset ultrafast]
+ *     (two daemons only: the bytes figures, no timing comparison; --no-audio leaves the sound
+ *     out, whose node reads the whole source, so the figures show what chunks read)
  *
  * Targets (issue 10): two daemons ≤ 0.6 × one daemon; chunked PSNR within 0.3 dB of the
  * single-pass encode and size within +3 %.
@@ -26,7 +34,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { BIN, FFMPEG, FFPROBE } from '../../test/e2e/helpers/cli.ts'
-import { log, machineFacts, shippedEnv, startBenchCluster, stringArg } from './lib/cluster.ts'
+import { flagArg, log, machineFacts, shippedEnv, startBenchCluster, stringArg } from './lib/cluster.ts'
+import { fileBytesHeld } from './lib/dag-held.ts'
 import { spawnerHelpersOf } from './lib/proc.ts'
 import { numberArg, printReport } from './lib/report.ts'
 import type { BenchCluster } from './lib/cluster.ts'
@@ -37,6 +46,9 @@ const seconds = numberArg('seconds', 120)
 const crf = numberArg('crf', 20)
 const preset = stringArg('preset', 'medium')
 const chunkSeconds = numberArg('chunk-seconds', 10)
+const bytesOnly = flagArg('bytes-only')
+/** No sound: the node that encodes it reads the whole source, which hides what the chunks read. */
+const noAudio = flagArg('no-audio')
 /** The reference for quality figures: Debian's ffmpeg when installed (faster filters), else the bundled one. */
 const METER = existsSync('/usr/bin/ffmpeg') ? '/usr/bin/ffmpeg' : FFMPEG
 
@@ -63,31 +75,56 @@ async function quality (file: string, source: string): Promise<{ psnr: number, s
   return { psnr, ssim }
 }
 
-async function fetchedBytes (cluster: BenchCluster): Promise<number[]> {
+async function counters (cluster: BenchCluster, name: string): Promise<number[]> {
   return await Promise.all(cluster.clients.map(async client => {
     const text = await client.metrics()
-    return Number(/^artdag_bytes_fetched_total (\d+)/m.exec(text)?.[1] ?? 0)
+    return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0)
   }))
 }
 
 interface ClusterRun {
   ms: number
   file: string
+  /** Per node: bytes fetched from peers (all content), ffmpeg's reads through the range server, the source's bytes held after. */
   fetched: number[]
+  rangeRead: number[]
+  sourceHeld: number[]
+  /** Per node: the part of the source its steps need (the whole of it for the node that adds it or encodes the sound; else its chunks' share of the frames). */
+  sourceNeeded: number[]
   chunksByNode: Record<string, number>
 }
 
 async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRun> {
   const base = join(dir, names.join('-'))
-  const env = await shippedEnv(dir, { ARTDAG_EXEC__SLOTS: '1', ARTDAG_EXEC__THREADS: '1' })
+  const env = await shippedEnv(dir, { ARTDAG_EXEC__SLOTS: '1', ARTDAG_EXEC__THREADS: '1', ARTDAG_TRUST__CONFIRMATIONS: '1' })
   const cluster = await startBenchCluster(base, names, env)
+  let stopped = false
   try {
+    // Added on the first node, as the CLI does: its CID names the source's blocks.
+    const sourceCid = (await (cluster.clients[0] as BenchCluster['clients'][number]).addFile(source)).cid
     for (const [i, daemon] of cluster.daemons.entries()) await pin(daemon.process.pid as number, cores[i] as number)
     const out = join(base, 'out.mp4')
     let stdout = ''
     const ms = await timed(`artdag transcode on ${names.length} daemon(s)`, async () => {
       await new Promise<void>((resolve, reject) => {
-        const child = spawn(process.execPath, [BIN, 'transcode', source, '-o', out, '--crf', String(crf), '--preset', preset, '--chunk-seconds', String(chunkSeconds), '--wait', '--json', '--home', cluster.homes[0] as string], {
+        const child = spawn(process.execPath, [
+          BIN,
+          'transcode',
+          source,
+          '-o',
+          out,
+          '--crf',
+          String(crf),
+          '--preset',
+          preset,
+          '--chunk-seconds',
+          String(chunkSeconds),
+          ...(noAudio ? ['--audio-codec', 'none'] : []),
+          '--wait',
+          '--json',
+          '--home',
+          cluster.homes[0] as string
+        ], {
           env: { ...process.env, ...env },
           stdio: ['ignore', 'pipe', 'inherit']
         })
@@ -100,15 +137,25 @@ async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRu
         })
       })
     })
-    const job = JSON.parse(stdout) as { steps: Array<{ type: string, peer: string | null }> }
+    const job = JSON.parse(stdout) as { steps: Array<{ type: string, peer: string | null, frames?: number | null }> }
     const chunksByNode: Record<string, number> = {}
-    for (const step of job.steps.filter(s => s.type === 'transcode_chunk')) {
+    const chunks = job.steps.filter(s => s.type === 'transcode_chunk')
+    const totalFrames = chunks.reduce((sum, s) => sum + (s.frames ?? 0), 0)
+    const size = (await stat(source)).size
+    const sourceNeeded = cluster.daemons.map((d, i) => {
+      if (i === 0 || job.steps.some(s => s.type === 'transcode_audio' && s.peer === d.peerId)) return size
+      return chunks.filter(s => s.peer === d.peerId).reduce((sum, s) => sum + (s.frames ?? 0), 0) / totalFrames * size
+    })
+    for (const step of chunks) {
       const node = `node${cluster.daemons.findIndex(d => d.peerId === step.peer)}`
       chunksByNode[node] = (chunksByNode[node] ?? 0) + 1
     }
-    return { ms, file: out, fetched: await fetchedBytes(cluster), chunksByNode }
-  } finally {
+    const [fetched, rangeRead] = await Promise.all([counters(cluster, 'artdag_bytes_fetched_total'), counters(cluster, 'artdag_range_bytes_total')])
     await cluster.stop()
+    stopped = true
+    return { ms, file: out, fetched, rangeRead, sourceHeld: await fileBytesHeld(cluster.homes, sourceCid), sourceNeeded, chunksByNode }
+  } finally {
+    if (!stopped) await cluster.stop()
   }
 }
 
@@ -142,41 +189,80 @@ try {
   ])
   const sourceBytes = (await stat(source)).size
 
-  const single = join(dir, 'single.mp4')
-  const singleMs = await timed('plain ffmpeg -threads 1 on core 0', async () => {
-    await run('taskset', ['-c', '0', FFMPEG, '-v', 'error', '-threads', '1', '-i', source, '-c:v', 'libx264', '-crf', String(crf), '-preset', preset, '-threads', '1', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', single])
-  })
-  const one = await transcodeOn(['a'], [0])
-  const two = await transcodeOn(['b', 'c'], [0, 1])
-
-  const [qSingle, qChunked] = await Promise.all([quality(single, source), quality(two.file, source)])
-  const [singleBytes, chunkedBytes] = await Promise.all([stat(single), stat(two.file)]).then(s => s.map(x => x.size))
+  const perNode = (run: ClusterRun, label: string): Row[] =>
+    run.fetched.flatMap((bytes, i) => [
+      { metric: `${label}: node${i} fetched from peers`, value: bytes / 1e6, unit: 'MB', baseline: sourceBytes / 1e6, ratio: bytes / sourceBytes },
+      {
+        metric: `${label}: node${i} holds of the source (baseline: what its steps need)`,
+        value: (run.sourceHeld[i] ?? 0) / 1e6,
+        unit: 'MB',
+        baseline: (run.sourceNeeded[i] ?? 0) / 1e6,
+        ratio: (run.sourceHeld[i] ?? 0) / (run.sourceNeeded[i] ?? 1)
+      },
+      { metric: `${label}: node${i} ffmpeg read of the source`, value: (run.rangeRead[i] ?? 0) / 1e6, unit: 'MB', baseline: sourceBytes / 1e6, ratio: (run.rangeRead[i] ?? 0) / sourceBytes }
+    ])
   const frames = async (file: string): Promise<number> => Number((await run(FFPROBE, ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file])).stdout.trim())
 
-  const rows: Row[] = [
-    { metric: 'plain ffmpeg, 1 core', value: singleMs / 1000, unit: 's' },
-    { metric: 'artdag, 1 daemon on 1 core', value: one.ms / 1000, unit: 's', baseline: singleMs / 1000, ratio: one.ms / singleMs },
-    { metric: 'artdag, 2 daemons on 2 cores', value: two.ms / 1000, unit: 's', baseline: one.ms / 1000, ratio: two.ms / one.ms, target: '≤ 0.6', pass: two.ms / one.ms <= 0.6 },
-    { metric: '2 daemons vs plain ffmpeg', value: two.ms / 1000, unit: 's', baseline: singleMs / 1000, ratio: two.ms / singleMs },
-    { metric: 'PSNR single-pass', value: qSingle.psnr, unit: 'dB' },
-    { metric: 'PSNR chunked', value: qChunked.psnr, unit: 'dB', baseline: qSingle.psnr, target: '≥ single − 0.3', pass: qChunked.psnr >= qSingle.psnr - 0.3 },
-    { metric: 'SSIM single-pass', value: qSingle.ssim, unit: '' },
-    { metric: 'SSIM chunked', value: qChunked.ssim, unit: '', baseline: qSingle.ssim },
-    { metric: 'size single-pass', value: singleBytes as number / 1e6, unit: 'MB' },
-    {
-      metric: 'size chunked',
-      value: chunkedBytes as number / 1e6,
-      unit: 'MB',
-      baseline: singleBytes as number / 1e6,
-      ratio: (chunkedBytes as number) / (singleBytes as number),
-      target: '≤ 1.03',
-      pass: (chunkedBytes as number) / (singleBytes as number) <= 1.03
-    },
-    { metric: 'frames chunked (baseline: source)', value: await frames(two.file), unit: 'frames', baseline: await frames(source) },
-    { metric: 'source size', value: sourceBytes / 1e6, unit: 'MB' },
-    ...two.fetched.map((bytes, i) => ({ metric: `2 daemons: node${i} fetched from peers`, value: bytes / 1e6, unit: 'MB', baseline: sourceBytes / 1e6, ratio: bytes / sourceBytes }))
-  ]
-  printReport('transcode', rows, { machine: machineFacts(), settings: { seconds, crf, preset, chunkSeconds }, chunksByNode: { one: one.chunksByNode, two: two.chunksByNode }, fetched: { one: one.fetched, two: two.fetched } })
+  if (bytesOnly) {
+    const two = await transcodeOn(['b', 'c'], [0, 1])
+    const rows: Row[] = [
+      { metric: 'artdag, 2 daemons on 2 cores', value: two.ms / 1000, unit: 's' },
+      { metric: 'frames chunked (baseline: source)', value: await frames(two.file), unit: 'frames', baseline: await frames(source) },
+      { metric: 'source size', value: sourceBytes / 1e6, unit: 'MB' },
+      ...perNode(two, '2 daemons')
+    ]
+    printReport('transcode-bytes', rows, {
+      machine: machineFacts(),
+      settings: { seconds, crf, preset, chunkSeconds, noAudio },
+      chunksByNode: two.chunksByNode,
+      fetched: two.fetched,
+      rangeRead: two.rangeRead,
+      sourceHeld: two.sourceHeld,
+      sourceNeeded: two.sourceNeeded
+    })
+  } else {
+    const single = join(dir, 'single.mp4')
+    const singleMs = await timed('plain ffmpeg -threads 1 on core 0', async () => {
+      await run('taskset', ['-c', '0', FFMPEG, '-v', 'error', '-threads', '1', '-i', source, '-c:v', 'libx264', '-crf', String(crf), '-preset', preset, '-threads', '1', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', single])
+    })
+    const one = await transcodeOn(['a'], [0])
+    const two = await transcodeOn(['b', 'c'], [0, 1])
+
+    const [qSingle, qChunked] = await Promise.all([quality(single, source), quality(two.file, source)])
+    const [singleBytes, chunkedBytes] = await Promise.all([stat(single), stat(two.file)]).then(s => s.map(x => x.size))
+
+    const rows: Row[] = [
+      { metric: 'plain ffmpeg, 1 core', value: singleMs / 1000, unit: 's' },
+      { metric: 'artdag, 1 daemon on 1 core', value: one.ms / 1000, unit: 's', baseline: singleMs / 1000, ratio: one.ms / singleMs },
+      { metric: 'artdag, 2 daemons on 2 cores', value: two.ms / 1000, unit: 's', baseline: one.ms / 1000, ratio: two.ms / one.ms, target: '≤ 0.6', pass: two.ms / one.ms <= 0.6 },
+      { metric: '2 daemons vs plain ffmpeg', value: two.ms / 1000, unit: 's', baseline: singleMs / 1000, ratio: two.ms / singleMs },
+      { metric: 'PSNR single-pass', value: qSingle.psnr, unit: 'dB' },
+      { metric: 'PSNR chunked', value: qChunked.psnr, unit: 'dB', baseline: qSingle.psnr, target: '≥ single − 0.3', pass: qChunked.psnr >= qSingle.psnr - 0.3 },
+      { metric: 'SSIM single-pass', value: qSingle.ssim, unit: '' },
+      { metric: 'SSIM chunked', value: qChunked.ssim, unit: '', baseline: qSingle.ssim },
+      { metric: 'size single-pass', value: singleBytes as number / 1e6, unit: 'MB' },
+      {
+        metric: 'size chunked',
+        value: chunkedBytes as number / 1e6,
+        unit: 'MB',
+        baseline: singleBytes as number / 1e6,
+        ratio: (chunkedBytes as number) / (singleBytes as number),
+        target: '≤ 1.03',
+        pass: (chunkedBytes as number) / (singleBytes as number) <= 1.03
+      },
+      { metric: 'frames chunked (baseline: source)', value: await frames(two.file), unit: 'frames', baseline: await frames(source) },
+      { metric: 'source size', value: sourceBytes / 1e6, unit: 'MB' },
+      ...perNode(two, '2 daemons')
+    ]
+    printReport('transcode', rows, {
+      machine: machineFacts(),
+      settings: { seconds, crf, preset, chunkSeconds },
+      chunksByNode: { one: one.chunksByNode, two: two.chunksByNode },
+      fetched: { one: one.fetched, two: two.fetched },
+      rangeRead: two.rangeRead,
+      sourceHeld: two.sourceHeld
+    })
+  }
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

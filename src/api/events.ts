@@ -87,7 +87,28 @@ export const stepProgressSchema = z.looseObject({
   cacheId: z.string(),
   stepType: z.string(),
   startedAt: z.number(),
-  progress: z.number().min(0).max(1).nullable()
+  progress: z.number().min(0).max(1).nullable(),
+  /** Video frames ffmpeg has written so far (null: not reported, or sound alone). */
+  frame: z.number().int().nonnegative().nullable().optional(),
+  /** ffmpeg's speed in multiples of real time (null: not reported yet). */
+  speed: z.number().nonnegative().nullable().optional()
+})
+
+/**
+ * A running transcode's progress in frames, as this node sees it (published every second while
+ * someone follows the stream): its chunks' frames done (finished chunks, and the part of the running
+ * ones ffmpeg reported here or in heartbeats) of all, the cluster's frames per second since its
+ * encoding began here, the time left at that pace, and per node the chunks it encodes now and how
+ * many it encoded.
+ */
+export const jobProgressSchema = z.looseObject({
+  type: z.literal('job.progress'),
+  time,
+  job: z.string(),
+  frames: z.object({ done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }),
+  fps: z.number().nonnegative().nullable(),
+  etaMs: ms.nullable(),
+  nodes: z.array(z.object({ peer: z.string().nullable(), running: z.array(z.string()), done: z.number().int().nonnegative() }))
 })
 
 /** A job's output is pinned (here or by a peer) and its provenance record written. */
@@ -123,6 +144,7 @@ export const apiEventSchema = z.union([
   jobStateEventSchema,
   stepEventSchema,
   stepProgressSchema,
+  jobProgressSchema,
   resultReadySchema,
   resultMismatchSchema,
   nodePausedSchema,
@@ -137,7 +159,7 @@ export type ApiEventType = ApiEvent['type']
 export type ApiEventInput = ApiEvent extends infer E ? E extends ApiEvent ? Omit<E, 'time'> & { time?: number } : never : never
 
 /** The fields the stream rounds to whole milliseconds (people read them). */
-export const ROUNDED_FIELDS = ['waitedMs', 'durationMs', 'gapMs'] as const
+export const ROUNDED_FIELDS = ['waitedMs', 'durationMs', 'gapMs', 'etaMs'] as const
 
 /** Every event type the stream knows, for filters and for clients that skip the ones they do not. */
 export const API_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
@@ -152,6 +174,7 @@ export const API_EVENT_TYPES: ReadonlySet<string> = new Set<string>([
   ...JOB_EVENT_STATES.map(s => `job.${s}`),
   ...STEP_EVENT_STATES.map(s => `step.${s}`),
   'step.progress',
+  'job.progress',
   'result.ready',
   'result.mismatch',
   'node.paused',

@@ -65,7 +65,11 @@ export const runningStepSchema = z.object({
   jobId: z.string().nullable(),
   startedAt: timestamp,
   /** 0..1 when ffmpeg reports it, else null. */
-  progress: z.number().min(0).max(1).nullable()
+  progress: z.number().min(0).max(1).nullable(),
+  /** Video frames ffmpeg has written so far (null: not reported, or sound alone). */
+  frame: count.nullable().optional(),
+  /** ffmpeg's speed, in multiples of real time (null: not reported yet). */
+  speed: z.number().nonnegative().nullable().optional()
 })
 export type RunningStep = z.infer<typeof runningStepSchema>
 
@@ -234,7 +238,15 @@ export const jobSummarySchema = z.object({
   submittedAt: timestamp,
   /** When this node last saw the job change. */
   updatedAt: timestamp,
-  progress: z.object({ total: count, done: count, cached: count, running: count, failed: count }),
+  progress: z.object({
+    total: count,
+    done: count,
+    cached: count,
+    running: count,
+    failed: count,
+    /** A transcode's frames: of its chunks, those in finished ones (cached or encoded) and all. */
+    frames: z.object({ done: count, total: count }).optional()
+  }),
   /** The output's CID once the job completed. */
   output: z.string().nullable(),
   /** The output's provenance record, once a pinner wrote it. */
@@ -270,7 +282,11 @@ export const jobStepSchema = z.object({
   cid: z.string().nullable(),
   error: z.string().nullable(),
   /** The CID of the step's ffmpeg log (its whole stderr), when the node that ran it announced one (`artdag logs JOB STEP`). */
-  log: z.string().nullable().optional()
+  log: z.string().nullable().optional(),
+  /** The video frames the step encodes, when known before it runs (a transcode's chunk); null otherwise. */
+  frames: count.nullable().optional(),
+  /** Frames encoded per second by the run that produced the output (frames over its duration); null when not known. */
+  fps: z.number().nonnegative().nullable().optional()
 })
 export type JobStep = z.infer<typeof jobStepSchema>
 

@@ -43,7 +43,7 @@ export async function followJob (client: ApiClient, jobId: string, options: Foll
   }
   const onEvent = (event: ApiEvent): void => {
     for (const update of fromApiEvent(event, jobId, steps, Date.now())) view.update(update)
-    if ((event.type.startsWith('job.') || event.type.startsWith('step.')) && event.type !== 'step.progress' && concerns(event, jobId)) nudge()
+    if ((event.type.startsWith('job.') || event.type.startsWith('step.')) && event.type !== 'step.progress' && event.type !== 'job.progress' && concerns(event, jobId)) nudge()
   }
 
   try {

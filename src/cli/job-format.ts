@@ -28,11 +28,35 @@ export function stepRows (job: JobDetail): string[][] {
     shortPeer(step.peer),
     String(step.attempts),
     step.durationMs != null ? formatStepDuration(step.durationMs) : '-',
+    step.fps != null ? `${step.fps} fps` : '-',
     step.cid != null ? shortId(step.cid) : '-'
   ])
 }
 
-export const STEP_COLUMNS = ['STEP', 'TYPE', 'STATE', 'NODE', 'RUNS', 'DURATION', 'CID']
+export const STEP_COLUMNS = ['STEP', 'TYPE', 'STATE', 'NODE', 'RUNS', 'DURATION', 'SPEED', 'CID']
+
+/**
+ * A transcode's chunks per node that encoded them for this job: how many,
+ * their frames and the node's pace over them (`…a1b2c3: 4 chunks, 100 frames
+ * at 52.3 fps`); cached chunks are counted apart.
+ */
+export function chunkLines (job: JobDetail): string[] {
+  const byNode = new Map<string, { chunks: number, frames: number, ms: number }>()
+  let cached = 0
+  for (const step of job.steps) {
+    if (step.frames == null) continue
+    if (step.state === 'cached') cached++
+    if (step.state !== 'completed' || step.peer === null) continue
+    const node = byNode.get(step.peer) ?? { chunks: 0, frames: 0, ms: 0 }
+    node.chunks++
+    node.frames += step.frames
+    node.ms += step.durationMs ?? 0
+    byNode.set(step.peer, node)
+  }
+  const lines = [...byNode].map(([peer, n]) => `${shortPeer(peer)}: ${n.chunks} chunk${n.chunks === 1 ? '' : 's'}, ${n.frames} frames${n.ms > 0 ? ` at ${(n.frames / (n.ms / 1000)).toFixed(1)} fps` : ''}`)
+  if (cached > 0) lines.push(`${cached} cached`)
+  return lines
+}
 
 export function alignRows (columns: string[], rows: string[][]): string {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map(r => (r[i] ?? '').length)))
@@ -47,6 +71,8 @@ export function jobText (job: JobDetail): string {
     `recipe      ${job.recipe}${job.label != null ? ` (${job.label})` : ''}`,
     `state       ${job.state}`,
     `progress    ${progressLine(job)}`,
+    ...(job.progress.frames !== undefined ? [`frames      ${job.progress.frames.done}/${job.progress.frames.total} in finished chunks`] : []),
+    ...chunkLines(job).map((line, i) => `${i === 0 ? 'chunks      ' : '            '}${line}`),
     `submitted   ${new Date(job.submittedAt).toISOString()} by ${shortPeer(job.submittedBy)}`,
     ...(job.output != null ? [`output      ${job.output}`] : []),
     ...(job.provenance != null ? [`provenance  ${job.provenance}`] : []),

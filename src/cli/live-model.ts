@@ -1,4 +1,6 @@
 import type { StepState } from '../api/index.ts'
+import { framesProgress, partStateOf } from '../plan/index.ts'
+import type { FramesProgress, PartState } from '../plan/index.ts'
 
 /**
  * The one model behind every live display of a render, on this machine or on
@@ -23,11 +25,13 @@ export interface LiveStep {
   /** Times another node took its lease over after its holder went silent. */
   takeovers: number
   error: string | null
+  /** The video frames it encodes, when known before it runs (a transcode's chunk). */
+  frames: number | null
 }
 
 export type LiveUpdate =
   /** The steps to show, in plan order, with what is known of them. */
-  | { kind: 'steps', recipe: string, at: number, steps: Array<Pick<LiveStep, 'step' | 'type' | 'cacheId'> & Partial<Pick<LiveStep, 'state' | 'peer'>>> }
+  | { kind: 'steps', recipe: string, at: number, steps: Array<Pick<LiveStep, 'step' | 'type' | 'cacheId'> & Partial<Pick<LiveStep, 'state' | 'peer' | 'frames'>>> }
   | { kind: 'state', at: number, step: string, state: StepState, peer?: string | null | undefined, takeover?: boolean | undefined, error?: string | undefined }
   | { kind: 'progress', at: number, step: string, fraction: number | null, startedAt?: number | undefined }
   | { kind: 'job', at: number, state: 'completed' | 'failed' | 'cancelled', error?: string | undefined }
@@ -58,11 +62,14 @@ export class LiveModel {
         for (const s of update.steps) {
           const known = this.steps.get(s.step)
           if (known === undefined) {
-            const step: LiveStep = { ...s, state: s.state ?? 'pending', peer: s.peer ?? null, startedAt: null, finishedAt: null, fraction: null, takeovers: 0, error: null }
+            const step: LiveStep = { ...s, state: s.state ?? 'pending', peer: s.peer ?? null, startedAt: null, finishedAt: null, fraction: null, takeovers: 0, error: null, frames: s.frames ?? null }
             if (step.state === 'running') step.startedAt = update.at
             this.steps.set(s.step, step)
             if (step.state !== 'pending') changed.push(step)
-          } else if (s.state !== undefined && s.state !== known.state) {
+            continue
+          }
+          if (s.frames != null) known.frames = s.frames
+          if (s.state !== undefined && s.state !== known.state) {
             changed.push(...this.apply({ kind: 'state', at: update.at, step: s.step, state: s.state, peer: s.peer }))
           }
         }
@@ -122,6 +129,19 @@ export class LiveModel {
       if (s.state === 'failed') failed++
     }
     return { total: this.steps.size, done, cached, running, failed }
+  }
+
+  /**
+   * A transcode's progress in frames (its chunks: the steps whose frames are
+   * known), or null when the render has none.
+   */
+  frames (now: number): FramesProgress | null {
+    const parts: PartState[] = []
+    for (const s of this.steps.values()) {
+      if (s.frames === null) continue
+      parts.push({ step: s.step, frames: s.frames, state: partStateOf(s.state), fraction: s.state === 'running' ? s.fraction : null, peer: s.peer, startedAt: s.startedAt })
+    }
+    return parts.length > 0 ? framesProgress(parts, now) : null
   }
 
   /** The steps being worked on: claimed or running. */

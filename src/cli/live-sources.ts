@@ -13,7 +13,7 @@ import type { LiveUpdate } from './live-model.ts'
 export function fromRenderEvent (event: RenderEvent, at: number): LiveUpdate | undefined {
   switch (event.type) {
     case 'plan':
-      return { kind: 'steps', recipe: event.recipe, at, steps: event.list.map(s => ({ step: s.stepId, type: s.stepType, cacheId: s.cacheId })) }
+      return { kind: 'steps', recipe: event.recipe, at, steps: event.list.map(s => ({ step: s.stepId, type: s.stepType, cacheId: s.cacheId, ...(s.frames !== undefined ? { frames: s.frames } : {}) })) }
     case 'step_cached':
       return { kind: 'state', at, step: event.stepId, state: 'cached' }
     case 'step_skipped':
@@ -31,7 +31,7 @@ export function fromRenderEvent (event: RenderEvent, at: number): LiveUpdate | u
 
 /** A daemon's view of the job: every step as it stands (re-read when events come, and now and then). */
 export function fromJobDetail (job: JobDetail, at: number): LiveUpdate[] {
-  const updates: LiveUpdate[] = [{ kind: 'steps', recipe: job.recipe, at, steps: job.steps.map(s => ({ step: s.step, type: s.type, cacheId: s.cacheId, state: s.state, peer: s.peer })) }]
+  const updates: LiveUpdate[] = [{ kind: 'steps', recipe: job.recipe, at, steps: job.steps.map(s => ({ step: s.step, type: s.type, cacheId: s.cacheId, state: s.state, peer: s.peer, ...(s.frames != null ? { frames: s.frames } : {}) })) }]
   if (job.state !== 'running') updates.push({ kind: 'job', at, state: job.state, ...(job.error !== null ? { error: job.error } : {}) })
   return updates
 }

@@ -2,6 +2,7 @@ import { formatDuration } from './format.ts'
 import { formatStepDuration, shortPeer } from './job-format.ts'
 import { LiveModel, stepEtaMs } from './live-model.ts'
 import type { LiveStep, LiveUpdate } from './live-model.ts'
+import type { FramesProgress, NodeParts } from '../plan/index.ts'
 
 /**
  * The live display of a render on stderr, the same for a render on this
@@ -76,6 +77,33 @@ export function summaryLine (model: LiveModel, now: number): string {
   return `${model.recipe !== '' ? `${model.recipe}: ` : ''}${c.done}/${c.total} done · ${c.running} running · ${c.cached} cached${c.failed > 0 ? ` · ${c.failed} failed` : ''} · ${formatDuration(now - model.startedAt)}`
 }
 
+/** A transcode's one line: frames done of all, the cluster's pace, the time left. */
+export function framesLine (progress: FramesProgress): string {
+  const { done, total } = progress.frames
+  const pct = total > 0 ? Math.floor(done / total * 100) : 100
+  const fps = progress.fps !== null ? ` · ${progress.fps >= 100 ? Math.round(progress.fps) : progress.fps.toFixed(1)} fps` : ''
+  const eta = progress.etaMs !== null && done < total ? ` · ETA ${clock(progress.etaMs)}` : ''
+  return `frames ${done}/${total} (${pct}%)${fps}${eta}`
+}
+
+/** `film-chunk-007` → `chunk-007`: the recipe's prefix says nothing the line above does not. */
+function partName (step: string): string {
+  return /(chunk-\d+)$/.exec(step)?.[1] ?? step
+}
+
+/** Per node, the chunks it encodes now (with how far each is, when known) and how many it has encoded. */
+export function nodeLines (progress: FramesProgress, fractionOf: (step: string) => number | null = () => null): string[] {
+  const part = (step: string): string => {
+    const fraction = fractionOf(step)
+    return `${partName(step)}${fraction !== null ? ` ${Math.floor(fraction * 100)}%` : ''}`
+  }
+  return progress.nodes.map((node: NodeParts) => {
+    const where = node.peer !== null ? shortPeer(node.peer) : 'here'
+    const running = node.running.length > 0 ? `encoding ${node.running.map(part).join(', ')}` : 'idle'
+    return `  ${where.padEnd(8)} ${running}${node.done > 0 ? ` · ${node.done} done` : ''}`
+  })
+}
+
 /** The plain line for a step whose state changed. */
 export function eventLine (step: LiveStep): string {
   const name = `${step.step} (${step.type})`
@@ -118,6 +146,7 @@ export function createLiveView (stream: Stream, options: LiveViewOptions): LiveV
 
 function plainView (stream: Stream, model: LiveModel, now: () => number): LiveView {
   const quarters = new Map<string, number>()
+  let tenths = 0
   const stamp = (): string => clock(now() - model.startedAt)
   const write = (line: string): void => {
     stream.write(`${stamp()} ${line}\n`)
@@ -131,13 +160,23 @@ function plainView (stream: Stream, model: LiveModel, now: () => number): LiveVi
       for (const step of changed) write(eventLine(step))
       if (update.kind === 'progress') {
         const step = model.steps.get(update.step)
-        if (step?.fraction != null) {
+        // A transcode's chunks are covered by its frames line below.
+        if (step?.fraction != null && step.frames === null) {
           const quarter = Math.floor(step.fraction * 4)
           if (quarter > (quarters.get(step.step) ?? 0) && quarter < 4) {
             quarters.set(step.step, quarter)
             const eta = stepEtaMs(step, now())
             write(`${step.step} (${step.type}) ${quarter * 25}%${eta !== null ? ` ETA ${clock(eta)}` : ''}${node(step)}`)
           }
+        }
+      }
+      // A transcode: its frames line at each tenth of the frames done.
+      const frames = model.frames(now())
+      if (frames !== null && frames.frames.total > 0) {
+        const tenth = Math.floor(frames.frames.done / frames.frames.total * 10)
+        if (tenth > tenths && tenth < 10) {
+          tenths = tenth
+          write(framesLine(frames))
         }
       }
     },
@@ -157,9 +196,11 @@ function ttyView (stream: Stream, model: LiveModel, now: () => number, tickMs: n
     if (stopped || model.steps.size === 0) return
     const t = now()
     const width = Math.max(40, (stream.columns !== undefined && stream.columns > 0 ? stream.columns : 100) - 1)
-    const active = model.active()
+    // A transcode's chunks are on their nodes' lines; the other running steps get a line each.
+    const active = model.active().filter(s => s.frames === null)
     const nameWidth = Math.min(32, Math.max(0, ...active.map(s => s.step.length + s.type.length + 3)))
-    const out = [summaryLine(model, t), ...active.map(s => activeLine(s, t, nameWidth))]
+    const frames = model.frames(t)
+    const out = [summaryLine(model, t), ...(frames !== null ? [framesLine(frames), ...nodeLines(frames, step => model.steps.get(step)?.fraction ?? null)] : []), ...active.map(s => activeLine(s, t, nameWidth))]
     clear()
     stream.write(out.map(line => line.length > width ? `${line.slice(0, width - 1)}…` : line).join('\n') + '\n')
     lines = out.length

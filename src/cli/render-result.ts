@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { dirname, extname, resolve } from 'node:path'
 import { InvalidArgumentError } from '../errors.ts'
+import { runFps } from '../plan/index.ts'
 import type { JobDetail, JobStep, RenderResult } from '../api/index.ts'
 import type { RenderOutcome } from '../engine/index.ts'
 import type { Recipe } from '../plan/index.ts'
@@ -95,19 +96,23 @@ export function resultFromJob (job: JobDetail, outputs: readonly string[] | unde
 
 /** A render on this machine, in the job's shape: its steps as a job's steps, run here (no peer). */
 export function resultFromLocal (outcome: RenderOutcome, recipe: string): RenderResult {
-  const steps: JobStep[] = outcome.steps.map(s => ({
-    step: s.id,
-    type: s.type,
-    cacheId: s.cacheId,
-    state: s.cached ? 'cached' : s.skipped === true ? 'skipped' : 'completed',
-    peer: null,
-    attempts: s.cached || s.skipped === true ? 0 : 1,
-    durationMs: s.startedAt !== null && s.finishedAt !== null ? s.finishedAt - s.startedAt : null,
-    cached: s.cached,
-    cid: s.cid,
-    error: null,
-    ...(s.log !== undefined ? { log: s.log } : {})
-  }))
+  const steps: JobStep[] = outcome.steps.map(s => {
+    const durationMs = s.startedAt !== null && s.finishedAt !== null ? s.finishedAt - s.startedAt : null
+    return {
+      step: s.id,
+      type: s.type,
+      cacheId: s.cacheId,
+      state: s.cached ? 'cached' : s.skipped === true ? 'skipped' : 'completed',
+      peer: null,
+      attempts: s.cached || s.skipped === true ? 0 : 1,
+      durationMs,
+      cached: s.cached,
+      cid: s.cid,
+      error: null,
+      ...(s.log !== undefined ? { log: s.log } : {}),
+      ...(s.frames !== undefined ? { frames: s.frames, fps: runFps(s.frames, durationMs) } : {})
+    }
+  })
   return { job: null, recipe, state: 'completed', output: outcome.outputCid, outputs: outcome.outputs, provenance: outcome.provenanceCid, files: outcome.files, steps }
 }
 

@@ -1,11 +1,12 @@
 import { describeError } from './describe-error.ts'
 import { StepFailedError } from './errors.ts'
 import { AbortedError } from '../errors.ts'
+import { defined } from '../defined.ts'
 import { CoordinatorDriver } from '../jobs/driver/index.ts'
 import type { CoordinatorEvent, CoordinatorInit, DriverPorts, ExecutionRef, ExecutionReport, JobResult, JobSpec } from '../jobs/driver/index.ts'
 import { systemClock, systemScheduler } from '../lifecycle/index.ts'
 import type { Clock, Scheduler } from '../lifecycle/index.ts'
-import { stepsToRun } from '../plan/index.ts'
+import { stepFrames, stepsToRun } from '../plan/index.ts'
 import type { Plan, PlannedStep } from '../plan/index.ts'
 import type { RenderEventListener, StepReport } from './events.ts'
 import type { PlanRenderResult, RenderPlanOptions } from './local-render.ts'
@@ -125,7 +126,7 @@ class OneNodeRender {
       planId: plan.planId,
       runId: plan.runId,
       recipe: plan.recipeName,
-      list: plan.steps.map(step => ({ stepId: step.id, stepType: step.type, cacheId: step.cacheId }))
+      list: plan.steps.map(step => ({ stepId: step.id, stepType: step.type, cacheId: step.cacheId, ...defined({ frames: stepFrames(step.type, step.config) }) }))
     })
     signal?.throwIfAborted()
     const onAbort = (): void => {
@@ -150,7 +151,11 @@ class OneNodeRender {
     return {
       outputCid: this.#outputs.get(plan.output) as string,
       outputs: Object.fromEntries(plan.outputs.map(id => [id, this.#outputs.get(id) as string])),
-      steps: plan.steps.map(step => this.#reports.get(step.id) as StepReport)
+      steps: plan.steps.map(step => {
+        const report = this.#reports.get(step.id) as StepReport
+        const frames = stepFrames(step.type, step.config)
+        return frames !== undefined ? { ...report, frames } : report
+      })
     }
   }
 
@@ -258,7 +263,7 @@ class OneNodeRender {
       const done = await this.#c.runner.run(step, inputCids, {
         signal,
         onProgress: event => {
-          this.#emit({ type: 'step_progress', stepId: step.id, fraction: event.fraction, outTimeMs: event.outTimeMs, speed: event.speed })
+          this.#emit({ type: 'step_progress', stepId: step.id, fraction: event.fraction, outTimeMs: event.outTimeMs, speed: event.speed, frame: event.frame })
         }
       })
       // An aborted execution reports nothing.

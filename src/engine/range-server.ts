@@ -13,9 +13,17 @@ import type { CatOptions } from '../store/index.ts'
  * Serves content to ffmpeg over HTTP on 127.0.0.1, with Range requests, so a
  * step that seeks into a large input (a transcode chunk) reads only the byte
  * ranges it asks for: each response streams `cat(cid, { offset, length })`
- * of the UnixFS DAG, in windows, at the pace ffmpeg reads, and a closed
- * connection stops the reads. Every exposed CID has its own unguessable path
- * (32 random bytes), valid until released; any other path is 404.
+ * of the UnixFS DAG, and a closed connection stops the reads. Every exposed
+ * CID has its own unguessable path (32 random bytes), valid until released;
+ * any other path is 404.
+ *
+ * A Range request is answered one page at a time (`bytes=a-` gets `a` to the
+ * next page boundary, then the connection closes; ffmpeg, run with
+ * `-reconnect 1`, asks for the next page when it needs it). ffmpeg asks for
+ * open ranges (`bytes=a-`) and stops reading when it has what it needs, but
+ * loopback sockets buffer megabytes: answered whole, every request would
+ * fetch that much more from peers than ffmpeg reads. Paged, a read fetches
+ * at most one page past what ffmpeg takes.
  */
 export interface RangeServerComponents {
   cat: (cid: CID, options: CatOptions) => AsyncIterable<Uint8Array>
@@ -24,14 +32,22 @@ export interface RangeServerComponents {
 
 export interface RangeServerInit {
   /**
-   * Bytes read from the store at a time for one response: the most read ahead
-   * of what ffmpeg has taken (plus the socket's buffers) when it stops early.
-   * @default 2 MiB
+   * The most one response to a Range request carries: it ends at the next
+   * multiple of this (a block boundary, so each page is one block to fetch).
+   * @default DEFAULT_RANGE_PAGE_BYTES (1 MiB, the content's block size)
+   */
+  pageBytes?: number
+  /**
+   * Bytes read from the store at a time for a response without a Range
+   * header (the whole content). @default 2 MiB
    */
   windowBytes?: number
 }
 
+export const DEFAULT_RANGE_PAGE_BYTES = 1024 * 1024
 export const DEFAULT_RANGE_WINDOW_BYTES = 2 * 1024 * 1024
+/** A page that would end this close to its start takes the next one too. */
+const MIN_PAGE_BYTES = 64 * 1024
 
 /** What was read through one exposed URL. */
 export interface RangeStats {
@@ -56,6 +72,17 @@ interface Entry {
 
 type Range = { start: number, end: number } | 'unsatisfiable' | null
 
+/**
+ * The part of a satisfiable range one response carries: up to the next
+ * multiple of `page` after its start (and the page after that when the first
+ * would carry less than 64 KiB), never past the range's end.
+ */
+export function pageOf (range: { start: number, end: number }, page: number): { start: number, end: number } {
+  let end = (Math.floor(range.start / page) + 1) * page
+  if (end - range.start < Math.min(MIN_PAGE_BYTES, page)) end += page
+  return { start: range.start, end: Math.min(range.end, end) }
+}
+
 /** One `bytes=a-b`, `bytes=a-` or `bytes=-n` range; several ranges are answered with the whole file. */
 export function parseRange (header: string | undefined, size: number): Range {
   if (header == null) return null
@@ -76,6 +103,7 @@ export function parseRange (header: string | undefined, size: number): Range {
 
 export class RangeServer implements Startable {
   readonly #c: RangeServerComponents
+  readonly #page: number
   readonly #window: number
   readonly #entries = new Map<string, Entry>()
   readonly #log: Logger
@@ -88,6 +116,7 @@ export class RangeServer implements Startable {
 
   constructor (components: RangeServerComponents, init: RangeServerInit = {}) {
     this.#c = components
+    this.#page = init.pageBytes ?? DEFAULT_RANGE_PAGE_BYTES
     this.#window = init.windowBytes ?? DEFAULT_RANGE_WINDOW_BYTES
     this.#log = components.logger.forComponent('artdag:range-server')
     this.#tasks = new TaskGroup((err, name) => {
@@ -152,12 +181,13 @@ export class RangeServer implements Startable {
       res.writeHead(416, { 'content-range': `bytes */${entry.size}` }).end()
       return
     }
-    const { start, end } = range ?? { start: 0, end: entry.size }
+    // A Range request gets one page, then the connection closes: ffmpeg asks for the next when it needs it.
+    const { start, end } = range != null ? pageOf(range, this.#page) : { start: 0, end: entry.size }
     res.writeHead(range != null ? 206 : 200, {
       'accept-ranges': 'bytes',
       'content-type': 'application/octet-stream',
       'content-length': String(end - start),
-      ...(range != null ? { 'content-range': `bytes ${start}-${end - 1}/${entry.size}` } : {})
+      ...(range != null ? { 'content-range': `bytes ${start}-${end - 1}/${entry.size}`, connection: 'close' } : {})
     })
     if (req.method === 'HEAD' || end === start) {
       res.end()

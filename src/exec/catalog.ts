@@ -42,7 +42,8 @@ function definitionOf (executor: StepExecutor): StepDefinition {
     version: executor.version,
     inputs: executor.inputs,
     normalize: config => normalizeWith(executor.schema, config),
-    ...(executor.requires != null ? { requires: (config: Record<string, unknown>) => (executor.requires as (c: unknown) => string[])(config) } : {})
+    ...(executor.requires != null ? { requires: (config: Record<string, unknown>) => (executor.requires as (c: unknown) => string[])(config) } : {}),
+    ...(executor.gathered === true ? { gathered: true } : {})
   }
 }
 

@@ -100,6 +100,20 @@ export function fileUrl (name: string): string {
   return isLoopbackUrl(name) ? name : `file:${name}`
 }
 
+/**
+ * Input options of a loopback URL: the range server answers a read one page
+ * at a time and closes the connection (src/engine/range-server.ts); ffmpeg
+ * asks for the next page from where it stopped (`-reconnect 1`), and gives up
+ * on a page that fails twice (`-reconnect_delay_max 2`: retries after 0 and
+ * 1 s) instead of retrying for minutes.
+ */
+export const URL_INPUT_OPTIONS: readonly string[] = ['-reconnect', '1', '-reconnect_delay_max', '2']
+
+/** The options an input needs to be read: URL_INPUT_OPTIONS for a loopback URL, none for a file. */
+export function inputReadOptions (name: string): readonly string[] {
+  return isLoopbackUrl(name) ? URL_INPUT_OPTIONS : []
+}
+
 /** The protocol whitelist for an input: `file`, or http over tcp for a loopback URL. */
 export function protocolWhitelistOf (name: string): string {
   return isLoopbackUrl(name) ? URL_PROTOCOL_WHITELIST : INPUT_PROTOCOL_WHITELIST
@@ -114,7 +128,7 @@ export function renderArgs (command: FfmpegCommand, options: RenderArgsOptions =
     args.push(...(input.options ?? []))
     if (input.demuxer === 'concat') args.push('-f', 'concat', '-safe', '1')
     const formats = input.demuxer === 'concat' ? `concat,${INPUT_FORMAT_WHITELIST}` : INPUT_FORMAT_WHITELIST
-    args.push('-protocol_whitelist', protocolWhitelistOf(input.file), '-format_whitelist', formats)
+    args.push('-protocol_whitelist', protocolWhitelistOf(input.file), '-format_whitelist', formats, ...inputReadOptions(input.file))
     args.push('-i', fileUrl(input.file))
   }
   if (command.filterComplex != null) args.push('-filter_complex', `sws_flags=${SWS_FLAGS};${command.filterComplex}`)

@@ -1,5 +1,5 @@
 import { errorMessage } from '../errors.ts'
-import { INPUT_FORMAT_WHITELIST, fileUrl, protocolWhitelistOf } from './command.ts'
+import { INPUT_FORMAT_WHITELIST, fileUrl, inputReadOptions, protocolWhitelistOf } from './command.ts'
 import { FfprobeFailedError } from './errors.ts'
 import { runProcess } from './process.ts'
 import type { Launch } from './launch.ts'
@@ -34,6 +34,7 @@ async function ffprobe (file: string, args: string[], options: ProbeOptions): Pr
     protocolWhitelistOf(file),
     '-format_whitelist',
     INPUT_FORMAT_WHITELIST,
+    ...inputReadOptions(file),
     ...args,
     fileUrl(file)
   ], {

@@ -93,6 +93,12 @@ export interface StepExecutor<C = unknown> {
    */
   requires?(config: C): string[]
   /**
+   * Its output is one part of a whole that a later step gathers (a
+   * transcode's chunk, its sound): the job's submitter keeps a copy as soon
+   * as it is made, so the part outlives its producer. @default false
+   */
+  readonly gathered?: boolean
+  /**
    * Pure: builds the ffmpeg command(s) from the normalized config and the
    * probed inputs. Throws StepInputsInvalidError when the inputs do not suit.
    */

@@ -30,6 +30,12 @@ export interface StepDefinition {
    * Absent: the scheduler's default for the type.
    */
   requires?(config: Record<string, unknown>): string[]
+  /**
+   * Its output is one part of a whole that a later step gathers (a
+   * transcode's chunk, its sound): the job's submitter keeps a copy as soon
+   * as it is made, so the part outlives its producer. @default false
+   */
+  readonly gathered?: boolean
 }
 
 export interface StepCatalog {

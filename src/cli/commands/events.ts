@@ -28,7 +28,7 @@ export default defineCommand({
   options: {
     type: { flags: '--type <type>', description: 'only this event type, or prefix (step matches step.*); repeatable', repeatable: true },
     job: { flags: '--job <id>', description: 'only events of this job (an id, or a unique start of it)' },
-    all: { flags: '-a, --all', description: 'heartbeats and step progress too (left out unless asked for: they come every second)' }
+    all: { flags: '-a, --all', description: 'heartbeats, step and job progress too (left out unless asked for: they come every second)' }
   },
   input: z.object({ type: z.array(z.string().min(1)).optional(), job: z.string().min(1).optional(), all: z.boolean().optional() }),
   examples: ['artdag events --type member --type step', 'artdag events --json --job baguqeera... | jq .type', 'artdag events --all'],
@@ -41,7 +41,7 @@ export default defineCommand({
     const quiet = all !== true && type === undefined
     const shown = (async function* () {
       for await (const event of untilAborted(events, ctx.signal)) {
-        if (quiet && (event.type === 'heartbeat' || event.type === 'step.progress')) continue
+        if (quiet && (event.type === 'heartbeat' || event.type === 'step.progress' || event.type === 'job.progress')) continue
         yield event
       }
     })()

@@ -20,6 +20,7 @@ export const transcodeAudioStep: StepExecutor<AudioConfig> = {
   probe: () => 'none',
   streamInputs: () => true,
   requires: c => [c.codec],
+  gathered: true,
   needs: c => ({ encoders: [c.codec === 'aac' ? 'aac' : 'libopus'] }),
   plan (c, ctx) {
     const src = input(ctx.inputs, 0)

@@ -56,6 +56,7 @@ export const transcodeChunkStep: StepExecutor<ChunkConfig> = {
   probe: () => 'none',
   streamInputs: () => true,
   requires: c => [chunkRequirement(c.codec, c.hardware)],
+  gathered: true,
   needs: c => ({ encoders: [chunkEncoder(c.codec, c.hardware)], ...(c.hardware === 'none' ? { pixelFormat: { encoder: chunkEncoder(c.codec, c.hardware), format: c.pixelFormat } } : {}) }),
   plan (c, ctx) {
     const src = input(ctx.inputs, 0)

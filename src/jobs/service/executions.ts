@@ -13,6 +13,10 @@ export interface RunningExecution {
   startedAt: number
   /** 0..1 from ffmpeg's -progress, when it knows the duration. */
   progress: number | null
+  /** Video frames ffmpeg has written, when it says. */
+  frame: number | null
+  /** ffmpeg's speed in multiples of real time, when it says. */
+  speed: number | null
 }
 
 export interface ExecutionCallbacks {
@@ -43,7 +47,7 @@ export class Executions {
     const key = keyOf(ref)
     if (this.#running.has(key)) return
     const controller = new AbortController()
-    const entry = { ref, type: step.type, startedAt: this.#clock.wallNow(), progress: null as number | null, controller, done: Promise.resolve() }
+    const entry = { ref, type: step.type, startedAt: this.#clock.wallNow(), progress: null as number | null, frame: null as number | null, speed: null as number | null, controller, done: Promise.resolve() }
     entry.done = (async () => {
       try {
         const report = await this.#runner.run(step, inputCids, {
@@ -51,6 +55,8 @@ export class Executions {
           from: options.from,
           onProgress: event => {
             entry.progress = event.fraction
+            if (event.frame !== null) entry.frame = event.frame
+            if (event.speed !== null) entry.speed = event.speed
           }
         })
         if (!controller.signal.aborted) callbacks.finished(ref, report.cid, (report.finishedAt ?? this.#clock.wallNow()) - (report.startedAt ?? entry.startedAt))
@@ -74,7 +80,7 @@ export class Executions {
   }
 
   list (): RunningExecution[] {
-    return [...this.#running.values()].map(({ ref, type, startedAt, progress }) => ({ ref, type, startedAt, progress }))
+    return [...this.#running.values()].map(({ ref, type, startedAt, progress, frame, speed }) => ({ ref, type, startedAt, progress, frame, speed }))
   }
 
   get size (): number {

@@ -13,6 +13,7 @@ import { Executions } from './executions.ts'
 import { documentFromMessage, jobIdOf, messageOf } from './job-document.ts'
 import { forgedStatementsCounter, registerJobMetrics } from './metrics.ts'
 import { JobOutputs } from './outputs.ts'
+import { PartCopies } from './part-copies.ts'
 import { JobPlans } from './plans.ts'
 import { planJob } from './planning.ts'
 import { ClusterCache } from './ports/cache.ts'
@@ -94,6 +95,7 @@ export class JobService implements JobsBackend, Startable {
   readonly #snapshots: SnapshotStore
   readonly #outputs: JobOutputs
   readonly #plans: JobPlans
+  readonly #parts: PartCopies
   readonly #cache: ClusterCache
   readonly #topics: JobTopics
   readonly #monitor: RoundTripMonitor
@@ -111,6 +113,20 @@ export class JobService implements JobsBackend, Startable {
     this.#scheduler = components.scheduler ?? systemScheduler
     this.#executions = components.runner !== undefined ? new Executions(components.runner, components.logger, this.#clock) : undefined
     this.#plans = new JobPlans({ content: components.node.content, catalog: components.catalog, clock: this.#clock }, { intermediateTtlMs: init.intermediateTtlMs })
+    this.#parts = new PartCopies({
+      self: this.#self,
+      store: components.node.content,
+      catalog: components.catalog,
+      plan: async jobId => await this.#plans.peek(jobId),
+      status: jobId => this.driver.coordinator.job(jobId, this.#clock.now()),
+      track: (task, promise) => {
+        if (this.#run !== undefined) this.#run.track(task, promise)
+        else promise.catch(() => {})
+      },
+      signal: () => this.#signal,
+      wallNow: () => this.#clock.wallNow(),
+      logger: components.logger
+    }, { intermediateTtlMs: init.intermediateTtlMs })
     this.#cache = new ClusterCache({ node: components.node, self: this.#self, clock: this.#clock, logger: components.logger }, {
       dhtQueryTimeoutMs: init.dhtQueryTimeoutMs,
       cacheLookupTimeoutMs: init.jobs.cacheLookupTimeoutMs
@@ -278,7 +294,7 @@ export class JobService implements JobsBackend, Startable {
   }
 
   runningSteps (): RunningStep[] {
-    return (this.#executions?.list() ?? []).map(e => ({ cacheId: e.ref.cacheId, type: e.type, jobId: e.ref.jobId, startedAt: e.startedAt, progress: e.progress }))
+    return (this.#executions?.list() ?? []).map(e => ({ cacheId: e.ref.cacheId, type: e.type, jobId: e.ref.jobId, startedAt: e.startedAt, progress: e.progress, frame: e.frame, speed: e.speed }))
   }
 
   jobCounts (): Record<ApiJobState, number> {
@@ -405,6 +421,7 @@ export class JobService implements JobsBackend, Startable {
     if (event.kind === 'step') { for (const ref of event.refs) this.#updatedAt.set(ref.jobId, this.#clock.wallNow()) }
     if (event.kind === 'job') this.#updatedAt.set(event.jobId, this.#clock.wallNow())
     this.#c.events.emit(apiEventOf(event))
+    if (event.kind === 'step' && event.state === 'COMPLETED') this.#parts.completed(event)
     switch (event.kind) {
       case 'step':
         this.#log.debug({ cacheId: event.cacheId, state: event.state, node: event.node, epoch: event.epoch }, 'step')
@@ -424,6 +441,7 @@ export class JobService implements JobsBackend, Startable {
   #prune (run: ComponentRun): void {
     const known = new Set(this.driver.coordinator.jobs(this.#clock.now()).map(job => job.jobId))
     this.#plans.prune(known)
+    this.#parts.forgetAllBut(known)
     for (const id of this.#updatedAt.keys()) if (!known.has(id)) this.#updatedAt.delete(id)
     run.track('prune job results', this.#outputs.forgetAllBut(known))
   }

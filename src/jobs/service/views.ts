@@ -1,3 +1,4 @@
+import { runFps, stepFrames } from '../../plan/index.ts'
 import type { JobOutputRecord } from './outputs.ts'
 import type { PlannedJob } from './planning.ts'
 import type { JobDetail, StepState } from '../../api/index.ts'
@@ -11,6 +12,8 @@ function stepState (job: JobStatus['state'], step: StepStatus['state']): StepSta
 
 /** The status socket's view of a job, from the coordinator's status and what the adapter knows. */
 export function detailOf (status: JobStatus, planned: PlannedJob | undefined, output: JobOutputRecord | undefined, updatedAt: number | undefined): JobDetail {
+  // The frames each step encodes, when known before it runs: a transcode's chunks.
+  const framesOf = new Map((planned?.plan.steps ?? []).map(step => [step.id, stepFrames(step.type, step.config) ?? null]))
   const steps = status.steps.map(step => ({
     step: step.stepId,
     type: step.type,
@@ -22,8 +25,10 @@ export function detailOf (status: JobStatus, planned: PlannedJob | undefined, ou
     durationMs: step.state === 'COMPLETED' ? (step.durationMs ?? null) : null,
     cached: step.state === 'CACHED',
     cid: step.cid ?? null,
-    error: step.errorTail ?? null
+    error: step.errorTail ?? null,
+    ...withFrames(framesOf.get(step.stepId) ?? null, step.state === 'COMPLETED' ? step.durationMs : undefined)
   }))
+  const parts = steps.filter(s => s.frames != null)
   const count = (pred: (s: typeof steps[number]) => boolean): number => steps.filter(pred).length
   const failure = status.failure
   return {
@@ -39,7 +44,15 @@ export function detailOf (status: JobStatus, planned: PlannedJob | undefined, ou
       done: count(s => s.state === 'completed' || s.state === 'cached'),
       cached: count(s => s.cached),
       running: count(s => s.state === 'running' || s.state === 'claimed'),
-      failed: count(s => s.state === 'failed')
+      failed: count(s => s.state === 'failed'),
+      ...(parts.length > 0
+        ? {
+          frames: {
+            done: parts.reduce((sum, s) => sum + (s.state === 'completed' || s.state === 'cached' ? s.frames ?? 0 : 0), 0),
+            total: parts.reduce((sum, s) => sum + (s.frames ?? 0), 0)
+          }
+        }
+        : {})
     },
     output: status.outputCid ?? null,
     provenance: output?.provenance ?? null,
@@ -48,4 +61,10 @@ export function detailOf (status: JobStatus, planned: PlannedJob | undefined, ou
     steps,
     mismatches: status.mismatches.map(m => ({ step: m.stepId, cacheId: m.cacheId, kept: m.kept ?? null, cids: m.cids }))
   }
+}
+
+/** A step's frames and, once a run of it produced the output, its speed in frames per second; nothing for other steps. */
+function withFrames (frames: number | null, durationMs: number | undefined): { frames?: number, fps?: number | null } {
+  if (frames === null) return {}
+  return { frames, fps: runFps(frames, durationMs) }
 }

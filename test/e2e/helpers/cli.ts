@@ -121,6 +121,72 @@ export async function gatedFfmpeg (dir: string): Promise<GatedFfmpeg> {
   }
 }
 
+export interface StandInOptions {
+  /**
+   * Encode a transcode's chunks at the source's own pace (`-re`: a 1 s chunk
+   * takes about 1 s, whatever the machine), so a test can act while chunks run.
+   */
+  pace?: boolean
+  /**
+   * Claim an NVIDIA encoder: `-encoders` lists `h264_nvenc`, and a run asking
+   * for it gets libx264 instead (its options mapped: `-cq` → `-crf`, `-rc`
+   * dropped), so the node's trial frame and its chunks encode.
+   */
+  nvenc?: boolean
+}
+
+/**
+ * A stand-in ffmpeg: a script placed where the daemon looks for ffmpeg
+ * (ARTDAG_FFMPEG) that execs the real one, records each transcode chunk it
+ * encodes with the chunk's step id (its workspace is named after it) and the
+ * encoder asked for, and does what `options` say. Everything else runs as is.
+ */
+export async function standInFfmpeg (dir: string, options: StandInOptions = {}): Promise<{ path: string, chunkRuns: () => Promise<string[]>, runs: () => Promise<Array<{ step: string, encoder: string }>> }> {
+  const path = join(dir, 'ffmpeg-stand-in')
+  const log = join(dir, 'chunk-runs.log')
+  await writeFile(log, '')
+  const script = [
+    '#!/bin/sh',
+    `real='${FFMPEG}'`,
+    ...(options.nvenc === true
+      ? [
+        'case " $* " in *" -encoders "*)',
+        '  "$real" "$@"; code=$?',
+        "  echo ' V....D h264_nvenc           NVIDIA NVENC H.264 encoder (artdag test stand-in)'",
+        '  exit $code ;;',
+        'esac'
+      ]
+      : []),
+    'case "$*" in *-enc_time_base*) echo "$$ $PWD/ $*" >> \'' + log + "' ;; esac",
+    'skip=',
+    'for arg do',
+    '  shift',
+    '  if [ -n "$skip" ]; then skip=; continue; fi',
+    '  case "$arg" in',
+    ...(options.nvenc === true ? ['    h264_nvenc) set -- "$@" libx264 ;;', '    -cq) set -- "$@" -crf ;;', '    -rc) skip=1 ;;'] : []),
+    '    *) set -- "$@" "$arg" ;;',
+    '  esac',
+    'done',
+    ...(options.pace === true ? ['case "$*" in *-enc_time_base*) exec "$real" -re "$@" ;; esac'] : []),
+    'exec "$real" "$@"',
+    ''
+  ].join('\n')
+  await writeFile(path, script)
+  await chmod(path, 0o755)
+  const runs = async (): Promise<Array<{ step: string, encoder: string }>> =>
+    (await readFile(log, 'utf8')).split('\n').flatMap(line => {
+      const step = /\/([^/\s]+-chunk-\d{3})-[^/\s]*\//.exec(line)?.[1]
+      const encoder = /-c:v (\S+)/.exec(line)?.[1]
+      return step !== undefined && encoder !== undefined ? [{ step, encoder }] : []
+    })
+  return { path, runs, chunkRuns: async () => (await runs()).map(r => r.step) }
+}
+
+/** A stand-in ffmpeg that encodes chunks at the source's pace and records them (standInFfmpeg). */
+export async function pacedFfmpeg (dir: string): ReturnType<typeof standInFfmpeg> {
+  return await standInFfmpeg(dir, { pace: true })
+}
+
 export interface MediaFacts {
   durationS: number
   streams: Array<{ codec_type: string, codec_name: string, width?: number, height?: number, r_frame_rate?: string, sample_rate?: string, channels?: number }>
@@ -170,6 +236,29 @@ export function makeClip (file: string, options: { seconds?: number, width?: num
     ], err => {
       if (err != null) reject(err)
       else resolve()
+    })
+  })
+}
+
+/**
+ * A source for transcode tests: `seconds` of 320×240 testsrc2 at 25 fps, a
+ * keyframe every second, B-frames, and a tone (x264 and aac in Matroska).
+ */
+export function makeFilm (file: string, seconds: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=s=320x240:r=25:d=${seconds}`, '-f', 'lavfi', '-i', `sine=d=${seconds}`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-c:a', 'aac', file], err => {
+      if (err != null) reject(err)
+      else resolve()
+    })
+  })
+}
+
+/** The video frames of a file, as ffprobe counts its packets. */
+export function videoFrames (file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile(FFPROBE, ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file], (err, stdout) => {
+      if (err != null) reject(err)
+      else resolve(Number(stdout.trim()))
     })
   })
 }

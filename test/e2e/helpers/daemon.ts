@@ -150,9 +150,19 @@ export async function initHomes (dir: string, names: string[]): Promise<string[]
   return homes
 }
 
-/** Starts daemons on the homes; every one after the first bootstraps from the first only. */
-export async function startCluster (homes: string[], options: StartOptions = {}): Promise<Daemon[]> {
-  const first = await Daemon.start(homes[0] as string, options)
-  const rest = await Promise.all(homes.slice(1).map(home => Daemon.start(home, { ...options, bootstrap: [first.addresses[0] as string] })))
+/**
+ * Starts daemons on the homes; every one after the first bootstraps from the first only.
+ * `nodeEnv` adds environment of one node's own (its index in `homes`).
+ */
+export async function startCluster (homes: string[], options: StartOptions & { nodeEnv?: (i: number) => Record<string, string> } = {}): Promise<Daemon[]> {
+  const { nodeEnv, ...common } = options
+  const optionsOf = (i: number): StartOptions => ({ ...common, env: { ...common.env, ...nodeEnv?.(i) } })
+  const first = await Daemon.start(homes[0] as string, optionsOf(0))
+  const rest = await Promise.all(homes.slice(1).map(async (home, i) => await Daemon.start(home, { ...optionsOf(i + 1), bootstrap: [first.addresses[0] as string] })))
   return [first, ...rest]
+}
+
+/** Waits until every daemon sees all the others alive. */
+export async function waitForCluster (daemons: Daemon[], timeoutMs = 30_000): Promise<void> {
+  for (const d of daemons) await eventually(async () => (await d.json(['status'])).membership.alive === daemons.length - 1, { timeoutMs, what: `a cluster of ${daemons.length}` })
 }

@@ -1,8 +1,9 @@
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { fromApiEvent, fromJobDetail, fromRenderEvent } from '../../../src/cli/live-sources.ts'
-import { createLiveView } from '../../../src/cli/live-view.ts'
+import { createLiveView, framesLine, nodeLines } from '../../../src/cli/live-view.ts'
 import { LiveModel, stepEtaMs } from '../../../src/cli/live-model.ts'
+import { chunkLines, jobText } from '../../../src/cli/job-format.ts'
 import type { JobDetail } from '../../../src/api/schemas.ts'
 
 /** The one live display of a render: its model fed from either source, and its two views. */
@@ -103,5 +104,75 @@ describe('the live display', () => {
     view.update({ kind: 'steps', recipe: 'r', at: 0, steps: [{ step: 'x', type: 't', cacheId: A }] })
     view.stop()
     expect(out.text()).toBe('')
+  })
+
+  it('draws a transcode as one frames line and a line per node with the chunks it encodes (a terminal)', () => {
+    const out = stream() as ReturnType<typeof stream> & { isTTY: boolean, columns: number }
+    out.isTTY = true
+    out.columns = 120
+    let now = 0
+    const view = createLiveView(out, { mode: 'tty', now: () => now, tickMs: 60_000 })
+    const chunk = (i: number) => ({ step: `film-chunk-00${i}`, type: 'transcode_chunk', cacheId: String(i).repeat(64), frames: 100 })
+    view.update({ kind: 'steps', recipe: 'transcode', at: 0, steps: [chunk(0), chunk(1), chunk(2), chunk(3), { step: 'film', type: 'transcode_join', cacheId: 'j'.repeat(64) }] })
+    view.update({ kind: 'state', at: 0, step: 'film-chunk-000', state: 'cached' })
+    view.update({ kind: 'state', at: 1000, step: 'film-chunk-001', state: 'running', peer: PEER })
+    view.update({ kind: 'state', at: 1000, step: 'film-chunk-002', state: 'running', peer: OTHER })
+    now = 3000
+    view.update({ kind: 'state', at: 3000, step: 'film-chunk-001', state: 'completed', peer: PEER })
+    view.update({ kind: 'progress', at: 3000, step: 'film-chunk-002', fraction: 0.5 })
+    view.update({ kind: 'state', at: 3000, step: 'film-chunk-003', state: 'running', peer: PEER })
+    const frames = view.model.frames(now)!
+    // 100 cached, 100 done, 50 of the running one: 150 encoded in 2 s.
+    expect(framesLine(frames)).toBe('frames 250/400 (62%) · 75.0 fps · ETA 0:02')
+    expect(nodeLines(frames, step => view.model.steps.get(step)?.fraction ?? null)).toEqual([
+      `  …${PEER.slice(-6)}  encoding chunk-003 · 1 done`,
+      `  …${OTHER.slice(-6)}  encoding chunk-002 50%`
+    ])
+    // The block drawn last: totals, the frames line, the nodes; chunks have no line of their own.
+    const block = out.text().split('\x1b[0J').at(-1)!.trim().split('\n')
+    expect(block.slice(1)).toEqual([framesLine(frames), ...nodeLines(frames, step => view.model.steps.get(step)?.fraction ?? null)])
+    view.stop()
+  })
+
+  it('prints the frames line at each tenth of a transcode when not a terminal; with no daemon the node is "here"', () => {
+    const out = stream()
+    let now = 0
+    const view = createLiveView(out, { mode: 'plain', now: () => now })
+    view.update({ kind: 'steps', recipe: 'transcode', at: 0, steps: [{ step: 'film-chunk-000', type: 'transcode_chunk', cacheId: A, frames: 200 }] })
+    view.update({ kind: 'state', at: 0, step: 'film-chunk-000', state: 'running' })
+    now = 2000
+    view.update({ kind: 'progress', at: 2000, step: 'film-chunk-000', fraction: 0.1 })
+    now = 4000
+    view.update({ kind: 'progress', at: 4000, step: 'film-chunk-000', fraction: 0.35 })
+    const lines = out.text().split('\n').filter(line => line.includes('frames '))
+    expect(lines).toEqual(['0:02 frames 20/200 (10%) · 10.0 fps · ETA 0:18', '0:04 frames 70/200 (35%) · 17.5 fps · ETA 0:07'])
+    expect(nodeLines(view.model.frames(now)!)).toEqual(['  here     encoding chunk-000'])
+  })
+
+  it("lists a transcode's chunks in artdag job: frames, each chunk's speed, and per node", () => {
+    const chunkStep = (i: number, peer: string, state: 'completed' | 'cached', durationMs: number | null, fps: number | null) => ({
+      step: `film-chunk-00${i}`,
+      type: 'transcode_chunk',
+      cacheId: String(i).repeat(64),
+      state,
+      peer,
+      attempts: 1,
+      durationMs,
+      cached: state === 'cached',
+      cid: null,
+      error: null,
+      frames: 50,
+      fps
+    })
+    const detail: JobDetail = {
+      ...job('running', 'running'),
+      progress: { total: 4, done: 3, cached: 1, running: 1, failed: 0, frames: { done: 150, total: 200 } },
+      steps: [chunkStep(0, PEER, 'cached', null, null), chunkStep(1, PEER, 'completed', 1000, 50), chunkStep(2, OTHER, 'completed', 500, 100), chunkStep(3, PEER, 'completed', 1000, 50)]
+    }
+    expect(chunkLines(detail)).toEqual([`…${PEER.slice(-6)}: 2 chunks, 100 frames at 50.0 fps`, `…${OTHER.slice(-6)}: 1 chunk, 50 frames at 100.0 fps`, '1 cached'])
+    const text = jobText(detail)
+    expect(text).toContain('frames      150/200 in finished chunks')
+    expect(text).toMatch(/STEP\s+TYPE\s+STATE\s+NODE\s+RUNS\s+DURATION\s+SPEED\s+CID/)
+    expect(text).toMatch(/film-chunk-002\s+transcode_chunk\s+completed\s+…\w{6}\s+1\s+500 ms\s+100 fps/)
   })
 })

@@ -23,7 +23,7 @@ interface StepReport { cacheId?: string, progress?: number | null, startedAt?: n
 function concerns (id: string): (e: ApiEvent) => boolean {
   return e => {
     const jobs = (e as { jobs?: unknown }).jobs
-    return e.type !== 'step.progress' && (e.job === id || (Array.isArray(jobs) && jobs.includes(id)))
+    return e.type !== 'step.progress' && e.type !== 'job.progress' && (e.job === id || (Array.isArray(jobs) && jobs.includes(id)))
   }
 }
 

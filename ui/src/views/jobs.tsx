@@ -6,9 +6,9 @@ import { ago, short } from '../format.ts'
 import { useLiveData, useNow } from '../live.ts'
 import { ErrorNote, ProgressBar } from './parts.tsx'
 
-/** The jobs this node knows, filterable by state; reloaded when a job or a step changes. */
+/** The jobs this node knows, filterable by state; reloaded when a job or a step changes (not at each progress report). */
 
-const touchesJobs = (e: ApiEvent): boolean => e.type.startsWith('job.') || e.type.startsWith('step.') || e.type === 'result.ready'
+const touchesJobs = (e: ApiEvent): boolean => ((e.type.startsWith('job.') || e.type.startsWith('step.')) && !e.type.endsWith('.progress')) || e.type === 'result.ready'
 
 export function JobsView () {
   const now = useNow()
