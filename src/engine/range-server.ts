@@ -1,13 +1,21 @@
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:http'
 import { once } from 'node:events'
+import { createRequire } from 'node:module'
 import { CID } from 'multiformats/cid'
 import { TaskGroup } from '../lifecycle/index.ts'
+import type * as Http from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { AbortOptions, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
 import type { CatOptions } from '../store/index.ts'
+
+/**
+ * node:http through require, not import (as src/api/transport.ts): an ES import of it builds a
+ * namespace of every export, whose lazy getters load undici (its 760 KB of source then stays in
+ * the heap), http2 and zlib: ~80 ms of an embedded render's start, and memory in the daemon.
+ */
+const { createServer } = createRequire(import.meta.url)('node:http') as typeof Http
 
 /**
  * Serves content to ffmpeg over HTTP on 127.0.0.1, with Range requests, so a

@@ -4,7 +4,6 @@ import { ipns as createIpns } from '@helia/ipns'
 import { withLibp2pLight } from '@helia/libp2p'
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
-import { createHeliaLight } from 'helia'
 import { AbortedError } from '../errors.ts'
 import { silentLogger } from '../log.ts'
 import { ContentTransfer, DatastoreCacheIndex, HeliaContentStore, heliaLocalBlocks } from '../store/index.ts'
@@ -13,8 +12,10 @@ import { lookupNeighbours } from './dht.ts'
 import { BootstrapDialer, dialAddress } from './dialer.ts'
 import { PeerAllowlist } from './gater.ts'
 import { ensureHomeDir, homePaths, readHomeKeys } from './home.ts'
+import { createHeliaLight } from './helia-light.ts'
 import { captureLingeringTimers } from './lingering-timers.ts'
-import { buildLibp2pOptions, DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_LISTEN } from './libp2p-options.ts'
+import { DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_LISTEN } from './defaults.ts'
+import { buildLibp2pOptions } from './libp2p-options.ts'
 import { NeighbourLookups } from './neighbours.ts'
 import { acquireRepoLock } from './repo-lock.ts'
 import { recordsOnlyRouter } from './routing.ts'
@@ -128,7 +129,7 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
     const stores: NodeStores = await openStores(paths)
     cleanup.push(stores.close)
 
-    const light = createHeliaLight({
+    const light = await createHeliaLight({
       blockstore: stores.blockstore,
       datastore: stores.datastore,
       codecs: [dagJson, dagCbor],
