@@ -1,7 +1,6 @@
 import { PeerNotAllowedError } from './errors.ts'
 import { withBitswap } from '@helia/bitswap'
 import { ipns as createIpns } from '@helia/ipns'
-import { withLibp2pLight } from '@helia/libp2p'
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
 import { AbortedError } from '../errors.ts'
@@ -13,6 +12,7 @@ import { BootstrapDialer, dialAddress } from './dialer.ts'
 import { PeerAllowlist } from './gater.ts'
 import { ensureHomeDir, homePaths, readHomeKeys } from './home.ts'
 import { createHeliaLight } from './helia-light.ts'
+import { withLibp2p } from './helia-libp2p.ts'
 import { captureLingeringTimers } from './lingering-timers.ts'
 import { DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_LISTEN } from './defaults.ts'
 import { buildLibp2pOptions } from './libp2p-options.ts'
@@ -148,7 +148,7 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
       pubsub: init.pubsub,
       dht: { protocol: init.kadProtocol, validators: init.validators, selectors: init.selectors, keychain: light.keychain }
     })
-    const helia = withBitswap(withLibp2pLight(light, libp2pOptions), init.bitswap) as ArtdagHelia
+    const helia = withBitswap(withLibp2p(light, libp2pOptions), init.bitswap) as ArtdagHelia
     // Built before start: IPNS starts its republisher on Helia's `start` event.
     const ipns = createIpns({ datastore: helia.datastore, routing: helia.routing, logger: helia.logger, keychain: helia.keychain, events: helia.events })
 
