@@ -6,7 +6,6 @@ import { basename, dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import * as dagJson from '@ipld/dag-json'
-import { importFile } from 'ipfs-unixfs-importer'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { balanced } from 'ipfs-unixfs-importer/layout'
 import { CID } from 'multiformats/cid'
@@ -94,7 +93,9 @@ export class HeliaContentStore implements ContentStore {
     if (options.pin != null) checkPinInfo(options.pin)
     try {
       return await this.#guard.shared(async () => {
-        // What @helia/unixfs's addByteStream does, without loading its other commands (globbing, URL sources: ~200 modules).
+        // What @helia/unixfs's addByteStream does, without loading its other commands (globbing, URL sources: ~200
+        // modules); the importer itself is loaded by the first add (a cached render adds no file).
+        const { importFile } = await import('ipfs-unixfs-importer')
         const { cid } = await importFile({ content: abortable(source, options.signal) }, this.#helia.blockstore, { ...IMPORTER_OPTIONS, ...signalOnly(options) })
         if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options)
         return cid
