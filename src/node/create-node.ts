@@ -8,6 +8,7 @@ import { silentLogger } from '../log.ts'
 import { ContentTransfer, DatastoreCacheIndex, HeliaContentStore, heliaLocalBlocks } from '../store/index.ts'
 import type { AbortOptions, CacheIndex, ContentTransferInit, HeliaContentStoreInit } from '../store/index.ts'
 import { lookupNeighbours } from './dht.ts'
+import { debugLogger } from './debug-logger.ts'
 import { BootstrapDialer, dialAddress } from './dialer.ts'
 import { PeerAllowlist } from './gater.ts'
 import { ensureHomeDir, homePaths, readHomeKeys } from './home.ts'
@@ -133,6 +134,8 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
       blockstore: stores.blockstore,
       datastore: stores.datastore,
       codecs: [dagJson, dagCbor],
+      // Helia's, bitswap's and (through withLibp2p) libp2p's debug lines: silent unless $DEBUG asks.
+      logger: debugLogger(),
       // `helia` is assigned below; the router only runs once it has started
       routers: [recordsOnlyRouter(() => helia.libp2p)]
     })

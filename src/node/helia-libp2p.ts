@@ -8,7 +8,7 @@ import type { Libp2pOptions } from 'libp2p'
 
 /**
  * What @helia/libp2p's `withLibp2pLight` does for an artdag node: libp2p made
- * from `options` when Helia starts (its datastore and name given by Helia's),
+ * from `options` when Helia starts (its datastore, logger and name given by Helia's),
  * started and stopped with Helia. That package's entry also loads its default
  * libp2p configuration (WebRTC, WebSockets, auto-TLS with an ACME client, UPnP,
  * an HTTP client: about 900 modules a daemon never uses, and their memory); its
@@ -31,6 +31,7 @@ export function withLibp2p<H extends Helia, M extends ServiceMap> (helia: H, opt
       libp2p ??= await createLibp2p({
         ...options,
         datastore: options.datastore ?? helia.datastore,
+        logger: options.logger ?? helia.logger,
         nodeInfo: {
           ...options.nodeInfo,
           name: options.nodeInfo?.name ?? helia.info.name,
