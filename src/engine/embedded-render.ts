@@ -54,12 +54,12 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
   const ffmpegVersion = capabilities.version(binaries.ffmpeg.path, { signal: options.signal })
   ffmpegVersion.catch(() => {})
   const node = await createEmbeddedNode({ home: options.home }, { signal: options.signal })
-  // Transcode chunks read the source through it: only the byte ranges they need.
+  // Transcode chunks read the source through it: only the byte ranges they need. It listens from the
+  // first step that reads its input through it on: a render whose steps are all cached opens no port.
   const ranges = new RangeServer({ cat: (cid, o) => node.content.cat(cid, o), logger: options.logger })
   try {
     // The home's lock is ours: workspaces left in its work root by a process that died are nobody's.
     await removeStaleWorkspaces(workRootFor(options.home, config))
-    await ranges.start({ signal: options.signal })
     const producer = node.peerId?.toString() ?? 'local'
     const runner = new StepRunner({
       store: node.content,

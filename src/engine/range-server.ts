@@ -14,8 +14,9 @@ import type { CatOptions } from '../store/index.ts'
  * node:http through require, not import (as src/api/transport.ts): an ES import of it builds a
  * namespace of every export, whose lazy getters load undici (its 760 KB of source then stays in
  * the heap), http2 and zlib: ~80 ms of an embedded render's start, and memory in the daemon.
+ * Required when the server starts: a render whose steps are all cached never does.
  */
-const { createServer } = createRequire(import.meta.url)('node:http') as typeof Http
+const http = (): typeof Http => createRequire(import.meta.url)('node:http') as typeof Http
 
 /**
  * Serves content to ffmpeg over HTTP on 127.0.0.1, with Range requests, so a
@@ -88,6 +89,7 @@ export class RangeServer implements Startable {
   readonly #entries = new Map<string, Entry>()
   readonly #log: Logger
   #server: Server | undefined
+  #starting: Promise<void> | undefined
   #port = 0
   #controller = new AbortController()
   #tasks: TaskGroup
@@ -103,11 +105,19 @@ export class RangeServer implements Startable {
     })
   }
 
+  /** Listens on a loopback port; the first expose() does it when nobody did (an embedded render starts it only for a step that needs it). */
   async start (options: AbortOptions = {}): Promise<void> {
-    if (this.#server != null) return
     options.signal?.throwIfAborted()
+    this.#starting ??= this.#listen().catch((err: unknown) => {
+      this.#starting = undefined
+      throw err
+    })
+    await this.#starting
+  }
+
+  async #listen (): Promise<void> {
     this.#controller = new AbortController()
-    const server = createServer((req, res) => {
+    const server = http().createServer((req, res) => {
       this.#tasks.add('range response', this.#answer(req, res))
     })
     server.listen(0, '127.0.0.1')
@@ -117,6 +127,10 @@ export class RangeServer implements Startable {
   }
 
   async stop (): Promise<void> {
+    const starting = this.#starting
+    if (starting == null) return
+    this.#starting = undefined
+    await starting.catch(() => {})
     const server = this.#server
     if (server == null) return
     this.#server = undefined
@@ -131,9 +145,9 @@ export class RangeServer implements Startable {
     await this.#tasks.drain()
   }
 
-  /** A URL ffmpeg can read `cid` (a UnixFS file of `size` bytes) from, until released. */
-  expose (cid: string, size: number, options: { from?: string[] } = {}): ExposedContent {
-    if (this.#server == null) throw new Error('the range server is not running')
+  /** A URL ffmpeg can read `cid` (a UnixFS file of `size` bytes) from, until released; starts the server if it is not running. */
+  async expose (cid: string, size: number, options: { from?: string[] } = {}): Promise<ExposedContent> {
+    await this.start()
     const token = randomBytes(32).toString('base64url')
     const parsed = CID.parse(cid)
     const stats: RangeStats = { requests: 0, bytes: 0 }
