@@ -12,7 +12,9 @@
  *
  * Commands are run round-robin (one of each, then again), so a busy moment of a
  * shared machine falls on all of them alike. One daemon serves them, with one
- * finished job to show.
+ * finished job to show. Each command's CPU (user + system, with its children,
+ * from the shell's `times`) is reported beside its wall time: on a loaded
+ * machine it is the steadier figure.
  *
  *   npm run bench:cli [-- --runs 30]
  *
@@ -20,7 +22,7 @@
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
@@ -30,7 +32,9 @@ import { Daemon, eventually, initHomes } from '../../test/e2e/helpers/daemon.ts'
 import { machineFacts } from './lib/cluster.ts'
 import { median, percentile } from './lib/proc.ts'
 import { numberArg, printReport } from './lib/report.ts'
+import { timed } from './lib/timed.ts'
 import type { Row } from './lib/report.ts'
+import type { TimedRun } from './lib/timed.ts'
 
 const runs = numberArg('runs', 30)
 const TARGET_MS = 150
@@ -40,16 +44,6 @@ const RECIPE = join(ROOT, 'test', 'fixtures', 'recipes', 'text-literal.yaml')
 
 /** PATH without node_modules/.bin (npm run puts it first): `node` is then the machine's own. */
 const machinePath = (process.env.PATH ?? '').split(delimiter).filter(dir => !dir.includes('node_modules')).join(delimiter)
-
-function execMs (file: string, args: string[], env: Record<string, string | undefined>): Promise<number> {
-  const started = performance.now()
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { env, timeout: 30_000 }, (err, _stdout, stderr) => {
-      if (err != null) reject(new Error(`${file} ${args.join(' ')}: ${err.message}\n${stderr}`))
-      else resolve(performance.now() - started)
-    })
-  })
-}
 
 function versionOf (node: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -61,6 +55,14 @@ function versionOf (node: string): Promise<string> {
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'artdag-bench-cli-'))
+const loadAtStart = loadavg()[0]
+let scratch = 0
+/** Wall time and CPU (the command's and its children's) of one run; a failure is a bug in the bench or the CLI. */
+async function execTimed (file: string, args: string[], env: Record<string, string | undefined>): Promise<TimedRun> {
+  const run = await timed(file, args, { env, scratch: join(dir, `run-${scratch++}`), timeoutMs: 30_000 })
+  if (run.code !== 0) throw new Error(`${file} ${args.join(' ')} exited ${run.code}: ${run.stderr}`)
+  return run
+}
 let daemon: Daemon | undefined
 try {
   const [home] = await initHomes(dir, ['a']) as [string]
@@ -85,27 +87,40 @@ try {
     ])
   ]
   // Warm the compile cache (as any second run of a command finds it) and check each command works.
-  for (const c of commands) await execMs(c.file, c.args, env)
+  for (const c of commands) await execTimed(c.file, c.args, env)
 
   const times = new Map<string, number[]>(commands.map(c => [c.name, []]))
+  const cpu = new Map<string, number[]>(commands.map(c => [c.name, []]))
   for (let i = 0; i < runs; i++) {
-    for (const c of commands) times.get(c.name)?.push(await execMs(c.file, c.args, env))
+    for (const c of commands) {
+      const run = await execTimed(c.file, c.args, env)
+      times.get(c.name)?.push(run.wallMs)
+      cpu.get(c.name)?.push(run.cpuMs)
+    }
   }
 
   const baseline = median(times.get('node24 -e 0') ?? [])
-  const rows: Row[] = commands.map(c => {
+  const cpuBaseline = median(cpu.get('node24 -e 0') ?? [])
+  const rows: Row[] = commands.flatMap(c => {
     const values = times.get(c.name) ?? []
     const value = median(values)
+    const cpuValue = median(cpu.get(c.name) ?? [])
     const socketOnly = c.name.includes('artdag')
-    return {
+    return [{
       metric: `${c.name} median (p90 ${percentile(values, 90).toFixed(0)})`,
       value,
       unit: 'ms',
       ...(c.baseline === true ? {} : { baseline, ratio: value / baseline }),
       ...(socketOnly ? { target: `≤ ${TARGET_MS} ms`, pass: value <= TARGET_MS } : {})
-    }
+    }, {
+      // CPU moves much less than wall time on a shared machine: what a quiet one would take, roughly.
+      metric: `  its CPU, median`,
+      value: cpuValue,
+      unit: 'ms',
+      ...(c.baseline === true ? {} : { baseline: cpuBaseline, ratio: cpuValue / cpuBaseline })
+    }]
   })
-  printReport('cli', rows, { runs, machine: machineFacts(), machineNode, node24: NODE24, bin: BIN, binDir: dirname(BIN) })
+  printReport('cli', rows, { runs, loadavg1m: { atStart: loadAtStart, atEnd: loadavg()[0] }, machine: machineFacts(), machineNode, node24: NODE24, bin: BIN, binDir: dirname(BIN) })
 } finally {
   await daemon?.stop()
   await rm(dir, { recursive: true, force: true })

@@ -32,7 +32,10 @@ export async function followJob (client: ApiClient, jobId: string, options: Foll
   const controller = new AbortController()
   const streamSignal = AbortSignal.any([signal, controller.signal])
   let wake: (() => void) | undefined
+  // Set by an event that came while the job was being read: the next wait is skipped, so that event is not lost.
+  let nudged = false
   const nudge = (): void => {
+    nudged = true
     wake?.()
     wake = undefined
   }
@@ -43,11 +46,12 @@ export async function followJob (client: ApiClient, jobId: string, options: Foll
   }
   const onEvent = (event: ApiEvent): void => {
     for (const update of fromApiEvent(event, jobId, steps, Date.now())) view.update(update)
-    if ((event.type.startsWith('job.') || event.type.startsWith('step.')) && event.type !== 'step.progress' && event.type !== 'job.progress' && concerns(event, jobId)) nudge()
+    // result.ready brings a completed job's provenance record, which the job is then re-read for.
+    if ((event.type.startsWith('job.') || event.type.startsWith('step.') || event.type === 'result.ready') && event.type !== 'step.progress' && event.type !== 'job.progress' && concerns(event, jobId)) nudge()
   }
 
   try {
-    const events = await client.events({ types: ['job', 'step', 'heartbeat'], signal: streamSignal })
+    const events = await client.events({ types: ['job', 'step', 'heartbeat', 'result'], signal: streamSignal })
     const reading = (async () => {
       try {
         for await (const event of events) onEvent(event)
@@ -59,6 +63,7 @@ export async function followJob (client: ApiClient, jobId: string, options: Foll
       let completedAt: number | undefined
       while (true) {
         signal.throwIfAborted()
+        nudged = false
         const job = await client.job(jobId, { signal })
         learn(job)
         for (const update of fromJobDetail(job, Date.now())) view.update(update)
@@ -67,6 +72,7 @@ export async function followJob (client: ApiClient, jobId: string, options: Foll
           completedAt ??= Date.now()
           if (job.provenance != null || Date.now() - completedAt > PROVENANCE_WAIT_MS) return job
         }
+        if (nudged) continue
         await new Promise<void>(resolve => {
           const timer = setTimeout(resolve, POLL_MS)
           const done = (): void => {

@@ -3,8 +3,6 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml, YAMLParseError } from 'yaml'
 import { ConfigError, errorCode, errorMessage } from '../errors.ts'
-import { closest } from '../plan/index.ts'
-import { formatIssuePath } from '../protocol/index.ts'
 import { configSchema } from './schema.ts'
 import type { Config } from './schema.ts'
 
@@ -139,6 +137,14 @@ export async function loadConfig (options: LoadConfigOptions): Promise<LoadedCon
 
   const parsed = configSchema.safeParse(merged)
   if (!parsed.success) {
+    // Loaded for the message only: the wire protocol's module (and the keys it loads) and the planner's
+    // suggestions are not what a valid configuration needs.
+    const [{ formatIssuePath }, { closest }] = await Promise.all([import('../protocol/index.ts'), import('../plan/index.ts')])
+    // The known key nearest to a misspelt one, as a full key (`exec.slots`).
+    const nearestKey = (key: string, siblings: Tree, prefix: string): string | undefined => {
+      const hint = closest(key, Object.keys(siblings))
+      return hint !== undefined ? (prefix === '' ? hint : `${prefix}.${hint}`) : undefined
+    }
     const problems = parsed.error.issues.map(issue => {
       const key = formatIssuePath(issue.path)
       // An unknown key is reported on its parent object: name the key itself.
@@ -158,12 +164,6 @@ function subtree (tree: Tree, path: readonly string[]): Tree {
   let cursor: unknown = tree
   for (const seg of path) cursor = isTree(cursor) ? cursor[seg] : undefined
   return isTree(cursor) ? cursor : {}
-}
-
-/** The known key nearest to a misspelt one, as a full key (`exec.slots`). */
-function nearestKey (key: string, siblings: Tree, prefix: string): string | undefined {
-  const hint = closest(key, Object.keys(siblings))
-  return hint !== undefined ? (prefix === '' ? hint : `${prefix}.${hint}`) : undefined
 }
 
 /** Every leaf key of a config tree (`exec.slots`, `node.listen`: lists are leaves). */

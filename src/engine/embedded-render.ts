@@ -50,13 +50,16 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
   // Resolve ffmpeg before opening anything, so a machine without it fails at once and clearly.
   const binaries = await resolveBinaries({ ffmpeg: config.exec.ffmpeg, ffprobe: config.exec.ffprobe, env: options.env })
   const capabilities = new CapabilitiesCache()
+  // Asked while the stores open: the provenance record needs it, even when every step is cached.
+  const ffmpegVersion = capabilities.version(binaries.ffmpeg.path, { signal: options.signal })
+  ffmpegVersion.catch(() => {})
   const node = await createEmbeddedNode({ home: options.home }, { signal: options.signal })
-  // Transcode chunks read the source through it: only the byte ranges they need.
+  // Transcode chunks read the source through it: only the byte ranges they need. It listens from the
+  // first step that reads its input through it on: a render whose steps are all cached opens no port.
   const ranges = new RangeServer({ cat: (cid, o) => node.content.cat(cid, o), logger: options.logger })
   try {
     // The home's lock is ours: workspaces left in its work root by a process that died are nobody's.
     await removeStaleWorkspaces(workRootFor(options.home, config))
-    await ranges.start({ signal: options.signal })
     const producer = node.peerId?.toString() ?? 'local'
     const runner = new StepRunner({
       store: node.content,
@@ -80,7 +83,7 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
       catalog: stepCatalog,
       nodeId: producer,
       artdagVersion: ARTDAG_VERSION,
-      ffmpegVersion: async () => (await capabilities.get(binaries.ffmpeg.path, { signal: options.signal })).version,
+      ffmpegVersion: async () => await ffmpegVersion,
       capabilities: async o => await advertisedEncoders(await capabilities.get(binaries.ffmpeg.path, o), o)
     }, {
       recipe: options.recipe,

@@ -1,13 +1,22 @@
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:http'
 import { once } from 'node:events'
+import { createRequire } from 'node:module'
 import { CID } from 'multiformats/cid'
 import { TaskGroup } from '../lifecycle/index.ts'
+import type * as Http from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { AbortOptions, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
 import type { CatOptions } from '../store/index.ts'
+
+/**
+ * node:http through require, not import (as src/api/transport.ts): an ES import of it builds a
+ * namespace of every export, whose lazy getters load undici (its 760 KB of source then stays in
+ * the heap), http2 and zlib: ~80 ms of an embedded render's start, and memory in the daemon.
+ * Required when the server starts: a render whose steps are all cached never does.
+ */
+const http = (): typeof Http => createRequire(import.meta.url)('node:http') as typeof Http
 
 /**
  * Serves content to ffmpeg over HTTP on 127.0.0.1, with Range requests, so a
@@ -108,6 +117,7 @@ export class RangeServer implements Startable {
   readonly #entries = new Map<string, Entry>()
   readonly #log: Logger
   #server: Server | undefined
+  #starting: Promise<void> | undefined
   #port = 0
   #controller = new AbortController()
   #tasks: TaskGroup
@@ -124,11 +134,19 @@ export class RangeServer implements Startable {
     })
   }
 
+  /** Listens on a loopback port; the first expose() does it when nobody did (an embedded render starts it only for a step that needs it). */
   async start (options: AbortOptions = {}): Promise<void> {
-    if (this.#server != null) return
     options.signal?.throwIfAborted()
+    this.#starting ??= this.#listen().catch((err: unknown) => {
+      this.#starting = undefined
+      throw err
+    })
+    await this.#starting
+  }
+
+  async #listen (): Promise<void> {
     this.#controller = new AbortController()
-    const server = createServer((req, res) => {
+    const server = http().createServer((req, res) => {
       this.#tasks.add('range response', this.#answer(req, res))
     })
     server.listen(0, '127.0.0.1')
@@ -138,6 +156,10 @@ export class RangeServer implements Startable {
   }
 
   async stop (): Promise<void> {
+    const starting = this.#starting
+    if (starting == null) return
+    this.#starting = undefined
+    await starting.catch(() => {})
     const server = this.#server
     if (server == null) return
     this.#server = undefined
@@ -152,9 +174,9 @@ export class RangeServer implements Startable {
     await this.#tasks.drain()
   }
 
-  /** A URL ffmpeg can read `cid` (a UnixFS file of `size` bytes) from, until released. */
-  expose (cid: string, size: number, options: { from?: string[] } = {}): ExposedContent {
-    if (this.#server == null) throw new Error('the range server is not running')
+  /** A URL ffmpeg can read `cid` (a UnixFS file of `size` bytes) from, until released; starts the server if it is not running. */
+  async expose (cid: string, size: number, options: { from?: string[] } = {}): Promise<ExposedContent> {
+    await this.start()
     const token = randomBytes(32).toString('base64url')
     const parsed = CID.parse(cid)
     const stats: RangeStats = { requests: 0, bytes: 0 }

@@ -134,7 +134,7 @@ export class StepRunner {
           if (streamed != null) {
             // Only the root block now (for the size); the rest as ffmpeg reads it.
             const { size } = await store.stat(CID.parse(cid), { signal: options.signal, ...from })
-            const served = streamed.expose(cid, size, from)
+            const served = await streamed.expose(cid, size, from)
             exposed.push(served)
             return served.url
           }

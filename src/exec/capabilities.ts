@@ -99,7 +99,20 @@ export async function probeCapabilities (path: string, options: CapabilitiesOpti
  */
 export class CapabilitiesCache {
   private readonly capabilities = new Map<string, FfmpegCapabilities>()
+  private readonly versions = new Map<string, string>()
   private readonly pixelFormats = new Map<string, string[]>()
+
+  /**
+   * The binary's version alone: one `-version`, not the three runs of get() (what a
+   * provenance record needs when every step was cached and nothing else asked ffmpeg).
+   */
+  async version (path: string, options: CapabilitiesOptions = {}): Promise<string> {
+    const known = this.capabilities.get(path)?.version ?? this.versions.get(path)
+    if (known != null) return known
+    const found = await binaryVersion('ffmpeg', path, options)
+    this.versions.set(path, found)
+    return found
+  }
 
   async get (path: string, options: CapabilitiesOptions = {}): Promise<FfmpegCapabilities> {
     const known = this.capabilities.get(path)

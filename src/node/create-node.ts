@@ -1,20 +1,22 @@
 import { PeerNotAllowedError } from './errors.ts'
 import { withBitswap } from '@helia/bitswap'
 import { ipns as createIpns } from '@helia/ipns'
-import { withLibp2pLight } from '@helia/libp2p'
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
-import { createHeliaLight } from 'helia'
 import { AbortedError } from '../errors.ts'
 import { silentLogger } from '../log.ts'
 import { ContentTransfer, DatastoreCacheIndex, HeliaContentStore, heliaLocalBlocks } from '../store/index.ts'
 import type { AbortOptions, CacheIndex, ContentTransferInit, HeliaContentStoreInit } from '../store/index.ts'
 import { lookupNeighbours } from './dht.ts'
+import { debugLogger } from './debug-logger.ts'
 import { BootstrapDialer, dialAddress } from './dialer.ts'
 import { PeerAllowlist } from './gater.ts'
 import { ensureHomeDir, homePaths, readHomeKeys } from './home.ts'
+import { createHeliaLight } from './helia-light.ts'
+import { withLibp2p } from './helia-libp2p.ts'
 import { captureLingeringTimers } from './lingering-timers.ts'
-import { buildLibp2pOptions, DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_LISTEN } from './libp2p-options.ts'
+import { DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_LISTEN } from './defaults.ts'
+import { buildLibp2pOptions } from './libp2p-options.ts'
 import { NeighbourLookups } from './neighbours.ts'
 import { acquireRepoLock } from './repo-lock.ts'
 import { recordsOnlyRouter } from './routing.ts'
@@ -128,10 +130,12 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
     const stores: NodeStores = await openStores(paths)
     cleanup.push(stores.close)
 
-    const light = createHeliaLight({
+    const light = await createHeliaLight({
       blockstore: stores.blockstore,
       datastore: stores.datastore,
       codecs: [dagJson, dagCbor],
+      // Helia's, bitswap's and (through withLibp2p) libp2p's debug lines: silent unless $DEBUG asks.
+      logger: debugLogger(),
       // `helia` is assigned below; the router only runs once it has started
       routers: [recordsOnlyRouter(() => helia.libp2p)]
     })
@@ -147,7 +151,7 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
       pubsub: init.pubsub,
       dht: { protocol: init.kadProtocol, validators: init.validators, selectors: init.selectors, keychain: light.keychain }
     })
-    const helia = withBitswap(withLibp2pLight(light, libp2pOptions), init.bitswap) as ArtdagHelia
+    const helia = withBitswap(withLibp2p(light, libp2pOptions), init.bitswap) as ArtdagHelia
     // Built before start: IPNS starts its republisher on Helia's `start` event.
     const ipns = createIpns({ datastore: helia.datastore, routing: helia.routing, logger: helia.logger, keychain: helia.keychain, events: helia.events })
 

@@ -1,17 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { IPNSEntry, ipnsSelector, ipnsValidator } from '@helia/ipns'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
-import { CACHE_RECORD_NAMESPACE, cacheRecordSelector, createCacheRecordValidator, DEFAULT_CACHE_RECORD_TIMEOUT_MS, DEFAULT_REPUBLISH_INTERVAL_MS } from '../store/index.ts'
+import { CACHE_RECORD_NAMESPACE, cacheRecordSelector, createCacheRecordValidator } from '../store/index.ts'
+import { DEFAULT_KAD_PROTOCOL } from './defaults.ts'
 import type { AbortOptions } from '../store/index.ts'
 import type { Helia } from 'helia'
 import type { PeerId } from '@libp2p/interface'
 import type { KadDHT, KadDHTComponents, Selectors, Validators } from '@libp2p/kad-dht'
 
-/**
- * Our private Kademlia DHT. It runs on its own protocol id, so it is a
- * separate network from the public IPFS DHT even if a public peer got in.
- */
-export const DEFAULT_KAD_PROTOCOL = '/artdag/kad/1.0.0'
 /** The self-query at start runs after this delay (the default 1 s delays the first put/get). */
 export const DEFAULT_INITIAL_QUERY_SELF_INTERVAL_MS = 50
 /**
@@ -93,11 +89,4 @@ export async function lookupNeighbours (dht: Pick<KadDHT, 'getClosestPeers'>, se
     // the timeout: what was reached is connected all the same
   }
   return found
-}
-
-/** The `dht:` config section's defaults (config/default.yaml is checked against them). */
-export const DHT_DEFAULTS = {
-  protocol: DEFAULT_KAD_PROTOCOL,
-  queryTimeoutMs: DEFAULT_CACHE_RECORD_TIMEOUT_MS,
-  republishIntervalMs: DEFAULT_REPUBLISH_INTERVAL_MS
 }

@@ -1,9 +1,9 @@
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
-import { createHeliaLight } from 'helia'
 import { DatastoreCacheIndex, HeliaContentStore } from '../store/index.ts'
 import type { AbortOptions, CacheIndex, HeliaContentStoreInit } from '../store/index.ts'
 import { ensureHomeDir, homePaths, readOptionalIdentity } from './home.ts'
+import { createHeliaLight } from './helia-light.ts'
 import { acquireRepoLock } from './repo-lock.ts'
 import { openStores } from './stores.ts'
 import type { HomePaths } from './home.ts'
@@ -46,7 +46,7 @@ export async function createEmbeddedNode (init: EmbeddedNodeInit, options: Abort
   try {
     const identity = await readOptionalIdentity(paths)
     stores = await openStores(paths)
-    const helia = createHeliaLight({ blockstore: stores.blockstore, datastore: stores.datastore, codecs: [dagJson, dagCbor] })
+    const helia = await createHeliaLight({ blockstore: stores.blockstore, datastore: stores.datastore, codecs: [dagJson, dagCbor] })
     await helia.start()
     const opened = stores
     let stopping: Promise<void> | undefined

@@ -6,6 +6,7 @@ import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
+import { DEFAULT_DIAL_TIMEOUT_MS } from './defaults.ts'
 import { createDht } from './dht.ts'
 import { InvalidMultiaddrError } from './errors.ts'
 import { allowlistGater } from './gater.ts'
@@ -30,8 +31,6 @@ export interface ArtdagServices extends Record<string, unknown> {
   dht: KadDHT
 }
 
-export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4101']
-export const DEFAULT_DIAL_TIMEOUT_MS = 10_000
 export const CONNECTION_PING_INTERVAL_MS = 60_000
 
 export interface Libp2pOptionsInit {
@@ -99,14 +98,4 @@ export function parseMultiaddr (value: string | Multiaddr, field: string): Multi
   } catch (err: unknown) {
     throw new InvalidMultiaddrError(`${field}: ${JSON.stringify(value)} is not a multiaddr (e.g. /ip4/10.0.0.2/tcp/4101): ${errorMessage(err)}`, { field, value }, { cause: err })
   }
-}
-
-/** The `node:` config section's defaults (config/default.yaml is checked against them). */
-export const NODE_DEFAULTS = {
-  listen: DEFAULT_LISTEN,
-  announce: [] as string[],
-  bootstrap: [] as string[],
-  dialFrom: null as string | null,
-  dialTimeoutMs: DEFAULT_DIAL_TIMEOUT_MS,
-  allowPeers: [] as string[]
 }

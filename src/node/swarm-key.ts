@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { errorCode, errorMessage } from '../errors.ts'
-import { generateKey } from '@libp2p/pnet'
 import { SwarmKeyInvalidError } from './errors.ts'
 
 /**
@@ -19,11 +19,12 @@ const KEY_BYTES = 32
 /** A swarm key file is 95 bytes; anything much larger is not one. */
 const MAX_FILE_BYTES = 4096
 
-/** A fresh key, in canonical form (three lines, no trailing newline). */
+/**
+ * A fresh key, in canonical form (three lines, no trailing newline): what @libp2p/pnet's
+ * generateKey writes, without loading pnet (and its stream utilities) for `artdag init`.
+ */
 export function generateSwarmKey (): Uint8Array {
-  const bytes = new Uint8Array(SWARM_KEY_HEADER.length + 1 + SWARM_KEY_ENCODING.length + 1 + KEY_BYTES * 2)
-  generateKey(bytes)
-  return bytes
+  return new TextEncoder().encode(`${SWARM_KEY_HEADER}\n${SWARM_KEY_ENCODING}\n${randomBytes(KEY_BYTES).toString('hex')}`)
 }
 
 /**

@@ -6,7 +6,6 @@ import { basename, dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import * as dagJson from '@ipld/dag-json'
-import { unixfs } from '@helia/unixfs'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
 import { balanced } from 'ipfs-unixfs-importer/layout'
 import { CID } from 'multiformats/cid'
@@ -71,7 +70,6 @@ const READ_CHUNK_BYTES = 1_048_576
 export class HeliaContentStore implements ContentStore {
   readonly #helia: HeliaContentStoreComponents['helia']
   readonly #transfer: HeliaContentStoreComponents['transfer']
-  readonly #fs: ReturnType<typeof unixfs>
   readonly #fetchTimeoutMs: number
   readonly #readAhead: number
   readonly #offline: boolean
@@ -81,7 +79,6 @@ export class HeliaContentStore implements ContentStore {
   constructor (components: HeliaContentStoreComponents, init: HeliaContentStoreInit = {}) {
     this.#helia = components.helia
     this.#transfer = init.offline === true ? undefined : components.transfer
-    this.#fs = unixfs(components.helia)
     this.#fetchTimeoutMs = init.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS
     this.#readAhead = init.readAhead ?? DEFAULT_READ_AHEAD
     this.#offline = init.offline ?? false
@@ -96,7 +93,10 @@ export class HeliaContentStore implements ContentStore {
     if (options.pin != null) checkPinInfo(options.pin)
     try {
       return await this.#guard.shared(async () => {
-        const cid = await this.#fs.addByteStream(abortable(source, options.signal), { ...IMPORTER_OPTIONS, ...signalOnly(options) })
+        // What @helia/unixfs's addByteStream does, without loading its other commands (globbing, URL sources: ~200
+        // modules); the importer itself is loaded by the first add (a cached render adds no file).
+        const { importFile } = await import('ipfs-unixfs-importer')
+        const { cid } = await importFile({ content: abortable(source, options.signal) }, this.#helia.blockstore, { ...IMPORTER_OPTIONS, ...signalOnly(options) })
         if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options)
         return cid
       })

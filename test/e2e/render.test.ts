@@ -9,7 +9,7 @@ import { CID } from 'multiformats/cid'
 import { runCli } from '../../src/cli/program.ts'
 import { createEmbeddedNode } from '../../src/node/embedded.ts'
 import type { Provenance } from '../../src/engine/provenance.ts'
-import { artdag, countingFfmpeg, ffprobe, makeClip, spawnArtdag } from './helpers/cli.ts'
+import { artdag, countingFfmpeg, ffprobe, makeClip, networkModules, RECORD_MODULES, spawnArtdag } from './helpers/cli.ts'
 
 /** `artdag render` as a new user meets it: no daemon, the engine in-process, real ffmpeg. */
 
@@ -68,16 +68,49 @@ describe('artdag render with no daemon', { timeout: 180_000 }, () => {
     expect(await readdir(join(home, 'work'))).toEqual([])
   })
 
-  it('renders the same recipe again from cache: every step CACHED, no ffmpeg, the same CID', async () => {
+  it('renders the same recipe again from cache: every step CACHED, no ffmpeg, the same CID, the same JSON shape, nothing of the network loaded', async () => {
     const before = (await ffmpeg.runs()).length
     const out = join(dir, 'teaser-again.mp4')
-    const result = await artdag(['render', 'examples/teaser.yaml', '-o', out, '--home', home, '--json'], { cwd: ROOT, env })
+    const modules = join(dir, 'modules-cached.txt')
+    const result = await artdag(['render', 'examples/teaser.yaml', '-o', out, '--home', home, '--json'], { cwd: ROOT, env: { ...env, NODE_OPTIONS: `--import ${RECORD_MODULES}`, RECORD_MODULES_TO: modules } })
     expect(result.code).toBe(0)
     const second = JSON.parse(result.stdout)
     expect(second.output).toBe(first.output)
     expect(second.steps.map((s: { cached: boolean }) => s.cached)).toEqual(first.steps.map(() => true))
     expect((await ffmpeg.runs()).length).toBe(before)
     expect(await readFile(out)).toEqual(await readFile(join(dir, 'teaser.mp4')))
+    // The same answer as the first render's, key for key (only the values of a cached run differ; `log`,
+    // the CID of a run's ffmpeg log, is there for the steps that ran).
+    const keysOf = (step: object): string[] => Object.keys(step).filter(key => key !== 'log').toSorted()
+    expect(Object.keys(second).toSorted()).toEqual(Object.keys(first).toSorted())
+    expect(second.steps.map(keysOf)).toEqual(first.steps.map(keysOf))
+    // Its provenance record says ffmpeg's version as the first one did, and that every step came from the cache.
+    const node = await createEmbeddedNode({ home })
+    try {
+      const record = await node.content.getJson<Provenance>(CID.parse(second.provenance))
+      const firstRecord = await node.content.getJson<Provenance>(CID.parse(first.provenance))
+      expect(record.ffmpeg).toEqual(firstRecord.ffmpeg)
+      expect(record.steps.every(step => step.cached)).toBe(true)
+    } finally {
+      await node.stop()
+    }
+    // A render on this machine needs the home's stores alone: libp2p, the DHT, gossipsub, bitswap are never loaded.
+    expect(networkModules(await readFile(modules, 'utf8'))).toEqual([])
+  })
+
+  it('loads nothing of the network for steps it runs either', async () => {
+    const modules = join(dir, 'modules-first.txt')
+    const result = await artdag(['render', 'test/fixtures/recipes/text-literal.yaml', '-o', join(dir, 'text.mp4'), '--home', join(dir, 'home-text'), '--json'], {
+      cwd: ROOT,
+      env: { ...env, NODE_OPTIONS: `--import ${RECORD_MODULES}`, RECORD_MODULES_TO: modules }
+    })
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout).steps.every((s: { cached: boolean }) => !s.cached)).toBe(true)
+    const recorded = await readFile(modules, 'utf8')
+    // The record is real: the engine and the store were loaded.
+    expect(recorded).toMatch(/\/src\/engine\/embedded-render\.ts/)
+    expect(recorded).toMatch(/\/node_modules\/helia\//)
+    expect(networkModules(recorded)).toEqual([])
   })
 
   it('renders a recipe that takes a file, given with --input relative to the current directory', async () => {

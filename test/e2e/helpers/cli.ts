@@ -327,3 +327,25 @@ export function collectOutput (child: ChildProcess): CollectedOutput {
       })
   }
 }
+
+/** The record-modules preload, for NODE_OPTIONS: `--import <it>`. */
+export const RECORD_MODULES = fileURLToPath(new URL('./record-modules.ts', import.meta.url))
+
+/**
+ * What an artdag command must not load when it does no networking (issue 11): libp2p and its
+ * transports, Helia's networking, the DHT, gossipsub, bitswap, the metrics library, and Node's
+ * HTTP client (undici, which an ES import of node:http pulls in).
+ */
+export const NETWORK_MODULES = [
+  /\/node_modules\/libp2p\//,
+  /\/node_modules\/@helia\/(libp2p|bitswap|http|ipns)\//,
+  /\/node_modules\/@libp2p\/(kad-dht|gossipsub|tcp|noise|yamux|pnet|identify|ping)\//,
+  /\/node_modules\/prom-client\//,
+  /\/node_modules\/undici\//,
+  /internal\/deps\/undici/
+]
+
+/** The modules of `recorded` (a record-modules file's content) that NETWORK_MODULES names. */
+export function networkModules (recorded: string): string[] {
+  return recorded.split('\n').filter(line => NETWORK_MODULES.some(pattern => pattern.test(line)))
+}

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RECORD_MODULES } from '../../e2e/helpers/cli.ts'
 
 /** `node bin/artdag.js …` as a user runs it, with no daemon anywhere. */
 
@@ -18,8 +19,12 @@ interface Result {
 }
 
 function artdag (...args: string[]): Promise<Result> {
+  return artdagWith({}, ...args)
+}
+
+function artdagWith (env: Record<string, string>, ...args: string[]): Promise<Result> {
   return new Promise(resolve => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 20_000, env: { ...process.env, ARTDAG_HOME: '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 20_000, env: { ...process.env, ARTDAG_HOME: '', ...env } }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : (err as { code?: number }).code ?? -1, stdout, stderr })
     })
   })
@@ -59,6 +64,17 @@ describe('artdag with no daemon running', { timeout: 60_000 }, () => {
       expect(result.stderr).toMatch(/^there is no artdag home at .* and no daemon runs for it \(artdag init makes a home/)
     }
     await expect(stat(home)).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it("a command that only asks the daemon loads nothing of libp2p, Helia, ffmpeg or the engine, and one of zod's locales", async () => {
+    const modules = join(dir, 'status-modules.txt')
+    const result = await artdagWith({ NODE_OPTIONS: `--import ${RECORD_MODULES}`, RECORD_MODULES_TO: modules }, 'status', '--home', home)
+    expect(result.code).toBe(7)
+    const recorded = (await readFile(modules, 'utf8')).split('\n')
+    // The record is real: the API client was loaded.
+    expect(recorded.some(url => url.endsWith('/src/api/client.ts'))).toBe(true)
+    expect(recorded.filter(url => /\/node_modules\/(libp2p|@libp2p\/(?!interface)[^/]+|helia|@helia\/[^/]+)\/|\/src\/(engine|node|exec|store)\//.test(url))).toEqual([])
+    expect(recorded.filter(url => url.startsWith('file:') && url.includes('/node_modules/zod/v4/locales/'))).toEqual([expect.stringMatching(/\/locales\/en\.js$/)])
   })
 
   it('--json prints the error as a JSON body on stderr', async () => {
