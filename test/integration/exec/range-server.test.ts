@@ -73,7 +73,7 @@ function get (url: string, range?: string): Promise<{ status: number, headers: R
 
 describe('the range server', () => {
   it('answers a Range request with one page and closes; a request without one gets the whole file', async () => {
-    const exposed = server.expose(cid.toString(), bytes.length)
+    const exposed = await server.expose(cid.toString(), bytes.length)
     try {
       const first = await get(exposed.url, 'bytes=0-')
       expect(first).toMatchObject({ status: 206, length: PAGE })
@@ -92,7 +92,7 @@ describe('the range server', () => {
   })
 
   it('lets a chunk in the middle of its source read its own pages, the header and the index, and every frame', async () => {
-    const analysis = server.expose(cid.toString(), bytes.length)
+    const analysis = await server.expose(cid.toString(), bytes.length)
     let facts: TranscodeFacts
     try {
       facts = JSON.parse(await readFile((await bench.render('analyze', { keyframes: true }, [analysis.url])).file, 'utf8')) as TranscodeFacts
@@ -108,7 +108,7 @@ describe('the range server', () => {
     const to = video.keyframes.find(k => k.pts === next.startPts)?.pos as number
 
     touched.clear()
-    const exposed = server.expose(cid.toString(), bytes.length)
+    const exposed = await server.expose(cid.toString(), bytes.length)
     try {
       const { file } = await bench.render('transcode_chunk', expanded.nodes[`out-chunk-00${index}`]!.config, [exposed.url])
       const packets = await run(bench.binaries.ffprobe.path, ['-v', 'error', '-count_packets', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file])
