@@ -26,6 +26,7 @@ import { ARTDAG_VERSION } from './version.ts'
 import type { Logger } from './log.ts'
 import { startAll, stopAll, systemClock, systemScheduler } from './lifecycle/index.ts'
 import type { Startable } from './lifecycle/index.ts'
+import { defined } from './defined.ts'
 
 export type { DaemonFlags }
 
@@ -188,7 +189,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
           events.emit({ ...member, type: 'member.forgotten' })
           break
         default:
-          events.emit({ ...member, type: `member.${event.type}`, ...(event.previous !== undefined ? { previous: event.previous } : {}) })
+          events.emit({ ...member, type: `member.${event.type}`, ...defined({ previous: event.previous }) })
       }
     })
     membership.heartbeats.onHeartbeat(hb => {
@@ -302,7 +303,7 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       scheduler
     }
     const ui = config.ui.enabled ? dashboard(apiComponents, { config, home: options.home, socket, log }) : undefined
-    const api = createApiServer({ ...apiComponents, ...(ui !== undefined ? { ui: ui.server } : {}) }, { socketPath: socket, home: options.home, maxUploadBytes: config.api.maxUploadBytes })
+    const api = createApiServer({ ...apiComponents, ...defined({ ui: ui?.server }) }, { socketPath: socket, home: options.home, maxUploadBytes: config.api.maxUploadBytes })
 
     // In this order; the dashboard before the socket (so `artdag ui` finds it), the socket last, so a
     // client that can connect finds a node that is up. A component that fails to start stops the

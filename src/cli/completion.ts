@@ -1,4 +1,5 @@
 import type { AnyCommand } from './command.ts'
+import { defined } from '../defined.ts'
 
 /**
  * Shell completion scripts for bash, zsh and fish, generated from the command
@@ -37,7 +38,7 @@ const GLOBAL: OptionFacts[] = [
 function optionFacts (flags: string, description: string, choices?: readonly string[]): OptionFacts {
   const long = /--[\w-]+/.exec(flags)?.[0] ?? flags
   const short = /(?:^|[\s,])(-\w)\b/.exec(flags)?.[1]
-  return { long, ...(short !== undefined ? { short } : {}), takesValue: /[<[]/.test(flags), ...(choices !== undefined ? { choices } : {}), description }
+  return { long, ...defined({ short }), takesValue: /[<[]/.test(flags), ...defined({ choices }), description }
 }
 
 function argsKind (spec: AnyCommand, path: string): CommandFacts['args'] {

@@ -1,6 +1,7 @@
 import type { ApiEvent, JobDetail } from '../api/index.ts'
 import type { RenderEvent } from '../engine/index.ts'
 import type { LiveUpdate } from './live-model.ts'
+import { defined, present } from '../defined.ts'
 
 /**
  * What feeds the live model (./live-model.ts): the engine's events of a render
@@ -13,7 +14,7 @@ import type { LiveUpdate } from './live-model.ts'
 export function fromRenderEvent (event: RenderEvent, at: number): LiveUpdate | undefined {
   switch (event.type) {
     case 'plan':
-      return { kind: 'steps', recipe: event.recipe, at, steps: event.list.map(s => ({ step: s.stepId, type: s.stepType, cacheId: s.cacheId, ...(s.frames !== undefined ? { frames: s.frames } : {}) })) }
+      return { kind: 'steps', recipe: event.recipe, at, steps: event.list.map(s => ({ step: s.stepId, type: s.stepType, cacheId: s.cacheId, ...defined({ frames: s.frames }) })) }
     case 'step_cached':
       return { kind: 'state', at, step: event.stepId, state: 'cached' }
     case 'step_skipped':
@@ -31,8 +32,8 @@ export function fromRenderEvent (event: RenderEvent, at: number): LiveUpdate | u
 
 /** A daemon's view of the job: every step as it stands (re-read when events come, and now and then). */
 export function fromJobDetail (job: JobDetail, at: number): LiveUpdate[] {
-  const updates: LiveUpdate[] = [{ kind: 'steps', recipe: job.recipe, at, steps: job.steps.map(s => ({ step: s.step, type: s.type, cacheId: s.cacheId, state: s.state, peer: s.peer, ...(s.frames != null ? { frames: s.frames } : {}) })) }]
-  if (job.state !== 'running') updates.push({ kind: 'job', at, state: job.state, ...(job.error !== null ? { error: job.error } : {}) })
+  const updates: LiveUpdate[] = [{ kind: 'steps', recipe: job.recipe, at, steps: job.steps.map(s => ({ step: s.step, type: s.type, cacheId: s.cacheId, state: s.state, peer: s.peer, ...present({ frames: s.frames }) })) }]
+  if (job.state !== 'running') updates.push({ kind: 'job', at, state: job.state, ...present({ error: job.error }) })
   return updates
 }
 
@@ -62,7 +63,7 @@ export function fromApiEvent (event: ApiEvent, job: string, steps: ReadonlyMap<s
         state: mapped,
         peer: event.peer,
         ...(state === 'claimed' && event.reason === 'takeover' ? { takeover: true } : {}),
-        ...(event.error !== undefined ? { error: event.error } : {})
+        ...defined({ error: event.error })
       }))
     }
     case 'step.progress':
@@ -75,7 +76,7 @@ export function fromApiEvent (event: ApiEvent, job: string, steps: ReadonlyMap<s
     case 'job.failed':
     case 'job.cancelled':
       if (event.job !== job) return []
-      return [{ kind: 'job', at, state: event.type.slice('job.'.length) as 'completed' | 'failed' | 'cancelled', ...(event.error !== undefined ? { error: event.error } : {}) }]
+      return [{ kind: 'job', at, state: event.type.slice('job.'.length) as 'completed' | 'failed' | 'cancelled', ...defined({ error: event.error }) }]
     default:
       return []
   }

@@ -10,6 +10,7 @@ import { formatBytes } from './format.ts'
 import { shortId } from './ids.ts'
 import { fields } from './output.ts'
 import type { Output } from './output.ts'
+import { defined } from '../defined.ts'
 
 /**
  * A finished render, one shape whether it ran on this machine or on a
@@ -109,7 +110,7 @@ export function resultFromLocal (outcome: RenderOutcome, recipe: string): Render
       cached: s.cached,
       cid: s.cid,
       error: null,
-      ...(s.log !== undefined ? { log: s.log } : {}),
+      ...defined({ log: s.log }),
       ...(s.frames !== undefined ? { frames: s.frames, fps: runFps(s.frames, durationMs) } : {})
     }
   })

@@ -3,6 +3,7 @@ import { systemClock, systemScheduler } from '../lifecycle/index.ts'
 import type { Clock, Scheduler, Startable, TimerHandle } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
 import type { EventBus } from './event-bus.ts'
+import { present } from '../defined.ts'
 
 /**
  * `step.progress` events: while a step runs on this node and someone follows
@@ -73,14 +74,13 @@ export class StepProgressEvents implements Startable {
     for (const step of this.#c.runningSteps()) {
       this.#c.events.emit({
         type: 'step.progress',
-        ...(step.jobId !== null ? { job: step.jobId } : {}),
+        ...present({ job: step.jobId }),
         peer: this.#c.self,
         cacheId: step.cacheId,
         stepType: step.type,
         startedAt: step.startedAt,
         progress: step.progress,
-        ...(step.frame != null ? { frame: step.frame } : {}),
-        ...(step.speed != null ? { speed: step.speed } : {})
+        ...present({ frame: step.frame, speed: step.speed })
       })
     }
     const jobs = this.#c.jobs

@@ -6,6 +6,7 @@ import type { StepRunner } from './step-runner.ts'
 import type { PlannedStep, StepCatalog } from '../plan/index.ts'
 import type { ContentStore } from '../store/index.ts'
 import type { TranscodeAnalyzer } from './expand-transcodes.ts'
+import { present } from '../defined.ts'
 
 /** The largest analysis document read back (a 24 h film has ~2 M frames but few keyframes). */
 export const MAX_ANALYSIS_BYTES = 64 * 1024 * 1024
@@ -73,7 +74,7 @@ export function createSourceAnalyzer (c: SourceAnalyzerComponents): TranscodeAna
       cid = report.cid
       c.onAnalyzed?.(step, cid)
     }
-    const bytes = await collect(c.store.cat(CID.parse(cid), { signal: options.signal, length: MAX_ANALYSIS_BYTES, ...(from != null ? { from } : {}) }))
+    const bytes = await collect(c.store.cat(CID.parse(cid), { signal: options.signal, length: MAX_ANALYSIS_BYTES, ...present({ from }) }))
     return { cid, facts: JSON.parse(new TextDecoder().decode(bytes)) as unknown }
   }
 }

@@ -6,6 +6,7 @@ import { createEmbeddedNode } from '../node/index.ts'
 import type { EmbeddedNode } from '../node/index.ts'
 import { gcWithUsage, repoUsage } from '../store/index.ts'
 import type { PinInfo } from '../store/index.ts'
+import { defined } from '../defined.ts'
 
 /**
  * A home's content with no daemon running (`artdag get`, `cat`, `pin`, `gc`,
@@ -36,8 +37,8 @@ function toJson (pin: PinInfo): PinJson {
   return {
     cid: pin.cid.toString(),
     kind: pin.kind,
-    ...(pin.expiresAt !== undefined ? { expiresAt: pin.expiresAt } : {}),
-    ...(pin.labels !== undefined ? { labels: pin.labels } : {})
+    ...defined({ expiresAt: pin.expiresAt }),
+    ...defined({ labels: pin.labels })
   }
 }
 
@@ -70,7 +71,7 @@ export async function openLocalHome (home: string, options: { signal?: AbortSign
     async pin (cid, request, o = {}) {
       const kind = request.kind ?? 'user'
       if (kind === 'intermediate' && request.expiresAt === undefined) throw new InvalidArgumentError('--expires-in: is required for an intermediate pin')
-      const info: PinInfo = { cid: parse(cid), kind, ...(request.expiresAt !== undefined ? { expiresAt: request.expiresAt } : {}), ...(request.labels !== undefined ? { labels: request.labels } : {}) }
+      const info: PinInfo = { cid: parse(cid), kind, ...defined({ expiresAt: request.expiresAt }), ...defined({ labels: request.labels }) }
       await content.pin(info, { signal: o.signal })
       return toJson(info)
     },

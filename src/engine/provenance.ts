@@ -1,6 +1,6 @@
 import type { StepReport } from './events.ts'
 import type { Plan, Recipe } from '../plan/index.ts'
-import { present } from '../defined.ts'
+import { defined, present } from '../defined.ts'
 
 export const PROVENANCE_VERSION = 1
 
@@ -89,7 +89,7 @@ export function buildProvenance (init: ProvenanceInit): Provenance {
         producer: report.producer,
         startedAt: report.startedAt,
         finishedAt: report.finishedAt,
-        ...(report.durationMs !== undefined ? { durationMs: report.durationMs } : {})
+        ...defined({ durationMs: report.durationMs })
       }
     }),
     ffmpeg: { version: init.ffmpegVersion },

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import type { AbortOptions, Startable } from '../lifecycle/index.ts'
 import type { Logger } from '../log.ts'
 import type { CatOptions } from '../store/index.ts'
+import { present } from '../defined.ts'
 
 /**
  * node:http through require, not import (as src/api/transport.ts): an ES import of it builds a
@@ -180,7 +181,7 @@ export class RangeServer implements Startable {
     const token = randomBytes(32).toString('base64url')
     const parsed = CID.parse(cid)
     const stats: RangeStats = { requests: 0, bytes: 0 }
-    this.#entries.set(token, { cid: parsed, size, stats, ...(options.from != null ? { from: options.from } : {}) })
+    this.#entries.set(token, { cid: parsed, size, stats, ...present({ from: options.from }) })
     return {
       url: `http://127.0.0.1:${this.#port}/${token}/${parsed.toString()}`,
       stats,
@@ -223,7 +224,7 @@ export class RangeServer implements Startable {
     try {
       for (let offset = start; offset < end && !signal.aborted; offset += this.#window) {
         const length = Math.min(this.#window, end - offset)
-        for await (const chunk of this.#c.cat(entry.cid, { offset, length, signal, ...(entry.from != null ? { from: entry.from } : {}) })) {
+        for await (const chunk of this.#c.cat(entry.cid, { offset, length, signal, ...present({ from: entry.from }) })) {
           if (signal.aborted) break
           entry.stats.bytes += chunk.byteLength
           this.bytesServed += chunk.byteLength

@@ -9,6 +9,7 @@ import type { RangeServer, RangeStats } from './range-server.ts'
 import type { Logger } from '../log.ts'
 import type { PlannedStep } from '../plan/index.ts'
 import type { CacheIndex, ContentStore, StepLogs } from '../store/index.ts'
+import { defined, present } from '../defined.ts'
 
 export interface StepRunnerInit {
   store: ContentStore
@@ -186,10 +187,10 @@ export class StepRunner {
       }
       await cacheIndex.put({ cacheId: step.cacheId, cid: cid.toString(), producer: this.init.producer, createdAt: finishedAt, stepType: step.type }, { signal: options.signal })
       const inputBytes = exposed.length > 0 ? exposed.reduce((sum, e) => sum + e.stats.bytes, 0) : undefined
-      this.log.info({ step: step.id, type: step.type, cacheId: step.cacheId, cid: cid.toString(), ms: finishedAt - startedAt, ...(inputBytes != null ? { inputBytes } : {}) }, 'step completed')
+      this.log.info({ step: step.id, type: step.type, cacheId: step.cacheId, cid: cid.toString(), ms: finishedAt - startedAt, ...present({ inputBytes }) }, 'step completed')
       ok = true
       const logCid = await this.#keepLog(step, log, true, options.signal)
-      return { id: step.id, type: step.type, cacheId: step.cacheId, cid: cid.toString(), cached: false, producer: this.init.producer, startedAt, finishedAt, ffmpegRuns: result.ffmpegRuns, ...(logCid !== undefined ? { log: logCid } : {}) }
+      return { id: step.id, type: step.type, cacheId: step.cacheId, cid: cid.toString(), cached: false, producer: this.init.producer, startedAt, finishedAt, ffmpegRuns: result.ffmpegRuns, ...defined({ log: logCid }) }
     } catch (err: unknown) {
       // A failed run's log is what explains it: kept too (not when the run was stopped).
       if (!ok && options.signal?.aborted !== true) {

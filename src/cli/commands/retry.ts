@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { defineCommand } from '../command.ts'
 import { value } from '../output.ts'
+import { defined } from '../../defined.ts'
 
 /** The parts of a job document (GET /v1/documents/:id) that a new submission repeats. */
 const jobDocument = z.object({
@@ -26,7 +27,7 @@ export default defineCommand({
     const parsed = jobDocument.safeParse(document)
     if (!parsed.success) throw new InvalidArgumentError(`${shortId(jobId)} is not a job document`, { job: jobId })
     const { recipe, inputs, label } = parsed.data
-    const job = await client.submitJob({ recipe, inputs, ...(label !== undefined ? { label } : {}) }, { signal: ctx.signal })
+    const job = await client.submitJob({ recipe, inputs, ...defined({ label }) }, { signal: ctx.signal })
     if (!ctx.json) ctx.io.stderr.write(`job ${shortId(job.id)} submitted again from ${shortId(jobId)} (artdag watch ${shortId(job.id)} follows it)\n`)
     return value(job, job.id)
   }

@@ -36,6 +36,7 @@ import type { JobSubmittedMessage } from '../../protocol/index.ts'
 import type { LookupAnswer } from '../core/coordinator.ts'
 import type { HeartbeatSummary } from '../core/types.ts'
 import type { Registry } from 'prom-client'
+import { defined, present } from '../../defined.ts'
 
 export interface JobServiceComponents {
   node: Pick<ArtdagNode, 'peerId' | 'privateKey' | 'dht' | 'content' | 'cacheIndex' | 'helia' | 'libp2p'>
@@ -212,7 +213,7 @@ export class JobService implements JobsBackend, Startable {
       renewIntervalMs: init.lease.renewIntervalMs,
       settleMs: init.lease.settleMs,
       rankDelayMs: init.lease.rankDelayMs,
-      ...(init.lease.maxWaitMs !== undefined ? { maxWaitMs: init.lease.maxWaitMs } : {}),
+      ...defined({ maxWaitMs: init.lease.maxWaitMs }),
       confirmations: init.trust.confirmations,
       trustedProducers: init.trust.producers,
       operators: init.trust.operators,
@@ -319,7 +320,7 @@ export class JobService implements JobsBackend, Startable {
       submitter: this.#self,
       submittedAt: this.#clock.wallNow(),
       nonce: randomUUID(),
-      ...(request.label != null ? { label: request.label } : {})
+      ...present({ label: request.label })
     }
     const jobId = await jobIdOf(doc)
     // Planning validates the recipe: a bad one is a 400 naming the node and field, and nothing is sent.

@@ -8,6 +8,7 @@ import type { LocalBlocks } from './blocks.ts'
 import type { DagWalk, DagWalkInit } from './dag-walk.ts'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { CID } from 'multiformats/cid'
+import { present } from '../../defined.ts'
 
 /**
  * The requester's side of `/artdag/fetch/1.0.0`, one peer at a time:
@@ -45,7 +46,7 @@ export async function askPeer (libp2p: Pick<Libp2p, 'dialProtocol'>, protocol: s
   try {
     const stream = await libp2p.dialProtocol(peerId, protocol, { signal })
     frames = new FrameStream(stream, { peer, maxFrameBytes: maxFrameBytes(limits.maxBlockBytes), highWaterBytes: limits.readBufferBytes, pausedBufferBytes: BLOCK_STREAM_PAUSED_BUFFER_BYTES })
-    const request = requestCodec.encode({ v: 1, cid: root.toString(), mode: init.mode, ...(init.offset != null && init.offset > 0 ? { offset: init.offset } : {}), ...(init.length != null ? { length: init.length } : {}) })
+    const request = requestCodec.encode({ v: 1, cid: root.toString(), mode: init.mode, ...(init.offset != null && init.offset > 0 ? { offset: init.offset } : {}), ...present({ length: init.length }) })
     await frames.write([controlFrame(FrameType.request, request)], { signal, timeoutMs: limits.queryTimeoutMs })
     const answer = expectFrame(await frames.read({ signal, timeoutMs: limits.queryTimeoutMs, waitingFor: `asking for ${root}` }), [FrameType.have, FrameType.notHere, FrameType.error], peer, `in answer to a request for ${root}`)
     if (answer.type === FrameType.notHere) throw new PeerLacksContentError(`peer ${peer} does not hold all of ${root}`, { peer, cid: root.toString() })
