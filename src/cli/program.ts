@@ -97,6 +97,7 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
       // A bug's stack is for whoever debugs it, on request.
       if (body.error.kind === 'internal' && io.env.ARTDAG_DEBUG != null && err instanceof Error) io.stderr.write(`${err.stack ?? ''}\n`)
     } finally {
+      // Clean-ups after the command's own result or error was printed: theirs must not replace it.
       for (const fn of done.reverse()) await fn().catch(() => {})
       shutdown.dispose()
     }

@@ -52,6 +52,7 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
   const capabilities = new CapabilitiesCache()
   // Asked while the stores open: the provenance record needs it, even when every step is cached.
   const ffmpegVersion = capabilities.version(binaries.ffmpeg.path, { signal: options.signal })
+  // Awaited where the provenance needs it, which reports the error; this only silences an early rejection.
   ffmpegVersion.catch(() => {})
   const node = await createEmbeddedNode({ home: options.home }, { signal: options.signal })
   // Transcode chunks read the source through it: only the byte ranges they need. It listens from the

@@ -160,6 +160,7 @@ export class RangeServer implements Startable {
     const starting = this.#starting
     if (starting == null) return
     this.#starting = undefined
+    // A start that failed was reported to whoever awaited it; stopping only waits for it to settle.
     await starting.catch(() => {})
     const server = this.#server
     if (server == null) return
@@ -228,6 +229,7 @@ export class RangeServer implements Startable {
           if (signal.aborted) break
           entry.stats.bytes += chunk.byteLength
           this.bytesServed += chunk.byteLength
+          // An aborted wait means the client left: the loop's next check of the signal ends the answer.
           if (!res.write(chunk)) await once(res, 'drain', { signal }).catch(() => {})
         }
       }

@@ -122,6 +122,7 @@ export class JobService implements JobsBackend, Startable {
       status: jobId => this.driver.coordinator.job(jobId, this.#clock.now()),
       track: (task, promise) => {
         if (this.#run !== undefined) this.#run.track(task, promise)
+        // Not started (or stopping): the port's own promise reports its failure through its callbacks.
         else promise.catch(() => {})
       },
       signal: () => this.#signal,
