@@ -41,7 +41,9 @@ async function ended (daemon: Daemon, id: string, timeoutMs = 120_000): Promise<
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'artdag-e2e-jobs-'))
   homes = await initHomes(dir, ['a', 'b', 'c'])
-  daemons = await startCluster(homes)
+  // One slot each: the submitter cannot finish six quick steps by itself before the others have
+  // fetched and planned the job (on a quiet machine they take longer than its first steps).
+  daemons = await startCluster(homes, { env: { ARTDAG_EXEC__SLOTS: '1' } })
   for (const d of daemons) await eventually(async () => (await d.json(['status'])).membership.alive === 2, { what: 'a full cluster' })
 }, 120_000)
 

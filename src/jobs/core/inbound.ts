@@ -70,7 +70,9 @@ export function sighting (core: Core, out: Outbox, cacheId: string, holder: Peer
     core.metrics.epochsRejected += 1
   } else if (outcome.kind === 'took') {
     if (outcome.displaced?.holder === core.o.self) displaced(core, out, cacheId, holder, epoch, outcome.displaced.epoch, now)
-    if (item !== undefined) stepEvent(core, out, item, cacheId, 'CLAIMED', holder, epoch, now)
+    // A claim above an unreleased lease of another holder is a takeover, whoever watches it.
+    const takeover = outcome.displaced !== undefined && outcome.displaced.holder !== holder && outcome.displaced.epoch < epoch
+    if (item !== undefined) stepEvent(core, out, item, cacheId, 'CLAIMED', holder, epoch, now, takeover ? { reason: 'takeover' } : {})
   } else if (outcome.kind === 'lost' && outcome.current?.holder === core.o.self) {
     // The claimant has not heard of this node's lease: re-assert it now rather than at the next renewal.
     if (firstAnswer(core, key, now)) {
