@@ -43,7 +43,8 @@ beforeAll(async () => {
   homes = await initHomes(dir, ['a', 'b', 'c'])
   // One slot each: the submitter cannot finish six quick steps by itself before the others have
   // fetched and planned the job (on a quiet machine they take longer than its first steps).
-  daemons = await startCluster(homes, { env: { ARTDAG_EXEC__SLOTS: '1' } })
+  // And a longer rank delay: a node takes a step ranked for another only after 1.5 s per rank.
+  daemons = await startCluster(homes, { env: { ARTDAG_EXEC__SLOTS: '1', ARTDAG_LEASE__RANK_DELAY_MS: '1500' } })
   for (const d of daemons) await eventually(async () => (await d.json(['status'])).membership.alive === 2, { what: 'a full cluster' })
 }, 120_000)
 
