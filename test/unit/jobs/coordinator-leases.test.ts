@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { rendezvousScore } from '../../../src/lease/rendezvous.ts'
 import type { StepCoordinator } from '../../../src/jobs/core/coordinator.ts'
-import { A, B, C, cacheId, cacheIdRankedFirst, chainJob, cidOf, effects, jobId, missAll, near, node, sent, view } from './fixtures.ts'
+import { A, B, C, cacheId, cacheIdRankedFirst, chainJob, cidOf, claim, effects, jobId, missAll, near, node, sent, view } from './fixtures.ts'
 
 /** A node that holds the lease on the single step of a job, and is running it. */
 function running (self: string, step: string, peers: string[] = []): StepCoordinator {
@@ -12,8 +12,6 @@ function running (self: string, step: string, peers: string[] = []): StepCoordin
   expect(effects(c.tick(11), 'startExecution')).toHaveLength(1)
   return c
 }
-
-const claim = (holder: string, cacheIdValue: string, epoch: number) => ({ v: 1 as const, type: 'lease_claim' as const, cacheId: cacheIdValue, epoch, holder, jobId: jobId(1), stepId: 's0', sentAt: 0 })
 
 describe('StepCoordinator: leases', () => {
   it('refutes a takeover of the lease it is running: claims above it and keeps running', () => {

@@ -1,23 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SnapshotInvalidError } from '../../../src/jobs/errors.ts'
-import { A, B, C, cacheId, chainJob, cidOf, effects, jobId, merge, missAll, node, runUntil, sent, view } from './fixtures.ts'
-
-const claim = (holder: string, step: string, epoch: number) => ({ v: 1 as const, type: 'lease_claim' as const, cacheId: step, epoch, holder, jobId: jobId(1), stepId: 's0', sentAt: 0 })
-
-const failed = (holder: string, step: string, epoch: number, failures: Array<{ holder: string, epoch: number }>, errorTail: string) => ({
-  v: 1 as const,
-  type: 'step_failed' as const,
-  jobId: jobId(1),
-  stepId: 's0',
-  cacheId: step,
-  epoch,
-  holder,
-  sender: holder,
-  attempt: failures.length,
-  failures,
-  errorTail,
-  sentAt: 0
-})
+import { A, B, C, cacheId, chainJob, cidOf, claim, effects, failed, jobId, merge, missAll, node, runUntil, sent, view } from './fixtures.ts'
 
 describe('StepCoordinator: failures, cancellation, restarts', () => {
   it('reports a failure, leaves the retry to another node after the backoff, and fails the job after maxAttempts with the error tail', () => {

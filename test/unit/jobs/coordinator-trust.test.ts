@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { A, B, C, cacheId, cacheIdRankedFirst, chainJob, cidOf, effects, jobId, missAll, near, node, sent } from './fixtures.ts'
+import { A, B, C, cacheId, cacheIdRankedFirst, chainJob, cidOf, claim, effects, failed, jobId, missAll, near, node, sent } from './fixtures.ts'
 import type { StepCompletedMessage } from '../../../src/protocol/index.ts'
 
 /** Trust (issue 9): a result counts once enough distinct members attest it; only a job's submitter or an operator cancels it. */
-
-const claim = (holder: string, step: string, epoch: number) => ({ v: 1 as const, type: 'lease_claim' as const, cacheId: step, epoch, holder, jobId: jobId(1), stepId: 's0', sentAt: 0 })
 
 function completed (step: string, cid: string, attesters: Array<[string, number]>, sender = attesters[0]![0]): StepCompletedMessage {
   const [holder, epoch] = attesters[0]!
@@ -128,21 +126,6 @@ describe('StepCoordinator: cancel authority', () => {
 
 describe('StepCoordinator: whose failure counts', () => {
   const D = '12D3KooWDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD'
-  const failed = (holder: string, step: string, epoch: number, sender = holder) => ({
-    v: 1 as const,
-    type: 'step_failed' as const,
-    jobId: jobId(1),
-    stepId: 's0',
-    cacheId: step,
-    epoch,
-    holder,
-    sender,
-    attempt: 1,
-    failures: [{ holder, epoch }],
-    errorTail: 'Conversion failed!',
-    sentAt: 0
-  })
-
   it('does not fail a step on failures of leases nobody heard claimed, and counts them', () => {
     const step = cacheId(41)
     const c = node(A, { maxAttempts: 3 })
@@ -163,7 +146,7 @@ describe('StepCoordinator: whose failure counts', () => {
     c.onMessage(failed(B, step, 1), 10)
     expect(c.job(jobId(1), 10)?.state).toBe('running')
     // C's failure, relayed by B (a member that verified it before relaying): the second attempt.
-    const out = c.onMessage({ ...failed(C, step, 2, B), failures: [{ holder: B, epoch: 1 }, { holder: C, epoch: 2 }] }, 20)
+    const out = c.onMessage(failed(C, step, 2, [{ holder: B, epoch: 1 }, { holder: C, epoch: 2 }], 'Conversion failed!', B), 20)
     expect(effects(out, 'jobFinished')).toMatchObject([{ result: { state: 'failed' } }])
   })
 })

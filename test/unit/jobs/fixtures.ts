@@ -81,3 +81,13 @@ export function runUntil (c: StepCoordinator, from: number, until: number, stop:
   }
   return merge(outs)
 }
+
+/** A `lease_claim` of `step` by `holder` at `epoch`, for job 1's step s0. */
+export function claim (holder: string, step: string, epoch: number) {
+  return { v: 1 as const, type: 'lease_claim' as const, cacheId: step, epoch, holder, jobId: jobId(1), stepId: 's0', sentAt: 0 }
+}
+
+/** A `step_failed` of `step` by `holder` at `epoch` for job 1's step s0, listing `failures` (by default its own). */
+export function failed (holder: string, step: string, epoch: number, failures: Array<{ holder: string, epoch: number }> = [{ holder, epoch }], errorTail = 'Conversion failed!', sender = holder) {
+  return { v: 1 as const, type: 'step_failed' as const, jobId: jobId(1), stepId: 's0', cacheId: step, epoch, holder, sender, attempt: failures.length, failures, errorTail, sentAt: 0 }
+}
