@@ -13,7 +13,7 @@ import { handleHeartbeat } from './heartbeat.ts'
 import { handleMessage } from './inbound.ts'
 import { checkJobSpec } from './job-spec.ts'
 import { cancelJob, mayCancel, recordCompletion, recordFailures, settleJob, settleOpenJobs } from './lifecycle.ts'
-import { acceptResult, settleVotes } from './results.ts'
+import { acceptResult, beyondQuorum, settleVotes } from './results.ts'
 import { createMetrics } from './metrics.ts'
 import type { CoordinatorMetrics } from './metrics.ts'
 import { GC_INTERVAL_MS, LAG_THRESHOLD_MS, MAX_LAG_DEFERRALS, resolveCoordinatorOptions } from './options.ts'
@@ -242,7 +242,7 @@ export class StepCoordinator {
       const existing = core.book.completions.get(execution.cacheId)
       // Someone else's result came first (this execution was aborted too late): wasted. Published
       // all the same: if its CID differs, every node must see the disagreement and keep the same one.
-      if (existing !== undefined && !existing.cached && existing.holder !== this.self && new Set([...existing.attestations.filter(a => a.epoch > 0).map(a => a.peer), this.self]).size > core.o.confirmations) {
+      if (existing !== undefined && !existing.cached && existing.holder !== this.self && beyondQuorum(core, existing.attestations, [{ peer: this.self, epoch }])) {
         countDuplicate(core, execution.cacheId)
       }
       const ref = { jobId: execution.jobId, stepId: execution.stepId }

@@ -4,11 +4,11 @@ import { countDuplicate, firstAnswer, settleMs, stepEvent } from './state.ts'
 import type { Core } from './state.ts'
 import type { CoordinatorMessage, Outbox } from './effects.ts'
 import { cancelFrom, dropMine, recordFailures } from './lifecycle.ts'
-import { acceptResult } from './results.ts'
+import { acceptResult, beyondQuorum } from './results.ts'
 import { failedForGood } from './attempts.ts'
 import { MAX_REFUTATIONS } from '../../lease/index.ts'
 import { publishClaim, publishCompleted, publishFailed, publishLeaseState, publishRenew } from './outbound.ts'
-import type { Attestation, PeerId } from './types.ts'
+import type { PeerId } from './types.ts'
 
 /**
  * What other nodes tell this one: lease claims and renewals (also carried in
@@ -188,7 +188,7 @@ function onCompleted (core: Core, out: Outbox, msg: StepCompletedMessage, now: n
   const existing = core.book.completions.get(msg.cacheId)
   // Both this node and `msg.holder` ran it: wasted work (and, if the CIDs differ, a disagreement recordCompletion reports).
   // (Runs up to trust.confirmations distinct attesters were asked for: only one more is waste.)
-  if (existing?.byMe === true && msg.holder !== core.o.self && !msg.cached && runners(existing.attestations, msg.attestations) > core.o.confirmations) countDuplicate(core, msg.cacheId)
+  if (existing?.byMe === true && msg.holder !== core.o.self && !msg.cached && beyondQuorum(core, existing.attestations, msg.attestations)) countDuplicate(core, msg.cacheId)
   acceptResult(core, out, msg.cacheId, msg.cid, msg.attestations, { cached: msg.cached, byMe: false, durationMs: msg.durationMs, ref: { jobId: msg.jobId, stepId: msg.stepId } }, now)
   // The sender knows fewer attestations of this result than this node: it may still wait for a
   // confirmation (its vote, sent again) that this node's completion already holds. Tell it.
@@ -197,11 +197,6 @@ function onCompleted (core: Core, out: Outbox, msg: StepCompletedMessage, now: n
     publishCompleted(core, out, msg.cacheId, kept, kept.ref, now)
     core.metrics.antiEntropyAnswers += 1
   }
-}
-
-/** Distinct members that ran a step, from two lists of attestations (epoch 0: a cache hit, no run). */
-function runners (a: readonly Attestation[], b: readonly Attestation[]): number {
-  return new Set([...a, ...b].filter(x => x.epoch > 0).map(x => x.peer)).size
 }
 
 function onFailed (core: Core, out: Outbox, msg: StepFailedMessage, now: number): void {

@@ -132,6 +132,14 @@ export function settleVotes (core: Core, out: Outbox, now: number): void {
   }
 }
 
+/**
+ * Whether the members that ran a step (attesters at an epoch: a cache hit is no run) are more
+ * than `trust.confirmations` asked for: only runs beyond the quorum are duplicates.
+ */
+export function beyondQuorum (core: Core, ...lists: ReadonlyArray<readonly Attestation[]>): boolean {
+  return new Set(lists.flat().filter(a => a.epoch > 0).map(a => a.peer)).size > core.o.confirmations
+}
+
 /** Whether `peer` already reported a result for the cache id: it is not asked to run it again. */
 export function hasVoted (core: Core, cacheId: string, peer: PeerId): boolean {
   return core.book.votersOf(cacheId).has(peer)
