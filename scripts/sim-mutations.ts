@@ -88,6 +88,7 @@ export const MUTATIONS: Mutation[] = [
     seed: 1
   },
   { name: 'one kept result per step', edits: edit('src/jobs/core/lifecycle.ts', '  if (a.epoch !== b.epoch) return a.epoch < b.epoch', '  return false'), scenario: 'divergent', seed: 108 },
+  { name: 'lease hold bound', edits: edit('src/lease/lease-table.ts', 'if (holding === undefined || holding.holder === this.#self) return Number.POSITIVE_INFINITY', 'return Number.POSITIVE_INFINITY'), scenario: 'held-step', seed: 1 },
   { name: 'bounded epochs', edits: edit('src/lease/lease-table.ts', 'return epoch <= this.maxEpoch(cacheId) + MAX_EPOCH_JUMP', 'return true'), scenario: 'forged-epoch', seed: 1 }
 ]
 

@@ -93,7 +93,8 @@ export const configSchema = z.strictObject({
     renewIntervalMs: positiveMs,
     settleMs: durationMs,
     rankDelayMs: durationMs,
-    maxWaitMs: positiveMs
+    maxWaitMs: positiveMs,
+    maxHoldMs: positiveMs
   }),
   jobs: z.strictObject({
     maxAttempts: z.number().int().min(1).max(100),
@@ -121,6 +122,15 @@ export const configSchema = z.strictObject({
     }
     if (m.deadAfterMs <= m.suspectAfterMs) {
       ctx.addIssue({ code: 'custom', path: ['membership', 'deadAfterMs'], message: `must be longer than membership.suspectAfterMs (${m.suspectAfterMs})` })
+    }
+    if (config.lease.maxHoldMs <= config.exec.stepTimeoutMs + config.lease.ttlMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lease', 'maxHoldMs'],
+        message: `must be longer than exec.stepTimeoutMs + lease.ttlMs (${
+          config.exec.stepTimeoutMs + config.lease.ttlMs
+        }), with room to fetch a step's inputs: an honest holder must never reach it. Raise lease.maxHoldMs with exec.stepTimeoutMs`
+      })
     }
     if (config.lease.renewIntervalMs * 2 > config.lease.ttlMs) {
       ctx.addIssue({ code: 'custom', path: ['lease', 'renewIntervalMs'], message: `must be at most half of lease.ttlMs (${config.lease.ttlMs}) so one lost renewal does not lose the lease` })

@@ -10,7 +10,9 @@ import type { LeaseOptions } from './options.ts'
  * claim was released; the best claim over the same set of messages is the same
  * on every node, so tables converge once messages arrive. Expiry is judged only
  * on this node's clock, from when it last heard the holder, and never while it
- * was not listening (just started, restored, or paused).
+ * was not listening (just started, restored, or paused). No holder keeps a
+ * step longer than `maxHoldMs` however often it renews: past that, its lease
+ * counts as lapsed and its further claims for the step are ignored here.
  */
 export interface LeaseRef {
   holder: PeerId
@@ -33,6 +35,10 @@ interface Entry {
   claimsSeen: number
   /** The last claims heard for the cache id (`holder@epoch`): evidence a result's author held a lease. */
   claims: string[]
+  /** Since when (local time) one holder has held the cache id without a break, through its re-claims. */
+  holding: { holder: PeerId, since: number } | undefined
+  /** Holders that kept the cache id past maxHoldMs: their claims for it are ignored from then on. */
+  barred: Set<PeerId> | undefined
   touchedAt: number
 }
 
@@ -42,7 +48,8 @@ const CLAIMS_KEPT = 32
 export type LeaseStatus =
   | { state: 'free', maxEpoch: number, lastHolder: PeerId | undefined }
   | { state: 'held', holder: PeerId, epoch: number, maxEpoch: number, lapsesAt: number, since: number }
-  | { state: 'lapsed', holder: PeerId, epoch: number, maxEpoch: number, lapsedAt: number }
+  /** `overheld`: renewed, but held past maxHoldMs; otherwise the holder went silent. */
+  | { state: 'lapsed', holder: PeerId, epoch: number, maxEpoch: number, lapsedAt: number, overheld: boolean }
 
 export type ObserveOutcome =
   /** The claim is now the best one; `displaced` is the unreleased claim it beat, if any. */
@@ -55,6 +62,8 @@ export type ObserveOutcome =
   | { kind: 'released' }
   /** The epoch is implausibly far above every epoch known for the cache id (MAX_EPOCH_JUMP): refused. */
   | { kind: 'rejected' }
+  /** The holder kept this cache id past maxHoldMs before: its claims for it are ignored. */
+  | { kind: 'barred', current: LeaseRef | undefined }
 
 export type ReleaseOutcome =
   | { kind: 'released', displaced: LeaseRef | undefined }
@@ -88,6 +97,8 @@ export class LeaseTable {
   observe (cacheId: string, holder: PeerId, epoch: number, now: number, hearsay = false): ObserveOutcome {
     if (!this.plausible(cacheId, epoch)) return { kind: 'rejected' }
     const entry = this.#entry(cacheId, now)
+    this.#judgeHold(entry, now)
+    if (entry.barred?.has(holder) === true) return { kind: 'barred', current: liveRef(entry.best) }
     if (!hearsay) remember(entry, holder, epoch)
     const claim: BestClaim = { holder, epoch, score: this.#scores.score(cacheId, holder), heardAt: now, since: now, released: false }
     if (epoch < entry.maxEpoch) return { kind: 'lost', current: liveRef(entry.best) }
@@ -97,6 +108,7 @@ export class LeaseTable {
       entry.best = claim
       entry.maxEpoch = epoch
       entry.claimsSeen = 1
+      hold(entry, claim, now)
       return { kind: 'took', displaced }
     }
     entry.claimsSeen += 1
@@ -108,6 +120,7 @@ export class LeaseTable {
     }
     if (order < 0) return { kind: 'lost', current: liveRef(best) }
     entry.best = claim
+    hold(entry, claim, now)
     return { kind: 'took', displaced: liveRef(best) }
   }
 
@@ -130,17 +143,20 @@ export class LeaseTable {
       entry.best = released
       entry.maxEpoch = epoch
       entry.claimsSeen = 0
+      entry.holding = undefined
       return { kind: 'released', displaced: liveRef(best) }
     }
     const order = compareClaims(released, best)
     if (order === 0) {
       if (best.released) return { kind: 'ignored' }
       best.released = true
+      entry.holding = undefined
       return { kind: 'released', displaced: undefined }
     }
     if (order < 0) return { kind: 'ignored' }
     // A better claim than the one we knew existed in this epoch; it ends now.
     entry.best = released
+    entry.holding = undefined
     return { kind: 'released', displaced: liveRef(best) }
   }
 
@@ -153,9 +169,36 @@ export class LeaseTable {
     if (best.holder === this.#self) {
       return { state: 'held', holder: best.holder, epoch: best.epoch, maxEpoch: entry.maxEpoch, lapsesAt: Number.POSITIVE_INFINITY, since: best.since }
     }
-    const lapsesAt = Math.max(best.heardAt, this.#listeningSince) + this.#options.ttlMs
-    if (now >= lapsesAt) return { state: 'lapsed', holder: best.holder, epoch: best.epoch, maxEpoch: entry.maxEpoch, lapsedAt: lapsesAt }
+    const silentAt = Math.max(best.heardAt, this.#listeningSince) + this.#options.ttlMs
+    const overheldAt = this.#overheldAt(entry)
+    const lapsesAt = Math.min(silentAt, overheldAt)
+    if (now >= lapsesAt) {
+      const overheld = this.#judgeHold(entry, now)
+      return { state: 'lapsed', holder: best.holder, epoch: best.epoch, maxEpoch: entry.maxEpoch, lapsedAt: lapsesAt, overheld }
+    }
     return { state: 'held', holder: best.holder, epoch: best.epoch, maxEpoch: entry.maxEpoch, lapsesAt, since: best.since }
+  }
+
+  /** Whether this node ignores `holder`'s claims for the cache id: it held it past maxHoldMs. */
+  barred (cacheId: string, holder: PeerId): boolean {
+    return this.#entries.get(cacheId)?.barred?.has(holder) === true
+  }
+
+  /** When the current holder's unbroken hold passes maxHoldMs (never for this node's own lease). */
+  #overheldAt (entry: Entry): number {
+    const holding = entry.holding
+    if (holding === undefined || holding.holder === this.#self) return Number.POSITIVE_INFINITY
+    // A node that was not listening cannot say how long the hold has lasted.
+    return Math.max(holding.since, this.#listeningSince) + this.#options.maxHoldMs
+  }
+
+  /** Bars the current holder once it has held past maxHoldMs; true when it is barred. */
+  #judgeHold (entry: Entry, now: number): boolean {
+    const holding = entry.holding
+    if (holding === undefined || now < this.#overheldAt(entry)) return false
+    entry.barred ??= new Set()
+    entry.barred.add(holding.holder)
+    return true
   }
 
   /** The unreleased, unlapsed holder, if any, and since when this node has known its claim. */
@@ -240,7 +283,7 @@ export class LeaseTable {
   #entry (cacheId: string, now: number): Entry {
     let entry = this.#entries.get(cacheId)
     if (entry === undefined) {
-      entry = { maxEpoch: 0, best: undefined, claimsSeen: 0, claims: [], touchedAt: now }
+      entry = { maxEpoch: 0, best: undefined, claimsSeen: 0, claims: [], holding: undefined, barred: undefined, touchedAt: now }
       this.#entries.set(cacheId, entry)
     }
     entry.touchedAt = now
@@ -253,6 +296,11 @@ function remember (entry: Entry, holder: PeerId, epoch: number): void {
   if (entry.claims.includes(key)) return
   entry.claims.push(key)
   if (entry.claims.length > CLAIMS_KEPT) entry.claims.shift()
+}
+
+/** A new best claim: the hold goes on if its holder already held the cache id (a re-claim), else starts now. */
+function hold (entry: Entry, claim: BestClaim, now: number): void {
+  if (entry.holding?.holder !== claim.holder) entry.holding = { holder: claim.holder, since: now }
 }
 
 function liveRef (claim: BestClaim | undefined): LeaseRef | undefined {

@@ -61,6 +61,15 @@ export interface LeaseInit {
    * @default 2 × maxTickIntervalMs
    */
   pauseThresholdMs?: number
+  /**
+   * No node holds one step's lease longer than this, renewals or not: a holder
+   * still on it then is stuck or hostile, so the others take the step over and
+   * ignore that holder's further claims for it. An honest holder never gets
+   * there: its own exec.stepTimeoutMs kills the run first (the config requires
+   * this to exceed exec.stepTimeoutMs + ttlMs, leaving time to fetch inputs).
+   * @default 3600000
+   */
+  maxHoldMs?: number
 }
 
 export const DEFAULT_LEASE_TTL_MS = 6000
@@ -68,6 +77,8 @@ export const DEFAULT_RANK_DELAY_MS = 60
 export const DEFAULT_SETTLE_MS = 10
 export const DEFAULT_REJOIN_MARGIN_MS = 500
 export const DEFAULT_MAX_TICK_INTERVAL_MS = 1000
+/** Twice the default exec.stepTimeoutMs: room to fetch the inputs of the longest step. */
+export const DEFAULT_MAX_HOLD_MS = 3_600_000
 /**
  * A claim, renewal or completion whose epoch is this far above the highest one
  * known for its cache id is refused: honest nodes claim one above what they
@@ -83,7 +94,8 @@ export const LEASE_DEFAULTS = {
   renewIntervalMs: Math.floor(DEFAULT_LEASE_TTL_MS / 3),
   settleMs: DEFAULT_SETTLE_MS,
   rankDelayMs: DEFAULT_RANK_DELAY_MS,
-  maxWaitMs: DEFAULT_MAX_WAIT_MS
+  maxWaitMs: DEFAULT_MAX_WAIT_MS,
+  maxHoldMs: DEFAULT_MAX_HOLD_MS
 }
 
 export type LeaseOptions = Readonly<Required<LeaseInit>>
@@ -101,7 +113,8 @@ export function resolveLeaseOptions (init: LeaseInit = {}): LeaseOptions {
     unknownOneWayMs: init.unknownOneWayMs ?? DEFAULT_UNKNOWN_ONE_WAY_MS,
     rejoinQuietMs: init.rejoinQuietMs ?? renewIntervalMs + DEFAULT_REJOIN_MARGIN_MS,
     maxTickIntervalMs,
-    pauseThresholdMs: init.pauseThresholdMs ?? 2 * maxTickIntervalMs
+    pauseThresholdMs: init.pauseThresholdMs ?? 2 * maxTickIntervalMs,
+    maxHoldMs: init.maxHoldMs ?? DEFAULT_MAX_HOLD_MS
   }
   checkLeaseOptions(options)
   return options
@@ -116,6 +129,7 @@ function checkLeaseOptions (o: LeaseOptions): void {
   if (o.renewIntervalMs <= 0 || o.renewIntervalMs >= o.ttlMs) problems.push(`renewIntervalMs (${o.renewIntervalMs}) must be positive and below ttlMs (${o.ttlMs})`)
   if (o.maxTickIntervalMs <= 0) problems.push('maxTickIntervalMs must be positive')
   if (o.pauseThresholdMs <= o.maxTickIntervalMs) problems.push(`pauseThresholdMs (${o.pauseThresholdMs}) must exceed maxTickIntervalMs (${o.maxTickIntervalMs})`)
+  if (o.maxHoldMs <= o.ttlMs) problems.push(`maxHoldMs (${o.maxHoldMs}) must exceed ttlMs (${o.ttlMs})`)
   if (o.maxWaitMs < o.settleMs || o.maxWaitMs < o.rankDelayMs) problems.push(`maxWaitMs (${o.maxWaitMs}) must be at least settleMs and rankDelayMs`)
   if (problems.length > 0) throw new LeaseOptionsError(`invalid lease options: ${problems.join('; ')}`)
 }

@@ -24,9 +24,12 @@ import type { ScenarioName } from './harness/scenarios.ts'
  * - cached-output: a job needing a step that failed for good has its output in
  *   the DHT: it completes and is never reported failed first;
  * - forged-epoch: a member claims at epoch Number.MAX_SAFE_INTEGER: the claims
- *   are refused and every step runs once.
+ *   are refused and every step runs once;
+ * - held-step: a member claims every step of a job at a plausible epoch and
+ *   renews the claims without running them: after lease.maxHoldMs the others
+ *   take the steps over and the job completes.
  */
-const NAMES: ScenarioName[] = ['renew-loss', 'lost-claims', 'one-way-link', 'crash-after-claim', 'missed-input', 'missed-outcome', 'cached-output', 'forged-epoch']
+const NAMES: ScenarioName[] = ['renew-loss', 'lost-claims', 'one-way-link', 'crash-after-claim', 'missed-input', 'missed-outcome', 'cached-output', 'forged-epoch', 'held-step']
 
 describe('simulation: each mechanism under the fault it exists for', () => {
   for (const name of NAMES) {

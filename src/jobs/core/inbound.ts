@@ -68,6 +68,8 @@ export function sighting (core: Core, out: Outbox, cacheId: string, holder: Peer
   const outcome = core.leases.observe(cacheId, holder, epoch, now)
   if (outcome.kind === 'rejected') {
     core.metrics.epochsRejected += 1
+  } else if (outcome.kind === 'barred') {
+    core.metrics.claimsBarred += 1
   } else if (outcome.kind === 'took') {
     if (outcome.displaced?.holder === core.o.self) displaced(core, out, cacheId, holder, epoch, outcome.displaced.epoch, now)
     // A claim above an unreleased lease of another holder is a takeover, whoever watches it.

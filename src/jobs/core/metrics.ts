@@ -28,6 +28,8 @@ export interface CoordinatorMetrics {
   takeoversRefuted: number
   /** Claims, renewals, releases and completions refused for an epoch far above any known. */
   epochsRejected: number
+  /** Claims and renewals ignored from a holder that kept the step past lease.maxHoldMs. */
+  claimsBarred: number
   /** Different CIDs seen for one cache id (each new one counted once). */
   resultMismatches: number
   /** Inputs that found this node's event loop late: claims and starts waited for queued messages. */
@@ -64,6 +66,7 @@ export function createMetrics (): CoordinatorMetrics {
     refutations: 0,
     takeoversRefuted: 0,
     epochsRejected: 0,
+    claimsBarred: 0,
     resultMismatches: 0,
     lagDeferrals: 0,
     resultsRejected: 0,

@@ -55,8 +55,9 @@ function claimRunnable (core: Core, out: Outbox, now: number, decide: boolean): 
       out.decideAt(status.lapsesAt)
       continue
     }
-    // That holder refuted a takeover of this node's before: it is alive, whatever this node hears.
-    if (status.state === 'lapsed' && item.refutedBy?.has(status.holder) === true && core.members.get(status.holder)?.state === 'alive') continue
+    // That holder refuted a takeover of this node's before: it is alive, whatever this node hears
+    // (unless it has held the step past lease.maxHoldMs: alive or not, it is stuck).
+    if (status.state === 'lapsed' && !status.overheld && item.refutedBy?.has(status.holder) === true && core.members.get(status.holder)?.state === 'alive') continue
     const failures = book.failuresOf(item.cacheId)
     if (failures.length > 0) {
       const lastAt = failures.reduce((m, f) => Math.max(m, f.at), Number.NEGATIVE_INFINITY)

@@ -60,7 +60,7 @@ export interface JobServiceInit {
   topics: { submit: string, updates: string, leases: string, results: string }
   slots: number
   capabilities: string[]
-  lease: { ttlMs: number, renewIntervalMs: number, settleMs: number, rankDelayMs: number, maxWaitMs?: number }
+  lease: { ttlMs: number, renewIntervalMs: number, settleMs: number, rankDelayMs: number, maxWaitMs?: number, maxHoldMs?: number }
   jobs: { maxAttempts: number, retryBackoffMs: number, replication: number, cacheLookupTimeoutMs: number, maxJobs: number, maxRunningPerSubmitter: number }
   /** Who decides a result and who may cancel (config `trust`). */
   trust: { confirmations: number, producers: readonly string[], operators: readonly string[] }
@@ -214,7 +214,7 @@ export class JobService implements JobsBackend, Startable {
       renewIntervalMs: init.lease.renewIntervalMs,
       settleMs: init.lease.settleMs,
       rankDelayMs: init.lease.rankDelayMs,
-      ...defined({ maxWaitMs: init.lease.maxWaitMs }),
+      ...defined({ maxWaitMs: init.lease.maxWaitMs, maxHoldMs: init.lease.maxHoldMs }),
       confirmations: init.trust.confirmations,
       trustedProducers: init.trust.producers,
       operators: init.trust.operators,

@@ -21,6 +21,7 @@ const EXPORTED: ReadonlyArray<[keyof CoordinatorMetrics, string, string]> = [
   ['reassertions', 'artdag_lease_reassertions_total', 'Renewals sent at once to a node whose claim lost to a lease this node holds'],
   ['refutations', 'artdag_lease_refutations_total', 'Takeovers of a lease this node was running that it refuted (it was alive)'],
   ['takeoversRefuted', 'artdag_lease_takeovers_refuted_total', 'Takeovers by this node that the holder refuted'],
+  ['claimsBarred', 'artdag_lease_claims_barred_total', 'Claims and renewals ignored from a holder that kept the step past lease.maxHoldMs'],
   ['epochsRejected', 'artdag_lease_epochs_rejected_total', 'Claims, renewals and results refused for an epoch far above any known'],
   ['resultMismatches', 'artdag_result_mismatches_total', 'Different CIDs seen for one step (executors that disagree)'],
   ['lagDeferrals', 'artdag_lag_deferrals_total', 'Times the event loop ran late and claims waited for queued messages'],

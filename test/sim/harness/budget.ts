@@ -42,7 +42,8 @@ const BASE: Record<ScenarioName, number> = {
   'missed-input': 50,
   'missed-outcome': 30,
   'cached-output': 30,
-  'forged-epoch': 40
+  'forged-epoch': 40,
+  'held-step': 30
 }
 
 export function runsFor (name: ScenarioName): number {

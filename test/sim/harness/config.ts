@@ -66,6 +66,8 @@ export type Fault =
   | { kind: 'drop', at: number, forMs: number, types?: string[], from?: number[], to?: number[] }
   /** `node` publishes a claim of `cacheId` at `epoch` it never made (a buggy or hostile member). */
   | { kind: 'forge', at: number, node: number, cacheId: string, epoch: number }
+  /** `node` claims `cacheId` at `epoch` and renews it every `everyMs` for `forMs`, never running it (stuck or hostile). */
+  | { kind: 'hold', at: number, node: number, cacheId: string, epoch: number, everyMs: number, forMs: number }
   /** The node's event loop is busy (a loaded machine): its timers and messages wait, then run timers first. */
   | { kind: 'busy', at: number, node: number, forMs: number }
 

@@ -42,6 +42,23 @@ export class FaultInjector {
       w.publish(node, { v: 1, type: 'lease_claim', cacheId: fault.cacheId, epoch: fault.epoch, holder: node.peerId, jobId: job.spec.jobId, stepId: step.stepId, sentAt: Math.max(0, Math.round(node.now())) })
       return
     }
+    if (fault.kind === 'hold') {
+      const node = w.nodes[fault.node] as SimNode
+      const job = w.config.jobs.find(j => j.spec.steps.some(s => s.cacheId === fault.cacheId))
+      const step = job?.spec.steps.find(s => s.cacheId === fault.cacheId)
+      if (job === undefined || step === undefined) return
+      w.log(node, `claims ${fault.cacheId.slice(0, 6)} at epoch ${fault.epoch} and renews it for ${Math.round(fault.forMs)} ms without running it`)
+      const sentAt = (): number => Math.max(0, Math.round(node.now()))
+      w.publish(node, { v: 1, type: 'lease_claim', cacheId: fault.cacheId, epoch: fault.epoch, holder: node.peerId, jobId: job.spec.jobId, stepId: step.stepId, sentAt: sentAt() })
+      const until = q.now + fault.forMs
+      const renew = (): void => {
+        if (q.now >= until) return
+        if (node.status === 'up') w.publish(node, { v: 1, type: 'lease_renew', holder: node.peerId, leases: [{ cacheId: fault.cacheId, epoch: fault.epoch }], sentAt: sentAt() })
+        q.after(fault.everyMs, renew)
+      }
+      q.after(fault.everyMs, renew)
+      return
+    }
     if (fault.kind === 'partition' && fault.whenRunning !== undefined && !fault.whenRunning.some(n => (w.nodes[n]?.executions.size ?? 0) > 0)) {
       if (q.now < w.config.maxTimeMs / 2) {
         q.after(100, () => {

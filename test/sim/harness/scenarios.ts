@@ -50,6 +50,7 @@ export type ScenarioName =
   | 'missed-outcome'
   | 'cached-output'
   | 'forged-epoch'
+  | 'held-step'
 
 export const SCENARIOS: readonly ScenarioName[] = [
   'confirmed',
@@ -84,7 +85,8 @@ export const SCENARIOS: readonly ScenarioName[] = [
   'missed-input',
   'missed-outcome',
   'cached-output',
-  'forged-epoch'
+  'forged-epoch',
+  'held-step'
 ]
 
 /** A tailnet's delays: `oneWayMs` ± `jitterMs`, with a thin tail up to 1.5 × the top. */
@@ -592,7 +594,28 @@ export function buildScenario (name: ScenarioName, seed: number): SimConfig {
       c.wireCheck = true
       return c
     }
+    case 'held-step': {
+      // A member claims every step of a job at a plausible epoch and renews the claims for as long
+      // as the run lasts, running none of them (stuck, or hostile): once lease.maxHoldMs has passed,
+      // the others take the steps over, and the job completes long before the renewals stop.
+      const cluster = nodes(rng, rng.int(3, 5), { gpuNodes: 5 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      c.coordinator = { ...c.coordinator, maxHoldMs: HELD_STEP_MAX_HOLD_MS }
+      const holder = rng.int(0, cluster.length - 1)
+      // It runs nothing itself: every run is another node's.
+      c.nodes[holder] = { ...(c.nodes[holder] as NodeConfig), slots: 0 }
+      c.jobs = randomJobs(rng, cluster, rng.int(1, 2), [2600, 3000])
+      for (const step of c.jobs.flatMap(j => j.spec.steps)) {
+        c.faults.push({ kind: 'hold', at: rng.range(2000, 2600), node: holder, cacheId: step.cacheId, epoch: rng.int(1, 3), everyMs: 2000, forMs: c.maxTimeMs })
+      }
+      c.wireCheck = true
+      return c
+    }
   }
 }
+
+/** lease.maxHoldMs in the held-step scenario: far below the run's length, far above any step's. */
+export const HELD_STEP_MAX_HOLD_MS = 30_000
 
 export { makeChainJob, makeWideJob }

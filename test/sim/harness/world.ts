@@ -98,7 +98,7 @@ export class World {
     const ends = [
       ...config.jobs.map(j => j.at),
       ...config.cancels.map(c => c.at),
-      ...config.faults.map(f => f.at + (f.kind === 'crash' ? (Number.isFinite(f.downForMs) ? f.downForMs : 0) : f.kind === 'forge' ? 0 : f.forMs))
+      ...config.faults.map(f => f.at + (f.kind === 'crash' ? (Number.isFinite(f.downForMs) ? f.downForMs : 0) : f.kind === 'forge' || f.kind === 'hold' ? 0 : f.forMs))
     ]
     this.faults = new FaultInjector(this)
     // Jobs may end before the last fault is over and be judged again when views settle after it.

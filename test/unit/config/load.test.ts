@@ -75,6 +75,9 @@ describe('config loading', () => {
       .rejects.toThrow(/membership\.deadAfterMs: must be longer than membership\.suspectAfterMs/)
     await expect(loadConfig({ home, flags: { lease: { ttlMs: 3000, renewIntervalMs: 2000 } } }))
       .rejects.toThrow(/lease\.renewIntervalMs \(from flag\): must be at most half of lease\.ttlMs/)
+    // A step timeout raised past the hold bound: an honest holder would be taken over while it runs.
+    await expect(loadConfig({ home, flags: { exec: { stepTimeoutMs: 7_200_000 } } }))
+      .rejects.toThrow(/lease\.maxHoldMs: must be longer than exec\.stepTimeoutMs \+ lease\.ttlMs \(7206000\).*Raise lease\.maxHoldMs/)
   })
 
   it('reports YAML syntax errors with the file and line', async () => {

@@ -143,6 +143,32 @@ describe('StepCoordinator: leases', () => {
     expect(c.metrics().takeovers).toBe(1)
   })
 
+  it('takes a step over from a holder that keeps renewing past lease.maxHoldMs, and ignores its claims for the step from then on', () => {
+    const step = cacheId(9)
+    const c = node(A, { maxHoldMs: 20_000 })
+    near(c, [B])
+    c.onMessage(claim(B, step, 1), 0)
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    const renew = (at: number, epoch = 1): ReturnType<StepCoordinator['onMessage']> => c.onMessage({ v: 1, type: 'lease_renew', holder: B, leases: [{ cacheId: step, epoch }], sentAt: at }, at)
+    // B renews on time, as a live holder does: A waits for the whole hold bound, not a ttl.
+    for (let t = 2000; t < 20_000; t += 2000) {
+      renew(t)
+      expect(sent(c.tick(t + 1), 'lease_claim')).toEqual([])
+    }
+    expect(c.leaseStatus(step, 19_999)).toMatchObject({ state: 'held', holder: B, lapsesAt: 20_000 })
+    expect(sent(c.tick(20_000), 'lease_claim')).toMatchObject([{ cacheId: step, epoch: 2, holder: A }])
+    expect(c.metrics().takeovers).toBe(1)
+    // B "refutes" and renews: ignored and counted; A starts once its refute wait is over.
+    c.onMessage(claim(B, step, 3), 20_005)
+    renew(20_010)
+    expect(c.metrics()).toMatchObject({ claimsBarred: 2, takeoversRefuted: 0 })
+    expect(c.leaseStatus(step, 20_011)).toMatchObject({ state: 'held', holder: A, epoch: 2 })
+    let started = 0
+    for (let t = 20_020; t <= 24_000 && started === 0; t += 10) started = effects(c.tick(t), 'startExecution').length
+    expect(started).toBe(1)
+    expect(c.job(jobId(1), 24_000)?.steps[0]).toMatchObject({ state: 'RUNNING', node: A, epoch: 2 })
+  })
+
   it('answers a claim for a step it knows is complete with the result', () => {
     const step = cacheId(4)
     const c = node(A)

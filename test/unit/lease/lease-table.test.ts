@@ -66,6 +66,60 @@ describe('LeaseTable', () => {
     expect(t.heldCounts(11_000).get(A)).toBeUndefined()
   })
 
+  it('lapses a lease renewed past maxHoldMs, and ignores its holder for that step from then on, re-claims included', () => {
+    const t = new LeaseTable('observer', resolveLeaseOptions({ ttlMs: 6000, maxHoldMs: 20_000 }))
+    t.startListening(0)
+    t.observe(CACHE, A, 1, 1000)
+    for (let at = 3000; at < 21_000; at += 2000) expect(t.observe(CACHE, A, 1, at)).toEqual({ kind: 'renewed' })
+    // Renewed 1 s ago, but held since 1000: the hold bound decides, not the silence.
+    expect(t.status(CACHE, 20_999)).toMatchObject({ state: 'held', lapsesAt: 21_000 })
+    expect(t.status(CACHE, 21_000)).toMatchObject({ state: 'lapsed', holder: A, epoch: 1, overheld: true })
+    expect(t.observe(CACHE, A, 1, 21_500)).toEqual({ kind: 'barred', current: { holder: A, epoch: 1 } })
+    expect(t.observe(CACHE, A, 5, 21_600)).toEqual({ kind: 'barred', current: { holder: A, epoch: 1 } })
+    expect(t.maxEpoch(CACHE)).toBe(1)
+    // Another node takes over; the barred holder's claims above it change nothing.
+    expect(t.observe(CACHE, B, 2, 22_000)).toEqual({ kind: 'took', displaced: { holder: A, epoch: 1 } })
+    expect(t.observe(CACHE, A, 3, 22_100)).toEqual({ kind: 'barred', current: { holder: B, epoch: 2 } })
+    expect(t.holder(CACHE, 22_200)).toEqual({ holder: B, epoch: 2, since: 22_000 })
+    expect(t.barred(CACHE, A)).toBe(true)
+    expect(t.barred(CACHE, B)).toBe(false)
+  })
+
+  it("counts a hold through the holder's own re-claims, and starts it again with a new holder or after a release", () => {
+    const t = new LeaseTable('observer', resolveLeaseOptions({ ttlMs: 6000, maxHoldMs: 20_000 }))
+    t.startListening(0)
+    t.observe(CACHE, A, 1, 0)
+    t.observe(CACHE, B, 2, 5000)
+    // A claims above the taker at 6000 (B held in between: A's hold starts again), then again
+    // above itself (a refutation of nobody): the hold goes on from 6000.
+    t.observe(CACHE, A, 3, 6000)
+    for (let at = 8000; at < 26_000; at += 2000) t.observe(CACHE, A, at < 10_000 ? 3 : 4, at)
+    expect(t.status(CACHE, 25_999)).toMatchObject({ state: 'held', holder: A, epoch: 4 })
+    expect(t.status(CACHE, 26_000)).toMatchObject({ state: 'lapsed', overheld: true })
+    // A released lease ends the hold: the same holder's later claim (a confirmation run, say) starts afresh.
+    const u = new LeaseTable('observer', resolveLeaseOptions({ ttlMs: 6000, maxHoldMs: 20_000 }))
+    u.startListening(0)
+    u.observe(CACHE, A, 1, 0)
+    u.release(CACHE, A, 1, 15_000)
+    u.observe(CACHE, A, 2, 16_000)
+    for (let at = 18_000; at <= 34_000; at += 2000) u.observe(CACHE, A, 2, at)
+    expect(u.status(CACHE, 35_000)).toMatchObject({ state: 'held', holder: A, epoch: 2, lapsesAt: 36_000 })
+  })
+
+  it('never bars its own lease, and does not count a hold while it was not listening', () => {
+    const own = new LeaseTable(A, resolveLeaseOptions({ ttlMs: 6000, maxHoldMs: 20_000 }))
+    own.startListening(0)
+    own.observe(CACHE, A, 1, 0)
+    expect(own.status(CACHE, 1e9).state).toBe('held')
+    const t = new LeaseTable('observer', resolveLeaseOptions({ ttlMs: 6000, maxHoldMs: 20_000 }))
+    t.startListening(0)
+    t.observe(CACHE, A, 1, 0)
+    t.startListening(50_000) // restored or paused: how long A held it meanwhile is unknown
+    for (let at = 50_000; at < 70_000; at += 2000) t.observe(CACHE, A, 1, at)
+    expect(t.status(CACHE, 69_999).state).toBe('held')
+    expect(t.status(CACHE, 70_000)).toMatchObject({ state: 'lapsed', overheld: true })
+  })
+
   it('never lapses its own leases', () => {
     const t = table(A)
     t.observe(CACHE, A, 1, 0)
