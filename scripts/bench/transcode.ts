@@ -20,6 +20,9 @@
  * what its ffmpeg read of the source (artdag_range_bytes_total).
  *
  *   npm run bench:transcode [-- --seconds 120] [--crf 20] [--preset medium] [--chunk-seconds 10]
+ *   npm run bench:transcode -- --confirmations 2 [...]
+ *     (the shipped trust default: a second daemon re-encodes every chunk to confirm it; a
+ *     daemon alone confirms its own work; what the default costs two daemons)
  *   npm run bench:transcode -- --bytes-only [--no-audio] [--seconds 60] [--preset ultrafast]
  *     (two daemons only: the bytes figures, no timing comparison; --no-audio leaves the sound
  *     out, whose node reads the whole source, so the figures show what chunks read)
@@ -46,6 +49,8 @@ const seconds = numberArg('seconds', 120)
 const crf = numberArg('crf', 20)
 const preset = stringArg('preset', 'medium')
 const chunkSeconds = numberArg('chunk-seconds', 10)
+/** trust.confirmations of every daemon: 1, one operator's machines; 2, the shipped default. */
+const confirmations = numberArg('confirmations', 1)
 const bytesOnly = flagArg('bytes-only')
 /** No sound: the node that encodes it reads the whole source, which hides what the chunks read. */
 const noAudio = flagArg('no-audio')
@@ -96,7 +101,7 @@ interface ClusterRun {
 
 async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRun> {
   const base = join(dir, names.join('-'))
-  const env = await shippedEnv(dir, { ARTDAG_EXEC__SLOTS: '1', ARTDAG_EXEC__THREADS: '1', ARTDAG_TRUST__CONFIRMATIONS: '1' })
+  const env = await shippedEnv(dir, { ARTDAG_EXEC__SLOTS: '1', ARTDAG_EXEC__THREADS: '1', ARTDAG_TRUST__CONFIRMATIONS: String(confirmations) })
   const cluster = await startBenchCluster(base, names, env)
   let stopped = false
   try {
@@ -213,7 +218,7 @@ try {
     ]
     printReport('transcode-bytes', rows, {
       machine: machineFacts(),
-      settings: { seconds, crf, preset, chunkSeconds, noAudio },
+      settings: { seconds, crf, preset, chunkSeconds, noAudio, confirmations },
       chunksByNode: two.chunksByNode,
       fetched: two.fetched,
       rangeRead: two.rangeRead,
@@ -256,7 +261,7 @@ try {
     ]
     printReport('transcode', rows, {
       machine: machineFacts(),
-      settings: { seconds, crf, preset, chunkSeconds },
+      settings: { seconds, crf, preset, chunkSeconds, confirmations },
       chunksByNode: { one: one.chunksByNode, two: two.chunksByNode },
       fetched: { one: one.fetched, two: two.fetched },
       rangeRead: two.rangeRead,
