@@ -102,7 +102,8 @@ export const configSchema = z.strictObject({
     replication: z.number().int().min(1).max(64),
     cacheLookupTimeoutMs: positiveMs,
     maxJobs: z.number().int().min(1).max(1_000_000),
-    maxRunningPerSubmitter: z.number().int().min(1).max(100_000)
+    maxRunningPerSubmitter: z.number().int().min(1).max(100_000),
+    inputCopies: z.number().int().min(0).max(64)
   }),
   trust: z.strictObject({
     confirmations: z.number().int().min(1).max(8),

@@ -1,9 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { makeFilm, standInFfmpeg, videoFrames } from './helpers/cli.ts'
-import { initHomes, startCluster, waitForCluster } from './helpers/daemon.ts'
+import { videoFrames } from './helpers/cli.ts'
+import { startTranscodeCluster } from './helpers/transcode-cluster.ts'
+import type { TranscodeCluster } from './helpers/transcode-cluster.ts'
 import type { Daemon } from './helpers/daemon.ts'
 import type { JobDetail, PeerEntry } from '../../src/api/index.ts'
 
@@ -17,30 +16,19 @@ import type { JobDetail, PeerEntry } from '../../src/api/index.ts'
  */
 const SECONDS = 6
 
-let dir: string
-let daemons: Daemon[]
-let ffmpegs: Array<Awaited<ReturnType<typeof standInFfmpeg>>>
-let source: string
+let cluster: TranscodeCluster
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'artdag-e2e-transcode-hw-'))
-  source = join(dir, 'film.mkv')
-  await makeFilm(source, SECONDS)
-  const homes = await initHomes(dir, ['a', 'gpu', 'c'])
-  ffmpegs = await Promise.all(homes.map(async (home, i) => await standInFfmpeg(home, { nvenc: i === 1 })))
-  daemons = await startCluster(homes, { nodeEnv: i => ({ ARTDAG_FFMPEG: ffmpegs[i]!.path }) })
-  await waitForCluster(daemons)
+  cluster = await startTranscodeCluster('transcode-hw', { seconds: SECONDS, names: ['a', 'gpu', 'c'], ffmpeg: i => ({ nvenc: i === 1 }) })
 }, 120_000)
 
 afterAll(async () => {
-  await Promise.all((daemons ?? []).map(async d => {
-    await d.stop()
-  }))
-  await rm(dir, { recursive: true, force: true })
+  await cluster?.stop()
 })
 
 describe('a transcode on a hardware encoder', () => {
   it('is advertised by the node whose ffmpeg has it, and its chunks run only there', async () => {
+    const { daemons, ffmpegs, source, dir } = cluster
     const [a, gpu, c] = daemons as [Daemon, Daemon, Daemon]
     // Every node sees the encoder in gpu's record, and in no one else's.
     const { peers } = await a.json<{ peers: PeerEntry[] }>(['peers'])

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiClient } from '../../src/api/index.ts'
-import { FFMPEG, makeFilm, pacedFfmpeg, videoFrames } from './helpers/cli.ts'
-import { eventually, initHomes, startCluster, waitForCluster } from './helpers/daemon.ts'
+import { FFMPEG, videoFrames } from './helpers/cli.ts'
+import { eventually } from './helpers/daemon.ts'
+import { startTranscodeCluster } from './helpers/transcode-cluster.ts'
+import type { TranscodeCluster } from './helpers/transcode-cluster.ts'
 import type { Daemon } from './helpers/daemon.ts'
 import type { ApiEvent, JobDetail } from '../../src/api/index.ts'
 
@@ -24,27 +24,15 @@ const SECONDS = 12
 const FRAMES = SECONDS * 25
 const SETTINGS = ['--crf', '30', '--preset', 'veryfast', '--chunk-seconds', '1']
 
-let dir: string
-let daemons: Daemon[]
-let ffmpegs: Array<Awaited<ReturnType<typeof pacedFfmpeg>>>
-let source: string
+let cluster: TranscodeCluster
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'artdag-e2e-transcode-resume-'))
-  source = join(dir, 'film.mkv')
-  await makeFilm(source, SECONDS)
-  const homes = await initHomes(dir, ['a', 'b', 'c'])
-  ffmpegs = await Promise.all(homes.map(pacedFfmpeg))
   // One chunk at a time per node: the kill interrupts exactly one.
-  daemons = await startCluster(homes, { nodeEnv: i => ({ ARTDAG_FFMPEG: ffmpegs[i]!.path, ARTDAG_EXEC__SLOTS: '1' }) })
-  await waitForCluster(daemons)
+  cluster = await startTranscodeCluster('transcode-resume', { seconds: SECONDS, names: ['a', 'b', 'c'], ffmpeg: () => ({ pace: true }), env: () => ({ ARTDAG_EXEC__SLOTS: '1' }) })
 }, 120_000)
 
 afterAll(async () => {
-  await Promise.all((daemons ?? []).map(async d => {
-    await d.stop()
-  }))
-  await rm(dir, { recursive: true, force: true })
+  await cluster?.stop()
 })
 
 const stepOf = (e: ApiEvent): string | undefined => 'step' in e && typeof e.step === 'string' ? e.step : undefined
@@ -52,6 +40,7 @@ const isChunk = (step: string | undefined): step is string => step !== undefined
 
 describe('a transcode survives kill -9 of a node', () => {
   it('encodes again only the chunk the dead node was encoding, and the output has every frame', async () => {
+    const { daemons, ffmpegs, source, dir } = cluster
     const [a, b, c] = daemons as [Daemon, Daemon, Daemon]
     const stop = new AbortController()
     const seen: ApiEvent[] = []

@@ -100,7 +100,9 @@ export const JOBS_DEFAULTS = {
   replication: DEFAULT_REPLICATION,
   cacheLookupTimeoutMs: DEFAULT_CACHE_LOOKUP_TIMEOUT_MS,
   maxJobs: DEFAULT_MAX_JOBS,
-  maxRunningPerSubmitter: DEFAULT_MAX_RUNNING_PER_SUBMITTER
+  maxRunningPerSubmitter: DEFAULT_MAX_RUNNING_PER_SUBMITTER,
+  /** Nodes besides the submitter that keep each input of a job (src/jobs/service/input-copies.ts). */
+  inputCopies: 1
 }
 
 /** How often forgotten state is swept. */

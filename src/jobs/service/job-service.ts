@@ -14,6 +14,7 @@ import { documentFromMessage, jobIdOf, messageOf } from './job-document.ts'
 import { forgedStatementsCounter, registerJobMetrics } from './metrics.ts'
 import { JobOutputs } from './outputs.ts'
 import { PartCopies } from './part-copies.ts'
+import { InputCopies } from './input-copies.ts'
 import { JobPlans } from './plans.ts'
 import { planJob } from './planning.ts'
 import { ClusterCache } from './ports/cache.ts'
@@ -61,7 +62,7 @@ export interface JobServiceInit {
   slots: number
   capabilities: string[]
   lease: { ttlMs: number, renewIntervalMs: number, settleMs: number, rankDelayMs: number, maxWaitMs?: number, maxHoldMs?: number }
-  jobs: { maxAttempts: number, retryBackoffMs: number, replication: number, cacheLookupTimeoutMs: number, maxJobs: number, maxRunningPerSubmitter: number }
+  jobs: { maxAttempts: number, retryBackoffMs: number, replication: number, cacheLookupTimeoutMs: number, maxJobs: number, maxRunningPerSubmitter: number, inputCopies: number }
   /** Who decides a result and who may cancel (config `trust`). */
   trust: { confirmations: number, producers: readonly string[], operators: readonly string[] }
   dhtQueryTimeoutMs: number
@@ -97,6 +98,7 @@ export class JobService implements JobsBackend, Startable {
   readonly #outputs: JobOutputs
   readonly #plans: JobPlans
   readonly #parts: PartCopies
+  readonly #inputs: InputCopies
   readonly #cache: ClusterCache
   readonly #topics: JobTopics
   readonly #monitor: RoundTripMonitor
@@ -114,21 +116,32 @@ export class JobService implements JobsBackend, Startable {
     this.#scheduler = components.scheduler ?? systemScheduler
     this.#executions = components.runner !== undefined ? new Executions(components.runner, components.logger, this.#clock) : undefined
     this.#plans = new JobPlans({ content: components.node.content, catalog: components.catalog, clock: this.#clock }, { intermediateTtlMs: init.intermediateTtlMs })
+    const track = (task: string, promise: Promise<unknown>): void => {
+      if (this.#run !== undefined) this.#run.track(task, promise)
+      // Not started (or stopping): the copy's own promise reports its failure in its log.
+      else promise.catch(() => {})
+    }
     this.#parts = new PartCopies({
       self: this.#self,
       store: components.node.content,
       catalog: components.catalog,
       plan: async jobId => await this.#plans.peek(jobId),
       status: jobId => this.driver.coordinator.job(jobId, this.#clock.now()),
-      track: (task, promise) => {
-        if (this.#run !== undefined) this.#run.track(task, promise)
-        // Not started (or stopping): the port's own promise reports its failure through its callbacks.
-        else promise.catch(() => {})
-      },
+      track,
       signal: () => this.#signal,
       wallNow: () => this.#clock.wallNow(),
       logger: components.logger
     }, { intermediateTtlMs: init.intermediateTtlMs })
+    this.#inputs = new InputCopies({
+      self: this.#self,
+      store: components.node.content,
+      view: () => components.membership.membership.view(),
+      slots: components.runner !== undefined ? init.slots : 0,
+      track,
+      signal: () => this.#signal,
+      wallNow: () => this.#clock.wallNow(),
+      logger: components.logger
+    }, { copies: init.jobs.inputCopies, intermediateTtlMs: init.intermediateTtlMs })
     this.#cache = new ClusterCache({ node: components.node, self: this.#self, clock: this.#clock, logger: components.logger }, {
       dhtQueryTimeoutMs: init.dhtQueryTimeoutMs,
       cacheLookupTimeoutMs: init.jobs.cacheLookupTimeoutMs
@@ -410,6 +423,7 @@ export class JobService implements JobsBackend, Startable {
       return
     }
     this.#plans.set(planned)
+    this.#inputs.received(planned)
     // Stored after the coordinator has the job: keeping the document (for peers and restarts) is not on the claim path.
     this.#run?.track('store a job document', this.#plans.store(msg.jobId, planned.doc))
   }
@@ -444,6 +458,7 @@ export class JobService implements JobsBackend, Startable {
     const known = new Set(this.driver.coordinator.jobs(this.#clock.now()).map(job => job.jobId))
     this.#plans.prune(known)
     this.#parts.forgetAllBut(known)
+    this.#inputs.forgetAllBut(known)
     for (const id of this.#updatedAt.keys()) if (!known.has(id)) this.#updatedAt.delete(id)
     run.track('prune job results', this.#outputs.forgetAllBut(known))
   }

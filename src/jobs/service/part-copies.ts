@@ -1,27 +1,19 @@
 import { CID } from 'multiformats/cid'
 import type { PlannedJob } from './planning.ts'
-import type { Logger } from '../../log.ts'
+import { KeptCopies } from './kept-copies.ts'
+import type { CopyComponents } from './kept-copies.ts'
 import type { StepCatalog } from '../../plan/index.ts'
-import type { ContentStore } from '../../store/index.ts'
 import type { JobStatus } from '../core/status.ts'
 import type { StepEvent } from '../core/events.ts'
 
 /** Fetching one part may take this long. */
 const COPY_TIMEOUT_MS = 10 * 60_000
 
-export interface PartCopiesComponents {
-  self: string
-  store: Pick<ContentStore, 'pin'>
+export interface PartCopiesComponents extends CopyComponents {
   catalog: StepCatalog
   /** The job's plan, if this node has it. */
   plan: (jobId: string) => Promise<PlannedJob | undefined>
   status: (jobId: string) => JobStatus | undefined
-  /** Runs a copy as one of the service's tasks (awaited when it stops). */
-  track: (task: string, promise: Promise<unknown>) => void
-  /** The service's signal: aborted when it stops. */
-  signal: () => AbortSignal
-  wallNow: () => number
-  logger: Logger
 }
 
 export interface PartCopiesInit {
@@ -41,14 +33,12 @@ export interface PartCopiesInit {
 export class PartCopies {
   readonly #c: PartCopiesComponents
   readonly #init: PartCopiesInit
-  readonly #log: Logger
-  /** CIDs copied or being copied, with their job. */
-  readonly #copied = new Map<string, string>()
+  readonly #copies: KeptCopies
 
   constructor (components: PartCopiesComponents, init: PartCopiesInit) {
     this.#c = components
     this.#init = init
-    this.#log = components.logger.forComponent('artdag:part-copies')
+    this.#copies = new KeptCopies(components, 'artdag:part-copies', COPY_TIMEOUT_MS)
   }
 
   /** A step completed somewhere: copies its output here when it is a part of a job submitted here. */
@@ -59,7 +49,7 @@ export class PartCopies {
 
   /** Forgets the copies of every job not in `keep` (their pins lapse by themselves). */
   forgetAllBut (keep: ReadonlySet<string>): void {
-    for (const [cid, jobId] of this.#copied) if (!keep.has(jobId)) this.#copied.delete(cid)
+    this.#copies.forgetAllBut(keep)
   }
 
   async #copy (event: Pick<StepEvent, 'cacheId' | 'refs' | 'node'>): Promise<void> {
@@ -69,22 +59,18 @@ export class PartCopies {
       const step = planned.plan.steps.find(s => s.id === ref.stepId)
       if (step === undefined || this.#c.catalog.get(step.type)?.gathered !== true) continue
       const cid = this.#c.status(ref.jobId)?.steps.find(s => s.cacheId === event.cacheId)?.cid
-      if (cid === undefined || this.#copied.has(cid)) return
-      this.#copied.set(cid, ref.jobId)
-      const signal = AbortSignal.any([this.#c.signal(), AbortSignal.timeout(COPY_TIMEOUT_MS)])
-      try {
-        await this.#c.store.pin({
+      if (cid === undefined || this.#copies.has(cid)) return
+      await this.#copies.keep(
+        ref.jobId,
+        {
           cid: CID.parse(cid),
           kind: 'intermediate',
           expiresAt: this.#c.wallNow() + this.#init.intermediateTtlMs,
           labels: { cacheId: event.cacheId, step: ref.stepId, partOf: ref.jobId }
-        }, { signal, from: [event.node] })
-        this.#log.debug({ jobId: ref.jobId, step: ref.stepId, cid, from: event.node }, 'kept a copy of a part')
-      } catch (err: unknown) {
-        // The join may still read it from its producer; the next completion of it may try again.
-        this.#copied.delete(cid)
-        if (!this.#c.signal().aborted) this.#log.warn({ jobId: ref.jobId, step: ref.stepId, cid, err }, 'cannot keep a copy of a part')
-      }
+        },
+        event.node,
+        { step: ref.stepId }
+      )
       return
     }
   }

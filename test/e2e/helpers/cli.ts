@@ -133,6 +133,12 @@ export interface StandInOptions {
    * dropped), so the node's trial frame and its chunks encode.
    */
   nvenc?: boolean
+  /**
+   * A transcode's encodes (its chunks and its sound) wait two minutes before
+   * they start: the node takes them and finishes none while a test lasts
+   * (bounded, should the process outlive its daemon).
+   */
+  stallEncodes?: boolean
 }
 
 /**
@@ -167,6 +173,7 @@ export async function standInFfmpeg (dir: string, options: StandInOptions = {}):
     '    *) set -- "$@" "$arg" ;;',
     '  esac',
     'done',
+    ...(options.stallEncodes === true ? ['case "$*" in *-enc_time_base*|*" -vn "*) sleep 120 ;; esac'] : []),
     ...(options.pace === true ? ['case "$*" in *-enc_time_base*) exec "$real" -re "$@" ;; esac'] : []),
     'exec "$real" "$@"',
     ''
