@@ -42,7 +42,9 @@ const BASE: Record<ScenarioName, number> = {
   'missed-input': 50,
   'missed-outcome': 30,
   'cached-output': 30,
-  'forged-epoch': 40
+  'forged-epoch': 40,
+  // Each run waits out fetch timeouts of 18–30 s of simulated time.
+  'lost-output': 200
 }
 
 export function runsFor (name: ScenarioName): number {
