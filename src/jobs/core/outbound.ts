@@ -5,7 +5,7 @@ import { MAX_LEASES_PER_MESSAGE } from '../../protocol/index.ts'
 import type { Core } from './state.ts'
 import type { Outbox } from './effects.ts'
 import type { Completion, Failure } from './job-book.ts'
-import type { StepRef } from './types.ts'
+import type { LostInput, StepRef } from './types.ts'
 import { defined } from '../../defined.ts'
 
 /** Builders of every message this node publishes; `sentAt` is informational only. */
@@ -97,24 +97,7 @@ export function publishFailed (core: Core, out: Outbox, cacheId: string, ref: St
   const failures = relayedFailures(core, cacheId)
   if (failures.length === 0) return
   const last = failures.reduce((a, b) => (b.epoch > a.epoch ? b : a))
-  out.push({
-    type: 'publish',
-    topic: JOBS_TOPIC,
-    message: {
-      v: 1,
-      type: 'step_failed',
-      jobId: ref.jobId,
-      stepId: ref.stepId,
-      cacheId,
-      epoch: last.epoch,
-      holder: last.holder,
-      sender: core.o.self,
-      attempt: failures.length,
-      failures: failures.slice(-MAX_FAILURES_PER_MESSAGE).map(f => ({ holder: f.holder, epoch: f.epoch, ...defined({ sig: f.sig }) })),
-      errorTail: clipTail(last.errorTail ?? ''),
-      sentAt: stamp(now)
-    }
-  })
+  publishFailure(core, out, cacheId, ref, last, failures.slice(-MAX_FAILURES_PER_MESSAGE), failures.length, now)
 }
 
 /**
@@ -124,6 +107,12 @@ export function publishFailed (core: Core, out: Outbox, cacheId: string, ref: St
  */
 export function publishLoss (core: Core, out: Outbox, cacheId: string, failure: Failure, ref: StepRef, now: number): void {
   if (failure.lost === undefined || failure.lost.length === 0) return
+  const lost = failure.lost.slice(0, MAX_LOST_INPUTS).map(l => ({ cacheId: l.cacheId, cid: l.cid }))
+  publishFailure(core, out, cacheId, ref, failure, [failure], Math.max(1, core.book.failuresOf(cacheId).length), now, lost)
+}
+
+/** A `step_failed` about `failure` (its holder, epoch and error tail), listing `listed`. */
+function publishFailure (core: Core, out: Outbox, cacheId: string, ref: StepRef, failure: Failure, listed: readonly Failure[], attempt: number, now: number, lost?: LostInput[]): void {
   out.push({
     type: 'publish',
     topic: JOBS_TOPIC,
@@ -136,10 +125,10 @@ export function publishLoss (core: Core, out: Outbox, cacheId: string, failure: 
       epoch: failure.epoch,
       holder: failure.holder,
       sender: core.o.self,
-      attempt: Math.max(1, core.book.failuresOf(cacheId).length),
-      failures: [{ holder: failure.holder, epoch: failure.epoch, ...defined({ sig: failure.sig }) }],
+      attempt,
+      failures: listed.map(f => ({ holder: f.holder, epoch: f.epoch, ...defined({ sig: f.sig }) })),
       errorTail: clipTail(failure.errorTail ?? ''),
-      lost: failure.lost.slice(0, MAX_LOST_INPUTS).map(l => ({ cacheId: l.cacheId, cid: l.cid })),
+      ...defined({ lost }),
       sentAt: stamp(now)
     }
   })
