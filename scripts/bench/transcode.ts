@@ -95,6 +95,8 @@ interface ClusterRun {
   /** Per node: the part of the source its steps need (the whole of it for the node that adds it; else its chunks' share of the frames). */
   sourceNeeded: number[]
   chunksByNode: Record<string, number>
+  /** The node that encoded the sound (from the sound copied out of the source, not the source). */
+  soundBy: string | undefined
 }
 
 async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRun> {
@@ -150,14 +152,14 @@ async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRu
       if (i === 0) return size
       return chunks.filter(s => s.peer === d.peerId).reduce((sum, s) => sum + (s.frames ?? 0), 0) / totalFrames * size
     })
-    for (const step of chunks) {
-      const node = `node${cluster.daemons.findIndex(d => d.peerId === step.peer)}`
-      chunksByNode[node] = (chunksByNode[node] ?? 0) + 1
-    }
+    const nodeOf = (peer: string | null): string => `node${cluster.daemons.findIndex(d => d.peerId === peer)}`
+    for (const step of chunks) chunksByNode[nodeOf(step.peer)] = (chunksByNode[nodeOf(step.peer)] ?? 0) + 1
+    const sound = job.steps.find(s => s.type === 'transcode_audio')
+    const soundBy = sound != null ? nodeOf(sound.peer) : undefined
     const [fetched, rangeRead] = await Promise.all([counters(cluster, 'artdag_bytes_fetched_total'), counters(cluster, 'artdag_range_bytes_total')])
     await cluster.stop()
     stopped = true
-    return { ms, file: out, fetched, rangeRead, sourceHeld: await fileBytesHeld(cluster.homes, sourceCid), sourceNeeded, chunksByNode }
+    return { ms, file: out, fetched, rangeRead, sourceHeld: await fileBytesHeld(cluster.homes, sourceCid), sourceNeeded, chunksByNode, soundBy }
   } finally {
     if (!stopped) await cluster.stop()
   }
@@ -224,6 +226,7 @@ try {
       machine: machineFacts(),
       settings: { seconds, crf, preset, chunkSeconds, noAudio },
       chunksByNode: two.chunksByNode,
+      soundBy: two.soundBy,
       fetched: two.fetched,
       rangeRead: two.rangeRead,
       sourceHeld: two.sourceHeld,
@@ -268,6 +271,7 @@ try {
       machine: machineFacts(),
       settings: { seconds, crf, preset, chunkSeconds },
       chunksByNode: { one: one.chunksByNode, two: two.chunksByNode },
+      soundBy: two.soundBy,
       fetched: { one: one.fetched, two: two.fetched },
       rangeRead: two.rangeRead,
       sourceHeld: two.sourceHeld
