@@ -15,17 +15,19 @@
  * the analysis, the chunks, the join, writing the output). Quality: PSNR and
  * SSIM of each output against the source, and sizes; bytes moved per node:
  * what it fetched from its peers (artdag_bytes_fetched_total: source ranges,
- * chunks for the join, the output), what it holds of the source afterwards
- * (the source's blocks in its blockstore: what it fetched of the source), and
- * what its ffmpeg read of the source (artdag_range_bytes_total).
+ * chunks for the join, the sound copied out of the source, the output), what
+ * it holds of the source afterwards (the source's blocks in its blockstore:
+ * what it fetched of the source), and what its ffmpeg read of the source
+ * (artdag_range_bytes_total). The sound step reads the sound copied out of the
+ * source next to its analysis (transcode_sound), not the source: a node's
+ * steps need its chunks' share of the source, the submitter all of it.
  *
  *   npm run bench:transcode [-- --seconds 120] [--crf 20] [--preset medium] [--chunk-seconds 10]
  *   npm run bench:transcode -- --confirmations 2 [...]
  *     (the shipped trust default: a second daemon re-encodes every chunk to confirm it; a
  *     daemon alone confirms its own work; what the default costs two daemons)
  *   npm run bench:transcode -- --bytes-only [--no-audio] [--seconds 60] [--preset ultrafast]
- *     (two daemons only: the bytes figures, no timing comparison; --no-audio leaves the sound
- *     out, whose node reads the whole source, so the figures show what chunks read)
+ *     (two daemons only: the bytes figures, no timing comparison; --no-audio leaves the sound out)
  *
  * Targets (issue 10): two daemons ≤ 0.6 × one daemon; chunked PSNR within 0.3 dB of the
  * single-pass encode and size within +3 %.
@@ -43,6 +45,7 @@ import { spawnerHelpersOf } from './lib/proc.ts'
 import { numberArg, printReport } from './lib/report.ts'
 import type { BenchCluster } from './lib/cluster.ts'
 import type { Row } from './lib/report.ts'
+import { SOUND_OFFSET_S } from '../../src/plan/index.ts'
 
 const run = promisify(execFile)
 const seconds = numberArg('seconds', 120)
@@ -52,7 +55,7 @@ const chunkSeconds = numberArg('chunk-seconds', 10)
 /** trust.confirmations of every daemon: 1, one operator's machines; 2, the shipped default. */
 const confirmations = numberArg('confirmations', 1)
 const bytesOnly = flagArg('bytes-only')
-/** No sound: the node that encodes it reads the whole source, which hides what the chunks read. */
+/** No sound at all (the figures then show what the chunks alone read). */
 const noAudio = flagArg('no-audio')
 /** The reference for quality figures: Debian's ffmpeg when installed (faster filters), else the bundled one. */
 const METER = existsSync('/usr/bin/ffmpeg') ? '/usr/bin/ffmpeg' : FFMPEG
@@ -94,9 +97,11 @@ interface ClusterRun {
   fetched: number[]
   rangeRead: number[]
   sourceHeld: number[]
-  /** Per node: the part of the source its steps need (the whole of it for the node that adds it or encodes the sound; else its chunks' share of the frames). */
+  /** Per node: the part of the source its steps need (the whole of it for the node that adds it; else its chunks' share of the frames). */
   sourceNeeded: number[]
   chunksByNode: Record<string, number>
+  /** The node that encoded the sound (from the sound copied out of the source, not the source). */
+  soundBy: string | undefined
 }
 
 async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRun> {
@@ -154,18 +159,19 @@ async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRu
     const chunks = job.steps.filter(s => s.type === 'transcode_chunk')
     const totalFrames = chunks.reduce((sum, s) => sum + (s.frames ?? 0), 0)
     const size = (await stat(source)).size
+    // The sound step reads the sound copied out next to the analysis (aac copies out), not the source.
     const sourceNeeded = cluster.daemons.map((d, i) => {
-      if (i === 0 || job.steps.some(s => s.type === 'transcode_audio' && s.peer === d.peerId)) return size
+      if (i === 0) return size
       return chunks.filter(s => s.peer === d.peerId).reduce((sum, s) => sum + (s.frames ?? 0), 0) / totalFrames * size
     })
-    for (const step of chunks) {
-      const node = `node${cluster.daemons.findIndex(d => d.peerId === step.peer)}`
-      chunksByNode[node] = (chunksByNode[node] ?? 0) + 1
-    }
+    const nodeOf = (peer: string | null): string => `node${cluster.daemons.findIndex(d => d.peerId === peer)}`
+    for (const step of chunks) chunksByNode[nodeOf(step.peer)] = (chunksByNode[nodeOf(step.peer)] ?? 0) + 1
+    const sound = job.steps.find(s => s.type === 'transcode_audio')
+    const soundBy = sound != null ? nodeOf(sound.peer) : undefined
     const [fetched, rangeRead] = await Promise.all([counters(cluster, 'artdag_bytes_fetched_total'), counters(cluster, 'artdag_range_bytes_total')])
     await cluster.stop()
     stopped = true
-    return { ms, file: out, fetched, rangeRead, sourceHeld: await fileBytesHeld(cluster.homes, sourceCid), sourceNeeded, chunksByNode }
+    return { ms, file: out, fetched, rangeRead, sourceHeld: await fileBytesHeld(cluster.homes, sourceCid), sourceNeeded, chunksByNode, soundBy }
   } finally {
     if (!stopped) await cluster.stop()
   }
@@ -200,6 +206,10 @@ try {
     source
   ])
   const sourceBytes = (await stat(source)).size
+  // The sound as the submitter copies it out of the source (the transcode_sound step's command): what the sound step reads.
+  const soundCopy = join(dir, 'sound.nut')
+  await run(FFMPEG, ['-v', 'error', '-seek_timestamp', '1', '-i', source, '-map', '0:a:0', '-c', 'copy', '-output_ts_offset', String(SOUND_OFFSET_S), '-avoid_negative_ts', 'disabled', '-fflags', '+bitexact', '-f', 'nut', soundCopy])
+  const soundBytes = (await stat(soundCopy)).size
 
   const perNode = (run: ClusterRun, label: string): Row[] =>
     run.fetched.flatMap((bytes, i) => [
@@ -221,12 +231,14 @@ try {
       { metric: 'artdag, 2 daemons on 2 cores', value: two.ms / 1000, unit: 's' },
       { metric: 'frames chunked (baseline: source)', value: await frames(two.file), unit: 'frames', baseline: await frames(source) },
       { metric: 'source size', value: sourceBytes / 1e6, unit: 'MB' },
+      ...(noAudio ? [] : [{ metric: 'sound copied out of the source (baseline: source)', value: soundBytes / 1e6, unit: 'MB', baseline: sourceBytes / 1e6, ratio: soundBytes / sourceBytes }]),
       ...perNode(two, '2 daemons')
     ]
     printReport('transcode-bytes', rows, {
       machine: machineFacts(),
       settings: { seconds, crf, preset, chunkSeconds, noAudio, confirmations },
       chunksByNode: two.chunksByNode,
+      soundBy: two.soundBy,
       fetched: two.fetched,
       rangeRead: two.rangeRead,
       sourceHeld: two.sourceHeld,
@@ -264,12 +276,14 @@ try {
       },
       { metric: 'frames chunked (baseline: source)', value: await frames(two.file), unit: 'frames', baseline: await frames(source) },
       { metric: 'source size', value: sourceBytes / 1e6, unit: 'MB' },
+      { metric: 'sound copied out of the source (baseline: source)', value: soundBytes / 1e6, unit: 'MB', baseline: sourceBytes / 1e6, ratio: soundBytes / sourceBytes },
       ...perNode(two, '2 daemons')
     ]
     printReport('transcode', rows, {
       machine: machineFacts(),
       settings: { seconds, crf, preset, chunkSeconds, confirmations },
       chunksByNode: { one: one.chunksByNode, two: two.chunksByNode },
+      soundBy: two.soundBy,
       fetched: { one: one.fetched, two: two.fetched },
       rangeRead: two.rangeRead,
       sourceHeld: two.sourceHeld

@@ -2,6 +2,7 @@ import { CID } from 'multiformats/cid'
 import { collect } from '../store/index.ts'
 import { TranscodeSourceError, plan as planRecipe } from '../plan/index.ts'
 import { StepInputsInvalidError } from '../exec/index.ts'
+import { StepFailedError } from './errors.ts'
 import type { StepRunner } from './step-runner.ts'
 import type { PlannedStep, StepCatalog } from '../plan/index.ts'
 import type { ContentStore } from '../store/index.ts'
@@ -20,7 +21,7 @@ export interface SourceAnalyzerComponents {
    * cache records); tried before running the analysis here.
    */
   lookupRemote?: ((cacheId: string, options: { signal?: AbortSignal | undefined }) => Promise<{ cid: string, producer?: string | undefined } | undefined>) | undefined
-  /** Told when an analysis was run here (the daemon publishes its cache record). */
+  /** Told when an analysis (or a sound copy) was run here (the daemon publishes its cache record). */
   onAnalyzed?: (step: PlannedStep, cid: string) => void
 }
 
@@ -34,47 +35,60 @@ function notMediaOr (err: unknown, source: { node: string, input: string, cid: s
   })
 }
 
-/** The `analyze` step with `keyframes: true` over one source, as any node plans it (so its cache_id is the same everywhere). */
-export function analysisStep (sourceCid: string, catalog: StepCatalog): PlannedStep {
+/** One step over one source, as any node plans it (so its cache_id is the same everywhere). */
+function sourceStep (sourceCid: string, catalog: StepCatalog, type: string, config: Record<string, unknown>): PlannedStep {
   const planned = planRecipe(
-    {
-      version: 1,
-      name: 'analysis',
-      inputs: { source: sourceCid },
-      nodes: { analysis: { type: 'analyze', inputs: ['source'], config: { keyframes: true } } },
-      output: 'analysis'
-    },
+    { version: 1, name: 'analysis', inputs: { source: sourceCid }, nodes: { analysis: { type, inputs: ['source'], config } }, output: 'analysis' },
     { source: sourceCid },
     catalog
   )
   return planned.steps[0] as PlannedStep
 }
 
+/** The `analyze` step with `keyframes: true` over one source, as any node plans it (so its cache_id is the same everywhere). */
+export function analysisStep (sourceCid: string, catalog: StepCatalog): PlannedStep {
+  return sourceStep(sourceCid, catalog, 'analyze', { keyframes: true })
+}
+
+/** The `transcode_sound` step over one source: its audio stream `stream` copied out. */
+export function soundStep (sourceCid: string, stream: number, catalog: StepCatalog): PlannedStep {
+  return sourceStep(sourceCid, catalog, 'transcode_sound', { stream })
+}
+
 /**
  * Analyses a transcode's source as a cached step: this node's cache, then the
  * cluster's, then it runs here (ffprobe reads the packets through the range
- * server, so a source held elsewhere is not copied first).
+ * server, so a source held elsewhere is not copied first). Then, when the
+ * transcode encodes sound that copies out exactly (`source.sound` names the
+ * stream from the facts), copies it out of the source the same way
+ * (`transcode_sound`, cached too): the sound step reads that copy instead of
+ * every block of the source. A copy that fails leaves the sound step reading
+ * the source, as before.
  */
 export function createSourceAnalyzer (c: SourceAnalyzerComponents): TranscodeAnalyzer {
+  /** A step's output: this node's cache, the cluster's (with its producer to fetch from), or a run here. */
+  const cached = async (step: PlannedStep, id: string, sourceCid: string, options: { signal?: AbortSignal | undefined }): Promise<{ cid: string, from?: string[] }> => {
+    const local = await c.runner.lookupLocal(step.cacheId, options)
+    if (local != null) return { cid: local }
+    const found = c.lookupRemote != null ? await c.lookupRemote(step.cacheId, options).catch(() => undefined) : undefined
+    if (found != null) return { cid: found.cid, ...(found.producer != null ? { from: [found.producer] } : {}) }
+    const report = await c.runner.run({ ...step, id }, [sourceCid], { signal: options.signal })
+    c.onAnalyzed?.(step, report.cid)
+    return { cid: report.cid }
+  }
   return async (source, options = {}) => {
-    const step = analysisStep(source.cid, c.catalog)
-    let cid = await c.runner.lookupLocal(step.cacheId, options)
-    let from: string[] | undefined
-    if (cid == null && c.lookupRemote != null) {
-      const found = await c.lookupRemote(step.cacheId, options).catch(() => undefined)
-      if (found != null) {
-        cid = found.cid
-        if (found.producer != null) from = [found.producer]
-      }
-    }
-    if (cid == null) {
-      const report = await c.runner.run({ ...step, id: `${source.node}-analysis` }, [source.cid], { signal: options.signal }).catch((err: unknown) => {
-        throw notMediaOr(err, source)
-      })
-      cid = report.cid
-      c.onAnalyzed?.(step, cid)
-    }
+    const { cid, from } = await cached(analysisStep(source.cid, c.catalog), `${source.node}-analysis`, source.cid, options).catch((err: unknown) => {
+      throw notMediaOr(err, source)
+    })
     const bytes = await collect(c.store.cat(CID.parse(cid), { signal: options.signal, length: MAX_ANALYSIS_BYTES, ...present({ from }) }))
-    return { cid, facts: JSON.parse(new TextDecoder().decode(bytes)) as unknown }
+    const facts = JSON.parse(new TextDecoder().decode(bytes)) as unknown
+    const stream = source.sound?.(facts)
+    if (stream == null) return { cid, facts }
+    const sound = await cached(soundStep(source.cid, stream, c.catalog), `${source.node}-sound`, source.cid, options).catch((err: unknown) => {
+      // Only a copy that ffmpeg refused leaves the sound with the source; a stop is a stop.
+      if (options.signal?.aborted === true || !(err instanceof StepFailedError)) throw err
+      return undefined
+    })
+    return { cid, facts, ...present({ sound: sound?.cid }) }
   }
 }

@@ -1,15 +1,23 @@
-import { EncoderMissingError, expandRecipe, findTranscodes, validateRecipe } from '../plan/index.ts'
+import { EncoderMissingError, expandRecipe, findTranscodes, soundToCopy, validateRecipe } from '../plan/index.ts'
 import type { Recipe, StepCatalog, TranscodeAnalysis } from '../plan/index.ts'
 
 /**
  * Before a job is submitted or planned: every `transcode` node of the recipe
- * is analysed (a cached step) and expanded into chunk steps, an audio step
- * and a join (src/plan/transcode/expand.ts, pure), with the analysis's CID
- * recorded among the inputs. What comes out is a static recipe that every
+ * is analysed (a cached step; its sound copied out too) and expanded into
+ * chunk steps, an audio step and a join (src/plan/transcode/expand.ts, pure),
+ * with the analysis's CID (and the sound's) recorded among the inputs. What comes out is a static recipe that every
  * node plans the same way, whose chunks are ordinary steps. The daemon's
  * submit path and the embedded render call this one function.
  */
-export type TranscodeAnalyzer = (source: { node: string, input: string, cid: string }, options?: { signal?: AbortSignal | undefined }) => Promise<TranscodeAnalysis>
+export type TranscodeAnalyzer = (source: TranscodeSource, options?: { signal?: AbortSignal | undefined }) => Promise<TranscodeAnalysis>
+
+export interface TranscodeSource {
+  node: string
+  input: string
+  cid: string
+  /** From the analysis's facts: the audio stream to copy out next to it (soundToCopy), if any. */
+  sound?: ((facts: unknown) => number | undefined) | undefined
+}
 
 export interface ExpandTranscodesInit {
   catalog: StepCatalog
@@ -67,7 +75,8 @@ export async function expandTranscodes (recipe: Recipe, inputs: Readonly<Record<
     options.signal?.throwIfAborted()
     const cid = inputs[target.input]
     if (cid == null) throw new TypeError(`no CID for input ${target.input}`)
-    analyses.set(target.node, await init.analyze({ node: target.node, input: target.input, cid }, options))
+    const config = recipe.nodes[target.node]?.config ?? {}
+    analyses.set(target.node, await init.analyze({ node: target.node, input: target.input, cid, sound: facts => soundToCopy(target, config, facts) }, options))
   }
   const expanded = expandRecipe(recipe, analyses)
   const withAnalyses = { ...inputs }

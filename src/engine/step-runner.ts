@@ -92,6 +92,22 @@ function nameInputs (text: string, step: PlannedStep, inputCids: readonly string
   })
 }
 
+/**
+ * Fetches every input (`fetch` gives each one's path or URL) and waits for all of them, so that a
+ * step whose inputs cannot be fetched says which (`details.cids` of StepInputUnavailableError:
+ * every one that could not be, not only the first). Any other error is thrown as it is.
+ */
+async function fetchAll (step: PlannedStep, cids: readonly string[], signal: AbortSignal | undefined, fetch: (cid: string, i: number) => Promise<string>): Promise<string[]> {
+  const settled = await Promise.allSettled(cids.map(fetch))
+  const errors = settled.flatMap(r => r.status === 'rejected' ? [r.reason as unknown] : [])
+  const first = errors[0]
+  if (first === undefined) return settled.map(r => (r as PromiseFulfilledResult<string>).value)
+  const unavailable = errors.filter((e): e is StepInputUnavailableError => e instanceof StepInputUnavailableError)
+  if (signal?.aborted === true || unavailable.length < errors.length || unavailable.length === 1) throw errors.find(e => !(e instanceof StepInputUnavailableError)) ?? first
+  const lost = unavailable.map(e => String(e.details?.cid))
+  throw new StepInputUnavailableError(`step ${step.id}: ${lost.length} inputs could not be fetched (${lost.join(', ')}); the first: ${(first as Error).message}`, { step: step.id, cid: lost[0], cids: lost }, { cause: first })
+}
+
 export interface RunStepOptions {
   signal?: AbortSignal | undefined
   /** Peers likely to hold the inputs (their producers): fetched from them first. */
@@ -128,7 +144,7 @@ export class StepRunner {
     const log = new StepLog()
     let ok = false
     try {
-      const inputs = await Promise.all(inputCids.map(async (cid, i) => {
+      const inputs = await fetchAll(step, inputCids, options.signal, async (cid, i) => {
         const path = workspace.path(`input-${i}`)
         const from = options.from != null ? { from: options.from } : {}
         try {
@@ -142,10 +158,10 @@ export class StepRunner {
           await store.getFile(CID.parse(cid), path, { signal: options.signal, ...from })
         } catch (err: unknown) {
           if (options.signal?.aborted === true) throw err
-          throw new StepInputUnavailableError(`step ${step.id}: ${inputLabel(step, i, cid)} could not be fetched: ${(err as Error).message}`, { step: step.id, input: i, cid }, { cause: err })
+          throw new StepInputUnavailableError(`step ${step.id}: ${inputLabel(step, i, cid)} could not be fetched: ${(err as Error).message}`, { step: step.id, input: i, cid, cids: [cid] }, { cause: err })
         }
         return path
-      }))
+      })
       let result
       try {
         result = await executeStep({

@@ -16,6 +16,7 @@ import { transcodeStep } from './steps/transcode.ts'
 import { transcodeAudioStep } from './steps/transcode-audio.ts'
 import { transcodeChunkStep } from './steps/transcode-chunk.ts'
 import { transcodeJoinStep } from './steps/transcode-join.ts'
+import { transcodeSoundStep } from './steps/transcode-sound.ts'
 
 /** Every step type, by name. */
 export const executors: ReadonlyMap<string, StepExecutor> = new Map<string, StepExecutor>([
@@ -32,6 +33,7 @@ export const executors: ReadonlyMap<string, StepExecutor> = new Map<string, Step
   analyzeStep,
   transcodeStep,
   transcodeChunkStep,
+  transcodeSoundStep,
   transcodeAudioStep,
   transcodeJoinStep
 ].map(executor => [executor.type, executor]))

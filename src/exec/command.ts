@@ -45,6 +45,8 @@ export const INPUT_PROTOCOL_WHITELIST = 'file'
 export const INPUT_FORMAT_WHITELIST = [
   'matroska',
   'mov',
+  // The sound a transcode copies out of its source (transcode_sound).
+  'nut',
   'avi',
   'mpegts',
   'mpeg',

@@ -26,11 +26,11 @@ export type { CachedLookup, PlanDescription, StepDescription } from './describe.
 // Transcodes (src/plan/transcode/): their settings, the facts an analysis gives, and the pure
 // expansion of a transcode node into chunk, audio and join steps.
 export * from './transcode/errors.ts'
-export { KNOWN_HARDWARE_ENCODERS, MAX_CHUNKS, audioSchema, chunkContainerOf, chunkSchema, joinSchema, transcodeSchema, videoEncoderOf } from './transcode/settings.ts'
-export type { AudioConfig, ChunkConfig, Hardware, JoinConfig, TranscodeSettings, VideoCodec } from './transcode/settings.ts'
+export { KNOWN_HARDWARE_ENCODERS, MAX_CHUNKS, SOUND_OFFSET_S, audioSchema, chunkContainerOf, chunkSchema, joinSchema, soundSchema, transcodeSchema, videoEncoderOf } from './transcode/settings.ts'
+export type { AudioConfig, ChunkConfig, Hardware, JoinConfig, SoundConfig, TranscodeSettings, VideoCodec } from './transcode/settings.ts'
 export { videoFactsOf } from './transcode/analysis.ts'
 export type { AudioFacts, PacketFact, VideoFacts } from './transcode/analysis.ts'
-export { expandRecipe, findTranscodes } from './transcode/expand.ts'
+export { expandRecipe, findTranscodes, soundToCopy } from './transcode/expand.ts'
 export type { TranscodeAnalysis } from './transcode/expand.ts'
 export { framesProgress, partStateOf, runFps, stepFrames } from './transcode/progress.ts'
 export type { FramesProgress, NodeParts, PartState } from './transcode/progress.ts'

@@ -57,11 +57,13 @@ describe('artdag transcode on a cluster', () => {
     const { stderr } = await run(FFMPEG, ['-v', 'error', '-i', out, '-f', 'null', '-'])
     expect(stderr).toBe('')
 
-    // The same transcode from the other node: the analysis and every chunk are found in the cluster's cache.
+    // The same transcode from the other node: the analysis, the sound copied out of the source (the same
+    // CID, so the same sound step) and every chunk are found in the cluster's cache.
     const again = await b.json<RenderResult>(['transcode', source, '--crf', '30', '--preset', 'veryfast', '--chunk-seconds', '1', '--wait'], { cwd: dir })
     expect(again.state).toBe('completed')
     expect(again.output).toBe(done.output)
     expect(again.steps.filter(s => s.type === 'transcode_chunk').every(s => s.cached)).toBe(true)
+    expect(again.steps.filter(s => s.type === 'transcode_audio').map(s => s.cached)).toEqual([true])
   }, 240_000)
 
   it('refuses bad input before any work, with the reason', async () => {

@@ -13,7 +13,8 @@ function containerOf (codec: AudioConfig['codec']): { extension: string, muxer: 
 export const transcodeAudioStep: StepExecutor<AudioConfig> = {
   type: 'transcode_audio',
   version: '1',
-  description: "The sound of a `transcode`, encoded once for the whole file on the video's timeline: it starts when the video starts and ends when it ends, with silence where the source has none. Written by the expansion of a `transcode`.",
+  description:
+    "The sound of a `transcode`, encoded once for the whole file on the video's timeline: it starts when the video starts and ends when it ends, with silence where the source has none. Written by the expansion of a `transcode`; reads the sound copied out of the source (`transcode_sound`) when there is one, else the source.",
   inputs: { min: 1, max: 1 },
   schema: audioSchema,
   output: c => ({ kind: 'media', extension: containerOf(c.codec).extension }),
@@ -25,9 +26,10 @@ export const transcodeAudioStep: StepExecutor<AudioConfig> = {
   plan (c, ctx) {
     const src = input(ctx.inputs, 0)
     const [tbNum, tbDen] = c.timeBase
-    const startS = c.startPts * tbNum / tbDen
+    // The sound copied out of the source (transcode_sound) is on the source's timeline moved offsetS later.
+    const startS = c.startPts * tbNum / tbDen + (c.offsetS ?? 0)
     const durationS = (c.endPts - c.startPts) * tbNum / tbDen
-    // The source's own timestamps (-seek_timestamp without -ss: no shift), moved so the video starts at 0;
+    // The input's own timestamps (-seek_timestamp without -ss: no shift), moved so the video starts at 0;
     // gaps filled with silence, the start padded or cut to 0, the end padded and cut at the video's end.
     const filters = [
       `asetpts=PTS-${num(startS, 9)}/TB`,

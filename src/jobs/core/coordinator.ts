@@ -18,7 +18,8 @@ import { createMetrics } from './metrics.ts'
 import type { CoordinatorMetrics } from './metrics.ts'
 import { GC_INTERVAL_MS, LAG_THRESHOLD_MS, MAX_LAG_DEFERRALS, resolveCoordinatorOptions } from './options.ts'
 import type { CoordinatorInit, CoordinatorOptions } from './options.ts'
-import { clipTail, publishCancelled, publishCompleted, publishFailed, publishRelease } from './outbound.ts'
+import { counts, judgeLoss, lostInputs, rejudgeLosses } from './losses.ts'
+import { clipTail, publishCancelled, publishCompleted, publishFailed, publishLoss, publishRelease } from './outbound.ts'
 import { schedule } from './scheduler.ts'
 import { parseSnapshot, takeSnapshot } from './snapshot.ts'
 import type { CoordinatorSnapshot } from './snapshot.ts'
@@ -134,6 +135,8 @@ export class StepCoordinator {
     return this.#run(now, (out, now) => {
       this.#core.members = new Map(view.members.filter(m => m.peerId !== this.self).map(m => [m.peerId, { ...m, capabilitySet: new Set(m.capabilities) }]))
       settleVotes(this.#core, out, now)
+      // Results whose every holder is dead now may be lost (losses.ts).
+      rejudgeLosses(this.#core, out, now)
       settleOpenJobs(this.#core, out, now)
     })
   }
@@ -259,8 +262,13 @@ export class StepCoordinator {
     })
   }
 
-  /** An execution this node started failed; `errorTail` is the end of ffmpeg's stderr. */
-  onExecutionFailed (execution: ExecutionRef, errorTail: string, now: number): CoordinatorOutput {
+  /**
+   * An execution this node started failed; `errorTail` is the end of ffmpeg's stderr. `lost`: the
+   * CIDs of inputs it could not fetch (no node it could reach served them): when those are the
+   * results of steps whose every holder is dead, they are forgotten and made again, and the
+   * failure is no attempt (losses.ts).
+   */
+  onExecutionFailed (execution: ExecutionRef, errorTail: string, now: number, lost: readonly string[] = []): CoordinatorOutput {
     return this.#run(now, (out, now) => {
       const core = this.#core
       const item = core.book.items.get(execution.cacheId)
@@ -271,8 +279,21 @@ export class StepCoordinator {
       core.leases.release(execution.cacheId, this.self, mine.epoch, now)
       if (core.book.isComplete(execution.cacheId)) return
       core.metrics.stepsFailed += 1
-      recordFailures(core, out, execution.cacheId, [{ holder: this.self, epoch: mine.epoch, errorTail: clipTail(errorTail) }], now)
-      publishFailed(core, out, execution.cacheId, mine.ref, now)
+      const failure = { holder: this.self, epoch: mine.epoch, errorTail: clipTail(errorTail) }
+      const inputs = lostInputs(core, item, lost)
+      if (inputs.length === 0) {
+        recordFailures(core, out, execution.cacheId, [failure], now)
+        publishFailed(core, out, execution.cacheId, mine.ref, now)
+        return
+      }
+      // Kept with the inputs it names, so that it is judged again when the view changes.
+      const judged = judgeLoss(core, out, execution.cacheId, { ...failure, lost: inputs }, now, mine.startedAt)
+      const moot = !counts(judged)
+      recordFailures(core, out, execution.cacheId, [{ ...failure, lost: inputs, held: judged.held, moot }], now)
+      const recorded = core.book.failures.get(execution.cacheId)?.find(f => f.holder === this.self && f.epoch === mine.epoch)
+      // No attempt: say so, naming the inputs. An attempt (a holder is alive): an ordinary failure.
+      if (moot && recorded !== undefined) publishLoss(core, out, execution.cacheId, recorded, mine.ref, now)
+      else publishFailed(core, out, execution.cacheId, mine.ref, now)
     })
   }
 
@@ -313,6 +334,7 @@ export class StepCoordinator {
       const failures = new Map<string, Array<{ holder: string, epoch: number, sig?: string | undefined, errorTail?: string | undefined }>>()
       for (const f of snapshot.failures) failures.set(f.cacheId, [...(failures.get(f.cacheId) ?? []), f])
       for (const [cacheId, list] of failures) core.book.addFailures(cacheId, list, now)
+      for (const l of snapshot.losses ?? []) core.book.losses.set(l.cacheId, { cid: l.cid, epoch: l.epoch, at: now, evidence: { reader: l.reader, holder: l.holder, epoch: l.readerEpoch } })
       for (const jobId of snapshot.cancelled) core.book.cancelled.set(jobId, now)
       for (const [jobId, by] of snapshot.cancelledBy ?? []) core.book.cancelledBy.set(jobId, by)
       for (const j of snapshot.jobs) {

@@ -1,6 +1,6 @@
 import type { Core } from './state.ts'
 
-/** Forgets finished jobs, old tombstones, unneeded results and silent leases, so a long-lived daemon stays small. */
+/** Forgets finished jobs, old tombstones, unneeded results, losses and silent leases, so a long-lived daemon stays small. */
 export function collectGarbage (core: Core, now: number): void {
   const { book, o } = core
   for (const job of book.jobs.values()) {
@@ -15,6 +15,9 @@ export function collectGarbage (core: Core, now: number): void {
   for (const [cacheId, failures] of book.failures) {
     const last = failures.reduce((m, f) => Math.max(m, f.at), Number.NEGATIVE_INFINITY)
     if (!book.items.has(cacheId) && now - last > o.finishedJobRetentionMs) book.failures.delete(cacheId)
+  }
+  for (const [cacheId, loss] of book.losses) {
+    if (!book.items.has(cacheId) && now - loss.at > o.finishedJobRetentionMs) book.losses.delete(cacheId)
   }
   core.leases.prune(cacheId => book.items.has(cacheId), now, o.leaseIdleRetentionMs)
   for (const [key, at] of core.answered) if (now - at >= o.answerDedupeMs) core.answered.delete(key)

@@ -7,8 +7,11 @@ import { cancelFrom, dropMine, recordFailures } from './lifecycle.ts'
 import { acceptResult, beyondQuorum } from './results.ts'
 import { failedForGood } from './attempts.ts'
 import { MAX_REFUTATIONS } from '../../lease/index.ts'
-import { publishClaim, publishCompleted, publishFailed, publishLeaseState, publishRenew } from './outbound.ts'
-import type { PeerId } from './types.ts'
+import { counts, judgeLoss, publishLossEvidence } from './losses.ts'
+import { publishClaim, publishCompleted, publishFailed, publishLeaseState, publishRenew, relayedFailures } from './outbound.ts'
+import type { LostInput, PeerId } from './types.ts'
+
+type StepFailure = StepFailedMessage['failures'][number]
 
 /**
  * What other nodes tell this one: lease claims and renewals (also carried in
@@ -191,7 +194,9 @@ function onCompleted (core: Core, out: Outbox, msg: StepCompletedMessage, now: n
   // Both this node and `msg.holder` ran it: wasted work (and, if the CIDs differ, a disagreement recordCompletion reports).
   // (Runs up to trust.confirmations distinct attesters were asked for: only one more is waste.)
   if (existing?.byMe === true && msg.holder !== core.o.self && !msg.cached && beyondQuorum(core, existing.attestations, msg.attestations)) countDuplicate(core, msg.cacheId)
-  acceptResult(core, out, msg.cacheId, msg.cid, msg.attestations, { cached: msg.cached, byMe: false, durationMs: msg.durationMs, ref: { jobId: msg.jobId, stepId: msg.stepId } }, now)
+  const outcome = acceptResult(core, out, msg.cacheId, msg.cid, msg.attestations, { cached: msg.cached, byMe: false, durationMs: msg.durationMs, ref: { jobId: msg.jobId, stepId: msg.stepId } }, now)
+  // The sender still keeps a result this node forgot, all of whose holders are gone: show it why.
+  if (outcome === 'stale' && firstAnswer(core, `${msg.cacheId}|lost|${msg.sender}`, now) && publishLossEvidence(core, out, msg.cacheId, now)) core.metrics.antiEntropyAnswers += 1
   // The sender knows fewer attestations of this result than this node: it may still wait for a
   // confirmation (its vote, sent again) that this node's completion already holds. Tell it.
   const kept = core.book.completions.get(msg.cacheId)
@@ -224,17 +229,33 @@ function onFailed (core: Core, out: Outbox, msg: StepFailedMessage, now: number)
   // The sender knows fewer verified failures than this node: tell it (it may wait for a node that failed).
   const told = new Set([...msg.failures.map(f => `${f.holder}@${f.epoch}`), `${msg.holder}@${msg.epoch}`])
   const item = core.book.items.get(msg.cacheId)
-  if (item !== undefined && core.book.failuresOf(msg.cacheId).some(f => f.verified && !told.has(`${f.holder}@${f.epoch}`)) && firstAnswer(core, `${msg.cacheId}|failures|${msg.sender}`, now)) {
+  if (item !== undefined && relayedFailures(core, msg.cacheId).some(f => !told.has(`${f.holder}@${f.epoch}`)) && firstAnswer(core, `${msg.cacheId}|failures|${msg.sender}`, now)) {
     publishFailed(core, out, msg.cacheId, core.book.primaryRef(item), now)
     core.metrics.antiEntropyAnswers += 1
   }
 }
 
-/** Records the failures of `msg` (the sender's own included), each marked verified when this node heard its lease. */
+/**
+ * Records the failures of `msg` (the sender's own included), each marked verified when this node
+ * heard its lease. The message's own failure may be a run's failure to fetch inputs (`lost`,
+ * losses.ts): this node judges whether they are lost (and forgets them) first. The failure is no
+ * attempt (moot) when its holder says so (it is the sender); a relay of it (a loss shown to a node
+ * that missed it) makes no attempt count that did not, and ends one whose inputs this node now
+ * judges lost. One this node cannot verify is moot whatever it names.
+ */
 function recordHeard (core: Core, out: Outbox, msg: StepFailedMessage, heard: (holder: PeerId, epoch: number) => boolean, now: number): void {
-  const failures = msg.failures
+  const failures: Array<StepFailure & { errorTail?: string, verified: boolean, lost?: LostInput[], held?: string[], moot?: boolean }> = msg.failures
     .filter(f => core.leases.plausible(msg.cacheId, f.epoch))
     .map(f => ({ ...f, ...(f.holder === msg.holder && f.epoch === msg.epoch ? { errorTail: msg.errorTail } : {}), verified: heard(f.holder, f.epoch) }))
-  if (!failures.some(f => f.holder === msg.holder && f.epoch === msg.epoch)) failures.push({ holder: msg.holder, epoch: msg.epoch, errorTail: msg.errorTail, verified: heard(msg.holder, msg.epoch) })
+  let own = failures.find(f => f.holder === msg.holder && f.epoch === msg.epoch)
+  if (own === undefined) failures.push(own = { holder: msg.holder, epoch: msg.epoch, errorTail: msg.errorTail, verified: heard(msg.holder, msg.epoch) })
+  if (msg.lost !== undefined) {
+    own.lost = msg.lost
+    const judged = own.verified ? judgeLoss(core, out, msg.cacheId, { holder: own.holder, epoch: own.epoch, lost: msg.lost }, now) : { held: [], lost: true }
+    own.held = judged.held
+    // A relay shows the loss, it adds no attempt: a failure this node did not count before stays uncounted.
+    const known = core.book.failures.get(msg.cacheId)?.some(f => f.holder === msg.holder && f.epoch === msg.epoch && f.moot !== true) === true
+    own.moot = msg.sender === msg.holder || !known || !counts(judged)
+  }
   recordFailures(core, out, msg.cacheId, failures, now)
 }

@@ -1,5 +1,5 @@
 import type { CheckedJob, CheckedStep } from './job-spec.ts'
-import type { Attestation, ExecutionRef, JobFailure, JobSpec, JobState, PeerId, StepRef } from './types.ts'
+import type { Attestation, ExecutionRef, JobFailure, JobSpec, JobState, LostInput, PeerId, StepRef } from './types.ts'
 
 /**
  * The jobs a node knows and the work they need. Work is kept per cache id (a
@@ -38,6 +38,26 @@ export interface Failure {
    * `maxAttempts` distinct nodes: members cannot fail a step with runs they never claimed.
    */
   verified: boolean
+  /** The run could not fetch these inputs (losses.ts). */
+  lost?: LostInput[] | undefined
+  /** Those of them kept here with a holder alive, by cache id: while one is, the failure counts. */
+  held?: string[] | undefined
+  /** It no longer counts: the inputs it could not fetch were lost, and are made again (losses.ts). */
+  moot?: boolean | undefined
+}
+
+/**
+ * A result this node forgot because no node that held it is alive (losses.ts):
+ * attestations of `cid` at `epoch` or below, from nodes still gone, are stale.
+ */
+export interface Loss {
+  cid: string
+  /** The highest lease epoch of the step when it was forgotten: a run made again claims above it. */
+  epoch: number
+  /** Local time it was forgotten. */
+  at: number
+  /** The failure that showed it: a reader of the step that could not fetch it. */
+  evidence: { reader: string, holder: PeerId, epoch: number }
 }
 
 /** This node's own claim or execution of a work item. */
@@ -101,6 +121,8 @@ export class JobBook {
   readonly items = new Map<string, WorkItem>()
   readonly completions = new Map<string, Completion>()
   readonly failures = new Map<string, Failure[]>()
+  /** Results forgotten because no node that held them is alive, by cache id. */
+  readonly losses = new Map<string, Loss>()
   /** Cancelled job ids (tombstones), with the local time learned: a late submission stays cancelled. */
   readonly cancelled = new Map<string, number>()
   /** Cache ids for which completions named different CIDs: every CID seen (the kept one included). */
@@ -168,6 +190,12 @@ export class JobBook {
   /** Records a result (lifecycle.ts decides which of several is kept). */
   setCompletion (cacheId: string, completion: Completion): void {
     this.completions.set(cacheId, completion)
+    this.#needed.clear()
+  }
+
+  /** Forgets a result: the step is wanted again by the jobs that need it. */
+  forgetCompletion (cacheId: string): void {
+    this.completions.delete(cacheId)
     this.#needed.clear()
   }
 
@@ -252,12 +280,21 @@ export class JobBook {
     return best ?? (item.refs[0] as StepRef)
   }
 
+  /** The failures of a cache id that count (moot ones left out). */
   failuresOf (cacheId: string): Failure[] {
-    return this.failures.get(cacheId) ?? []
+    const list = this.failures.get(cacheId)
+    if (list === undefined) return []
+    return list.some(f => f.moot === true) ? list.filter(f => f.moot !== true) : list
   }
 
   /** Adds failures not known yet (one per holder and epoch); returns how many were new. */
-  addFailures (cacheId: string, incoming: ReadonlyArray<{ holder: PeerId, epoch: number, sig?: string | undefined, errorTail?: string | undefined, verified?: boolean | undefined }>, now: number): number {
+  addFailures (
+    cacheId: string,
+    incoming: ReadonlyArray<
+      { holder: PeerId, epoch: number, sig?: string | undefined, errorTail?: string | undefined, verified?: boolean | undefined, lost?: LostInput[] | undefined, held?: string[] | undefined, moot?: boolean | undefined }
+    >,
+    now: number
+  ): number {
     let list = this.failures.get(cacheId)
     if (list === undefined) {
       list = []
@@ -269,13 +306,27 @@ export class JobBook {
       if (known !== undefined) {
         if (known.errorTail === undefined && f.errorTail !== undefined) known.errorTail = f.errorTail
         if (known.sig === undefined && f.sig !== undefined) known.sig = f.sig
+        if (known.lost === undefined && f.lost !== undefined) {
+          known.lost = f.lost
+          known.held = f.held
+        }
+        if (f.moot === true) known.moot = true
         if (!known.verified && f.verified !== false) {
           known.verified = true
           added += 1
         }
         continue
       }
-      list.push({ holder: f.holder, epoch: f.epoch, sig: f.sig, errorTail: f.errorTail, at: now, verified: f.verified !== false })
+      list.push({
+        holder: f.holder,
+        epoch: f.epoch,
+        sig: f.sig,
+        errorTail: f.errorTail,
+        at: now,
+        verified: f.verified !== false,
+        ...(f.lost !== undefined ? { lost: f.lost, held: f.held ?? [] } : {}),
+        ...(f.moot === true ? { moot: true } : {})
+      })
       added += 1
     }
     list.sort((a, b) => a.epoch - b.epoch || (a.holder < b.holder ? -1 : 1))

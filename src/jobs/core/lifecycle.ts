@@ -6,7 +6,8 @@ import type { Core } from './state.ts'
 import type { AbortReason, JobResult, Outbox } from './effects.ts'
 import type { Completion, JobRecord, WorkItem } from './job-book.ts'
 import { publishRelease } from './outbound.ts'
-import type { JobFailure, PeerId } from './types.ts'
+import type { JobFailure, LostInput, PeerId } from './types.ts'
+import { defined } from '../../defined.ts'
 
 /**
  * How results, failures and cancellations change work and jobs: a result
@@ -100,7 +101,7 @@ export function recordFailures (
   core: Core,
   out: Outbox,
   cacheId: string,
-  failures: ReadonlyArray<{ holder: PeerId, epoch: number, errorTail?: string | undefined, verified?: boolean | undefined }>,
+  failures: ReadonlyArray<{ holder: PeerId, epoch: number, errorTail?: string | undefined, verified?: boolean | undefined, lost?: LostInput[] | undefined, held?: string[] | undefined, moot?: boolean | undefined }>,
   now: number
 ): number {
   const added = core.book.addFailures(cacheId, failures, now)
@@ -110,8 +111,10 @@ export function recordFailures (
   if (core.book.votes.has(cacheId)) settleVotes(core, out, now)
   const item = core.book.items.get(cacheId)
   if (item === undefined) return added
-  const last = core.book.failuresOf(cacheId).at(-1)
-  if (last !== undefined) stepEvent(core, out, item, cacheId, 'FAILED', last.holder, last.epoch, now, last.errorTail !== undefined ? { errorTail: last.errorTail } : {})
+  const last = core.book.failures.get(cacheId)?.at(-1)
+  // A run that could not fetch an input made again (losses.ts) leaves the step waiting for it, not failed.
+  if (last?.moot === true) stepEvent(core, out, item, cacheId, 'PENDING', last.holder, last.epoch, now, { reason: 'input_lost', ...defined({ errorTail: last.errorTail }) })
+  else if (last !== undefined) stepEvent(core, out, item, cacheId, 'FAILED', last.holder, last.epoch, now, last.errorTail !== undefined ? { errorTail: last.errorTail } : {})
   for (const ref of item.refs) {
     const job = core.book.jobs.get(ref.jobId)
     if (job !== undefined) settleJob(core, out, job, now)

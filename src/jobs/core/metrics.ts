@@ -38,6 +38,8 @@ export interface CoordinatorMetrics {
   resultsRejected: number
   /** step_failed messages for a lease this node never heard its holder claim (counted as tries, not attempts). */
   failuresUnverified: number
+  /** Results forgotten because every node that held them is dead (the step runs again; losses.ts). */
+  resultsLost: number
   /** Cancels refused: sent by a member that neither submitted the job nor is an operator. */
   cancelsRefused: number
   /** Jobs refused for the limits (jobs.maxRunningPerSubmitter, jobs.maxJobs). */
@@ -71,6 +73,7 @@ export function createMetrics (): CoordinatorMetrics {
     lagDeferrals: 0,
     resultsRejected: 0,
     failuresUnverified: 0,
+    resultsLost: 0,
     cancelsRefused: 0,
     jobsRefused: 0,
     pausesDetected: 0,

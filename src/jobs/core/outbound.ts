@@ -1,11 +1,11 @@
 import { LEASE_TOPIC } from '../../protocol/index.ts'
 import type { LeaseReleaseMessage } from '../../protocol/index.ts'
-import { JOBS_TOPIC, MAX_ATTESTATIONS, MAX_ERROR_TAIL_CHARS, MAX_FAILURES_PER_MESSAGE } from '../../protocol/index.ts'
+import { JOBS_TOPIC, MAX_ATTESTATIONS, MAX_ERROR_TAIL_CHARS, MAX_FAILURES_PER_MESSAGE, MAX_LOST_INPUTS } from '../../protocol/index.ts'
 import { MAX_LEASES_PER_MESSAGE } from '../../protocol/index.ts'
 import type { Core } from './state.ts'
 import type { Outbox } from './effects.ts'
-import type { Completion } from './job-book.ts'
-import type { StepRef } from './types.ts'
+import type { Completion, Failure } from './job-book.ts'
+import type { LostInput, StepRef } from './types.ts'
 import { defined } from '../../defined.ts'
 
 /** Builders of every message this node publishes; `sentAt` is informational only. */
@@ -84,14 +84,35 @@ export function publishVotes (core: Core, out: Outbox, cacheId: string, ref: Ste
   }
 }
 
+/** The failures this node relays: those that count and it verified (heard the lease of). */
+export function relayedFailures (core: Core, cacheId: string): Failure[] {
+  return core.book.failuresOf(cacheId).filter(f => f.verified)
+}
+
 /**
  * Publishes the latest failure of `cacheId` with every failure this node verified (heard the
  * lease of): a relay vouches for what it sends, so it sends nothing it could not check.
  */
 export function publishFailed (core: Core, out: Outbox, cacheId: string, ref: StepRef, now: number): void {
-  const failures = core.book.failuresOf(cacheId).filter(f => f.verified)
+  const failures = relayedFailures(core, cacheId)
   if (failures.length === 0) return
   const last = failures.reduce((a, b) => (b.epoch > a.epoch ? b : a))
+  publishFailure(core, out, cacheId, ref, last, failures.slice(-MAX_FAILURES_PER_MESSAGE), failures.length, now)
+}
+
+/**
+ * Publishes a failure that was a run's failure to fetch inputs lost with their
+ * holders, naming them (`lost`): no attempt. Its holder's own word, or a relay
+ * of it to a node that still keeps a result the failure showed lost (losses.ts).
+ */
+export function publishLoss (core: Core, out: Outbox, cacheId: string, failure: Failure, ref: StepRef, now: number): void {
+  if (failure.lost === undefined || failure.lost.length === 0) return
+  const lost = failure.lost.slice(0, MAX_LOST_INPUTS).map(l => ({ cacheId: l.cacheId, cid: l.cid }))
+  publishFailure(core, out, cacheId, ref, failure, [failure], Math.max(1, core.book.failuresOf(cacheId).length), now, lost)
+}
+
+/** A `step_failed` about `failure` (its holder, epoch and error tail), listing `listed`. */
+function publishFailure (core: Core, out: Outbox, cacheId: string, ref: StepRef, failure: Failure, listed: readonly Failure[], attempt: number, now: number, lost?: LostInput[]): void {
   out.push({
     type: 'publish',
     topic: JOBS_TOPIC,
@@ -101,12 +122,13 @@ export function publishFailed (core: Core, out: Outbox, cacheId: string, ref: St
       jobId: ref.jobId,
       stepId: ref.stepId,
       cacheId,
-      epoch: last.epoch,
-      holder: last.holder,
+      epoch: failure.epoch,
+      holder: failure.holder,
       sender: core.o.self,
-      attempt: failures.length,
-      failures: failures.slice(-MAX_FAILURES_PER_MESSAGE).map(f => ({ holder: f.holder, epoch: f.epoch, ...defined({ sig: f.sig }) })),
-      errorTail: clipTail(last.errorTail ?? ''),
+      attempt,
+      failures: listed.map(f => ({ holder: f.holder, epoch: f.epoch, ...defined({ sig: f.sig }) })),
+      errorTail: clipTail(failure.errorTail ?? ''),
+      ...defined({ lost }),
       sentAt: stamp(now)
     }
   })

@@ -1,5 +1,6 @@
 import { capableNodes } from './attempts.ts'
 import { recordCompletion, settleJob } from './lifecycle.ts'
+import { stale } from './losses.ts'
 import type { Completion } from './job-book.ts'
 import type { Outbox } from './effects.ts'
 import type { Core } from './state.ts'
@@ -22,6 +23,8 @@ export type ResultOutcome =
   | 'pending'
   /** No attestation could be counted (none proves a lease, or the epoch is implausible). */
   | 'rejected'
+  /** News of a result this node forgot, from nodes still gone (losses.ts): nobody can fetch it. */
+  | 'stale'
 
 export interface ResultMeta {
   cached: boolean
@@ -54,7 +57,9 @@ function ableToConfirm (core: Core, cacheId: string): Set<PeerId> {
  * (a confirmed result relayed, a cache record), or when it agrees with a
  * result already counted here. Returns what became of it.
  */
-export function acceptResult (core: Core, out: Outbox, cacheId: string, cid: string, attestations: readonly Attestation[], meta: ResultMeta, now: number): ResultOutcome {
+export function acceptResult (core: Core, out: Outbox, cacheId: string, cid: string, given: readonly Attestation[], meta: ResultMeta, now: number): ResultOutcome {
+  const attestations = given.filter(a => !stale(core, cacheId, cid, a))
+  if (attestations.length === 0 && given.length > 0) return 'stale'
   const distinct = new Set(attestations.map(a => a.peer))
   // Proof on its own: as many attesters as the cluster's setting asks, whatever this node's view.
   // (A node whose view is small asks fewer votes of its own work, never of someone else's.)

@@ -7,6 +7,7 @@ import type { Outbox } from './effects.ts'
 import type { WorkItem } from './job-book.ts'
 import type { LeaseStatus } from '../../lease/index.ts'
 import { retryDelay } from './options.ts'
+import { publishLossEvidence } from './losses.ts'
 import { publishClaim, publishCompleted, publishFailed, publishRenew, publishVotes } from './outbound.ts'
 import type { PeerId } from './types.ts'
 
@@ -113,6 +114,8 @@ function nudgeIfStalled (core: Core, out: Outbox, item: WorkItem, now: number): 
   if (core.book.failuresOf(item.cacheId).length > 0) publishFailed(core, out, item.cacheId, core.book.primaryRef(item), now)
   // The candidates may have missed this step's votes (theirs excluded them, ours would confirm theirs).
   publishVotes(core, out, item.cacheId, core.book.primaryRef(item), now)
+  // Or that its result was lost with its holders: they still keep it, and wait for its readers.
+  publishLossEvidence(core, out, item.cacheId, now)
   core.metrics.antiEntropyAnswers += 1
 }
 

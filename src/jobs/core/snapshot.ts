@@ -57,7 +57,28 @@ export const snapshotSchema = z.object({
   })),
   /** Results not confirmed yet: one entry per member's vote. */
   votes: z.array(z.object({ cacheId: z.string(), cid: z.string(), peer: z.string(), epoch: z.number().int().nonnegative(), sig: z.string().optional() })).optional(),
-  failures: z.array(z.object({ cacheId: z.string(), holder: z.string(), epoch: z.number().int().positive(), sig: z.string().optional(), errorTail: z.string().optional(), verified: z.boolean().optional() })),
+  failures: z.array(z.object({
+    cacheId: z.string(),
+    holder: z.string(),
+    epoch: z.number().int().positive(),
+    sig: z.string().optional(),
+    errorTail: z.string().optional(),
+    verified: z.boolean().optional(),
+    /** A run's failure to fetch these inputs (losses.ts), and those of them kept with a holder alive. */
+    lost: z.array(z.object({ cacheId: z.string(), cid: z.string() })).optional(),
+    held: z.array(z.string()).optional(),
+    /** It no longer counts: the inputs were lost and are made again. */
+    moot: z.boolean().optional()
+  })),
+  /** Results forgotten because every node that held them died, and the failure that showed it. */
+  losses: z.array(z.object({
+    cacheId: z.string(),
+    cid: z.string(),
+    epoch: z.number().int().nonnegative(),
+    reader: z.string(),
+    holder: z.string(),
+    readerEpoch: z.number().int().positive()
+  })).optional(),
   epochs: z.array(z.tuple([z.string(), z.number().int().nonnegative()])),
   held: z.array(z.object({ cacheId: z.string(), epoch: z.number().int().positive() }))
 })
@@ -102,9 +123,12 @@ export function takeSnapshot (core: Core): CoordinatorSnapshot {
         epoch: f.epoch,
         ...defined({ sig: f.sig }),
         ...(f.verified ? {} : { verified: false }),
-        ...defined({ errorTail: f.errorTail })
+        ...defined({ errorTail: f.errorTail }),
+        ...(f.lost !== undefined ? { lost: f.lost.map(l => ({ cacheId: l.cacheId, cid: l.cid })), held: [...(f.held ?? [])] } : {}),
+        ...(f.moot === true ? { moot: true } : {})
       }))
     ),
+    losses: [...book.losses].map(([cacheId, l]) => ({ cacheId, cid: l.cid, epoch: l.epoch, reader: l.evidence.reader, holder: l.evidence.holder, readerEpoch: l.evidence.epoch })),
     epochs: core.leases.epochs(),
     held: core.leases.heldBySelf()
   }

@@ -52,6 +52,12 @@ export interface Attestation {
   sig?: string | undefined
 }
 
+/** An input a run could not fetch: the step whose output it is, and the CID it asked for. */
+export interface LostInput {
+  cacheId: string
+  cid: string
+}
+
 /** A planned job, as every node computes it from the job document. */
 export interface JobSpec {
   jobId: string

@@ -7,7 +7,7 @@ import type { CoordinatorInit } from '../core/options.ts'
 import type { CoordinatorMessage, CoordinatorOutput, Effect, LookupScope } from '../core/effects.ts'
 import type { CoordinatorSnapshot } from '../core/snapshot.ts'
 import type { ClusterView, ExecutionRef, HeartbeatSummary, JobSpec, PeerId } from '../core/types.ts'
-import type { DriverPorts, Pending } from './ports.ts'
+import type { DriverPorts, ExecutionReport, Pending } from './ports.ts'
 
 export interface CoordinatorDriverComponents {
   ports: DriverPorts
@@ -207,13 +207,13 @@ export class CoordinatorDriver implements Startable {
     }
   }
 
-  #report (execution: ExecutionRef): { finished: (cid: string, durationMs?: number) => void, failed: (errorTail: string) => void } {
+  #report (execution: ExecutionRef): ExecutionReport {
     return {
       finished: (cid, durationMs) => {
         this.#input(now => this.coordinator.onExecutionFinished(execution, cid, now, durationMs))
       },
-      failed: errorTail => {
-        this.#input(now => this.coordinator.onExecutionFailed(execution, errorTail, now))
+      failed: (errorTail, lost) => {
+        this.#input(now => this.coordinator.onExecutionFailed(execution, errorTail, now, lost))
       }
     }
   }

@@ -36,7 +36,8 @@ export interface CachePort {
 
 export interface ExecutionReport {
   finished: (cid: string, durationMs?: number) => void
-  failed: (errorTail: string) => void
+  /** `lost`: the CIDs of inputs the run could not fetch (no node it could reach served them). */
+  failed: (errorTail: string, lost?: readonly string[]) => void
 }
 
 /** Runs steps (ffmpeg). An aborted execution reports nothing. */

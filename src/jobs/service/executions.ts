@@ -1,4 +1,4 @@
-import { describeError } from '../../engine/index.ts'
+import { StepInputUnavailableError, describeError } from '../../engine/index.ts'
 import type { StepRunner } from '../../engine/index.ts'
 import { AbortedError } from '../../errors.ts'
 import { systemClock } from '../../lifecycle/index.ts'
@@ -21,7 +21,15 @@ export interface RunningExecution {
 
 export interface ExecutionCallbacks {
   finished: (ref: ExecutionRef, cid: string, durationMs: number) => void
-  failed: (ref: ExecutionRef, errorTail: string) => void
+  /** `lost`: the CIDs of inputs the step could not fetch (StepInputUnavailableError). */
+  failed: (ref: ExecutionRef, errorTail: string, lost: readonly string[]) => void
+}
+
+/** The inputs a failed run could not fetch, as its error names them. */
+function lostInputs (err: unknown): string[] {
+  if (!(err instanceof StepInputUnavailableError)) return []
+  const cids = err.details?.cids
+  return Array.isArray(cids) ? cids.filter((c): c is string => typeof c === 'string') : []
 }
 
 const keyOf = (ref: ExecutionRef): string => `${ref.cacheId}/${ref.epoch}`
@@ -64,7 +72,7 @@ export class Executions {
         if (controller.signal.aborted) return
         const { message, errorTail } = describeError(err)
         this.#log.warn({ step: ref.stepId, cacheId: ref.cacheId, err }, 'step failed')
-        callbacks.failed(ref, errorTail != null ? `${message}\n${errorTail}` : message)
+        callbacks.failed(ref, errorTail != null ? `${message}\n${errorTail}` : message, lostInputs(err))
       } finally {
         this.#running.delete(key)
       }

@@ -27,6 +27,7 @@ const EXPORTED: ReadonlyArray<[keyof CoordinatorMetrics, string, string]> = [
   ['lagDeferrals', 'artdag_lag_deferrals_total', 'Times the event loop ran late and claims waited for queued messages'],
   ['resultsRejected', 'artdag_results_rejected_total', 'Results refused: no attestation showed its author held the lease, nor did they make a quorum'],
   ['failuresUnverified', 'artdag_failures_unverified_total', 'Failure reports for a lease this node never heard claimed (they mark a try, not an attempt)'],
+  ['resultsLost', 'artdag_results_lost_total', 'Results forgotten because every node that held them is dead: the step runs again'],
   ['cancelsRefused', 'artdag_cancels_refused_total', 'Cancels refused: sent by a member that neither submitted the job nor is an operator'],
   ['jobsRefused', 'artdag_jobs_refused_total', 'Jobs refused for the limits (jobs.maxRunningPerSubmitter, jobs.maxJobs)'],
   ['jobsCompleted', 'artdag_jobs_completed_total', 'Jobs that completed'],

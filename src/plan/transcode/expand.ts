@@ -5,7 +5,7 @@ import type { TranscodeFacts } from './analysis.ts'
 import { chooseChunks } from './cuts.ts'
 import type { Chunk } from './cuts.ts'
 import { ExpansionConflictError, TranscodeInputError, TranscodeSourceError } from './errors.ts'
-import { MAX_CHUNKS, transcodeSchema } from './settings.ts'
+import { MAX_CHUNKS, SOUND_COPY_CODECS, SOUND_OFFSET_S, transcodeSchema } from './settings.ts'
 import type { AudioConfig, ChunkConfig, JoinConfig, TranscodeSettings } from './settings.ts'
 import { present } from '../../defined.ts'
 
@@ -13,9 +13,11 @@ import { present } from '../../defined.ts'
  * The expansion of `transcode` nodes: pure and deterministic. From the
  * transcode's settings and its source's analysis it writes chunk steps (each
  * encodes the frames between two clean keyframes), one audio step (the sound
- * of the whole file, encoded once) and a join step that takes the
+ * of the whole file, encoded once, from the sound copied out of the source
+ * next to the analysis when there is one) and a join step that takes the
  * transcode's node id, so whatever read the transcode now reads the join.
- * The analysis's CID becomes a recipe input, so the plan_id covers it.
+ * The analysis's CID (and the sound's) becomes a recipe input, so the plan_id
+ * covers it.
  */
 export const TRANSCODE_TYPE = 'transcode'
 export const CHUNK_TYPE = 'transcode_chunk'
@@ -28,10 +30,16 @@ export interface TranscodeTarget {
   input: string
 }
 
-/** The analysis of one transcode's source: its CID (a recipe input from now on) and its facts. */
+/**
+ * The analysis of one transcode's source: its CID (a recipe input from now on)
+ * and its facts; and the CID of the sound copied out of the source next to it
+ * (`transcode_sound`, when soundToCopy() named a stream and the copy was
+ * made), which the sound step then reads instead of the source.
+ */
 export interface TranscodeAnalysis {
   cid: string
   facts: unknown
+  sound?: string | undefined
 }
 
 /** Ids keep to the recipe's rule (at most 64 characters): a long node id is shortened with a hash. */
@@ -40,12 +48,13 @@ function prefixOf (node: string): string {
   return `${node.slice(0, 39)}-${createHash('sha3-256').update(node).digest('hex').slice(0, 8)}`
 }
 
-export function expansionIds (node: string, chunks: number): { chunks: string[], audio: string, analysis: string } {
+export function expansionIds (node: string, chunks: number): { chunks: string[], audio: string, analysis: string, sound: string } {
   const prefix = prefixOf(node)
   return {
     chunks: Array.from({ length: chunks }, (_, i) => `${prefix}-chunk-${String(i).padStart(3, '0')}`),
     audio: `${prefix}-audio`,
-    analysis: `${prefix}-analysis`
+    analysis: `${prefix}-analysis`,
+    sound: `${prefix}-sound`
   }
 }
 
@@ -87,6 +96,29 @@ function outputSize (settings: TranscodeSettings, source: { width: number, heigh
   width = Math.max(2, Math.floor(width / 2) * 2)
   height = Math.max(2, Math.floor(height / 2) * 2)
   return width === source.width && height === source.height ? {} : { width, height }
+}
+
+/** The source's audio stream a transcode encodes, if any: facts and settings say whether there is sound to encode. */
+function soundOf (settings: TranscodeSettings, facts: TranscodeFacts): NonNullable<TranscodeFacts['audio']> | undefined {
+  return facts.audio != null && settings.audioCodec !== 'none' && facts.video?.timestamps === true ? facts.audio : undefined
+}
+
+/**
+ * The audio stream to copy out of a transcode's source next to its analysis
+ * (`transcode_sound`), or undefined: none when the transcode encodes no sound,
+ * or when the stream's codec does not copy into NUT exactly (SOUND_COPY_CODECS;
+ * the sound step then reads the source). Deterministic: the settings and the
+ * analysis decide.
+ */
+export function soundToCopy (target: TranscodeTarget, config: unknown, facts: unknown): number | undefined {
+  const settings = transcodeSchema.safeParse(config)
+  if (!settings.success) return undefined
+  const audio = soundOf(settings.data, parseFacts(target.node, facts))
+  return audio != null && copies(audio) ? audio.stream : undefined
+}
+
+function copies (audio: NonNullable<TranscodeFacts['audio']>): boolean {
+  return audio.codec != null && SOUND_COPY_CODECS.has(audio.codec)
 }
 
 export interface ExpandedTranscode {
@@ -135,17 +167,23 @@ export function expandTranscode (target: TranscodeTarget, config: unknown, analy
     nodes[ids.chunks[i] as string] = { type: CHUNK_TYPE, inputs: [target.input], config: { ...config } }
   })
 
-  const withAudio = facts.audio != null && settings.audioCodec !== 'none' && video.timestamps
-  if (withAudio && facts.audio != null && settings.audioCodec !== 'none') {
-    const config: AudioConfig = {
+  const audio = soundOf(settings, facts)
+  const withAudio = audio != null
+  const inputs: Record<string, string> = { [ids.analysis]: analysis.cid }
+  if (audio != null && settings.audioCodec !== 'none') {
+    // The sound copied out of the source next to the analysis, when it was: a few percent of the source.
+    const copied = analysis.sound != null && copies(audio)
+    const audioConfig: AudioConfig = {
       codec: settings.audioCodec,
       bitrate: settings.audioBitrate,
-      stream: facts.audio.stream,
+      stream: copied ? 0 : audio.stream,
       timeBase: video.timeBase,
       startPts: video.startPts,
-      endPts: video.endPts
+      endPts: video.endPts,
+      ...(copied ? { offsetS: SOUND_OFFSET_S } : {})
     }
-    nodes[ids.audio] = { type: AUDIO_TYPE, inputs: [target.input], config: { ...config } }
+    nodes[ids.audio] = { type: AUDIO_TYPE, inputs: [copied ? ids.sound : target.input], config: { ...audioConfig } }
+    if (copied) inputs[ids.sound] = analysis.sound as string
   }
 
   const join: JoinConfig = {
@@ -157,7 +195,7 @@ export function expandTranscode (target: TranscodeTarget, config: unknown, analy
     frames: video.frames
   }
   nodes[target.node] = { type: JOIN_TYPE, inputs: [...ids.chunks, ...(withAudio ? [ids.audio] : [])], config: { ...join } }
-  return { nodes, inputs: { [ids.analysis]: analysis.cid }, chunks }
+  return { nodes, inputs, chunks }
 }
 
 /**

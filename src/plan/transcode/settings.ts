@@ -130,14 +130,56 @@ export const chunkSchema = z.strictObject({
 
 export type ChunkConfig = z.output<typeof chunkSchema>
 
+/**
+ * The sound copied out of a transcode's source, next to its analysis (where
+ * the source is): the audio stream, without re-encoding, into NUT, which keeps
+ * the stream's own time base and its packets' side data (priming, pre-skip),
+ * so decoding it gives exactly the samples the source gives. Its timestamps
+ * are the source's moved `SOUND_OFFSET_S` later (NUT takes no negative time;
+ * a source's priming and edit lists make some). The sound step reads this copy,
+ * a few percent of the source, instead of every block of the source.
+ */
+export const SOUND_OFFSET_S = 100_000
+
+/**
+ * Audio codecs whose stream copy into NUT decodes to exactly the samples the
+ * source gives on the sound step's timeline (checked with the bundled ffmpeg,
+ * from mp4, Matroska, MPEG-TS and mov, with sound on all or part of the
+ * video). Not Opus (the copy loses the trimming of its last frame) nor MP3
+ * (from mp4 its copy does not decode): their sound is read from the source.
+ */
+export const SOUND_COPY_CODECS: ReadonlySet<string> = new Set([
+  'aac',
+  'mp2',
+  'ac3',
+  'eac3',
+  'dts',
+  'flac',
+  'vorbis',
+  'pcm_s16le',
+  'pcm_s16be',
+  'pcm_s24le',
+  'pcm_s24be',
+  'pcm_f32le'
+])
+
+export const soundSchema = z.strictObject({
+  stream: z.number().int().min(0).max(1023).meta({ description: "The source's audio stream (its index in the file)." })
+})
+
+export type SoundConfig = z.output<typeof soundSchema>
+
 /** The sound of the whole file, once, on the video's timeline: [startPts, endPts) of the video stream → [0, duration). */
 export const audioSchema = z.strictObject({
   codec: z.enum(['aac', 'opus']).meta({ description: 'Audio codec.' }),
   bitrate: z.number().int().min(32).max(512).meta({ description: 'Bitrate in kbit/s.' }),
-  stream: z.number().int().min(0).max(1023).meta({ description: "The source's audio stream (its index in the file)." }),
+  stream: z.number().int().min(0).max(1023).meta({ description: "The input's audio stream (its index in the file): the source's, or 0 in the sound copied out of it." }),
   timeBase: rational("The video stream's time base, `[num, den]`."),
   startPts: ticks("When the video starts, in ticks: the sound's time 0."),
-  endPts: ticks('When the video ends, in ticks: the sound ends there too.')
+  endPts: ticks('When the video ends, in ticks: the sound ends there too.'),
+  offsetS: z.literal(SOUND_OFFSET_S).optional().meta({
+    description: `The input is the sound copied out of the source (\`transcode_sound\`), whose timestamps are the source's plus this many seconds (${SOUND_OFFSET_S}). Absent: the input is the source.`
+  })
 }).superRefine((c, ctx) => {
   if (c.endPts <= c.startPts) ctx.addIssue({ code: 'custom', path: ['endPts'], message: `must be after startPts (${c.startPts})` })
 })

@@ -82,6 +82,14 @@ export const stepCompletedSchema = z.object({
 export const stepFailureSchema = z.object({ holder: peerIdString, epoch: leaseEpoch, sig: signatureString.optional() })
 export const MAX_FAILURES_PER_MESSAGE = 32
 
+/**
+ * The inputs a run could not fetch: the steps they are the outputs of, with the CIDs it asked
+ * for. A failure that names them says "no node I could reach served these", not "this step
+ * fails" (docs/LEASES.md, "An output lost with its producer").
+ */
+export const lostInputSchema = z.object({ cacheId: cacheIdString, cid: cidString })
+export const MAX_LOST_INPUTS = 32
+
 /** "The step failed on `holder` at `epoch`", with every failure the sender knows of (anti-entropy). */
 export const stepFailedSchema = z.object({
   v: version,
@@ -96,6 +104,12 @@ export const stepFailedSchema = z.object({
   attempt: z.number().int().min(1),
   failures: z.array(stepFailureSchema).min(1).max(MAX_FAILURES_PER_MESSAGE),
   errorTail: errorTailString,
+  /**
+   * The failure at `holder`/`epoch` was that these inputs could not be fetched. Nodes that predate
+   * the field ignore it (an ordinary failure to them); a node that knows it counts no attempt
+   * unless a holder of the input is still alive.
+   */
+  lost: z.array(lostInputSchema).min(1).max(MAX_LOST_INPUTS).optional(),
   sentAt: timestampMs
 })
 
@@ -122,6 +136,7 @@ export type JobSubmittedMessage = z.infer<typeof jobSubmittedSchema>
 export type StepCompletedMessage = z.infer<typeof stepCompletedSchema>
 export type Attestation = z.infer<typeof attestationSchema>
 export type StepFailedMessage = z.infer<typeof stepFailedSchema>
+export type LostInput = z.infer<typeof lostInputSchema>
 export type JobCancelledMessage = z.infer<typeof jobCancelledSchema>
 export type JobsMessage = z.infer<typeof jobsMessageSchema>
 export type KnownJob = z.infer<typeof knownJobSchema>

@@ -85,6 +85,8 @@ export interface GatedFfmpeg {
   release: (frequency: number) => Promise<void>
   /** The nodes (GATE_NODE) that started a run of the tone `frequency`, one entry per run. */
   runs: (frequency: number) => Promise<string[]>
+  /** The nodes (GATE_NODE) that started an ffmpeg run for the recipe step `step` (in its workspace, named after it), one entry per run. */
+  stepRuns: (step: string) => Promise<string[]>
 }
 
 /**
@@ -92,16 +94,19 @@ export interface GatedFfmpeg {
  * run whose arguments hold a sine tone `sine=f=F` (a generate step with
  * `frequency: F`) is logged with its node's name and, while `<dir>/hold-F`
  * exists, waits before it execs the real binary. Other runs (probes, other
- * steps) go straight through.
+ * steps) go straight through. Every run is logged too, with its node
+ * (`stepRuns`: the runs of one recipe step).
  */
 export async function gatedFfmpeg (dir: string): Promise<GatedFfmpeg> {
   const path = join(dir, 'ffmpeg-gated')
   const log = join(dir, 'ffmpeg-gated.log')
+  const all = join(dir, 'ffmpeg-gated-all.log')
   const holdFile = (frequency: number): string => join(dir, `hold-${frequency}`)
   await writeFile(log, '')
+  await writeFile(all, '')
   await writeFile(
     path,
-    `#!/bin/sh\nf=$(printf '%s\\n' "$@" | sed -n 's/.*sine=f=\\([0-9][0-9]*\\).*/\\1/p' | head -n 1)\n` +
+    `#!/bin/sh\necho "\${GATE_NODE:-?} $PWD/ $*" >> '${all}'\nf=$(printf '%s\\n' "$@" | sed -n 's/.*sine=f=\\([0-9][0-9]*\\).*/\\1/p' | head -n 1)\n` +
       `if [ -n "$f" ]; then\n  echo "\${GATE_NODE:-?} $f" >> '${log}'\n  while [ -e '${dir}/hold-'"$f" ]; do sleep 0.05; done\nfi\nexec '${FFMPEG}' "$@"\n`
   )
   await chmod(path, 0o755)
@@ -117,6 +122,11 @@ export async function gatedFfmpeg (dir: string): Promise<GatedFfmpeg> {
       (await readFile(log, 'utf8')).split('\n').flatMap(line => {
         const [node, f] = line.split(' ')
         return f === String(frequency) && node !== undefined ? [node] : []
+      }),
+    stepRuns: async step =>
+      (await readFile(all, 'utf8')).split('\n').flatMap(line => {
+        const node = line.split(' ')[0]
+        return node !== undefined && line.includes(`/work/${step}-`) ? [node] : []
       })
   }
 }

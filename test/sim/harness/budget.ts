@@ -43,7 +43,9 @@ const BASE: Record<ScenarioName, number> = {
   'missed-outcome': 30,
   'cached-output': 30,
   'forged-epoch': 40,
-  'held-step': 30
+  'held-step': 30,
+  // Each run waits out fetch timeouts of 18–30 s of simulated time.
+  'lost-output': 200
 }
 
 export function runsFor (name: ScenarioName): number {

@@ -49,8 +49,10 @@ export type Fault =
    * until one is). `stale`: it restarts from an older snapshot than its last.
    * `afterClaim`: the node is killed while it publishes its next claim from
    * `at` on: the claim never leaves the process, but its snapshot holds it.
+   * `afterResult`: the node is killed right after it publishes the result of
+   * its next run from `at` on: the result leaves, nobody has its output yet.
    */
-  | { kind: 'crash', at: number, node: number, downForMs: number, stale?: boolean, afterClaim?: boolean }
+  | { kind: 'crash', at: number, node: number, downForMs: number, stale?: boolean, afterClaim?: boolean, afterResult?: boolean }
   | { kind: 'pause', at: number, node: number, forMs: number }
   /**
    * Messages between groups are lost; `oneWay`: only those from the first
@@ -110,5 +112,13 @@ export interface SimConfig {
   persistDebounceMs: number
   /** Run every message through its wire codec (slower; done on a share of the runs). */
   wireCheck: boolean
+  /**
+   * Content, modelled: an output is on the nodes that made it or fetched it (a
+   * crash keeps it on disk, a node down serves nothing); a run whose input no
+   * node that is up holds fails after `fetchTimeoutMs`, naming it (the daemon's
+   * StepInputUnavailableError). DHT records carry their attestations, as the
+   * daemon's do. Absent: every input can always be fetched.
+   */
+  content?: { fetchTimeoutMs: number }
   maxTimeMs: number
 }

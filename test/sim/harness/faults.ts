@@ -10,8 +10,8 @@ import type { World } from './world.ts'
  * messages wait, then timers run first, as Node's event loop does),
  * partitions that heal, one-way partitions (a node that can send but not
  * receive, or the reverse), drop rules (messages of some types, or on some
- * links, lost for a while), kills in the middle of publishing a claim, and
- * forged claims.
+ * links, lost for a while), kills in the middle of publishing a claim or
+ * right after publishing a result, and forged claims.
  */
 export class FaultInjector {
   readonly #world: World
@@ -120,6 +120,11 @@ export class FaultInjector {
     if (fault.afterClaim === true) {
       node.crashOnClaim = fault
       w.log(node, 'will be killed while publishing its next claim')
+      return
+    }
+    if (fault.afterResult === true) {
+      node.crashOnResult = fault
+      w.log(node, 'will be killed right after it publishes its next result')
       return
     }
     for (const { rec } of node.executions.values()) truth.end(rec, 'killed', q.now)

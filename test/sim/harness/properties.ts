@@ -1,7 +1,7 @@
 import { checkCorrectness, checkDuplicateBound, checkDuplicateCauses, checkDuplicateCounting, checkLiveness, checkNoConcurrency, findDuplicates, overlaps } from './checks.ts'
 import type { ExecRecord } from './truth.ts'
 import { BOUNDED_DELAY_MS, MAX_ATTEMPTS, MAX_DRIFT, RANK_DELAY_MS, SETTLE_MS, TTL_MS } from './scenarios.ts'
-import { divergentCid } from './ids.ts'
+import { divergentCid, expectedCid } from './ids.ts'
 import { DEFAULT_TIMING_MARGIN_MS } from '../../../src/lease/network-timing.ts'
 import type { ScenarioName } from './scenarios.ts'
 import type { RunResult } from './world.ts'
@@ -90,7 +90,37 @@ export function checkRun (name: ScenarioName, r: RunResult): string[] {
       return [...base, ...checkNoConcurrency(r), ...checkEpochs(r)]
     case 'cached-output':
       return [...base, ...checkNoConcurrency(r), ...checkCachedNeverFailed(r)]
+    case 'lost-output':
+      return [...base, ...checkLostOutputs(r)]
   }
+}
+
+/**
+ * An output lost with its producer costs only its step's run again: a run that
+ * could not fetch an input whose every holder was dead counted as no attempt
+ * (no step shows one at the end, no job was ever reported failed: a read runs
+ * out of time after its holders are dead in the views), and, with no message
+ * lost, no step completed twice unless its output was lost.
+ */
+function checkLostOutputs (r: RunResult): string[] {
+  const out: string[] = []
+  for (const node of r.nodes) {
+    if (node.status !== 'up') continue
+    for (const job of node.coordinator.jobs(node.localNow(r.endTime))) {
+      for (const step of job.steps) if (step.attempts > 0) out.push(`n${node.index}: ${step.stepId} (${step.cacheId.slice(0, 8)}) of job ${job.jobId.slice(0, 10)} shows ${step.attempts} failed attempt(s)`)
+    }
+  }
+  for (const report of r.truth.jobReports) {
+    if (report.state === 'failed') out.push(`n${report.node} reported job ${report.jobId.slice(0, 10)} FAILED at ${report.at.toFixed(1)}`)
+  }
+  if (r.config.network.loss === 0) {
+    const lost = new Set(r.truth.inputLosses.flatMap(l => l.cids))
+    for (const [cacheId, execs] of r.truth.byCache) {
+      const completed = execs.filter(e => e.outcome === 'completed').length
+      if (completed > 1 && !lost.has(expectedCid(cacheId))) out.push(`${cacheId.slice(0, 8)} completed ${completed} times, but its output was never lost`)
+    }
+  }
+  return out
 }
 
 /**

@@ -32,6 +32,11 @@ export interface ScenarioStats {
   takeoversRefuted: number
   lagDeferrals: number
   takeoverDelaysMs: number[]
+  /** Runs that could not fetch an input held by no node up (config.content), and the runs of the scenario with any. */
+  inputLosses: number
+  runsWithInputLosses: number
+  /** Results the nodes forgot because every holder was dead (summed over nodes). */
+  resultsLost: number
   /** From the moment a step's inputs existed (and a job needed it) to the start of its first execution (steps with inputs, no fault in between). */
   startLatenciesMs: number[]
   simulatedMs: number
@@ -66,6 +71,9 @@ export function runScenario (name: ScenarioName, seeds: Iterable<number>): Scena
     takeoversRefuted: 0,
     lagDeferrals: 0,
     takeoverDelaysMs: [],
+    inputLosses: 0,
+    runsWithInputLosses: 0,
+    resultsLost: 0,
     startLatenciesMs: [],
     simulatedMs: 0
   }
@@ -87,6 +95,8 @@ export function runScenario (name: ScenarioName, seeds: Iterable<number>): Scena
       stats.messages += r.truth.messagesSent
       stats.messagesDropped += r.truth.messagesDropped
       stats.simulatedMs += r.endTime
+      stats.inputLosses += r.truth.inputLosses.length
+      if (r.truth.inputLosses.length > 0) stats.runsWithInputLosses += 1
       for (const node of r.nodes) {
         const m = node.totalMetrics()
         stats.claims += m.claims
@@ -97,6 +107,7 @@ export function runScenario (name: ScenarioName, seeds: Iterable<number>): Scena
         stats.refutations += m.refutations
         stats.takeoversRefuted += m.takeoversRefuted
         stats.lagDeferrals += m.lagDeferrals
+        stats.resultsLost += m.resultsLost
       }
       if (name === 'takeover') stats.takeoverDelaysMs.push(...checkTakeover(r).samples.map(s => s.delayMs))
       stats.startLatenciesMs.push(...startLatencies(r))

@@ -51,6 +51,7 @@ export type ScenarioName =
   | 'cached-output'
   | 'forged-epoch'
   | 'held-step'
+  | 'lost-output'
 
 export const SCENARIOS: readonly ScenarioName[] = [
   'confirmed',
@@ -86,7 +87,8 @@ export const SCENARIOS: readonly ScenarioName[] = [
   'missed-outcome',
   'cached-output',
   'forged-epoch',
-  'held-step'
+  'held-step',
+  'lost-output'
 ]
 
 /** A tailnet's delays: `oneWayMs` ± `jitterMs`, with a thin tail up to 1.5 × the top. */
@@ -610,6 +612,31 @@ export function buildScenario (name: ScenarioName, seed: number): SimConfig {
         c.faults.push({ kind: 'hold', at: rng.range(2000, 2600), node: holder, cacheId: step.cacheId, epoch: rng.int(1, 3), everyMs: 2000, forMs: c.maxTimeMs })
       }
       c.wireCheck = true
+      return c
+    }
+    case 'lost-output': {
+      // Outputs are on the nodes that made them (config.content). A node is killed right after it
+      // publishes a result, before anyone fetched its output (kill -9 in the moment before a copy
+      // is made): the step that reads it cannot run. The nodes forget that result, make it again,
+      // and the job completes; the reader's failed runs count as no attempt. The killed node stays
+      // down or comes back with its disk; messages are lost now and then, and one node may miss
+      // the readers' reports for a while (it keeps the result, and re-sends it).
+      const cluster = nodes(rng, rng.int(3, 5), { minSlots: 1, maxSlots: 2, gpuNodes: 5 })
+      const c = base(seed, rng, cluster)
+      c.membership.mode = 'heartbeat'
+      // As in the daemon: a read runs out of time (30 s) after its holder is dead in the view (20 s).
+      c.content = { fetchTimeoutMs: rng.range(c.membership.deadAfterMs + 3 * c.membership.heartbeatMs, 30_000) }
+      c.exec = { ...c.exec, minMs: 300, maxMs: 3000 }
+      c.jobs = rng.chance(0.5)
+        ? [{ at: 3000, submitter: rng.int(0, cluster.length - 1), spec: makeChainJob(rng, rng.int(3, 5), 3000) }]
+        : randomJobs(rng, cluster, rng.int(1, 2), [3000, 5000])
+      c.network = { ...c.network, loss: rng.chance(0.3) ? rng.range(0.01, 0.05) : 0 }
+      for (let i = rng.int(1, 2); i > 0; i--) {
+        c.faults.push({ kind: 'crash', at: rng.range(3100, 9000), node: -1, downForMs: rng.chance(0.6) ? Number.POSITIVE_INFINITY : rng.range(30_000, 90_000), afterResult: true })
+      }
+      // A node that misses the readers' reports keeps the lost result, and re-sends it.
+      if (rng.chance(0.5)) c.faults.push({ kind: 'drop', at: 3000, forMs: rng.range(20_000, 90_000), types: ['step_failed'], to: [rng.int(0, cluster.length - 1)] })
+      c.maxTimeMs = 900_000
       return c
     }
   }

@@ -58,6 +58,8 @@ export class SimNode {
   jobResults = new Map<string, JobResult>()
   /** Armed by a crash fault with `afterClaim`: the node is killed while publishing its next claim. */
   crashOnClaim: Extract<Fault, { kind: 'crash' }> | undefined
+  /** Armed by a crash fault with `afterResult`: the node is killed right after it publishes its next run's result. */
+  crashOnResult: Extract<Fault, { kind: 'crash' }> | undefined
   readonly #sim: SimConfig
   readonly #q: EventQueue
   readonly #wiring: NodeWiring

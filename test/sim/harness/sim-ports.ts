@@ -39,19 +39,21 @@ export function simPorts (world: World, node: SimNode, incarnation: number): Dri
           const latency = local !== undefined || scope === 'index' ? world.misc.range(0.2, 1) : world.misc.range(lo, hi)
           q.after(latency, () => {
             const record = world.dht.get(cacheId)
-            const remote = scope === 'network' && record !== undefined && record.visibleAt <= q.now ? record.cid : undefined
-            const cid = node.localIndex.get(cacheId) ?? remote
+            const remote = scope === 'network' && record !== undefined && record.visibleAt <= q.now ? record : undefined
+            const indexed = node.localIndex.get(cacheId)
             answer(() => {
-              reply(cacheId, cid)
+              // This node's own index is its word; a DHT record comes with its attestations (when kept: config.content).
+              if (indexed !== undefined || remote === undefined) reply(cacheId, indexed)
+              else reply(cacheId, remote.cid, remote.attestations)
             })
           })
         }
         return undefined
       },
-      put: (cacheId, cid) => {
+      put: (cacheId, cid, _type, attestations) => {
         if (!alive()) return undefined
         node.localIndex.set(cacheId, cid)
-        if (!world.dht.has(cacheId)) world.dht.set(cacheId, { cid, visibleAt: q.now + world.misc.range(2, 40) })
+        if (!world.dht.has(cacheId)) world.dht.set(cacheId, { cid, visibleAt: q.now + world.misc.range(2, 40), ...(config.content !== undefined ? { attestations } : {}) })
         return undefined
       }
     },

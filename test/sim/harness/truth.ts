@@ -44,6 +44,8 @@ export class Truth {
   readonly jobReports: Array<{ node: number, jobId: string, state: JobResult['state'], at: number }> = []
   /** Errors the nodes' drivers reported (ports, refused inputs): must stay empty. */
   readonly errors: string[] = []
+  /** Runs that could not fetch an input (no node that is up held it): `config.content` only. */
+  readonly inputLosses: Array<{ t: number, node: number, cacheId: string, cids: string[] }> = []
   /** Mismatch events the nodes emitted (executors that disagree). */
   mismatchEvents = 0
   messagesSent = 0

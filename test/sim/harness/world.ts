@@ -1,5 +1,5 @@
 import type { CoordinatorMessage } from '../../../src/jobs/core/effects.ts'
-import type { ClusterView, ExecutionRef, JobSpec } from '../../../src/jobs/core/types.ts'
+import type { Attestation, ClusterView, ExecutionRef, JobSpec } from '../../../src/jobs/core/types.ts'
 import type { ExecutionReport } from '../../../src/jobs/driver/ports.ts'
 import { LEASE_TOPIC } from '../../../src/protocol/messages/lease.ts'
 import { JOBS_TOPIC } from '../../../src/protocol/messages/jobs.ts'
@@ -14,6 +14,7 @@ import { Prng } from './prng.ts'
 import { SimNode } from './sim-node.ts'
 import { execKey, onTheWire, producedCid, short, simPing, simPorts } from './sim-ports.ts'
 import { Truth } from './truth.ts'
+import type { ExecRecord } from './truth.ts'
 
 /**
  * The simulated cluster: virtual time, a lossy network, heartbeats and the
@@ -33,6 +34,8 @@ export interface RunResult {
 }
 
 const MEMBERSHIP_CHECK_MS = 500
+/** A fetch that found no holder up asks again this often (config.content). */
+const FETCH_RETRY_MS = 1000
 
 export function runSimulation (config: SimConfig, options: { trace?: boolean } = {}): RunResult {
   return new World(config, options.trace === true).run()
@@ -48,7 +51,9 @@ export class World {
   readonly #exec: Prng
   readonly misc: Prng
   readonly network: SimNetwork
-  readonly dht = new Map<string, { cid: string, visibleAt: number }>()
+  readonly dht = new Map<string, { cid: string, visibleAt: number, attestations?: readonly Attestation[] }>()
+  /** With `config.content`: the nodes holding each CID (those that made it or fetched it). */
+  readonly holders = new Map<string, Set<number>>()
   readonly jobs = new Map<string, JobSpec>()
   readonly #deps = new Map<string, string[]>()
   readonly faults: FaultInjector
@@ -86,6 +91,7 @@ export class World {
     }
     for (const { node, cacheId } of config.preindexed) {
       this.nodes[node]?.localIndex.set(cacheId, expectedCid(cacheId))
+      this.#holds(node, expectedCid(cacheId))
       this.truth.firstResult.set(cacheId, 0)
       this.truth.produced.set(cacheId, new Set([expectedCid(cacheId)]))
     }
@@ -152,6 +158,15 @@ export class World {
     const delivered = onTheWire(this, message, topic)
     const about = aboutCacheIds(message)
     if (this.tracing) this.log(node, `send ${message.type} ${about.map(short).join(',')}${'epoch' in message ? `@${message.epoch}` : ''}`)
+    const afterResult = node.crashOnResult
+    if (message.type === 'step_completed' && afterResult !== undefined && message.sender === node.peerId && message.holder === node.peerId && !message.cached) {
+      // Killed right after: the result leaves the process, its output stays on a disk nobody can reach.
+      node.crashOnResult = undefined
+      this.log(node, 'killed right after publishing its result')
+      this.q.after(0, () => {
+        this.faults.inject({ ...afterResult, at: this.q.now, afterResult: false })
+      })
+    }
     const crash = node.crashOnClaim
     if (message.type === 'lease_claim' && crash !== undefined) {
       // Killed while publishing: the claim never leaves the process (its snapshot, written with it, holds it).
@@ -183,6 +198,48 @@ export class World {
     const rec = { cacheId: ref.cacheId, node: node.index, incarnation: node.incarnation, epoch: ref.epoch, start: q.now, end: undefined, outcome: undefined }
     truth.start(rec)
     node.executions.set(key, { ref, rec, report })
+    // The inputs' CIDs as the node keeps them when it starts (the daemon resolves them then too).
+    const inputs = (this.#deps.get(ref.cacheId) ?? []).flatMap(dep => {
+      const cid = node.coordinator.knownResult(dep)
+      return cid === undefined ? [] : [{ dep, cid }]
+    })
+    this.#fetch(node, ref, rec, report, inputs, q.now + (this.config.content?.fetchTimeoutMs ?? 0))
+  }
+
+  /**
+   * With `config.content`, the inputs are fetched first: from any node that is
+   * up and holds them, as soon as one is (checked every second); those no node
+   * up holds by `deadline` fail the run, named (the daemon's
+   * StepInputUnavailableError). The node holds what it fetched.
+   */
+  #fetch (node: SimNode, ref: ExecutionRef, rec: ExecRecord, report: ExecutionReport, inputs: Array<{ dep: string, cid: string }>, deadline: number): void {
+    const { q, truth } = this
+    const key = execKey(ref)
+    const lost = this.config.content === undefined ? [] : inputs.filter(i => !this.#reachable(i.dep, i.cid)).map(i => i.cid)
+    if (lost.length === 0) {
+      if (this.config.content !== undefined) { for (const { cid } of inputs) this.#holds(node.index, cid) }
+      this.#run(node, ref, rec, report)
+      return
+    }
+    if (q.now < deadline) {
+      if (rec.start === q.now) this.log(node, `cannot fetch the inputs of ${short(ref.cacheId)}@${ref.epoch} yet: ${lost.map(c => c.slice(-6)).join(',')}`)
+      q.after(Math.min(FETCH_RETRY_MS, deadline - q.now), () => {
+        if (node.executions.get(key)?.rec === rec) this.#fetch(node, ref, rec, report, inputs, deadline)
+      })
+      return
+    }
+    node.executions.delete(key)
+    truth.end(rec, 'failed', q.now)
+    truth.inputLosses.push({ t: q.now, node: node.index, cacheId: ref.cacheId, cids: lost })
+    this.log(node, `could not fetch the inputs of ${short(ref.cacheId)}@${ref.epoch}: ${lost.map(c => c.slice(-6)).join(',')}`)
+    node.deliver(() => {
+      report.failed(`step ${ref.stepId}: ${lost.length} input(s) could not be fetched: no peer provided them`, lost)
+    })
+  }
+
+  #run (node: SimNode, ref: ExecutionRef, rec: ExecRecord, report: ExecutionReport): void {
+    const { q, truth } = this
+    const key = execKey(ref)
     const { exec } = this.config
     const fails = exec.alwaysFail.has(ref.cacheId) || exec.failOn.get(ref.cacheId)?.has(node.index) === true
     const duration = this.#exec.range(exec.minMs, exec.maxMs) * (fails ? (exec.failFactor ?? 0.3) : 1)
@@ -192,6 +249,7 @@ export class World {
       if (node.executions.get(key)?.rec !== rec) return
       node.executions.delete(key)
       truth.end(rec, fails ? 'failed' : 'completed', q.now, fails ? undefined : cid)
+      if (!fails) this.#holds(node.index, cid)
       if (fails) {
         const tail = `[h264 @ 0x55] error while encoding ${ref.cacheId.slice(0, 8)}\nConversion failed! (exit 1 on n${node.index})`
         node.deliver(() => {
@@ -203,6 +261,18 @@ export class World {
         })
       }
     })
+  }
+
+  /** Whether a node that is up holds `cid` (a result cached before the run began is held by whoever made it then). */
+  #reachable (dep: string, cid: string): boolean {
+    if (this.config.precached.has(dep) && cid === expectedCid(dep)) return true
+    return [...(this.holders.get(cid) ?? [])].some(i => this.nodes[i]?.status !== 'down')
+  }
+
+  #holds (node: number, cid: string): void {
+    let set = this.holders.get(cid)
+    if (set === undefined) this.holders.set(cid, set = new Set())
+    set.add(node)
   }
 
   persist (node: SimNode): void {

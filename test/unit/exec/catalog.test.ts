@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { executors, stepCatalog } from '../../../src/exec/catalog.ts'
 
-const STEP_TYPES = ['analyze', 'audio_mix', 'encode', 'generate', 'mux', 'overlay', 'segment', 'sequence', 'text', 'thumbnail', 'transcode', 'transcode_audio', 'transcode_chunk', 'transcode_join', 'transform']
+const STEP_TYPES = ['analyze', 'audio_mix', 'encode', 'generate', 'mux', 'overlay', 'segment', 'sequence', 'text', 'thumbnail', 'transcode', 'transcode_audio', 'transcode_chunk', 'transcode_join', 'transcode_sound', 'transform']
 
 /** A small valid config for each type (the ones with required fields need them). */
 const MINIMAL: Record<string, unknown> = {
@@ -9,7 +9,8 @@ const MINIMAL: Record<string, unknown> = {
   text: { text: 'Hello' },
   transcode_chunk: { codec: 'h264', crf: 23, preset: 'medium', stream: 0, timeBase: [1, 1000], startPts: 0, margin: 20, seek: false, frames: 25, index: 0, count: 1 },
   transcode_audio: { codec: 'aac', bitrate: 128, stream: 1, timeBase: [1, 1000], startPts: 0, endPts: 1000 },
-  transcode_join: { container: 'mp4', faststart: true, timeBase: [1, 1000], durations: [1000], audio: false, frames: 25 }
+  transcode_join: { container: 'mp4', faststart: true, timeBase: [1, 1000], durations: [1000], audio: false, frames: 25 },
+  transcode_sound: { stream: 1 }
 }
 
 describe('stepCatalog', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { MessageInvalidError } from '../../../src/protocol/errors.ts'
-import { JOBS_TOPIC, jobCancelledCodec, jobsCodec, jobSubmittedCodec, MAX_ERROR_TAIL_CHARS, stepCompletedCodec, stepFailedCodec } from '../../../src/protocol/messages/jobs.ts'
+import { JOBS_TOPIC, jobCancelledCodec, jobsCodec, jobSubmittedCodec, MAX_ERROR_TAIL_CHARS, MAX_LOST_INPUTS, stepCompletedCodec, stepFailedCodec, stepFailedSchema } from '../../../src/protocol/messages/jobs.ts'
 import type { JobCancelledMessage, JobsMessage, JobSubmittedMessage, StepCompletedMessage, StepFailedMessage } from '../../../src/protocol/messages/jobs.ts'
 import type { LeaseClaimMessage, LeaseMessage, LeaseReleaseMessage, LeaseRenewMessage, LeaseStateMessage } from '../../../src/protocol/messages/lease.ts'
 import { LEASE_TOPIC, leaseClaimCodec, leaseCodec, leaseReleaseCodec, leaseRenewCodec } from '../../../src/protocol/messages/lease.ts'
@@ -57,6 +57,30 @@ describe('wire messages', () => {
     expect(stepFailedCodec.decode(stepFailedCodec.encode(failed))).toEqual(failed)
     expect(jobCancelledCodec.decode(jobCancelledCodec.encode(cancelled))).toEqual(cancelled)
     expect([LEASE_TOPIC, JOBS_TOPIC]).toEqual(['artdag/v1/leases', 'artdag/v1/jobs'])
+  })
+
+  it('carries the inputs a run could not fetch in a step_failed that nodes without the field read as an ordinary failure', () => {
+    // The largest report a node sends: its own failure, signed, the longest error tail, every lost input it may name.
+    const report: StepFailedMessage = {
+      v: 1,
+      type: 'step_failed',
+      jobId: jobId(1),
+      stepId: 'x'.repeat(128),
+      cacheId: cacheId(3),
+      epoch: Number.MAX_SAFE_INTEGER,
+      holder: A,
+      sender: B,
+      attempt: 32,
+      failures: [{ holder: A, epoch: Number.MAX_SAFE_INTEGER, sig: `${'s'.repeat(86)}==` }],
+      errorTail: 'e'.repeat(MAX_ERROR_TAIL_CHARS),
+      lost: Array.from({ length: MAX_LOST_INPUTS }, (_, i) => ({ cacheId: cacheId(100 + i), cid: `bafybei${'q'.repeat(52)}` })),
+      sentAt: Number.MAX_SAFE_INTEGER
+    }
+    expect(stepFailedCodec.decode(stepFailedCodec.encode(report))).toEqual(report)
+    const { lost: _lost, ...ordinary } = report
+    expect(stepFailedSchema.omit({ lost: true }).parse(JSON.parse(new TextDecoder().decode(stepFailedCodec.encode(report))))).toEqual(ordinary)
+    expect(() => stepFailedCodec.encode({ ...report, lost: [...report.lost!, { cacheId: cacheId(1), cid: 'bafkreiexample' }] })).toThrow(/lost/)
+    expect(() => stepFailedCodec.encode({ ...report, lost: [] })).toThrow(/lost/)
   })
 
   it('names the field that is wrong', () => {

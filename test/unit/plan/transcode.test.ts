@@ -5,7 +5,8 @@ import { validateRecipe } from '../../../src/plan/validate.ts'
 import { videoFactsOf } from '../../../src/plan/transcode/analysis.ts'
 import type { PacketFact, VideoFacts } from '../../../src/plan/transcode/analysis.ts'
 import { chooseChunks } from '../../../src/plan/transcode/cuts.ts'
-import { expandRecipe, findTranscodes } from '../../../src/plan/transcode/expand.ts'
+import { expandRecipe, findTranscodes, soundToCopy } from '../../../src/plan/transcode/expand.ts'
+import { SOUND_OFFSET_S } from '../../../src/plan/transcode/settings.ts'
 import { TranscodeInputError, TranscodeSourceError, ExpansionConflictError } from '../../../src/plan/transcode/errors.ts'
 import type { Recipe } from '../../../src/plan/schema.ts'
 
@@ -128,6 +129,35 @@ describe('expansion', () => {
     const c = plan(expand({ chunkSeconds: 2 }), { source: SOURCE, 'out-analysis': SOURCE }, stepCatalog)
     expect(c.planId).not.toBe(a.planId)
     expect(c.steps.map(s => s.cacheId)).toEqual(a.steps.map(s => s.cacheId))
+  })
+
+  it("reads the sound copied out of the source when there is one, on the source timeline moved by the copy's offset", () => {
+    const SOUND = 'bafkreidvbhs33ighmljlvr7zbv2ywwzcmp5adtf4kqvlly67cy56bdtmve'
+    const r = expandRecipe(recipe({ chunkSeconds: 2 }), new Map([['out', { cid: ANALYSIS, facts: facts(), sound: SOUND }]]))
+    expect(r.inputs['out-sound']).toBe(SOUND)
+    expect(r.nodes['out-audio']).toMatchObject({ inputs: ['out-sound'], config: { stream: 0, offsetS: SOUND_OFFSET_S, startPts: 0, endPts: 10_000 } })
+    // The chunks still read the source (ranges of it); the join reads the sound step as before.
+    expect(r.nodes['out-chunk-000']?.inputs).toEqual(['source'])
+    expect(r.nodes.out?.inputs.at(-1)).toBe('out-audio')
+    // The same source, settings, analysis and sound: the same plan and cache_ids; the sound is part of the plan's identity.
+    const inputs = { source: SOURCE, 'out-analysis': ANALYSIS, 'out-sound': SOUND }
+    const again = expandRecipe(recipe({ chunkSeconds: 2 }), new Map([['out', { cid: ANALYSIS, facts: JSON.parse(JSON.stringify(facts())) as unknown, sound: SOUND }]]))
+    expect(plan(again, inputs, stepCatalog).steps.map(s => s.cacheId)).toEqual(plan(r, inputs, stepCatalog).steps.map(s => s.cacheId))
+    const audioStep = (p: ReturnType<typeof plan>) => p.steps.find(s => s.type === 'transcode_audio')?.cacheId
+    expect(audioStep(plan(r, inputs, stepCatalog))).not.toBe(audioStep(plan(expand({ chunkSeconds: 2 }), { source: SOURCE, 'out-analysis': ANALYSIS }, stepCatalog)))
+  })
+
+  it('copies out only sound that is encoded and copies exactly; reads the source otherwise', () => {
+    const target = { node: 'out', input: 'source' }
+    expect(soundToCopy(target, {}, facts())).toBe(1)
+    expect(soundToCopy(target, { audioCodec: 'none' }, facts())).toBeUndefined()
+    expect(soundToCopy(target, {}, { ...facts(), audio: null })).toBeUndefined()
+    // ALAC and WMA lose what their decoder needs in NUT, Opus its last frame's trimming, MP3 (from mp4) decodes badly: read from the source.
+    for (const codec of ['alac', 'wmav2', 'opus', 'mp3', null]) {
+      const f = { ...facts(), audio: { ...facts().audio, codec } }
+      expect(soundToCopy(target, {}, f)).toBeUndefined()
+      expect(expandRecipe(recipe(), new Map([['out', { cid: ANALYSIS, facts: f, sound: SOURCE }]])).nodes['out-audio']).toMatchObject({ inputs: ['source'], config: { stream: 1 } })
+    }
   })
 
   it('drops the audio step for a silent source or audioCodec none', () => {

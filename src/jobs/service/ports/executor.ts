@@ -48,8 +48,8 @@ export class StepExecutor implements ExecutorPort {
         finished: (_ref, cid, durationMs) => {
           report.finished(cid, durationMs)
         },
-        failed: (_ref, errorTail) => {
-          report.failed(errorTail)
+        failed: (_ref, errorTail, lost) => {
+          report.failed(errorTail, lost)
         }
       }, { from: [...from] })
     } catch (err: unknown) {
