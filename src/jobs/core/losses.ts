@@ -164,7 +164,7 @@ export function publishLossEvidence (core: Core, out: Outbox, cacheId: string, n
   const failure = core.book.failures.get(reader)?.find(f => f.holder === holder && f.epoch === epoch)
   const item = core.book.items.get(reader)
   if (failure?.lost === undefined || item === undefined) return false
-  publishLoss(core, out, reader, failure, core.book.primaryRef(item), now)
+  publishLoss(core, out, reader, failure, core.book.primaryRef(item), now, cacheId)
   return true
 }
 

@@ -105,9 +105,11 @@ export function publishFailed (core: Core, out: Outbox, cacheId: string, ref: St
  * holders, naming them (`lost`): no attempt. Its holder's own word, or a relay
  * of it to a node that still keeps a result the failure showed lost (losses.ts).
  */
-export function publishLoss (core: Core, out: Outbox, cacheId: string, failure: Failure, ref: StepRef, now: number): void {
+export function publishLoss (core: Core, out: Outbox, cacheId: string, failure: Failure, ref: StepRef, now: number, about?: string): void {
   if (failure.lost === undefined || failure.lost.length === 0) return
-  const lost = failure.lost.slice(0, MAX_LOST_INPUTS).map(l => ({ cacheId: l.cacheId, cid: l.cid }))
+  // A message names MAX_LOST_INPUTS of them at most: the one it is sent about first.
+  const ordered = about === undefined ? failure.lost : [...failure.lost.filter(l => l.cacheId === about), ...failure.lost.filter(l => l.cacheId !== about)]
+  const lost = ordered.slice(0, MAX_LOST_INPUTS).map(l => ({ cacheId: l.cacheId, cid: l.cid }))
   publishFailure(core, out, cacheId, ref, failure, [failure], Math.max(1, core.book.failuresOf(cacheId).length), now, lost)
 }
 

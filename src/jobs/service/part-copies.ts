@@ -27,8 +27,8 @@ export interface PartCopiesInit {
  * fetched as soon as the part is announced. The step that gathers the parts
  * (the join) reads a part from any node that holds it, so a producer that
  * dies after its part is copied costs nothing: the part is not made again.
- * A part whose only copy dies with its producer cannot be read, and the job
- * service has no way yet to have it made again (docs/TRANSCODE.md).
+ * A part whose only copy dies with its producer is made again once the join
+ * fails to read it (src/jobs/core/losses.ts): the copies save that wait.
  */
 export class PartCopies {
   readonly #c: PartCopiesComponents

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { StepCoordinator } from '../../../src/jobs/core/coordinator.ts'
 import type { CoordinatorOutput } from '../../../src/jobs/core/effects.ts'
 import type { MemberState } from '../../../src/jobs/core/types.ts'
-import { A, B, C, cacheIdRankedFirst, chainJob, effects, jobId, missAll, near, node, runUntil, sent } from './fixtures.ts'
+import { MAX_LOST_INPUTS } from '../../../src/protocol/messages/jobs.ts'
+import { A, B, C, cacheId, cacheIdRankedFirst, chainJob, effects, jobId, missAll, near, node, runUntil, sent } from './fixtures.ts'
 
 /**
  * An output lost with its producer (src/jobs/core/losses.ts): job 1 is the
@@ -209,6 +210,28 @@ describe('StepCoordinator: an output lost with its producer', () => {
     states(c, { [A]: 'alive', [B]: 'alive' }, 20)
     c.onMessage(completedBy(B, X, 1), 21)
     expect(c.knownResult(X)).toBe(cidOf(X))
+  })
+
+  it('names the input it answers about, however many its reader lost', () => {
+    const xs = Array.from({ length: MAX_LOST_INPUTS + 8 }, (_, i) => cacheId(0x100 + i))
+    const reader = cacheIdRankedFirst(A, [B, C], 0x1000)
+    const c = node(A)
+    near(c, [B, C])
+    const spec = { jobId: JOB, steps: [...xs.map((x, i) => ({ stepId: `x${i}`, cacheId: x, type: 'source', deps: [] })), { stepId: 'r', cacheId: reader, type: 'encode', deps: xs.map((_, i) => `x${i}`) }], output: 'r', submittedAt: 0 }
+    missAll(c, c.onJobReceived(spec, 0), 1)
+    xs.forEach((x, i) => {
+      c.onMessage({ ...claimOf(B, x, 1), stepId: `x${i}` }, 2)
+      c.onMessage({ ...completedBy(B, x, 1), stepId: `x${i}` }, 3)
+    })
+    expect(effects(runUntil(c, 3, 200), 'startExecution')).toEqual([{ type: 'startExecution', execution: { jobId: JOB, stepId: 'r', cacheId: reader, epoch: 1 } }])
+    states(c, { [B]: 'dead', [C]: 'alive' }, 200)
+    const failed = c.onExecutionFailed({ jobId: JOB, stepId: 'r', cacheId: reader, epoch: 1 }, 'could not be fetched', 201, xs.map(cidOf))
+    expect(sent(failed, 'step_failed')[0]?.lost).toHaveLength(MAX_LOST_INPUTS)
+    expect(c.metrics().resultsLost).toBe(xs.length)
+    // C still keeps the last of them: answered about it, the evidence names it.
+    const last = xs.at(-1) as string
+    const answer = c.onMessage({ ...completedBy(B, last, 1, C), stepId: `x${xs.length - 1}` }, 300)
+    expect(sent(answer, 'step_failed')[0]?.lost?.[0]).toEqual({ cacheId: last, cid: cidOf(last) })
   })
 
   it('keeps what it forgot across a restart', () => {
