@@ -41,6 +41,7 @@ import { promisify } from 'node:util'
 import { BIN, FFMPEG, FFPROBE } from '../../test/e2e/helpers/cli.ts'
 import { flagArg, log, machineFacts, shippedEnv, startBenchCluster, stringArg } from './lib/cluster.ts'
 import { fileBytesHeld } from './lib/dag-held.ts'
+import { cpuWindow, processTreeCpu } from './lib/cpu.ts'
 import { spawnerHelpersOf } from './lib/proc.ts'
 import { numberArg, printReport } from './lib/report.ts'
 import type { BenchCluster } from './lib/cluster.ts'
@@ -102,6 +103,10 @@ interface ClusterRun {
   chunksByNode: Record<string, number>
   /** The node that encoded the sound (from the sound copied out of the source, not the source). */
   soundBy: string | undefined
+  /** Per node: CPU seconds of the daemon, its spawner helper and the ffmpeg runs it reaped, during the transcode. */
+  cpu: number[]
+  /** CPU seconds the rest of the machine used meanwhile (other sessions: how loaded the run was). */
+  othersCpu: number
 }
 
 async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRun> {
@@ -120,6 +125,12 @@ async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRu
     // Added on the first node, as the CLI does: its CID names the source's blocks.
     const sourceCid = (await (cluster.clients[0] as BenchCluster['clients'][number]).addFile(source)).cid
     for (const [i, daemon] of cluster.daemons.entries()) await pin(daemon.process.pid as number, cores[i] as number)
+    // What each node's core did, whatever else ran on the machine: on a quiet one the wall time
+    // follows the busier node's CPU.
+    const treeOf = (pid: number): number[] => [pid, ...spawnerHelpersOf(pid)]
+    const pids = cluster.daemons.map(d => d.process.pid as number)
+    const perNode = await Promise.all(pids.map(async pid => await cpuWindow(() => treeOf(pid))))
+    const whole = await cpuWindow(() => pids.flatMap(treeOf))
     const out = join(base, 'out.mp4')
     let stdout = ''
     const ms = await timed(`artdag transcode on ${names.length} daemon(s)`, async () => {
@@ -168,10 +179,12 @@ async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRu
     for (const step of chunks) chunksByNode[nodeOf(step.peer)] = (chunksByNode[nodeOf(step.peer)] ?? 0) + 1
     const sound = job.steps.find(s => s.type === 'transcode_audio')
     const soundBy = sound != null ? nodeOf(sound.peer) : undefined
+    const cpu = await Promise.all(perNode.map(async w => (await w.end()).oursSeconds))
+    const othersCpu = (await whole.end()).othersSeconds
     const [fetched, rangeRead] = await Promise.all([counters(cluster, 'artdag_bytes_fetched_total'), counters(cluster, 'artdag_range_bytes_total')])
     await cluster.stop()
     stopped = true
-    return { ms, file: out, fetched, rangeRead, sourceHeld: await fileBytesHeld(cluster.homes, sourceCid), sourceNeeded, chunksByNode, soundBy }
+    return { ms, file: out, fetched, rangeRead, sourceHeld: await fileBytesHeld(cluster.homes, sourceCid), sourceNeeded, chunksByNode, soundBy, cpu, othersCpu }
   } finally {
     if (!stopped) await cluster.stop()
   }
@@ -246,11 +259,16 @@ try {
     })
   } else {
     const single = join(dir, 'single.mp4')
+    // Plain ffmpeg is this process's child: its CPU is in our reaped children's once it exits.
+    const cpuBefore = await processTreeCpu(process.pid)
     const singleMs = await timed('plain ffmpeg -threads 1 on core 0', async () => {
       await run('taskset', ['-c', '0', FFMPEG, '-v', 'error', '-threads', '1', '-i', source, '-c:v', 'libx264', '-crf', String(crf), '-preset', preset, '-threads', '1', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', single])
     })
+    const singleCpu = await processTreeCpu(process.pid) - cpuBefore
     const one = await transcodeOn(['a'], [0])
     const two = await transcodeOn(['b', 'c'], [0, 1])
+    const oneCpu = one.cpu[0] ?? 0
+    const busier = Math.max(...two.cpu)
 
     const [qSingle, qChunked] = await Promise.all([quality(single, source), quality(two.file, source)])
     const [singleBytes, chunkedBytes] = await Promise.all([stat(single), stat(two.file)]).then(s => s.map(x => x.size))
@@ -260,6 +278,12 @@ try {
       { metric: 'artdag, 1 daemon on 1 core', value: one.ms / 1000, unit: 's', baseline: singleMs / 1000, ratio: one.ms / singleMs },
       { metric: 'artdag, 2 daemons on 2 cores', value: two.ms / 1000, unit: 's', baseline: one.ms / 1000, ratio: two.ms / one.ms, target: '≤ 0.6', pass: two.ms / one.ms <= 0.6 },
       { metric: '2 daemons vs plain ffmpeg', value: two.ms / 1000, unit: 's', baseline: singleMs / 1000, ratio: two.ms / singleMs },
+      { metric: 'CPU: plain ffmpeg', value: singleCpu, unit: 's' },
+      { metric: 'CPU: 1 daemon (daemon, helper, ffmpeg)', value: oneCpu, unit: 's', baseline: singleCpu, ratio: oneCpu / singleCpu },
+      { metric: 'CPU: 2 daemons, the busier node (its core)', value: busier, unit: 's', baseline: oneCpu, ratio: busier / oneCpu, target: '≤ 0.6 (the wall time on a quiet machine)', pass: busier / oneCpu <= 0.6 },
+      { metric: 'CPU: 2 daemons, both nodes', value: two.cpu.reduce((a, b) => a + b, 0), unit: 's', baseline: oneCpu, ratio: two.cpu.reduce((a, b) => a + b, 0) / oneCpu },
+      { metric: 'CPU of other processes during 1 daemon (load)', value: one.othersCpu, unit: 's' },
+      { metric: 'CPU of other processes during 2 daemons (load)', value: two.othersCpu, unit: 's' },
       { metric: 'PSNR single-pass', value: qSingle.psnr, unit: 'dB' },
       { metric: 'PSNR chunked', value: qChunked.psnr, unit: 'dB', baseline: qSingle.psnr, target: '≥ single − 0.3', pass: qChunked.psnr >= qSingle.psnr - 0.3 },
       { metric: 'SSIM single-pass', value: qSingle.ssim, unit: '' },
@@ -286,7 +310,8 @@ try {
       soundBy: two.soundBy,
       fetched: { one: one.fetched, two: two.fetched },
       rangeRead: two.rangeRead,
-      sourceHeld: two.sourceHeld
+      sourceHeld: two.sourceHeld,
+      cpu: { single: singleCpu, one: one.cpu, two: two.cpu, othersDuringOne: one.othersCpu, othersDuringTwo: two.othersCpu }
     })
   }
 } finally {
