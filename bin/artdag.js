@@ -42,9 +42,15 @@ if (!supported) {
     }
   })
 } else if (needsDaemonFlags()) {
-  // Replace this process (same pid, no wrapper left) with one that has the daemon's V8 flags.
-  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...DAEMON_V8_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], process.env)
+  // Replace this process (same pid, no wrapper left) with one that has the daemon's V8 flags
+  // and malloc settings.
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...DAEMON_V8_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { ...process.env, ...daemonMallocEnv() })
 } else {
+  // Read by glibc when the daemon started: its children (the spawner, ffmpeg) keep the defaults.
+  if (process.env.ARTDAG_DAEMON_MALLOC === '1') {
+    delete process.env.MALLOC_MMAP_THRESHOLD_
+    delete process.env.ARTDAG_DAEMON_MALLOC
+  }
   // The sources run directly under Node's type stripping: there is no build step.
   // Node's compile cache (in the OS temp dir, keyed by file content and Node version)
   // keeps the stripped and compiled modules: a CLI command starts in half the time.
@@ -67,6 +73,18 @@ function needsDaemonFlags () {
     typeof process.execve === 'function' &&
     process.env.ARTDAG_NO_V8_FLAGS !== '1' &&
     !process.execArgv.some(flag => flag.startsWith('--max-semi-space-size'))
+}
+
+/**
+ * glibc's malloc serves a block from its arenas below a threshold that it raises, up to 32 MiB,
+ * each time a larger block is freed; a freed block in the middle of an arena stays resident. After
+ * a daemon freed a few 1 MiB buffers, its 64 KiB socket and file buffers came from the arenas: a
+ * flood of jobs left 100–150 MiB resident that nothing used any more. A fixed 64 KiB threshold
+ * maps such buffers on their own and gives them back when freed (docs/BENCHMARKS.md, "Memory
+ * after a flood"). Other C libraries ignore the variable; one set by the user is kept.
+ */
+function daemonMallocEnv () {
+  return process.env.MALLOC_MMAP_THRESHOLD_ === undefined ? { MALLOC_MMAP_THRESHOLD_: '65536', ARTDAG_DAEMON_MALLOC: '1' } : {}
 }
 
 /**

@@ -1,8 +1,8 @@
-import { FsBlockstore } from 'blockstore-fs'
 import { MemoryDatastore, MountDatastore } from 'datastore-core'
 import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import type { Datastore } from 'interface-datastore'
+import { BlockFiles } from './block-files.ts'
 import type { HomePaths } from './home.ts'
 
 /** libp2p's peer store: rewritten on every new stream, and rebuilt from the IPNS registry and bootstrap after a restart. */
@@ -10,19 +10,19 @@ const PEER_STORE_PREFIX = new Key('/peers')
 
 /**
  * The node's persistent stores under its home: blocks as files
- * (blockstore-fs), records in LevelDB (datastore-level: DHT and IPNS records,
+ * (blockstore-fs, read by block-files.ts), records in LevelDB (datastore-level: DHT and IPNS records,
  * pins, the cache index; the peer store stays in memory). Opened before Helia starts and
  * closed after it stops; LevelDB holds a file lock of its own while open.
  */
 export interface NodeStores {
-  blockstore: FsBlockstore
+  blockstore: BlockFiles
   /** LevelDB, except libp2p's peer store, which is kept in memory. */
   datastore: Datastore
   close: () => Promise<void>
 }
 
 export async function openStores (paths: Pick<HomePaths, 'blocks' | 'datastore'>): Promise<NodeStores> {
-  const blockstore = new FsBlockstore(paths.blocks)
+  const blockstore = new BlockFiles(paths.blocks)
   const datastore = new LevelDatastore(paths.datastore)
   await blockstore.open()
   try {

@@ -75,6 +75,8 @@ export class HeliaContentStore implements ContentStore {
   readonly #offline: boolean
   readonly #now: () => number
   readonly #guard = new GcGuard()
+  /** The last pin asked for, per CID, while one is being made: the next waits for it (one fetch and walk, not one per caller). */
+  readonly #pinning = new Map<string, Promise<void>>()
 
   constructor (components: HeliaContentStoreComponents, init: HeliaContentStoreInit = {}) {
     this.#helia = components.helia
@@ -234,7 +236,29 @@ export class HeliaContentStore implements ContentStore {
     return { expiredPins: expired.length, removedBlocks }
   }
 
+  /**
+   * Pins of one CID are made one after the other: the first fetches and walks the DAG, the next
+   * find it pinned and merge their metadata. A flood of jobs with one output asked for its pin
+   * thousands of times at once, each walking the DAG (docs/BENCHMARKS.md, "Memory after a flood").
+   */
   async #pinLocked (info: PinInfo, options: FetchOptions): Promise<void> {
+    const key = info.cid.toString()
+    const before = this.#pinning.get(key)
+    const mine = (async () => {
+      // The pin made before is bounded by its own caller's signal; its failure is that caller's to report.
+      if (before !== undefined) await before.catch(() => {})
+      options.signal?.throwIfAborted()
+      await this.#pinOnce(info, options)
+    })()
+    this.#pinning.set(key, mine)
+    try {
+      await mine
+    } finally {
+      if (this.#pinning.get(key) === mine) this.#pinning.delete(key)
+    }
+  }
+
+  async #pinOnce (info: PinInfo, options: FetchOptions): Promise<void> {
     const current = await this.#getPin(info.cid, options)
     if (current != null) {
       await this.#helia.pins.setMetadata(info.cid, toMetadata(mergePins(current, info)), signalOnly(options))

@@ -1,4 +1,6 @@
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client'
+import { PerformanceObserver, constants } from 'node:perf_hooks'
+import { getHeapStatistics } from 'node:v8'
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 
 /**
  * The server's own metrics, in a registry of its own so that two servers (or a
@@ -10,6 +12,8 @@ export interface ApiMetrics {
   countRequest: (method: string, route: string, status: number) => void
   /** The Prometheus text of the daemon's metrics, the process metrics and ours. */
   scrape: () => Promise<{ contentType: string, text: string }>
+  /** Starts watching full garbage collections (with the process metrics only); returns what stops it. */
+  watchHeap: () => () => void
 }
 
 export const EVENT_LOOP_MONITORING_PRECISION_MS = 100
@@ -20,6 +24,19 @@ export function createApiMetrics (daemon: Registry, init: { defaultMetrics: bool
   // default was most of an idle daemon's CPU (docs/BENCHMARKS.md, Idle). Lags that matter
   // here (a stalled loop delays leases and heartbeats) are tens of ms and more.
   if (init.defaultMetrics) collectDefaultMetrics({ register: own, eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_PRECISION_MS })
+  // The heap in use right after the last full collection: what the process holds. Node's
+  // nodejs_heap_size_used_bytes also counts garbage not collected yet, for minutes at idle.
+  let liveHeap = 0
+  if (init.defaultMetrics) {
+    new Gauge({
+      name: 'artdag_heap_live_bytes',
+      help: 'V8 heap in use right after the last full garbage collection (0 before the first): what the daemon holds',
+      registers: [own],
+      collect () {
+        this.set(liveHeap)
+      }
+    })
+  }
   const requests = new Counter({
     name: 'artdag_api_requests_total',
     help: 'Requests served on the status socket, by method, route template and status',
@@ -29,6 +46,18 @@ export function createApiMetrics (daemon: Registry, init: { defaultMetrics: bool
   return {
     countRequest (method, route, status) {
       requests.inc({ method, route, status: String(status) })
+    },
+    watchHeap () {
+      if (!init.defaultMetrics) return () => {}
+      const observer = new PerformanceObserver(list => {
+        for (const entry of list.getEntries()) {
+          if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) liveHeap = getHeapStatistics().used_heap_size
+        }
+      })
+      observer.observe({ entryTypes: ['gc'] })
+      return () => {
+        observer.disconnect()
+      }
     },
     async scrape () {
       const merged = Registry.merge([daemon, own])

@@ -58,6 +58,7 @@ export class ApiServer implements Startable {
   private readonly scheduler: Scheduler
   private app: FastifyInstance | undefined
   private shutdown: AbortController | undefined
+  private unwatchHeap: (() => void) | undefined
   private inode: number | undefined
 
   constructor (components: ApiComponents, init: ApiServerInit) {
@@ -103,6 +104,7 @@ export class ApiServer implements Startable {
     }
     this.app = app
     this.shutdown = shutdown
+    this.unwatchHeap = this.metrics.watchHeap()
     this.log.info({ socket: this.socketPath }, 'status socket listening')
   }
 
@@ -110,6 +112,8 @@ export class ApiServer implements Startable {
     const app = this.app
     if (app === undefined) return
     this.app = undefined
+    this.unwatchHeap?.()
+    this.unwatchHeap = undefined
     // Ends event streams and aborts content transfers; new requests get 503.
     this.shutdown?.abort(new AbortedError('the daemon is stopping'))
     const grace = this.scheduler.setTimeout(() => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import PQueue from 'p-queue'
 import { errorMessage } from '../../errors.ts'
 import { describePlan } from '../../plan/index.ts'
 import { plan as planRecipe } from '../../plan/index.ts'
@@ -73,6 +74,13 @@ export interface JobServiceInit {
 
 /** How often what the adapter keeps per job is dropped for the jobs the coordinator has forgotten. */
 const PRUNE_INTERVAL_MS = 60_000
+/**
+ * Work done per job in the background (storing the documents of jobs received, pinning outputs
+ * and writing provenance records, reading back the documents of restored jobs) runs this many at
+ * a time: a flood of jobs waits in line instead of holding thousands of reads and DAG walks open
+ * at once (docs/BENCHMARKS.md, "Memory after a flood").
+ */
+const BACKGROUND_CONCURRENCY = 4
 /** The signal of a service that is not running. */
 const STOPPED = AbortSignal.abort()
 
@@ -103,6 +111,7 @@ export class JobService implements JobsBackend, Startable {
   readonly #topics: JobTopics
   readonly #monitor: RoundTripMonitor
   readonly #updatedAt = new Map<string, number>()
+  readonly #background = new PQueue({ concurrency: BACKGROUND_CONCURRENCY })
   readonly #unsubscribe: Array<() => void> = []
   /** What one start owns: its abort signal, the prune timer, the tasks stop() awaits. */
   #run: ComponentRun | undefined
@@ -115,7 +124,16 @@ export class JobService implements JobsBackend, Startable {
     this.#clock = components.clock ?? systemClock
     this.#scheduler = components.scheduler ?? systemScheduler
     this.#executions = components.runner !== undefined ? new Executions(components.runner, components.logger, this.#clock) : undefined
-    this.#plans = new JobPlans({ content: components.node.content, catalog: components.catalog, clock: this.#clock }, { intermediateTtlMs: init.intermediateTtlMs })
+    this.#plans = new JobPlans({
+      content: components.node.content,
+      catalog: components.catalog,
+      clock: this.#clock,
+      ended: jobId => {
+        const state = this.driver.coordinator.job(jobId, this.#clock.now())?.state
+        return state !== undefined && state !== 'running'
+      },
+      background: this.#inBackground
+    }, { intermediateTtlMs: init.intermediateTtlMs })
     const track = (task: string, promise: Promise<unknown>): void => {
       if (this.#run !== undefined) this.#run.track(task, promise)
       // Not started (or stopping): the copy's own promise reports its failure in its log.
@@ -175,6 +193,7 @@ export class JobService implements JobsBackend, Startable {
       },
       plan: async jobId => await this.#plans.get(jobId, { signal: this.#signal }),
       status: jobId => this.driver.coordinator.job(jobId, this.#clock.now()),
+      background: this.#inBackground,
       events: components.events,
       ffmpegVersion: components.ffmpegVersion,
       version: init.version,
@@ -204,6 +223,7 @@ export class JobService implements JobsBackend, Startable {
         },
         outcomes: {
           jobFinished: async result => {
+            this.#plans.finished(result.jobId)
             this.#updatedAt.set(result.jobId, this.#clock.wallNow())
             if (result.state === 'completed') await this.#outputs.completed(result)
           },
@@ -266,8 +286,11 @@ export class JobService implements JobsBackend, Startable {
           this.#log.error({ err }, 'cannot restore the saved job state; starting without it')
         }
       }
-      // The plans of restored jobs come back from their documents, stored when the jobs arrived.
-      for (const job of this.driver.coordinator.jobs(this.#clock.now())) run.track('plan of a restored job', this.#plans.get(job.jobId, { signal: this.#signal }))
+      // The plans of restored running jobs come back from their documents, stored when the jobs
+      // arrived; a finished job's facts, when it is first shown.
+      for (const job of this.driver.coordinator.jobs(this.#clock.now())) {
+        if (job.state === 'running') run.track('plan of a restored job', this.#inBackground(async () => await this.#plans.get(job.jobId, { signal: this.#signal })))
+      }
       await this.#outputs.load()
       this.#topics.start()
       const { membership } = this.#c
@@ -363,12 +386,12 @@ export class JobService implements JobsBackend, Startable {
   async get (id: string): Promise<JobDetail> {
     const status = this.driver.coordinator.job(id, this.#clock.now())
     if (status == null) throw new JobNotFoundError(`no job ${id} is known to this node`, { jobId: id })
-    return detailOf(status, await this.#plans.peek(id), this.#outputs.resultOf(id), this.#updatedAt.get(id))
+    return detailOf(status, await this.#plans.facts(id, this.#signal), this.#outputs.resultOf(id), this.#updatedAt.get(id))
   }
 
   async cancel (id: string): Promise<JobSummary> {
     if (this.driver.coordinator.job(id, this.#clock.now()) == null) throw new JobNotFoundError(`no job ${id} is known to this node`, { jobId: id })
-    const submitter = (await this.#plans.peek(id))?.doc.submitter
+    const submitter = (await this.#plans.facts(id, this.#signal))?.submitter
     if (submitter !== undefined && submitter !== this.#self && !this.#init.trust.operators.includes(this.#self)) {
       throw new CancelNotAllowedError(
         `job ${id} was submitted on node ${submitter}: only that node, or a node listed in trust.operators, may cancel it. Run artdag cancel there, or add this node's peer id (${this.#self}) to trust.operators on every node`,
@@ -425,7 +448,12 @@ export class JobService implements JobsBackend, Startable {
     this.#plans.set(planned)
     this.#inputs.received(planned)
     // Stored after the coordinator has the job: keeping the document (for peers and restarts) is not on the claim path.
-    this.#run?.track('store a job document', this.#plans.store(msg.jobId, planned.doc))
+    this.#run?.track(
+      'store a job document',
+      this.#inBackground(async () => {
+        await this.#plans.store(msg.jobId, planned.doc)
+      })
+    )
   }
 
   #viewChanged (): void {
@@ -462,6 +490,13 @@ export class JobService implements JobsBackend, Startable {
     for (const id of this.#updatedAt.keys()) if (!known.has(id)) this.#updatedAt.delete(id)
     run.track('prune job results', this.#outputs.forgetAllBut(known))
   }
+
+  /** Runs `work` in the background line; once the service stops, what is still waiting fails at once. */
+  readonly #inBackground = async <T>(work: () => Promise<T>): Promise<T> =>
+    await this.#background.add(async () => {
+      this.#signal.throwIfAborted()
+      return await work()
+    })
 
   /** Aborted when the service stops (and before it starts). */
   get #signal (): AbortSignal {

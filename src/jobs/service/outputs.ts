@@ -3,7 +3,7 @@ import { CID } from 'multiformats/cid'
 import { buildProvenance } from '../../engine/index.ts'
 import type { PlannedJob } from './planning.ts'
 import type { ApiEventInput } from '../../api/index.ts'
-import type { Clock, Scheduler } from '../../lifecycle/index.ts'
+import type { Clock, Scheduler, TimerHandle } from '../../lifecycle/index.ts'
 import type { Logger } from '../../log.ts'
 import type { Membership } from '../../membership/index.ts'
 import type { ResultReadyMessage } from '../../protocol/index.ts'
@@ -32,6 +32,8 @@ export interface JobOutputsComponents {
   publish: (message: ResultReadyMessage) => Promise<void>
   plan: (jobId: string) => Promise<PlannedJob>
   status: (jobId: string) => JobStatus | undefined
+  /** Runs the store's work (pins, records) in the service's background line, a few at a time. */
+  background: <T>(work: () => Promise<T>) => Promise<T>
   events: { emit: (event: ApiEventInput) => void }
   ffmpegVersion: string | null
   version: string
@@ -93,15 +95,30 @@ export class JobOutputs {
     const record = this.#recordFor(result.jobId, result.outputCid)
     if (!result.pinOnSelf || record.pinnedBy.includes(this.#c.self) || this.#busy.has(result.jobId)) return
     this.#busy.add(result.jobId)
+    let timer: TimerHandle | undefined
     try {
-      const signal = AbortSignal.any([this.#shutdown.signal, AbortSignal.timeout(PIN_TIMEOUT_MS)])
+      // A timer of our own, cleared at the end: AbortSignal.timeout's would stay, per job, for PIN_TIMEOUT_MS.
+      const timeout = new AbortController()
+      timer = this.#c.scheduler.setTimeout(() => {
+        timeout.abort(new DOMException(`pinning the output of job ${result.jobId} took more than ${PIN_TIMEOUT_MS} ms`, 'TimeoutError'))
+      }, PIN_TIMEOUT_MS)
+      const signal = AbortSignal.any([this.#shutdown.signal, timeout.signal])
       const status = this.#c.status(result.jobId)
       const producer = status?.steps.find(s => s.cid === result.outputCid)?.node
-      await this.#c.store.pin({ cid: CID.parse(result.outputCid), kind: 'final', labels: { job: result.jobId } }, { signal, ...(producer != null && producer !== this.#c.self ? { from: [producer] } : {}) })
+      await this.#c.background(async () => {
+        await this.#c.store.pin({ cid: CID.parse(result.outputCid), kind: 'final', labels: { job: result.jobId } }, { signal, ...(producer != null && producer !== this.#c.self ? { from: [producer] } : {}) })
+      })
       let provenance = record.provenance ?? undefined
       if (provenance == null && result.pinners[0] !== this.#c.self) provenance = await this.#waitForProvenance(result.jobId, signal)
-      if (provenance == null) provenance = await this.#writeProvenance(result.jobId, result.outputCid)
-      else await this.#c.store.pin({ cid: CID.parse(provenance), kind: 'final', labels: { provenanceOf: result.outputCid } }, { signal })
+      // Forgotten while it waited (a flood past jobs.maxJobs): the output stays pinned, no record names the job.
+      if (this.#c.status(result.jobId) === undefined) return
+      if (provenance == null) provenance = await this.#c.background(async () => await this.#writeProvenance(result.jobId, result.outputCid))
+      else {
+        const cid = CID.parse(provenance)
+        await this.#c.background(async () => {
+          await this.#c.store.pin({ cid, kind: 'final', labels: { provenanceOf: result.outputCid } }, { signal })
+        })
+      }
       record.provenance = provenance
       record.pinnedBy = [...new Set([...record.pinnedBy, this.#c.self])]
       await this.#save(result.jobId, record)
@@ -111,6 +128,7 @@ export class JobOutputs {
     } catch (err: unknown) {
       if (!this.#shutdown.signal.aborted) this.#log.warn({ jobId: result.jobId, err }, 'cannot pin the output')
     } finally {
+      if (timer !== undefined) this.#c.scheduler.clearTimeout(timer)
       this.#busy.delete(result.jobId)
     }
   }

@@ -1,6 +1,6 @@
-import { runFps, stepFrames } from '../../plan/index.ts'
+import { runFps } from '../../plan/index.ts'
 import type { JobOutputRecord } from './outputs.ts'
-import type { PlannedJob } from './planning.ts'
+import type { JobFacts } from './plans.ts'
 import type { JobDetail, StepState } from '../../api/index.ts'
 import type { JobStatus, StepStatus } from '../core/status.ts'
 
@@ -11,9 +11,9 @@ function stepState (job: JobStatus['state'], step: StepStatus['state']): StepSta
 }
 
 /** The status socket's view of a job, from the coordinator's status and what the adapter knows. */
-export function detailOf (status: JobStatus, planned: PlannedJob | undefined, output: JobOutputRecord | undefined, updatedAt: number | undefined): JobDetail {
+export function detailOf (status: JobStatus, facts: JobFacts | undefined, output: JobOutputRecord | undefined, updatedAt: number | undefined): JobDetail {
   // The frames each step encodes, when known before it runs: a transcode's chunks.
-  const framesOf = new Map((planned?.plan.steps ?? []).map(step => [step.id, stepFrames(step.type, step.config) ?? null]))
+  const framesOf = facts?.frames
   const steps = status.steps.map(step => ({
     step: step.stepId,
     type: step.type,
@@ -26,7 +26,7 @@ export function detailOf (status: JobStatus, planned: PlannedJob | undefined, ou
     cached: step.state === 'CACHED',
     cid: step.cid ?? null,
     error: step.errorTail ?? null,
-    ...withFrames(framesOf.get(step.stepId) ?? null, step.state === 'COMPLETED' ? step.durationMs : undefined)
+    ...withFrames(framesOf?.get(step.stepId) ?? null, step.state === 'COMPLETED' ? step.durationMs : undefined)
   }))
   const parts = steps.filter(s => s.frames != null)
   const count = (pred: (s: typeof steps[number]) => boolean): number => steps.filter(pred).length
@@ -34,9 +34,9 @@ export function detailOf (status: JobStatus, planned: PlannedJob | undefined, ou
   return {
     id: status.jobId,
     state: status.state,
-    recipe: planned?.recipe.name ?? 'unknown',
-    label: planned?.doc.label ?? null,
-    submittedBy: planned?.doc.submitter ?? 'unknown',
+    recipe: facts?.recipe ?? 'unknown',
+    label: facts?.label ?? null,
+    submittedBy: facts?.submitter ?? 'unknown',
     submittedAt: status.submittedAt,
     updatedAt: updatedAt ?? status.submittedAt,
     progress: {
