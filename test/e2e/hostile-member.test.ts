@@ -17,6 +17,7 @@ import type { GatedFfmpeg } from './helpers/cli.ts'
 import { Daemon, eventually, initHomes } from './helpers/daemon.ts'
 import { createBare, heartbeatBytes, HostileMember, json, metric, recordFor, statement, subscribedBy, TOPICS } from './helpers/hostile.ts'
 import type { BareNode } from './helpers/hostile.ts'
+import { describeParts, rss, rssParts } from './helpers/memory.ts'
 import type { PrivateKey } from '@libp2p/interface'
 import type { RenderResult } from '../../src/api/outputs.ts'
 import type { JobDetail, JobSummary } from '../../src/api/schemas.ts'
@@ -440,25 +441,6 @@ describe('a hostile member cannot choose an output, fail or cancel a job, or blo
   })
 })
 
-/** A process's resident memory, from /proc. */
-async function rss (pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? Number.NaN) * 1024
-}
-
-/** Where a process's resident memory is, for a failure's message: malloc's main arena (brk), other anonymous maps (V8's heap among them), files. */
-async function rssParts (pid: number): Promise<string> {
-  const parts = { brk: 0, anon: 0, file: 0 }
-  let part: keyof typeof parts = 'anon'
-  for (const line of (await readFile(`/proc/${pid}/smaps`, 'utf8')).split('\n')) {
-    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
-    if (mapping !== null) part = mapping[1] === '[heap]' ? 'brk' : mapping[1]!.startsWith('/') ? 'file' : 'anon'
-    const kib = /^Rss:\s+(\d+) kB$/.exec(line)
-    if (kib !== null) parts[part] += Number(kib[1]) * 1024
-  }
-  return Object.entries(parts).map(([k, v]) => `${k} ${(v / MiB).toFixed(0)}`).join(', ')
-}
-
 /** A daemon's V8 heap after its last full collection (0 before the first) and how many full collections it made. */
 async function heap (daemon: Daemon): Promise<{ live: number, used: number, collections: number }> {
   return {
@@ -574,7 +556,7 @@ describe('a flood of jobs', { timeout: 480_000 }, () => {
         daemons.map(async (d, i) => ({
           ...await heap(d),
           rss: await rss(d.process.pid!),
-          parts: await rssParts(d.process.pid!),
+          parts: describeParts(await rssParts(d.process.pid!)),
           total: await metric(d, 'nodejs_heap_size_total_bytes'),
           external: await metric(d, 'nodejs_external_memory_bytes'),
           i
