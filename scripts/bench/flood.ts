@@ -25,7 +25,7 @@
  * hundreds of MiB of RSS, so read the heap figures only in such a run.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as dagJson from '@ipld/dag-json'
@@ -34,6 +34,7 @@ import { sha256 } from 'multiformats/hashes/sha2'
 import { loadConfig } from '../../src/config/load.ts'
 import { Daemon, eventually } from '../../test/e2e/helpers/daemon.ts'
 import { HostileMember, metric, TOPICS } from '../../test/e2e/helpers/hostile.ts'
+import { describeParts, rssParts } from '../../test/e2e/helpers/memory.ts'
 import { log, machineFacts, shippedEnv, startBenchCluster, stringArg, waitAllAlive } from './lib/cluster.ts'
 import { median, sampleProcess } from './lib/proc.ts'
 import { numberArg, printReport } from './lib/report.ts'
@@ -76,32 +77,11 @@ async function watch (daemon: Daemon): Promise<void> {
   }
 }
 
-/**
- * Resident memory by kind of mapping: files (the Node binary, libraries), the brk heap (malloc's
- * main arena), V8's pointer cage (its heap: one reservation of GiBs), malloc's thread arenas
- * (reservations of 64 MiB), other anonymous maps.
- */
-async function smaps (pid: number): Promise<string> {
-  const text = await readFile(`/proc/${pid}/smaps`, 'utf8')
-  const groups = new Map<string, number>()
-  let name = ''
-  for (const line of text.split('\n')) {
-    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
-    if (head !== null) {
-      const kib = (Number.parseInt(head[2]!, 16) - Number.parseInt(head[1]!, 16)) / 1024
-      const path = head[3]!
-      name = path.startsWith('/') ? 'file' : path === '[heap]' ? 'brk' : path !== '' ? 'other' : kib >= 1024 * 1024 ? 'cage' : kib >= 32 * 1024 && kib <= 64 * 1024 ? 'arena' : 'anon'
-      continue
-    }
-    const r = /^Rss:\s+(\d+) kB/.exec(line)
-    if (r !== null) groups.set(name, (groups.get(name) ?? 0) + Number(r[1]) / 1024)
-  }
-  return ['file', 'brk', 'cage', 'arena', 'anon'].map(k => `${k}=${(groups.get(k) ?? 0).toFixed(0)}`).join(' ')
-}
-
 async function memLine (daemon: Daemon): Promise<string> {
   const m = async (name: string): Promise<string> => ((await metric(daemon, name)) / MiB).toFixed(0)
-  return `rss ${((await sampleProcess(daemon.process.pid!)).rssBytes / MiB).toFixed(0)} (${await smaps(daemon.process.pid!)}) heap used ${await m('nodejs_heap_size_used_bytes')} live ${await m('artdag_heap_live_bytes')} total ${await m(
+  return `rss ${((await sampleProcess(daemon.process.pid!)).rssBytes / MiB).toFixed(0)} (${describeParts(await rssParts(daemon.process.pid!))}) heap used ${await m('nodejs_heap_size_used_bytes')} live ${await m(
+    'artdag_heap_live_bytes'
+  )} total ${await m(
     'nodejs_heap_size_total_bytes'
   )} external ${await m('nodejs_external_memory_bytes')}`
 }

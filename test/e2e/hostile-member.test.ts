@@ -17,6 +17,7 @@ import type { GatedFfmpeg } from './helpers/cli.ts'
 import { Daemon, eventually, initHomes } from './helpers/daemon.ts'
 import { createBare, heartbeatBytes, HostileMember, json, metric, recordFor, statement, subscribedBy, TOPICS } from './helpers/hostile.ts'
 import type { BareNode } from './helpers/hostile.ts'
+import { describeParts, rss, rssParts } from './helpers/memory.ts'
 import type { PrivateKey } from '@libp2p/interface'
 import type { RenderResult } from '../../src/api/outputs.ts'
 import type { JobDetail, JobSummary } from '../../src/api/schemas.ts'
@@ -51,10 +52,11 @@ const CACHED_FLOOD = 1000
 const HEAP_MARGIN_BYTES = 32 * MiB
 /**
  * ... and its resident memory within this: V8 keeps some free pages for a while, malloc some of
- * what LevelDB and the sockets used. Measured 36–65 MiB above; before the flood's work was
- * bounded (and malloc's threshold fixed, bin/artdag.js), 115–200 MiB, and it stayed.
+ * what LevelDB and the sockets used. Measured 36–80 MiB above, 142 MiB on a machine at load 10;
+ * before the flood's work was bounded (and malloc's threshold fixed, bin/artdag.js), 115–201 MiB
+ * two minutes after the flood, and it stayed.
  */
-const RSS_MARGIN_BYTES = 96 * MiB
+const RSS_MARGIN_BYTES = 160 * MiB
 
 let dir: string
 let homes: string[]
@@ -117,12 +119,12 @@ async function counts (name: string, labels: Record<string, string> = {}): Promi
   return await Promise.all(daemons.map(async d => await metric(d, name, labels)))
 }
 
-/** Waits until every daemon's counter has grown by at least `by` since `before`. */
-async function grown (name: string, before: number[], by: number, labels: Record<string, string> = {}): Promise<number[]> {
+/** Waits (at most `timeoutMs`) until every daemon's counter has grown by at least `by` since `before`. */
+async function grown (name: string, before: number[], by: number, labels: Record<string, string> = {}, timeoutMs = 30_000): Promise<number[]> {
   return await eventually(async () => {
     const now = await counts(name, labels)
     return now.every((n, i) => n - before[i]! >= by) ? now : undefined
-  }, { what: `${name}${JSON.stringify(labels)} to grow by ${by} on every daemon` })
+  }, { timeoutMs, what: `${name}${JSON.stringify(labels)} to grow by ${by} on every daemon` })
 }
 
 const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0)
@@ -445,25 +447,6 @@ describe('a hostile member cannot choose an output, fail or cancel a job, or blo
   })
 })
 
-/** A process's resident memory, from /proc. */
-async function rss (pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8')
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? Number.NaN) * 1024
-}
-
-/** Where a process's resident memory is, for a failure's message: malloc's main arena (brk), other anonymous maps (V8's heap among them), files. */
-async function rssParts (pid: number): Promise<string> {
-  const parts = { brk: 0, anon: 0, file: 0 }
-  let part: keyof typeof parts = 'anon'
-  for (const line of (await readFile(`/proc/${pid}/smaps`, 'utf8')).split('\n')) {
-    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
-    if (mapping !== null) part = mapping[1] === '[heap]' ? 'brk' : mapping[1]!.startsWith('/') ? 'file' : 'anon'
-    const kib = /^Rss:\s+(\d+) kB$/.exec(line)
-    if (kib !== null) parts[part] += Number(kib[1]) * 1024
-  }
-  return Object.entries(parts).map(([k, v]) => `${k} ${(v / MiB).toFixed(0)}`).join(', ')
-}
-
 /** A daemon's V8 heap after its last full collection (0 before the first) and how many full collections it made. */
 async function heap (daemon: Daemon): Promise<{ live: number, used: number, collections: number }> {
   return {
@@ -563,7 +546,8 @@ describe('a flood of jobs', { timeout: 480_000 }, () => {
     // until jobs.maxJobs pushes it out; every node stores its document, and the pinners pin its output.
     const completed = await counts('artdag_jobs_completed_total')
     await flood(hostile.peerId, byHostile, CACHED_FLOOD)
-    await grown('artdag_jobs_completed_total', completed, CACHED_FLOOD)
+    // A bound for a busy machine: each daemon plans, completes and stores 1000 jobs.
+    await grown('artdag_jobs_completed_total', completed, CACHED_FLOOD, {}, 120_000)
     await sample()
     for (const d of daemons) expect(d.process.exitCode).toBeNull()
     expect(peak).toBeLessThan(RSS_BOUND_BYTES)
@@ -578,7 +562,7 @@ describe('a flood of jobs', { timeout: 480_000 }, () => {
         daemons.map(async (d, i) => ({
           ...await heap(d),
           rss: await rss(d.process.pid!),
-          parts: await rssParts(d.process.pid!),
+          parts: describeParts(await rssParts(d.process.pid!)),
           total: await metric(d, 'nodejs_heap_size_total_bytes'),
           external: await metric(d, 'nodejs_external_memory_bytes'),
           i
