@@ -15,6 +15,10 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
   const { createArtdagNode: create } = await import('./create-node.ts')
   return await create(init, options)
 }
+/** Loads what createArtdagNode loads, without creating a node (a daemon loads its modules before it starts). */
+export async function loadNodeModules (): Promise<void> {
+  await import('./create-node.ts')
+}
 export type { ArtdagNode } from './create-node.ts'
 export { createEmbeddedNode } from './embedded.ts'
 export { TopicValidatorResult } from './topic-validator-result.ts'

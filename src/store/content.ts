@@ -12,11 +12,11 @@ import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { AbortedError, errorCode, errorMessage, errorName } from '../errors.ts'
 import { WrongContentTypeError, LocalFileError, NotPinnedError } from './errors.ts'
-import { fetchDag } from './fetch-dag.ts'
+import { fetchDag, localDag } from './fetch-dag.ts'
 import { GcGuard } from './gc-guard.ts'
 import { abortedAs, toStoreError } from './fetch-errors.ts'
 import { checkPinInfo, fromMetadata, mergePins, toMetadata } from './pin-metadata.ts'
-import { clearStalePinnedBy } from './pin-repair.ts'
+import { PinRecords } from './pin-records.ts'
 import { fileSizeOf, isFileLocal, readUnixfsFile } from './unixfs-reader.ts'
 import { collect } from './bytes.ts'
 import type { ContentTransfer } from './transfer/content-transfer.ts'
@@ -75,6 +75,7 @@ export class HeliaContentStore implements ContentStore {
   readonly #offline: boolean
   readonly #now: () => number
   readonly #guard = new GcGuard()
+  readonly #records: PinRecords
 
   constructor (components: HeliaContentStoreComponents, init: HeliaContentStoreInit = {}) {
     this.#helia = components.helia
@@ -83,6 +84,7 @@ export class HeliaContentStore implements ContentStore {
     this.#readAhead = init.readAhead ?? DEFAULT_READ_AHEAD
     this.#offline = init.offline ?? false
     this.#now = init.now ?? Date.now
+    this.#records = new PinRecords(components.helia.datastore)
   }
 
   async addBytes (bytes: Uint8Array, options: AddOptions = {}): Promise<CID> {
@@ -96,8 +98,17 @@ export class HeliaContentStore implements ContentStore {
         // What @helia/unixfs's addByteStream does, without loading its other commands (globbing, URL sources: ~200
         // modules); the importer itself is loaded by the first add (a cached render adds no file).
         const { importFile } = await import('ipfs-unixfs-importer')
-        const { cid } = await importFile({ content: abortable(source, options.signal) }, this.#helia.blockstore, { ...IMPORTER_OPTIONS, ...signalOnly(options) })
-        if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options)
+        // The blocks the import writes are the whole DAG: a pin needs no walk to find them.
+        const written: CID[] = []
+        const blockstore = this.#helia.blockstore
+        const recorder: Pick<typeof blockstore, 'put'> = {
+          put: async (cid, bytes, o) => {
+            written.push(cid)
+            return await blockstore.put(cid, bytes, o)
+          }
+        }
+        const { cid } = await importFile({ content: abortable(source, options.signal) }, recorder, { ...IMPORTER_OPTIONS, ...signalOnly(options) })
+        if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options, written)
         return cid
       })
     } catch (err: unknown) {
@@ -166,7 +177,7 @@ export class HeliaContentStore implements ContentStore {
     try {
       return await this.#guard.shared(async () => {
         await this.#helia.blockstore.put(cid, bytes, signalOnly(options))
-        if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options)
+        if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options, [cid])
         return cid
       })
     } catch (err: unknown) {
@@ -197,7 +208,9 @@ export class HeliaContentStore implements ContentStore {
     if (!(await this.isPinned(cid, options))) {
       throw new NotPinnedError(`${cid} is not pinned`, { cid: cid.toString() })
     }
-    await drain(this.#helia.pins.rm(cid, signalOnly(options)))
+    await this.#records.exclusive(async () => {
+      await drain(this.#helia.pins.rm(cid, signalOnly(options)))
+    })
   }
 
   /** Whether `cid` itself is pinned (as listed by `pins()`), not merely a block inside a pinned DAG. */
@@ -223,7 +236,11 @@ export class HeliaContentStore implements ContentStore {
     for await (const pin of this.pins(options)) {
       if (pin.kind === 'intermediate' && pin.expiresAt != null && pin.expiresAt <= now) expired.push(pin.cid)
     }
-    for (const cid of expired) await drain(this.#helia.pins.rm(cid, signalOnly(options)))
+    for (const cid of expired) {
+      await this.#records.exclusive(async () => {
+        await drain(this.#helia.pins.rm(cid, signalOnly(options)))
+      })
+    }
     let removedBlocks = 0
     await this.#helia.gc({
       ...signalOnly(options),
@@ -234,21 +251,36 @@ export class HeliaContentStore implements ContentStore {
     return { expiredPins: expired.length, removedBlocks }
   }
 
-  async #pinLocked (info: PinInfo, options: FetchOptions): Promise<void> {
-    const current = await this.#getPin(info.cid, options)
-    if (current != null) {
-      await this.#helia.pins.setMetadata(info.cid, toMetadata(mergePins(current, info)), signalOnly(options))
-      return
-    }
-    // Fetch what is missing first: the whole DAG from one peer if one holds it, then block by
-    // block with per-block timeouts (bitswap) whatever is still missing; the pin walk is then local.
-    await this.#transfer?.fetchDag(info.cid, options)
-    await fetchDag(info.cid, this.#getBlock, this.#has, { concurrency: this.#readAhead, signal: options.signal })
-    await clearStalePinnedBy(this.#helia.datastore, info.cid, this.#getLocalBlock, options)
-    // No signal: an abort in the middle of Helia's pin walk leaves a rejection nobody handles (it
-    // killed daemons). Every block is local by now, so the walk is short; the fetches above honour the signal.
+  /**
+   * Pins `info.cid`, or merges into its pin. `written`: every block of the DAG, just written by
+   * this store (an add): nothing to fetch or walk. Otherwise what is missing is fetched first (the
+   * whole DAG from one peer if one holds it, then block by block with per-block timeouts over
+   * bitswap), listing the blocks on the way.
+   */
+  async #pinLocked (info: PinInfo, options: FetchOptions, written?: CID[]): Promise<void> {
+    if (await this.#merge(info, options)) return
+    const blocks = written ?? await this.#localDag(info.cid, options)
     options.signal?.throwIfAborted()
-    await drain(this.#helia.pins.add(info.cid, { metadata: toMetadata(info) }))
+    // Pinned meanwhile by another call: merge into that pin.
+    if (!(await this.#records.add(info.cid, blocks, toMetadata(info), options))) await this.#merge(info, options)
+  }
+
+  /** Merges `info` into the pin of its CID (the stronger kind wins, labels merge); false if it is not pinned. */
+  async #merge (info: PinInfo, options: AbortOptions): Promise<boolean> {
+    return await this.#records.exclusive(async () => {
+      const current = await this.#getPin(info.cid, options)
+      if (current == null) return false
+      await this.#helia.pins.setMetadata(info.cid, toMetadata(mergePins(current, info)), signalOnly(options))
+      return true
+    })
+  }
+
+  /** Every block of the DAG under `root`, made local first if some are not. */
+  async #localDag (root: CID, options: FetchOptions): Promise<CID[]> {
+    const here = await localDag(root, this.#has, this.#getLocalBlock, options)
+    if (here !== undefined) return here
+    await this.#transfer?.fetchDag(root, options)
+    return (await fetchDag(root, this.#getBlock, this.#has, { concurrency: this.#readAhead, signal: options.signal })).blocks
   }
 
   async #getPin (cid: CID, options: AbortOptions): Promise<PinInfo | undefined> {
