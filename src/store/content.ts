@@ -12,7 +12,7 @@ import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { AbortedError, errorCode, errorMessage, errorName } from '../errors.ts'
 import { WrongContentTypeError, LocalFileError, NotPinnedError } from './errors.ts'
-import { fetchDag, localDag } from './fetch-dag.ts'
+import { dagHere, fetchDag, localDag } from './fetch-dag.ts'
 import { GcGuard } from './gc-guard.ts'
 import { abortedAs, toStoreError } from './fetch-errors.ts'
 import { checkPinInfo, fromMetadata, mergePins, toMetadata } from './pin-metadata.ts'
@@ -21,7 +21,7 @@ import { fileSizeOf, isFileLocal, readUnixfsFile } from './unixfs-reader.ts'
 import { collect } from './bytes.ts'
 import type { ContentTransfer } from './transfer/content-transfer.ts'
 import type { AbortOptions, AddOptions, CatOptions, ContentStore, FetchOptions, GcResult, PinInfo } from './types.ts'
-import type { Helia } from 'helia'
+import type { Datastore } from 'interface-datastore'
 
 /**
  * The content store over Helia: UnixFS CIDv1 files with raw leaves, DAG-JSON
@@ -48,8 +48,24 @@ export interface HeliaContentStoreInit {
   now?: () => number
 }
 
+/**
+ * What the store uses of Helia (a networked node's Helia, or the home's stores
+ * alone offline: src/node/offline-helia.ts). Pins are kept in the datastore by
+ * the store itself (pin-records.ts), in Helia's records.
+ */
+export interface ContentHelia {
+  blockstore: {
+    get(cid: CID, options?: { signal?: AbortSignal, offline?: boolean }): AsyncIterable<Uint8Array> | Iterable<Uint8Array>
+    has(cid: CID, options?: { signal?: AbortSignal }): boolean | Promise<boolean>
+    put(cid: CID, bytes: Uint8Array, options?: { signal?: AbortSignal }): CID | Promise<CID>
+  }
+  datastore: Datastore
+  /** Deletes every block no pin holds, reporting each as a `helia:gc:deleted` progress event. */
+  gc(options?: { signal?: AbortSignal, onProgress?: (event: { type: string }) => void }): Promise<void>
+}
+
 export interface HeliaContentStoreComponents {
-  helia: Pick<Helia, 'blockstore' | 'datastore' | 'pins' | 'gc'>
+  helia: ContentHelia
   /** Direct transfers from peers holding whole DAGs, tried before bitswap (not when offline). */
   transfer?: Pick<ContentTransfer, 'readFile' | 'fetchDag' | 'fetchBlock'>
 }
@@ -205,12 +221,9 @@ export class HeliaContentStore implements ContentStore {
   }
 
   async unpin (cid: CID, options: AbortOptions = {}): Promise<void> {
-    if (!(await this.isPinned(cid, options))) {
+    if (!(await this.#records.rm(cid, await this.#dagHere(cid, options), options))) {
       throw new NotPinnedError(`${cid} is not pinned`, { cid: cid.toString() })
     }
-    await this.#records.exclusive(async () => {
-      await drain(this.#helia.pins.rm(cid, signalOnly(options)))
-    })
   }
 
   /** Whether `cid` itself is pinned (as listed by `pins()`), not merely a block inside a pinned DAG. */
@@ -219,7 +232,7 @@ export class HeliaContentStore implements ContentStore {
   }
 
   async *pins (options: AbortOptions = {}): AsyncIterable<PinInfo> {
-    for await (const pin of this.#helia.pins.ls(signalOnly(options))) {
+    for await (const pin of this.#records.ls(options)) {
       yield fromMetadata(pin.cid, pin.metadata)
     }
   }
@@ -236,11 +249,7 @@ export class HeliaContentStore implements ContentStore {
     for await (const pin of this.pins(options)) {
       if (pin.kind === 'intermediate' && pin.expiresAt != null && pin.expiresAt <= now) expired.push(pin.cid)
     }
-    for (const cid of expired) {
-      await this.#records.exclusive(async () => {
-        await drain(this.#helia.pins.rm(cid, signalOnly(options)))
-      })
-    }
+    for (const cid of expired) await this.#records.rm(cid, await this.#dagHere(cid, options), options)
     let removedBlocks = 0
     await this.#helia.gc({
       ...signalOnly(options),
@@ -270,7 +279,7 @@ export class HeliaContentStore implements ContentStore {
     return await this.#records.exclusive(async () => {
       const current = await this.#getPin(info.cid, options)
       if (current == null) return false
-      await this.#helia.pins.setMetadata(info.cid, toMetadata(mergePins(current, info)), signalOnly(options))
+      await this.#records.setMetadata(info.cid, toMetadata(mergePins(current, info)), options)
       return true
     })
   }
@@ -284,13 +293,13 @@ export class HeliaContentStore implements ContentStore {
   }
 
   async #getPin (cid: CID, options: AbortOptions): Promise<PinInfo | undefined> {
-    try {
-      const pin = await this.#helia.pins.get(cid, signalOnly(options))
-      return fromMetadata(cid, pin.metadata)
-    } catch (err: unknown) {
-      if (errorName(err) === 'NotFoundError') return undefined
-      throw err
-    }
+    const pin = await this.#records.get(cid, options)
+    return pin === undefined ? undefined : fromMetadata(cid, pin.metadata)
+  }
+
+  /** The blocks of the DAG under `root` that are here (what an unpin counts down): interior nodes read, leaves not. */
+  async #dagHere (root: CID, options: AbortOptions): Promise<CID[]> {
+    return await dagHere(root, this.#getLocalBlock, options)
   }
 
   /** A root block from a peer over the direct transfer, when one has it (bitswap would not re-send a block it sent us before). */
@@ -331,8 +340,4 @@ async function* abortable (source: AsyncIterable<Uint8Array> | Iterable<Uint8Arr
     signal?.throwIfAborted()
     yield chunk
   }
-}
-
-async function drain (source: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of source) {}
 }

@@ -111,3 +111,34 @@ function findCids (value: unknown, out: CID[] = []): CID[] {
   }
   return out
 }
+
+/**
+ * The blocks of the DAG under `root` as far as they are here: interior nodes
+ * are read for their links (one that is missing hides its subtree), leaves
+ * and links are listed without reading them.
+ */
+export async function dagHere (root: CID, getLocal: GetBlock, options: AbortOptions = {}): Promise<CID[]> {
+  const blocks = new Map<string, CID>([[root.toString(), root]])
+  let level = [root]
+  while (level.length > 0) {
+    options.signal?.throwIfAborted()
+    const links = await Promise.all(
+      level.filter(cid => cid.code !== raw.code).map(async cid => {
+        try {
+          return linksOf(cid, await getLocal(cid, options))
+        } catch (err: unknown) {
+          if (errorName(err) === 'ContentNotFoundError') return []
+          throw err
+        }
+      })
+    )
+    level = []
+    for (const link of links.flat()) {
+      const id = link.toString()
+      if (blocks.has(id)) continue
+      blocks.set(id, link)
+      level.push(link)
+    }
+  }
+  return [...blocks.values()]
+}

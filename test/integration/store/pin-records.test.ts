@@ -6,7 +6,10 @@ import * as cborg from 'cborg'
 import { Key } from 'interface-datastore'
 import { base36 } from 'multiformats/bases/base36'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { homePaths } from '../../../src/config/index.ts'
 import { createEmbeddedNode } from '../../../src/node/embedded.ts'
+import { createHeliaLight } from '../../../src/node/helia-light.ts'
+import { openStores } from '../../../src/node/stores.ts'
 import { linksOf } from '../../../src/store/fetch-dag.ts'
 import type { EmbeddedNode } from '../../../src/node/embedded.ts'
 import type { CID } from 'multiformats/cid'
@@ -31,13 +34,19 @@ describe('pins in Helia records', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
+  async function all<T> (source: AsyncIterable<T> | Iterable<T>): Promise<T[]> {
+    const out: T[] = []
+    for await (const item of source) out.push(item)
+    return out
+  }
+
   /** Every block of a local DAG (root first). */
   async function blocksOf (root: CID): Promise<CID[]> {
     const out = [root]
     for (let i = 0; i < out.length; i++) {
       const cid = out[i]!
       if (cid.code === 0x55) continue
-      const bytes = Buffer.concat(await Array.fromAsync(node.helia.blockstore.get(cid)))
+      const bytes = Buffer.concat(await all(node.helia.blockstore.get(cid)))
       out.push(...linksOf(cid, bytes))
     }
     return out
@@ -49,17 +58,31 @@ describe('pins in Helia records', () => {
     return (cborg.decode(await node.helia.datastore.get(key)) as { pinCount: number }).pinCount
   }
 
-  it('are what Helia reads: get, ls, isPinned of every block, rm and gc', async () => {
+  it('are what Helia reads (get, ls, isPinned of every block, its gc), and unpin', async () => {
     const cid = await node.content.addBytes(randomBytes(2 * MiB + 1), { pin: { kind: 'final', labels: { job: 'j1' } } })
     const blocks = await blocksOf(cid)
     expect(blocks).toHaveLength(4) // a root and three leaves
-    const pin = await node.helia.pins.get(cid)
-    expect(pin.depth).toBe(Infinity)
-    expect(pin.metadata).toEqual({ kind: 'final', 'label:job': 'j1' })
-    expect((await Array.fromAsync(node.helia.pins.ls())).map(p => p.cid.toString())).toEqual([cid.toString()])
-    for (const block of blocks) expect(await node.helia.pins.isPinned(block)).toBe(true)
-    expect(await node.content.gc()).toEqual({ expiredPins: 0, removedBlocks: 0 })
+    await node.stop()
 
+    // A daemon's Helia over the same home reads them as its own.
+    const stores = await openStores(homePaths(join(dir, 'home')))
+    const helia = await createHeliaLight({ blockstore: stores.blockstore, datastore: stores.datastore })
+    await helia.start()
+    try {
+      const pin = await helia.pins.get(cid)
+      expect(pin.depth).toBe(Infinity)
+      expect(pin.metadata).toEqual({ kind: 'final', 'label:job': 'j1' })
+      expect((await all(helia.pins.ls())).map(p => p.cid.toString())).toEqual([cid.toString()])
+      for (const block of blocks) expect(await helia.pins.isPinned(block)).toBe(true)
+      await helia.gc()
+      for (const block of blocks) expect(await helia.blockstore.has(block)).toBe(true)
+    } finally {
+      await helia.stop()
+      await stores.close()
+    }
+
+    node = await createEmbeddedNode({ home: join(dir, 'home') })
+    expect(await node.content.gc()).toEqual({ expiredPins: 0, removedBlocks: 0 })
     await node.content.unpin(cid)
     for (const block of blocks) expect(await pinCount(block)).toBe(0)
     expect(await node.content.gc()).toEqual({ expiredPins: 0, removedBlocks: 4 })
@@ -86,7 +109,7 @@ describe('pins in Helia records', () => {
       node.content.pin({ cid, kind: 'intermediate', expiresAt: 10, labels: { step: 's1' } }),
       node.content.pin({ cid, kind: 'final', labels: { job: 'j1' } })
     ])
-    expect(await Array.fromAsync(node.content.pins())).toEqual([{ cid, kind: 'final', labels: { step: 's1', job: 'j1' } }])
+    expect(await all(node.content.pins())).toEqual([{ cid, kind: 'final', labels: { step: 's1', job: 'j1' } }])
     for (const block of await blocksOf(cid)) expect(await pinCount(block)).toBe(1)
     await node.content.unpin(cid)
     expect(await node.content.gc()).toEqual({ expiredPins: 0, removedBlocks: 3 })
