@@ -3,7 +3,7 @@ import { Registry as MetricsRegistry } from 'prom-client'
 import { scrapedCounter } from './metrics.ts'
 import { createApiServer, DEFAULT_CONTENT_TIMEOUT_MS, DEFAULT_EVENT_BUFFER_BYTES, DEFAULT_MAX_JSON_BODY_BYTES } from './api/server/index.ts'
 import type { ApiComponents, DaemonReady } from './api/index.ts'
-import { homePaths, loadConfig } from './config/index.ts'
+import { homePaths, loadConfig, loadConfigModules } from './config/index.ts'
 import type { Config } from './config/index.ts'
 import { EventBus, GcScheduler, JobProgress, localNodeState, overridesFromFlags, peersBackend, StepProgressEvents, systemBackend } from './daemon/index.ts'
 import type { DaemonFlags } from './daemon/index.ts'
@@ -17,8 +17,9 @@ import { withTranscodeExpansion } from './daemon/index.ts'
 import { getCacheRecord, putCacheRecord } from './store/index.ts'
 import { createLogger } from './log.ts'
 import { MembershipService, createMembershipMetrics } from './membership/index.ts'
-import { CACHE_RECORD_NAMESPACE, CacheRecordRepublisher, createCacheRecordValidator, DatastoreStepLogs, registerTransferMetrics, toMetadata } from './store/index.ts'
-import { createArtdagNode } from './node/index.ts'
+import { CACHE_RECORD_NAMESPACE, CacheRecordRepublisher, createCacheRecordValidator, DatastoreStepLogs, toMetadata } from './store/index.ts'
+import { registerTransferMetrics } from './store/transfer/index.ts'
+import { createArtdagNode, loadNodeModules } from './node/index.ts'
 import { createUiServer } from './ui/index.ts'
 import type { UiServer } from './ui/index.ts'
 import { errorMessage } from './errors.ts'
@@ -89,6 +90,11 @@ function dashboard (components: ApiComponents, c: { config: Config, home: string
       await server.stop()
     }
   }
+}
+
+/** Every module runDaemon loads as it starts: this file's imports, and those its parts load on first use. */
+export async function loadDaemonModules (): Promise<void> {
+  await Promise.all([loadConfigModules(), loadNodeModules()])
 }
 
 /**

@@ -4,7 +4,7 @@
  * over a window (default 60 s), next to a bare Node process (the same runtime
  * doing nothing) measured over the same window, on the same machine.
  *
- *   npm run bench:idle [-- --seconds 60] [--heartbeat 3000]
+ *   npm run bench:idle [-- --seconds 60] [--heartbeat 3000] [--env KEY=VALUE]…
  *
  * Targets (issue 11; issue 2 asked ≤ 200 MB and ≤ 1 %): RSS ≤ 150 MB, CPU ≤ 0.5 %.
  */
@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config/load.ts'
 import { eventually, initHomes, startCluster } from '../../test/e2e/helpers/daemon.ts'
+import { envArgs } from './lib/cluster.ts'
 import { median, watchProcess } from './lib/proc.ts'
 import { numberArg, printReport } from './lib/report.ts'
 
@@ -28,7 +29,9 @@ const env = {
   ARTDAG_MEMBERSHIP__HEARTBEAT_INTERVAL_MS: String(heartbeatMs),
   ARTDAG_MEMBERSHIP__SUSPECT_AFTER_MS: String(Math.round(heartbeatMs * defaults.membership.suspectAfterMs / defaults.membership.heartbeatIntervalMs)),
   ARTDAG_MEMBERSHIP__DEAD_AFTER_MS: String(Math.round(heartbeatMs * defaults.membership.deadAfterMs / defaults.membership.heartbeatIntervalMs)),
-  ARTDAG_REGISTRY__PUBLISH_INTERVAL_MS: String(defaults.registry.publishIntervalMs)
+  ARTDAG_REGISTRY__PUBLISH_INTERVAL_MS: String(defaults.registry.publishIntervalMs),
+  // --env KEY=VALUE: extra daemon environment (a config key, NODE_OPTIONS for a profile).
+  ...envArgs()
 }
 const homes = await initHomes(dir, ['a', 'b', 'c'])
 const daemons = await startCluster(homes, { env })

@@ -17,6 +17,11 @@ export async function loadConfig (options: LoadConfigOptions): Promise<LoadedCon
   return await load(options)
 }
 
+/** Loads what loadConfig loads, without loading a configuration. */
+export async function loadConfigModules (): Promise<void> {
+  await import('./load.ts')
+}
+
 /** `artdag config get/set` (./edit.ts), loaded on use. */
 export async function configEditor (): Promise<typeof import('./edit.ts')> {
   return await import('./edit.ts')

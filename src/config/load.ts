@@ -17,7 +17,7 @@ const ENV_PREFIX = 'ARTDAG_'
  * Environment variables that are not config keys (read elsewhere): the home, the binaries,
  * bin/artdag.js's V8 flags switch, and the CLI's stack traces for internal errors.
  */
-const NON_CONFIG_ENV = new Set(['ARTDAG_HOME', 'ARTDAG_FFMPEG', 'ARTDAG_FFPROBE', 'ARTDAG_NO_V8_FLAGS', 'ARTDAG_DEBUG'])
+const NON_CONFIG_ENV = new Set(['ARTDAG_HOME', 'ARTDAG_FFMPEG', 'ARTDAG_FFPROBE', 'ARTDAG_NO_V8_FLAGS', 'ARTDAG_DEBUG', 'ARTDAG_WARM_RESTART'])
 
 type Tree = Record<string, unknown>
 

@@ -1,14 +1,11 @@
-import * as dagCbor from '@ipld/dag-cbor'
-import * as dagJson from '@ipld/dag-json'
 import { DatastoreCacheIndex, HeliaContentStore } from '../store/index.ts'
 import type { AbortOptions, CacheIndex, HeliaContentStoreInit } from '../store/index.ts'
-import { ensureHomeDir, homePaths, readOptionalIdentity } from './home.ts'
-import { createHeliaLight } from './helia-light.ts'
+import { ensureHomeDir, homePaths, readOptionalPeerId } from './home.ts'
+import { checkDatastoreVersion, offlineHelia } from './offline-helia.ts'
 import { acquireRepoLock } from './repo-lock.ts'
 import { openStores } from './stores.ts'
 import type { HomePaths } from './home.ts'
-import type { PeerId, PrivateKey } from '@libp2p/interface'
-import type { Helia } from 'helia'
+import type { OfflineHelia } from './offline-helia.ts'
 
 export interface EmbeddedNodeInit {
   home: string
@@ -23,15 +20,15 @@ export interface EmbeddedNodeInit {
  * The stores of a home with no networking, for `artdag render` when no
  * daemon runs: the same blockstore, datastore, content store and cache index
  * the daemon uses, so what a render produces is there when the daemon starts.
- * Helia runs without libp2p (no block brokers): a block that is not local is
- * ContentNotFoundError at once. The identity is loaded when the home has one
- * (to sign cache records later); a home made only by a render has none.
+ * No Helia runs, nor libp2p (offline-helia.ts): a block that is not local is
+ * ContentNotFoundError at once. The peer id (what the cache index names as a
+ * step's producer) is read when the home has an identity; a home made only by
+ * a render has none.
  */
 export interface EmbeddedNode {
   readonly paths: HomePaths
-  readonly peerId?: PeerId | undefined
-  readonly privateKey?: PrivateKey | undefined
-  readonly helia: Helia
+  readonly peerId?: string | undefined
+  readonly helia: OfflineHelia
   readonly content: HeliaContentStore
   readonly cacheIndex: CacheIndex
   stop: () => Promise<void>
@@ -44,22 +41,20 @@ export async function createEmbeddedNode (init: EmbeddedNodeInit, options: Abort
   const lock = init.lock === false ? undefined : await acquireRepoLock(paths.lock, { purpose: init.purpose ?? 'render' })
   let stores
   try {
-    const identity = await readOptionalIdentity(paths)
+    const peerId = await readOptionalPeerId(paths)
     stores = await openStores(paths)
-    const helia = await createHeliaLight({ blockstore: stores.blockstore, datastore: stores.datastore, codecs: [dagJson, dagCbor] })
-    await helia.start()
+    await checkDatastoreVersion(stores.datastore)
+    const helia = offlineHelia(stores)
     const opened = stores
     let stopping: Promise<void> | undefined
     return {
       paths,
-      peerId: identity?.peerId,
-      privateKey: identity?.privateKey,
+      peerId,
       helia,
       content: new HeliaContentStore({ helia }, { ...init.content, offline: true }),
       cacheIndex: new DatastoreCacheIndex({ datastore: helia.datastore }),
       stop: async () => {
         stopping ??= (async () => {
-          await helia.stop()
           await opened.close()
           await lock?.release()
         })()

@@ -53,3 +53,9 @@ export class SwarmKeyExistsError extends ArtdagError {
   override readonly name = 'SwarmKeyExistsError'
   readonly kind = 'conflict'
 }
+
+/** The home's datastore was written by a Helia whose layout this artdag does not know (its `/version`). */
+export class DatastoreVersionError extends ArtdagError {
+  override readonly name = 'DatastoreVersionError'
+  readonly kind = 'invalid'
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { errorCode, errorMessage } from '../errors.ts'
 import { chmod, link, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { HomeInvalidError, HomeNotInitializedError, SwarmKeyExistsError } from './errors.ts'
-import { encodeIdentity, generateIdentity, readIdentity } from './identity.ts'
+import { encodeIdentity, generateIdentity, readIdentity, readPeerId } from './identity.ts'
 import { generateSwarmKey, readSwarmKey } from './swarm-key.ts'
 import { homePaths } from '../config/index.ts'
 import type { HomePaths } from '../config/index.ts'
@@ -61,7 +61,7 @@ export async function initHome (options: InitHomeOptions): Promise<InitHomeResul
     identityOutcome = 'existing'
   } else {
     identity = await generateIdentity()
-    await writeSecretFile(paths.identityKey, encodeIdentity(identity.privateKey), { overwrite: false })
+    await writeSecretFile(paths.identityKey, await encodeIdentity(identity.privateKey), { overwrite: false })
     identityOutcome = 'created'
   }
   options.signal?.throwIfAborted()
@@ -106,10 +106,10 @@ export async function readHomeKeys (paths: HomePaths): Promise<{ identity: Ident
   return { identity: await readIdentity(paths.identityKey), swarmKey: await readSwarmKey(paths.swarmKey) }
 }
 
-/** Reads the identity if the home has one (the embedded engine can run without). */
-export async function readOptionalIdentity (paths: HomePaths): Promise<Identity | undefined> {
+/** The peer id of the home's identity, if it has one (the embedded engine can run without), read without libp2p's keys (readPeerId). */
+export async function readOptionalPeerId (paths: HomePaths): Promise<string | undefined> {
   if (!(await exists(paths.identityKey))) return undefined
-  return await readIdentity(paths.identityKey)
+  return await readPeerId(paths.identityKey)
 }
 
 /** Creates the home (mode 0700) if missing; returns whether it existed. */

@@ -15,6 +15,10 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
   const { createArtdagNode: create } = await import('./create-node.ts')
   return await create(init, options)
 }
+/** Loads what createArtdagNode loads, without creating a node (a daemon loads its modules before it starts). */
+export async function loadNodeModules (): Promise<void> {
+  await import('./create-node.ts')
+}
 export type { ArtdagNode } from './create-node.ts'
 export { createEmbeddedNode } from './embedded.ts'
 export { TopicValidatorResult } from './topic-validator-result.ts'
@@ -22,7 +26,7 @@ export type { PubSub, PubSubMessage } from './gossipsub.ts'
 export type { ArtdagHelia, ArtdagNodeInit } from './create-node.ts'
 export type { EmbeddedNode, EmbeddedNodeInit } from './embedded.ts'
 export * from './errors.ts'
-export { ensureHomeDir, HOME_CONFIG_TEMPLATE, initHome, readHomeKeys, readOptionalIdentity } from './home.ts'
+export { ensureHomeDir, HOME_CONFIG_TEMPLATE, initHome, readHomeKeys, readOptionalPeerId } from './home.ts'
 export type { FileOutcome, InitHomeOptions, InitHomeResult } from './home.ts'
 export { generateIdentity, readIdentity } from './identity.ts'
 export type { Identity } from './identity.ts'

@@ -12,6 +12,7 @@ import { InvalidMultiaddrError } from './errors.ts'
 import { allowlistGater } from './gater.ts'
 import { createPubSub } from './gossipsub.ts'
 import { applyPnetCipherFix } from './pnet-cipher-fix.ts'
+import { useEd25519KeyObjects } from './ed25519-key-objects.ts'
 import type { DhtInit } from './dht.ts'
 import type { PeerAllowlist } from './gater.ts'
 import type { PubSub, PubSubInit } from './gossipsub.ts'
@@ -54,6 +55,8 @@ export interface Libp2pOptionsInit {
  */
 export function buildLibp2pOptions (init: Libp2pOptionsInit): Libp2pOptions<ArtdagServices> {
   applyPnetCipherFix()
+  // Signatures on every gossipsub message, heartbeat, cache record and attestation: one KeyObject per key.
+  useEd25519KeyObjects()
   return {
     privateKey: init.privateKey,
     addresses: {

@@ -1,4 +1,3 @@
-import { peerIdFromString } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 
 /**
@@ -27,6 +26,8 @@ export async function signStatement (privateKey: PrivateKey, statement: Uint8Arr
 export async function verifyStatement (peer: string, statement: Uint8Array, sig: string | undefined): Promise<boolean> {
   if (sig === undefined) return false
   try {
+    // Loaded on first use: a render with no daemon verifies nothing and need not load libp2p's keys.
+    const { peerIdFromString } = await import('@libp2p/peer-id')
     const publicKey = peerIdFromString(peer).publicKey
     if (publicKey === undefined) return false
     return await publicKey.verify(statement, Buffer.from(sig, 'base64'))

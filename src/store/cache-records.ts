@@ -1,5 +1,4 @@
 import * as dagCbor from '@ipld/dag-cbor'
-import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { CID } from 'multiformats/cid'
 import { z } from 'zod'
 import { AbortedError, errorMessage } from '../errors.ts'
@@ -54,7 +53,7 @@ export async function encodeCacheRecord (entry: CacheEntry, privateKey: PrivateK
     v: CACHE_RECORD_VERSION,
     cacheId: entry.cacheId,
     cid: CID.parse(entry.cid).toV1().toString(),
-    producer: peerIdFromPrivateKey(privateKey).toString(),
+    producer: (await peerIds()).peerIdFromPrivateKey(privateKey).toString(),
     createdAt: entry.createdAt
   }
   if (entry.stepType != null) fields.stepType = entry.stepType
@@ -102,7 +101,7 @@ export async function decodeCacheRecord (value: Uint8Array, key?: Uint8Array): P
   } catch {
     fail(`${where}: cid ${payload.cid} is not a CID`)
   }
-  const publicKey = peerIdFromString(payload.producer).publicKey
+  const publicKey = (await peerIds()).peerIdFromString(payload.producer).publicKey
   if (publicKey == null || !(await publicKey.verify(signingBytes(envelope.payload), envelope.signature))) {
     fail(`${where}: the signature is not ${payload.producer}'s`)
   }
@@ -257,4 +256,9 @@ function compareKeys (a: string[] | undefined, b: string[] | undefined): number 
     if (a[i]! > b[i]!) return 1
   }
   return 0
+}
+
+/** @libp2p/peer-id, loaded on first use: the store's barrel is loaded by a render with no daemon, which signs and checks no record. */
+async function peerIds (): Promise<typeof import('@libp2p/peer-id')> {
+  return await import('@libp2p/peer-id')
 }

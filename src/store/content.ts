@@ -12,16 +12,16 @@ import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { AbortedError, errorCode, errorMessage, errorName } from '../errors.ts'
 import { WrongContentTypeError, LocalFileError, NotPinnedError } from './errors.ts'
-import { fetchDag } from './fetch-dag.ts'
+import { dagHere, fetchDag, localDag } from './fetch-dag.ts'
 import { GcGuard } from './gc-guard.ts'
 import { abortedAs, toStoreError } from './fetch-errors.ts'
 import { checkPinInfo, fromMetadata, mergePins, toMetadata } from './pin-metadata.ts'
-import { clearStalePinnedBy } from './pin-repair.ts'
+import { PinRecords } from './pin-records.ts'
 import { fileSizeOf, isFileLocal, readUnixfsFile } from './unixfs-reader.ts'
 import { collect } from './bytes.ts'
 import type { ContentTransfer } from './transfer/content-transfer.ts'
 import type { AbortOptions, AddOptions, CatOptions, ContentStore, FetchOptions, GcResult, PinInfo } from './types.ts'
-import type { Helia } from 'helia'
+import type { Datastore } from 'interface-datastore'
 
 /**
  * The content store over Helia: UnixFS CIDv1 files with raw leaves, DAG-JSON
@@ -48,8 +48,24 @@ export interface HeliaContentStoreInit {
   now?: () => number
 }
 
+/**
+ * What the store uses of Helia (a networked node's Helia, or the home's stores
+ * alone offline: src/node/offline-helia.ts). Pins are kept in the datastore by
+ * the store itself (pin-records.ts), in Helia's records.
+ */
+export interface ContentHelia {
+  blockstore: {
+    get(cid: CID, options?: { signal?: AbortSignal, offline?: boolean }): AsyncIterable<Uint8Array> | Iterable<Uint8Array>
+    has(cid: CID, options?: { signal?: AbortSignal }): boolean | Promise<boolean>
+    put(cid: CID, bytes: Uint8Array, options?: { signal?: AbortSignal }): CID | Promise<CID>
+  }
+  datastore: Datastore
+  /** Deletes every block no pin holds, reporting each as a `helia:gc:deleted` progress event. */
+  gc(options?: { signal?: AbortSignal, onProgress?: (event: { type: string }) => void }): Promise<void>
+}
+
 export interface HeliaContentStoreComponents {
-  helia: Pick<Helia, 'blockstore' | 'datastore' | 'pins' | 'gc'>
+  helia: ContentHelia
   /** Direct transfers from peers holding whole DAGs, tried before bitswap (not when offline). */
   transfer?: Pick<ContentTransfer, 'readFile' | 'fetchDag' | 'fetchBlock'>
 }
@@ -77,6 +93,7 @@ export class HeliaContentStore implements ContentStore {
   readonly #guard = new GcGuard()
   /** The last pin asked for, per CID, while one is being made: the next waits for it (one fetch and walk, not one per caller). */
   readonly #pinning = new Map<string, Promise<void>>()
+  readonly #records: PinRecords
 
   constructor (components: HeliaContentStoreComponents, init: HeliaContentStoreInit = {}) {
     this.#helia = components.helia
@@ -85,6 +102,7 @@ export class HeliaContentStore implements ContentStore {
     this.#readAhead = init.readAhead ?? DEFAULT_READ_AHEAD
     this.#offline = init.offline ?? false
     this.#now = init.now ?? Date.now
+    this.#records = new PinRecords(components.helia.datastore)
   }
 
   async addBytes (bytes: Uint8Array, options: AddOptions = {}): Promise<CID> {
@@ -98,8 +116,17 @@ export class HeliaContentStore implements ContentStore {
         // What @helia/unixfs's addByteStream does, without loading its other commands (globbing, URL sources: ~200
         // modules); the importer itself is loaded by the first add (a cached render adds no file).
         const { importFile } = await import('ipfs-unixfs-importer')
-        const { cid } = await importFile({ content: abortable(source, options.signal) }, this.#helia.blockstore, { ...IMPORTER_OPTIONS, ...signalOnly(options) })
-        if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options)
+        // The blocks the import writes are the whole DAG: a pin needs no walk to find them.
+        const written: CID[] = []
+        const blockstore = this.#helia.blockstore
+        const recorder: Pick<typeof blockstore, 'put'> = {
+          put: async (cid, bytes, o) => {
+            written.push(cid)
+            return await blockstore.put(cid, bytes, o)
+          }
+        }
+        const { cid } = await importFile({ content: abortable(source, options.signal) }, recorder, { ...IMPORTER_OPTIONS, ...signalOnly(options) })
+        if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options, written)
         return cid
       })
     } catch (err: unknown) {
@@ -168,7 +195,7 @@ export class HeliaContentStore implements ContentStore {
     try {
       return await this.#guard.shared(async () => {
         await this.#helia.blockstore.put(cid, bytes, signalOnly(options))
-        if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options)
+        if (options.pin != null) await this.#pinLocked({ ...options.pin, cid }, options, [cid])
         return cid
       })
     } catch (err: unknown) {
@@ -196,10 +223,9 @@ export class HeliaContentStore implements ContentStore {
   }
 
   async unpin (cid: CID, options: AbortOptions = {}): Promise<void> {
-    if (!(await this.isPinned(cid, options))) {
+    if (!(await this.#records.rm(cid, await this.#dagHere(cid, options), options))) {
       throw new NotPinnedError(`${cid} is not pinned`, { cid: cid.toString() })
     }
-    await drain(this.#helia.pins.rm(cid, signalOnly(options)))
   }
 
   /** Whether `cid` itself is pinned (as listed by `pins()`), not merely a block inside a pinned DAG. */
@@ -208,7 +234,7 @@ export class HeliaContentStore implements ContentStore {
   }
 
   async *pins (options: AbortOptions = {}): AsyncIterable<PinInfo> {
-    for await (const pin of this.#helia.pins.ls(signalOnly(options))) {
+    for await (const pin of this.#records.ls(options)) {
       yield fromMetadata(pin.cid, pin.metadata)
     }
   }
@@ -225,7 +251,7 @@ export class HeliaContentStore implements ContentStore {
     for await (const pin of this.pins(options)) {
       if (pin.kind === 'intermediate' && pin.expiresAt != null && pin.expiresAt <= now) expired.push(pin.cid)
     }
-    for (const cid of expired) await drain(this.#helia.pins.rm(cid, signalOnly(options)))
+    for (const cid of expired) await this.#records.rm(cid, await this.#dagHere(cid, options), options)
     let removedBlocks = 0
     await this.#helia.gc({
       ...signalOnly(options),
@@ -237,18 +263,18 @@ export class HeliaContentStore implements ContentStore {
   }
 
   /**
-   * Pins of one CID are made one after the other: the first fetches and walks the DAG, the next
+   * Pins of one CID are made one after the other: the first fetches and lists the DAG, the next
    * find it pinned and merge their metadata. A flood of jobs with one output asked for its pin
    * thousands of times at once, each walking the DAG (docs/BENCHMARKS.md, "Memory after a flood").
    */
-  async #pinLocked (info: PinInfo, options: FetchOptions): Promise<void> {
+  async #pinLocked (info: PinInfo, options: FetchOptions, written?: CID[]): Promise<void> {
     const key = info.cid.toString()
     const before = this.#pinning.get(key)
     const mine = (async () => {
       // The pin made before is bounded by its own caller's signal; its failure is that caller's to report.
       if (before !== undefined) await before.catch(() => {})
       options.signal?.throwIfAborted()
-      await this.#pinOnce(info, options)
+      await this.#pinOnce(info, options, written)
     })()
     this.#pinning.set(key, mine)
     try {
@@ -258,31 +284,46 @@ export class HeliaContentStore implements ContentStore {
     }
   }
 
-  async #pinOnce (info: PinInfo, options: FetchOptions): Promise<void> {
-    const current = await this.#getPin(info.cid, options)
-    if (current != null) {
-      await this.#helia.pins.setMetadata(info.cid, toMetadata(mergePins(current, info)), signalOnly(options))
-      return
-    }
-    // Fetch what is missing first: the whole DAG from one peer if one holds it, then block by
-    // block with per-block timeouts (bitswap) whatever is still missing; the pin walk is then local.
-    await this.#transfer?.fetchDag(info.cid, options)
-    await fetchDag(info.cid, this.#getBlock, this.#has, { concurrency: this.#readAhead, signal: options.signal })
-    await clearStalePinnedBy(this.#helia.datastore, info.cid, this.#getLocalBlock, options)
-    // No signal: an abort in the middle of Helia's pin walk leaves a rejection nobody handles (it
-    // killed daemons). Every block is local by now, so the walk is short; the fetches above honour the signal.
+  /**
+   * Pins `info.cid`, or merges into its pin. `written`: every block of the DAG, just written by
+   * this store (an add): nothing to fetch or walk. Otherwise what is missing is fetched first (the
+   * whole DAG from one peer if one holds it, then block by block with per-block timeouts over
+   * bitswap), listing the blocks on the way.
+   */
+  async #pinOnce (info: PinInfo, options: FetchOptions, written?: CID[]): Promise<void> {
+    if (await this.#merge(info, options)) return
+    const blocks = written ?? await this.#localDag(info.cid, options)
     options.signal?.throwIfAborted()
-    await drain(this.#helia.pins.add(info.cid, { metadata: toMetadata(info) }))
+    // Pinned meanwhile by another call: merge into that pin.
+    if (!(await this.#records.add(info.cid, blocks, toMetadata(info), options))) await this.#merge(info, options)
+  }
+
+  /** Merges `info` into the pin of its CID (the stronger kind wins, labels merge); false if it is not pinned. */
+  async #merge (info: PinInfo, options: AbortOptions): Promise<boolean> {
+    return await this.#records.exclusive(async () => {
+      const current = await this.#getPin(info.cid, options)
+      if (current == null) return false
+      await this.#records.setMetadata(info.cid, toMetadata(mergePins(current, info)), options)
+      return true
+    })
+  }
+
+  /** Every block of the DAG under `root`, made local first if some are not. */
+  async #localDag (root: CID, options: FetchOptions): Promise<CID[]> {
+    const here = await localDag(root, this.#has, this.#getLocalBlock, options)
+    if (here !== undefined) return here
+    await this.#transfer?.fetchDag(root, options)
+    return (await fetchDag(root, this.#getBlock, this.#has, { concurrency: this.#readAhead, signal: options.signal })).blocks
   }
 
   async #getPin (cid: CID, options: AbortOptions): Promise<PinInfo | undefined> {
-    try {
-      const pin = await this.#helia.pins.get(cid, signalOnly(options))
-      return fromMetadata(cid, pin.metadata)
-    } catch (err: unknown) {
-      if (errorName(err) === 'NotFoundError') return undefined
-      throw err
-    }
+    const pin = await this.#records.get(cid, options)
+    return pin === undefined ? undefined : fromMetadata(cid, pin.metadata)
+  }
+
+  /** The blocks of the DAG under `root` that are here (what an unpin counts down): interior nodes read, leaves not. */
+  async #dagHere (root: CID, options: AbortOptions): Promise<CID[]> {
+    return await dagHere(root, this.#getLocalBlock, options)
   }
 
   /** A root block from a peer over the direct transfer, when one has it (bitswap would not re-send a block it sent us before). */
@@ -323,8 +364,4 @@ async function* abortable (source: AsyncIterable<Uint8Array> | Iterable<Uint8Arr
     signal?.throwIfAborted()
     yield chunk
   }
-}
-
-async function drain (source: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of source) {}
 }

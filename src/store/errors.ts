@@ -44,3 +44,9 @@ export class CacheRecordInvalidError extends ArtdagError {
   override readonly name = 'CacheRecordInvalidError'
   readonly kind = 'invalid'
 }
+
+/** A pin record in the datastore is not in the shape Helia writes: nothing is pinned over it. */
+export class PinRecordInvalidError extends ArtdagError {
+  override readonly name = 'PinRecordInvalidError'
+  readonly kind = 'failed'
+}

@@ -1,4 +1,4 @@
-import { AbortedError } from '../errors.ts'
+import { AbortedError, errorName } from '../errors.ts'
 import * as dagCbor from '@ipld/dag-cbor'
 import * as dagJson from '@ipld/dag-json'
 import * as dagPb from '@ipld/dag-pb'
@@ -9,31 +9,32 @@ import type { GetBlock } from './unixfs-reader.ts'
 import type { AbortOptions } from './types.ts'
 
 /**
- * Makes a whole DAG local before it is pinned: leaves already here are only
- * checked with `has`, missing blocks are fetched through `getBlock` (which
- * carries the per-block timeout), `concurrency` at a time. Helia's pin walker
- * would fetch them too, but with no timeout and one block at a time.
+ * Makes a whole DAG local before it is pinned, and lists its blocks: leaves
+ * already here are only checked with `has`, missing blocks are fetched through
+ * `getBlock` (which carries the per-block timeout), `concurrency` at a time.
  */
 export interface FetchDagOptions extends AbortOptions {
   concurrency: number
 }
 
-export async function fetchDag (root: CID, getBlock: GetBlock, has: (cid: CID) => Promise<boolean>, options: FetchDagOptions): Promise<{ fetched: number }> {
+export async function fetchDag (root: CID, getBlock: GetBlock, has: (cid: CID) => Promise<boolean>, options: FetchDagOptions): Promise<{ blocks: CID[] }> {
   const controller = new AbortController()
   const signal = options.signal != null ? AbortSignal.any([options.signal, controller.signal]) : controller.signal
   const queue = new PQueue({ concurrency: options.concurrency })
-  let fetched = 0
+  const blocks = new Map<string, CID>()
   let failure: unknown
 
   const visit = async (cid: CID): Promise<void> => {
     // Leaves have no links: when present, there is nothing to read.
     if (cid.code === raw.code && await has(cid)) return
-    const local = await has(cid)
+    // getBlock reads a local block, and fetches a missing one.
     const block = await getBlock(cid, { signal })
-    if (!local) fetched++
     for (const link of linksOf(cid, block)) enqueue(link)
   }
   const enqueue = (cid: CID): void => {
+    const id = cid.toString()
+    if (blocks.has(id)) return // a block the DAG holds twice is visited once
+    blocks.set(id, cid)
     queue.add(async () => {
       await visit(cid)
     }).catch(err => {
@@ -47,7 +48,40 @@ export async function fetchDag (root: CID, getBlock: GetBlock, has: (cid: CID) =
   await queue.onIdle()
   if (failure !== undefined) throw failure
   signal.throwIfAborted()
-  return { fetched }
+  return { blocks: [...blocks.values()] }
+}
+
+/**
+ * Every block of the DAG under `root` if all are local, else undefined: interior
+ * nodes are read (for their links), raw leaves only checked with `has`.
+ */
+export async function localDag (root: CID, has: (cid: CID) => Promise<boolean>, getLocal: GetBlock, options: AbortOptions = {}): Promise<CID[] | undefined> {
+  const blocks = new Map<string, CID>([[root.toString(), root]])
+  let level = [root]
+  while (level.length > 0) {
+    options.signal?.throwIfAborted()
+    const next: CID[] = []
+    const found = await Promise.all(level.map(async cid => {
+      if (cid.code === raw.code) return await has(cid)
+      let block: Uint8Array
+      try {
+        block = await getLocal(cid, options)
+      } catch (err: unknown) {
+        if (errorName(err) === 'ContentNotFoundError') return false
+        throw err
+      }
+      for (const link of linksOf(cid, block)) {
+        const id = link.toString()
+        if (blocks.has(id)) continue
+        blocks.set(id, link)
+        next.push(link)
+      }
+      return true
+    }))
+    if (found.includes(false)) return undefined
+    level = next
+  }
+  return [...blocks.values()]
 }
 
 /** The CIDs a block links to, for the codecs artdag stores. */
@@ -76,4 +110,35 @@ function findCids (value: unknown, out: CID[] = []): CID[] {
     for (const item of Object.values(value)) findCids(item, out)
   }
   return out
+}
+
+/**
+ * The blocks of the DAG under `root` as far as they are here: interior nodes
+ * are read for their links (one that is missing hides its subtree), leaves
+ * and links are listed without reading them.
+ */
+export async function dagHere (root: CID, getLocal: GetBlock, options: AbortOptions = {}): Promise<CID[]> {
+  const blocks = new Map<string, CID>([[root.toString(), root]])
+  let level = [root]
+  while (level.length > 0) {
+    options.signal?.throwIfAborted()
+    const links = await Promise.all(
+      level.filter(cid => cid.code !== raw.code).map(async cid => {
+        try {
+          return linksOf(cid, await getLocal(cid, options))
+        } catch (err: unknown) {
+          if (errorName(err) === 'ContentNotFoundError') return []
+          throw err
+        }
+      })
+    )
+    level = []
+    for (const link of links.flat()) {
+      const id = link.toString()
+      if (blocks.has(id)) continue
+      blocks.set(id, link)
+      level.push(link)
+    }
+  }
+  return [...blocks.values()]
 }

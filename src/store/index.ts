@@ -1,6 +1,7 @@
 /**
  * Content: add/cat/get/pin/gc over Helia, the local cache index, signed DHT
- * cache records and their republisher, and the direct transfer protocol.
+ * cache records and their republisher. The direct transfer protocol, which
+ * only a networked node runs, is transfer/index.ts.
  */
 export { DatastoreCacheIndex } from './cache-index.ts'
 export { CACHE_RECORD_NAMESPACE, cacheRecordSelector, createCacheRecordValidator, getCacheRecord, putCacheRecord } from './cache-records.ts'
@@ -10,10 +11,7 @@ export { parseCid } from './cid.ts'
 export { HeliaContentStore } from './content.ts'
 export type { HeliaContentStoreInit } from './content.ts'
 export { toMetadata } from './pin-metadata.ts'
-export { heliaLocalBlocks } from './transfer/blocks.ts'
-export { ContentTransfer } from './transfer/content-transfer.ts'
-export type { ContentTransferInit } from './transfer/content-transfer.ts'
-export { registerTransferMetrics } from './transfer/metrics.ts'
+export { PinRecords } from './pin-records.ts'
 export type { AbortOptions, CacheIndex, ContentStore, PinInfo } from './types.ts'
 export * from './errors.ts'
 export { checkPinInfo, fromMetadata } from './pin-metadata.ts'

@@ -37,4 +37,17 @@ describe("a daemon's modules", { timeout: 120_000 }, () => {
     const unused = /\/node_modules\/(@helia\/libp2p|@helia\/unixfs|@ipshipyard\/libp2p-auto-tls|acme-client|@libp2p\/(webrtc|websockets|upnp-nat|http|autonat|circuit-relay-v2|mdns)|undici)\/|internal\/deps\/undici/
     expect(recorded.filter(url => unused.test(url))).toEqual([])
   })
+
+  it('leave out the TypeScript stripper after a start with a cold compile cache (it restarts once, warm)', async () => {
+    const [home] = await initHomes(join(dir, 'cold'), ['a']) as [string]
+    const modules = join(dir, 'cold-modules.txt')
+    // A compile cache of its own, empty: every module is compiled, every .ts file stripped of its types.
+    const env = { NODE_OPTIONS: `--import ${RECORD_MODULES}`, RECORD_MODULES_TO: modules, NODE_COMPILE_CACHE: join(dir, 'compile-cache') }
+    const daemon = await Daemon.start(home, { env })
+    expect((await daemon.json(['status'])).peer).toBe(daemon.peerId)
+    expect((await daemon.stop()).code).toBe(0)
+    const recorded = (await readFile(modules, 'utf8')).split('\n')
+    expect(recorded.some(url => url.includes('/node_modules/libp2p/'))).toBe(true)
+    expect(recorded.filter(line => line.includes('amaro'))).toEqual([])
+  })
 })

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { DaemonFlags } from '../../daemon.ts'
 import { defineCommand } from '../command.ts'
 import { none } from '../output.ts'
+import { restartWarm } from '../warm-restart.ts'
 
 const levels = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const
 const formats = ['auto', 'text', 'json'] as const
@@ -32,7 +33,10 @@ export default defineCommand({
     if (input.logLevel !== undefined) flags.logLevel = input.logLevel
     if (input.logFormat !== undefined) flags.logFormat = input.logFormat
     // Imported here: `--help` must not load libp2p.
-    const { runDaemon } = await import('../../daemon.ts')
+    const { loadDaemonModules, runDaemon } = await import('../../daemon.ts')
+    await loadDaemonModules()
+    // Modules not yet in the compile cache cost the daemon 18 MB for its life: it restarts once, warm.
+    if (!ctx.signal.aborted) restartWarm()
     await runDaemon({ home: ctx.home, flags, signal: ctx.signal, stdout: ctx.io.stdout, json: ctx.json, env: ctx.io.env })
     return none()
   }

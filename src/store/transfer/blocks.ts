@@ -38,15 +38,22 @@ export function heliaLocalBlocks (blockstore: HeliaBlockstoreLike): LocalBlocks 
  * Whether every block the walk would visit is local: interior nodes are read
  * (to find their children), leaves are only checked with `has`. The holder
  * asks this before it answers HAVE; the requester, before it goes to the network.
+ * `interior` (when given) keeps the interior nodes read, by CID: the holder
+ * sends them next, and need not read them again.
  */
-export async function holdsAll (root: CID, init: DagWalkInit, blocks: Pick<LocalBlocks, 'getLocal' | 'has'>, options: AbortOptions): Promise<boolean> {
+export async function holdsAll (root: CID, init: DagWalkInit, blocks: Pick<LocalBlocks, 'getLocal' | 'has'>, options: AbortOptions, interior?: Map<string, Uint8Array>): Promise<boolean> {
   const walk = new DagWalk(root, init)
   while (!walk.done) {
     options.signal?.throwIfAborted()
     const cid = walk.next!
     if (!(await blocks.has(cid, options))) return false
-    if (walk.nextIsLeaf) walk.skipLeaf()
-    else walk.accept(await blocks.getLocal(cid, options))
+    if (walk.nextIsLeaf) {
+      walk.skipLeaf()
+    } else {
+      const block = await blocks.getLocal(cid, options)
+      interior?.set(cid.toString(), block)
+      walk.accept(block)
+    }
   }
   return true
 }

@@ -134,8 +134,10 @@ export class TransferServer {
       const root = parseCid(request.cid, peer)
       const init: DagWalkInit = { mode: request.mode, offset: request.offset, length: request.length }
       let holds: boolean
+      // The interior nodes the check reads are the first blocks to send: read once.
+      const interior = new Map<string, Uint8Array>()
       try {
-        holds = await holdsAll(root, init, this.#c.blocks, { signal })
+        holds = await holdsAll(root, init, this.#c.blocks, { signal }, interior)
       } catch (err: unknown) {
         // not a file, a broken DAG, a bad range: the requester falls back and meets the real error there
         await this.#reply(frames, controlFrame(FrameType.error, errorCodec.encode({ reason: 'invalid', message: String(errorMessage(err)).slice(0, 1000) })))
@@ -150,7 +152,7 @@ export class TransferServer {
       const go = await frames.read({ signal, timeoutMs: this.#requestTimeoutMs, waitingFor: 'waiting for start' })
       if (go == null) return // declined: another peer was faster
       expectFrame(go, [FrameType.start], peer, 'instead of start')
-      await this.#sendBlocks(frames, root, init, request, signal)
+      await this.#sendBlocks(frames, root, init, request, interior, signal)
       this.#stats.served++
       await stream.close({ signal })
     } finally {
@@ -159,7 +161,7 @@ export class TransferServer {
     }
   }
 
-  async #sendBlocks (frames: FrameStream, root: CID, init: DagWalkInit, request: TransferRequest, signal: AbortSignal): Promise<void> {
+  async #sendBlocks (frames: FrameStream, root: CID, init: DagWalkInit, request: TransferRequest, interior: Map<string, Uint8Array>, signal: AbortSignal): Promise<void> {
     const walk = new DagWalk(root, init)
     const pending: Array<{ cid: CID, bytes: Promise<Uint8Array> }> = []
     let blocks = 0
@@ -180,7 +182,9 @@ export class TransferServer {
           pending.push({ cid, bytes: read })
           walk.skipLeaf()
         } else {
-          const block = await this.#c.blocks.getLocal(cid, { signal })
+          const id = cid.toString()
+          const block = interior.get(id) ?? await this.#c.blocks.getLocal(cid, { signal })
+          interior.delete(id)
           walk.accept(block)
           pending.push({ cid, bytes: Promise.resolve(block) })
         }
