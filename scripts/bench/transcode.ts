@@ -101,6 +101,10 @@ interface ClusterRun {
   /** Per node: the part of the source its steps need (the whole of it for the node that adds it; else its chunks' share of the frames). */
   sourceNeeded: number[]
   chunksByNode: Record<string, number>
+  /** Per node, per step type: how many ran there and their run times summed. */
+  stepsByNode: Record<string, Record<string, { count: number, seconds: number }>>
+  /** Wall seconds before the job was submitted, while it ran, and after it completed (the CLI's clock and the job's). */
+  phases: { beforeJobS: number, jobS: number, afterJobS: number }
   /** The node that encoded the sound (from the sound copied out of the source, not the source). */
   soundBy: string | undefined
   /** Per node: CPU seconds of the daemon, its spawner helper and the ffmpeg runs it reaped, during the transcode. */
@@ -133,6 +137,7 @@ async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRu
     const whole = await cpuWindow(() => pids.flatMap(treeOf))
     const out = join(base, 'out.mp4')
     let stdout = ''
+    const cliStartedAt = Date.now()
     const ms = await timed(`artdag transcode on ${names.length} daemon(s)`, async () => {
       await new Promise<void>((resolve, reject) => {
         const child = spawn(process.execPath, [
@@ -165,7 +170,15 @@ async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRu
         })
       })
     })
-    const job = JSON.parse(stdout) as { steps: Array<{ type: string, peer: string | null, frames?: number | null }> }
+    const cliEndedAt = Date.now()
+    const job = JSON.parse(stdout) as { job: string, steps: Array<{ type: string, peer: string | null, frames?: number | null, durationMs: number | null }> }
+    // Before the job: the add, the analysis and the sound's copy; after it: the output written out.
+    const summary = await (cluster.clients[0] as BenchCluster['clients'][number]).job(job.job)
+    const phases = {
+      beforeJobS: (summary.submittedAt - cliStartedAt) / 1000,
+      jobS: (summary.updatedAt - summary.submittedAt) / 1000,
+      afterJobS: (cliEndedAt - summary.updatedAt) / 1000
+    }
     const chunksByNode: Record<string, number> = {}
     const chunks = job.steps.filter(s => s.type === 'transcode_chunk')
     const totalFrames = chunks.reduce((sum, s) => sum + (s.frames ?? 0), 0)
@@ -179,12 +192,20 @@ async function transcodeOn (names: string[], cores: number[]): Promise<ClusterRu
     for (const step of chunks) chunksByNode[nodeOf(step.peer)] = (chunksByNode[nodeOf(step.peer)] ?? 0) + 1
     const sound = job.steps.find(s => s.type === 'transcode_audio')
     const soundBy = sound != null ? nodeOf(sound.peer) : undefined
+    // Where each kind of step ran and how long its runs took (what the busier node spent its time on).
+    const stepsByNode: ClusterRun['stepsByNode'] = {}
+    for (const step of job.steps) {
+      const byType = stepsByNode[nodeOf(step.peer)] ??= {}
+      const entry = byType[step.type] ??= { count: 0, seconds: 0 }
+      entry.count++
+      entry.seconds += (step.durationMs ?? 0) / 1000
+    }
     const cpu = await Promise.all(perNode.map(async w => (await w.end()).oursSeconds))
     const othersCpu = (await whole.end()).othersSeconds
     const [fetched, rangeRead] = await Promise.all([counters(cluster, 'artdag_bytes_fetched_total'), counters(cluster, 'artdag_range_bytes_total')])
     await cluster.stop()
     stopped = true
-    return { ms, file: out, fetched, rangeRead, sourceHeld: await fileBytesHeld(cluster.homes, sourceCid), sourceNeeded, chunksByNode, soundBy, cpu, othersCpu }
+    return { ms, file: out, fetched, rangeRead, sourceHeld: await fileBytesHeld(cluster.homes, sourceCid), sourceNeeded, chunksByNode, stepsByNode, phases, soundBy, cpu, othersCpu }
   } finally {
     if (!stopped) await cluster.stop()
   }
@@ -251,6 +272,8 @@ try {
       machine: machineFacts(),
       settings: { seconds, crf, preset, chunkSeconds, noAudio, confirmations },
       chunksByNode: two.chunksByNode,
+      stepsByNode: two.stepsByNode,
+      phases: two.phases,
       soundBy: two.soundBy,
       fetched: two.fetched,
       rangeRead: two.rangeRead,
@@ -307,6 +330,8 @@ try {
       machine: machineFacts(),
       settings: { seconds, crf, preset, chunkSeconds, confirmations },
       chunksByNode: { one: one.chunksByNode, two: two.chunksByNode },
+      stepsByNode: { one: one.stepsByNode, two: two.stepsByNode },
+      phases: { one: one.phases, two: two.phases },
       soundBy: two.soundBy,
       fetched: { one: one.fetched, two: two.fetched },
       rangeRead: two.rangeRead,

@@ -45,7 +45,8 @@ function definitionOf (executor: StepExecutor): StepDefinition {
     inputs: executor.inputs,
     normalize: config => normalizeWith(executor.schema, config),
     ...(executor.requires != null ? { requires: (config: Record<string, unknown>) => (executor.requires as (c: unknown) => string[])(config) } : {}),
-    ...(executor.gathered === true ? { gathered: true } : {})
+    ...(executor.gathered === true ? { gathered: true } : {}),
+    ...(executor.gathers === true ? { gathers: true } : {})
   }
 }
 

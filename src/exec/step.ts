@@ -99,6 +99,12 @@ export interface StepExecutor<C = unknown> {
    */
   readonly gathered?: boolean
   /**
+   * It gathers such parts into one output (a transcode's join): it runs on the
+   * job's submitter when that node is free, which already keeps a copy of
+   * every part and wants the output. @default false
+   */
+  readonly gathers?: boolean
+  /**
    * Pure: builds the ffmpeg command(s) from the normalized config and the
    * probed inputs. Throws StepInputsInvalidError when the inputs do not suit.
    */

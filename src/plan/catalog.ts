@@ -36,6 +36,12 @@ export interface StepDefinition {
    * as it is made, so the part outlives its producer. @default false
    */
   readonly gathered?: boolean
+  /**
+   * It gathers such parts into one output (a transcode's join): it runs on the
+   * job's submitter when that node is free, which already keeps a copy of
+   * every part and wants the output. @default false
+   */
+  readonly gathers?: boolean
 }
 
 export interface StepCatalog {

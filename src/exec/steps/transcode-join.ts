@@ -27,6 +27,8 @@ export const transcodeJoinStep: StepExecutor<JoinConfig> = {
   output: c => ({ kind: 'media', extension: c.container }),
   probe: () => 'none',
   requires: () => [],
+  // A stream copy of parts the submitter already copied: run there, no part and no output crosses the network.
+  gathers: true,
   plan (c, ctx) {
     const chunks = c.durations.length
     const expected = chunks + (c.audio ? 1 : 0)

@@ -4,9 +4,30 @@ import type { WorkItem } from './job-book.ts'
 import type { PeerId } from './types.ts'
 
 /**
+ * The submitter a step should run on (StepSpec.nearSubmitter), if any: that of
+ * the oldest job wanting it so, so every node that knows the same jobs names
+ * the same one (a node that knows fewer may name another: a contested claim,
+ * which the lease protocol settles like any other).
+ */
+function preferredSubmitter (core: Core, item: WorkItem): PeerId | undefined {
+  let best: { submittedAt: number, jobId: string, submitter: PeerId } | undefined
+  for (const ref of item.refs) {
+    const job = core.book.jobs.get(ref.jobId)
+    const submitter = job?.spec.submitter
+    if (job === undefined || submitter === undefined) continue
+    if (job.steps.find(s => s.stepId === ref.stepId)?.nearSubmitter !== true) continue
+    if (best === undefined || job.submittedAt < best.submittedAt || (job.submittedAt === best.submittedAt && job.jobId < best.jobId)) {
+      best = { submittedAt: job.submittedAt, jobId: job.jobId, submitter }
+    }
+  }
+  return best?.submitter
+}
+
+/**
  * Who may claim a work item, best first: live nodes with every capability the
  * step requires and a free slot (slots minus the leases every node can count in
- * its table), ranked by rendezvous score for the cache id. Nodes that already
+ * its table), ranked by rendezvous score for the cache id, except that a step
+ * meant to run near its submitter puts that node first. Nodes that already
  * failed the step are left out unless every capable node has; so is the holder
  * of a lapsed lease being taken over.
  */
@@ -26,8 +47,9 @@ export function rankCandidates (core: Core, item: WorkItem, lapsedHolder: PeerId
     (everyoneFailed || !failed.has(c.peerId)) &&
     c.slots - (held.get(c.peerId) ?? 0) > 0
   )
+  const preferred = preferredSubmitter(core, item)
   return eligible
-    .map(c => ({ peerId: c.peerId, score: core.scores.score(item.cacheId, c.peerId) }))
+    .map(c => ({ peerId: c.peerId, score: c.peerId === preferred ? Number.POSITIVE_INFINITY : core.scores.score(item.cacheId, c.peerId) }))
     .sort((a, b) => b.score - a.score || (a.peerId < b.peerId ? 1 : a.peerId > b.peerId ? -1 : 0))
     .map(c => c.peerId)
 }

@@ -16,6 +16,8 @@ export interface CheckedStep {
   requires: string[]
   /** Cache ids of the dependencies, without repeats. */
   deps: string[]
+  /** StepSpec.nearSubmitter. */
+  nearSubmitter: boolean
 }
 
 const CACHE_ID = /^[0-9a-f]{64}$/
@@ -59,7 +61,8 @@ export function checkJobSpec (spec: JobSpec): CheckedJob {
       cacheId: step.cacheId,
       type: step.type,
       requires: [...new Set(step.requires ?? [])].sort(),
-      deps: [...new Set(step.deps.map(d => (byId.get(d) as StepSpec).cacheId))]
+      deps: [...new Set(step.deps.map(d => (byId.get(d) as StepSpec).cacheId))],
+      nearSubmitter: step.nearSubmitter === true
     })
   }
   // Keep the planner's order where it already respects dependencies.

@@ -19,7 +19,8 @@ const stepSpecSchema = z.object({
   cacheId: z.string(),
   type: z.string(),
   deps: z.array(z.string()),
-  requires: z.array(z.string()).optional()
+  requires: z.array(z.string()).optional(),
+  nearSubmitter: z.boolean().optional()
 })
 
 const attestation = z.object({ peer: z.string(), epoch: z.number().int().nonnegative(), sig: z.string().optional() })

@@ -38,6 +38,13 @@ export interface StepSpec {
   deps: readonly string[]
   /** Capabilities a node needs to run the step. */
   requires?: readonly string[] | undefined
+  /**
+   * Run it on the job's submitter when that node is a free candidate: the step
+   * gathers parts the submitter already keeps copies of (a transcode's join),
+   * and its output is wanted there. Any other node still takes it when the
+   * submitter is busy, lacks a capability or is gone.
+   */
+  nearSubmitter?: boolean | undefined
 }
 
 /**

@@ -49,7 +49,8 @@ export function planJob (jobId: string, doc: JobDocument, catalog: StepCatalog):
       cacheId: step.cacheId,
       type: step.type,
       deps: step.inputs.flatMap(input => input.kind === 'step' ? [input.id] : []),
-      requires: requirementsOf(step, catalog)
+      requires: requirementsOf(step, catalog),
+      ...(catalog.get(step.type)?.gathers === true ? { nearSubmitter: true } : {})
     })),
     output: plan.output,
     submittedAt: doc.submittedAt,

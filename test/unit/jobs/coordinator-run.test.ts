@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { JobSpec } from '../../../src/jobs/core/types.ts'
 import { A, B, cacheId, cacheIdRankedFirst, chainJob, cidOf, effects, jobId, merge, missAll, near, node, sent } from './fixtures.ts'
 
 describe('StepCoordinator: running a job', () => {
@@ -133,6 +134,35 @@ describe('StepCoordinator: running a job', () => {
     expect(b.job(jobId(1), 10)?.steps[0]).toMatchObject({ state: 'CLAIMED', node: A, epoch: 1 })
     expect(sent(b.tick(62), 'lease_claim')).toEqual([])
     expect(b.job(jobId(1), 62)?.steps[0]).toMatchObject({ state: 'RUNNING', node: A, epoch: 1 })
+  })
+
+  it("puts the job's submitter first for a step meant to run near it, and takes it at once when the submitter cannot", () => {
+    // B would rank A first for this cache id; the step gathers parts the submitter (B) keeps copies of.
+    const s0 = cacheIdRankedFirst(A, [B])
+    const spec: JobSpec = { ...chainJob(jobId(1), [s0]), submitter: B }
+    const nearB: JobSpec = { ...spec, steps: spec.steps.map(s => ({ ...s, nearSubmitter: true })) }
+
+    const plain = node(A)
+    near(plain, [B])
+    missAll(plain, plain.onJobReceived(spec, 0), 2)
+    expect(sent(plain.tick(2), 'lease_claim')).toHaveLength(1)
+
+    const a = node(A)
+    const b = node(B)
+    near(a, [B])
+    near(b, [A])
+    missAll(a, a.onJobReceived(nearB, 0), 2)
+    missAll(b, b.onJobReceived(nearB, 0), 2)
+    const aOut = a.tick(2)
+    expect(sent(aOut, 'lease_claim')).toEqual([])
+    expect(aOut.nextWakeAt).toBe(62)
+    expect(sent(b.tick(2), 'lease_claim')).toMatchObject([{ cacheId: s0, holder: B }])
+
+    // The submitter gone: A is the best candidate left and claims without waiting.
+    const alone = node(A)
+    near(alone, [])
+    missAll(alone, alone.onJobReceived(nearB, 0), 2)
+    expect(sent(alone.tick(2), 'lease_claim')).toMatchObject([{ cacheId: s0, holder: A }])
   })
 
   it('never asks to be woken later than maxTickIntervalMs, even when idle', () => {
