@@ -1,3 +1,5 @@
+import { lstat } from 'node:fs/promises'
+import { errorCode } from '../errors.ts'
 import type { CommandContext } from './command.ts'
 import type { ApiClient } from '../api/index.ts'
 
@@ -6,10 +8,24 @@ export async function daemonIfRunning (ctx: CommandContext): Promise<ApiClient |
   const { DaemonNotRunningError } = await import('../api/index.ts')
   try {
     const client = await ctx.client()
+    // No socket file, no daemon: asked without a request (a first HTTP request costs ~10 ms of a
+    // render's start). A socket left by a daemon that died is asked, and refuses the connection.
+    if (!await exists(client.socketPath)) return undefined
     await client.id({ signal: ctx.signal })
     return client
   } catch (err: unknown) {
     if (err instanceof DaemonNotRunningError) return undefined
     throw err
+  }
+}
+
+/** Whether something is at `path`; a path that cannot be checked (permissions) counts as there: the request says why. */
+async function exists (path: string): Promise<boolean> {
+  try {
+    await lstat(path)
+    return true
+  } catch (err: unknown) {
+    const code = errorCode(err)
+    return code !== 'ENOENT' && code !== 'ENOTDIR'
   }
 }
