@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
-import { pino } from 'pino'
-import type { Logger as PinoLogger, Level } from 'pino'
+import type { DestinationStream, Logger as PinoLogger, Level, LoggerOptions } from 'pino'
 import { humanLogLine } from './log-format.ts'
 
 /**
@@ -49,10 +49,22 @@ export interface ClosableLogger extends Logger {
   close: () => void
 }
 
-function wrap (p: PinoLogger): Logger {
-  const call = (level: Level) => (obj: Record<string, unknown> | string, msg?: string): void => {
-    if (typeof obj === 'string') p[level](obj)
-    else p[level](obj, msg)
+/** pino's numbers for the levels: a line is written when its level's is at least the logger's. */
+const LEVEL_VALUES: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Number.POSITIVE_INFINITY }
+
+/**
+ * The logger over pino, made at the first line written: a command that logs nothing at its level
+ * (`artdag render` logs warnings only) loads no pino (~25 modules of its start). pino is
+ * CommonJS: required when needed.
+ */
+function wrap (make: () => PinoLogger, level: LogLevel): Logger {
+  let made: PinoLogger | undefined
+  const p = (): PinoLogger => (made ??= make())
+  const threshold = LEVEL_VALUES[level]
+  const call = (at: Level) => (obj: Record<string, unknown> | string, msg?: string): void => {
+    if (LEVEL_VALUES[at] < threshold) return
+    if (typeof obj === 'string') p()[at](obj)
+    else p()[at](obj, msg)
   }
   return {
     trace: call('trace'),
@@ -60,8 +72,13 @@ function wrap (p: PinoLogger): Logger {
     info: call('info'),
     warn: call('warn'),
     error: call('error'),
-    forComponent: (name: string) => wrap(p.child({ component: name }))
+    forComponent: (name: string) => wrap(() => p().child({ component: name }), level)
   }
+}
+
+function pinoOf (options: LoggerOptions, destination: () => DestinationStream): PinoLogger {
+  const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino')
+  return pino({ ...options, timestamp: pino.stdTimeFunctions.isoTime }, destination())
 }
 
 /** How an error looks in a log line: `{ err }` carries the error object, never only its message. */
@@ -91,18 +108,19 @@ export function serializeError (err: unknown, stack: boolean, depth = 0): Serial
 export function createLogger (init: LoggerInit = {}): ClosableLogger {
   const level = init.level ?? LOG_DEFAULTS.level
   const stack = level === 'debug' || level === 'trace'
-  const options = {
+  const options: LoggerOptions = {
     level,
     base: init.base ?? null,
-    timestamp: pino.stdTimeFunctions.isoTime,
     serializers: { err: (err: unknown) => serializeError(err, stack) }
   }
   if (init.destination !== undefined || (init.file === undefined && (init.format ?? 'json') === 'json')) {
-    return { ...wrap(pino(options, pino.destination({ dest: init.destination ?? 2, sync: true }))), close: () => {} }
+    const dest = init.destination ?? 2
+    const destination = (): DestinationStream => (createRequire(import.meta.url)('pino') as typeof import('pino')).pino.destination({ dest, sync: true })
+    return { ...wrap(() => pinoOf(options, destination), level), close: () => {} }
   }
   const sink = new LogSink(init.format ?? 'json', init.file)
   return {
-    ...wrap(pino(options, sink)),
+    ...wrap(() => pinoOf(options, () => sink), level),
     close: () => {
       sink.close()
     }

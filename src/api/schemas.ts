@@ -1,5 +1,5 @@
-import { CID } from 'multiformats/cid'
 import { z } from 'zod'
+import { isCid } from './cid.ts'
 
 /**
  * The JSON shapes of the status socket, as zod schemas. The server parses
@@ -7,15 +7,6 @@ import { z } from 'zod'
  * daemon's backends return are inferred from them: one definition for all three.
  * Times are milliseconds since the epoch; sizes are bytes.
  */
-
-function isCid (value: string): boolean {
-  try {
-    CID.parse(value)
-    return true
-  } catch {
-    return false
-  }
-}
 
 export const cidText = z.string().refine(isCid, { error: issue => `not a CID: ${JSON.stringify(issue.input)}` })
 export const timestamp = z.number().int().nonnegative()

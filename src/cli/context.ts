@@ -8,13 +8,13 @@ import type { CliIo } from './command.ts'
 
 /** `--home`, else `$ARTDAG_HOME`, else `~/.artdag` (src/api/locate.ts decides). */
 export async function resolveCliHome (flag: string | undefined, io: CliIo): Promise<string> {
-  const { locateHome } = await import('../api/index.ts')
+  const { locateHome } = await import('../api/light/index.ts')
   return locateHome({ flag, env: io.env, homedir: io.homedir, cwd: io.cwd })
 }
 
 /** The daemon's socket: `api.socket` from the home's config (and env), else `<home>/artdag.sock`. */
 export async function socketPathFor (home: string, io: CliIo): Promise<string> {
-  const api = await import('../api/index.ts')
+  const api = await import('../api/light/index.ts')
   return await api.socketPathFor(home, io.env)
 }
 

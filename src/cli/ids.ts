@@ -1,4 +1,4 @@
-import { cidText } from '../api/index.ts'
+import { isCid } from '../api/light/index.ts'
 import type { ApiClient } from '../api/index.ts'
 import { InvalidCidError, NotFoundError } from '../errors.ts'
 import { AmbiguousIdError } from './errors.ts'
@@ -20,7 +20,7 @@ export function shortId (id: string): string {
 }
 
 export function isFullCid (text: string): boolean {
-  return cidText.safeParse(text).success
+  return isCid(text)
 }
 
 /** The one candidate starting with `prefix`; NotFoundError or AmbiguousIdError otherwise (InvalidCidError when it cannot start a CID). */

@@ -5,7 +5,7 @@ import { FailedJobError } from './errors.ts'
 import { followJob } from './follow-job.ts'
 import { shortId } from './ids.ts'
 import { createLiveView, liveMode } from './live-view.ts'
-import type { LoadedRecipe } from './recipe-input.ts'
+import type { LoadedRecipe, ReadRecipe, UncheckedRequest } from './recipe-input.ts'
 import { resultFromJob } from './render-result.ts'
 import type { OutputFiles } from './render-result.ts'
 import { present } from '../defined.ts'
@@ -18,6 +18,25 @@ import { present } from '../defined.ts'
 export async function submitRecipe (client: ApiClient, loaded: LoadedRecipe, ctx: CommandContext, options: { label?: string | undefined } = {}): Promise<JobSummary> {
   const { recipe, inputs } = await uploadInputs(client, loaded, ctx)
   return await client.submitJob({ recipe, inputs, ...present({ label: options.label }) }, { signal: ctx.signal })
+}
+
+/**
+ * `artdag submit` of a recipe with nothing to upload: the parsed recipe goes to the daemon as it
+ * is, and the daemon checks it. When it is refused, or cannot be sent, the recipe is checked here:
+ * its own error (the node and field, as with no daemon) comes first, else the daemon's.
+ */
+export async function submitUnchecked (read: ReadRecipe, request: UncheckedRequest, flags: string[], ctx: CommandContext, options: { label?: string | undefined } = {}): Promise<{ client: ApiClient, job: JobSummary }> {
+  try {
+    const client = await ctx.client()
+    const job = await client.submitJob({ recipe: request.recipe, inputs: request.inputs, ...present({ label: options.label }) }, { signal: ctx.signal })
+    return { client, job }
+  } catch (err: unknown) {
+    if (!ctx.signal.aborted) {
+      const { checkRecipe } = await import('./recipe-input.ts')
+      await checkRecipe(read, flags, ctx.io)
+    }
+    throw err
+  }
 }
 
 /** Adds the recipe's local input files to the daemon (streamed) and returns the recipe naming them by CID. */
@@ -53,13 +72,20 @@ export async function uploadInputs (client: ApiClient, loaded: LoadedRecipe, ctx
   return { recipe: { ...recipe, inputs } as unknown as Record<string, unknown>, inputs }
 }
 
+/** Where a recipe's inputs came from: the file that names them, and the `--input` flags. */
+export interface InputSources {
+  path: string
+  overrides: Readonly<Record<string, string>>
+  recipe: { inputs: Readonly<Record<string, string>> }
+}
+
 export interface RunJobOptions {
   /** The recipe's output nodes, when known (this CLI submitted it). */
   outputs?: readonly string[] | undefined
   files?: OutputFiles | undefined
   cancelOnInterrupt?: boolean | undefined
   /** Says where the recipe's inputs came from when the job fails on one. */
-  loaded?: LoadedRecipe | undefined
+  loaded?: InputSources | undefined
 }
 
 /**
@@ -95,7 +121,7 @@ export async function runJob (client: ApiClient, jobId: string, ctx: CommandCont
  * When a job failed on one of the recipe's inputs (the error names `input "clip"`), which file
  * that was: the daemon only knows it by CID.
  */
-function inputHint (job: JobDetail, loaded: LoadedRecipe | undefined): string {
+function inputHint (job: JobDetail, loaded: InputSources | undefined): string {
   if (loaded === undefined || job.error == null) return ''
   const named = [...job.error.matchAll(/input "([a-z][a-z0-9_-]*)"/g)].map(m => m[1] as string)
   const files = [...new Set(named)].flatMap(name => {

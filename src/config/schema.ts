@@ -1,4 +1,4 @@
-import { multiaddr } from '@multiformats/multiaddr'
+import { createRequire } from 'node:module'
 import { z } from 'zod'
 
 /**
@@ -12,14 +12,27 @@ import { z } from 'zod'
 const durationMs = z.number().int().nonnegative()
 const positiveMs = z.number().int().positive()
 
-const multiaddrString = z.string().refine(value => {
+/** `/ip4/A.B.C.D/tcp/PORT`, each number as the multiaddr parser takes it (no leading zero, in range). */
+const IP4_TCP = /^\/ip4\/((?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})\/tcp\/(0|[1-9]\d{0,4})$/
+
+/**
+ * Whether the multiaddr parser takes `value`. The common form (`/ip4/…/tcp/…`, the shipped
+ * listen address) is checked here; any other loads the parser, on first use (~15 ms of the
+ * start of every command that loads the configuration; test/unit/config checks both agree).
+ */
+export function isMultiaddr (value: string): boolean {
+  const simple = IP4_TCP.exec(value)
+  if (simple !== null) return Number(simple[2]) <= 65_535
+  const { multiaddr } = createRequire(import.meta.url)('@multiformats/multiaddr') as typeof import('@multiformats/multiaddr')
   try {
     multiaddr(value)
     return true
   } catch {
     return false
   }
-}, 'not a multiaddr (e.g. /ip4/10.0.0.2/tcp/4101)')
+}
+
+const multiaddrString = z.string().refine(isMultiaddr, 'not a multiaddr (e.g. /ip4/10.0.0.2/tcp/4101)')
 
 const topicName = z.string().regex(/^[a-zA-Z0-9._/-]{1,128}$/, 'not a topic name (letters, digits, . _ / -)')
 const peerId = z.string().regex(/^(12D3KooW[1-9A-HJ-NP-Za-km-z]{44}|Qm[1-9A-HJ-NP-Za-km-z]{44})$/, 'not a peer id')

@@ -3,7 +3,7 @@ import { PinRecords } from '../store/index.ts'
 import { DatastoreVersionError } from './errors.ts'
 import type { CID } from 'multiformats/cid'
 import type { Datastore } from 'interface-datastore'
-import type { FsBlockstore } from 'blockstore-fs'
+import type { BlockFiles } from './block-files.ts'
 
 /**
  * What the content store uses of Helia, for a node with no network (`artdag
@@ -47,7 +47,7 @@ export async function checkDatastoreVersion (datastore: Datastore): Promise<void
   }
 }
 
-export function offlineHelia (stores: { blockstore: FsBlockstore, datastore: Datastore }): OfflineHelia {
+export function offlineHelia (stores: { blockstore: BlockFiles, datastore: Datastore }): OfflineHelia {
   const { blockstore, datastore } = stores
   const pins = new PinRecords(datastore)
   return {

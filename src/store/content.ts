@@ -6,8 +6,6 @@ import { basename, dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import * as dagJson from '@ipld/dag-json'
-import { fixedSize } from 'ipfs-unixfs-importer/chunker'
-import { balanced } from 'ipfs-unixfs-importer/layout'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { AbortedError, errorCode, errorMessage, errorName } from '../errors.ts'
@@ -73,14 +71,6 @@ export interface HeliaContentStoreComponents {
 export const DEFAULT_FETCH_TIMEOUT_MS = 30_000
 export const DEFAULT_READ_AHEAD = 16
 
-/** The identity of content: Kubo's `unixfs-v1-2025` profile, pinned here so an upstream default change cannot change our CIDs. */
-export const IMPORTER_OPTIONS = {
-  cidVersion: 1 as const,
-  rawLeaves: true,
-  chunker: fixedSize({ chunkSize: 1_048_576 }),
-  layout: balanced({ maxChildrenPerNode: 1024 })
-}
-
 const READ_CHUNK_BYTES = 1_048_576
 
 export class HeliaContentStore implements ContentStore {
@@ -115,7 +105,7 @@ export class HeliaContentStore implements ContentStore {
       return await this.#guard.shared(async () => {
         // What @helia/unixfs's addByteStream does, without loading its other commands (globbing, URL sources: ~200
         // modules); the importer itself is loaded by the first add (a cached render adds no file).
-        const { importFile } = await import('ipfs-unixfs-importer')
+        const [{ importFile }, { IMPORTER_OPTIONS }] = await Promise.all([import('ipfs-unixfs-importer'), import('./importer-options.ts')])
         // The blocks the import writes are the whole DAG: a pin needs no walk to find them.
         const written: CID[] = []
         const blockstore = this.#helia.blockstore

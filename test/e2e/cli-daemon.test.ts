@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { z } from 'zod'
 import { CLI_OUTPUTS } from '../../src/api/outputs.ts'
@@ -33,6 +34,7 @@ const TWO_OUTPUTS =
   'version: 1\nname: two\nnodes:\n  bars: { type: generate, config: { duration: 1, width: 160, height: 90 } }\n  out: { type: encode, inputs: [bars], config: { crf: 35 } }\n  poster: { type: thumbnail, inputs: [bars], config: { time: 0.5 } }\noutputs: [out, poster]\n'
 
 const recipe = (name: string): string => join(dir, `${name}.yaml`)
+const HOSTILE = fileURLToPath(new URL('../fixtures/hostile-recipes/', import.meta.url))
 
 /** `artdag …` against the daemon's home. */
 async function cli (args: string[], env: Record<string, string> = {}): Promise<CliResult> {
@@ -215,6 +217,28 @@ describe('artdag with a daemon', { timeout: 180_000 }, () => {
     const result = await cli(['render', recipe('two')])
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(/^outputs: this daemon runs jobs of one output; the recipe names 2 \(out, poster\): render it with no daemon running/)
+  })
+
+  it('refuses a bad recipe with no file to upload as it does with no daemon (the daemon checks it): the same error and exit code, and no job', async () => {
+    const expected = JSON.parse(await readFile(join(HOSTILE, 'expected.json'), 'utf8')) as { files: Record<string, { error: string, message: string }> }
+    const jobs = (await daemon.json<{ jobs: unknown[] }>(['jobs'])).jobs.length
+    for (const [file, want] of Object.entries(expected.files)) {
+      const result = await cli(['submit', join(HOSTILE, file), '--wait', '--json'])
+      const body = JSON.parse(result.stderr) as { error: { name: string, kind: string, message: string } }
+      expect(body.error.name, file).toBe(want.error)
+      expect(result.code, file).toBe(body.error.kind === 'too_large' ? 5 : 2)
+      expect(body.error.message, file).toContain(want.message)
+    }
+    expect((await daemon.json<{ jobs: unknown[] }>(['jobs'])).jobs).toHaveLength(jobs)
+  })
+
+  it('refuses a bad recipe that names a local file before uploading it', async () => {
+    await writeFile(recipe('bad-upload'), 'version: 1\nname: bad-upload\ninputs:\n  clip: ./clip.mp4\nnodes:\n  cut: { type: segment, inputs: [clip], config: { start: 0, durration: 1 } }\noutput: cut\n')
+    const pins = (await daemon.json<{ pins: unknown[] }>(['pin', 'ls'])).pins
+    const result = await cli(['submit', recipe('bad-upload'), '--wait'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toBe('nodes.cut.config.durration: unknown field (did you mean "duration"?)\n')
+    expect((await daemon.json<{ pins: unknown[] }>(['pin', 'ls'])).pins).toEqual(pins)
   })
 
   it("prints every command's --json in the shape docs/API.md gives (src/api/outputs.ts)", async () => {

@@ -99,6 +99,11 @@ describe('artdag render with no daemon', { timeout: 180_000 }, () => {
     const recorded = await readFile(modules, 'utf8')
     expect(networkModules(recorded)).toEqual([])
     expect(recorded.split('\n').filter(line => /\/node_modules\/(helia|@helia\/utils|@libp2p\/crypto|@noble\/curves)\//.test(line))).toEqual([])
+    // Nor what only some commands need (the third round of issue 11): blockstore-fs's globbing (gc), the
+    // importer's chunkers (an add), the multiaddr parser (an address other than /ip4/…/tcp/…), pino (a line to log).
+    expect(recorded.split('\n').filter(line => /\/node_modules\/(it-glob|fast-glob|rabin-wasm|@multiformats\/multiaddr|pino)\//.test(line))).toEqual([])
+    // With no daemon's socket there, nothing of the API's client and schemas either (src/api/light/index.ts finds the home).
+    expect(recorded.split('\n').filter(line => /\/src\/api\/(client|schemas|events|routes|transport)\.ts$/.test(line))).toEqual([])
   })
 
   it('loads nothing of the network for steps it runs either', async () => {

@@ -25,13 +25,26 @@ export default defineCommand({
   }),
   examples: ['artdag submit examples/teaser.yaml', 'artdag submit examples/trim.yaml --input clip=holiday.mp4 --wait -o short.mp4'],
   async run (args, ctx) {
-    const [{ loadRecipeArgs, outputFormats }, { announceJob, runJob, submitRecipe }, { checkOutputFiles, parseOutputFlags, renderResultOutput }] = await Promise.all([
+    const [{ checkRecipe, mainOutputFormat, outputFormats, readRecipe, requestWithoutUpload }, { announceJob, runJob, submitRecipe, submitUnchecked }, { checkOutputFiles, parseOutputFlags, renderResultOutput }] = await Promise.all([
       import('../recipe-input.ts'),
       import('../submit-job.ts'),
       import('../render-result.ts')
     ])
-    // Validated here first: a bad recipe is refused before anything is uploaded.
-    const loaded = await loadRecipeArgs(args.recipe, args.input, ctx.io)
+    const read = await readRecipe(args.recipe, ctx.io)
+    // Nothing to upload and no file to write: the daemon checks the recipe (a bad one is a 400 naming
+    // the node and field, as here), so this process need not load the step catalog to check it first.
+    const unchecked = args.output.length === 0 ? await requestWithoutUpload(read.doc, args.input) : undefined
+    if (unchecked !== undefined) {
+      const { client, job } = await submitUnchecked(read, unchecked, args.input, ctx, { label: args.label })
+      if (args.wait !== true) return value(job, job.id)
+      announceJob(job, ctx)
+      // The hint that names the output's file type (text only) needs the catalog: found while the job runs.
+      const extension = ctx.json ? undefined : mainOutputFormat(read, args.input, ctx.io)
+      const result = await runJob(client, job.id, ctx, { outputs: unchecked.outputs, cancelOnInterrupt: args.cancelOnInterrupt, loaded: { path: read.path, overrides: unchecked.overrides, recipe: { inputs: unchecked.inputs } } })
+      return renderResultOutput(result, ctx, await extension)
+    }
+    // Checked here first: a bad recipe is refused before anything is uploaded.
+    const loaded = await checkRecipe(read, args.input, ctx.io)
     const files = parseOutputFlags(args.output, loaded.recipe, ctx.io.cwd)
     const formatOf = await outputFormats(loaded.recipe)
     await checkOutputFiles(files, formatOf, ctx)

@@ -13,7 +13,7 @@ import { handleHeartbeat } from './heartbeat.ts'
 import { handleMessage } from './inbound.ts'
 import { checkJobSpec } from './job-spec.ts'
 import { cancelJob, mayCancel, recordCompletion, recordFailures, settleJob, settleOpenJobs } from './lifecycle.ts'
-import { acceptResult, beyondQuorum, settleVotes } from './results.ts'
+import { acceptResult, beyondQuorum, settleVotes, wouldConfirm } from './results.ts'
 import { createMetrics } from './metrics.ts'
 import type { CoordinatorMetrics } from './metrics.ts'
 import { GC_INTERVAL_MS, LAG_THRESHOLD_MS, MAX_LAG_DEFERRALS, resolveCoordinatorOptions } from './options.ts'
@@ -423,6 +423,16 @@ export class StepCoordinator {
   /** The output this node knows for a cache id: a step completed (or found cached) in a job it still keeps. */
   knownResult (cacheId: string): string | undefined {
     return this.#core.book.completions.get(cacheId)?.cid
+  }
+
+  /**
+   * Whether a cache record's result (`cid`, attested by `attestations`) would count here as it is:
+   * what a job of the cache id would do with the record (results.ts, acceptResult), under this
+   * node's trust settings (trust.confirmations, trust.producers) and what it knows now. Changes
+   * nothing.
+   */
+  resultCounts (cacheId: string, cid: string, attestations: readonly Attestation[]): boolean {
+    return wouldConfirm(this.#core, cacheId, cid, attestations)
   }
 
   metrics (): Readonly<CoordinatorMetrics> {

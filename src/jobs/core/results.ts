@@ -39,15 +39,19 @@ export interface ResultMeta {
  * confirm it (able to run the step and not among those it failed on) and the
  * ones that already attested.
  */
-export function requiredVotes (core: Core, cacheId: string): number {
-  return Math.max(1, Math.min(core.o.confirmations, ableToConfirm(core, cacheId).size))
+export function requiredVotes (core: Core, cacheId: string, voters: Iterable<PeerId> = []): number {
+  return Math.max(1, Math.min(core.o.confirmations, ableToConfirm(core, cacheId, voters).size))
 }
 
-/** The live nodes that could run the step and have not failed it, and those that attested it already. */
-function ableToConfirm (core: Core, cacheId: string): Set<PeerId> {
+/**
+ * The live nodes that could run the step and have not failed it, and those that attested it
+ * already (`voters`: attesters not recorded yet). A cache id no job of this node holds asks
+ * nothing of the nodes: every live one counts, so never fewer than a job of it would count.
+ */
+function ableToConfirm (core: Core, cacheId: string, voters: Iterable<PeerId> = []): Set<PeerId> {
   const requires = core.book.items.get(cacheId)?.requires ?? []
   const failedOn = new Set(core.book.failuresOf(cacheId).map(f => f.holder))
-  return new Set([...capableNodes(core, requires).filter(peer => !failedOn.has(peer)), ...core.book.votersOf(cacheId)])
+  return new Set([...capableNodes(core, requires).filter(peer => !failedOn.has(peer)), ...core.book.votersOf(cacheId), ...voters])
 }
 
 /**
@@ -58,19 +62,8 @@ function ableToConfirm (core: Core, cacheId: string): Set<PeerId> {
  * result already counted here. Returns what became of it.
  */
 export function acceptResult (core: Core, out: Outbox, cacheId: string, cid: string, given: readonly Attestation[], meta: ResultMeta, now: number): ResultOutcome {
-  const attestations = given.filter(a => !stale(core, cacheId, cid, a))
-  if (attestations.length === 0 && given.length > 0) return 'stale'
-  const distinct = new Set(attestations.map(a => a.peer))
-  // Proof on its own: as many attesters as the cluster's setting asks, whatever this node's view.
-  // (A node whose view is small asks fewer votes of its own work, never of someone else's.)
-  const selfContained = distinct.size >= core.o.confirmations || attestations.some(a => core.o.trustedProducers.has(a.peer))
-  // Agreement with bytes this node already holds a result or a counted vote for confirms them, whether
-  // or not this node heard that lease (it was down, or restarted since): a distinct member made the same bytes.
-  const agrees = core.book.completions.get(cacheId)?.cid === cid || (core.book.votes.get(cacheId)?.get(cid)?.size ?? 0) > 0
-  // The only node left that could run it (the others failed it): its word is all there can be, lease heard or not.
-  const able = ableToConfirm(core, cacheId)
-  const onlyAble = (peer: PeerId): boolean => able.size === 1 && able.has(peer)
-  const counted = attestations.filter(a => core.leases.plausible(cacheId, a.epoch) && (selfContained || agrees || a.peer === core.o.self || onlyAble(a.peer) || core.leases.claimed(cacheId, a.peer, a.epoch)))
+  const counted = countedAttestations(core, cacheId, cid, given)
+  if (counted === 'stale') return 'stale'
   if (counted.length === 0) {
     core.metrics.resultsRejected += 1
     return 'rejected'
@@ -117,6 +110,43 @@ export function acceptResult (core: Core, out: Outbox, cacheId: string, cid: str
   }
   recordCompletion(core, out, cacheId, completion, now)
   return 'confirmed'
+}
+
+/**
+ * The attestations of `cid` for `cacheId` that this node counts (see acceptResult), or `stale`
+ * when every one given is news of a result it forgot from nodes still gone. Reads the state,
+ * changes nothing.
+ */
+function countedAttestations (core: Core, cacheId: string, cid: string, given: readonly Attestation[]): Attestation[] | 'stale' {
+  const attestations = given.filter(a => !stale(core, cacheId, cid, a))
+  if (attestations.length === 0 && given.length > 0) return 'stale'
+  const distinct = new Set(attestations.map(a => a.peer))
+  // Proof on its own: as many attesters as the cluster's setting asks, whatever this node's view.
+  // (A node whose view is small asks fewer votes of its own work, never of someone else's.)
+  const selfContained = distinct.size >= core.o.confirmations || attestations.some(a => core.o.trustedProducers.has(a.peer))
+  // Agreement with bytes this node already holds a result or a counted vote for confirms them, whether
+  // or not this node heard that lease (it was down, or restarted since): a distinct member made the same bytes.
+  const agrees = core.book.completions.get(cacheId)?.cid === cid || (core.book.votes.get(cacheId)?.get(cid)?.size ?? 0) > 0
+  // The only node left that could run it (the others failed it): its word is all there can be, lease heard or not.
+  const able = ableToConfirm(core, cacheId)
+  const onlyAble = (peer: PeerId): boolean => able.size === 1 && able.has(peer)
+  return attestations.filter(a => core.leases.plausible(cacheId, a.epoch) && (selfContained || agrees || a.peer === core.o.self || onlyAble(a.peer) || core.leases.claimed(cacheId, a.peer, a.epoch)))
+}
+
+/**
+ * Whether acceptResult would confirm these attestations of `cid` as the cache id's result now,
+ * under this node's trust settings and in its state (a cache record found in the DHT, judged
+ * before the job that asked for it exists here: a job's step can only ask fewer votes).
+ * Reads the state, changes nothing: the submitter's look-ups stop at the output's record only
+ * when it is true, and the coordinator then takes the record through acceptResult itself.
+ */
+export function wouldConfirm (core: Core, cacheId: string, cid: string, given: readonly Attestation[]): boolean {
+  const counted = countedAttestations(core, cacheId, cid, given)
+  if (counted === 'stale' || counted.length === 0) return false
+  if (core.book.completions.get(cacheId)?.cid === cid) return true
+  const voters = new Set([...(core.book.votes.get(cacheId)?.get(cid)?.keys() ?? []), ...counted.map(a => a.peer)])
+  if ([...voters].some(peer => core.o.trustedProducers.has(peer))) return true
+  return voters.size >= requiredVotes(core, cacheId, voters)
 }
 
 /**

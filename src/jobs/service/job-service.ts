@@ -19,6 +19,7 @@ import { InputCopies } from './input-copies.ts'
 import { JobPlans } from './plans.ts'
 import { planJob } from './planning.ts'
 import { ClusterCache } from './ports/cache.ts'
+import type { KnownResults } from './ports/cache.ts'
 import { StepExecutor } from './ports/executor.ts'
 import { libp2pPing } from './ports/ping.ts'
 import { JobTopics } from './ports/transport.ts'
@@ -364,8 +365,7 @@ export class JobService implements JobsBackend, Startable {
     const planned = planJob(jobId, doc, this.#c.catalog)
     // The cache is checked here, once for the cluster, before the job exists anywhere: the nodes
     // that will claim its steps then only check their own index, and nothing waits on the DHT.
-    const known = (cacheId: string): string | undefined => this.driver.coordinator.knownResult(cacheId)
-    const [found] = await Promise.all([this.#cache.findSteps(planned.spec, known, this.#signal), this.#plans.store(jobId, doc)])
+    const [found] = await Promise.all([this.#cache.findSteps(planned.spec, this.#knownResults, this.#signal), this.#plans.store(jobId, doc)])
     // Lookups cut short because the output was found: those steps will not run, our index will do.
     this.#plans.set(planned)
     // Announced before the coordinator sees it: a job found all cached is running and completed at once.
@@ -406,21 +406,23 @@ export class JobService implements JobsBackend, Startable {
   async plan (request: JobSubmitRequest): Promise<PlanDescriptionJson> {
     const recipe = validateRecipe(request.recipe, this.#c.catalog)
     const planned = planRecipe(recipe, request.inputs, this.#c.catalog)
-    return await describePlan(planned, async cacheId => this.#isHit(await this.#cache.find(cacheId, this.#init.jobs.cacheLookupTimeoutMs, this.#signal)))
+    return await describePlan(planned, async cacheId => this.#isHit(cacheId, await this.#cache.find(cacheId, this.#init.jobs.cacheLookupTimeoutMs, this.#signal)))
   }
 
   /**
-   * Whether a job would take a lookup's answer as it is: this node's own index, or a DHT record
-   * attested by as many members as trust.confirmations asks (or by a trusted producer). One
-   * member's record alone is no hit (the coordinator refuses it unless it heard that member hold
-   * the lease: a plan does not promise that).
+   * What the coordinator knows and decides about results, for the submitter's look-up: a result
+   * it already holds, and whether a DHT record counts (its attestations, under trust.confirmations
+   * and trust.producers: one member's record alone does not).
    */
-  #isHit (answer: LookupAnswer | undefined): boolean {
+  readonly #knownResults: KnownResults = {
+    known: cacheId => this.driver.coordinator.knownResult(cacheId),
+    counts: (cacheId, cid, attestations) => this.driver.coordinator.resultCounts(cacheId, cid, attestations)
+  }
+
+  /** Whether a job would take a lookup's answer as it is: this node's own index, or a DHT record that counts here. */
+  #isHit (cacheId: string, answer: LookupAnswer | undefined): boolean {
     if (answer === undefined) return false
-    if (answer.attestations === undefined) return true
-    const { confirmations, producers } = this.#init.trust
-    const attesters = new Set(answer.attestations.map(a => a.peer))
-    return attesters.size >= confirmations || producers.some(p => attesters.has(p))
+    return answer.attestations === undefined || this.#knownResults.counts(cacheId, answer.cid, answer.attestations)
   }
 
   async #summary (id: string): Promise<JobSummary> {

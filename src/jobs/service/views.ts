@@ -4,9 +4,14 @@ import type { JobFacts } from './plans.ts'
 import type { JobDetail, StepState } from '../../api/index.ts'
 import type { JobStatus, StepStatus } from '../core/status.ts'
 
-/** States are lowercase on the socket; the steps a cancelled job left unfinished are `cancelled`. */
+/**
+ * States are lowercase on the socket; the steps a cancelled job left unfinished are `cancelled`,
+ * and those a completed job never needed (its output was found, so nothing upstream ran, and this
+ * node has no result of them) are `skipped`.
+ */
 function stepState (job: JobStatus['state'], step: StepStatus['state']): StepState {
   const state = step.toLowerCase() as Lowercase<StepStatus['state']>
+  if (job === 'completed' && state === 'pending') return 'skipped'
   return job === 'cancelled' && (state === 'pending' || state === 'claimed' || state === 'running') ? 'cancelled' : state
 }
 
@@ -41,7 +46,7 @@ export function detailOf (status: JobStatus, facts: JobFacts | undefined, output
     updatedAt: updatedAt ?? status.submittedAt,
     progress: {
       total: steps.length,
-      done: count(s => s.state === 'completed' || s.state === 'cached'),
+      done: count(s => s.state === 'completed' || s.state === 'cached' || s.state === 'skipped'),
       cached: count(s => s.cached),
       running: count(s => s.state === 'running' || s.state === 'claimed'),
       failed: count(s => s.state === 'failed'),

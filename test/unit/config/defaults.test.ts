@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { CONFIG_DEFAULTS } from '../../../src/config/defaults.ts'
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../../../src/config/load.ts'
+import { DEFAULT_CONFIG_FILE, DEFAULT_CONFIG_JSON, loadConfig } from '../../../src/config/load.ts'
 
 /** The value a docs table gives a key: the row whose first cell names it (`key` or `section.key`). */
 async function tableValue (doc: string, key: string): Promise<string | undefined> {
@@ -29,6 +29,10 @@ describe('one source of defaults', () => {
   it('config/default.yaml holds exactly the defaults each component declares', async () => {
     const yaml = parse(await readFile(DEFAULT_CONFIG_FILE, 'utf8')) as unknown
     expect(yaml).toEqual(CONFIG_DEFAULTS)
+  })
+
+  it('config/default.json, what the loader reads, holds the same values (node scripts/config-json.ts writes it)', async () => {
+    expect(JSON.parse(await readFile(DEFAULT_CONFIG_JSON, 'utf8'))).toEqual(CONFIG_DEFAULTS)
   })
 
   it('the declared defaults are a valid configuration, and what an empty home loads', async () => {

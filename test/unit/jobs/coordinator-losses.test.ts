@@ -202,6 +202,17 @@ describe('StepCoordinator: an output lost with its producer', () => {
     expect(c.job(JOB, 31)?.steps.map(s => s.state)).toEqual(['COMPLETED', 'PENDING'])
   })
 
+  it("does not count a cache record of the forgotten bytes from the node still gone (the submitter's look-up goes on past it)", () => {
+    const c = bystander()
+    states(c, { [A]: 'alive', [B]: 'dead' }, 10)
+    c.onMessage(claimOf(A, R, 1), 11)
+    c.onMessage(lostReport(A, 1, [{ cacheId: X, cid: cidOf(X) }]), 12)
+    expect(c.resultCounts(X, cidOf(X), [{ peer: B, epoch: 1 }])).toBe(false)
+    // A run above the lost epoch, by a member alive, counts (trust.confirmations 1 here).
+    expect(c.resultCounts(X, cidOf(X), [{ peer: A, epoch: 2 }])).toBe(true)
+    expect(c.knownResult(X)).toBeUndefined()
+  })
+
   it('takes the result back when its holder turns out alive after all', () => {
     const c = bystander()
     states(c, { [A]: 'alive', [B]: 'dead' }, 10)

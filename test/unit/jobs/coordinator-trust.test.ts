@@ -150,3 +150,46 @@ describe('StepCoordinator: whose failure counts', () => {
     expect(effects(out, 'jobFinished')).toMatchObject([{ result: { state: 'failed' } }])
   })
 })
+
+describe('StepCoordinator: whether a cache record counts, before its job exists (resultCounts)', () => {
+  const step = cacheId(41)
+  const cid = cidOf(step)
+  const cases: Array<{ what: string, attestations: Array<[string, number]>, init?: Partial<Parameters<typeof node>[1]>, peers?: string[], counts: boolean }> = [
+    { what: 'two members at plausible epochs', attestations: [[B, 1], [C, 2]], counts: true },
+    { what: 'one member', attestations: [[B, 1]], counts: false },
+    { what: 'one member, twice', attestations: [[B, 1], [B, 2]], counts: false },
+    { what: 'a trusted producer alone', attestations: [[B, 1]], init: { trustedProducers: [B] }, counts: true },
+    { what: 'two members at epochs no lease reached', attestations: [[B, 1000], [C, 1000]], counts: false },
+    { what: 'two members, one at an epoch no lease reached', attestations: [[B, 1], [C, 1000]], counts: false },
+    { what: 'one member under trust.confirmations 1', attestations: [[B, 1]], init: { confirmations: 1 }, counts: true },
+    { what: 'one member this node has never heard of, alone in its view', attestations: [[B, 1]], peers: [], counts: false }
+  ]
+
+  for (const { what, attestations, init, peers, counts } of cases) {
+    it(`${what}: ${counts ? 'counts' : 'does not count'}, as the job then takes it, and judging it changes nothing`, () => {
+      const c = node(A, { confirmations: 2, ...init })
+      near(c, peers ?? [B, C])
+      const given = attestations.map(([peer, epoch]) => ({ peer, epoch }))
+      const before = c.metrics()
+      expect(c.resultCounts(step, cid, given)).toBe(counts)
+      expect(c.metrics()).toEqual(before)
+      expect(c.knownResult(step)).toBeUndefined()
+      // What the job does with the same record, handed over as the submitter's look-up.
+      c.onJobReceived(chainJob(jobId(1), [step]), 1, { known: new Map([[step, { cid, attestations: given }]]), scope: 'index' })
+      expect(c.job(jobId(1), 1)?.state).toBe(counts ? 'completed' : 'running')
+      expect(c.knownResult(step)).toBe(counts ? cid : undefined)
+    })
+  }
+
+  it('counts a second member agreeing with a vote it already holds (a job of the step is under way here)', () => {
+    const c = node(A, { confirmations: 2 })
+    near(c, [B, C])
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    c.onMessage(claim(B, step, 1), 2)
+    c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(1), stepId: 's0', cacheId: step, cid, epoch: 1, holder: B, sender: B, cached: false, attestations: [{ peer: B, epoch: 1 }], sentAt: 0 }, 3)
+    expect(c.job(jobId(1), 3)?.state).toBe('running')
+    expect(c.resultCounts(step, cid, [{ peer: C, epoch: 2 }])).toBe(true)
+    expect(c.resultCounts(step, 'bafkreiotherbytes', [{ peer: C, epoch: 2 }])).toBe(false)
+    expect(c.job(jobId(1), 3)?.state).toBe('running')
+  })
+})

@@ -6,7 +6,7 @@ import { balanced } from 'ipfs-unixfs-importer/layout'
 import { CID } from 'multiformats/cid'
 import { sha256 } from 'multiformats/hashes/sha2'
 import { describe, expect, it } from 'vitest'
-import { IMPORTER_OPTIONS } from '../../../src/store/content.ts'
+import { IMPORTER_OPTIONS } from '../../../src/store/importer-options.ts'
 import { fileSizeOf, isFileLocal, readUnixfsFile } from '../../../src/store/unixfs-reader.ts'
 import type { GetBlock } from '../../../src/store/unixfs-reader.ts'
 

@@ -16,6 +16,14 @@ export interface ClusterCacheComponents {
   logger: Logger
 }
 
+/** What the coordinator knows and decides, for the submitter's look-up (Coordinator.knownResult, resultCounts). */
+export interface KnownResults {
+  /** The result this node already knows for a cache id (a step of a job it keeps), or undefined. */
+  known: (cacheId: string) => string | undefined
+  /** Whether a DHT record's result counts here as it is: the coordinator's rule, under this node's trust settings. */
+  counts: (cacheId: string, cid: string, attestations: readonly Attestation[]) => boolean
+}
+
 export interface ClusterCacheInit {
   /** One DHT get or put may take this long. */
   dhtQueryTimeoutMs: number
@@ -86,26 +94,29 @@ export class ClusterCache implements CachePort {
 
   /**
    * The submitter's look-up of a new job, once for the cluster, before the job
-   * is published: every step at once (a result this node already knows needs no
-   * lookup); a hit on the job's output ends the search, since nothing upstream
-   * of it will run. Returns the answers that came back (cut-short lookups are
-   * left out: the others then check only their own index).
+   * is published. The job's output first, alone: when its result counts (this
+   * node's index, or a DHT record whose attestations count here: `results.counts`,
+   * the coordinator's own rule), nothing upstream of it will run, and nothing else
+   * is looked up. Otherwise (a miss, or a record that would not count) every other
+   * step at once, within the same deadline. A result this node already knows needs
+   * no lookup. Returns the answers (steps not looked up are left out: the others
+   * then check only their own index).
    */
-  async findSteps (spec: JobSpec, known: (cacheId: string) => string | undefined, signal: AbortSignal): Promise<Map<string, LookupAnswer | undefined>> {
+  async findSteps (spec: JobSpec, results: KnownResults, signal: AbortSignal): Promise<Map<string, LookupAnswer | undefined>> {
     const found = new Map<string, LookupAnswer | undefined>()
+    const deadline = this.#c.clock.now() + this.#init.cacheLookupTimeoutMs
+    const lookUp = async (cacheId: string): Promise<LookupAnswer | undefined> => {
+      const known = results.known(cacheId)
+      const answer = known !== undefined ? { cid: known } : await this.find(cacheId, Math.floor(deadline - this.#c.clock.now()), signal)
+      found.set(cacheId, answer)
+      return answer
+    }
     const output = spec.steps.find(step => step.stepId === spec.output)?.cacheId
-    const outputKnown = output !== undefined ? known(output) : undefined
-    if (output !== undefined && outputKnown !== undefined) return found.set(output, { cid: outputKnown })
-    const outputFound = new AbortController()
-    const stop = AbortSignal.any([signal, outputFound.signal])
-    await Promise.all(spec.steps.map(async step => {
-      const knownCid = known(step.cacheId)
-      const answer = knownCid !== undefined ? { cid: knownCid } : await this.find(step.cacheId, this.#init.cacheLookupTimeoutMs, stop)
-      if (outputFound.signal.aborted && step.cacheId !== output) return
-      found.set(step.cacheId, answer)
-      // A record with too few attestations may not count: only this node's own answers end the search.
-      if (answer !== undefined && answer.attestations === undefined && step.cacheId === output) outputFound.abort()
-    }))
+    if (output !== undefined) {
+      const answer = await lookUp(output)
+      if (answer !== undefined && (answer.attestations === undefined || results.counts(output, answer.cid, answer.attestations))) return found
+    }
+    await Promise.all(spec.steps.filter(step => step.cacheId !== output).map(async step => await lookUp(step.cacheId)))
     return found
   }
 }
