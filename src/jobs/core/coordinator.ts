@@ -435,6 +435,12 @@ export class StepCoordinator {
     return wouldConfirm(this.#core, cacheId, cid, attestations)
   }
 
+  /** Whether some job this node knows is still running (its steps may be claimed). */
+  hasRunningJobs (): boolean {
+    for (const job of this.#core.book.jobs.values()) if (job.state === 'running') return true
+    return false
+  }
+
   metrics (): Readonly<CoordinatorMetrics> {
     return { ...this.#core.metrics }
   }

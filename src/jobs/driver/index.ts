@@ -1,7 +1,7 @@
 export { CoordinatorDriver } from './driver.ts'
 export type { CoordinatorDriverComponents } from './driver.ts'
 export type { CachePort, DriverPorts, ExecutionReport, ExecutorPort, JobSourcePort, OutcomePort, Pending, PortOptions, TransportPort } from './ports.ts'
-export { RoundTripMonitor, DEFAULT_ROUND_TRIP_INTERVAL_MS } from './round-trips.ts'
+export { RoundTripMonitor, DEFAULT_QUIET_AFTER_MS, DEFAULT_QUIET_ROUND_TRIP_INTERVAL_MS, DEFAULT_ROUND_TRIP_INTERVAL_MS } from './round-trips.ts'
 export type { PingPort, RoundTripMonitorComponents, RoundTripMonitorInit } from './round-trips.ts'
 // What the ports and the driver's inputs speak, for a driver wired outside src/jobs (src/engine/one-node-cluster.ts).
 export type { CoordinatorInit } from '../core/options.ts'

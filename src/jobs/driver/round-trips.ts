@@ -1,5 +1,6 @@
-import type { Scheduler, TimerHandle } from '../../lifecycle/index.ts'
+import type { Clock, Scheduler, TimerHandle } from '../../lifecycle/index.ts'
 import type { Startable } from '../../lifecycle/index.ts'
+import { DEFAULT_MAX_SAMPLE_AGE_MS, DEFAULT_TIMING_WINDOW } from '../../lease/index.ts'
 import type { PeerId } from '../core/types.ts'
 import type { Pending, PortOptions } from './ports.ts'
 
@@ -8,6 +9,10 @@ import type { Pending, PortOptions } from './ports.ts'
  * the network (src/lease/network-timing.ts): every `intervalMs` it pings each
  * peer, and a peer that just became alive at once. A ping that gets no answer
  * gives no sample (the peer's silence is membership's business).
+ *
+ * While the node is quiet (no running job for `quietAfterMs`, no sample that
+ * jumped), it pings every `quietIntervalMs` instead: docs/LEASES.md, "Samples",
+ * says why the windows stay those of the same number of samples.
  */
 export interface PingPort {
   /** Pings `peer`; calls `done` with the round trip in ms, or never if no answer came. */
@@ -17,6 +22,13 @@ export interface PingPort {
 export interface RoundTripMonitorComponents {
   ping: PingPort
   scheduler: Scheduler
+  /** Needed with `busy`: when the node last had work. */
+  clock?: Pick<Clock, 'now'>
+  /**
+   * Whether the node has work the waits matter for (a running job). Without it
+   * the monitor never slows down.
+   */
+  busy?: () => boolean
   /** The peers to measure now (the live members). */
   peers: () => PeerId[]
   report: (peer: PeerId, rttMs: number) => void
@@ -26,30 +38,61 @@ export interface RoundTripMonitorComponents {
 export interface RoundTripMonitorInit {
   /** @default 5000 */
   intervalMs?: number
+  /** The interval while quiet. @default DEFAULT_QUIET_ROUND_TRIP_INTERVAL_MS */
+  quietIntervalMs?: number
+  /** Quiet once this long has passed without work or a jump. @default DEFAULT_QUIET_AFTER_MS */
+  quietAfterMs?: number
 }
 
 export const DEFAULT_ROUND_TRIP_INTERVAL_MS = 5000
+/**
+ * The window keeps a peer's last DEFAULT_TIMING_WINDOW (32) samples, none older than
+ * DEFAULT_MAX_SAMPLE_AGE_MS (10 min): at one sample per 18 s, 32 samples are 9.6 min old at most,
+ * so the window still holds 32 samples and its highest decides, as at 5 s.
+ */
+export const DEFAULT_QUIET_ROUND_TRIP_INTERVAL_MS = Math.floor(DEFAULT_MAX_SAMPLE_AGE_MS / DEFAULT_TIMING_WINDOW / 1000) * 1000
+/**
+ * 32 samples at 5 s: once this long has passed without work, every sample taken during the work
+ * has left the window at the 5 s pace too, and the window holds idle samples either way.
+ */
+export const DEFAULT_QUIET_AFTER_MS = DEFAULT_TIMING_WINDOW * DEFAULT_ROUND_TRIP_INTERVAL_MS
+/** A sample above this many times the highest of the peer's recent ones is a jump. */
+const JUMP_FACTOR = 1.5
+/** …and above it by at least this much (loopback samples of 1 and 2 ms are not a jump). */
+const JUMP_MIN_MS = 5
 
 export class RoundTripMonitor implements Startable {
   readonly #c: RoundTripMonitorComponents
   readonly #intervalMs: number
+  readonly #quietIntervalMs: number
+  readonly #quietAfterMs: number
+  /** Each peer's recent samples (as many as the window keeps): a higher one is a jump. */
+  readonly #recent = new Map<PeerId, number[]>()
   readonly #inFlight = new Set<PeerId>()
   /** Peers pinged at least once (a peer that turns alive again is measured at once, as a new one). */
   readonly #seen = new Set<PeerId>()
   readonly #tasks = new Set<Promise<unknown>>()
   #shutdown = new AbortController()
   #timer: TimerHandle | undefined
+  /** When the current timer fires (clock time), and when the last sweep ran. */
+  #dueAt = 0
+  #sweptAt = 0
+  /** Last time the node had work, or a sample jumped. */
+  #activeAt = 0
   #running = false
 
   constructor (components: RoundTripMonitorComponents, init: RoundTripMonitorInit = {}) {
     this.#c = components
     this.#intervalMs = init.intervalMs ?? DEFAULT_ROUND_TRIP_INTERVAL_MS
+    this.#quietIntervalMs = Math.max(this.#intervalMs, init.quietIntervalMs ?? DEFAULT_QUIET_ROUND_TRIP_INTERVAL_MS)
+    this.#quietAfterMs = init.quietAfterMs ?? DEFAULT_QUIET_AFTER_MS
   }
 
   async start (): Promise<void> {
     if (this.#running) return
     this.#running = true
     this.#shutdown = new AbortController()
+    this.#activeAt = this.#now()
     this.#schedule(0)
   }
 
@@ -59,7 +102,27 @@ export class RoundTripMonitor implements Startable {
     this.#shutdown.abort()
     this.#c.scheduler.clearTimeout(this.#timer)
     this.#timer = undefined
+    this.#recent.clear()
     await Promise.allSettled(this.#tasks)
+  }
+
+  /**
+   * Work arrived (a job, a lease message): back to `intervalMs` at once, the
+   * next sweep when the 5 s pace would have made it.
+   */
+  active (): void {
+    if (!this.#running) return
+    this.#activeAt = this.#now()
+    const due = Math.max(this.#activeAt, this.#sweptAt + this.#intervalMs)
+    if (this.#timer !== undefined && due < this.#dueAt) {
+      this.#c.scheduler.clearTimeout(this.#timer)
+      this.#schedule(due - this.#activeAt)
+    }
+  }
+
+  /** Whether the monitor pings at its quiet pace now. */
+  get quiet (): boolean {
+    return this.#c.busy !== undefined && this.#now() - this.#activeAt >= this.#quietAfterMs
   }
 
   /**
@@ -69,7 +132,12 @@ export class RoundTripMonitor implements Startable {
   peersChanged (): void {
     if (!this.#running) return
     const live = new Set(this.#c.peers())
-    for (const peer of this.#seen) if (!live.has(peer)) this.#seen.delete(peer)
+    for (const peer of this.#seen) {
+      if (!live.has(peer)) {
+        this.#seen.delete(peer)
+        this.#recent.delete(peer)
+      }
+    }
     for (const peer of live) if (!this.#seen.has(peer)) this.probe(peer)
   }
 
@@ -80,7 +148,9 @@ export class RoundTripMonitor implements Startable {
     this.#inFlight.add(peer)
     const done = (rttMs: number): void => {
       this.#inFlight.delete(peer)
-      if (this.#running) this.#c.report(peer, rttMs)
+      if (!this.#running) return
+      this.#sampled(peer, rttMs)
+      this.#c.report(peer, rttMs)
     }
     let pending: Pending
     try {
@@ -103,15 +173,38 @@ export class RoundTripMonitor implements Startable {
     this.#tasks.add(task)
   }
 
+  /** A sample well above the peer's recent ones: the network or the peer changed, measure at the full pace. */
+  #sampled (peer: PeerId, rttMs: number): void {
+    let list = this.#recent.get(peer)
+    if (list === undefined) {
+      list = []
+      this.#recent.set(peer, list)
+    }
+    if (list.length > 0) {
+      let highest = 0
+      for (const sample of list) if (sample > highest) highest = sample
+      if (rttMs > highest * JUMP_FACTOR && rttMs > highest + JUMP_MIN_MS) this.active()
+    }
+    list.push(rttMs)
+    if (list.length > DEFAULT_TIMING_WINDOW) list.shift()
+  }
+
   #sweep (): void {
     if (!this.#running) return
     // A ping that never answered (a port without promises) must not block the next one forever.
     if (this.#tasks.size === 0) this.#inFlight.clear()
+    this.#sweptAt = this.#now()
+    if (this.#c.busy?.() === true) this.#activeAt = this.#sweptAt
     for (const peer of this.#c.peers()) this.probe(peer)
-    this.#schedule(this.#intervalMs)
+    this.#schedule(this.quiet ? this.#quietIntervalMs : this.#intervalMs)
+  }
+
+  #now (): number {
+    return this.#c.clock?.now() ?? 0
   }
 
   #schedule (ms: number): void {
+    this.#dueAt = this.#now() + ms
     this.#timer = this.#c.scheduler.setTimeout(() => {
       this.#timer = undefined
       this.#sweep()

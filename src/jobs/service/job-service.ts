@@ -175,9 +175,11 @@ export class JobService implements JobsBackend, Startable {
         forged.inc({ kind }, count)
       },
       onJob: async message => {
+        this.#monitor.active()
         await this.#receiveJob(message)
       },
       onCoordinatorMessage: message => {
+        this.#monitor.active()
         this.driver.receive(message)
       },
       onResultReady: async message => {
@@ -263,6 +265,9 @@ export class JobService implements JobsBackend, Startable {
     this.#monitor = new RoundTripMonitor({
       ping: libp2pPing(components.node.libp2p),
       scheduler: this.#scheduler,
+      clock: this.#clock,
+      // Quiet (pings every 18 s instead of 5) only while no job runs: docs/LEASES.md, "Samples".
+      busy: () => this.driver.coordinator.hasRunningJobs(),
       peers: () => components.membership.membership.view().members.filter(m => m.state === 'alive' && m.peerId !== this.#self).map(m => m.peerId),
       report: (peer, rttMs) => {
         this.driver.roundTrip(peer, rttMs)
@@ -370,6 +375,7 @@ export class JobService implements JobsBackend, Startable {
     this.#plans.set(planned)
     // Announced before the coordinator sees it: a job found all cached is running and completed at once.
     this.#c.events.emit({ type: 'job.submitted', job: jobId, recipe: planned.recipe.name, steps: planned.plan.steps.length })
+    this.#monitor.active()
     this.driver.jobReceived(planned.spec, { known: found, scope: 'index' })
     // Saved before we answer (a job accepted from the user must survive a crash that follows at
     // once) but published at the same time: the other nodes need not wait for our disk.
