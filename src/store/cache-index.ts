@@ -1,8 +1,9 @@
 import { signalOnly } from '../lifecycle/index.ts'
 import { Key } from 'interface-datastore'
-import { InvalidArgumentError, errorName } from '../errors.ts'
+import { InvalidArgumentError } from '../errors.ts'
 import { cacheIdString } from '../protocol/index.ts'
 import type { AbortOptions, CacheEntry, CacheIndex } from './types.ts'
+import { readIfPresent } from './datastore-read.ts'
 import type { Datastore } from 'interface-datastore'
 import { defined } from '../defined.ts'
 
@@ -21,14 +22,8 @@ export class DatastoreCacheIndex implements CacheIndex {
   }
 
   async get (cacheId: string, options: AbortOptions = {}): Promise<CacheEntry | undefined> {
-    let bytes: Uint8Array
-    try {
-      bytes = await this.#datastore.get(keyFor(cacheId), signalOnly(options))
-    } catch (err: unknown) {
-      if (errorName(err) === 'NotFoundError') return undefined
-      throw err
-    }
-    return decode(bytes)
+    const bytes = await readIfPresent(this.#datastore, keyFor(cacheId), options)
+    return bytes === undefined ? undefined : decode(bytes)
   }
 
   async put (entry: CacheEntry, options: AbortOptions = {}): Promise<void> {

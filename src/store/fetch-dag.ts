@@ -56,32 +56,10 @@ export async function fetchDag (root: CID, getBlock: GetBlock, has: (cid: CID) =
  * nodes are read (for their links), raw leaves only checked with `has`.
  */
 export async function localDag (root: CID, has: (cid: CID) => Promise<boolean>, getLocal: GetBlock, options: AbortOptions = {}): Promise<CID[] | undefined> {
-  const blocks = new Map<string, CID>([[root.toString(), root]])
-  let level = [root]
-  while (level.length > 0) {
-    options.signal?.throwIfAborted()
-    const next: CID[] = []
-    const found = await Promise.all(level.map(async cid => {
-      if (cid.code === raw.code) return await has(cid)
-      let block: Uint8Array
-      try {
-        block = await getLocal(cid, options)
-      } catch (err: unknown) {
-        if (errorName(err) === 'ContentNotFoundError') return false
-        throw err
-      }
-      for (const link of linksOf(cid, block)) {
-        const id = link.toString()
-        if (blocks.has(id)) continue
-        blocks.set(id, link)
-        next.push(link)
-      }
-      return true
-    }))
-    if (found.includes(false)) return undefined
-    level = next
-  }
-  return [...blocks.values()]
+  return await walkLocal(root, async cid => {
+    if (cid.code === raw.code) return await has(cid) ? [] : undefined
+    return await linksIfLocal(cid, getLocal, options)
+  }, options)
 }
 
 /** The CIDs a block links to, for the codecs artdag stores. */
@@ -118,22 +96,34 @@ function findCids (value: unknown, out: CID[] = []): CID[] {
  * and links are listed without reading them.
  */
 export async function dagHere (root: CID, getLocal: GetBlock, options: AbortOptions = {}): Promise<CID[]> {
+  const blocks = await walkLocal(root, async cid => cid.code === raw.code ? [] : await linksIfLocal(cid, getLocal, options) ?? [], options)
+  return blocks ?? []
+}
+
+/** The links of a local block, or undefined when it is not here. */
+async function linksIfLocal (cid: CID, getLocal: GetBlock, options: AbortOptions): Promise<CID[] | undefined> {
+  try {
+    return linksOf(cid, await getLocal(cid, options))
+  } catch (err: unknown) {
+    if (errorName(err) === 'ContentNotFoundError') return undefined
+    throw err
+  }
+}
+
+/**
+ * Walks the DAG under `root` a level at a time, each block once: `links` gives
+ * a block's links, or undefined when the block is missing, which ends the walk
+ * with undefined. Otherwise every block met, the root first.
+ */
+async function walkLocal (root: CID, links: (cid: CID) => Promise<CID[] | undefined>, options: AbortOptions): Promise<CID[] | undefined> {
   const blocks = new Map<string, CID>([[root.toString(), root]])
   let level = [root]
   while (level.length > 0) {
     options.signal?.throwIfAborted()
-    const links = await Promise.all(
-      level.filter(cid => cid.code !== raw.code).map(async cid => {
-        try {
-          return linksOf(cid, await getLocal(cid, options))
-        } catch (err: unknown) {
-          if (errorName(err) === 'ContentNotFoundError') return []
-          throw err
-        }
-      })
-    )
+    const found = await Promise.all(level.map(links))
+    if (found.includes(undefined)) return undefined
     level = []
-    for (const link of links.flat()) {
+    for (const link of found.flat() as CID[]) {
       const id = link.toString()
       if (blocks.has(id)) continue
       blocks.set(id, link)

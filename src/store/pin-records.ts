@@ -2,10 +2,10 @@ import { signalOnly } from '../lifecycle/index.ts'
 import * as cborg from 'cborg'
 import { Key } from 'interface-datastore'
 import { base36 } from 'multiformats/bases/base36'
-import { errorName } from '../errors.ts'
 import { PinRecordInvalidError } from './errors.ts'
 import type { PinMetadata } from './pin-metadata.ts'
 import type { AbortOptions } from './types.ts'
+import { readIfPresent } from './datastore-read.ts'
 import type { Datastore } from 'interface-datastore'
 import { CID } from 'multiformats/cid'
 
@@ -99,14 +99,8 @@ export class PinRecords {
 
   /** The pin of `root`, or undefined. */
   async get (root: CID, options: AbortOptions = {}): Promise<PinRecord | undefined> {
-    let bytes: Uint8Array
-    try {
-      bytes = await this.#datastore.get(pinKeyOf(root), signalOnly(options))
-    } catch (err: unknown) {
-      if (errorName(err) === 'NotFoundError') return undefined
-      throw err
-    }
-    return cborg.decode(bytes) as PinRecord
+    const bytes = await readIfPresent(this.#datastore, pinKeyOf(root), options)
+    return bytes === undefined ? undefined : cborg.decode(bytes) as PinRecord
   }
 
   /** Every pin. */
@@ -161,13 +155,8 @@ export class PinRecords {
 
   /** A block's record, or undefined when no pin holds the block. */
   async #pinnedBlock (key: Key, options: AbortOptions): Promise<PinnedBlock | undefined> {
-    let bytes: Uint8Array
-    try {
-      bytes = await this.#datastore.get(key, signalOnly(options))
-    } catch (err: unknown) {
-      if (errorName(err) === 'NotFoundError') return undefined
-      throw err
-    }
+    const bytes = await readIfPresent(this.#datastore, key, options)
+    if (bytes === undefined) return undefined
     const record: unknown = cborg.decode(bytes)
     if (!isPinnedBlock(record)) throw new PinRecordInvalidError(`the pin record ${key.toString()} is not { pinCount, pinnedBy }: the datastore holds something Helia did not write`, { key: key.toString() })
     return record

@@ -1,10 +1,10 @@
 import { Key } from 'interface-datastore'
 import type { Datastore } from 'interface-datastore'
 import { z } from 'zod'
-import { errorName } from '../errors.ts'
 import { signalOnly } from '../lifecycle/index.ts'
 import { cacheIdString } from '../protocol/index.ts'
 import type { AbortOptions } from './types.ts'
+import { readIfPresent } from './datastore-read.ts'
 
 /**
  * Where the log of a step's last run on this node is: `cache_id → { cid, ok,
@@ -40,13 +40,8 @@ export class DatastoreStepLogs implements StepLogs {
   }
 
   async get (cacheId: string, options: AbortOptions = {}): Promise<StepLogEntry | undefined> {
-    let bytes: Uint8Array
-    try {
-      bytes = await this.#datastore.get(keyFor(cacheId), signalOnly(options))
-    } catch (err: unknown) {
-      if (errorName(err) === 'NotFoundError') return undefined
-      throw err
-    }
+    const bytes = await readIfPresent(this.#datastore, keyFor(cacheId), options)
+    if (bytes === undefined) return undefined
     const parsed = stepLogEntrySchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)))
     return parsed.success ? parsed.data : undefined
   }

@@ -89,10 +89,8 @@ export function acceptResult (core: Core, out: Outbox, cacheId: string, cid: str
   }
   out.persist = true
   // After the votes are in: whoever attested could run the step, and counts among those able to confirm.
-  const required = requiredVotes(core, cacheId)
   const voters = [...byPeer.values()]
-  const trusted = voters.some(a => core.o.trustedProducers.has(a.peer))
-  if (!trusted && voters.length < required) {
+  if (!quorate(core, cacheId, new Set(byPeer.keys()))) {
     if (byCid.size > 1) disagreement(core, out, cacheId, byCid, now)
     return 'pending'
   }
@@ -144,9 +142,12 @@ export function wouldConfirm (core: Core, cacheId: string, cid: string, given: r
   const counted = countedAttestations(core, cacheId, cid, given)
   if (counted === 'stale' || counted.length === 0) return false
   if (core.book.completions.get(cacheId)?.cid === cid) return true
-  const voters = new Set([...(core.book.votes.get(cacheId)?.get(cid)?.keys() ?? []), ...counted.map(a => a.peer)])
-  if ([...voters].some(peer => core.o.trustedProducers.has(peer))) return true
-  return voters.size >= requiredVotes(core, cacheId, voters)
+  return quorate(core, cacheId, new Set([...(core.book.votes.get(cacheId)?.get(cid)?.keys() ?? []), ...counted.map(a => a.peer)]))
+}
+
+/** Whether these distinct voters for one CID make a result: a trusted producer among them, or enough of them. */
+function quorate (core: Core, cacheId: string, voters: ReadonlySet<PeerId>): boolean {
+  return [...voters].some(peer => core.o.trustedProducers.has(peer)) || voters.size >= requiredVotes(core, cacheId, voters)
 }
 
 /**

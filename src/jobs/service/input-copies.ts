@@ -1,4 +1,3 @@
-import { CID } from 'multiformats/cid'
 import { selectPinners } from '../core/pinning.ts'
 import type { PlannedJob } from './planning.ts'
 import { KeptCopies } from './kept-copies.ts'
@@ -40,7 +39,7 @@ export class InputCopies {
   constructor (components: InputCopiesComponents, init: InputCopiesInit) {
     this.#c = components
     this.#init = init
-    this.#copies = new KeptCopies(components, 'artdag:input-copies', COPY_TIMEOUT_MS)
+    this.#copies = new KeptCopies(components, 'artdag:input-copies', { timeoutMs: COPY_TIMEOUT_MS, intermediateTtlMs: init.intermediateTtlMs })
   }
 
   /** A job arrived from another node: copies its inputs here when this node is one of their keepers. */
@@ -53,17 +52,7 @@ export class InputCopies {
       if (this.#copies.has(cid) || !selectPinners(cid, others, this.#init.copies, undefined, this.#c.slots).includes(this.#c.self)) continue
       this.#c.track(
         'copy a job input',
-        this.#copies.keep(
-          planned.jobId,
-          {
-            cid: CID.parse(cid),
-            kind: 'intermediate',
-            expiresAt: this.#c.wallNow() + this.#init.intermediateTtlMs,
-            labels: { input: name, inputOf: planned.jobId }
-          },
-          submitter,
-          { input: name }
-        )
+        this.#copies.keep(planned.jobId, cid, { input: name, inputOf: planned.jobId }, submitter, { input: name })
       )
     }
   }

@@ -19,6 +19,7 @@ import { InputCopies } from './input-copies.ts'
 import { JobPlans } from './plans.ts'
 import { planJob } from './planning.ts'
 import { ClusterCache } from './ports/cache.ts'
+import { answerCounts } from './ports/cache.ts'
 import type { KnownResults } from './ports/cache.ts'
 import { StepExecutor } from './ports/executor.ts'
 import { libp2pPing } from './ports/ping.ts'
@@ -36,7 +37,6 @@ import type { MembershipService } from '../../membership/index.ts'
 import type { ArtdagNode } from '../../node/index.ts'
 import type { StepCatalog } from '../../plan/index.ts'
 import type { JobSubmittedMessage } from '../../protocol/index.ts'
-import type { LookupAnswer } from '../core/coordinator.ts'
 import type { HeartbeatSummary } from '../core/types.ts'
 import type { Registry } from 'prom-client'
 import { defined, present } from '../../defined.ts'
@@ -412,7 +412,7 @@ export class JobService implements JobsBackend, Startable {
   async plan (request: JobSubmitRequest): Promise<PlanDescriptionJson> {
     const recipe = validateRecipe(request.recipe, this.#c.catalog)
     const planned = planRecipe(recipe, request.inputs, this.#c.catalog)
-    return await describePlan(planned, async cacheId => this.#isHit(cacheId, await this.#cache.find(cacheId, this.#init.jobs.cacheLookupTimeoutMs, this.#signal)))
+    return await describePlan(planned, async cacheId => answerCounts(this.#knownResults, cacheId, await this.#cache.find(cacheId, this.#init.jobs.cacheLookupTimeoutMs, this.#signal)))
   }
 
   /**
@@ -423,12 +423,6 @@ export class JobService implements JobsBackend, Startable {
   readonly #knownResults: KnownResults = {
     known: cacheId => this.driver.coordinator.knownResult(cacheId),
     counts: (cacheId, cid, attestations) => this.driver.coordinator.resultCounts(cacheId, cid, attestations)
-  }
-
-  /** Whether a job would take a lookup's answer as it is: this node's own index, or a DHT record that counts here. */
-  #isHit (cacheId: string, answer: LookupAnswer | undefined): boolean {
-    if (answer === undefined) return false
-    return answer.attestations === undefined || this.#knownResults.counts(cacheId, answer.cid, answer.attestations)
   }
 
   async #summary (id: string): Promise<JobSummary> {

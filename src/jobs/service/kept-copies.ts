@@ -1,3 +1,4 @@
+import { CID } from 'multiformats/cid'
 import type { Logger } from '../../log.ts'
 import type { ContentStore, PinInfo } from '../../store/index.ts'
 
@@ -15,30 +16,32 @@ export interface CopyComponents {
 
 /**
  * The copies one node keeps for jobs: each CID fetched and pinned once while
- * its job is known, tried again after a failure (by the next event that asks
- * for it).
+ * its job is known, as an intermediate for `intermediateTtlMs`, tried again
+ * after a failure (by the next event that asks for it).
  */
 export class KeptCopies {
   readonly #c: CopyComponents
   readonly #log: Logger
   readonly #timeoutMs: number
+  readonly #intermediateTtlMs: number
   /** CIDs copied or being copied, with their job. */
   readonly #copied = new Map<string, string>()
 
-  constructor (components: CopyComponents, component: string, timeoutMs: number) {
+  constructor (components: CopyComponents, component: string, init: { timeoutMs: number, intermediateTtlMs: number }) {
     this.#c = components
     this.#log = components.logger.forComponent(component)
-    this.#timeoutMs = timeoutMs
+    this.#timeoutMs = init.timeoutMs
+    this.#intermediateTtlMs = init.intermediateTtlMs
   }
 
   has (cid: string): boolean {
     return this.#copied.has(cid)
   }
 
-  /** Fetches and pins `pin.cid` for `jobId`, asking `from` first; never rejects (a failure is logged). */
-  async keep (jobId: string, pin: PinInfo, from: string, what: Record<string, unknown>): Promise<void> {
-    const cid = pin.cid.toString()
+  /** Fetches and pins `cid` for `jobId` (with `labels`), asking `from` first; never rejects (a failure is logged). */
+  async keep (jobId: string, cid: string, labels: Record<string, string>, from: string, what: Record<string, unknown>): Promise<void> {
     this.#copied.set(cid, jobId)
+    const pin: PinInfo = { cid: CID.parse(cid), kind: 'intermediate', expiresAt: this.#c.wallNow() + this.#intermediateTtlMs, labels }
     await this.#pin(cid, pin, from, { jobId, cid, ...what })
   }
 

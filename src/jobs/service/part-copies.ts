@@ -1,4 +1,3 @@
-import { CID } from 'multiformats/cid'
 import type { PlannedJob } from './planning.ts'
 import { KeptCopies } from './kept-copies.ts'
 import type { CopyComponents } from './kept-copies.ts'
@@ -32,13 +31,11 @@ export interface PartCopiesInit {
  */
 export class PartCopies {
   readonly #c: PartCopiesComponents
-  readonly #init: PartCopiesInit
   readonly #copies: KeptCopies
 
   constructor (components: PartCopiesComponents, init: PartCopiesInit) {
     this.#c = components
-    this.#init = init
-    this.#copies = new KeptCopies(components, 'artdag:part-copies', COPY_TIMEOUT_MS)
+    this.#copies = new KeptCopies(components, 'artdag:part-copies', { timeoutMs: COPY_TIMEOUT_MS, intermediateTtlMs: init.intermediateTtlMs })
   }
 
   /** A step completed somewhere: copies its output here when it is a part of a job submitted here. */
@@ -60,17 +57,7 @@ export class PartCopies {
       if (step === undefined || this.#c.catalog.get(step.type)?.gathered !== true) continue
       const cid = this.#c.status(ref.jobId)?.steps.find(s => s.cacheId === event.cacheId)?.cid
       if (cid === undefined || this.#copies.has(cid)) return
-      await this.#copies.keep(
-        ref.jobId,
-        {
-          cid: CID.parse(cid),
-          kind: 'intermediate',
-          expiresAt: this.#c.wallNow() + this.#init.intermediateTtlMs,
-          labels: { cacheId: event.cacheId, step: ref.stepId, partOf: ref.jobId }
-        },
-        event.node,
-        { step: ref.stepId }
-      )
+      await this.#copies.keep(ref.jobId, cid, { cacheId: event.cacheId, step: ref.stepId, partOf: ref.jobId }, event.node, { step: ref.stepId })
       return
     }
   }

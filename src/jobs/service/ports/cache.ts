@@ -24,6 +24,11 @@ export interface KnownResults {
   counts: (cacheId: string, cid: string, attestations: readonly Attestation[]) => boolean
 }
 
+/** Whether a job takes a look-up's answer as it is: this node's own index, or a DHT record that counts here. */
+export function answerCounts (results: Pick<KnownResults, 'counts'>, cacheId: string, answer: LookupAnswer | undefined): boolean {
+  return answer !== undefined && (answer.attestations === undefined || results.counts(cacheId, answer.cid, answer.attestations))
+}
+
 export interface ClusterCacheInit {
   /** One DHT get or put may take this long. */
   dhtQueryTimeoutMs: number
@@ -114,7 +119,7 @@ export class ClusterCache implements CachePort {
     const output = spec.steps.find(step => step.stepId === spec.output)?.cacheId
     if (output !== undefined) {
       const answer = await lookUp(output)
-      if (answer !== undefined && (answer.attestations === undefined || results.counts(output, answer.cid, answer.attestations))) return found
+      if (answerCounts(results, output, answer)) return found
     }
     await Promise.all(spec.steps.filter(step => step.cacheId !== output).map(async step => await lookUp(step.cacheId)))
     return found
