@@ -12,7 +12,9 @@ import type { Pending, PortOptions } from './ports.ts'
  *
  * While the node is quiet (no running job for `quietAfterMs`, no sample that
  * jumped), it pings every `quietIntervalMs` instead: docs/LEASES.md, "Samples",
- * says why the windows stay those of the same number of samples.
+ * says why the windows stay those of the same number of samples. A node that
+ * has had no work at all since its start is quiet sooner, once it holds
+ * `quietAfterSamples` samples of every live peer.
  */
 export interface PingPort {
   /** Pings `peer`; calls `done` with the round trip in ms, or never if no answer came. */
@@ -42,6 +44,11 @@ export interface RoundTripMonitorInit {
   quietIntervalMs?: number
   /** Quiet once this long has passed without work or a jump. @default DEFAULT_QUIET_AFTER_MS */
   quietAfterMs?: number
+  /**
+   * Before any work or jump since the start: quiet once every live peer has this many samples.
+   * @default DEFAULT_QUIET_AFTER_SAMPLES
+   */
+  quietAfterSamples?: number
 }
 
 export const DEFAULT_ROUND_TRIP_INTERVAL_MS = 5000
@@ -56,6 +63,12 @@ export const DEFAULT_QUIET_ROUND_TRIP_INTERVAL_MS = Math.floor(DEFAULT_MAX_SAMPL
  * has left the window at the 5 s pace too, and the window holds idle samples either way.
  */
 export const DEFAULT_QUIET_AFTER_MS = DEFAULT_TIMING_WINDOW * DEFAULT_ROUND_TRIP_INTERVAL_MS
+/**
+ * A node that has had no work since its start has no work samples to wait out: it slows down once
+ * it holds a quarter of a window of every live peer (40 s at 5 s), the samples a node started 40 s
+ * ago has today when its first job comes; its window then fills at the quiet pace.
+ */
+export const DEFAULT_QUIET_AFTER_SAMPLES = DEFAULT_TIMING_WINDOW / 4
 /** A sample above this many times the highest of the peer's recent ones is a jump. */
 const JUMP_FACTOR = 1.5
 /** …and above it by at least this much (loopback samples of 1 and 2 ms are not a jump). */
@@ -66,6 +79,7 @@ export class RoundTripMonitor implements Startable {
   readonly #intervalMs: number
   readonly #quietIntervalMs: number
   readonly #quietAfterMs: number
+  readonly #quietAfterSamples: number
   /** Each peer's recent samples (as many as the window keeps): a higher one is a jump. */
   readonly #recent = new Map<PeerId, number[]>()
   readonly #inFlight = new Set<PeerId>()
@@ -77,8 +91,10 @@ export class RoundTripMonitor implements Startable {
   /** When the current timer fires (clock time), and when the last sweep ran. */
   #dueAt = 0
   #sweptAt = 0
-  /** Last time the node had work, or a sample jumped. */
+  /** Last time the node had work, or a sample jumped (its start counts). */
   #activeAt = 0
+  /** Whether it had work or a jump since its start. */
+  #worked = false
   #running = false
 
   constructor (components: RoundTripMonitorComponents, init: RoundTripMonitorInit = {}) {
@@ -86,6 +102,7 @@ export class RoundTripMonitor implements Startable {
     this.#intervalMs = init.intervalMs ?? DEFAULT_ROUND_TRIP_INTERVAL_MS
     this.#quietIntervalMs = Math.max(this.#intervalMs, init.quietIntervalMs ?? DEFAULT_QUIET_ROUND_TRIP_INTERVAL_MS)
     this.#quietAfterMs = init.quietAfterMs ?? DEFAULT_QUIET_AFTER_MS
+    this.#quietAfterSamples = init.quietAfterSamples ?? DEFAULT_QUIET_AFTER_SAMPLES
   }
 
   async start (): Promise<void> {
@@ -93,6 +110,7 @@ export class RoundTripMonitor implements Startable {
     this.#running = true
     this.#shutdown = new AbortController()
     this.#activeAt = this.#now()
+    this.#worked = false
     this.#schedule(0)
   }
 
@@ -113,6 +131,7 @@ export class RoundTripMonitor implements Startable {
   active (): void {
     if (!this.#running) return
     this.#activeAt = this.#now()
+    this.#worked = true
     const due = Math.max(this.#activeAt, this.#sweptAt + this.#intervalMs)
     if (this.#timer !== undefined && due < this.#dueAt) {
       this.#c.scheduler.clearTimeout(this.#timer)
@@ -122,7 +141,11 @@ export class RoundTripMonitor implements Startable {
 
   /** Whether the monitor pings at its quiet pace now. */
   get quiet (): boolean {
-    return this.#c.busy !== undefined && this.#now() - this.#activeAt >= this.#quietAfterMs
+    if (this.#c.busy === undefined) return false
+    if (this.#now() - this.#activeAt >= this.#quietAfterMs) return true
+    if (this.#worked) return false
+    const peers = this.#c.peers()
+    return peers.length > 0 && peers.every(peer => (this.#recent.get(peer)?.length ?? 0) >= this.#quietAfterSamples)
   }
 
   /**
@@ -194,7 +217,10 @@ export class RoundTripMonitor implements Startable {
     // A ping that never answered (a port without promises) must not block the next one forever.
     if (this.#tasks.size === 0) this.#inFlight.clear()
     this.#sweptAt = this.#now()
-    if (this.#c.busy?.() === true) this.#activeAt = this.#sweptAt
+    if (this.#c.busy?.() === true) {
+      this.#activeAt = this.#sweptAt
+      this.#worked = true
+    }
     for (const peer of this.#c.peers()) this.probe(peer)
     this.#schedule(this.quiet ? this.#quietIntervalMs : this.#intervalMs)
   }

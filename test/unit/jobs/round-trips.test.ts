@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_QUIET_AFTER_MS, DEFAULT_QUIET_ROUND_TRIP_INTERVAL_MS, DEFAULT_ROUND_TRIP_INTERVAL_MS, RoundTripMonitor } from '../../../src/jobs/driver/round-trips.ts'
+import { DEFAULT_QUIET_AFTER_MS, DEFAULT_QUIET_AFTER_SAMPLES, DEFAULT_QUIET_ROUND_TRIP_INTERVAL_MS, DEFAULT_ROUND_TRIP_INTERVAL_MS, RoundTripMonitor } from '../../../src/jobs/driver/round-trips.ts'
 import type { Scheduler, TimerHandle } from '../../../src/lifecycle/index.ts'
 import { DEFAULT_MAX_SAMPLE_AGE_MS, DEFAULT_TIMING_WINDOW } from '../../../src/lease/index.ts'
 
@@ -36,7 +36,7 @@ class VirtualTime implements Scheduler {
   }
 }
 
-function cluster (busy: () => boolean, rtt: () => number = () => 2) {
+function cluster (busy: () => boolean, rtt: () => number = () => 2, peers: () => string[] = () => ['peer-b']) {
   const time = new VirtualTime()
   const pings: number[] = []
   const samples: number[] = []
@@ -51,7 +51,7 @@ function cluster (busy: () => boolean, rtt: () => number = () => 2) {
     scheduler: time,
     clock: { now: () => time.now },
     busy,
-    peers: () => ['peer-b'],
+    peers,
     report: (_peer, rttMs) => {
       samples.push(rttMs)
     },
@@ -123,10 +123,52 @@ describe('RoundTripMonitor: a quiet node pings less often', () => {
     time.advance(DEFAULT_QUIET_ROUND_TRIP_INTERVAL_MS)
     expect(samples.at(-1)).toBe(40)
     expect(monitor.quiet).toBe(false)
-    const jumpAt = pings.at(-1) as number
-    time.advance(60_000)
-    expect(between(pings, jumpAt + 1, time.now)).toHaveLength(60_000 / DEFAULT_ROUND_TRIP_INTERVAL_MS)
+    const jumpAt = pings[samples.indexOf(40)] as number
+    time.advance(jumpAt + 60_000 - time.now)
+    expect(between(pings, jumpAt + 1, time.now + 1)).toHaveLength(60_000 / DEFAULT_ROUND_TRIP_INTERVAL_MS)
     await monitor.stop()
+  })
+
+  it('slows down after a quarter of a window of every live peer, when it has had no work since its start', async () => {
+    let peers = ['peer-b']
+    const { time, pings, monitor } = cluster(() => false, () => 2, () => peers)
+    await monitor.start()
+    const enough = (DEFAULT_QUIET_AFTER_SAMPLES - 1) * DEFAULT_ROUND_TRIP_INTERVAL_MS
+    time.advance(enough)
+    expect(pings).toHaveLength(DEFAULT_QUIET_AFTER_SAMPLES)
+    expect(monitor.quiet).toBe(true)
+    time.advance(3 * DEFAULT_QUIET_ROUND_TRIP_INTERVAL_MS)
+    expect(between(pings, enough + 1, time.now + 1)).toEqual([1, 2, 3].map(n => enough + n * DEFAULT_QUIET_ROUND_TRIP_INTERVAL_MS))
+    // A peer that turns alive has too few samples: 5 s again, until it has as many.
+    peers = ['peer-b', 'peer-c']
+    monitor.peersChanged()
+    expect(monitor.quiet).toBe(false)
+    const joinedAt = time.now
+    time.advance(DEFAULT_QUIET_ROUND_TRIP_INTERVAL_MS + enough)
+    expect(monitor.quiet).toBe(true)
+    expect(time.now - joinedAt).toBeLessThan(DEFAULT_QUIET_AFTER_MS)
+    await monitor.stop()
+  })
+
+  it('waits the full 160 s after its start when work came meanwhile, or a sample jumped', async () => {
+    let rtt = 2
+    const { time, pings, monitor } = cluster(() => false, () => rtt)
+    await monitor.start()
+    time.advance(DEFAULT_ROUND_TRIP_INTERVAL_MS)
+    monitor.active()
+    time.advance(DEFAULT_QUIET_AFTER_MS - 1)
+    expect(monitor.quiet).toBe(false)
+    expect(between(pings, 0, time.now)).toHaveLength(DEFAULT_QUIET_AFTER_MS / DEFAULT_ROUND_TRIP_INTERVAL_MS + 1)
+
+    const second = cluster(() => false, () => rtt)
+    await second.monitor.start()
+    second.time.advance(DEFAULT_ROUND_TRIP_INTERVAL_MS * 3)
+    rtt = 40
+    second.time.advance(DEFAULT_ROUND_TRIP_INTERVAL_MS)
+    rtt = 2
+    second.time.advance(DEFAULT_QUIET_AFTER_MS - 1)
+    expect(second.monitor.quiet).toBe(false)
+    await Promise.all([monitor.stop(), second.monitor.stop()])
   })
 
   it('never slows down without a way to know whether the node is busy', async () => {
