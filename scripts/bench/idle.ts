@@ -7,8 +7,9 @@
  *   npm run bench:idle [-- --seconds 60] [--settle 5] [--heartbeat 3000] [--env KEY=VALUE]…
  *
  * `--settle S`: seconds between the peers being alive and the window. A daemon
- * pings its peers at its quiet pace only 160 s after its last work (or its
- * start): `--settle 170` measures a daemon idle for long (docs/BENCHMARKS.md, Idle).
+ * pings its peers at its quiet pace 160 s after its last work, or, with no work
+ * since its start, once it holds 8 samples of each peer (~40 s after they are
+ * alive): `--settle 170` measures a daemon idle for long (docs/BENCHMARKS.md, Idle).
  *
  * Targets (issue 11; issue 2 asked ≤ 200 MB and ≤ 1 %): RSS ≤ 150 MB, CPU ≤ 0.5 %.
  * `cpu_mean_of_three` is the three daemons' CPU averaged: the same cost, three

@@ -66,7 +66,7 @@ export const DEFAULT_QUIET_AFTER_MS = DEFAULT_TIMING_WINDOW * DEFAULT_ROUND_TRIP
 /**
  * A node that has had no work since its start has no work samples to wait out: it slows down once
  * it holds a quarter of a window of every live peer (40 s at 5 s), the samples a node started 40 s
- * ago has today when its first job comes; its window then fills at the quiet pace.
+ * ago already holds when its first job comes; its window then fills at the quiet pace.
  */
 export const DEFAULT_QUIET_AFTER_SAMPLES = DEFAULT_TIMING_WINDOW / 4
 /** A sample above this many times the highest of the peer's recent ones is a jump. */
