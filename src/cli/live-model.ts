@@ -1,6 +1,6 @@
 import type { StepState } from '../api/index.ts'
-import { framesProgress, partStateOf } from '../plan/index.ts'
-import type { FramesProgress, PartState } from '../plan/index.ts'
+import { framesProgress, partStateOf } from '../plan/light/index.ts'
+import type { FramesProgress, PartState } from '../plan/light/index.ts'
 
 /**
  * The one model behind every live display of a render, on this machine or on

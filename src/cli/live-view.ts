@@ -2,7 +2,7 @@ import { formatDuration } from './format.ts'
 import { formatStepDuration, shortPeer } from './job-format.ts'
 import { LiveModel, stepEtaMs } from './live-model.ts'
 import type { LiveStep, LiveUpdate } from './live-model.ts'
-import type { FramesProgress, NodeParts } from '../plan/index.ts'
+import type { FramesProgress, NodeParts } from '../plan/light/index.ts'
 
 /**
  * The live display of a render on stderr, the same for a render on this

@@ -25,7 +25,7 @@ export interface ReadRecipe {
 
 /** Reads and parses a recipe file; starts nothing. A missing recipe is not found (exit 3). */
 export async function readRecipe (file: string, io: CliIo): Promise<ReadRecipe> {
-  const { parseRecipe } = await import('../plan/index.ts')
+  const { parseRecipe } = await import('../plan/light/index.ts')
   const path = resolve(io.cwd, file)
   let text: Uint8Array
   try {
@@ -77,7 +77,7 @@ export interface UncheckedRequest {
  * says what is wrong as it always does.
  */
 export async function requestWithoutUpload (doc: unknown, flags: readonly string[]): Promise<UncheckedRequest | undefined> {
-  const { classifyInputRef, parseInputFlag } = await import('../plan/index.ts')
+  const { classifyInputRef, parseInputFlag } = await import('../plan/light/index.ts')
   if (!isPlainObject(doc)) return undefined
   const given = Object.hasOwn(doc, 'inputs') ? doc.inputs : {}
   if (!isPlainObject(given)) return undefined

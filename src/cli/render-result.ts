@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { dirname, extname, resolve } from 'node:path'
 import { InvalidArgumentError } from '../errors.ts'
-import { runFps } from '../plan/index.ts'
+import { runFps } from '../plan/light/index.ts'
 import type { JobDetail, JobStep, RenderResult } from '../api/index.ts'
 import type { RenderOutcome } from '../engine/index.ts'
 import type { Recipe } from '../plan/index.ts'

@@ -41,7 +41,7 @@ export async function submitUnchecked (read: ReadRecipe, request: UncheckedReque
 
 /** Adds the recipe's local input files to the daemon (streamed) and returns the recipe naming them by CID. */
 export async function uploadInputs (client: ApiClient, loaded: LoadedRecipe, ctx: CommandContext): Promise<{ recipe: Record<string, unknown>, inputs: Record<string, string> }> {
-  const [{ classifyInputRef, resolveInputPath, applyInputOverrides }, { stat }] = await Promise.all([import('../plan/index.ts'), import('node:fs/promises')])
+  const [{ classifyInputRef, resolveInputPath, applyInputOverrides }, { stat }] = await Promise.all([import('../plan/light/index.ts'), import('node:fs/promises')])
   const recipe = applyInputOverrides(loaded.recipe, loaded.overrides)
   const inputs: Record<string, string> = {}
   for (const [name, ref] of Object.entries(recipe.inputs)) {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { z } from 'zod'
 import { CLI_OUTPUTS } from '../../src/api/outputs.ts'
 import type { JobDetail } from '../../src/api/schemas.ts'
-import { artdag, collectOutput, makeClip, spawnArtdag } from './helpers/cli.ts'
+import { artdag, collectOutput, makeClip, RECORD_MODULES, spawnArtdag } from './helpers/cli.ts'
 import type { CliResult } from './helpers/cli.ts'
 import { Daemon, eventually, initHomes } from './helpers/daemon.ts'
 
@@ -90,8 +90,14 @@ describe('artdag with a daemon', { timeout: 180_000 }, () => {
 
   it('prints shortened ids that can be typed back: unique prefixes work, an ambiguous one is refused with the candidates', async () => {
     first = (await checkedJson('submit', await cli(['submit', recipe('tiny'), '--json']))).id
-    const done = await checkedJson('submit --wait', await cli(['submit', recipe('tiny'), '--wait', '--label', 'again', '--json']))
+    const modules = join(dir, 'submit-modules.txt')
+    const done = await checkedJson('submit --wait', await cli(['submit', recipe('tiny'), '--wait', '--label', 'again', '--json'], { NODE_OPTIONS: `--import ${RECORD_MODULES}`, RECORD_MODULES_TO: modules }))
     second = done.job as string
+    // A recipe with nothing to upload is sent as parsed and its job followed: the daemon checks and
+    // plans it, so the CLI loads neither the planner (nor its CBOR) nor the step catalog.
+    const loaded = (await readFile(modules, 'utf8')).split('\n')
+    expect(loaded.some(url => url.endsWith('/src/plan/parse.ts'))).toBe(true)
+    expect(loaded.filter(url => /\/src\/plan\/(planner|canonical|validate)\.ts$|\/src\/exec\/|\/node_modules\/(cborg|@ipld\/dag-cbor)\//.test(url))).toEqual([])
     const listed = await cli(['jobs'])
     // `artdag jobs` shows 16 characters of each id, and that is enough to name the job.
     const short = second.slice(0, 16)

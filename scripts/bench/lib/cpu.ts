@@ -41,3 +41,26 @@ export async function cpuWindow (pids: () => number[]): Promise<{ end: () => Pro
     }
   }
 }
+
+/**
+ * Waits until every process of `pids` used at most `maxShare` of a core over one window of
+ * `windowMs` (a daemon past its start: its modules compiled, its first queries and heartbeats
+ * done), within `timeoutMs`. Says how long it waited and whether they settled.
+ */
+export async function settled (pids: number[], options: { maxShare?: number, windowMs?: number, timeoutMs?: number } = {}): Promise<{ waitedMs: number, settled: boolean, shares: number[] }> {
+  const { maxShare = 0.05, windowMs = 1000, timeoutMs = 30_000 } = options
+  const started = performance.now()
+  let before = await Promise.all(pids.map(processTreeCpu))
+  let at = performance.now()
+  while (true) {
+    await new Promise(resolve => setTimeout(resolve, windowMs))
+    const now = await Promise.all(pids.map(processTreeCpu))
+    const elapsed = (performance.now() - at) / 1000
+    const shares = now.map((cpu, i) => (cpu - (before[i] ?? 0)) / elapsed)
+    const waitedMs = performance.now() - started
+    if (shares.every(share => share <= maxShare)) return { waitedMs, settled: true, shares }
+    if (waitedMs >= timeoutMs) return { waitedMs, settled: false, shares }
+    before = now
+    at = performance.now()
+  }
+}

@@ -8,6 +8,7 @@ import { ExpansionConflictError, TranscodeInputError, TranscodeSourceError } fro
 import { MAX_CHUNKS, SOUND_COPY_CODECS, SOUND_OFFSET_S, transcodeSchema } from './settings.ts'
 import type { AudioConfig, ChunkConfig, JoinConfig, TranscodeSettings } from './settings.ts'
 import { present } from '../../defined.ts'
+import { AUDIO_TYPE, CHUNK_TYPE, JOIN_TYPE, TRANSCODE_TYPE } from './step-types.ts'
 
 /**
  * The expansion of `transcode` nodes: pure and deterministic. From the
@@ -17,12 +18,8 @@ import { present } from '../../defined.ts'
  * next to the analysis when there is one) and a join step that takes the
  * transcode's node id, so whatever read the transcode now reads the join.
  * The analysis's CID (and the sound's) becomes a recipe input, so the plan_id
- * covers it.
+ * covers it. The step types' names are in step-types.ts (the progress reads them too).
  */
-export const TRANSCODE_TYPE = 'transcode'
-export const CHUNK_TYPE = 'transcode_chunk'
-export const AUDIO_TYPE = 'transcode_audio'
-export const JOIN_TYPE = 'transcode_join'
 
 /** A transcode node and the recipe input it reads. */
 export interface TranscodeTarget {

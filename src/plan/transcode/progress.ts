@@ -1,4 +1,4 @@
-import { CHUNK_TYPE } from './expand.ts'
+import { CHUNK_TYPE } from './step-types.ts'
 
 /**
  * The progress of a transcode in frames: the one line people read (frames
