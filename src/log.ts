@@ -76,8 +76,13 @@ function wrap (make: () => PinoLogger, level: LogLevel): Logger {
   }
 }
 
+/** pino, loaded at the first line written (it is CommonJS: required). */
+function requirePino (): typeof import('pino')['pino'] {
+  return (createRequire(import.meta.url)('pino') as typeof import('pino')).pino
+}
+
 function pinoOf (options: LoggerOptions, destination: () => DestinationStream): PinoLogger {
-  const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino')
+  const pino = requirePino()
   return pino({ ...options, timestamp: pino.stdTimeFunctions.isoTime }, destination())
 }
 
@@ -115,7 +120,7 @@ export function createLogger (init: LoggerInit = {}): ClosableLogger {
   }
   if (init.destination !== undefined || (init.file === undefined && (init.format ?? 'json') === 'json')) {
     const dest = init.destination ?? 2
-    const destination = (): DestinationStream => (createRequire(import.meta.url)('pino') as typeof import('pino')).pino.destination({ dest, sync: true })
+    const destination = (): DestinationStream => requirePino().destination({ dest, sync: true })
     return { ...wrap(() => pinoOf(options, destination), level), close: () => {} }
   }
   const sink = new LogSink(init.format ?? 'json', init.file)
