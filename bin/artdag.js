@@ -56,7 +56,7 @@ if (!supported) {
   // keeps the stripped and compiled modules: a CLI command starts in half the time.
   // NODE_DISABLE_COMPILE_CACHE=1 turns it off.
   module.enableCompileCache?.()
-  skipZodLocales()
+  narrowImports()
   await import(join(root, 'src', 'cli', 'main.ts'))
 }
 
@@ -88,16 +88,26 @@ function daemonMallocEnv () {
 }
 
 /**
- * zod's entry imports all its 60 locales (to offer `z.locales`, from its classic, mini and
- * core entries); artdag's messages are English. Resolving that one import to English alone saves 60 modules at every start
- * (10–20 ms of a CLI command's ~100). Without module.registerHooks (older Node), nothing changes.
+ * Two packages' entries load far more than what is used of them, at every start:
+ * - zod's imports all its 60 locales (to offer `z.locales`, from its classic, mini and core
+ *   entries); artdag's messages are English. Resolving that one import to English alone saves
+ *   60 modules (10–20 ms of a CLI command's ~100).
+ * - datastore-level imports `BaseDatastore` from datastore-core's entry, which loads every
+ *   datastore of the package, and with its tiered one @libp2p/logger and its debug library
+ *   (~20 modules, ~10 ms of `artdag render`'s start). Resolved to the module that defines it
+ *   (`datastore-core/base`, from datastore-level's own place). The imports are checked by
+ *   test/unit/cli/narrow-imports.test.ts: a datastore-level that imports more fails it.
+ * Without module.registerHooks (older Node), nothing changes.
  */
-function skipZodLocales () {
+function narrowImports () {
   const english = `data:text/javascript,export { default as en } from ${JSON.stringify(new URL('../node_modules/zod/v4/locales/en.js', import.meta.url).href)}`
   module.registerHooks?.({
     resolve (specifier, context, nextResolve) {
       if (specifier === '../locales/index.js' && /\/node_modules\/zod\/v4\/(classic\/external|mini\/external|core\/index)\.js$/.test(context.parentURL ?? '')) {
         return { url: english, shortCircuit: true }
+      }
+      if (specifier === 'datastore-core' && (context.parentURL ?? '').endsWith('/node_modules/datastore-level/dist/src/index.js')) {
+        return nextResolve('datastore-core/base', context)
       }
       return nextResolve(specifier, context)
     }

@@ -41,7 +41,7 @@ export async function readRecipe (file: string, io: CliIo): Promise<ReadRecipe> 
 export async function checkRecipe (read: ReadRecipe, inputs: string[], io: CliIo): Promise<LoadedRecipe> {
   const [{ validateRecipe, parseInputFlag, classifyInputRef }, { stepCatalog }] = await Promise.all([
     import('../plan/index.ts'),
-    import('../exec/index.ts')
+    import('../exec/light/index.ts')
   ])
   const recipe = validateRecipe(read.doc, stepCatalog)
   const overrides: Record<string, string> = {}
@@ -111,7 +111,7 @@ function isPlainObject (value: unknown): value is Record<string, unknown> {
 
 /** The file format a recipe node's output is in (`mp4`, `webm`, `mkv`, `png`, `json`), from its step type and config. */
 export async function outputFormats (recipe: Recipe): Promise<(node: string) => string | undefined> {
-  const { executors } = await import('../exec/index.ts')
+  const { executors } = await import('../exec/light/index.ts')
   return node => {
     const n = recipe.nodes[node]
     if (n === undefined) return undefined

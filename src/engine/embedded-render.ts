@@ -4,10 +4,10 @@ import { StepRunner } from './step-runner.ts'
 import { RangeServer } from './range-server.ts'
 import { renderRecipe } from './render-recipe.ts'
 import { ARTDAG_VERSION } from '../version.ts'
-import { CapabilitiesCache, advertisedEncoders, removeStaleWorkspaces, resolveBinaries, stepCatalog } from '../exec/index.ts'
+import { CapabilitiesCache, removeStaleWorkspaces, resolveBinaries, stepCatalog } from '../exec/light/index.ts'
 import type { SpawnListener } from '../exec/index.ts'
 import { createEmbeddedNode } from '../node/index.ts'
-import { DatastoreStepLogs } from '../store/index.ts'
+import { DatastoreStepLogs } from '../store/light/index.ts'
 import type { RenderEventListener } from './events.ts'
 import type { RenderOutcome } from './render-recipe.ts'
 import type { Config } from '../config/index.ts'
@@ -85,7 +85,11 @@ export async function embeddedRender (options: EmbeddedRenderOptions): Promise<R
       nodeId: producer,
       artdagVersion: ARTDAG_VERSION,
       ffmpegVersion: async () => await ffmpegVersion,
-      capabilities: async o => await advertisedEncoders(await capabilities.get(binaries.ffmpeg.path, o), o)
+      // A transcode's encoders are tried on this machine (exec's index: loaded by a recipe that has one).
+      capabilities: async o => {
+        const { advertisedEncoders } = await import('../exec/index.ts')
+        return await advertisedEncoders(await capabilities.get(binaries.ffmpeg.path, o), o)
+      }
     }, {
       recipe: options.recipe,
       recipeDir: options.recipeDir,

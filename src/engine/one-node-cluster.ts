@@ -1,14 +1,14 @@
 import { describeError } from './describe-error.ts'
 import { StepFailedError } from './errors.ts'
 import { AbortedError } from '../errors.ts'
-import { defined } from '../defined.ts'
 import { CoordinatorDriver } from '../jobs/driver/index.ts'
 import type { CoordinatorEvent, CoordinatorInit, DriverPorts, ExecutionRef, ExecutionReport, JobResult, JobSpec } from '../jobs/driver/index.ts'
 import { systemClock, systemScheduler } from '../lifecycle/index.ts'
 import type { Clock, Scheduler } from '../lifecycle/index.ts'
-import { stepFrames, stepsToRun } from '../plan/index.ts'
+import { stepsToRun } from '../plan/index.ts'
 import type { Plan, PlannedStep } from '../plan/index.ts'
 import type { RenderEventListener, StepReport } from './events.ts'
+import { cachedReport, planEvent, withFrames } from './plan-reports.ts'
 import type { PlanRenderResult, RenderPlanOptions } from './local-render.ts'
 import type { StepRunner } from './step-runner.ts'
 
@@ -119,15 +119,7 @@ class OneNodeRender {
   async run (): Promise<PlanRenderResult> {
     const plan = this.#plan
     const signal = this.#options.signal
-    this.#emit({
-      type: 'plan',
-      steps: plan.steps.length,
-      levels: plan.levels.length,
-      planId: plan.planId,
-      runId: plan.runId,
-      recipe: plan.recipeName,
-      list: plan.steps.map(step => ({ stepId: step.id, stepType: step.type, cacheId: step.cacheId, ...defined({ frames: stepFrames(step.type, step.config) }) }))
-    })
+    this.#emit(planEvent(plan))
     signal?.throwIfAborted()
     const onAbort = (): void => {
       this.#end({ ok: false, error: signal?.reason })
@@ -151,11 +143,7 @@ class OneNodeRender {
     return {
       outputCid: this.#outputs.get(plan.output) as string,
       outputs: Object.fromEntries(plan.outputs.map(id => [id, this.#outputs.get(id) as string])),
-      steps: plan.steps.map(step => {
-        const report = this.#reports.get(step.id) as StepReport
-        const frames = stepFrames(step.type, step.config)
-        return frames !== undefined ? { ...report, frames } : report
-      })
+      steps: plan.steps.map(step => withFrames(step, this.#reports.get(step.id) as StepReport))
     }
   }
 
@@ -232,7 +220,7 @@ class OneNodeRender {
     for (const { stepId } of event.refs) {
       const step = this.#steps.get(stepId)
       if (step === undefined || this.#reports.has(stepId)) continue
-      this.#reports.set(stepId, { id: step.id, type: step.type, cacheId: step.cacheId, cid, cached: true, producer: 'cache', startedAt: null, finishedAt: null, ffmpegRuns: 0 })
+      this.#reports.set(stepId, cachedReport(step, cid))
       this.#emit({ type: 'step_cached', stepId: step.id, cacheId: step.cacheId, cid })
     }
   }

@@ -2,7 +2,7 @@ import { CID } from 'multiformats/cid'
 import { lookupLocalCache } from './cache-lookup.ts'
 import { describeError } from './describe-error.ts'
 import { StepFailedError, StepInputUnavailableError } from './errors.ts'
-import { Workspace, executeStep, executors } from '../exec/index.ts'
+import { executors } from '../exec/light/index.ts'
 import type { CapabilitiesCache, Launch, ResolvedBinaries, SpawnListener, StepProgress } from '../exec/index.ts'
 import type { StepReport } from './events.ts'
 import type { RangeServer, RangeStats } from './range-server.ts'
@@ -137,6 +137,8 @@ export class StepRunner {
 
   async run (step: PlannedStep, inputCids: string[], options: RunStepOptions = {}): Promise<StepReport & { cid: string }> {
     const { store, cacheIndex } = this.init
+    // What runs a step (the executor, the spawner): loaded by the first step run, none of a render whose steps are all cached.
+    const { Workspace, executeStep } = await import('../exec/index.ts')
     const workspace = await Workspace.create(this.init.workRoot, { prefix: `${step.id}-` })
     const startedAt = Date.now()
     const streamed = this.#streamsInputs(step)

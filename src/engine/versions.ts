@@ -1,4 +1,4 @@
-import { CapabilitiesCache, resolveBinaries } from '../exec/index.ts'
+import { CapabilitiesCache, resolveBinaries } from '../exec/light/index.ts'
 import type { Config } from '../config/index.ts'
 
 /** The version of the ffmpeg this machine would run (`artdag version --all`); null when there is none. */

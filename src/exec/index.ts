@@ -11,7 +11,7 @@ export type { BinaryName, BinarySource, ResolvedBinaries, ResolvedBinary, Resolv
 export { CapabilitiesCache, RECIPE_ENCODERS, probeCapabilities, recipeCodecs } from './capabilities.ts'
 export type { FfmpegCapabilities, RecipeCodec } from './capabilities.ts'
 export { doctor } from './doctor.ts'
-export type { DoctorReport } from './doctor.ts'
+export type { DoctorOptions, DoctorReport } from './doctor.ts'
 export { resolveFont, bundledFontPath } from './fonts.ts'
 export { INTERMEDIATE_FORMAT } from './intermediate.ts'
 export { probeMedia } from './probe.ts'

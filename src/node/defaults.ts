@@ -1,4 +1,4 @@
-import { DEFAULT_CACHE_RECORD_TIMEOUT_MS, DEFAULT_REPUBLISH_INTERVAL_MS } from '../store/index.ts'
+import { DEFAULT_CACHE_RECORD_TIMEOUT_MS, DEFAULT_REPUBLISH_INTERVAL_MS } from '../store/light/index.ts'
 
 /*
  * The node's named defaults and its config sections' defaults, apart from the

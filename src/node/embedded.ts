@@ -1,5 +1,5 @@
-import { DatastoreCacheIndex, HeliaContentStore } from '../store/index.ts'
-import type { AbortOptions, CacheIndex, HeliaContentStoreInit } from '../store/index.ts'
+import { DatastoreCacheIndex, HeliaContentStore } from '../store/light/index.ts'
+import type { AbortOptions, CacheIndex, HeliaContentStoreInit } from '../store/light/index.ts'
 import { ensureHomeDir, homePaths, readOptionalPeerId } from './home.ts'
 import { checkDatastoreVersion, offlineHelia } from './offline-helia.ts'
 import { acquireRepoLock } from './repo-lock.ts'

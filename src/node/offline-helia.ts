@@ -1,5 +1,5 @@
 import { Key } from 'interface-datastore'
-import { PinRecords } from '../store/index.ts'
+import { PinRecords } from '../store/light/index.ts'
 import { DatastoreVersionError } from './errors.ts'
 import type { CID } from 'multiformats/cid'
 import type { Datastore } from 'interface-datastore'

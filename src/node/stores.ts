@@ -1,4 +1,6 @@
-import { MemoryDatastore, MountDatastore } from 'datastore-core'
+// The two datastores used, not datastore-core's entry (which loads every one, and @libp2p/logger with its tiered one).
+import { MemoryDatastore } from 'datastore-core/memory'
+import { MountDatastore } from 'datastore-core/mount'
 import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import type { Datastore } from 'interface-datastore'

@@ -1,7 +1,7 @@
 import { signalOnly } from '../lifecycle/index.ts'
 import { Key } from 'interface-datastore'
 import { InvalidArgumentError } from '../errors.ts'
-import { cacheIdString } from '../protocol/index.ts'
+import { cacheIdString } from '../protocol/light/index.ts'
 import type { AbortOptions, CacheEntry, CacheIndex } from './types.ts'
 import { readIfPresent } from './datastore-read.ts'
 import type { Datastore } from 'interface-datastore'

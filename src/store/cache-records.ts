@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { AbortedError, errorMessage } from '../errors.ts'
 import { attestationSchema, cacheIdString, cidString, describeIssues, MAX_ATTESTATIONS, peerIdString, resultStatement, timestampMs, verifyStatement } from '../protocol/index.ts'
 import { CacheRecordInvalidError } from './errors.ts'
+import { DEFAULT_CACHE_RECORD_TIMEOUT_MS } from './defaults.ts'
 import type { AbortOptions, CacheEntry } from './types.ts'
 import type { PrivateKey } from '@libp2p/interface'
 import type { KadDHT, SelectFn, ValidateFn } from '@libp2p/kad-dht'
@@ -30,7 +31,6 @@ export const CACHE_RECORD_NAMESPACE = 'artdag-cache'
 export const CACHE_RECORD_VERSION = 2
 /** A record is ~250 bytes; anything far larger is refused before decoding. */
 export const MAX_CACHE_RECORD_BYTES = 4096
-export const DEFAULT_CACHE_RECORD_TIMEOUT_MS = 5_000
 const SIGNING_PREFIX = new TextEncoder().encode('artdag-cache-record:')
 
 const payloadSchema = z.strictObject({

@@ -1,6 +1,7 @@
 import { ComponentRun } from '../lifecycle/index.ts'
 import type { Scheduler, Startable } from '../lifecycle/index.ts'
 import { isPublishable, putCacheRecord } from './cache-records.ts'
+import { DEFAULT_REPUBLISH_INTERVAL_MS } from './defaults.ts'
 import type { AbortOptions, CacheEntry } from './types.ts'
 import type { Logger } from '../log.ts'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
@@ -33,7 +34,6 @@ export interface CacheRecordRepublisherComponents {
   scheduler?: Scheduler | undefined
 }
 
-export const DEFAULT_REPUBLISH_INTERVAL_MS = 12 * 60 * 60 * 1000
 export const DEFAULT_REPUBLISH_INITIAL_DELAY_MS = 60_000
 
 export class CacheRecordRepublisher implements Startable {

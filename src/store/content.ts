@@ -174,7 +174,7 @@ export class HeliaContentStore implements ContentStore {
   async stat (cid: CID, options: FetchOptions = {}): Promise<{ size: number, local: boolean }> {
     const local = await isFileLocal(cid, this.#has, this.#getLocalBlock, options)
     if (!local) await this.#fetchRoot(cid, options)
-    const size = fileSizeOf(cid, await this.#getBlock(cid, options))
+    const size = await fileSizeOf(cid, await this.#getBlock(cid, options))
     return { size: Number(size), local }
   }
 

@@ -4,7 +4,6 @@ import * as dagJson from '@ipld/dag-json'
 import * as dagPb from '@ipld/dag-pb'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
-import PQueue from 'p-queue'
 import type { GetBlock } from './unixfs-reader.ts'
 import type { AbortOptions } from './types.ts'
 
@@ -20,6 +19,8 @@ export interface FetchDagOptions extends AbortOptions {
 export async function fetchDag (root: CID, getBlock: GetBlock, has: (cid: CID) => Promise<boolean>, options: FetchDagOptions): Promise<{ blocks: CID[] }> {
   const controller = new AbortController()
   const signal = options.signal != null ? AbortSignal.any([options.signal, controller.signal]) : controller.signal
+  // Loaded by the first fetch (p-queue, eventemitter3: a store whose content is all here fetches nothing).
+  const { default: PQueue } = await import('p-queue')
   const queue = new PQueue({ concurrency: options.concurrency })
   const blocks = new Map<string, CID>()
   let failure: unknown

@@ -2,7 +2,7 @@ import { Key } from 'interface-datastore'
 import type { Datastore } from 'interface-datastore'
 import { z } from 'zod'
 import { signalOnly } from '../lifecycle/index.ts'
-import { cacheIdString } from '../protocol/index.ts'
+import { cacheIdString } from '../protocol/light/index.ts'
 import type { AbortOptions } from './types.ts'
 import { readIfPresent } from './datastore-read.ts'
 

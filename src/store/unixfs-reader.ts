@@ -1,8 +1,8 @@
 import * as dagPb from '@ipld/dag-pb'
-import { UnixFS } from 'ipfs-unixfs'
 import * as raw from 'multiformats/codecs/raw'
-import { AbortedError, errorMessage, InvalidArgumentError } from '../errors.ts'
-import { ContentCorruptError, WrongContentTypeError } from './errors.ts'
+import { AbortedError, InvalidArgumentError } from '../errors.ts'
+import { ContentCorruptError } from './errors.ts'
+import type { UnixfsFileNode } from './unixfs-file-node.ts'
 import type { AbortOptions } from './types.ts'
 import type { CID } from 'multiformats/cid'
 
@@ -37,7 +37,7 @@ export async function* readUnixfsFile (root: CID, getBlock: GetBlock, options: R
   const controller = new AbortController()
   const signal = options.signal != null ? AbortSignal.any([options.signal, controller.signal]) : controller.signal
   const rootBlock = await getBlock(root, { signal })
-  const size = fileSizeOf(root, rootBlock)
+  const size = await fileSizeOf(root, rootBlock)
   const range = toRange(size, options.offset, options.length)
   if (range.end <= range.start) return
 
@@ -68,9 +68,21 @@ export async function* readUnixfsFile (root: CID, getBlock: GetBlock, options: R
 }
 
 /** The file's size from its root block; throws WrongContentTypeError for anything but a UnixFS file. */
-export function fileSizeOf (cid: CID, block: Uint8Array): bigint {
+export async function fileSizeOf (cid: CID, block: Uint8Array): Promise<bigint> {
   if (cid.code === raw.code) return BigInt(block.byteLength)
-  return decodeUnixfsFile(cid, block).unixfs.fileSize()
+  return (await decodeUnixfsFile(cid, block)).unixfs.fileSize()
+}
+
+let fileNodes: Promise<typeof import('./unixfs-file-node.ts')> | undefined
+
+/**
+ * A dag-pb block as a UnixFS file node (unixfs-file-node.ts). Its decoder (ipfs-unixfs and
+ * protons' runtime, ~20 modules) loads at the first dag-pb block read: a file of one block
+ * is raw, and a render whose output is one block reads none.
+ */
+async function decodeUnixfsFile (cid: CID, block: Uint8Array): Promise<UnixfsFileNode> {
+  fileNodes ??= import('./unixfs-file-node.ts')
+  return (await fileNodes).decodeUnixfsFile(cid, block)
 }
 
 /**
@@ -80,7 +92,7 @@ export function fileSizeOf (cid: CID, block: Uint8Array): bigint {
 export async function isFileLocal (root: CID, has: (cid: CID) => Promise<boolean>, getLocalBlock: GetBlock, options: AbortOptions): Promise<boolean> {
   if (!(await has(root))) return false
   if (root.code === raw.code) return true
-  const node = decodeUnixfsFile(root, await getLocalBlock(root, options)).node
+  const { node } = await decodeUnixfsFile(root, await getLocalBlock(root, options))
   for (const link of node.Links) {
     options.signal?.throwIfAborted()
     if (link.Hash.code === dagPb.code) {
@@ -90,33 +102,6 @@ export async function isFileLocal (root: CID, has: (cid: CID) => Promise<boolean
     }
   }
   return true
-}
-
-/** A dag-pb block as a UnixFS file node; WrongContentTypeError for anything else. */
-export function decodeUnixfsFile (cid: CID, block: Uint8Array): { node: dagPb.PBNode, unixfs: UnixFS } {
-  if (cid.code !== dagPb.code) {
-    throw new WrongContentTypeError(`${cid} is not a file (codec 0x${cid.code.toString(16)}, not UnixFS)`, { cid: cid.toString() })
-  }
-  let node: dagPb.PBNode
-  let unixfs: UnixFS
-  try {
-    node = dagPb.decode(block)
-  } catch (err: unknown) {
-    throw new ContentCorruptError(`${cid} is not a UnixFS node: ${errorMessage(err)}`, { cid: cid.toString() }, { cause: err })
-  }
-  if (node.Data == null) throw new ContentCorruptError(`${cid} is not a UnixFS node: no UnixFS data`, { cid: cid.toString() })
-  try {
-    unixfs = UnixFS.unmarshal(node.Data)
-  } catch (err: unknown) {
-    throw new ContentCorruptError(`${cid} is not a UnixFS node: ${errorMessage(err)}`, { cid: cid.toString() }, { cause: err })
-  }
-  if (unixfs.type !== 'file' && unixfs.type !== 'raw') {
-    throw new WrongContentTypeError(`${cid} is a UnixFS ${unixfs.type}, not a file`, { cid: cid.toString() })
-  }
-  if (node.Links.length !== unixfs.blockSizes.length) {
-    throw new ContentCorruptError(`${cid} has ${node.Links.length} links but ${unixfs.blockSizes.length} block sizes`, { cid: cid.toString() })
-  }
-  return { node, unixfs }
 }
 
 function toRange (size: bigint, offset = 0, length?: number): Range {
@@ -133,7 +118,7 @@ async function* walk (cid: CID, block: Uint8Array, position: bigint, range: Rang
     yield { bytes: slice(block, position, range) }
     return
   }
-  const { node, unixfs } = decodeUnixfsFile(cid, block)
+  const { node, unixfs } = await decodeUnixfsFile(cid, block)
   if (unixfs.data != null && unixfs.data.byteLength > 0) {
     const bytes = slice(unixfs.data, position, range)
     if (bytes.byteLength > 0) yield { bytes }

@@ -68,7 +68,7 @@ describe('artdag render with no daemon', { timeout: 180_000 }, () => {
     expect(await readdir(join(home, 'work'))).toEqual([])
   })
 
-  it('renders the same recipe again from cache: every step CACHED, no ffmpeg, the same CID, the same JSON shape, nothing of the network loaded', async () => {
+  it('renders the same recipe again from cache: every step CACHED, no ffmpeg, the same CID, the same JSON shape, nothing of the network or of running a step loaded', async () => {
     const before = (await ffmpeg.runs()).length
     const out = join(dir, 'teaser-again.mp4')
     const modules = join(dir, 'modules-cached.txt')
@@ -104,6 +104,16 @@ describe('artdag render with no daemon', { timeout: 180_000 }, () => {
     expect(recorded.split('\n').filter(line => /\/node_modules\/(it-glob|fast-glob|rabin-wasm|@multiformats\/multiaddr|pino)\//.test(line))).toEqual([])
     // With no daemon's socket there, nothing of the API's client and schemas either (src/api/light/index.ts finds the home).
     expect(recorded.split('\n').filter(line => /\/src\/api\/(client|schemas|events|routes|transport)\.ts$/.test(line))).toEqual([])
+    // Nor what only a step that runs, or a network, needs (the fifth round): the coordinator, its driver and
+    // the lease table (every step is cached: nothing to schedule), what runs a step (the executor, the spawner,
+    // the probe), the wire's messages and the DHT's records, the UnixFS decoder (the output is one raw block),
+    // the fetch queue, and datastore-core's entry with @libp2p/logger and its debug library.
+    expect(
+      recorded.split('\n').filter(line =>
+        /\/src\/(jobs|lease)\/|\/src\/exec\/(index|execute|runner|spawns|probe|doctor|hardware)\.ts$|\/src\/exec\/spawner\/|\/src\/protocol\/(index\.ts|messages\/)|\/src\/store\/(index|cache-records|cache-republisher)\.ts$/.test(line)
+      )
+    ).toEqual([])
+    expect(recorded.split('\n').filter(line => /\/node_modules\/(ipfs-unixfs|protons-runtime|p-queue|@libp2p\/logger|weald)\/|\/node_modules\/datastore-core\/dist\/src\/index\.js$/.test(line))).toEqual([])
   })
 
   it('loads nothing of the network for steps it runs either', async () => {

@@ -26,11 +26,11 @@ import type { CoordinatorSnapshot } from './snapshot.ts'
 import { jobStatus } from './status.ts'
 import type { JobStatus } from './status.ts'
 import type { Attestation, ClusterView, ExecutionRef, HeartbeatSummary, JobSpec, PeerId } from './types.ts'
-import { MAX_KNOWN_JOBS } from '../../protocol/index.ts'
+import { MAX_KNOWN_JOBS } from '../../protocol/light/index.ts'
 
 /** At most this many cancellations go into a heartbeat (newest first): the rest of the room is for outcomes. */
 const MAX_ANNOUNCED_CANCELS = 32
-import { MAX_LEASES_PER_MESSAGE } from '../../protocol/index.ts'
+import { MAX_LEASES_PER_MESSAGE } from '../../protocol/light/index.ts'
 import { defined } from '../../defined.ts'
 
 /**

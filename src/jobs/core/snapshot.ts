@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { describeIssues } from '../../protocol/index.ts'
-import { JOB_STATES } from '../../protocol/index.ts'
+import { describeIssues } from '../../protocol/light/index.ts'
+import { JOB_STATES } from '../../protocol/light/index.ts'
 import type { Core } from './state.ts'
 import { SnapshotInvalidError } from '../errors.ts'
 import { defined } from '../../defined.ts'

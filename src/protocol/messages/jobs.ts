@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { cacheIdString, cidString, jsonCodec, peerIdString, PROTOCOL_VERSION, timestampMs } from '../codec.ts'
 import { leaseEpoch, stepIdString, topicCodec } from './lease.ts'
+import { JOBS_TOPIC, JOB_STATES, MAX_ATTESTATIONS, MAX_ERROR_TAIL_CHARS, MAX_FAILURES_PER_MESSAGE, MAX_KNOWN_JOBS, MAX_LOST_INPUTS } from '../limits.ts'
 
 /**
  * Job messages on pubsub: submissions, step results and cancellations (the
@@ -8,12 +9,10 @@ import { leaseEpoch, stepIdString, topicCodec } from './lease.ts'
  * (`submitter`, `holder`, `by`) must match the signed publisher.
  * See docs/LEASES.md for when each message is sent.
  */
-export const JOBS_TOPIC = 'artdag/v1/jobs'
+export { JOBS_TOPIC, JOB_STATES, MAX_ATTESTATIONS, MAX_ERROR_TAIL_CHARS, MAX_FAILURES_PER_MESSAGE, MAX_KNOWN_JOBS, MAX_LOST_INPUTS } from '../limits.ts'
 
 const version = z.literal(PROTOCOL_VERSION)
 
-/** The last lines of ffmpeg's stderr, kept in the job state when a step fails. */
-export const MAX_ERROR_TAIL_CHARS = 4000
 export const errorTailString = z.string().max(MAX_ERROR_TAIL_CHARS)
 
 /** A job: every node plans `recipe` with `inputs` into the same steps. `jobId` is the CID of this document. */
@@ -51,7 +50,6 @@ export const signatureString = z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'not a 
  * `trust.confirmations`), or one trusted producer does (`trust.producers`).
  */
 export const attestationSchema = z.object({ peer: peerIdString, epoch: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), sig: signatureString.optional() })
-export const MAX_ATTESTATIONS = 8
 
 /** "The step `cacheId` gives `cid`": sent by the node that ran it, found it in a cache, or answers a claim with it. */
 export const stepCompletedSchema = z.object({
@@ -80,7 +78,6 @@ export const stepCompletedSchema = z.object({
  * own failures, never invent another's.
  */
 export const stepFailureSchema = z.object({ holder: peerIdString, epoch: leaseEpoch, sig: signatureString.optional() })
-export const MAX_FAILURES_PER_MESSAGE = 32
 
 /**
  * The inputs a run could not fetch: the steps they are the outputs of, with the CIDs it asked
@@ -88,7 +85,6 @@ export const MAX_FAILURES_PER_MESSAGE = 32
  * fails" (docs/LEASES.md, "An output lost with its producer").
  */
 export const lostInputSchema = z.object({ cacheId: cacheIdString, cid: cidString })
-export const MAX_LOST_INPUTS = 32
 
 /** "The step failed on `holder` at `epoch`", with every failure the sender knows of (anti-entropy). */
 export const stepFailedSchema = z.object({
@@ -123,10 +119,8 @@ export const jobCancelledSchema = z.object({
   sentAt: timestampMs
 })
 
-export const JOB_STATES = ['running', 'completed', 'failed', 'cancelled'] as const
 /** A job a node knows and its state; for a completed job, the output CID it keeps (nodes compare them). */
 export const knownJobSchema = z.object({ jobId: cidString, state: z.enum(JOB_STATES), output: cidString.optional() })
-export const MAX_KNOWN_JOBS = 128
 /** The jobs a node knows (live and recently cancelled): membership embeds it in every heartbeat. */
 export const knownJobsSchema = z.array(knownJobSchema).max(MAX_KNOWN_JOBS)
 

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { cacheIdString, cidString, jsonCodec, peerIdString, PROTOCOL_VERSION, timestampMs } from '../codec.ts'
 import type { Codec } from '../codec.ts'
 import { MessageInvalidError } from '../errors.ts'
+import { LEASE_TOPIC, MAX_LEASES_PER_MESSAGE } from '../limits.ts'
 
 /**
  * The step-lease protocol on pubsub (decisions live in src/lease and src/jobs;
@@ -9,7 +10,7 @@ import { MessageInvalidError } from '../errors.ts'
  * the adapter must check against the signed publisher (MessageForgedError).
  * See docs/LEASES.md for when each message is sent.
  */
-export const LEASE_TOPIC = 'artdag/v1/leases'
+export { LEASE_TOPIC, MAX_LEASES_PER_MESSAGE } from '../limits.ts'
 
 /** Fencing number of a lease; grows by one on every new claim of a cache id. */
 export const leaseEpoch = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER)
@@ -33,7 +34,6 @@ export const leaseClaimSchema = z.object({
 })
 
 export const heldLeaseSchema = z.object({ cacheId: cacheIdString, epoch: leaseEpoch })
-export const MAX_LEASES_PER_MESSAGE = 256
 /** A node's unreleased leases: in every renew, and in every heartbeat (membership embeds it). */
 export const heldLeasesSchema = z.array(heldLeaseSchema).max(MAX_LEASES_PER_MESSAGE)
 

@@ -3,7 +3,7 @@ import * as raw from 'multiformats/codecs/raw'
 import { InvalidArgumentError } from '../../errors.ts'
 import { ContentCorruptError } from '../errors.ts'
 import { linksOf } from '../fetch-dag.ts'
-import { decodeUnixfsFile } from '../unixfs-reader.ts'
+import { decodeUnixfsFile } from '../unixfs-file-node.ts'
 import type { CID } from 'multiformats/cid'
 
 /**

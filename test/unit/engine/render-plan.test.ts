@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { renderPlan } from '../../../src/engine/local-render.ts'
+import { renderPlan, servedFromCache } from '../../../src/engine/local-render.ts'
+import { renderOnOneNode } from '../../../src/engine/one-node-cluster.ts'
 import type { RenderEvent, StepReport } from '../../../src/engine/events.ts'
 import type { RunStepOptions, StepRunner } from '../../../src/engine/step-runner.ts'
 import { AbortedError } from '../../../src/errors.ts'
@@ -177,6 +178,43 @@ describe('renderPlan runs the coordinator as a one-node cluster', () => {
     expect(kinds(events)).toEqual(['plan', 'step_cached g', 'step_cached t', 'step_cached e'])
     expect(result.outputCid).toBe('cid:cached-e')
     expect(result.steps.every(s => s.cached)).toBe(true)
+  })
+
+  it('serves a fully cached plan as the coordinator serves it, without starting it (a render asked again)', async () => {
+    const received = vi.spyOn(CoordinatorDriver.prototype, 'jobReceived')
+    for (const text of [CHAIN, TWO_OUTPUTS, TWINS]) {
+      const p = planOf(text)
+      const runner = new FakeRunner()
+      for (const step of p.steps) runner.cached.set(step.cacheId, `cid:cached-${step.id}`)
+      const served = await render(p, runner)
+      expect(received).not.toHaveBeenCalled()
+      // The same events and result as the coordinator gives the same plan.
+      const events: RenderEvent[] = []
+      const scheduled = await renderOnOneNode(p, { runner: runner.asRunner }, { slots: 2, onEvent: event => events.push(event) })
+      expect(served.result).toEqual(scheduled)
+      expect(served.events).toEqual(events)
+      expect(runner.runs).toEqual([])
+      received.mockClear()
+    }
+  })
+
+  it('asks only for the outputs before handing a plan with something to run to the coordinator', async () => {
+    const p = planOf(TWO_OUTPUTS)
+    const runner = new FakeRunner()
+    const asked: string[] = []
+    const lookupLocal = runner.lookupLocal.bind(runner)
+    runner.lookupLocal = async cacheId => {
+      asked.push(cacheId)
+      return await lookupLocal(cacheId)
+    }
+    expect(await servedFromCache(p, runner.asRunner, {})).toBeUndefined()
+    expect(asked.toSorted()).toEqual([idOf(p, 'out'), idOf(p, 'poster')].toSorted())
+    // An output cached, a step under it not: the coordinator decides (the step is skipped or run), as before.
+    runner.cached.set(idOf(p, 'out'), 'cid:cached-out')
+    runner.cached.set(idOf(p, 'poster'), 'cid:cached-poster')
+    expect(await servedFromCache(p, runner.asRunner, {})).toBeUndefined()
+    const { events } = await render(p, runner)
+    expect(kinds(events)).toEqual(['plan', 'step_skipped bars', 'step_cached out', 'step_cached poster'])
   })
 
   it('runs at most `slots` steps at once', async () => {
