@@ -20,6 +20,9 @@ let daemon: Daemon
 const TINY = 'version: 1\nname: tiny\nnodes:\n  bars: { type: generate, config: { duration: 1, width: 160, height: 90 } }\n  out: { type: encode, inputs: [bars], config: { crf: 35, preset: ultrafast } }\noutput: out\n'
 const WITH_INPUT = 'version: 1\nname: cut\ninputs:\n  clip: ./clip.mp4\nnodes:\n  out: { type: segment, inputs: [clip], config: { start: 0, duration: 1 } }\noutput: out\n'
 
+const SILENT_MUX =
+  'version: 1\nname: silent\nnodes:\n  pic: { type: generate, config: { duration: 1, width: 160, height: 90 } }\n  snd: { type: generate, config: { duration: 1, width: 160, height: 90, pattern: smptebars, audio: none } }\n  both: { type: mux, inputs: [pic, snd] }\noutput: both\n'
+
 const env = { ...FAST_ENV }
 const run = async (args: string[], home = homes[0] as string): Promise<{ code: number, stdout: string, stderr: string }> => await artdag([...args, '--home', home], { cwd: dir, env })
 
@@ -29,6 +32,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'tiny.yaml'), TINY)
   await writeFile(join(dir, 'cut.yaml'), WITH_INPUT)
   await writeFile(join(dir, 'empty.mp4'), '')
+  await writeFile(join(dir, 'silent.yaml'), SILENT_MUX)
   daemon = await Daemon.start(homes[0] as string)
 })
 
@@ -102,5 +106,11 @@ describe('a new user on one machine', { timeout: 180_000 }, () => {
     const rendered = await run(['render', 'cut.yaml', '--input', 'clip=empty.mp4'], homes[1])
     expect(rendered.code).toBe(2)
     expect(rendered.stderr).toContain(`input clip: file ${join(dir, 'empty.mp4')} is empty (0 bytes): no step can read it`)
+  })
+
+  it("a step given no sound where it needs one names which of its inputs it is, by the recipe's name", async () => {
+    const rendered = await run(['render', 'silent.yaml'], homes[1])
+    expect(rendered.code).toBe(1)
+    expect(rendered.stderr).toMatch(/^step both \(mux\) failed: the output of step "snd" \(\w+\) has no audio stream, and mux needs one there$/m)
   })
 })
