@@ -33,6 +33,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'cut.yaml'), WITH_INPUT)
   await writeFile(join(dir, 'empty.mp4'), '')
   await writeFile(join(dir, 'silent.yaml'), SILENT_MUX)
+  await writeFile(join(dir, 'notes.mp4'), 'not a video\n')
   daemon = await Daemon.start(homes[0] as string)
 })
 
@@ -108,9 +109,15 @@ describe('a new user on one machine', { timeout: 180_000 }, () => {
     expect(rendered.stderr).toContain(`input clip: file ${join(dir, 'empty.mp4')} is empty (0 bytes): no step can read it`)
   })
 
-  it("a step given no sound where it needs one names which of its inputs it is, by the recipe's name", async () => {
+  it("a step given no sound where it needs one, or no media at all, names which of its inputs it is, by the recipe's name, once", async () => {
     const rendered = await run(['render', 'silent.yaml'], homes[1])
     expect(rendered.code).toBe(1)
     expect(rendered.stderr).toMatch(/^step both \(mux\) failed: the output of step "snd" \(\w+\) has no audio stream, and mux needs one there$/m)
+
+    // A file that is no media at all: named once, with ffprobe's reason.
+    const notMedia = await run(['render', 'cut.yaml', '--input', 'clip=notes.mp4'], homes[1])
+    expect(notMedia.code).toBe(1)
+    const line = notMedia.stderr.trim().split('\n').at(-1) as string
+    expect(line).toMatch(/^step out \(segment\) failed: input "clip" \(\w+\) is not a media file ffmpeg can read \(ffprobe: Invalid data found when processing input\)$/)
   })
 })
