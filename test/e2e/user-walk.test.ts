@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { artdag } from './helpers/cli.ts'
+import { artdag, collectOutput, spawnArtdag } from './helpers/cli.ts'
 import { Daemon, FAST_ENV, initHomes } from './helpers/daemon.ts'
 
 /**
@@ -23,6 +23,8 @@ const WITH_INPUT = 'version: 1\nname: cut\ninputs:\n  clip: ./clip.mp4\nnodes:\n
 const SILENT_MUX =
   'version: 1\nname: silent\nnodes:\n  pic: { type: generate, config: { duration: 1, width: 160, height: 90 } }\n  snd: { type: generate, config: { duration: 1, width: 160, height: 90, pattern: smptebars, audio: none } }\n  both: { type: mux, inputs: [pic, snd] }\noutput: both\n'
 
+const SLOW = 'version: 1\nname: slow\nnodes:\n  long: { type: generate, config: { pattern: mandelbrot, duration: 120, width: 640, height: 360 } }\noutput: long\n'
+
 const env = { ...FAST_ENV }
 const run = async (args: string[], home = homes[0] as string): Promise<{ code: number, stdout: string, stderr: string }> => await artdag([...args, '--home', home], { cwd: dir, env })
 
@@ -34,6 +36,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'empty.mp4'), '')
   await writeFile(join(dir, 'silent.yaml'), SILENT_MUX)
   await writeFile(join(dir, 'notes.mp4'), 'not a video\n')
+  await writeFile(join(dir, 'slow.yaml'), SLOW)
   daemon = await Daemon.start(homes[0] as string)
 })
 
@@ -119,5 +122,23 @@ describe('a new user on one machine', { timeout: 180_000 }, () => {
     expect(notMedia.code).toBe(1)
     const line = notMedia.stderr.trim().split('\n').at(-1) as string
     expect(line).toMatch(/^step out \(segment\) failed: input "clip" \(\w+\) is not a media file ffmpeg can read \(ffprobe: Invalid data found when processing input\)$/)
+  })
+
+  it('submit --wait whose daemon dies says the daemon stopped while it followed the job, and how to follow it again', async () => {
+    const second = await Daemon.start(homes[1] as string)
+    try {
+      const follow = collectOutput(spawnArtdag(['submit', 'slow.yaml', '--wait', '--home', second.home], { cwd: dir, env }))
+      await follow.waitFor(/long \(generate\) running/)
+      await second.kill()
+      expect(await follow.exit, follow.stderr()).toBe(7)
+      const job = /job (\w+) submitted/.exec(follow.stderr())?.[1] as string
+      expect(follow.stderr().trim().split('\n').at(-1)).toBe(
+        `the daemon stopped while following job ${job.slice(0, 16)}; the job goes on on the other nodes of the cluster: start the daemon again and artdag watch ${job.slice(0, 16)} follows it (or artdag job ${
+          job.slice(0, 16)
+        } on another node)`
+      )
+    } finally {
+      await second.kill()
+    }
   })
 })
