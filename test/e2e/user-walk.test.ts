@@ -94,6 +94,15 @@ describe('a new user on one machine', { timeout: 180_000 }, () => {
     expect(missingDir.code).toBe(2)
     expect(missingDir.stderr).toContain(`the directory ${join(dir, 'nowhere')} does not exist; create it first`)
     await expect(stat(join(dir, 'nowhere'))).rejects.toThrow(/ENOENT/)
+
+    // render and submit: -o a directory is refused before any work (it failed with EISDIR after the render).
+    const toDir = await run(['render', 'tiny.yaml', '-o', 'sorties é'])
+    expect(toDir).toMatchObject({ code: 2, stdout: '' })
+    expect(toDir.stderr).toBe(`-o ${outDir}: is a directory; name the file in it (-o ${join(outDir, 'out.mp4')}; nothing was rendered)\n`)
+    const toSlash = await run(['submit', 'tiny.yaml', '--wait', '-o', 'nowhere/'])
+    expect(toSlash.code).toBe(2)
+    expect(toSlash.stderr).toBe('-o nowhere/: names a directory; name the file in it (-o nowhere/out.mp4, say)\n')
+    await expect(stat(join(dir, 'nowhere'))).rejects.toThrow(/ENOENT/)
   })
 
   it('an input file of 0 bytes is refused before it is uploaded or run, naming it; with a daemon and without', async () => {
