@@ -102,6 +102,15 @@ describe('a new user on one machine', { timeout: 180_000 }, () => {
     const toSlash = await run(['submit', 'tiny.yaml', '--wait', '-o', 'nowhere/'])
     expect(toSlash.code).toBe(2)
     expect(toSlash.stderr).toBe('-o nowhere/: names a directory; name the file in it (-o nowhere/out.mp4, say)\n')
+    // transcode too, before the source is uploaded (it failed after the whole transcode).
+    const jobs = (await daemon.json(['jobs'])).jobs.length
+    const transcodeToDir = await run(['transcode', 'tiny.mp4', '-o', 'sorties é'])
+    expect(transcodeToDir.code).toBe(2)
+    expect(transcodeToDir.stderr).toBe(`-o ${outDir}: is a directory; name the file in it (-o ${join(outDir, 'transcode.mp4')}; nothing was rendered)\n`)
+    const transcodeNowhere = await run(['transcode', 'tiny.mp4', '-o', 'nowhere/film.mp4'])
+    expect(transcodeNowhere.code).toBe(2)
+    expect(transcodeNowhere.stderr).toMatch(/^-o .*nowhere\/film\.mp4: the directory .*nowhere does not exist; create it first/)
+    expect((await daemon.json(['jobs'])).jobs.length).toBe(jobs)
     await expect(stat(join(dir, 'nowhere'))).rejects.toThrow(/ENOENT/)
   })
 
