@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.ts'
-import { closest } from '../plan/suggest.ts'
+import { closest } from '../plan/light/index.ts'
 
 /**
  * Checks `artdag events --type` values against the types the stream knows: a type, or a prefix
