@@ -82,6 +82,12 @@ export class DaemonNotRunningError extends ArtdagError {
   }
 }
 
+/** Client side: the daemon closed the connection in the middle of a request (it stopped or died). */
+export class DaemonConnectionLostError extends ArtdagError {
+  override readonly name = 'DaemonConnectionLostError'
+  readonly kind = 'unavailable'
+}
+
 /** Client side: the socket exists but belongs to someone else. */
 export class SocketPermissionError extends ArtdagError {
   override readonly name = 'SocketPermissionError'

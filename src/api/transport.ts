@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { Readable } from 'node:stream'
 import { AbortedError } from '../errors.ts'
 import type { ErrorKind } from '../errors.ts'
-import { DaemonNotRunningError, RemoteError, RequestTimeoutError, ResponseInvalidError, SocketPermissionError } from './errors.ts'
+import { DaemonConnectionLostError, DaemonNotRunningError, RemoteError, RequestTimeoutError, ResponseInvalidError, SocketPermissionError } from './errors.ts'
 import type { HttpMethod } from './routes.ts'
 
 /**
@@ -182,7 +182,9 @@ export function exchange (init: TransportInit, options: ExchangeOptions): Promis
       settle()
       if (err instanceof AbortedError || err instanceof RequestTimeoutError) reject(err)
       else if (sourceError !== undefined) reject(sourceError)
-      else reject(connectError(err, init) ?? new ResponseInvalidError(`${where}: the connection to the daemon failed: ${err.message}`, undefined, { cause: err }))
+      else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
+        reject(new DaemonConnectionLostError(`${where}: the daemon closed the connection (it stopped or died; artdag status says whether it runs)`, { socket: init.socketPath }, { cause: err }))
+      } else reject(connectError(err, init) ?? new ResponseInvalidError(`${where}: the connection to the daemon failed: ${err.message}`, undefined, { cause: err }))
     })
     req.on('close', () => {
       signal?.removeEventListener('abort', onAbort)

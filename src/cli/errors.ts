@@ -36,3 +36,9 @@ export class FollowInterruptedError extends ArtdagError {
   override readonly name = 'FollowInterruptedError'
   readonly kind = 'aborted'
 }
+
+/** The daemon a command was following a job through stopped or died: the job itself goes on in the cluster. */
+export class FollowLostError extends ArtdagError {
+  override readonly name = 'FollowLostError'
+  readonly kind = 'unavailable'
+}

@@ -1,6 +1,6 @@
 import { AbortedError } from '../errors.ts'
 import type { ApiClient, ApiEvent, JobDetail } from '../api/index.ts'
-import { FollowInterruptedError } from './errors.ts'
+import { FollowInterruptedError, FollowLostError } from './errors.ts'
 import { shortId } from './ids.ts'
 import { fromApiEvent, fromJobDetail } from './live-sources.ts'
 import type { LiveView } from './live-view.ts'
@@ -89,9 +89,21 @@ export async function followJob (client: ApiClient, jobId: string, options: Foll
       await reading
     }
   } catch (err: unknown) {
-    if (!signal.aborted) throw err
+    if (!signal.aborted) throw lost(err, jobId)
     throw await interrupted(client, jobId, options)
   }
+}
+
+/** The daemon went away while followed: not "no daemon is running", which reads as if it never had. */
+function lost (err: unknown, jobId: string): unknown {
+  const name = (err as { name?: unknown }).name
+  if (name !== 'DaemonNotRunningError' && name !== 'DaemonConnectionLostError' && name !== 'ServerStoppingError') return err
+  const short = shortId(jobId)
+  return new FollowLostError(
+    `the daemon stopped while following job ${short}; the job goes on on the other nodes of the cluster: start the daemon again and artdag watch ${short} follows it (or artdag job ${short} on another node)`,
+    { job: jobId },
+    { cause: err }
+  )
 }
 
 function concerns (event: ApiEvent, jobId: string): boolean {

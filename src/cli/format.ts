@@ -11,6 +11,11 @@ export function formatBytes (bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${String(units[unit])}`
 }
 
+/** `1 step`, `2 steps`. */
+export function countOf (n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
+}
+
 /** 93784000 → `1d 2h 3m`; under a minute, seconds. */
 export function formatDuration (ms: number): string {
   const s = Math.floor(Math.max(0, ms) / 1000)

@@ -43,13 +43,37 @@ export async function resolveJobId (client: ApiClient, text: string, signal: Abo
 /** What a CID prefix is matched against: the pins of the home, and (with a daemon) its jobs' outputs. */
 export interface CidCandidates {
   pins: (filter: Record<string, never>, options: { signal: AbortSignal }) => Promise<{ pins: Array<{ cid: string }> }>
-  jobs?: (filter: Record<string, never>, options: { signal: AbortSignal }) => Promise<{ jobs: Array<{ output: string | null, provenance: string | null }> }>
+  jobs?: (filter: Record<string, never>, options: { signal: AbortSignal }) => Promise<{ jobs: Array<{ id: string, state: string, output: string | null, provenance: string | null }> }>
 }
 
 /** A CID from a full CID or a unique prefix of one this home knows. */
 export async function resolveCid (source: CidCandidates, text: string, signal: AbortSignal): Promise<string> {
   if (isFullCid(text)) return text
-  const [{ pins }, jobs] = await Promise.all([source.pins({}, { signal }), source.jobs?.({}, { signal }).catch(() => ({ jobs: [] }))])
-  const candidates = [...pins.map(pin => pin.cid), ...(jobs?.jobs ?? []).flatMap(job => [job.output, job.provenance].filter((cid): cid is string => cid != null))]
-  return matchPrefix(text, candidates, { noun: 'content', list: 'artdag pin ls' })
+  const [pins, jobs] = await Promise.all([source.pins({}, { signal }), knownJobs(source, signal)])
+  return matchPrefix(text, cidCandidates(pins.pins, jobs), { noun: 'content', list: 'artdag pin ls' })
+}
+
+/**
+ * What `artdag get` saves: a CID as resolveCid finds it or, with a daemon, a job id (or a
+ * unique start of one), which stands for the job's output. A job with no output yet is not
+ * found, with what to do.
+ */
+export async function resolveContentOrJob (source: CidCandidates, text: string, signal: AbortSignal): Promise<string> {
+  const [pins, jobs] = await Promise.all([isFullCid(text) ? { pins: [] } : source.pins({}, { signal }), knownJobs(source, signal)])
+  const id = isFullCid(text) ? text : matchPrefix(text, [...cidCandidates(pins.pins, jobs), ...jobs.map(job => job.id)], { noun: 'content or job', list: 'artdag pin ls, artdag jobs' })
+  const job = jobs.find(j => j.id === id)
+  if (job === undefined) return id
+  if (job.output != null) return job.output
+  const next = job.state === 'running' ? `artdag watch ${shortId(job.id)} follows it to its end` : `artdag job ${shortId(job.id)} says why`
+  throw new NotFoundError(`job ${shortId(job.id)} has no output: it is ${job.state} (${next})`, { job: job.id, state: job.state })
+}
+
+type KnownJob = Awaited<ReturnType<NonNullable<CidCandidates['jobs']>>>['jobs'][number]
+
+async function knownJobs (source: CidCandidates, signal: AbortSignal): Promise<KnownJob[]> {
+  return (await source.jobs?.({}, { signal }).catch(() => undefined))?.jobs ?? []
+}
+
+function cidCandidates (pins: ReadonlyArray<{ cid: string }>, jobs: readonly KnownJob[]): string[] {
+  return [...pins.map(pin => pin.cid), ...jobs.flatMap(job => [job.output, job.provenance].filter((cid): cid is string => cid != null))]
 }

@@ -1,4 +1,4 @@
-import { formatDuration } from './format.ts'
+import { countOf, formatDuration } from './format.ts'
 import { formatStepDuration, shortPeer } from './job-format.ts'
 import { LiveModel, stepEtaMs } from './live-model.ts'
 import type { LiveStep, LiveUpdate } from './live-model.ts'
@@ -156,7 +156,7 @@ function plainView (stream: Stream, model: LiveModel, now: () => number): LiveVi
     update (update) {
       const first = update.kind === 'steps' && model.recipe === ''
       const changed = model.apply(update)
-      if (first) write(`${model.recipe}: ${model.steps.size} steps`)
+      if (first) write(`${model.recipe}: ${countOf(model.steps.size, 'step')}`)
       for (const step of changed) write(eventLine(step))
       if (update.kind === 'progress') {
         const step = model.steps.get(update.step)

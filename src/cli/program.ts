@@ -92,7 +92,7 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
       await render(output, { stdout: io.stdout, stderr: io.stderr, json })
     } catch (err: unknown) {
       if (err instanceof CheckFailedError) await render(err.output, { stdout: io.stdout, stderr: io.stderr, json })
-      const body = withHint(toErrorBody(err))
+      const body = withHint(toErrorBody(err), commandPath)
       exitCode = await fail(body, json)
       // A bug's stack is for whoever debugs it, on request.
       if (body.error.kind === 'internal' && io.env.ARTDAG_DEBUG != null && err instanceof Error) io.stderr.write(`${err.stack ?? ''}\n`)

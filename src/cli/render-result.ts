@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises'
-import { dirname, extname, resolve } from 'node:path'
+import { dirname, extname, join, resolve, sep } from 'node:path'
 import { InvalidArgumentError } from '../errors.ts'
 import { runFps } from '../plan/light/index.ts'
 import type { JobDetail, JobStep, RenderResult } from '../api/index.ts'
@@ -37,6 +37,8 @@ export function parseOutputFlags (values: readonly string[], recipe: Pick<Recipe
     const name = at > 0 ? value.slice(0, at) : ''
     const [node, path] = outputs.includes(name) ? [name, value.slice(at + 1)] : [outputs[0] as string, value]
     if (files[node] != null) throw new InvalidArgumentError(`-o: two files for the output ${node} (${files[node]}, ${path}); give it once (-o NAME=FILE names another output: ${outputs.join(', ')})`, { output: node })
+    // `resolve` drops a trailing slash: `-o renders/` would write a file named renders.
+    if (path.endsWith('/') || path.endsWith(sep)) throw new InvalidArgumentError(`-o ${path}: names a directory; name the file in it (-o ${join(path, node)}.mp4, say)`, { output: node })
     files[node] = resolve(cwd, path)
   }
   return files
@@ -64,6 +66,9 @@ export async function checkOutputFiles (files: OutputFiles, formatOf: (output: s
       throw new InvalidArgumentError(`-o ${path}: the directory ${dir} ${info == null ? 'does not exist' : 'is not a directory'}; create it first (nothing was rendered)`, { output, path })
     }
     const format = formatOf(output)
+    if ((await stat(path).catch(() => null))?.isDirectory() === true) {
+      throw new InvalidArgumentError(`-o ${path}: is a directory; name the file in it (-o ${join(path, `${output}.${format ?? 'mp4'}`)}; nothing was rendered)`, { output, path })
+    }
     const expected = format !== undefined ? EXTENSIONS[format] : undefined
     const ext = extname(path).toLowerCase()
     if (!ctx.json && expected !== undefined && ext !== '' && !expected.includes(ext)) {

@@ -41,7 +41,7 @@ export async function submitUnchecked (read: ReadRecipe, request: UncheckedReque
 
 /** Adds the recipe's local input files to the daemon (streamed) and returns the recipe naming them by CID. */
 export async function uploadInputs (client: ApiClient, loaded: LoadedRecipe, ctx: CommandContext): Promise<{ recipe: Record<string, unknown>, inputs: Record<string, string> }> {
-  const [{ classifyInputRef, resolveInputPath, applyInputOverrides }, { stat }] = await Promise.all([import('../plan/light/index.ts'), import('node:fs/promises')])
+  const [{ classifyInputRef, resolveInputPath, applyInputOverrides, EMPTY_INPUT_HINT }, { stat }] = await Promise.all([import('../plan/light/index.ts'), import('node:fs/promises')])
   const recipe = applyInputOverrides(loaded.recipe, loaded.overrides)
   const inputs: Record<string, string> = {}
   for (const [name, ref] of Object.entries(recipe.inputs)) {
@@ -52,9 +52,12 @@ export async function uploadInputs (client: ApiClient, loaded: LoadedRecipe, ctx
     }
     const path = resolveInputPath(kind.path, loaded.recipeDir)
     const info = await stat(path).catch(() => null)
+    const given = loaded.overrides[name] != null ? ' (given with --input)' : ` (named in ${loaded.path})`
     if (info?.isFile() !== true) {
-      throw new InvalidArgumentError(`input ${name}: file ${path} ${info == null ? 'does not exist' : 'is not a file'}${loaded.overrides[name] != null ? ' (given with --input)' : ` (named in ${loaded.path})`}`, { input: name, path })
+      throw new InvalidArgumentError(`input ${name}: file ${path} ${info == null ? 'does not exist' : 'is not a file'}${given}`, { input: name, path })
     }
+    // Refused here, not by every node in turn after the upload.
+    if (info.size === 0) throw new InvalidArgumentError(`input ${name}: file ${path} is empty (0 bytes)${given}: ${EMPTY_INPUT_HINT}`, { input: name, path })
     const progress = ctx.progress(`add ${name}`, info.size)
     try {
       inputs[name] = (await client.addFile(path, {

@@ -23,7 +23,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
 
 /** Checks the source and the settings (errors name the flag) and returns the recipe; starts nothing. */
 export async function loadTranscodeRecipe (source: string, settings: Record<string, unknown>, io: CliIo): Promise<LoadedRecipe> {
-  const [{ validateRecipe, classifyInputRef, resolveInputPath, RecipeError }, { stepCatalog }] = await Promise.all([
+  const [{ validateRecipe, classifyInputRef, resolveInputPath, RecipeError, EMPTY_INPUT_HINT }, { stepCatalog }] = await Promise.all([
     import('../plan/index.ts'),
     import('../exec/index.ts')
   ])
@@ -34,6 +34,7 @@ export async function loadTranscodeRecipe (source: string, settings: Record<stri
     const info = await stat(input).catch(() => null)
     if (info == null) throw new InvalidArgumentError(`${source} does not exist`, { source })
     if (!info.isFile()) throw new InvalidArgumentError(`${source} is not a file`, { source })
+    if (info.size === 0) throw new InvalidArgumentError(`${source} is empty (0 bytes): ${EMPTY_INPUT_HINT}`, { source })
   }
   const doc = { version: 1, name: 'transcode', inputs: { source: input }, nodes: { [TRANSCODE_NODE]: { type: 'transcode', inputs: ['source'], config: settings } }, output: TRANSCODE_NODE }
   try {

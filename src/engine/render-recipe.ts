@@ -5,7 +5,7 @@ import { buildProvenance } from './provenance.ts'
 import { InputFileError } from './errors.ts'
 import { createSourceAnalyzer } from './analyze-source.ts'
 import { expandTranscodes } from './expand-transcodes.ts'
-import { applyInputOverrides, classifyInputRef, plan as planRecipe, resolveInputPath } from '../plan/index.ts'
+import { applyInputOverrides, classifyInputRef, EMPTY_INPUT_HINT, plan as planRecipe, resolveInputPath } from '../plan/index.ts'
 import type { Plan, Recipe, StepCatalog } from '../plan/index.ts'
 import type { RenderEventListener, StepReport } from './events.ts'
 import type { StepRunner } from './step-runner.ts'
@@ -67,6 +67,7 @@ export async function resolveInputCids (recipe: Recipe, recipeDir: string, store
     const info = await stat(path).catch(() => null)
     if (info == null) throw new InputFileError(`input ${name}: file ${path} does not exist`, { input: name, path })
     if (!info.isFile()) throw new InputFileError(`input ${name}: ${path} is not a file`, { input: name, path })
+    if (info.size === 0) throw new InputFileError(`input ${name}: file ${path} is empty (0 bytes): ${EMPTY_INPUT_HINT}`, { input: name, path })
     out[name] = (await store.addFile(path, options)).toString()
   }
   return out

@@ -72,7 +72,10 @@ export async function probeInputs (names: string[], need: ProbeNeed, options: Pr
       inputs.push({ file, info, ...present({ keyframes }), ...present({ packets }) })
     } catch (err: unknown) {
       if (!(err instanceof FfprobeFailedError)) throw err
-      throw new StepInputsInvalidError(`input ${i} of ${options.type} is not a media file ffmpeg can read: ${err.message}`, { input: i, errorTail: err.details?.errorTail }, { cause: err })
+      // ffprobe's last line says why, after the input's name, which the message says once already.
+      const tail = err.details?.errorTail
+      const why = Array.isArray(tail) && typeof tail.at(-1) === 'string' ? (tail.at(-1) as string).replace(/^\S+: /, '') : err.message
+      throw new StepInputsInvalidError(`input ${i} of ${options.type} is not a media file ffmpeg can read (ffprobe: ${why})`, { input: i, errorTail: tail }, { cause: err })
     }
   }
   return inputs

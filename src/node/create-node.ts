@@ -17,6 +17,7 @@ import { ensureHomeDir, homePaths, readHomeKeys } from './home.ts'
 import { createHeliaLight } from './helia-light.ts'
 import { withLibp2p } from './helia-libp2p.ts'
 import { captureLingeringTimers } from './lingering-timers.ts'
+import { listenFailure } from './listen-failure.ts'
 import { DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_LISTEN } from './defaults.ts'
 import { buildLibp2pOptions } from './libp2p-options.ts'
 import { NeighbourLookups } from './neighbours.ts'
@@ -228,7 +229,7 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
   } catch (err: unknown) {
     await rollback()
     if (options.signal?.aborted === true) throw new AbortedError('aborted while starting the node', undefined, { cause: err })
-    throw err
+    throw listenFailure(err) ?? err
   }
 }
 

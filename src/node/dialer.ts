@@ -1,4 +1,4 @@
-import { AbortedError, errorMessage } from '../errors.ts'
+import { AbortedError, errorMessage, errorName } from '../errors.ts'
 import { DialFailedError } from './errors.ts'
 import { parseMultiaddr } from './libp2p-options.ts'
 import { ComponentRun, systemClock } from '../lifecycle/index.ts'
@@ -29,7 +29,9 @@ export async function dialAddress (libp2p: DialerLibp2p, address: string | Multi
   } catch (err: unknown) {
     if (options.signal?.aborted === true) throw new AbortedError(`aborted while dialling ${ma}`, { address: ma.toString() }, { cause: err })
     const why = timeout.aborted ? `no answer within ${options.timeoutMs} ms` : (errorMessage(err) ?? String(err))
-    throw new DialFailedError(`cannot connect to ${ma}: ${why}`, { address: ma.toString() }, { cause: err })
+    // On a private network a peer with another swarm key resets the connection during the handshake.
+    const hint = errorName(err) === 'EncryptionFailedError' ? `; the encrypted handshake failed: most often the two nodes have different swarm keys (give this one the cluster's: artdag init --swarm-key FILE --replace-swarm-key)` : ''
+    throw new DialFailedError(`cannot connect to ${ma}: ${why}${hint}`, { address: ma.toString() }, { cause: err })
   }
 }
 

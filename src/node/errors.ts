@@ -59,3 +59,15 @@ export class DatastoreVersionError extends ArtdagError {
   override readonly name = 'DatastoreVersionError'
   readonly kind = 'invalid'
 }
+
+/** A listen address's port is taken (another daemon, or another program, listens there). */
+export class ListenAddressInUseError extends ArtdagError {
+  override readonly name = 'ListenAddressInUseError'
+  readonly kind = 'conflict'
+}
+
+/** The node could not listen on a listen address (not an address of this machine, a privileged port, …). */
+export class ListenFailedError extends ArtdagError {
+  override readonly name = 'ListenFailedError'
+  readonly kind = 'invalid'
+}

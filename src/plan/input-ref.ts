@@ -52,6 +52,9 @@ export function resolveInputPath (path: string, recipeDir: string): string {
   return isAbsolute(path) ? normalize(path) : join(recipeDir, path)
 }
 
+/** What to do about an input file of 0 bytes (a copy that failed, a download not finished): no step can read it. */
+export const EMPTY_INPUT_HINT = 'no step can read it; give the finished file (a video, a sound or a picture)'
+
 /** `name=PATH|CID`, as given to `--input`. */
 export function parseInputFlag (flag: string): { name: string, value: string } {
   const eq = flag.indexOf('=')

@@ -97,6 +97,8 @@ export function parseRecipe (text: string | Uint8Array, options: ParseRecipeOpti
     throw new RecipeSyntaxError(`${source}: ${message}`, {}, { cause: err })
   }
 
+  // An empty file, or one of comments only: say so, and where the format is, rather than "must be a mapping".
+  if (js == null) throw new RecipeSchemaError(`${source}: the file is empty (no YAML or JSON document in it): the recipe must be a mapping with version, name, nodes and output (docs/RECIPES.md; examples/teaser.yaml is one)`)
   const plain = toPlainJson(js, limits)
   if (!plain.ok) throw plainJsonError(plain.problem)
   return plain.value

@@ -33,6 +33,10 @@ export default defineCommand({
   input: z.object({ type: z.array(z.string().min(1)).optional(), job: z.string().min(1).optional(), all: z.boolean().optional() }),
   examples: ['artdag events --type member --type step', 'artdag events --json --job baguqeera... | jq .type', 'artdag events --all'],
   async run ({ type, job, all }, ctx) {
+    if (type !== undefined) {
+      const [{ checkEventTypes }, { API_EVENT_TYPES }] = await Promise.all([import('../event-types.ts'), import('../../api/index.ts')])
+      checkEventTypes(type, API_EVENT_TYPES)
+    }
     const client = await ctx.client()
     const { resolveJobId } = await import('../ids.ts')
     const jobId = job !== undefined ? await resolveJobId(client, job, ctx.signal) : undefined

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { defineCommand } from '../command.ts'
+import { countOf } from '../format.ts'
 import { table } from '../output.ts'
 
 export default defineCommand({
@@ -42,7 +43,9 @@ export default defineCommand({
     const { summary } = description
     // Notes for people; `--json` carries the same facts and nothing goes to stderr.
     if (!ctx.json) {
-      ctx.io.stderr.write(`plan ${shortId(description.planId)} · run ${shortId(description.runId)} · ${summary.steps} steps in ${description.levels.length} levels · ${summary.cached} cached · ${summary.toRun} to run\n`)
+      ctx.io.stderr.write(
+        `plan ${shortId(description.planId)} · run ${shortId(description.runId)} · ${countOf(summary.steps, 'step')} in ${countOf(description.levels.length, 'level')} · ${summary.cached} cached · ${summary.toRun} to run\n`
+      )
       const note = unusedNote(description.unused, description.unusedInputs)
       if (note !== undefined) ctx.io.stderr.write(`${note}\n`)
     }

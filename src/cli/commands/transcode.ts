@@ -69,8 +69,10 @@ export default defineCommand({
       ...present({ chunkSeconds: args.chunkSeconds })
     }, ctx.io)
 
-    const { renderResultOutput } = await import('../render-result.ts')
-    const files = outFile != null ? { [loaded.recipe.output]: outFile } : {}
+    const { checkOutputFiles, parseOutputFlags, renderResultOutput } = await import('../render-result.ts')
+    // Where the result goes is checked before anything is uploaded or encoded.
+    const files = args.output != null ? parseOutputFlags([args.output], loaded.recipe, ctx.io.cwd) : {}
+    await checkOutputFiles(files, () => container ?? 'mp4', ctx)
     const daemon = await daemonIfRunning(ctx)
     if (daemon != null) {
       const { announceJob, runJob, submitRecipe } = await import('../submit-job.ts')

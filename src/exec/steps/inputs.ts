@@ -8,13 +8,13 @@ export const FALLBACK_FPS = 25
 
 export function requireVideo (type: string, inputs: StepInput[], index: number): VideoStreamInfo {
   const video = inputs[index]?.info.video
-  if (video == null) throw new StepInputsInvalidError(`${type} needs a video stream in input ${index}, and it has none`, { type, input: index })
+  if (video == null) throw new StepInputsInvalidError(`input ${index} of ${type} has no video stream, and ${type} needs one there`, { type, input: index })
   return video
 }
 
 export function requireAudio (type: string, inputs: StepInput[], index: number): AudioStreamInfo {
   const audio = inputs[index]?.info.audio
-  if (audio == null) throw new StepInputsInvalidError(`${type} needs an audio stream in input ${index}, and it has none`, { type, input: index })
+  if (audio == null) throw new StepInputsInvalidError(`input ${index} of ${type} has no audio stream, and ${type} needs one there`, { type, input: index })
   return audio
 }
 
@@ -22,7 +22,7 @@ export function requireAudio (type: string, inputs: StepInput[], index: number):
 export function requireTimed (type: string, inputs: StepInput[], index: number): number {
   const info = inputs[index]?.info
   if (info == null || info.still || info.durationS == null || info.durationS <= 0) {
-    throw new StepInputsInvalidError(`${type} needs a clip with a duration in input ${index}, and it is ${info?.still === true ? 'a still picture' : 'of unknown length'}`, { type, input: index })
+    throw new StepInputsInvalidError(`input ${index} of ${type} is ${info?.still === true ? 'a still picture' : 'of unknown length'}, and ${type} needs a clip with a duration there`, { type, input: index })
   }
   return info.durationS
 }

@@ -4,6 +4,7 @@
  * no step types' schemas (the index's ~15–20 ms of `artdag submit`'s start).
  */
 export { parseRecipe } from '../parse.ts'
-export { applyInputOverrides, classifyInputRef, parseInputFlag, resolveInputPath } from '../input-ref.ts'
+export { applyInputOverrides, classifyInputRef, EMPTY_INPUT_HINT, parseInputFlag, resolveInputPath } from '../input-ref.ts'
 export { framesProgress, partStateOf, runFps } from '../transcode/progress.ts'
 export type { FramesProgress, NodeParts, PartState } from '../transcode/progress.ts'
+export { closest } from '../suggest.ts'

@@ -46,7 +46,7 @@ describe('composition steps', () => {
   })
 
   it('text: an audio-only input is refused without rendering', async () => {
-    await expect(bench.render('text', { text: 'x' }, [c])).rejects.toThrow(/text needs a video stream in input 0/)
+    await expect(bench.render('text', { text: 'x' }, [c])).rejects.toThrow(/input 0 of text has no video stream, and text needs one there/)
   })
 
   it("audio_mix: mixes two inputs at their gains, keeps the first one's video, runs to the longest", async () => {

@@ -70,7 +70,7 @@ describe('the live display', () => {
     now = 4000
     view.update({ kind: 'state', at: 4000, step: 'long', state: 'completed', peer: OTHER })
     expect(out.text()).toBe([
-      '0:00 r: 1 steps',
+      '0:00 r: 1 step',
       `0:00 long (generate) running on …${PEER.slice(-6)}`,
       `0:01 long (generate) 25% ETA 0:02 on …${PEER.slice(-6)}`,
       `0:01 long (generate) claimed on …${OTHER.slice(-6)} (taken over)`,

@@ -137,8 +137,8 @@ describe('step plans', () => {
   })
 
   it('mux and overlay: name the input that lacks the stream they need', () => {
-    expect(() => plan('mux', {}, [clip('input-0'), clip('input-1', { audio: false })])).toThrow(/mux needs an audio stream in input 1/)
-    expect(() => plan('overlay', {}, [clip('input-0', { video: false }), clip('input-1')])).toThrow(/overlay needs a video stream in input 0/)
+    expect(() => plan('mux', {}, [clip('input-0'), clip('input-1', { audio: false })])).toThrow(/input 1 of mux has no audio stream, and mux needs one there/)
+    expect(() => plan('overlay', {}, [clip('input-0', { video: false }), clip('input-1')])).toThrow(/input 0 of overlay has no video stream, and overlay needs one there/)
   })
 
   it('encode: maps preset and quality per codec and asks for the encoder', () => {

@@ -13,6 +13,14 @@ function parseError (text: string | Uint8Array, options = {}): RecipeError {
 }
 
 describe('parseRecipe reads YAML and JSON as plain data', () => {
+  it('says a file that is empty, or only comments, is empty, naming it', () => {
+    for (const text of ['', '\n\n', '# a recipe, one day\n', '---\n']) {
+      const err = parseError(text, { source: 'mine.yaml' })
+      expect(err).toBeInstanceOf(RecipeSchemaError)
+      expect(err.message).toMatch(/^mine\.yaml: the file is empty \(no YAML or JSON document in it\): the recipe must be a mapping with version, name, nodes and output/)
+    }
+  })
+
   it('reads the same data from YAML and from JSON', () => {
     const yaml = parseRecipe('version: 1\nname: a\nnodes:\n  x: { type: generate, config: { duration: 1.5, label: "hi" } }\noutput: x\n')
     const json = parseRecipe('{"version":1,"name":"a","nodes":{"x":{"type":"generate","config":{"duration":1.5,"label":"hi"}}},"output":"x"}')
