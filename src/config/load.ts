@@ -62,8 +62,12 @@ async function readYamlFile (path: string, required: boolean): Promise<Tree> {
   try {
     doc = parseYaml(text, { uniqueKeys: true, maxAliasCount: 0 })
   } catch (err: unknown) {
-    const where = err instanceof YAMLParseError && err.linePos != null ? ` at line ${err.linePos[0].line}` : ''
-    throw new ConfigError(`config file ${path} is not valid YAML${where}: ${errorMessage(err).split('\n')[0] ?? ''}`, { file: path })
+    const pos = err instanceof YAMLParseError ? err.linePos?.[0] : undefined
+    const where = pos != null ? ` at line ${pos.line}, column ${pos.col}` : ''
+    // yaml's message is "WHAT at line L, column C:" and a snippet over several lines; the CLI
+    // shows one line, so the position is given once and the fault follows it.
+    const what = (errorMessage(err).split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?\s*$/, '')
+    throw new ConfigError(`config file ${path} is not valid YAML${where}: ${what}; fix it there, then start again`, { file: path })
   }
   if (doc == null) return {}
   if (!isTree(doc)) throw new ConfigError(`config file ${path} must be a mapping of sections (log:, node:, exec:, …)`, { file: path })

@@ -85,6 +85,13 @@ describe('config loading', () => {
     await expect(loadConfig({ home })).rejects.toThrow(/config\.yaml is not valid YAML at line \d/)
   })
 
+  it('says what is wrong in a YAML error on its one line, not only where', async () => {
+    await writeFile(join(home, 'config.yaml'), 'exec:\n slots: 2\n  foo: [\n')
+    const err = await loadConfig({ home }).then(() => undefined, (e: unknown) => e as Error)
+    const [line] = err?.message.split('\n') ?? []
+    expect(line).toMatch(/config\.yaml is not valid YAML at line 2, column 9: Nested mappings are not allowed in compact mappings; fix it there/)
+  })
+
   it('refuses prototype keys', async () => {
     await writeFile(join(home, 'config.yaml'), '__proto__:\n  polluted: true\n')
     await expect(loadConfig({ home })).rejects.toThrow(/not allowed/)
