@@ -5,6 +5,7 @@ import { fromRenderEvent } from './live-sources.ts'
 import { createLiveView, liveMode } from './live-view.ts'
 import type { LoadedRecipe } from './recipe-input.ts'
 import { resultFromLocal } from './render-result.ts'
+import { inputHint } from './input-hint.ts'
 import type { OutputFiles } from './render-result.ts'
 
 /**
@@ -42,7 +43,7 @@ export async function renderEmbedded (loaded: LoadedRecipe, files: OutputFiles, 
       logger
     })
   } catch (err: unknown) {
-    if (!ctx.signal.aborted) throw err
+    if (!ctx.signal.aborted) throw await withInputFile(err, loaded)
     // Here Ctrl-C stops the work itself (with a daemon it stops only the following).
     const { AbortedError } = await import('../errors.ts')
     throw new AbortedError('render stopped: its ffmpeg runs were stopped and nothing was written (the steps already done stay cached)', { interrupted: true }, { cause: err })
@@ -50,4 +51,12 @@ export async function renderEmbedded (loaded: LoadedRecipe, files: OutputFiles, 
     view.stop()
   }
   return resultFromLocal(outcome, loaded.recipe.name)
+}
+
+/** A step that failed on one of the recipe's inputs names the file it came from (the engine knows only its CID). */
+async function withInputFile (err: unknown, loaded: LoadedRecipe): Promise<unknown> {
+  const { StepFailedError } = await import('../engine/index.ts')
+  if (!(err instanceof StepFailedError)) return err
+  const hint = inputHint(err.message, { path: loaded.path, overrides: loaded.overrides, recipe: loaded.recipe })
+  return hint === '' ? err : new StepFailedError(`render failed${hint}: ${err.message}`, err.details, { cause: err })
 }

@@ -3,6 +3,8 @@ import type { ApiClient, JobDetail, JobSummary, RenderResult } from '../api/inde
 import type { CommandContext } from './command.ts'
 import { FailedJobError } from './errors.ts'
 import { followJob } from './follow-job.ts'
+import { inputHint } from './input-hint.ts'
+import type { InputSources } from './input-hint.ts'
 import { shortId } from './ids.ts'
 import { createLiveView, liveMode } from './live-view.ts'
 import type { LoadedRecipe, ReadRecipe, UncheckedRequest } from './recipe-input.ts'
@@ -75,13 +77,6 @@ export async function uploadInputs (client: ApiClient, loaded: LoadedRecipe, ctx
   return { recipe: { ...recipe, inputs } as unknown as Record<string, unknown>, inputs }
 }
 
-/** Where a recipe's inputs came from: the file that names them, and the `--input` flags. */
-export interface InputSources {
-  path: string
-  overrides: Readonly<Record<string, string>>
-  recipe: { inputs: Readonly<Record<string, string>> }
-}
-
 export interface RunJobOptions {
   /** The recipe's output nodes, when known (this CLI submitted it). */
   outputs?: readonly string[] | undefined
@@ -107,7 +102,7 @@ export async function runJob (client: ApiClient, jobId: string, ctx: CommandCont
   }
   if (job.state !== 'completed' || job.output == null) {
     const why = job.error != null ? `: ${job.error}` : ''
-    throw new FailedJobError(`job ${shortId(jobId)} ${job.state}${inputHint(job, options.loaded)}${why}`, { job })
+    throw new FailedJobError(`job ${shortId(jobId)} ${job.state}${inputHint(job.error, options.loaded)}${why}`, { job })
   }
   const files: RenderResult['files'] = []
   const outputs = resultFromJob(job, options.outputs, []).outputs
@@ -118,20 +113,6 @@ export async function runJob (client: ApiClient, jobId: string, ctx: CommandCont
     files.push({ output, path, ...await saveContent(client, cid, path, ctx) })
   }
   return resultFromJob(job, options.outputs, files)
-}
-
-/**
- * When a job failed on one of the recipe's inputs (the error names `input "clip"`), which file
- * that was: the daemon only knows it by CID.
- */
-function inputHint (job: JobDetail, loaded: InputSources | undefined): string {
-  if (loaded === undefined || job.error == null) return ''
-  const named = [...job.error.matchAll(/input "([a-z][a-z0-9_-]*)"/g)].map(m => m[1] as string)
-  const files = [...new Set(named)].flatMap(name => {
-    const given = loaded.overrides[name] ?? loaded.recipe.inputs[name]
-    return given != null ? [`input ${name} (${given}, ${loaded.overrides[name] != null ? 'given with --input' : `named in ${loaded.path}`})`] : []
-  })
-  return files.length > 0 ? ` on ${files.join(' and ')}` : ''
 }
 
 /** Says the job's id at once, before following it (so it can be typed into another terminal). */

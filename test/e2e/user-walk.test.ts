@@ -135,11 +135,13 @@ describe('a new user on one machine', { timeout: 180_000 }, () => {
     expect(rendered.code).toBe(1)
     expect(rendered.stderr).toMatch(/^step both \(mux\) failed: the output of step "snd" \(\w+\) has no audio stream, and mux needs one there$/m)
 
-    // A file that is no media at all: named once, with ffprobe's reason.
+    // A file that is no media at all: named once, with ffprobe's reason, and the file it came from
+    // (the engine knows the input only by its CID; the CLI knows the file).
     const notMedia = await run(['render', 'cut.yaml', '--input', 'clip=notes.mp4'], homes[1])
     expect(notMedia.code).toBe(1)
     const line = notMedia.stderr.trim().split('\n').at(-1) as string
-    expect(line).toMatch(/^step out \(segment\) failed: input "clip" \(\w+\) is not a media file ffmpeg can read \(ffprobe: Invalid data found when processing input\)$/)
+    expect(line.startsWith(`render failed on input clip (${join(dir, 'notes.mp4')}, given with --input): `)).toBe(true)
+    expect(line).toMatch(/: step out \(segment\) failed: input "clip" \(\w+\) is not a media file ffmpeg can read \(ffprobe: Invalid data found when processing input\)$/)
   })
 
   it('submit --wait whose daemon dies says the daemon stopped while it followed the job, and how to follow it again', async () => {
