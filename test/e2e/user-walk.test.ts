@@ -112,6 +112,11 @@ describe('a new user on one machine', { timeout: 180_000 }, () => {
     expect(transcodeNowhere.stderr).toMatch(/^-o .*nowhere\/film\.mp4: the directory .*nowhere does not exist; create it first/)
     expect((await daemon.json(['jobs'])).jobs.length).toBe(jobs)
     await expect(stat(join(dir, 'nowhere'))).rejects.toThrow(/ENOENT/)
+
+    // Cancelling a job that has completed leaves it completed, and says so and what to do instead.
+    const late = await run(['cancel', job.slice(0, 16)])
+    expect(late.code, late.stderr).toBe(0)
+    expect(late.stdout).toBe(`${job} had already completed: nothing to cancel (artdag get ${job.slice(0, 16)} saves its output)\n`)
   })
 
   it('an input file of 0 bytes is refused before it is uploaded or run, naming it; with a daemon and without', async () => {

@@ -10,9 +10,11 @@ export default defineCommand({
   args: [{ name: 'id', description: 'the job id, or a unique start of it' }],
   input: z.object({ id: z.string().min(1) }),
   async run ({ id }, ctx) {
-    const { resolveJobId } = await import('../ids.ts')
+    const { resolveJobId, shortId } = await import('../ids.ts')
     const client = await ctx.client()
     const job = await client.cancelJob(await resolveJobId(client, id, ctx.signal), { signal: ctx.signal })
-    return value(job, `${job.id} ${job.state}`)
+    // A job that had already ended stays as it ended: say so, and what there is to do instead.
+    const instead = job.state === 'completed' ? `artdag get ${shortId(job.id)} saves its output` : job.state === 'failed' ? `artdag job ${shortId(job.id)} says why` : undefined
+    return value(job, instead === undefined ? `${job.id} ${job.state}` : `${job.id} had already ${job.state}: nothing to cancel (${instead})`)
   }
 })
