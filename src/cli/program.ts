@@ -46,9 +46,18 @@ function parseInput (spec: AnyCommand, raw: Record<string, unknown>, commandPath
   throw new InvalidArgumentError(`artdag ${commandPath}: ${problems.join('; ')}`)
 }
 
-/** Commander's `error: unknown command 'stauts'\n(Did you mean status?)` as one line. */
-function usageMessage (message: string): string {
-  return message.replace(/^error: /, '').replace(/\s*\n\(Did you mean (.+)\?\)\s*$/, ' (did you mean $1?)').trim()
+/**
+ * Commander's `error: unknown command 'stauts'\n(Did you mean status?)` as one line; a value
+ * outside an option's choices gets the nearest choice too (commander lists them only).
+ */
+async function usageMessage (message: string): Promise<string> {
+  const line = message.replace(/^error: /, '').replace(/\s*\n\(Did you mean (.+)\?\)\s*$/, ' (did you mean $1?)').trim()
+  const choice = /argument '([^']*)' is invalid\. Allowed choices are (.+)\.$/.exec(line)
+  if (choice === null) return line
+  // Loaded only on this error path: every command's start stays as light as it is.
+  const { closest } = await import('../plan/light/index.ts')
+  const near = closest(choice[1] as string, (choice[2] as string).split(', '))
+  return near === undefined ? line : `${line} (did you mean ${near}?)`
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value]
@@ -177,7 +186,7 @@ export async function runCli (argv: string[], options: RunCliOptions): Promise<n
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return EXIT_OK // --help, --version
       if (err.code === 'commander.help' || err.code === 'commander.helpDisplayed') return EXIT_CODE_BY_KIND.invalid // a group (`artdag pin`) without a subcommand
-      return await fail({ error: { name: 'UsageError', kind: 'invalid', message: usageMessage(err.message) } }, jsonRequested)
+      return await fail({ error: { name: 'UsageError', kind: 'invalid', message: await usageMessage(err.message) } }, jsonRequested)
     }
     return await fail(toErrorBody(err), jsonRequested)
   }

@@ -79,9 +79,13 @@ describe('shell completion', { timeout: 60_000 }, () => {
 })
 
 describe('did you mean, and exit codes', { timeout: 60_000 }, () => {
-  it('suggests the nearest command, subcommand, config key, recipe field and step config field', async () => {
+  it('suggests the nearest command, subcommand, option value, config key, recipe field and step config field', async () => {
     expect(await artdag(['stauts'])).toMatchObject({ code: 2, stderr: "unknown command 'stauts' (did you mean status?)\n" })
     expect(await artdag(['pin', 'lss'])).toMatchObject({ code: 2, stderr: "unknown command 'lss' (did you mean ls?)\n" })
+    expect(await artdag(['jobs', '--state', 'runing'])).toMatchObject({
+      code: 2,
+      stderr: "option '--state <state>' argument 'runing' is invalid. Allowed choices are running, completed, failed, cancelled. (did you mean running?)\n"
+    })
     const key = await artdag(['config', 'get', 'exec.slot', '--home', join(dir, 'home')])
     expect(key).toMatchObject({ code: 2, stderr: 'config key exec.slot does not exist (did you mean exec.slots?)\n' })
     const recipe = await artdag(['plan', join(dir, 'typo.yaml'), '--home', join(dir, 'home')])
