@@ -259,11 +259,12 @@ export class HeartbeatService implements Startable {
   }
 
   #receive (heartbeat: SignedHeartbeat, source: string): void {
-    const now = this.#clock.now()
-    this.#hearings.record(heartbeat.peerId, now, source === heartbeat.peerId)
     const { accepted, refused } = this.#components.membership.receiveHeartbeat(heartbeat)
     this.#components.metrics.heartbeatsReceived.inc({ result: accepted ? 'accepted' : refused ?? 'stale' })
     if (!accepted) return
+    // Only news counts as hearing an author: an old heartbeat gossiped again proves nothing.
+    const now = this.#clock.now()
+    this.#hearings.record(heartbeat.peerId, now, source === heartbeat.peerId)
     this.#rememberHearing(heartbeat.peerId, heartbeat.heard, now)
     for (const listener of this.#heartbeatListeners) {
       try {
