@@ -1,4 +1,6 @@
 import { signNodeRecord, verifyNodeRecord } from './core/record-signature.ts'
+import { HEARD_WINDOW_INTERVALS, Hearings, heardDigest, heardList, MIN_SUSPECT_INTERVALS_TO_LIST, mustForward } from './core/relay.ts'
+import type { PeerHearing } from './core/relay.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './core/types.ts'
 import { ValidatedTopic } from './validated-topic.ts'
 import { HEARTBEAT_TOPIC, MAX_ADDRS, MAX_JOBS, MAX_LEASES, PROTOCOL_VERSION, heartbeatCodec } from '../protocol/index.ts'
@@ -24,6 +26,13 @@ import type { Multiaddr } from '@multiformats/multiaddr'
  * that does not verify (`bad_signature`), and a `seq` or `sentAt` more than a
  * day ahead of our clock (`future`); with `membership.allowPeers`, it ignores
  * peers not on the list.
+ *
+ * Each heartbeat lists the authors we heard directly (`heard`), and we forward
+ * another's lease-free heartbeat only when some peer does not list its author
+ * (src/membership/core/relay.ts, docs/PROTOCOL.md "Heartbeat forwarding"). When an
+ * author we listed goes unheard for 1.5 intervals (a direct link that died
+ * silently), we publish at once a heartbeat that no longer lists it, so that the
+ * relays forward its next one to us.
  */
 export interface HeartbeatServiceInit {
   /** @default 'artdag/v1/nodes/heartbeat' */
@@ -88,6 +97,17 @@ export class HeartbeatService implements Startable {
   #warnedTruncation = false
   readonly #heartbeatListeners = new Set<(heartbeat: SignedHeartbeat) => void>()
   readonly #announceOnSubscribe: boolean
+  /** Authors' heartbeats as they reached us: straight from them or not. */
+  readonly #hearings = new Hearings()
+  /** Each peer's latest `heard` list. */
+  readonly #peerHearings = new Map<string, PeerHearing>()
+  readonly #digests = new Map<string, string>()
+  /** Whether our heartbeats list the authors we hear directly (suspectAfterMs long enough). */
+  readonly #listsHeard: boolean
+  readonly #windowMs: number
+  /** The authors our last heartbeat listed, and the timer that checks they are still heard. */
+  #listed: string[] = []
+  #cancelCheck: (() => void) | undefined
 
   constructor (components: HeartbeatServiceComponents, init: HeartbeatServiceInit) {
     this.topic = init.topic ?? HEARTBEAT_TOPIC
@@ -98,15 +118,28 @@ export class HeartbeatService implements Startable {
     this.#log = components.logger.forComponent('artdag:heartbeat')
     this.#clock = components.clock ?? systemClock
     const { membership } = components
+    this.#windowMs = HEARD_WINDOW_INTERVALS * this.#intervalMs
+    this.#listsHeard = membership.timings.suspectAfterMs >= MIN_SUSPECT_INTERVALS_TO_LIST * this.#intervalMs
     this.#channel = new ValidatedTopic<SignedHeartbeat>(components, {
       topic: this.topic,
       codec: heartbeatCodec,
       authorOf: hb => hb.peerId,
       check: hb => checkHeartbeat(hb, membership),
       isMember: peerId => membership.admits(peerId),
-      onMessage: hb => {
-        this.#receive(hb)
-      }
+      onMessage: (hb, _from, source) => {
+        this.#receive(hb, source)
+      },
+      forward: (hb, from, source) =>
+        mustForward({
+          author: from,
+          source,
+          carriesLeases: hb.leases.length > 0,
+          subscribers: this.#subscribers(),
+          hearingOf: peer => this.#peerHearings.get(peer),
+          digestOf: this.#digestOf,
+          now: this.#clock.now(),
+          maxAgeMs: this.#windowMs
+        })
     })
   }
 
@@ -135,6 +168,8 @@ export class HeartbeatService implements Startable {
     if (run === undefined) return
     this.#run = undefined
     this.#soon = false
+    this.#cancelCheck?.()
+    this.#cancelCheck = undefined
     this.#components.pubsub.removeEventListener('subscription-change', this.#onSubscriptionChange)
     await this.#channel.stop()
     await run.end()
@@ -183,17 +218,19 @@ export class HeartbeatService implements Startable {
   async #publishOnce (): Promise<void> {
     const { metrics, membership } = this.#components
     try {
-      const heartbeat = await this.#build()
+      const { heartbeat, listed } = await this.#build()
       membership.updateSelf(heartbeat)
       const outcome = await this.#channel.publish(heartbeat)
       metrics.heartbeatsPublished.inc({ result: outcome })
+      this.#listed = listed
+      this.#scheduleCheck()
     } catch (err: unknown) {
       metrics.heartbeatsPublished.inc({ result: 'error' })
       this.#log.warn({ err }, 'heartbeat not published')
     }
   }
 
-  async #build (): Promise<SignedHeartbeat> {
+  async #build (): Promise<{ heartbeat: SignedHeartbeat, listed: string[] }> {
     const { membership } = this.#components
     const state = await this.#components.localState()
     if (!this.#warnedTruncation && (state.leases.length > MAX_LEASES || state.jobs.length > MAX_JOBS)) {
@@ -201,6 +238,8 @@ export class HeartbeatService implements Startable {
       this.#log.warn({ leases: state.leases.length, jobs: state.jobs.length }, `heartbeat lists only the first ${MAX_LEASES} leases and ${MAX_JOBS} jobs`)
     }
     const now = this.#clock.wallNow()
+    const listed = this.#listsHeard ? this.#hearings.heardDirectly(this.#clock.now(), this.#windowMs) : []
+    const heard = this.#listsHeard ? { heard: heardList(listed, [...this.#subscribers(), ...this.#peerHearings.keys()], this.#digestOf) } : {}
     const body: Heartbeat = {
       v: PROTOCOL_VERSION,
       type: 'heartbeat',
@@ -213,15 +252,20 @@ export class HeartbeatService implements Startable {
       capabilities: state.capabilities,
       load: state.load,
       leases: state.leases.slice(0, MAX_LEASES),
-      jobs: state.jobs.slice(0, MAX_JOBS)
+      jobs: state.jobs.slice(0, MAX_JOBS),
+      ...heard
     }
-    return { ...body, signature: await signNodeRecord(body, this.#components.privateKey) }
+    return { heartbeat: { ...body, signature: await signNodeRecord(body, this.#components.privateKey) }, listed }
   }
 
-  #receive (heartbeat: SignedHeartbeat): void {
+  #receive (heartbeat: SignedHeartbeat, source: string): void {
     const { accepted, refused } = this.#components.membership.receiveHeartbeat(heartbeat)
     this.#components.metrics.heartbeatsReceived.inc({ result: accepted ? 'accepted' : refused ?? 'stale' })
     if (!accepted) return
+    // Only news counts as hearing an author: an old heartbeat gossiped again proves nothing.
+    const now = this.#clock.now()
+    this.#hearings.record(heartbeat.peerId, now, source === heartbeat.peerId)
+    this.#rememberHearing(heartbeat.peerId, heartbeat.heard, now)
     for (const listener of this.#heartbeatListeners) {
       try {
         listener(heartbeat)
@@ -230,7 +274,57 @@ export class HeartbeatService implements Startable {
       }
     }
   }
+
+  /** The peers subscribed to the heartbeat topic. */
+  #subscribers (): string[] {
+    return this.#components.pubsub.getSubscribers(this.topic).map(peer => peer.toString())
+  }
+
+  readonly #digestOf = (peerId: string): string => {
+    let digest = this.#digests.get(peerId)
+    if (digest === undefined) {
+      if (this.#digests.size >= MAX_REMEMBERED_PEERS) this.#digests.clear()
+      digest = heardDigest(peerId)
+      this.#digests.set(peerId, digest)
+    }
+    return digest
+  }
+
+  #rememberHearing (peerId: string, heard: string[] | undefined, now: number): void {
+    this.#peerHearings.set(peerId, { digests: heard === undefined ? undefined : new Set(heard), receivedAt: now })
+    if (this.#peerHearings.size > MAX_REMEMBERED_PEERS) {
+      for (const [peer, hearing] of this.#peerHearings) if (now - hearing.receivedAt > this.#windowMs) this.#peerHearings.delete(peer)
+    }
+  }
+
+  /**
+   * Arms one timer for the first moment an author our last heartbeat listed would have gone
+   * unheard for the window (1.5 intervals): then, if it has, we heartbeat at once without it.
+   */
+  #scheduleCheck (): void {
+    this.#cancelCheck?.()
+    this.#cancelCheck = undefined
+    const run = this.#run
+    if (run === undefined || this.#listed.length === 0) return
+    let first = Infinity
+    for (const author of this.#listed) first = Math.min(first, (this.#hearings.lastHeard(author) ?? -Infinity) + this.#windowMs)
+    const delay = Math.max(0, first - this.#clock.now()) + 1
+    this.#cancelCheck = run.after(delay, () => {
+      this.#cancelCheck = undefined
+      const now = this.#clock.now()
+      const unheard = this.#listed.filter(author => now - (this.#hearings.lastHeard(author) ?? -Infinity) > this.#windowMs)
+      if (unheard.length > 0) {
+        this.#log.debug({ unheard }, 'authors unheard since our last heartbeat listed them: heartbeat now')
+        this.#listed = this.#listed.filter(author => !unheard.includes(author))
+        this.publishSoon()
+      }
+      this.#scheduleCheck()
+    })
+  }
 }
+
+/** Peers whose digest and latest `heard` list we keep at most (a cluster's members, and then some). */
+const MAX_REMEMBERED_PEERS = 1024
 
 /**
  * The heartbeat topic's own checks, after the schema and the author: the

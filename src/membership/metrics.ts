@@ -15,6 +15,11 @@ export interface MembershipMetrics {
   readonly heartbeatsReceived: Counter<'result'>
   /** Messages a topic validator rejected, by topic and reason. */
   readonly messagesRejected: Counter<'topic' | 'reason'>
+  /**
+   * Valid messages delivered here but not forwarded, by topic: heartbeats whose every other
+   * peer heard them from their author (docs/PROTOCOL.md "Heartbeat forwarding"). Not refusals.
+   */
+  readonly messagesNotForwarded: Counter<'topic'>
   /** Errors thrown by a topic's message handler (caught; the daemon keeps running). */
   readonly handlerErrors: Counter<'topic'>
   /**
@@ -44,6 +49,7 @@ export function createMembershipMetrics (registry: Registry = new Registry()): M
     heartbeatsPublished: counter(registry, 'artdag_heartbeats_published_total', 'Heartbeats this node published, by result', ['result']),
     heartbeatsReceived: counter(registry, 'artdag_heartbeats_received_total', 'Valid heartbeats received from other nodes, by result', ['result']),
     messagesRejected: counter(registry, 'artdag_pubsub_messages_rejected_total', 'Pubsub messages rejected by a topic validator, by topic and reason', ['topic', 'reason']),
+    messagesNotForwarded: counter(registry, 'artdag_pubsub_messages_not_forwarded_total', 'Valid pubsub messages delivered here but not forwarded, since every other peer had them from their author, by topic', ['topic']),
     handlerErrors: counter(registry, 'artdag_pubsub_handler_errors_total', 'Errors thrown while handling a valid pubsub message, by topic', ['topic']),
     recordsRefused: counter(registry, 'artdag_membership_records_refused_total', 'Node records refused (from heartbeats or registry documents), by source and reason', ['source', 'reason']),
     transitions: counter(registry, 'artdag_membership_transitions_total', 'Membership events, by event', ['event']),

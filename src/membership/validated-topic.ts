@@ -40,8 +40,20 @@ export interface ValidatedTopicInit<T> {
    * `membership.allowPeers` when that is set.
    */
   isMember?: (peerId: string) => boolean
-  /** Called for each accepted message. Errors and rejections are caught, logged and counted. */
-  onMessage?: (message: T, from: string) => void | Promise<void>
+  /**
+   * Called for each accepted message, with its author and `source`, the peer it came from
+   * (gossipsub's propagation source). Errors and rejections are caught, logged and counted.
+   */
+  onMessage?: (message: T, from: string, source: string) => void | Promise<void>
+  /**
+   * Whether gossipsub should forward an accepted message (with `onMessage` only). When it
+   * answers false the validator hands the message to `onMessage` itself and returns Ignore:
+   * gossipsub then neither forwards nor emits it, keeps it in its seen cache (a later copy is
+   * a duplicate), and does not score the sender for it (docs/PROTOCOL.md "Heartbeat
+   * forwarding"). Counted in `messagesNotForwarded`, not as a refusal. If it throws, the
+   * message is accepted and forwarded.
+   */
+  forward?: (message: T, from: string, source: string) => boolean
 }
 
 export interface ValidatedTopicComponents {
@@ -64,8 +76,8 @@ export class ValidatedTopic<T> implements Startable {
   readonly #metrics: MembershipMetrics
   readonly #log: Logger
   readonly #init: ValidatedTopicInit<T>
-  readonly #decoded = new WeakMap<PubSubMessage, T>()
-  readonly #validator = (_source: unknown, msg: PubSubMessage): TopicValidatorResult => this.validate(msg)
+  readonly #decoded = new WeakMap<PubSubMessage, { message: T, source: string | undefined }>()
+  readonly #validator = (source: { toString: () => string } | undefined, msg: PubSubMessage): TopicValidatorResult => this.validate(msg, source?.toString())
   readonly #onMessage = (event: CustomEvent<PubSubMessage>): void => {
     this.#handle(event.detail)
   }
@@ -108,8 +120,11 @@ export class ValidatedTopic<T> implements Startable {
     }
   }
 
-  /** The decision for one message; gossipsub calls it through the topic validator. */
-  validate (msg: PubSubMessage): TopicValidatorResult {
+  /**
+   * The decision for one message; gossipsub calls it through the topic validator, with the
+   * peer it came from (`source`).
+   */
+  validate (msg: PubSubMessage, source?: string): TopicValidatorResult {
     try {
       if (msg.type !== 'signed') return this.#refuse('unsigned', TopicValidatorResult.Reject)
       if (msg.data.byteLength > this.#init.codec.maxBytes) {
@@ -133,7 +148,13 @@ export class ValidatedTopic<T> implements Startable {
       if (this.#init.isMember !== undefined && !this.#init.isMember(from)) {
         return this.#refuse('not_member', TopicValidatorResult.Ignore, from)
       }
-      this.#decoded.set(msg, message)
+      if (source !== undefined && !this.#forwards(message, from, source)) {
+        // Delivered here, not forwarded: gossipsub does neither after an Ignore.
+        this.#metrics.messagesNotForwarded.inc({ topic: this.topic })
+        this.#deliver(message, from, source)
+        return TopicValidatorResult.Ignore
+      }
+      this.#decoded.set(msg, { message, source })
       return TopicValidatorResult.Accept
     } catch (err: unknown) {
       // A bug in authorOf or isMember must not take the node down or let the message through.
@@ -144,7 +165,7 @@ export class ValidatedTopic<T> implements Startable {
 
   /** The decoded form of a message this validator accepted. */
   decoded (msg: PubSubMessage): T | undefined {
-    return this.#decoded.get(msg)
+    return this.#decoded.get(msg)?.message
   }
 
   /** Encodes with the codec (refusing an invalid message) and publishes. */
@@ -165,17 +186,32 @@ export class ValidatedTopic<T> implements Startable {
     return result
   }
 
+  /** Whether gossipsub should forward an accepted message: always, unless the topic's `forward` says no. */
+  #forwards (message: T, from: string, source: string): boolean {
+    const { forward, onMessage } = this.#init
+    if (forward === undefined || onMessage === undefined) return true
+    try {
+      return forward(message, from, source)
+    } catch (err: unknown) {
+      this.#log.error({ topic: this.topic, from, err }, 'forwarding decision failed; forwarding')
+      return true
+    }
+  }
+
   #handle (msg: PubSubMessage): void {
     if (msg.topic !== this.topic || msg.type !== 'signed') return
-    const message = this.#decoded.get(msg)
-    if (message === undefined) return // not validated by us: never deliver unchecked data
-    const from = msg.from.toString()
+    const decoded = this.#decoded.get(msg)
+    if (decoded === undefined) return // not validated by us: never deliver unchecked data
+    this.#deliver(decoded.message, msg.from.toString(), decoded.source ?? msg.from.toString())
+  }
+
+  #deliver (message: T, from: string, source: string): void {
     const fail = (err: unknown): void => {
       this.#metrics.handlerErrors.inc({ topic: this.topic })
       this.#log.error({ topic: this.topic, from, err }, 'message handler failed')
     }
     try {
-      const result = this.#init.onMessage?.(message, from)
+      const result = this.#init.onMessage?.(message, from, source)
       if (result instanceof Promise) result.catch(fail)
     } catch (err: unknown) {
       fail(err)

@@ -4,7 +4,21 @@
  */
 export { PROTOCOL_VERSION, cacheIdString, cidString, describeIssues, formatIssuePath, jsonCodec, peerIdString, timestampMs } from './codec.ts'
 export type { Codec } from './codec.ts'
-export { HEARTBEAT_TOPIC, MAX_ADDRS, MAX_JOBS, MAX_LEASES, MAX_STEPS_IN_HEARTBEAT, NODE_RECORD_SIGNATURE_PREFIX, heartbeatCodec, nodeRecordBytes, nodeRecordSchema, recordOf, recordSignatureString } from './messages/heartbeat.ts'
+export {
+  HEARD_DIGEST_CHARS,
+  HEARTBEAT_TOPIC,
+  MAX_ADDRS,
+  MAX_HEARD,
+  MAX_JOBS,
+  MAX_LEASES,
+  MAX_STEPS_IN_HEARTBEAT,
+  NODE_RECORD_SIGNATURE_PREFIX,
+  heartbeatCodec,
+  nodeRecordBytes,
+  nodeRecordSchema,
+  recordOf,
+  recordSignatureString
+} from './messages/heartbeat.ts'
 export type { Capabilities, Capacity, Heartbeat, HeldLease, KnownJob, Load, NodeRecord, SignedHeartbeat, StepProgress } from './messages/heartbeat.ts'
 export { JOBS_TOPIC, JOB_STATES, MAX_ATTESTATIONS, MAX_ERROR_TAIL_CHARS, MAX_FAILURES_PER_MESSAGE, MAX_KNOWN_JOBS, MAX_LOST_INPUTS, attestationSchema, submitCodec, updatesCodec } from './messages/jobs.ts'
 export type { Attestation, JobCancelledMessage, JobSubmittedMessage, LostInput, StepCompletedMessage, StepFailedMessage, UpdatesMessage } from './messages/jobs.ts'

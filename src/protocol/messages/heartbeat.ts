@@ -22,6 +22,10 @@ export const MAX_ENCODERS = 256
 /** The lease and job lists are the lease and jobs protocols' own (src/protocol/messages/lease.ts, jobs.ts). */
 export const MAX_LEASES = MAX_LEASES_PER_MESSAGE
 export const MAX_JOBS = MAX_KNOWN_JOBS
+/** Authors listed in `heard` at most (a cluster of up to this many members lists them all). */
+export const MAX_HEARD = 128
+/** Characters of a `heard` digest: 66 bits of SHA-256, base64url (see src/membership/core/relay.ts). */
+export const HEARD_DIGEST_CHARS = 11
 
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 const multiaddrText = z.string().min(2).max(256).regex(/^\/[\x21-\x7e]+$/, 'not a multiaddr')
@@ -97,7 +101,17 @@ export const heartbeatBodySchema = nodeRecordSchema.extend({
   /** The step leases this node holds (cache id, epoch): the lease protocol's sightings. */
   leases: heldLeasesSchema,
   /** The jobs this node knows (job id, state), so peers fetch jobs they missed and learn how they ended. */
-  jobs: knownJobsSchema
+  jobs: knownJobsSchema,
+  /**
+   * Optional (nodes before it send none, and relays then forward every heartbeat to them, as
+   * before): the authors whose heartbeats reached this node straight from the author (gossipsub's
+   * propagation source was the author) within the last 1.5 heartbeat intervals, as 11-character
+   * digests (`heardDigest`: the first 11 characters of the base64url SHA-256 of
+   * `"artdag-heard:" + peerId`). A relay does not forward an author's lease-free heartbeat to a peer that lists
+   * it. Live state like `load`: not part of the signed node record. docs/PROTOCOL.md "Heartbeat
+   * forwarding".
+   */
+  heard: z.array(z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${HEARD_DIGEST_CHARS}}$`), 'not a heard digest')).max(MAX_HEARD).optional()
 })
 
 /** The heartbeat on the wire: the body and the sender's signature over its node record. */

@@ -23,7 +23,7 @@ export const linkInitSchema = z.strictObject({
 export const commandSchema = z.discriminatedUnion('op', [
   z.strictObject({ id: z.number(), op: z.literal('add'), name, ip: z.ipv4(), target: z.strictObject({ host: z.ipv4(), port: z.number().int().min(1).max(65535) }) }),
   z.strictObject({ id: z.number(), op: z.literal('shape'), shape, from: nodeOrAny.optional(), to: nodeOrAny.optional() }),
-  z.strictObject({ id: z.number(), op: z.literal('partition'), nodes: z.array(name).min(1), holding: z.enum(['both', 'out', 'in']).optional() }),
+  z.strictObject({ id: z.number(), op: z.literal('partition'), nodes: z.array(name).min(1), holding: z.enum(['both', 'out', 'in']).optional(), others: z.array(name).min(1).optional() }),
   z.strictObject({ id: z.number(), op: z.literal('heal') }),
   z.strictObject({ id: z.number(), op: z.literal('cut'), node: name }),
   z.strictObject({ id: z.number(), op: z.literal('stats') }),

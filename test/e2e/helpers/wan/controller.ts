@@ -92,9 +92,12 @@ export class WanLink {
     await this.#send({ op: 'shape', shape: { oneWayMs: 0, jitterMs: 0, bytesPerSecond: null, ...shape }, ...pair })
   }
 
-  /** Holds bytes between `nodes` and the rest: `both` ways, or only what they send (`out`) or receive (`in`). */
-  async partition (nodes: string[], holding: Holding = 'both'): Promise<void> {
-    await this.#send({ op: 'partition', nodes, holding })
+  /**
+   * Holds bytes between `nodes` and the rest (or only `others`): `both` ways, or only what they
+   * send (`out`) or receive (`in`). Connections stay open and silent, as on a lost route.
+   */
+  async partition (nodes: string[], holding: Holding = 'both', others?: string[]): Promise<void> {
+    await this.#send({ op: 'partition', nodes, holding, ...(others === undefined ? {} : { others }) })
   }
 
   async heal (): Promise<void> {

@@ -22,7 +22,7 @@ async function run (command: LinkCommand): Promise<unknown> {
       link.setShape(command.shape, command.from, command.to)
       return null
     case 'partition':
-      link.partition(command.nodes, command.holding)
+      link.partition(command.nodes, command.holding, command.others)
       return null
     case 'heal':
       link.heal()

@@ -102,10 +102,13 @@ export class Link {
     this.#policy.setShape(shape, from, to)
   }
 
-  /** Holds the traffic between `nodes` and the other nodes (see LinkPolicy.partition). */
-  partition (nodes: string[], holding: Holding = 'both'): void {
-    for (const name of nodes) if (!this.#nodes.has(name)) throw new Error(`no node ${JSON.stringify(name)}`)
-    this.#policy.partition(nodes, [...this.#nodes.keys(), OUTSIDE], holding)
+  /**
+   * Holds the traffic between `nodes` and the other nodes, or only `others` (see
+   * LinkPolicy.partition): the connections stay open, their bytes wait.
+   */
+  partition (nodes: string[], holding: Holding = 'both', others?: string[]): void {
+    for (const name of [...nodes, ...others ?? []]) if (!this.#nodes.has(name)) throw new Error(`no node ${JSON.stringify(name)}`)
+    this.#policy.partition(nodes, others ?? [...this.#nodes.keys(), OUTSIDE], holding)
     for (const c of this.#connections) c.applyPolicy()
   }
 
