@@ -24,6 +24,8 @@ export interface LiveStep {
   fraction: number | null
   /** Times another node took its lease over after its holder went silent. */
   takeovers: number
+  /** Its run checks a result another node already reported (`trust.confirmations`). */
+  confirming: boolean
   error: string | null
   /** The video frames it encodes, when known before it runs (a transcode's chunk). */
   frames: number | null
@@ -32,7 +34,7 @@ export interface LiveStep {
 export type LiveUpdate =
   /** The steps to show, in plan order, with what is known of them. */
   | { kind: 'steps', recipe: string, at: number, steps: Array<Pick<LiveStep, 'step' | 'type' | 'cacheId'> & Partial<Pick<LiveStep, 'state' | 'peer' | 'frames'>>> }
-  | { kind: 'state', at: number, step: string, state: StepState, peer?: string | null | undefined, takeover?: boolean | undefined, error?: string | undefined }
+  | { kind: 'state', at: number, step: string, state: StepState, peer?: string | null | undefined, takeover?: boolean | undefined, confirm?: boolean | undefined, error?: string | undefined }
   | { kind: 'progress', at: number, step: string, fraction: number | null, startedAt?: number | undefined }
   | { kind: 'job', at: number, state: 'completed' | 'failed' | 'cancelled', error?: string | undefined }
 
@@ -62,7 +64,7 @@ export class LiveModel {
         for (const s of update.steps) {
           const known = this.steps.get(s.step)
           if (known === undefined) {
-            const step: LiveStep = { ...s, state: s.state ?? 'pending', peer: s.peer ?? null, startedAt: null, finishedAt: null, fraction: null, takeovers: 0, error: null, frames: s.frames ?? null }
+            const step: LiveStep = { ...s, state: s.state ?? 'pending', peer: s.peer ?? null, startedAt: null, finishedAt: null, fraction: null, takeovers: 0, confirming: false, error: null, frames: s.frames ?? null }
             if (step.state === 'running') step.startedAt = update.at
             this.steps.set(s.step, step)
             if (step.state !== 'pending') changed.push(step)
@@ -81,6 +83,7 @@ export class LiveModel {
         if (isFinal(step.state) && !(step.state === 'failed' && update.state !== 'failed')) return []
         const moved = step.state !== update.state || update.takeover === true || (update.peer != null && update.peer !== step.peer)
         if (update.takeover === true) step.takeovers++
+        if (update.state === 'claimed') step.confirming = update.confirm === true
         if (update.peer !== undefined && update.peer !== null) step.peer = update.peer
         if (update.state === 'running' && step.state !== 'running') {
           step.startedAt = update.at

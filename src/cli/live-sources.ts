@@ -63,6 +63,7 @@ export function fromApiEvent (event: ApiEvent, job: string, steps: ReadonlyMap<s
         state: mapped,
         peer: event.peer,
         ...(state === 'claimed' && event.reason === 'takeover' ? { takeover: true } : {}),
+        ...(state === 'claimed' && event.reason === 'confirm' ? { confirm: true } : {}),
         ...defined({ error: event.error })
       }))
     }

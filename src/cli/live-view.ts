@@ -59,7 +59,9 @@ function clock (ms: number): string {
 function node (step: LiveStep): string {
   const where = step.peer !== null ? ` on ${shortPeer(step.peer)}` : ''
   const taken = step.takeovers > 0 ? ` (taken over${step.takeovers > 1 ? ` ×${step.takeovers}` : ''})` : ''
-  return `${where}${taken}`
+  // A second run on another node, not a second claim on the first: it checks the first's result.
+  const confirming = step.confirming && step.state !== 'completed' ? ' (confirming the first result)' : ''
+  return `${where}${taken}${confirming}`
 }
 
 /** The line of a running step on a terminal. */

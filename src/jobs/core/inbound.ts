@@ -1,6 +1,6 @@
 import type { LeaseReleaseMessage, LeaseStateMessage } from '../../protocol/index.ts'
 import type { StepCompletedMessage, StepFailedMessage } from '../../protocol/index.ts'
-import { countDuplicate, firstAnswer, settleMs, stepEvent } from './state.ts'
+import { claimReason, countDuplicate, firstAnswer, settleMs, stepEvent } from './state.ts'
 import type { Core } from './state.ts'
 import type { CoordinatorMessage, Outbox } from './effects.ts'
 import { cancelFrom, dropMine, recordFailures } from './lifecycle.ts'
@@ -77,7 +77,7 @@ export function sighting (core: Core, out: Outbox, cacheId: string, holder: Peer
     if (outcome.displaced?.holder === core.o.self) displaced(core, out, cacheId, holder, epoch, outcome.displaced.epoch, now)
     // A claim above an unreleased lease of another holder is a takeover, whoever watches it.
     const takeover = outcome.displaced !== undefined && outcome.displaced.holder !== holder && outcome.displaced.epoch < epoch
-    if (item !== undefined) stepEvent(core, out, item, cacheId, 'CLAIMED', holder, epoch, now, takeover ? { reason: 'takeover' } : {})
+    if (item !== undefined) stepEvent(core, out, item, cacheId, 'CLAIMED', holder, epoch, now, claimReason(core, cacheId, holder, takeover))
   } else if (outcome.kind === 'lost' && outcome.current?.holder === core.o.self) {
     // The claimant has not heard of this node's lease: re-assert it now rather than at the next renewal.
     if (firstAnswer(core, key, now)) {

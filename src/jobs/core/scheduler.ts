@@ -1,7 +1,7 @@
 import { rankCandidates } from './candidates.ts'
 import { failedForGood } from './attempts.ts'
 import { settleJob } from './lifecycle.ts'
-import { rankDelayMs, refuteWaitMs, settleMs, stepEvent } from './state.ts'
+import { claimReason, rankDelayMs, refuteWaitMs, settleMs, stepEvent } from './state.ts'
 import type { Core } from './state.ts'
 import type { Outbox } from './effects.ts'
 import type { WorkItem } from './job-book.ts'
@@ -139,7 +139,7 @@ function claim (core: Core, out: Outbox, item: WorkItem, status: Exclude<LeaseSt
   core.metrics.claims += 1
   if (takeover) core.metrics.takeovers += 1
   out.persist = true
-  stepEvent(core, out, item, item.cacheId, 'CLAIMED', core.o.self, epoch, now, takeover ? { reason: 'takeover' } : {})
+  stepEvent(core, out, item, item.cacheId, 'CLAIMED', core.o.self, epoch, now, claimReason(core, item.cacheId, core.o.self, takeover))
 }
 
 function startSettled (core: Core, out: Outbox, now: number, decide: boolean): void {

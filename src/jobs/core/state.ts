@@ -44,6 +44,17 @@ export interface Core {
   lastGcAt: number
 }
 
+/**
+ * Why a node claims a step, for the event a user sees: `takeover` (its holder went silent), or
+ * `confirm` when another member already reported a result, so this run checks it
+ * (`trust.confirmations`); none for a first run.
+ */
+export function claimReason (core: Core, cacheId: string, claimant: PeerId, takeover: boolean): { reason?: 'takeover' | 'confirm' } {
+  if (takeover) return { reason: 'takeover' }
+  for (const voter of core.book.votersOf(cacheId)) if (voter !== claimant) return { reason: 'confirm' }
+  return {}
+}
+
 /** Emits a step event for every job step the cache id stands for. */
 export function stepEvent (
   core: Core,

@@ -79,6 +79,23 @@ describe('the live display', () => {
     ].join('\n'))
   })
 
+  it('says a second run checks the first result (trust.confirmations), not that the step was claimed twice', () => {
+    const steps = new Map([[A, ['long']]])
+    const out = stream()
+    const view = createLiveView(out, { mode: 'plain', now: () => 0 })
+    view.update({ kind: 'steps', recipe: 'r', at: 0, steps: [{ step: 'long', type: 'generate', cacheId: A }] })
+    const claimed = { type: 'step.claimed' as const, time: 0, job: 'bagu1', step: 'long', jobs: ['bagu1'], cacheId: A, peer: PEER, epoch: 1, attempt: 0 }
+    for (const u of fromApiEvent(claimed, 'bagu1', steps, 0)) view.update(u)
+    for (const u of fromApiEvent({ ...claimed, peer: OTHER, epoch: 2, reason: 'confirm' }, 'bagu1', steps, 0)) view.update(u)
+    for (const u of fromApiEvent({ ...claimed, type: 'step.completed', peer: OTHER, epoch: 2 }, 'bagu1', steps, 0)) view.update(u)
+    view.stop()
+    expect(out.text().split('\n').slice(1, 4)).toEqual([
+      `0:00 long (generate) claimed on …${PEER.slice(-6)}`,
+      `0:00 long (generate) claimed on …${OTHER.slice(-6)} (confirming the first result)`,
+      `0:00 long (generate) completed on …${OTHER.slice(-6)}`
+    ])
+  })
+
   it('keeps an interrupted step where it was: its bar never jumps to 100 %', () => {
     const model = new LiveModel(0)
     for (

@@ -15,15 +15,21 @@ describe('StepCoordinator: results confirmed by a second member', () => {
     const c = node(A, { confirmations: 2 })
     near(c, [B, C])
     missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
-    c.onMessage(claim(B, step, 1), 2)
+    const first = c.onMessage(claim(B, step, 1), 2)
+    const claimEvents = (out: typeof first): unknown[] => effects(out, 'event').map(e => e.event).filter(e => e.kind === 'step' && e.state === 'CLAIMED')
+    expect(claimEvents(first)).toEqual([expect.objectContaining({ node: B })])
+    expect(claimEvents(first)[0]).not.toHaveProperty('reason')
     // B's word alone: a vote, not a result.
     const vote = c.onMessage(completed(step, cidOf(step), [[B, 1]]), 500)
     expect(effects(vote, 'jobFinished')).toEqual([])
     expect(c.job(jobId(1), 500)?.state).toBe('running')
     // The step is claimed again, by a node other than B: A ranks above C once B is left out.
-    const again = sent(c.tick(500), 'lease_claim').concat(sent(c.tick(560), 'lease_claim'))
+    const ticks = [c.tick(500), c.tick(560)]
+    const again = ticks.flatMap(out => sent(out, 'lease_claim'))
     expect(again.map(m => m.holder)).toContain(A)
     expect(again[0]).toMatchObject({ cacheId: step, epoch: 2 })
+    // What a user sees of that second claim: a run that confirms B's result, not a second first run.
+    expect(ticks.flatMap(claimEvents)).toEqual([expect.objectContaining({ node: A, reason: 'confirm' })])
     c.tick(600)
     const done = c.onExecutionFinished({ jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 2 }, cidOf(step), 900)
     expect(effects(done, 'jobFinished')).toMatchObject([{ result: { state: 'completed', outputCid: cidOf(step) } }])
