@@ -162,6 +162,8 @@ export class StepCoordinator {
       const core = this.#core
       if (core.book.jobs.has(spec.jobId)) return
       core.jobFetches.delete(spec.jobId)
+      // An output already complete here (another job of it): nothing below publishes it again.
+      const outputKnown = core.book.completions.get(checked.output.cacheId)
       const { record } = core.book.addJob(spec, checked, now)
       out.persist = true
       out.event({ kind: 'job', at: now, jobId: spec.jobId, state: 'running' })
@@ -184,6 +186,13 @@ export class StepCoordinator {
       }
       this.#lookUp(out, now, options.scope ?? 'network')
       settleJob(core, out, record, now)
+      // A job submitted here whose output this node already holds (an earlier job of it) completes at
+      // once, and nothing above published it: say so, or the others would plan it and run its steps.
+      // (The others count a confirmed result; this node's own index's word they take for its own jobs.)
+      const kept = core.book.completions.get(record.output.cacheId)
+      if (spec.submitter === this.self && record.state === 'completed' && outputKnown !== undefined && kept === outputKnown) {
+        publishCompleted(core, out, record.output.cacheId, kept, { jobId: record.jobId, stepId: record.output.stepId }, now)
+      }
     })
   }
 

@@ -9,6 +9,9 @@ export function collectGarbage (core: Core, now: number): void {
   for (const [jobId, at] of book.cancelled) {
     if (now - at > o.finishedJobRetentionMs && !book.jobs.has(jobId)) book.cancelled.delete(jobId)
   }
+  for (const [key, word] of book.submitterWords) {
+    if (now - word.at > o.finishedJobRetentionMs) book.submitterWords.delete(key)
+  }
   for (const [cacheId, completion] of book.completions) {
     if (!book.items.has(cacheId) && now - completion.at > o.finishedJobRetentionMs) book.completions.delete(cacheId)
   }

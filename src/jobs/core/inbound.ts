@@ -3,7 +3,7 @@ import type { StepCompletedMessage, StepFailedMessage } from '../../protocol/ind
 import { claimReason, countDuplicate, firstAnswer, settleMs, stepEvent } from './state.ts'
 import type { Core } from './state.ts'
 import type { CoordinatorMessage, Outbox } from './effects.ts'
-import { cancelFrom, dropMine, recordFailures } from './lifecycle.ts'
+import { cancelFrom, dropMine, recordFailures, takeSubmitterWord } from './lifecycle.ts'
 import { acceptResult, beyondQuorum } from './results.ts'
 import { failedForGood } from './attempts.ts'
 import { MAX_REFUTATIONS } from '../../lease/index.ts'
@@ -195,6 +195,11 @@ function onCompleted (core: Core, out: Outbox, msg: StepCompletedMessage, now: n
   // (Runs up to trust.confirmations distinct attesters were asked for: only one more is waste.)
   if (existing?.byMe === true && msg.holder !== core.o.self && !msg.cached && beyondQuorum(core, existing.attestations, msg.attestations)) countDuplicate(core, msg.cacheId)
   const outcome = acceptResult(core, out, msg.cacheId, msg.cid, msg.attestations, { cached: msg.cached, byMe: false, durationMs: msg.durationMs, ref: { jobId: msg.jobId, stepId: msg.stepId } }, now)
+  // A cache hit in the sender's own index (epoch 0, its own word): the result does not count here
+  // unless enough members attest it, but the sender's own jobs of that output are done (lifecycle.ts).
+  if (outcome !== 'confirmed' && msg.cached && msg.epoch === 0 && msg.holder === msg.sender && msg.attestations.some(a => a.peer === msg.sender && a.epoch === 0)) {
+    takeSubmitterWord(core, out, msg.sender, msg.cacheId, msg.cid, now)
+  }
   // The sender still keeps a result this node forgot, all of whose holders are gone: show it why.
   if (outcome === 'stale' && firstAnswer(core, `${msg.cacheId}|lost|${msg.sender}`, now) && publishLossEvidence(core, out, msg.cacheId, now)) core.metrics.antiEntropyAnswers += 1
   // The sender knows fewer attestations of this result than this node: it may still wait for a

@@ -130,6 +130,12 @@ export class JobBook {
   /** Who cancelled each cancelled job (its submitter or an operator, or unknown until the job arrives). */
   readonly cancelledBy = new Map<string, PeerId>()
   /**
+   * What submitters' own cache indexes said their jobs' outputs are (`submitter|cacheId` → CID, local
+   * time learned): a job its submitter completed that way is completed here too (lifecycle.ts,
+   * takeSubmitterWord), also when the word came before the job. Not a result of the step.
+   */
+  readonly submitterWords = new Map<string, { cid: string, at: number }>()
+  /**
    * Results not yet confirmed: per cache id, per CID, the members that attested
    * it. One becomes a completion once enough distinct members agree.
    */

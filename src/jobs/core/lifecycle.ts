@@ -137,13 +137,16 @@ export function settleJob (core: Core, out: Outbox, job: JobRecord, now: number)
   if (job.state === 'cancelled') return
   const output = core.book.completions.get(job.output.cacheId)
   if (output !== undefined) {
-    if (job.state === 'completed' && job.outputCid === output.cid) return
-    const pinners = pinnersFor(core, output.cid)
-    job.failure = undefined
-    finishJob(core, out, job, { jobId: job.jobId, state: 'completed', outputCid: output.cid, pinners, pinOnSelf: pinners.includes(core.o.self) }, now)
+    if (job.state !== 'completed' || job.outputCid !== output.cid) completeJob(core, out, job, output.cid, now)
     return
   }
   if (job.state === 'completed') return
+  // Its submitter completed it on its own cache index's word: the job is done, here too.
+  const word = submitterWord(core, job)
+  if (word !== undefined) {
+    completeJob(core, out, job, word, now)
+    return
+  }
   const failed = failedNeededStep(core, job)
   if (job.state === 'running') {
     if (failed !== undefined && !lookupsPending(core, job)) finishJob(core, out, job, { jobId: job.jobId, state: 'failed', failure: describeFailure(core, job, failed) }, now)
@@ -152,6 +155,45 @@ export function settleJob (core: Core, out: Outbox, job: JobRecord, now: number)
   } else {
     job.failure = describeFailure(core, job, failed)
   }
+}
+
+function completeJob (core: Core, out: Outbox, job: JobRecord, outputCid: string, now: number): void {
+  const pinners = pinnersFor(core, outputCid)
+  job.failure = undefined
+  finishJob(core, out, job, { jobId: job.jobId, state: 'completed', outputCid, pinners, pinOnSelf: pinners.includes(core.o.self) }, now)
+}
+
+/** At most this many submitters' words are kept (the oldest go first): a job arrives within moments of its word. */
+const MAX_SUBMITTER_WORDS = 256
+
+/**
+ * A job's submitter found its output in its own cache index (epoch 0, its own attestation alone):
+ * it takes that index at its word for its own jobs, and completes them at once (docs/SECURITY.md).
+ * With trust.confirmations above 1 no other node counts that word as the step's result, and
+ * without this they would plan the job and run every step of it to confirm an output nobody
+ * waits for any more. The job is the submitter's, which may cancel it anyway: its word ends its
+ * jobs of that output here too, completed with its CID (pinned by the pinners as any output).
+ * It is no result of the step: no cache record, and no other job takes it.
+ */
+export function takeSubmitterWord (core: Core, out: Outbox, submitter: PeerId, cacheId: string, cid: string, now: number): void {
+  if (submitter === core.o.self) return
+  const key = `${submitter}|${cacheId}`
+  core.book.submitterWords.delete(key)
+  core.book.submitterWords.set(key, { cid, at: now })
+  for (const old of core.book.submitterWords.keys()) {
+    if (core.book.submitterWords.size <= MAX_SUBMITTER_WORDS) break
+    core.book.submitterWords.delete(old)
+  }
+  for (const job of core.book.jobs.values()) {
+    if (job.spec.submitter === submitter && job.output.cacheId === cacheId && (job.state === 'running' || job.state === 'failed')) settleJob(core, out, job, now)
+  }
+}
+
+/** The output CID the job's submitter gave for it on its own index's word, if any. */
+function submitterWord (core: Core, job: JobRecord): string | undefined {
+  const submitter = job.spec.submitter
+  if (submitter === undefined || submitter === core.o.self) return undefined
+  return core.book.submitterWords.get(`${submitter}|${job.output.cacheId}`)?.cid
 }
 
 /** The first step the job still needs that failed for good, if any. */

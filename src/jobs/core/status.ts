@@ -50,6 +50,8 @@ export function jobStatus (core: Core, job: JobRecord, now: number): JobStatus {
       return { ...base, state: cached ? 'CACHED' : 'COMPLETED', node: completion.holder, epoch: completion.epoch, cid: completion.cid, ...defined({ durationMs: completion.durationMs }) }
     }
     if (failedForGood(core, step.cacheId)) return { ...base, ...withTail, state: 'FAILED' }
+    // A completed job needs no step without a result: whatever runs of it runs for another job.
+    if (job.state === 'completed') return { ...base, ...withTail, state: 'PENDING' }
     const mine = core.book.items.get(step.cacheId)?.mine
     if (mine !== undefined) return { ...base, ...withTail, state: mine.phase === 'running' ? 'RUNNING' : 'CLAIMED', node: core.o.self, epoch: mine.epoch }
     const holder = core.leases.holder(step.cacheId, now)
