@@ -194,10 +194,11 @@ function onCompleted (core: Core, out: Outbox, msg: StepCompletedMessage, now: n
   // Both this node and `msg.holder` ran it: wasted work (and, if the CIDs differ, a disagreement recordCompletion reports).
   // (Runs up to trust.confirmations distinct attesters were asked for: only one more is waste.)
   if (existing?.byMe === true && msg.holder !== core.o.self && !msg.cached && beyondQuorum(core, existing.attestations, msg.attestations)) countDuplicate(core, msg.cacheId)
-  const outcome = acceptResult(core, out, msg.cacheId, msg.cid, msg.attestations, { cached: msg.cached, byMe: false, durationMs: msg.durationMs, ref: { jobId: msg.jobId, stepId: msg.stepId } }, now)
   // A cache hit in the sender's own index (epoch 0, its own word): the result does not count here
   // unless enough members attest it, but the sender's own jobs of that output are done (lifecycle.ts).
-  if (outcome !== 'confirmed' && msg.cached && msg.epoch === 0 && msg.holder === msg.sender && msg.attestations.some(a => a.peer === msg.sender && a.epoch === 0)) {
+  const ownIndexHit = msg.cached && msg.epoch === 0 && msg.holder === msg.sender && msg.attestations.some(a => a.peer === msg.sender && a.epoch === 0)
+  const outcome = acceptResult(core, out, msg.cacheId, msg.cid, msg.attestations, { cached: msg.cached, byMe: false, durationMs: msg.durationMs, ref: { jobId: msg.jobId, stepId: msg.stepId }, ownIndexHit }, now)
+  if (outcome !== 'confirmed' && ownIndexHit) {
     takeSubmitterWord(core, out, msg.sender, msg.cacheId, msg.cid, now)
   }
   // The sender still keeps a result this node forgot, all of whose holders are gone: show it why.

@@ -31,6 +31,11 @@ export interface ResultMeta {
   byMe: boolean
   durationMs?: number | undefined
   ref: StepRef
+  /**
+   * A hit in the sender's own cache index (epoch 0, its own word): not a result here without a
+   * quorum, and not a sign of a broken or hostile member either, so not counted as rejected.
+   */
+  ownIndexHit?: boolean | undefined
 }
 
 /**
@@ -65,7 +70,7 @@ export function acceptResult (core: Core, out: Outbox, cacheId: string, cid: str
   const counted = countedAttestations(core, cacheId, cid, given)
   if (counted === 'stale') return 'stale'
   if (counted.length === 0) {
-    core.metrics.resultsRejected += 1
+    if (meta.ownIndexHit !== true) core.metrics.resultsRejected += 1
     return 'rejected'
   }
   const existing = core.book.completions.get(cacheId)

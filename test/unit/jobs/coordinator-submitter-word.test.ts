@@ -37,6 +37,8 @@ describe('StepCoordinator: a job its submitter completed on its own index', () =
     expect(b.knownResult(S1)).toBeUndefined()
     expect(effects(later, 'putCacheRecord')).toEqual([])
     expect(b.job(jobId(1), 10_000)).toMatchObject({ state: 'completed', outputCid: cidOf(S1) })
+    // A member's own index is no hostile result: the metric operators watch for those stays at 0.
+    expect(b.metrics().resultsRejected).toBe(0)
   })
 
   it('ends the job and lets go of its claims when the word arrives after the job', () => {
