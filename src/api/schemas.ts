@@ -76,6 +76,21 @@ export const statusStepSchema = z.object({
 })
 export type StatusStep = z.infer<typeof statusStepSchema>
 
+/**
+ * A bootstrap address in `GET /v1/status`: connected (to `peer`) or not, since when, the last failed
+ * attempt's message (the dialer's, with its hint) and time, and when the next attempt is due.
+ */
+export const bootstrapAddressSchema = z.object({
+  address: z.string(),
+  connected: z.boolean(),
+  peer: z.string().nullable(),
+  since: timestamp,
+  lastError: z.object({ message: z.string(), at: timestamp }).nullable(),
+  failures: count,
+  nextAttemptAt: timestamp.nullable()
+})
+export type BootstrapAddress = z.infer<typeof bootstrapAddressSchema>
+
 /** What the daemon reports; the server adds `uptimeMs`, `home` and `socket`. */
 export const nodeStatusSchema = z.object({
   peer: z.string(),
@@ -95,7 +110,9 @@ export const nodeStatusSchema = z.object({
   executors: z.object({
     builds: z.array(z.object({ ffmpegVersion: z.string(), threads: count, peers: z.array(z.string()) })),
     split: z.boolean()
-  })
+  }),
+  /** Each bootstrap address this node dials (its own left out; absent from a daemon older than the field). */
+  bootstrap: z.array(bootstrapAddressSchema).optional()
 })
 export type NodeStatus = z.infer<typeof nodeStatusSchema>
 

@@ -3,7 +3,7 @@ import type { Member, Membership } from '../membership/index.ts'
 import type { ArtdagNode } from '../node/index.ts'
 
 export interface SystemBackendComponents {
-  node: Pick<ArtdagNode, 'peerId' | 'multiaddrs' | 'libp2p'>
+  node: Pick<ArtdagNode, 'peerId' | 'multiaddrs' | 'libp2p' | 'bootstrapState'>
   membership: Membership
   version: string
   startedAt: number
@@ -33,7 +33,8 @@ export function systemBackend (c: SystemBackendComponents): SystemBackend {
         steps: work.steps.map(({ cacheId, type, jobId, startedAt, progress }) => ({ cacheId, type, job: jobId, startedAt, progress })),
         jobs: work.jobs,
         ffmpeg: c.ffmpeg(),
-        executors: executorBuilds(c.membership.members())
+        executors: executorBuilds(c.membership.members()),
+        bootstrap: c.node.bootstrapState()
       }
     }
   }

@@ -24,6 +24,7 @@ import { NeighbourLookups } from './neighbours.ts'
 import { acquireRepoLock } from './repo-lock.ts'
 import { recordsOnlyRouter } from './routing.ts'
 import { openStores } from './stores.ts'
+import type { BootstrapAddressState } from './dialer.ts'
 import type { HomePaths } from './home.ts'
 import type { ArtdagServices } from './libp2p-options.ts'
 import type { PubSub, PubSubInit } from './gossipsub.ts'
@@ -99,6 +100,8 @@ export interface ArtdagNode {
   multiaddrs: () => Multiaddr[]
   /** Dials an address (with or without `/p2p/`) within the dial timeout: for discovery. */
   dial: (address: string | Multiaddr, options?: AbortOptions) => Promise<Connection>
+  /** Each bootstrap address (this node's own left out): connected, or the last failure and the next attempt. */
+  bootstrapState: () => BootstrapAddressState[]
   /** Replaces the allowlist (undefined or empty: allow all) and hangs up on peers no longer allowed. */
   setAllowlist: (peerIds: string[] | undefined) => Promise<void>
   stop: () => Promise<void>
@@ -210,6 +213,7 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
       cacheIndex,
       allowlist,
       multiaddrs: () => libp2p.getMultiaddrs(),
+      bootstrapState: () => bootstrap.state(),
       dial: async (address, dialOptions = {}) => await dialAddress(libp2p, address, { timeoutMs: dialTimeoutMs, signal: dialOptions.signal }),
       setAllowlist: async (peerIds) => {
         allowlist.replace(nonEmpty(peerIds))

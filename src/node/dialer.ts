@@ -35,6 +35,27 @@ export async function dialAddress (libp2p: DialerLibp2p, address: string | Multi
   }
 }
 
+/**
+ * What the dialer knows of one bootstrap address, for `artdag status`: one
+ * entry per configured address (this node's own left out), replaced in place,
+ * so it never grows. Times are wall-clock milliseconds since the epoch.
+ */
+export interface BootstrapAddressState {
+  address: string
+  /** Connected now, to `peer`. */
+  connected: boolean
+  /** The peer it is connected to (null when not connected). */
+  peer: string | null
+  /** When it became connected, or when it stopped being (the start, a failure after a connection, a disconnection). */
+  since: number
+  /** The last failed attempt: the dialer's message (with its hint) and when. */
+  lastError: { message: string, at: number } | null
+  /** Failed attempts since the last connection. */
+  failures: number
+  /** When the next attempt is due (null while connected or while dialling). */
+  nextAttemptAt: number | null
+}
+
 export interface BootstrapDialerInit {
   addresses: Array<string | Multiaddr>
   dialTimeoutMs: number
@@ -63,6 +84,7 @@ export class BootstrapDialer implements Startable {
   readonly #clock: Clock
   readonly #scheduler: Scheduler | undefined
   #run: ComponentRun | undefined
+  readonly #states = new Map<string, BootstrapAddressState>()
 
   constructor (components: { libp2p: DialerLibp2p, logger: Logger, clock?: Clock | undefined, scheduler?: Scheduler | undefined }, init: BootstrapDialerInit) {
     this.#libp2p = components.libp2p
@@ -86,7 +108,16 @@ export class BootstrapDialer implements Startable {
         this.#log.warn({ err }, 'bootstrap dialling failed')
       }
     })
-    for (const addr of this.#addresses.filter(a => !this.#isSelf(a))) run.track(`dial ${addr.toString()}`, this.#keepConnected(addr, run))
+    this.#states.clear()
+    for (const addr of this.#addresses.filter(a => !this.#isSelf(a))) {
+      this.#states.set(addr.toString(), { address: addr.toString(), connected: false, peer: null, since: this.#clock.wallNow(), lastError: null, failures: 0, nextAttemptAt: null })
+      run.track(`dial ${addr.toString()}`, this.#keepConnected(addr, run))
+    }
+  }
+
+  /** Each bootstrap address this node dials (its own left out), in configured order: connected or why not. */
+  state (): BootstrapAddressState[] {
+    return [...this.#states.values()].map(entry => ({ ...entry, lastError: entry.lastError === null ? null : { ...entry.lastError } }))
   }
 
   async stop (): Promise<void> {
@@ -97,33 +128,55 @@ export class BootstrapDialer implements Startable {
 
   async #keepConnected (addr: Multiaddr, run: ComponentRun): Promise<void> {
     const signal = run.signal
+    const key = addr.toString()
     let backoff = this.#initialBackoffMs
     let failures = 0
+    /** Sleeps the jittered backoff, with the next attempt's time in the address's state, and doubles it. */
+    const wait = async (): Promise<void> => {
+      const delay = jitter(backoff)
+      this.#update(key, { nextAttemptAt: Math.round(this.#clock.wallNow() + delay) })
+      await run.sleep(delay)
+      this.#update(key, { nextAttemptAt: null })
+      backoff = Math.min(backoff * 2, this.#maxBackoffMs)
+    }
     while (!signal.aborted) {
       try {
         const connection = await dialAddress(this.#libp2p, addr, { timeoutMs: this.#dialTimeoutMs, signal })
-        this.#log.info({ address: addr.toString(), peer: connection.remotePeer.toString() }, 'connected to bootstrap peer')
+        this.#log.info({ address: key, peer: connection.remotePeer.toString() }, 'connected to bootstrap peer')
         failures = 0
+        this.#update(key, { connected: true, peer: connection.remotePeer.toString(), since: this.#clock.wallNow(), lastError: null, failures: 0 })
         this.#onConnect?.(connection.remotePeer)
         const connectedAt = this.#clock.now()
         await this.#disconnected(connection.remotePeer, signal)
+        if (signal.aborted) return
+        const at = this.#clock.wallNow()
+        const lastedMs = this.#clock.now() - connectedAt
+        this.#update(key, { connected: false, peer: null, since: at })
         // A peer that hangs up at once (it does not allow us, say) must not be redialled in a tight loop.
-        if (this.#clock.now() - connectedAt >= STABLE_CONNECTION_MS) {
+        if (lastedMs >= STABLE_CONNECTION_MS) {
           backoff = this.#initialBackoffMs
-        } else if (!signal.aborted) {
-          await run.sleep(jitter(backoff))
-          backoff = Math.min(backoff * 2, this.#maxBackoffMs)
+        } else {
+          failures++
+          const message = `the connection to ${connection.remotePeer} at ${key} closed ${Math.round(lastedMs)} ms after it opened (it stopped, or it does not allow this node: its node.allowPeers)`
+          this.#update(key, { lastError: { message, at }, failures })
+          await wait()
         }
       } catch (err: unknown) {
         if (signal.aborted) return
         failures++
         // The first failure is worth a warning; a peer that stays down is only debug noise.
         const level = failures === 1 ? 'warn' : 'debug'
-        this.#log[level]({ address: addr.toString(), err, retryInMs: backoff }, 'bootstrap dial failed')
-        await run.sleep(jitter(backoff))
-        backoff = Math.min(backoff * 2, this.#maxBackoffMs)
+        this.#log[level]({ address: key, err, retryInMs: backoff }, 'bootstrap dial failed')
+        const at = this.#clock.wallNow()
+        this.#update(key, { lastError: { message: errorMessage(err) ?? String(err), at }, failures })
+        await wait()
       }
     }
+  }
+
+  #update (key: string, change: Partial<BootstrapAddressState>): void {
+    const entry = this.#states.get(key)
+    if (entry !== undefined) this.#states.set(key, { ...entry, ...change })
   }
 
   /** Resolves when the peer's last connection closes, or on shutdown. */

@@ -20,6 +20,7 @@ export async function loadNodeModules (): Promise<void> {
   await import('./create-node.ts')
 }
 export type { ArtdagNode } from './create-node.ts'
+export type { BootstrapAddressState } from './dialer.ts'
 export { createEmbeddedNode } from './embedded.ts'
 export { TopicValidatorResult } from './topic-validator-result.ts'
 export type { PubSub, PubSubMessage } from './gossipsub.ts'

@@ -1,5 +1,6 @@
 import { defineCommand } from '../command.ts'
 import { formatAgo } from '../format.ts'
+import { peersNote } from '../joining.ts'
 import { table } from '../output.ts'
 
 export default defineCommand({
@@ -8,7 +9,12 @@ export default defineCommand({
   group: 'Node',
   order: 3,
   async run (_input, ctx) {
-    const { peers } = await (await ctx.client()).peers({ signal: ctx.signal })
+    const client = await ctx.client()
+    const { peers } = await client.peers({ signal: ctx.signal })
+    if (!ctx.json && peers.every(p => p.self)) {
+      const note = peersNote(await client.status({ signal: ctx.signal }))
+      if (note !== undefined) ctx.io.stderr.write(`${note}\n`)
+    }
     const now = Date.now()
     const rows = peers.map(p => [
       p.self ? `${p.peer} (self)` : p.peer,

@@ -1,5 +1,6 @@
 import { defineCommand } from '../command.ts'
 import { formatDuration } from '../format.ts'
+import { joiningLines } from '../joining.ts'
 import { fields } from '../output.ts'
 
 export default defineCommand({
@@ -20,6 +21,7 @@ export default defineCommand({
       ['home', s.home],
       ['socket', s.socket],
       ['peers', `${s.peers.connected} connected`],
+      ...joiningLines(s, Date.now()),
       ['membership', `${s.membership.alive} alive, ${s.membership.suspect} suspect, ${s.membership.dead} dead`],
       ['slots', `${s.slots.busy}/${s.slots.total} busy`],
       ['jobs', `${s.jobs.running} running, ${s.jobs.completed} completed, ${s.jobs.failed} failed, ${s.jobs.cancelled} cancelled`],

@@ -1,38 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { ComponentRun } from '../../../src/lifecycle/index.ts'
-import type { Scheduler, TimerHandle } from '../../../src/lifecycle/index.ts'
-
-/** A scheduler whose time moves only when the test says so. */
-function manualScheduler (): Scheduler & { advance: (ms: number) => void, pending: () => number } {
-  let now = 0
-  const timers = new Map<TimerHandle, { at: number, fn: () => void }>()
-  return {
-    setTimeout: (fn, ms) => {
-      const handle: TimerHandle = {}
-      timers.set(handle, { at: now + ms, fn })
-      return handle
-    },
-    clearTimeout: handle => {
-      if (handle !== undefined) timers.delete(handle)
-    },
-    advance: ms => {
-      const until = now + ms
-      for (;;) {
-        const next = [...timers].filter(([, t]) => t.at <= until).sort(([, a], [, b]) => a.at - b.at)[0]
-        if (next === undefined) break
-        timers.delete(next[0])
-        now = next[1].at
-        next[1].fn()
-      }
-      now = until
-    },
-    pending: () => timers.size
-  }
-}
+import { manualTime } from './manual-time.ts'
 
 describe('ComponentRun', () => {
   it('runs timers on the injected scheduler; end() aborts, clears them and awaits the tasks', async () => {
-    const scheduler = manualScheduler()
+    const scheduler = manualTime()
     const run = new ComponentRun({ name: 'the test component', scheduler, onTaskError: () => {} })
     let ticks = 0
     let once = 0
@@ -67,7 +39,7 @@ describe('ComponentRun', () => {
   })
 
   it('sleep resolves after its time, or at once when the run ends', async () => {
-    const scheduler = manualScheduler()
+    const scheduler = manualTime()
     const run = new ComponentRun({ name: 'x', scheduler, onTaskError: () => {} })
     const slept = run.sleep(1000)
     scheduler.advance(1000)

@@ -1,6 +1,6 @@
-import type { ApiEvent, PeerEntry } from '../../../src/api/schemas.ts'
+import type { ApiEvent, BootstrapAddress, PeerEntry } from '../../../src/api/schemas.ts'
 import { call } from '../api.ts'
-import { ago, short } from '../format.ts'
+import { ago, duration, short } from '../format.ts'
 import { useEvents, useLiveData, useNow } from '../live.ts'
 import { ErrorNote } from './parts.tsx'
 
@@ -35,6 +35,7 @@ export function ClusterView () {
       <h1 id="cluster-title">Cluster</h1>
       <p class="summary" data-testid="cluster-summary">{data === undefined ? 'loading…' : `${data.length} nodes: ${counts.alive} alive, ${counts.suspect} suspect, ${counts.dead} dead`}</p>
       <ErrorNote error={error} />
+      <BootstrapNote now={now} />
       <div class="table-wrap">
         <table class="nodes">
           <thead>
@@ -46,6 +47,23 @@ export function ClusterView () {
         </table>
       </div>
     </section>
+  )
+}
+
+/** The bootstrap addresses this node cannot reach, and why (`GET /v1/status`); nothing when all are connected. */
+function BootstrapNote ({ now }: { now: number }) {
+  const { data } = useLiveData(async signal => (await call('status', { signal })).bootstrap ?? [], isMemberEvent, [])
+  const failing = (data ?? []).filter((b: BootstrapAddress) => !b.connected)
+  if (failing.length === 0) return null
+  return (
+    <div class="error" role="alert" data-testid="bootstrap-failing">
+      {failing.map(b => (
+        <p key={b.address}>
+          Not connected to bootstrap address <code>{b.address}</code> for {duration(now - b.since)}
+          {b.lastError !== null ? `: ${b.lastError.message}` : ' (dialling)'}
+        </p>
+      ))}
+    </div>
   )
 }
 
