@@ -199,7 +199,7 @@ function onCompleted (core: Core, out: Outbox, msg: StepCompletedMessage, now: n
   const ownIndexHit = msg.cached && msg.epoch === 0 && msg.holder === msg.sender && msg.attestations.some(a => a.peer === msg.sender && a.epoch === 0)
   const outcome = acceptResult(core, out, msg.cacheId, msg.cid, msg.attestations, { cached: msg.cached, byMe: false, durationMs: msg.durationMs, ref: { jobId: msg.jobId, stepId: msg.stepId }, ownIndexHit }, now)
   if (outcome !== 'confirmed' && ownIndexHit) {
-    takeSubmitterWord(core, out, msg.sender, msg.cacheId, msg.cid, now)
+    takeSubmitterWord(core, out, msg.sender, msg.jobId, msg.cacheId, msg.cid, now)
   }
   // The sender still keeps a result this node forgot, all of whose holders are gone: show it why.
   if (outcome === 'stale' && firstAnswer(core, `${msg.cacheId}|lost|${msg.sender}`, now) && publishLossEvidence(core, out, msg.cacheId, now)) core.metrics.antiEntropyAnswers += 1

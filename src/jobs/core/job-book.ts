@@ -130,11 +130,19 @@ export class JobBook {
   /** Who cancelled each cancelled job (its submitter or an operator, or unknown until the job arrives). */
   readonly cancelledBy = new Map<string, PeerId>()
   /**
-   * What submitters' own cache indexes said their jobs' outputs are (`submitter|cacheId` → CID, local
-   * time learned): a job its submitter completed that way is completed here too (lifecycle.ts,
-   * takeSubmitterWord), also when the word came before the job. Not a result of the step.
+   * What submitters' own cache indexes said their jobs' outputs are (`submitter|jobId` → the output's
+   * cache id and CID, local time learned): a job its submitter completed that way is completed here
+   * too (lifecycle.ts, takeSubmitterWord), also when the word came before the job. Keyed by job, so
+   * that a word replayed later completes no other job (the submitter says it again for each job).
+   * Not a result of the step.
    */
-  readonly submitterWords = new Map<string, { cid: string, at: number }>()
+  readonly submitterWords = new Map<string, { cacheId: string, cid: string, at: number }>()
+
+  /** The output CID the job's submitter gave for this job on its own index's word, if any. */
+  submitterWordFor (job: JobRecord): string | undefined {
+    const word = job.spec.submitter === undefined ? undefined : this.submitterWords.get(`${job.spec.submitter}|${job.jobId}`)
+    return word?.cacheId === job.output.cacheId ? word.cid : undefined
+  }
   /**
    * Results not yet confirmed: per cache id, per CID, the members that attested
    * it. One becomes a completion once enough distinct members agree.

@@ -142,7 +142,7 @@ export function settleJob (core: Core, out: Outbox, job: JobRecord, now: number)
   }
   if (job.state === 'completed') return
   // Its submitter completed it on its own cache index's word: the job is done, here too.
-  const word = submitterWord(core, job)
+  const word = job.spec.submitter === core.o.self ? undefined : core.book.submitterWordFor(job)
   if (word !== undefined) {
     completeJob(core, out, job, word, now)
     return
@@ -171,29 +171,22 @@ const MAX_SUBMITTER_WORDS = 256
  * it takes that index at its word for its own jobs, and completes them at once (docs/SECURITY.md).
  * With trust.confirmations above 1 no other node counts that word as the step's result, and
  * without this they would plan the job and run every step of it to confirm an output nobody
- * waits for any more. The job is the submitter's, which may cancel it anyway: its word ends its
- * jobs of that output here too, completed with its CID (pinned by the pinners as any output).
- * It is no result of the step: no cache record, and no other job takes it.
+ * waits for any more. The job is the submitter's, which may cancel it anyway: its word ends the
+ * job it names here too, completed with its CID (pinned by the pinners as any output), and no
+ * other: relayed again later, it completes no later job. It is no result of the step: no cache
+ * record, and no other job takes it.
  */
-export function takeSubmitterWord (core: Core, out: Outbox, submitter: PeerId, cacheId: string, cid: string, now: number): void {
+export function takeSubmitterWord (core: Core, out: Outbox, submitter: PeerId, jobId: string, cacheId: string, cid: string, now: number): void {
   if (submitter === core.o.self) return
-  const key = `${submitter}|${cacheId}`
+  const key = `${submitter}|${jobId}`
   core.book.submitterWords.delete(key)
-  core.book.submitterWords.set(key, { cid, at: now })
+  core.book.submitterWords.set(key, { cacheId, cid, at: now })
   for (const old of core.book.submitterWords.keys()) {
     if (core.book.submitterWords.size <= MAX_SUBMITTER_WORDS) break
     core.book.submitterWords.delete(old)
   }
-  for (const job of core.book.jobs.values()) {
-    if (job.spec.submitter === submitter && job.output.cacheId === cacheId && (job.state === 'running' || job.state === 'failed')) settleJob(core, out, job, now)
-  }
-}
-
-/** The output CID the job's submitter gave for it on its own index's word, if any. */
-function submitterWord (core: Core, job: JobRecord): string | undefined {
-  const submitter = job.spec.submitter
-  if (submitter === undefined || submitter === core.o.self) return undefined
-  return core.book.submitterWords.get(`${submitter}|${job.output.cacheId}`)?.cid
+  const job = core.book.jobs.get(jobId)
+  if (job !== undefined && job.spec.submitter === submitter && job.output.cacheId === cacheId && (job.state === 'running' || job.state === 'failed')) settleJob(core, out, job, now)
 }
 
 /** The first step the job still needs that failed for good, if any. */

@@ -50,8 +50,16 @@ export function jobStatus (core: Core, job: JobRecord, now: number): JobStatus {
       return { ...base, state: cached ? 'CACHED' : 'COMPLETED', node: completion.holder, epoch: completion.epoch, cid: completion.cid, ...defined({ durationMs: completion.durationMs }) }
     }
     if (failedForGood(core, step.cacheId)) return { ...base, ...withTail, state: 'FAILED' }
-    // A completed job needs no step without a result: whatever runs of it runs for another job.
-    if (job.state === 'completed') return { ...base, ...withTail, state: 'PENDING' }
+    if (job.state === 'completed') {
+      // Completed on its submitter's word (its own cache index: lifecycle.ts takeSubmitterWord): the
+      // output is the submitter's, and the pinners fetch it from there and name it as its producer.
+      const submitter = job.spec.submitter
+      if (step.cacheId === job.output.cacheId && submitter !== undefined && job.outputCid !== undefined && core.book.submitterWordFor(job) === job.outputCid) {
+        return { ...base, state: 'CACHED', node: submitter, cid: job.outputCid }
+      }
+      // A completed job needs no other step without a result: whatever runs of it runs for another job.
+      return { ...base, ...withTail, state: 'PENDING' }
+    }
     const mine = core.book.items.get(step.cacheId)?.mine
     if (mine !== undefined) return { ...base, ...withTail, state: mine.phase === 'running' ? 'RUNNING' : 'CLAIMED', node: core.o.self, epoch: mine.epoch }
     const holder = core.leases.holder(step.cacheId, now)

@@ -37,6 +37,9 @@ describe('StepCoordinator: a job its submitter completed on its own index', () =
     expect(b.knownResult(S1)).toBeUndefined()
     expect(effects(later, 'putCacheRecord')).toEqual([])
     expect(b.job(jobId(1), 10_000)).toMatchObject({ state: 'completed', outputCid: cidOf(S1) })
+    // Its output is shown as the submitter's: the pinners fetch it from there, and provenance names it.
+    expect(b.job(jobId(1), 10_000)?.steps.find(step => step.cacheId === S1)).toMatchObject({ state: 'CACHED', node: A, cid: cidOf(S1) })
+    expect(b.job(jobId(1), 10_000)?.steps.find(step => step.cacheId === S0)).toMatchObject({ state: 'PENDING' })
     // A member's own index is no hostile result: the metric operators watch for those stays at 0.
     expect(b.metrics().resultsRejected).toBe(0)
   })
@@ -83,6 +86,18 @@ describe('StepCoordinator: a job its submitter completed on its own index', () =
     b.onJobReceived(teaser(A, jobId(2)), 0, { scope: 'index' })
     b.onMessage(sent(second, 'step_completed')[0]!, 10)
     expect(b.job(jobId(2), 10)?.state).toBe('completed')
+  })
+
+  it("takes the word for the job it names only: replayed later, it completes no other job of the submitter's", () => {
+    const b = node(B, { confirmations: 2 })
+    near(b, [A, C])
+    b.onJobReceived(teaser(A), 0, { scope: 'index' })
+    b.onMessage(indexWord(A, S1, jobId(1)), 5)
+    expect(b.job(jobId(1), 5)?.state).toBe('completed')
+    // The same word again (any member may relay an old signed message), then a new job of that output.
+    b.onMessage(indexWord(A, S1, jobId(1)), 200_000)
+    b.onJobReceived(teaser(A, jobId(3)), 200_010, { scope: 'index' })
+    expect(b.job(jobId(3), 200_010)?.state).toBe('running')
   })
 
   it('shows no step of a completed job running, whoever holds a lease on it', () => {
