@@ -130,7 +130,6 @@ export class BootstrapDialer implements Startable {
     const signal = run.signal
     const key = addr.toString()
     let backoff = this.#initialBackoffMs
-    let failures = 0
     /** Sleeps the jittered backoff, with the next attempt's time in the address's state, and doubles it. */
     const wait = async (): Promise<void> => {
       const delay = jitter(backoff)
@@ -143,7 +142,6 @@ export class BootstrapDialer implements Startable {
       try {
         const connection = await dialAddress(this.#libp2p, addr, { timeoutMs: this.#dialTimeoutMs, signal })
         this.#log.info({ address: key, peer: connection.remotePeer.toString() }, 'connected to bootstrap peer')
-        failures = 0
         this.#update(key, { connected: true, peer: connection.remotePeer.toString(), since: this.#clock.wallNow(), lastError: null, failures: 0 })
         this.#onConnect?.(connection.remotePeer)
         const connectedAt = this.#clock.now()
@@ -156,22 +154,25 @@ export class BootstrapDialer implements Startable {
         if (lastedMs >= STABLE_CONNECTION_MS) {
           backoff = this.#initialBackoffMs
         } else {
-          failures++
-          const message = `the connection to ${connection.remotePeer} at ${key} closed ${Math.round(lastedMs)} ms after it opened (it stopped, or it does not allow this node: its node.allowPeers)`
-          this.#update(key, { lastError: { message, at }, failures })
+          this.#failed(key, `the connection to ${connection.remotePeer} at ${key} closed ${Math.round(lastedMs)} ms after it opened (it stopped, or it does not allow this node: its node.allowPeers)`, at)
           await wait()
         }
       } catch (err: unknown) {
         if (signal.aborted) return
-        failures++
+        const failures = this.#failed(key, errorMessage(err) ?? String(err), this.#clock.wallNow())
         // The first failure is worth a warning; a peer that stays down is only debug noise.
         const level = failures === 1 ? 'warn' : 'debug'
         this.#log[level]({ address: key, err, retryInMs: backoff }, 'bootstrap dial failed')
-        const at = this.#clock.wallNow()
-        this.#update(key, { lastError: { message: errorMessage(err) ?? String(err), at }, failures })
         await wait()
       }
     }
+  }
+
+  /** Notes a failed attempt (or a connection that closed at once) in the address's state; the failures since its last connection. */
+  #failed (key: string, message: string, at: number): number {
+    const failures = (this.#states.get(key)?.failures ?? 0) + 1
+    this.#update(key, { lastError: { message, at }, failures })
+    return failures
   }
 
   #update (key: string, change: Partial<BootstrapAddressState>): void {

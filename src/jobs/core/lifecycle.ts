@@ -142,7 +142,8 @@ export function settleJob (core: Core, out: Outbox, job: JobRecord, now: number)
   }
   if (job.state === 'completed') return
   // Its submitter completed it on its own cache index's word: the job is done, here too.
-  const word = job.spec.submitter === core.o.self ? undefined : core.book.submitterWordFor(job)
+  // (Never this node's own word: takeSubmitterWord keeps none of it.)
+  const word = core.book.submitterWordFor(job)
   if (word !== undefined) {
     completeJob(core, out, job, word, now)
     return
