@@ -276,7 +276,8 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
         startedAt,
         slots,
         ffmpeg: () => ffmpeg != null ? { path: ffmpeg.binaries.ffmpeg.path, version: ffmpeg.version } : null,
-        work: () => ({ steps: jobService.runningSteps(), jobs: jobService.jobCounts() })
+        work: () => ({ steps: jobService.runningSteps(), jobs: jobService.jobCounts() }),
+        tailscale
       }),
       peers: peersBackend(membership.membership),
       content: node.content,

@@ -91,6 +91,23 @@ export const bootstrapAddressSchema = z.object({
 })
 export type BootstrapAddress = z.infer<typeof bootstrapAddressSchema>
 
+/**
+ * Tailscale discovery in `GET /v1/status` (absent while it is off): the port it dials and its last
+ * round (null before the first ends): `tailscale status`'s outcome, why it gave no machines, and
+ * how many machines were dialled and answered as artdag.
+ */
+export const tailscaleDiscoverySchema = z.object({
+  port: count,
+  lastRound: z.object({
+    at: timestamp,
+    result: z.enum(['ok', 'not_running', 'unavailable', 'invalid']),
+    reason: z.string().nullable(),
+    dialled: count,
+    connected: count
+  }).nullable()
+})
+export type TailscaleDiscoveryStatus = z.infer<typeof tailscaleDiscoverySchema>
+
 /** What the daemon reports; the server adds `uptimeMs`, `home` and `socket`. */
 export const nodeStatusSchema = z.object({
   peer: z.string(),
@@ -112,7 +129,9 @@ export const nodeStatusSchema = z.object({
     split: z.boolean()
   }),
   /** Each bootstrap address this node dials (its own left out; absent from a daemon older than the field). */
-  bootstrap: z.array(bootstrapAddressSchema).optional()
+  bootstrap: z.array(bootstrapAddressSchema).optional(),
+  /** Peer discovery beyond the bootstrap addresses, each method present while it is on. */
+  discovery: z.object({ tailscale: tailscaleDiscoverySchema.optional() }).optional()
 })
 export type NodeStatus = z.infer<typeof nodeStatusSchema>
 

@@ -1,4 +1,4 @@
-import type { NodeStatus, PeerEntry, PeersBackend, RunningStep, SystemBackend } from '../api/index.ts'
+import type { NodeStatus, PeerEntry, PeersBackend, RunningStep, SystemBackend, TailscaleDiscoveryStatus } from '../api/index.ts'
 import type { Member, Membership } from '../membership/index.ts'
 import type { ArtdagNode } from '../node/index.ts'
 
@@ -11,6 +11,8 @@ export interface SystemBackendComponents {
   ffmpeg: () => { path: string, version: string } | null
   /** Steps running on this node and jobs by state, from the job service. */
   work: () => { steps: RunningStep[], jobs: NodeStatus['jobs'] }
+  /** Tailscale discovery's last round, when it is on. */
+  tailscale?: { state: () => TailscaleDiscoveryStatus } | undefined
 }
 
 /** `GET /v1/id` and `GET /v1/status` over the running node. */
@@ -34,7 +36,8 @@ export function systemBackend (c: SystemBackendComponents): SystemBackend {
         jobs: work.jobs,
         ffmpeg: c.ffmpeg(),
         executors: executorBuilds(c.membership.members()),
-        bootstrap: c.node.bootstrapState()
+        bootstrap: c.node.bootstrapState(),
+        ...(c.tailscale !== undefined ? { discovery: { tailscale: c.tailscale.state() } } : {})
       }
     }
   }

@@ -3,7 +3,7 @@
  * machines of a tailnet, from `tailscale status --json`.
  */
 export { TailscaleDiscovery, runTailscaleStatus } from './tailscale.ts'
-export type { TailscaleDiscoveryInit, TailscaleDiscoveryComponents, DiscoveryRound, RoundResult } from './tailscale.ts'
+export type { TailscaleDiscoveryInit, TailscaleDiscoveryComponents, DiscoveryRound, RoundResult, TailscaleDiscoveryState } from './tailscale.ts'
 export { parseTailscaleStatus, tailnetDialTargets } from './tailscale-status.ts'
 export type { TailscaleStatus, TailnetNode } from './tailscale-status.ts'
 export { createDiscoveryMetrics } from './metrics.ts'

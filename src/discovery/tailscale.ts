@@ -68,6 +68,22 @@ export interface DiscoveryRound {
   connected: string[]
   /** Addresses of machines we were already connected to. */
   skipped: string[]
+  /** Why `tailscale status` gave no machines (a result other than `ok`). */
+  reason?: string
+}
+
+/** What `artdag status` shows of discovery: the port it dials and the last round's outcome (null before the first ends). */
+export interface TailscaleDiscoveryState {
+  port: number
+  lastRound: {
+    at: number
+    result: RoundResult
+    /** Why `tailscale status` gave no machines (a result other than `ok`). */
+    reason: string | null
+    /** Machines dialled (not already connected), and how many answered as artdag. */
+    dialled: number
+    connected: number
+  } | null
 }
 
 /** Runs `<command> status --json` with a timeout; errors name the command. */
@@ -112,6 +128,7 @@ export class TailscaleDiscovery implements Startable {
   #run: ComponentRun | undefined
   #round: Promise<DiscoveryRound> | undefined
   #lastResult: RoundResult | undefined
+  #lastRound: TailscaleDiscoveryState['lastRound'] = null
 
   constructor (components: TailscaleDiscoveryComponents, init: TailscaleDiscoveryInit = {}) {
     this.#c = components
@@ -141,6 +158,11 @@ export class TailscaleDiscovery implements Startable {
     tick()
   }
 
+  /** The last round's outcome, for `GET /v1/status`. */
+  state (): TailscaleDiscoveryState {
+    return { port: this.#port, lastRound: this.#lastRound === null ? null : { ...this.#lastRound } }
+  }
+
   async stop (): Promise<void> {
     const run = this.#run
     this.#run = undefined
@@ -152,7 +174,10 @@ export class TailscaleDiscovery implements Startable {
   async runOnce (): Promise<DiscoveryRound> {
     if (this.#round !== undefined) return await this.#round
     const shutdown = this.#run?.signal ?? AbortSignal.abort(new AbortedError('tailscale discovery is not running'))
-    this.#round = this.#runRound(shutdown).finally(() => {
+    this.#round = this.#runRound(shutdown).then(round => {
+      if (!shutdown.aborted) this.#lastRound = { at: Date.now(), result: round.result, reason: round.reason ?? null, dialled: round.dialled.length, connected: round.connected.length }
+      return round
+    }).finally(() => {
       this.#round = undefined
     })
     return await this.#round
@@ -165,12 +190,14 @@ export class TailscaleDiscovery implements Startable {
       status = await runTailscaleStatus(this.#command, { timeoutMs: this.#timeoutMs, signal: shutdown, env: this.#c.env ?? process.env })
     } catch (err: unknown) {
       round.result = errorName(err) === 'TailscaleStatusInvalidError' ? 'invalid' : 'unavailable'
-      this.#record(round.result, errorMessage(err))
+      round.reason = errorMessage(err)
+      this.#record(round.result, round.reason)
       return round
     }
     if (status.backendState !== 'Running') {
       round.result = 'not_running'
-      this.#record(round.result, `tailscale is ${status.backendState}`)
+      round.reason = `tailscale is ${status.backendState}`
+      this.#record(round.result, round.reason)
       return round
     }
     this.#record('ok')

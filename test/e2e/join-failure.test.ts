@@ -1,9 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchBrowser } from './helpers/browser.ts'
 import { artdag } from './helpers/cli.ts'
 import { Daemon, eventually, initHomes } from './helpers/daemon.ts'
+import { statusDocument, tailscalePrinting } from '../unit/discovery/tailscale-fixtures.ts'
 import type { BootstrapAddress, StatusResponse } from '../../src/api/index.ts'
 
 /**
@@ -19,6 +22,8 @@ let firstHome: string
 let secondHome: string
 let first: Daemon | undefined
 let second: Daemon | undefined
+let third: Daemon | undefined
+let tailscaleDir: string | undefined
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'artdag-e2e-join-'))
@@ -30,6 +35,8 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  await third?.stop()
+  if (tailscaleDir !== undefined) await rm(tailscaleDir, { recursive: true, force: true })
   await second?.stop()
   await first?.stop()
   await rm(dir, { recursive: true, force: true })
@@ -98,5 +105,45 @@ describe('a daemon that cannot join its cluster', { timeout: 180_000 }, () => {
       return result.code === 0 && result.stdout.includes(first!.peerId) && result
     }, { timeoutMs: 30_000, what: 'the first node in peers' })
     expect(peers.stderr).toBe('')
+  })
+
+  it('with Tailscale discovery on and no artdag on the tailnet: status says what discovery found instead of the join hint', async () => {
+    // A loopback port nothing listens on: the tailnet machine answers, but not as artdag.
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const address = server.address()
+        server.close(() => typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')))
+      })
+    })
+    const stand = await tailscalePrinting(statusDocument({ selfIps: ['127.0.0.1'], peers: [{ host: 'render-2', ips: ['127.0.0.9'], online: true }] }))
+    tailscaleDir = stand.dir
+    const [home] = (await initHomes(dir, ['third'])) as [string]
+    third = await Daemon.start(home, {
+      env: { ARTDAG_DISCOVERY__TAILSCALE__ENABLED: 'true', ARTDAG_DISCOVERY__TAILSCALE__COMMAND: join(stand.dir, 'tailscale'), ARTDAG_DISCOVERY__TAILSCALE__PORT: String(port) }
+    })
+    // Bounded: the first round runs at start and ends within a refused dial.
+    const round = await eventually(async () => (await statusOf(third!)).discovery?.tailscale?.lastRound ?? false, { timeoutMs: 60_000, what: "discovery's first round in status" })
+    expect(round).toMatchObject({ result: 'ok', reason: null, dialled: 1, connected: 0 })
+
+    const text = await third!.cli(['status'])
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toMatch(new RegExp(`^tailscale +none of the 1 online tailnet machine answered as artdag on port ${port} \\(the last round \\d+s ago\\): start artdag daemon on them`, 'm'))
+    // Discovery is on: the hint that suggests turning it on is not shown.
+    expect(text.stdout).not.toContain('to join a cluster')
+    const peers = await third!.cli(['peers'])
+    expect(peers.stderr).toContain('no other node: Tailscale discovery has found none (artdag status says why)')
+
+    // The dashboard's Cluster view says the same, in a real browser.
+    const { loginUrl } = await third!.json<{ loginUrl: string }>(['ui'])
+    const browser = await launchBrowser()
+    try {
+      const page = await browser.context.newPage()
+      await page.goto(loginUrl)
+      const note = page.getByTestId('tailscale-note')
+      await note.waitFor({ timeout: 30_000 })
+      expect(await note.textContent()).toMatch(new RegExp(`^Tailscale: none of the 1 online tailnet machine answered as artdag on port ${port} \\(the last round \\d+s ago\\)`))
+    } finally {
+      await browser.close()
+    }
   })
 })

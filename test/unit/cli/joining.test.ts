@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { JOIN_HINT, joiningLines, peersNote } from '../../../src/cli/joining.ts'
-import type { BootstrapAddress } from '../../../src/api/index.ts'
+import type { BootstrapAddress, TailscaleDiscoveryStatus } from '../../../src/api/index.ts'
 
 const NOW = 1_700_000_100_000
 const ADDRESS = '/ip4/127.0.0.1/tcp/4101'
@@ -31,5 +31,29 @@ describe('why a node is not in its cluster, as status and peers print it', () =>
       ['bootstrap', '/ip4/127.0.0.1/tcp/4102: not connected for 2s, dialling now']
     ])
     expect(peersNote({ bootstrap: [failing, dialling] })).toBe(`no other node: this node cannot connect to its bootstrap address ${ADDRESS} (artdag status says why)`)
+  })
+
+  it('says what Tailscale discovery found when it is on and the node has no peer, in place of the join hint', () => {
+    const round = (change: Partial<NonNullable<TailscaleDiscoveryStatus['lastRound']>>): TailscaleDiscoveryStatus => ({
+      port: 4101,
+      lastRound: { at: NOW - 20_000, result: 'ok', reason: null, dialled: 0, connected: 0, ...change }
+    })
+    const alone = (tailscale: TailscaleDiscoveryStatus): Array<[string, string]> => joiningLines({ peers: { connected: 0 }, bootstrap: [], discovery: { tailscale } }, NOW)
+    expect(alone({ port: 4101, lastRound: null })).toEqual([['tailscale', expect.stringContaining('its first round (tailscale status --json, then a dial of each online tailnet machine on port 4101) has not ended yet')]])
+    expect(alone(round({ result: 'not_running', reason: 'tailscale is Stopped' }))).toEqual([
+      ['tailscale', 'discovery finds no one: tailscale is Stopped (the last round 20s ago); bring it up (tailscale up), or give this node a bootstrap address']
+    ])
+    const missing = 'tailscale status --json not found (is tailscale installed? set discovery.tailscale.command)'
+    expect(alone(round({ result: 'unavailable', reason: missing }))).toEqual([['tailscale', `discovery finds no one: ${missing} (the last round 20s ago); it tries again every round`]])
+    expect(alone(round({}))[0]?.[1]).toContain('tailscale lists no other online machine on this tailnet')
+    expect(alone(round({ dialled: 3 }))).toEqual([
+      ['tailscale', "none of the 3 online tailnet machines answered as artdag on port 4101 (the last round 20s ago): start artdag daemon on them, listening on port 4101 (node.listen) with this cluster's swarm key"]
+    ])
+    // With peers, nothing; with a failing bootstrap address too, both.
+    expect(joiningLines({ peers: { connected: 1 }, bootstrap: [], discovery: { tailscale: round({ dialled: 3 }) } }, NOW)).toEqual([])
+    const failing = entry({ lastError: { message: HANDSHAKE, at: NOW - 5000 }, failures: 1, nextAttemptAt: NOW + 2000 })
+    expect(joiningLines({ peers: { connected: 0 }, bootstrap: [failing], discovery: { tailscale: round({}) } }, NOW).map(([label]) => label)).toEqual(['bootstrap', 'tailscale'])
+    expect(peersNote({ bootstrap: [], discovery: { tailscale: round({ dialled: 3 }) } })).toBe('no other node: Tailscale discovery has found none (artdag status says why)')
+    expect(peersNote({ bootstrap: [], discovery: { tailscale: { port: 4101, lastRound: null } } })).toBeUndefined()
   })
 })

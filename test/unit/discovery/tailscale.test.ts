@@ -84,8 +84,10 @@ describe('tailscale discovery with a stand-in tailscale on PATH', () => {
     await discovery.start()
     try {
       const round = await discovery.runOnce()
-      expect(round).toEqual({ result: 'unavailable', dialled: [], connected: [], skipped: [] })
+      expect(round).toEqual({ result: 'unavailable', dialled: [], connected: [], skipped: [], reason: expect.stringMatching(/tailscale status --json failed \(exit 1\): failed to connect to local tailscaled/) })
       expect(await counterValue(metrics.tailscaleRuns, { result: 'unavailable' })).toBeGreaterThanOrEqual(1)
+      // What `artdag status` shows of it.
+      expect(discovery.state()).toEqual({ port: 4101, lastRound: { at: expect.any(Number), result: 'unavailable', reason: round.reason, dialled: 0, connected: 0 } })
     } finally {
       await discovery.stop()
     }
@@ -123,9 +125,11 @@ describe('tailscale discovery with a stand-in tailscale on PATH', () => {
     dirs.push(stand.dir)
     const metrics = createDiscoveryMetrics()
     const discovery = new TailscaleDiscovery({ libp2p: noDial, metrics, logger: silentLogger(), env: stand.env })
+    expect(discovery.state().lastRound).toBeNull()
     await discovery.start()
     try {
       expect((await discovery.runOnce()).result).toBe('not_running')
+      expect(discovery.state().lastRound).toMatchObject({ result: 'not_running', reason: 'tailscale is NeedsLogin' })
     } finally {
       await discovery.stop()
     }

@@ -1,4 +1,5 @@
 import type { ApiEvent, BootstrapAddress, PeerEntry } from '../../../src/api/schemas.ts'
+import { tailscaleNote } from '../../../src/cli/joining.ts'
 import { call } from '../api.ts'
 import { ago, duration, short } from '../format.ts'
 import { useEvents, useLiveData, useNow } from '../live.ts'
@@ -50,11 +51,15 @@ export function ClusterView () {
   )
 }
 
-/** The bootstrap addresses this node cannot reach, and why (`GET /v1/status`); nothing when all are connected. */
+/**
+ * The bootstrap addresses this node cannot reach, and why, and, with no peer and Tailscale
+ * discovery on, what discovery found (`GET /v1/status`); nothing when all is connected.
+ */
 function BootstrapNote ({ now }: { now: number }) {
-  const { data } = useLiveData(async signal => (await call('status', { signal })).bootstrap ?? [], isMemberEvent, [])
-  const failing = (data ?? []).filter((b: BootstrapAddress) => !b.connected)
-  if (failing.length === 0) return null
+  const { data } = useLiveData(async signal => await call('status', { signal }), isMemberEvent, [])
+  const failing = (data?.bootstrap ?? []).filter((b: BootstrapAddress) => !b.connected)
+  const tailscale = data !== undefined && data.peers.connected === 0 ? data.discovery?.tailscale : undefined
+  if (failing.length === 0 && tailscale === undefined) return null
   return (
     <div class="error" role="alert" data-testid="bootstrap-failing">
       {failing.map(b => (
@@ -63,6 +68,7 @@ function BootstrapNote ({ now }: { now: number }) {
           {b.lastError !== null ? `: ${b.lastError.message}` : ' (dialling)'}
         </p>
       ))}
+      {tailscale !== undefined && <p data-testid="tailscale-note">Tailscale: {tailscaleNote(tailscale, now)}</p>}
     </div>
   )
 }
