@@ -50,7 +50,7 @@ export interface BootstrapAddressState {
   since: number
   /** The last failed attempt: the dialer's message (with its hint) and when. */
   lastError: { message: string, at: number } | null
-  /** Failed attempts since the last connection. */
+  /** Failed attempts since the last connection that held (one that closed within 10 s counts as a failed attempt). */
   failures: number
   /** When the next attempt is due (null while connected or while dialling). */
   nextAttemptAt: number | null
@@ -142,6 +142,7 @@ export class BootstrapDialer implements Startable {
       try {
         const connection = await dialAddress(this.#libp2p, addr, { timeoutMs: this.#dialTimeoutMs, signal })
         this.#log.info({ address: key, peer: connection.remotePeer.toString() }, 'connected to bootstrap peer')
+        const failuresBefore = this.#states.get(key)?.failures ?? 0
         this.#update(key, { connected: true, peer: connection.remotePeer.toString(), since: this.#clock.wallNow(), lastError: null, failures: 0 })
         this.#onConnect?.(connection.remotePeer)
         const connectedAt = this.#clock.now()
@@ -154,6 +155,8 @@ export class BootstrapDialer implements Startable {
         if (lastedMs >= STABLE_CONNECTION_MS) {
           backoff = this.#initialBackoffMs
         } else {
+          // It did not hold: the count goes on from before it, so that hang-ups add up.
+          this.#update(key, { failures: failuresBefore })
           this.#failed(key, `the connection to ${connection.remotePeer} at ${key} closed ${Math.round(lastedMs)} ms after it opened (it stopped, or it does not allow this node: its node.allowPeers)`, at)
           await wait()
         }

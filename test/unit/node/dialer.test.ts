@@ -128,7 +128,7 @@ describe('BootstrapDialer state', () => {
   it('counts a connection that closes at once as a failure, and says so', async () => {
     const [self, remote] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]).then(keys => keys.map(k => peerIdFromPrivateKey(k)))
     const time = virtualTime()
-    const libp2p = scriptedLibp2p(self!, [remote!])
+    const libp2p = scriptedLibp2p(self!, [remote!, remote!])
     const address = '/ip4/127.0.0.1/tcp/4101'
     const dialer = new BootstrapDialer({ libp2p, logger: silentLogger(), clock: time, scheduler: time }, { addresses: [address], dialTimeoutMs: 5000, initialBackoffMs: 1000 })
     await dialer.start()
@@ -140,6 +140,15 @@ describe('BootstrapDialer state', () => {
     expect(entry).toMatchObject({ address, connected: false, peer: null, since: time.wallNow(), failures: 1 })
     expect(entry?.lastError?.message).toBe(`the connection to ${remote!.toString()} at ${address} closed 200 ms after it opened (it stopped, or it does not allow this node: its node.allowPeers)`)
     expect(entry?.nextAttemptAt).toBeGreaterThan(time.wallNow())
+
+    // Connected again (the entry says so, with no failure), it hangs up at once again: the count goes on.
+    await time.advanceSettled(1250)
+    expect(libp2p.dials).toBe(2)
+    expect(dialer.state()[0]).toMatchObject({ connected: true, failures: 0, lastError: null })
+    await time.advanceSettled(300)
+    libp2p.hangUp(remote!)
+    await settled()
+    expect(dialer.state()[0]).toMatchObject({ connected: false, failures: 2, lastError: { message: expect.stringMatching(/closed \d+ ms after it opened/) } })
     await dialer.stop()
   })
 })
