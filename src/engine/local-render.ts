@@ -53,7 +53,11 @@ export async function servedFromCache (plan: Plan, runner: Pick<StepRunner, 'loo
   const found = new Map<string, string>()
   /** Whether every one of `cacheIds` is here (each noted in `found`). */
   const allHere = async (cacheIds: Iterable<string>): Promise<boolean> => {
-    const cids = await Promise.all([...new Set(cacheIds)].map(async cacheId => [cacheId, await runner.lookupLocal(cacheId, { signal })] as const))
+    const cids = await Promise.all([...new Set(cacheIds)].map(async cacheId => [cacheId, await runner.lookupLocal(cacheId, { signal })] as const)).catch((err: unknown) => {
+      // Stopped mid-lookup: the signal's reason, as the coordinator throws it, not the store's abort error.
+      if (signal?.aborted === true) throw signal.reason
+      throw err
+    })
     for (const [cacheId, cid] of cids) if (cid !== undefined) found.set(cacheId, cid)
     return cids.every(([, cid]) => cid !== undefined)
   }

@@ -284,6 +284,20 @@ describe('renderPlan runs the coordinator as a one-node cluster', () => {
     expect(runner.runs.every(r => r.signal.aborted)).toBe(true)
   })
 
+  it('throws the signal’s reason, not the store’s abort error, when stopped while it looks the cache up', async () => {
+    const p = planOf(CHAIN)
+    const controller = new AbortController()
+    const reason = new AbortedError('render stopped')
+    const runner = {
+      lookupLocal: async (_cacheId: string, options: { signal?: AbortSignal | undefined } = {}) => {
+        controller.abort(reason)
+        // What a store gives when its read is aborted: another error than the reason.
+        throw Object.assign(new Error('The operation was aborted'), { name: 'AbortError', aborted: options.signal?.aborted })
+      }
+    }
+    await expect(servedFromCache(p, runner, { signal: controller.signal })).rejects.toBe(reason)
+  })
+
   it('throws an already aborted signal’s reason without running anything', async () => {
     const runner = new FakeRunner()
     const reason = new AbortedError('too late')
