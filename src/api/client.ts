@@ -3,13 +3,14 @@ import { stat as statFile } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
 import type { z } from 'zod'
 import { InvalidArgumentError, InvalidCidError, isArtdagError } from '../errors.ts'
+import type { ErrorKind } from '../errors.ts'
 import { writeFileAtomically } from './atomic-file.ts'
-import { ResponseInvalidError } from './errors.ts'
+import { RemoteError, ResponseInvalidError } from './errors.ts'
 import { readNdjson } from './ndjson.ts'
 import { socketPathForHome } from './paths.ts'
 import { buildPath, routes } from './routes.ts'
 import type { ResponseOf, RouteName } from './routes.ts'
-import { API_EVENT_TYPES, apiEventSchema, cidText } from './schemas.ts'
+import { API_EVENT_TYPES, apiEventSchema, cidText, exportLineSchema } from './schemas.ts'
 import type { ApiEvent, JobState, JobSubmitRequest, PinKind, PinRequest } from './schemas.ts'
 import { exchange } from './transport.ts'
 import type { QueryValue, TransportInit } from './transport.ts'
@@ -179,9 +180,36 @@ export class ApiClient {
     return { size, body: checkedBody(res, size, where) }
   }
 
-  /** Asks the daemon to write the content to `path` (absolute) itself: one copy of the bytes, not two. */
-  async exportFile (cid: string, path: string, options: CallOptions = {}): Promise<ResponseOf<'exportContent'>> {
-    return await this.json('exportContent', { params: { cid: checkCid(cid) }, body: { path } }, { signal: options.signal, timeoutMs: options.timeoutMs ?? DEFAULT_EXPORT_TIMEOUT_MS })
+  /**
+   * Asks the daemon to write the content to `path` (absolute) itself: one copy of the bytes, not
+   * two. With `onProgress`, the daemon says how far it is as it writes (a daemon older than that
+   * answers once, at the end).
+   */
+  async exportFile (cid: string, path: string, options: CallOptions & { onProgress?: ((progress: { done: number, total: number }) => void) | undefined } = {}): Promise<ResponseOf<'exportContent'>> {
+    const request = { params: { cid: checkCid(cid) }, body: { path } }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_EXPORT_TIMEOUT_MS
+    const onProgress = options.onProgress
+    if (onProgress === undefined) return await this.json('exportContent', request, { signal: options.signal, timeoutMs })
+    const route = routes.exportContent
+    const where = `${route.method} ${route.path}`
+    const res = await exchange(this.transport, {
+      method: route.method,
+      path: buildPath(route.path, request.params),
+      json: request.body,
+      accept: 'application/x-ndjson, application/json;q=0.5',
+      signal: options.signal,
+      timeoutMs
+    })
+    if (!String(res.headers['content-type']).startsWith('application/x-ndjson')) return await this.parseJson('exportContent', res, where)
+    for await (const value of readNdjson(res)) {
+      const parsed = exportLineSchema.safeParse(value)
+      if (!parsed.success) throw await responseInvalid(where, 'unexpected progress line', parsed.error)
+      const line = parsed.data
+      if ('progress' in line) onProgress(line.progress)
+      else if ('result' in line) return line.result
+      else throw new RemoteError(line.error.name, line.error.kind as ErrorKind, line.error.message, line.status, line.error.details)
+    }
+    throw new ResponseInvalidError(`${where}: the daemon ended the export without a result (it stopped or died?)`)
   }
 
   /** Downloads to `path` atomically (a temporary sibling renamed into place). */
@@ -303,6 +331,12 @@ export class ApiClient {
       signal: options.signal,
       timeoutMs: options.timeoutMs ?? this.timeoutMs
     })
+    return await this.parseJson(name, res, where)
+  }
+
+  /** A JSON response's body, checked against the route's schema. */
+  private async parseJson<N extends RouteName> (name: N, res: IncomingMessage, where: string): Promise<ResponseOf<N>> {
+    const route = routes[name]
     const text = await readBody(res, MAX_JSON_RESPONSE_BYTES, where)
     let value: unknown
     try {

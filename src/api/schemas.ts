@@ -365,6 +365,21 @@ export const exportRequestSchema = z.strictObject({
 export const exportResponseSchema = z.object({ cid: z.string(), size: count, path: z.string() })
 export type ExportResponse = z.infer<typeof exportResponseSchema>
 
+/**
+ * The export asked with `Accept: application/x-ndjson`: a line per progress step (bytes written
+ * of the file's size), then one with the result or with the error (the error body's object, and
+ * the HTTP status it would have had). Errors found before the first line are plain HTTP errors.
+ */
+export const exportLineSchema = z.union([
+  z.object({ progress: z.object({ done: count, total: count }) }),
+  z.object({ result: exportResponseSchema }),
+  z.object({
+    error: z.object({ name: z.string(), kind: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+    status: z.number().int()
+  })
+])
+export type ExportLine = z.infer<typeof exportLineSchema>
+
 /** `GET /v1/documents/:cid`: a DAG-JSON document (a job document, a provenance record), links as `{ "/": cid }`. */
 export const documentResponseSchema = z.object({ cid: z.string(), document: z.unknown() })
 export type DocumentResponse = z.infer<typeof documentResponseSchema>

@@ -32,6 +32,8 @@ export interface ExchangeOptions {
   /** Fails when neither side moves a byte for this long; 0 disables it once the headers are in (event streams). */
   timeoutMs: number
   keepTimeoutAfterHeaders?: boolean | undefined
+  /** @default 'application/json' */
+  accept?: string | undefined
 }
 
 /**
@@ -124,7 +126,7 @@ function closeSource (source: AsyncIterable<Uint8Array>): void {
 /** Sends one request; resolves with a 2xx response (its body unread), rejects with an ArtdagError otherwise. */
 export function exchange (init: TransportInit, options: ExchangeOptions): Promise<IncomingMessage> {
   const where = `${options.method} ${options.path}`
-  const headers: Record<string, string> = { accept: 'application/json' }
+  const headers: Record<string, string> = { accept: options.accept ?? 'application/json' }
   let payload: Buffer | undefined
   if (options.json !== undefined) {
     payload = Buffer.from(JSON.stringify(options.json))

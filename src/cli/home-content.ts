@@ -10,7 +10,8 @@ import { daemonIfRunning } from './daemon-client.ts'
  */
 export interface HomeContent {
   cat: (cid: string, options: { offset?: number | undefined, length?: number | undefined, signal: AbortSignal }) => Promise<{ size: number, body: AsyncIterable<Uint8Array> }>
-  exportFile: (cid: string, path: string, options: { signal: AbortSignal }) => Promise<ExportResponse>
+  /** Written by the daemon (or this process); `onProgress` hears how far it is. */
+  exportFile: (cid: string, path: string, options: { signal: AbortSignal, onProgress?: ((progress: { done: number, total: number }) => void) | undefined }) => Promise<ExportResponse>
   pins: (filter: { kind?: PinKind }, options: { signal: AbortSignal }) => Promise<{ pins: PinJson[] }>
   pin: (cid: string, request: PinRequest, options: { signal: AbortSignal }) => Promise<PinJson>
   unpin: (cid: string, options: { signal: AbortSignal }) => Promise<{ cid: string }>

@@ -16,7 +16,7 @@ import { defined } from '../defined.ts'
  */
 export interface LocalHome {
   cat: (cid: string, options: { offset?: number | undefined, length?: number | undefined, signal?: AbortSignal | undefined }) => Promise<{ size: number, body: AsyncIterable<Uint8Array> }>
-  exportFile: (cid: string, path: string, options?: { signal?: AbortSignal | undefined }) => Promise<ExportResponse>
+  exportFile: (cid: string, path: string, options?: { signal?: AbortSignal | undefined, onProgress?: ((progress: { done: number, total: number }) => void) | undefined }) => Promise<ExportResponse>
   pins: (filter: { kind?: PinKind }, options?: { signal?: AbortSignal | undefined }) => Promise<{ pins: PinJson[] }>
   pin: (cid: string, request: PinRequest, options?: { signal?: AbortSignal | undefined }) => Promise<PinJson>
   unpin: (cid: string, options?: { signal?: AbortSignal | undefined }) => Promise<{ cid: string }>
@@ -58,7 +58,14 @@ export async function openLocalHome (home: string, options: { signal?: AbortSign
       return { size: length, body: content.cat(parsed, { offset, length, signal: o.signal }) }
     },
     async exportFile (cid, path, o = {}) {
-      const { size } = await content.getFile(parse(cid), path, { signal: o.signal })
+      const onProgress = o.onProgress
+      if (onProgress === undefined) {
+        const { size } = await content.getFile(parse(cid), path, { signal: o.signal })
+        return { cid, size, path }
+      }
+      const { size: total } = await content.stat(parse(cid), { signal: o.signal })
+      onProgress({ done: 0, total })
+      const { size } = await content.getFile(parse(cid), path, { signal: o.signal, onProgress: done => onProgress({ done, total }) })
       return { cid, size, path }
     },
     async pins (filter, o = {}) {

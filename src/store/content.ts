@@ -148,14 +148,16 @@ export class HeliaContentStore implements ContentStore {
     return this.#transfer.readFile(cid, options, read)
   }
 
-  async getFile (cid: CID, path: string, options: FetchOptions = {}): Promise<{ size: number }> {
+  async getFile (cid: CID, path: string, options: FetchOptions & { onProgress?: ((written: number) => void) | undefined } = {}): Promise<{ size: number }> {
     const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.part`)
     let written = false
     try {
       // flush: fsync before close, so the rename never publishes a file whose bytes are not on disk
       const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644, flush: true })
       written = true
-      await pipeline(Readable.from(this.cat(cid, options), { objectMode: false }), out, { signal: options.signal })
+      const onProgress = options.onProgress
+      const source = onProgress === undefined ? this.cat(cid, options) : counted(this.cat(cid, options), onProgress)
+      await pipeline(Readable.from(source, { objectMode: false }), out, { signal: options.signal })
       const { size } = await statPath(tmp)
       await rename(tmp, path)
       return { size }
@@ -353,5 +355,15 @@ async function* abortable (source: AsyncIterable<Uint8Array> | Iterable<Uint8Arr
   for await (const chunk of source) {
     signal?.throwIfAborted()
     yield chunk
+  }
+}
+
+/** Passes chunks through, telling `onProgress` the bytes passed so far. */
+async function* counted (source: AsyncIterable<Uint8Array>, onProgress: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+  let bytes = 0
+  for await (const chunk of source) {
+    yield chunk
+    bytes += chunk.byteLength
+    onProgress(bytes)
   }
 }

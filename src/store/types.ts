@@ -58,8 +58,8 @@ export interface ContentStore {
   addFile: (path: string, options?: AddOptions) => Promise<CID>
   /** Streams the file's bytes; fetches missing blocks from peers. */
   cat: (cid: CID, options?: CatOptions) => AsyncIterable<Uint8Array>
-  /** Writes the content to `path` (a temporary name, then renamed into place). */
-  getFile: (cid: CID, path: string, options?: FetchOptions) => Promise<{ size: number }>
+  /** Writes the content to `path` (a temporary name, then renamed into place); `onProgress` hears the bytes written so far after each chunk. */
+  getFile: (cid: CID, path: string, options?: FetchOptions & { onProgress?: ((written: number) => void) | undefined }) => Promise<{ size: number }>
   /** Size of the file; `local` when every block is in the local blockstore. */
   stat: (cid: CID, options?: FetchOptions) => Promise<{ size: number, local: boolean }>
   /** DAG-JSON documents (provenance, job documents). */

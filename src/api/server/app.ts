@@ -147,7 +147,7 @@ export function sendError (log: Logger, err: unknown, request: FastifyRequest, r
 function handlersOf ({ components, init, metrics, log }: ApiAppOptions): HandlerMap {
   return {
     ...systemHandlers(components, { home: init.home, socketPath: init.socketPath, now: init.now, metrics }),
-    ...contentHandlers(components.content, init),
+    ...contentHandlers(components.content, { ...init, log, countRequest: (method, route, status) => metrics.countRequest(method, route, status) }),
     ...pinHandlers(components.content),
     ...repoHandlers(components.content, { home: init.home }),
     ...eventHandlers(components.events, {

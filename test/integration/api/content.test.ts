@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { LocalFileError } from '../../../src/store/errors.ts'
 import type { ContentStore } from '../../../src/store/types.ts'
 import { harnessPerTest } from './fixtures.ts'
 import { rawRequest } from './helpers.ts'
@@ -107,6 +108,61 @@ describe('content', () => {
     const underFile = join(target, 'inside.bin')
     await expect(client.exportFile(added.cid, underFile)).rejects.toMatchObject({ name: 'ExportPathError', status: 403, message: `the daemon cannot write ${underFile}: ${target} is not a directory` })
     expect((await readdir(dir)).filter(name => name.includes('.partial'))).toEqual([])
+  })
+
+  it('exports with progress: the size at once, then how far, then the result; a failure after the first line comes as the error a plain export throws', async () => {
+    const { client, home, socketPath } = await start()
+    const dir = join(home, '..')
+    const bytes = chunkAt(5, 8 * MiB)
+    const added = await client.add((async function* () {
+      yield bytes
+    })())
+    const target = join(dir, 'with-progress.bin')
+    const seen: Array<{ done: number, total: number }> = []
+    expect(await client.exportFile(added.cid, target, { onProgress: p => seen.push(p) })).toEqual({ cid: added.cid, size: bytes.byteLength, path: target })
+    expect((await readFile(target)).equals(bytes)).toBe(true)
+    expect(seen[0]).toEqual({ done: 0, total: bytes.byteLength })
+    for (const [i, p] of seen.entries()) {
+      expect(p.total).toBe(bytes.byteLength)
+      expect(p.done).toBeGreaterThanOrEqual(seen[i - 1]?.done ?? 0)
+      expect(p.done).toBeLessThanOrEqual(bytes.byteLength)
+    }
+
+    // The wire: NDJSON only when asked for.
+    const raw = await rawRequest(socketPath, 'POST', `/v1/content/${added.cid}/export`, {
+      headers: { 'content-type': 'application/json', accept: 'application/x-ndjson' },
+      body: JSON.stringify({ path: target })
+    })
+    expect(raw.status).toBe(200)
+    const lines = raw.text.trim().split('\n').map(line => JSON.parse(line) as unknown)
+    expect(lines[0]).toEqual({ progress: { done: 0, total: bytes.byteLength } })
+    expect(lines.at(-1)).toEqual({ result: { cid: added.cid, size: bytes.byteLength, path: target } })
+
+    // Content nobody has fails before the first line: a plain 404, whatever was asked.
+    const missing = 'bafkreibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq'
+    await expect(client.exportFile(missing, join(dir, 'missing.bin'), { onProgress: () => {} })).rejects.toMatchObject({ name: 'ContentNotFoundError', status: 404 })
+  })
+
+  it('an export with progress that fails midway (the disk full) ends with the error a plain export throws', async () => {
+    // The store writes a first chunk, then the disk is full.
+    const diskFull = (store: ContentStore): ContentStore => ({
+      ...bind(store),
+      getFile: async (_cid, path, options) => {
+        options?.onProgress?.(MiB)
+        throw new LocalFileError(`cannot write ${path}: ENOSPC`, { path }, { cause: Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }) })
+      }
+    })
+    const { client, home } = await start({ wrapContent: diskFull })
+    const bytes = chunkAt(6, 2 * MiB)
+    const added = await client.add((async function* () {
+      yield bytes
+    })())
+    const target = join(home, '..', 'full.bin')
+    const seen: Array<{ done: number, total: number }> = []
+    await expect(client.exportFile(added.cid, target, { onProgress: p => seen.push(p) })).rejects.toMatchObject({ name: 'ExportPathError', status: 403, message: `the daemon cannot write ${target} (ENOSPC)` })
+    expect(seen[0]).toEqual({ done: 0, total: bytes.byteLength })
+    // The same failure without progress: the same error, as a plain HTTP answer.
+    await expect(client.exportFile(added.cid, target)).rejects.toMatchObject({ name: 'ExportPathError', status: 403, message: `the daemon cannot write ${target} (ENOSPC)` })
   })
 
   it('streams a 64 MiB upload through to the store as it arrives, in socket-sized chunks', { timeout: 120_000 }, async () => {

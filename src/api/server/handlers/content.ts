@@ -5,6 +5,10 @@ import type { CID } from 'multiformats/cid'
 import { contentRange, parseByteRange } from '../../byte-range.ts'
 import { BodyTooLargeError, ExportPathError, InvalidRequestError, RangeNotSatisfiableError } from '../../errors.ts'
 import { exportTarget } from '../export-target.ts'
+import { toHttpError } from '../http-errors.ts'
+import { routes } from '../../routes.ts'
+import type { ExportLine, ExportResponse } from '../../schemas.ts'
+import type { Logger } from '../../../log.ts'
 import { OCTET_STREAM, SNIFF_BYTES, sniffMediaType } from '../../media-type.ts'
 import type { HandlerMap } from '../handler.ts'
 import { toCid, withDeadline } from '../handler.ts'
@@ -14,6 +18,17 @@ export interface ContentLimits {
   maxUploadBytes: number
   /** Bound on any one wait for content: the stat, the first chunk, each later chunk. */
   contentTimeoutMs: number
+  /** For the replies this module takes over (an export with progress): the app's hooks do not see them. */
+  log?: Logger | undefined
+  countRequest?: ((method: string, route: string, status: number) => void) | undefined
+}
+
+/** How often an export with progress says how far it is. */
+const PROGRESS_INTERVAL_MS = 250
+
+/** Whether the client asked for NDJSON (an export with progress lines). */
+function wantsNdjson (accept: string | undefined): boolean {
+  return accept !== undefined && /(^|,)\s*application\/x-ndjson\s*(;|,|$)/i.test(accept)
 }
 
 /** The `dag-json` multicodec. */
@@ -105,19 +120,51 @@ export function contentHandlers (content: ContentStore, limits: ContentLimits): 
     // The caller owns the socket (mode 0600), so it is the daemon's user (or root): writing its file
     // here moves the bytes once instead of once more through the socket and the CLI. It writes only
     // where the daemon's user could (export-target.ts), whoever asks.
-    async exportContent ({ params, body }, { signal }) {
+    async exportContent ({ params, body }, { request, reply, signal }) {
       const cid = toCid(params.cid)
       const target = await exportTarget(body.path)
-      try {
-        const { size } = await content.getFile(cid, target, { signal })
-        return { cid: cid.toString(), size, path: body.path }
-      } catch (err: unknown) {
-        if (err instanceof LocalFileError) {
-          const code = (err.cause as NodeJS.ErrnoException | undefined)?.code ?? 'error'
-          throw new ExportPathError(`the daemon cannot write ${body.path} (${code})`, { path: body.path, code }, { cause: err })
+      const write = async (onProgress?: (written: number) => void): Promise<ExportResponse> => {
+        try {
+          const { size } = await content.getFile(cid, target, { signal, onProgress })
+          return { cid: cid.toString(), size, path: body.path }
+        } catch (err: unknown) {
+          if (err instanceof LocalFileError) {
+            const code = (err.cause as NodeJS.ErrnoException | undefined)?.code ?? 'error'
+            throw new ExportPathError(`the daemon cannot write ${body.path} (${code})`, { path: body.path, code }, { cause: err })
+          }
+          throw err
         }
-        throw err
       }
+      if (!wantsNdjson(request.headers.accept)) return await write()
+
+      // With progress: the size first (content nobody has fails here, as a plain HTTP error).
+      const { size: total } = await withDeadline(`content ${cid.toString()}`, limits.contentTimeoutMs, signal, async s => await content.stat(cid, { signal: s }))
+      const res = reply.raw
+      reply.hijack()
+      res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
+      const send = (line: ExportLine): void => {
+        if (!res.writableEnded) res.write(`${JSON.stringify(line)}\n`)
+      }
+      send({ progress: { done: 0, total } })
+      let sentAt = performance.now()
+      let status = 200
+      try {
+        send({
+          result: await write(done => {
+            // A few lines a second: enough for a bar, nothing for a fast local copy.
+            if (performance.now() - sentAt < PROGRESS_INTERVAL_MS) return
+            sentAt = performance.now()
+            send({ progress: { done, total } })
+          })
+        })
+      } catch (err: unknown) {
+        const { status: errorStatus, body: errorBody } = toHttpError(err, `${request.method} ${routes.exportContent.path}`)
+        status = errorStatus
+        if (errorStatus >= 500 && errorBody.error.kind === 'internal') limits.log?.error({ err, method: request.method, url: request.url }, 'request failed')
+        send({ error: errorBody.error, status: errorStatus })
+      }
+      res.end()
+      limits.countRequest?.(request.method, routes.exportContent.path, status)
     },
 
     async statContent ({ params }, { signal }) {
