@@ -21,15 +21,20 @@ import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { applyPnetCipherFix } from '../../../src/node/pnet-cipher-fix.ts'
 import { readSwarmKey } from '../../../src/node/swarm-key.ts'
-import type { Libp2p } from '@libp2p/interface'
+import type { Libp2p, ServiceMap } from '@libp2p/interface'
+import type { Libp2pOptions } from 'libp2p'
 
 export const RAW_PROTOCOL = '/artdag-bench/raw/1.0.0'
 const CHUNK_BYTES = 1024 * 1024
 
-/** A libp2p node with the daemon's transport, protector, encrypter and muxer, and nothing else. */
-export async function plainLibp2p (swarmKey: Uint8Array, listen: string[] = []): Promise<Libp2p> {
+/**
+ * A libp2p node with the daemon's transport, protector, encrypter and muxer, and nothing else
+ * but what `extra` adds (a key, a logger, services).
+ */
+export async function plainLibp2p<S extends ServiceMap = ServiceMap> (swarmKey: Uint8Array, listen: string[] = [], extra: Libp2pOptions<S> = {}): Promise<Libp2p<S>> {
   applyPnetCipherFix()
-  return await createLibp2p({
+  return await createLibp2p<S>({
+    ...extra,
     addresses: { listen },
     transports: [tcp()],
     connectionProtector: preSharedKey({ psk: swarmKey }),
