@@ -257,6 +257,8 @@ export class HeartbeatService implements Startable {
     } catch (err: unknown) {
       metrics.heartbeatsPublished.inc({ result: 'error' })
       this.#log.warn({ err }, 'heartbeat not published')
+      // Not built (the local state failed): try again at the configured interval.
+      if (this.#cancelNext === undefined) this.#scheduleNext(this.#intervalMs)
     }
   }
 
