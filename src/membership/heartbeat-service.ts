@@ -5,7 +5,7 @@ import { HEARD_WINDOW_INTERVALS, Hearings, heardDigest, heardList, MIN_SUSPECT_I
 import type { PeerHearing } from './core/relay.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './core/types.ts'
 import { ValidatedTopic } from './validated-topic.ts'
-import { HEARTBEAT_TOPIC, MAX_ADDRS, MAX_JOBS, MAX_LEASES, PROTOCOL_VERSION, heartbeatCodec } from '../protocol/index.ts'
+import { HEARTBEAT_TOPIC, MAX_ADDRS, MAX_JOBS, MAX_LEASES, MAX_NEXT_IN_MS, PROTOCOL_VERSION, heartbeatCodec } from '../protocol/index.ts'
 import type { Capabilities, Capacity, Heartbeat, HeldLease, KnownJob, Load, SignedHeartbeat } from '../protocol/index.ts'
 import type { Membership } from './membership.ts'
 import type { MembershipMetrics } from './metrics.ts'
@@ -136,7 +136,9 @@ export class HeartbeatService implements Startable {
     this.#clock = components.clock ?? systemClock
     const { membership } = components
     this.#windowMs = HEARD_WINDOW_INTERVALS * this.#intervalMs
-    this.#pace = new HeartbeatPace({ intervalMs: this.#intervalMs, idleIntervalMs: init.idleIntervalMs ?? MAX_INTERVAL_STRETCH * this.#intervalMs })
+    // What a heartbeat can announce is bounded (MAX_NEXT_IN_MS): an idle interval beyond it is not taken.
+    const idleIntervalMs = Math.min(init.idleIntervalMs ?? MAX_INTERVAL_STRETCH * this.#intervalMs, Math.max(this.#intervalMs, MAX_NEXT_IN_MS))
+    this.#pace = new HeartbeatPace({ intervalMs: this.#intervalMs, idleIntervalMs })
     this.#listsHeard = membership.timings.suspectAfterMs >= MIN_SUSPECT_INTERVALS_TO_LIST * this.#intervalMs
     this.#channel = new ValidatedTopic<SignedHeartbeat>(components, {
       topic: this.topic,
@@ -201,11 +203,6 @@ export class HeartbeatService implements Startable {
     return () => {
       this.#heartbeatListeners.delete(listener)
     }
-  }
-
-  /** The interval our last heartbeat announced: the configured one while work is in flight. */
-  get announcedIntervalMs (): number {
-    return this.#pace.announced
   }
 
   /**
@@ -296,7 +293,8 @@ export class HeartbeatService implements Startable {
       leases: state.leases.slice(0, MAX_LEASES),
       jobs: state.jobs.slice(0, MAX_JOBS),
       ...heard,
-      nextInMs
+      // An interval beyond what the field can carry is not announced: receivers then wait for their own.
+      ...(nextInMs <= MAX_NEXT_IN_MS ? { nextInMs } : {})
     }
     return { heartbeat: { ...body, signature: await signNodeRecord(body, this.#components.privateKey) }, listed, delayMs }
   }
