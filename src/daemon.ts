@@ -199,7 +199,17 @@ export async function runDaemon (options: RunDaemonOptions): Promise<void> {
       }
     })
     membership.heartbeats.onHeartbeat(hb => {
-      events.emit({ type: 'heartbeat', peer: hb.peerId, slots: hb.capacity.slots, running: hb.load.runningSteps, loadAverage: hb.load.loadAverage, steps: hb.load.steps ?? [], leases: hb.leases.length, jobs: hb.jobs.length })
+      events.emit({
+        type: 'heartbeat',
+        peer: hb.peerId,
+        slots: hb.capacity.slots,
+        running: hb.load.runningSteps,
+        loadAverage: hb.load.loadAverage,
+        steps: hb.load.steps ?? [],
+        leases: hb.leases.length,
+        jobs: hb.jobs.length,
+        ...defined({ nextInMs: hb.nextInMs })
+      })
     })
 
     // Transcode chunks read their source through it: only the byte ranges they need are fetched.

@@ -29,7 +29,9 @@ export const heartbeatEventSchema = z.looseObject({
   /** Its running steps: cache id, start time, fraction done (null: unknown). */
   steps: z.array(z.object({ cacheId: z.string(), startedAt: z.number(), progress: z.number().nullable() })).optional(),
   leases: z.number().int().nonnegative(),
-  jobs: z.number().int().nonnegative()
+  jobs: z.number().int().nonnegative(),
+  /** The interval it announced (its next heartbeat comes within it); absent from nodes before it. */
+  nextInMs: z.number().int().positive().optional()
 })
 
 export const JOB_EVENT_STATES = ['running', 'completed', 'failed', 'cancelled'] as const

@@ -1,9 +1,11 @@
+import { announcedIntervalMs, MAX_INTERVAL_STRETCH } from './core/failure-detector.ts'
+import { HeartbeatPace, hasWorkInFlight } from './core/pace.ts'
 import { signNodeRecord, verifyNodeRecord } from './core/record-signature.ts'
 import { HEARD_WINDOW_INTERVALS, Hearings, heardDigest, heardList, MIN_SUSPECT_INTERVALS_TO_LIST, mustForward } from './core/relay.ts'
 import type { PeerHearing } from './core/relay.ts'
 import { DEFAULT_HEARTBEAT_INTERVAL_MS } from './core/types.ts'
 import { ValidatedTopic } from './validated-topic.ts'
-import { HEARTBEAT_TOPIC, MAX_ADDRS, MAX_JOBS, MAX_LEASES, PROTOCOL_VERSION, heartbeatCodec } from '../protocol/index.ts'
+import { HEARTBEAT_TOPIC, MAX_ADDRS, MAX_JOBS, MAX_LEASES, MAX_NEXT_IN_MS, PROTOCOL_VERSION, heartbeatCodec } from '../protocol/index.ts'
 import type { Capabilities, Capacity, Heartbeat, HeldLease, KnownJob, Load, SignedHeartbeat } from '../protocol/index.ts'
 import type { Membership } from './membership.ts'
 import type { MembershipMetrics } from './metrics.ts'
@@ -33,12 +35,24 @@ import type { Multiaddr } from '@multiformats/multiaddr'
  * author we listed goes unheard for 1.5 intervals (a direct link that died
  * silently), we publish at once a heartbeat that no longer lists it, so that the
  * relays forward its next one to us.
+ *
+ * Each heartbeat announces when the next one comes (`nextInMs`): the configured
+ * interval while work is in flight, `idleIntervalMs` otherwise (src/membership/core/pace.ts,
+ * docs/MEMBERSHIP.md "An idle node's slower heartbeat"); `workArrived()` brings it back at once.
+ * The windows above follow each peer's announced interval.
  */
 export interface HeartbeatServiceInit {
   /** @default 'artdag/v1/nodes/heartbeat' */
   topic?: string | undefined
   /** @default 2000 */
   heartbeatIntervalMs?: number | undefined
+  /**
+   * The interval while nothing is in flight (no lease, no running step or job, no work for that
+   * long); the interval itself turns the stretch off.
+   *
+   * @default MAX_INTERVAL_STRETCH × heartbeatIntervalMs
+   */
+  idleIntervalMs?: number | undefined
   /** The artdag version to announce. */
   version: string
   /**
@@ -108,6 +122,9 @@ export class HeartbeatService implements Startable {
   /** The authors our last heartbeat listed, and the timer that checks they are still heard. */
   #listed: string[] = []
   #cancelCheck: (() => void) | undefined
+  readonly #pace: HeartbeatPace
+  /** The timer of our next regular heartbeat. */
+  #cancelNext: (() => void) | undefined
 
   constructor (components: HeartbeatServiceComponents, init: HeartbeatServiceInit) {
     this.topic = init.topic ?? HEARTBEAT_TOPIC
@@ -119,6 +136,9 @@ export class HeartbeatService implements Startable {
     this.#clock = components.clock ?? systemClock
     const { membership } = components
     this.#windowMs = HEARD_WINDOW_INTERVALS * this.#intervalMs
+    // What a heartbeat can announce is bounded (MAX_NEXT_IN_MS): an idle interval beyond it is not taken.
+    const idleIntervalMs = Math.min(init.idleIntervalMs ?? MAX_INTERVAL_STRETCH * this.#intervalMs, Math.max(this.#intervalMs, MAX_NEXT_IN_MS))
+    this.#pace = new HeartbeatPace({ intervalMs: this.#intervalMs, idleIntervalMs })
     this.#listsHeard = membership.timings.suspectAfterMs >= MIN_SUSPECT_INTERVALS_TO_LIST * this.#intervalMs
     this.#channel = new ValidatedTopic<SignedHeartbeat>(components, {
       topic: this.topic,
@@ -137,8 +157,7 @@ export class HeartbeatService implements Startable {
           subscribers: this.#subscribers(),
           hearingOf: peer => this.#peerHearings.get(peer),
           digestOf: this.#digestOf,
-          now: this.#clock.now(),
-          maxAgeMs: this.#windowMs
+          now: this.#clock.now()
         })
     })
   }
@@ -157,9 +176,6 @@ export class HeartbeatService implements Startable {
     this.#run = run
     await this.#channel.start(options)
     if (this.#announceOnSubscribe) this.#components.pubsub.addEventListener('subscription-change', this.#onSubscriptionChange)
-    run.every(this.#intervalMs, () => {
-      this.publishSoon()
-    })
     await this.publishNow()
   }
 
@@ -170,6 +186,8 @@ export class HeartbeatService implements Startable {
     this.#soon = false
     this.#cancelCheck?.()
     this.#cancelCheck = undefined
+    this.#cancelNext?.()
+    this.#cancelNext = undefined
     this.#components.pubsub.removeEventListener('subscription-change', this.#onSubscriptionChange)
     await this.#channel.stop()
     await run.end()
@@ -185,6 +203,14 @@ export class HeartbeatService implements Startable {
     return () => {
       this.#heartbeatListeners.delete(listener)
     }
+  }
+
+  /**
+   * Work arrived (a job or lease message, received or ours): the next heartbeats come at the
+   * configured interval, and if our last one announced a longer interval, one goes out at once.
+   */
+  workArrived (): void {
+    if (this.#pace.work(this.#clock.now())) this.publishSoon()
   }
 
   /** Publishes a heartbeat on the next turn of the event loop; requests in between coalesce. */
@@ -218,7 +244,8 @@ export class HeartbeatService implements Startable {
   async #publishOnce (): Promise<void> {
     const { metrics, membership } = this.#components
     try {
-      const { heartbeat, listed } = await this.#build()
+      const { heartbeat, listed, delayMs } = await this.#build()
+      this.#scheduleNext(delayMs)
       membership.updateSelf(heartbeat)
       const outcome = await this.#channel.publish(heartbeat)
       metrics.heartbeatsPublished.inc({ result: outcome })
@@ -227,10 +254,21 @@ export class HeartbeatService implements Startable {
     } catch (err: unknown) {
       metrics.heartbeatsPublished.inc({ result: 'error' })
       this.#log.warn({ err }, 'heartbeat not published')
+      // Not built (the local state failed): try again at the configured interval.
+      if (this.#cancelNext === undefined) this.#scheduleNext(this.#intervalMs)
     }
   }
 
-  async #build (): Promise<{ heartbeat: SignedHeartbeat, listed: string[] }> {
+  /** The next regular heartbeat, `delayMs` after this one (every heartbeat, early ones too, resets it). */
+  #scheduleNext (delayMs: number): void {
+    this.#cancelNext?.()
+    this.#cancelNext = this.#run?.after(delayMs, () => {
+      this.#cancelNext = undefined
+      this.publishSoon()
+    })
+  }
+
+  async #build (): Promise<{ heartbeat: SignedHeartbeat, listed: string[], delayMs: number }> {
     const { membership } = this.#components
     const state = await this.#components.localState()
     if (!this.#warnedTruncation && (state.leases.length > MAX_LEASES || state.jobs.length > MAX_JOBS)) {
@@ -238,7 +276,8 @@ export class HeartbeatService implements Startable {
       this.#log.warn({ leases: state.leases.length, jobs: state.jobs.length }, `heartbeat lists only the first ${MAX_LEASES} leases and ${MAX_JOBS} jobs`)
     }
     const now = this.#clock.wallNow()
-    const listed = this.#listsHeard ? this.#hearings.heardDirectly(this.#clock.now(), this.#windowMs) : []
+    const { nextInMs, delayMs } = this.#pace.next(this.#clock.now(), hasWorkInFlight(state))
+    const listed = this.#listsHeard ? this.#hearings.heardDirectly(this.#clock.now()) : []
     const heard = this.#listsHeard ? { heard: heardList(listed, [...this.#subscribers(), ...this.#peerHearings.keys()], this.#digestOf) } : {}
     const body: Heartbeat = {
       v: PROTOCOL_VERSION,
@@ -253,9 +292,11 @@ export class HeartbeatService implements Startable {
       load: state.load,
       leases: state.leases.slice(0, MAX_LEASES),
       jobs: state.jobs.slice(0, MAX_JOBS),
-      ...heard
+      ...heard,
+      // An interval beyond what the field can carry is not announced: receivers then wait for their own.
+      ...(nextInMs <= MAX_NEXT_IN_MS ? { nextInMs } : {})
     }
-    return { heartbeat: { ...body, signature: await signNodeRecord(body, this.#components.privateKey) }, listed }
+    return { heartbeat: { ...body, signature: await signNodeRecord(body, this.#components.privateKey) }, listed, delayMs }
   }
 
   #receive (heartbeat: SignedHeartbeat, source: string): void {
@@ -264,8 +305,9 @@ export class HeartbeatService implements Startable {
     if (!accepted) return
     // Only news counts as hearing an author: an old heartbeat gossiped again proves nothing.
     const now = this.#clock.now()
-    this.#hearings.record(heartbeat.peerId, now, source === heartbeat.peerId)
-    this.#rememberHearing(heartbeat.peerId, heartbeat.heard, now)
+    const windowMs = this.#windowFor(heartbeat)
+    this.#hearings.record(heartbeat.peerId, now, source === heartbeat.peerId, windowMs)
+    this.#rememberHearing(heartbeat.peerId, heartbeat.heard, now, windowMs)
     for (const listener of this.#heartbeatListeners) {
       try {
         listener(heartbeat)
@@ -290,10 +332,17 @@ export class HeartbeatService implements Startable {
     return digest
   }
 
-  #rememberHearing (peerId: string, heard: string[] | undefined, now: number): void {
-    this.#peerHearings.set(peerId, { digests: heard === undefined ? undefined : new Set(heard), receivedAt: now })
+  /** 1.5 of the intervals a heartbeat's author announced: how long it lists its sender as heard, and its own list counts. */
+  #windowFor (heartbeat: SignedHeartbeat): number {
+    return HEARD_WINDOW_INTERVALS * announcedIntervalMs(heartbeat.nextInMs, this.#intervalMs)
+  }
+
+  readonly #windowOf = (author: string): number => this.#hearings.windowOf(author) ?? this.#windowMs
+
+  #rememberHearing (peerId: string, heard: string[] | undefined, now: number, windowMs: number): void {
+    this.#peerHearings.set(peerId, { digests: heard === undefined ? undefined : new Set(heard), receivedAt: now, maxAgeMs: windowMs })
     if (this.#peerHearings.size > MAX_REMEMBERED_PEERS) {
-      for (const [peer, hearing] of this.#peerHearings) if (now - hearing.receivedAt > this.#windowMs) this.#peerHearings.delete(peer)
+      for (const [peer, hearing] of this.#peerHearings) if (now - hearing.receivedAt > hearing.maxAgeMs) this.#peerHearings.delete(peer)
     }
   }
 
@@ -307,12 +356,12 @@ export class HeartbeatService implements Startable {
     const run = this.#run
     if (run === undefined || this.#listed.length === 0) return
     let first = Infinity
-    for (const author of this.#listed) first = Math.min(first, (this.#hearings.lastHeard(author) ?? -Infinity) + this.#windowMs)
+    for (const author of this.#listed) first = Math.min(first, (this.#hearings.lastHeard(author) ?? -Infinity) + this.#windowOf(author))
     const delay = Math.max(0, first - this.#clock.now()) + 1
     this.#cancelCheck = run.after(delay, () => {
       this.#cancelCheck = undefined
       const now = this.#clock.now()
-      const unheard = this.#listed.filter(author => now - (this.#hearings.lastHeard(author) ?? -Infinity) > this.#windowMs)
+      const unheard = this.#listed.filter(author => now - (this.#hearings.lastHeard(author) ?? -Infinity) > this.#windowOf(author))
       if (unheard.length > 0) {
         this.#log.debug({ unheard }, 'authors unheard since our last heartbeat listed them: heartbeat now')
         this.#listed = this.#listed.filter(author => !unheard.includes(author))

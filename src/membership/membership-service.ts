@@ -97,9 +97,19 @@ export class MembershipService implements Startable {
   /** A peer that has sent a valid heartbeat or is in a registry: what member-only topics admit. */
   readonly isMember = (peerId: string): boolean => this.membership.isMember(peerId)
 
-  /** A topic validated like every artdag topic, admitting only members' messages. Start and stop it with the daemon. */
+  /**
+   * A topic validated like every artdag topic, admitting only members' messages. Start and stop it
+   * with the daemon. Every message on it, received or published, is work: the heartbeat returns to
+   * its configured interval (docs/MEMBERSHIP.md "An idle node's slower heartbeat").
+   */
   memberOnlyTopic<T> (init: Omit<ValidatedTopicInit<T>, 'isMember'>): ValidatedTopic<T> {
-    return memberOnlyTopic({ pubsub: this.#c.libp2p.services.pubsub, metrics: this.metrics, logger: this.#c.logger, isMember: this.isMember }, init)
+    return memberOnlyTopic({ pubsub: this.#c.libp2p.services.pubsub, metrics: this.metrics, logger: this.#c.logger, isMember: this.isMember }, {
+      ...init,
+      onActivity: () => {
+        init.onActivity?.()
+        this.heartbeats.workArrived()
+      }
+    })
   }
 
   /**

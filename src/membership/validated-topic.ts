@@ -54,6 +54,11 @@ export interface ValidatedTopicInit<T> {
    * message is accepted and forwarded.
    */
   forward?: (message: T, from: string, source: string) => boolean
+  /**
+   * Called for each message delivered to `onMessage` and each one published (member-only
+   * topics: work arrived, so the heartbeat returns to its configured interval).
+   */
+  onActivity?: () => void
 }
 
 export interface ValidatedTopicComponents {
@@ -171,6 +176,7 @@ export class ValidatedTopic<T> implements Startable {
   /** Encodes with the codec (refusing an invalid message) and publishes. */
   async publish (message: T): Promise<PublishOutcome> {
     const bytes = this.#init.codec.encode(message)
+    this.#init.onActivity?.()
     try {
       const { recipients } = await this.#pubsub.publish(this.topic, bytes)
       return recipients.length > 0 ? 'sent' : 'no_peers'
@@ -211,6 +217,7 @@ export class ValidatedTopic<T> implements Startable {
       this.#log.error({ topic: this.topic, from, err }, 'message handler failed')
     }
     try {
+      this.#init.onActivity?.()
       const result = this.#init.onMessage?.(message, from, source)
       if (result instanceof Promise) result.catch(fail)
     } catch (err: unknown) {

@@ -12,7 +12,7 @@ import type { MemberState, MembershipTimings } from './types.ts'
  * `deadAfterMs` has passed since it was learned without a heartbeat.
  */
 export function detectState (
-  member: { heardAt: number | undefined, learnedAt: number },
+  member: { heardAt: number | undefined, learnedAt: number, heartbeat?: { nextInMs?: number | undefined } | undefined },
   now: number,
   timings: MembershipTimings
 ): MemberState {
@@ -20,9 +20,39 @@ export function detectState (
     return now - member.learnedAt >= timings.deadAfterMs ? 'dead' : 'suspect'
   }
   const silence = now - member.heardAt
-  if (silence >= timings.deadAfterMs) return 'dead'
-  if (silence >= timings.suspectAfterMs) return 'suspect'
+  const bounds = silenceBounds(announcedIntervalMs(member.heartbeat?.nextInMs, timings.heartbeatIntervalMs), timings)
+  if (silence >= bounds.deadAfterMs) return 'dead'
+  if (silence >= bounds.suspectAfterMs) return 'suspect'
   return 'alive'
+}
+
+/**
+ * How many times our own `heartbeatIntervalMs` a member may announce (`nextInMs`) and be waited
+ * for: an idle node stretches its interval to at most this (docs/MEMBERSHIP.md "An idle node's
+ * slower heartbeat").
+ */
+export const MAX_INTERVAL_STRETCH = 2
+
+/**
+ * The interval a member's last heartbeat announced (`nextInMs`), as this node waits for it: its
+ * own interval when none was announced (an older node) or a shorter one, at most
+ * `MAX_INTERVAL_STRETCH` times it.
+ */
+export function announcedIntervalMs (nextInMs: number | undefined, intervalMs: number): number {
+  if (nextInMs === undefined) return intervalMs
+  return Math.min(Math.max(nextInMs, intervalMs), MAX_INTERVAL_STRETCH * intervalMs)
+}
+
+/**
+ * The silences after which a member that announced `announcedMs` is suspect and dead: the
+ * configured `suspectAfterMs` scaled with the interval (three announced intervals at the shipped
+ * timings), and `deadAfterMs` later by as much as the suspicion (the time a suspect has to come
+ * back stays the same). At the configured interval, the configured timings.
+ */
+export function silenceBounds (announcedMs: number, timings: MembershipTimings): { suspectAfterMs: number, deadAfterMs: number } {
+  if (announcedMs <= timings.heartbeatIntervalMs) return { suspectAfterMs: timings.suspectAfterMs, deadAfterMs: timings.deadAfterMs }
+  const suspectAfterMs = Math.round(timings.suspectAfterMs * announcedMs / timings.heartbeatIntervalMs)
+  return { suspectAfterMs, deadAfterMs: timings.deadAfterMs + suspectAfterMs - timings.suspectAfterMs }
 }
 
 /** Fills in defaults and checks the order interval < suspect < dead <= forget. */

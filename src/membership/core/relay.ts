@@ -10,7 +10,10 @@ import { HEARD_DIGEST_CHARS, MAX_HEARD } from '../../protocol/index.ts'
  * that carry leases always go on (docs/LEASES.md), as does every other topic.
  */
 
-/** How long a direct hearing lists its author, and how long a peer's list counts at a relay: in heartbeat intervals. */
+/**
+ * How long a direct hearing lists its author, and how long a peer's list counts at a relay: in
+ * heartbeat intervals, those the author (or the peer) announced in that heartbeat.
+ */
 export const HEARD_WINDOW_INTERVALS = 1.5
 
 /**
@@ -29,22 +32,30 @@ export function heardDigest (peerId: string): string {
   return createHash('sha256').update(DIGEST_PREFIX + peerId).digest('base64url').slice(0, HEARD_DIGEST_CHARS)
 }
 
-/** When this node last heard each author: straight from the author, and by any path. */
+/** When this node last heard each author: straight from the author, and by any path; and each author's window. */
 export class Hearings {
   readonly #direct = new Map<string, number>()
   readonly #any = new Map<string, number>()
+  readonly #windows = new Map<string, number>()
 
-  /** A heartbeat of `author` arrived at `now`; `direct` when gossipsub's propagation source was the author. */
-  record (author: string, now: number, direct: boolean): void {
+  /**
+   * A heartbeat of `author` arrived at `now`; `direct` when gossipsub's propagation source was the
+   * author; `windowMs`: 1.5 of the intervals it announced.
+   */
+  record (author: string, now: number, direct: boolean, windowMs: number): void {
     this.#any.set(author, now)
+    this.#windows.set(author, windowMs)
     if (direct) this.#direct.set(author, now)
   }
 
-  /** Authors heard directly since `now - windowMs`, the most recently heard first, at most MAX_HEARD. Drops older entries. */
-  heardDirectly (now: number, windowMs: number): string[] {
-    this.#prune(now, windowMs)
+  /**
+   * Authors heard directly within their window, the most recently heard first, at most
+   * MAX_HEARD. Drops entries four windows old.
+   */
+  heardDirectly (now: number): string[] {
+    this.#prune(now)
     return [...this.#direct.entries()]
-      .filter(([, at]) => now - at <= windowMs)
+      .filter(([author, at]) => now - at <= this.#window(author))
       .sort((a, b) => b[1] - a[1])
       .slice(0, MAX_HEARD)
       .map(([author]) => author)
@@ -55,16 +66,24 @@ export class Hearings {
     return this.#any.get(author)
   }
 
-  #prune (now: number, windowMs: number): void {
+  /** The window its last heartbeat gave `author`, or undefined. */
+  windowOf (author: string): number | undefined {
+    return this.#windows.get(author)
+  }
+
+  #window (author: string): number {
+    return this.#windows.get(author) ?? 0
+  }
+
+  #prune (now: number): void {
     // Keep a few windows of history: an author silent that long is gone from every list anyway.
-    const horizon = now - 4 * windowMs
     for (const [author, at] of this.#any) {
-      if (at < horizon) {
+      if (now - at > 4 * this.#window(author)) {
         this.#any.delete(author)
         this.#direct.delete(author)
+        this.#windows.delete(author)
       }
     }
-    for (const [author, at] of this.#direct) if (at < horizon) this.#direct.delete(author)
   }
 }
 
@@ -100,6 +119,8 @@ export interface PeerHearing {
   digests: ReadonlySet<string> | undefined
   /** When the heartbeat carrying it arrived (the relay's monotonic clock). */
   receivedAt: number
+  /** How long it counts: 1.5 of the intervals that heartbeat announced. */
+  maxAgeMs: number
 }
 
 export interface ForwardQuestion {
@@ -115,14 +136,12 @@ export interface ForwardQuestion {
   hearingOf: (peer: string) => PeerHearing | undefined
   digestOf: (peerId: string) => string
   now: number
-  /** How old a peer's list may be and still count (1.5 intervals). */
-  maxAgeMs: number
 }
 
 /**
  * Whether a relay must forward this heartbeat: yes if it carries leases, or if any
  * subscribed peer other than the author and the source has not, in a heartbeat received
- * within `maxAgeMs`, listed the author as heard directly (no list, an old list, or a list
+ * within that heartbeat's `maxAgeMs`, listed the author as heard directly (no list, an old list, or a list
  * without it), or if another subscribed peer shares the author's digest.
  */
 export function mustForward (q: ForwardQuestion): boolean {
@@ -136,7 +155,7 @@ export function mustForward (q: ForwardQuestion): boolean {
   }
   for (const peer of others) {
     const hearing = q.hearingOf(peer)
-    if (hearing?.digests === undefined || q.now - hearing.receivedAt > q.maxAgeMs || !hearing.digests.has(digest)) return true
+    if (hearing?.digests === undefined || q.now - hearing.receivedAt > hearing.maxAgeMs || !hearing.digests.has(digest)) return true
   }
   return false
 }

@@ -26,6 +26,8 @@ export const MAX_JOBS = MAX_KNOWN_JOBS
 export const MAX_HEARD = 128
 /** Characters of a `heard` digest: 66 bits of SHA-256, base64url (see src/membership/core/relay.ts). */
 export const HEARD_DIGEST_CHARS = 11
+/** The largest `nextInMs` a heartbeat may carry (receivers cap what they wait for far lower). */
+export const MAX_NEXT_IN_MS = 10 * 60 * 1000
 
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 const multiaddrText = z.string().min(2).max(256).regex(/^\/[\x21-\x7e]+$/, 'not a multiaddr')
@@ -111,7 +113,16 @@ export const heartbeatBodySchema = nodeRecordSchema.extend({
    * it. Live state like `load`: not part of the signed node record. docs/PROTOCOL.md "Heartbeat
    * forwarding".
    */
-  heard: z.array(z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${HEARD_DIGEST_CHARS}}$`), 'not a heard digest')).max(MAX_HEARD).optional()
+  heard: z.array(z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${HEARD_DIGEST_CHARS}}$`), 'not a heard digest')).max(MAX_HEARD).optional(),
+  /**
+   * Optional (nodes before it send none, and receivers then wait for the configured interval, as
+   * before): the sender's next heartbeat comes within this many milliseconds. A node with nothing
+   * in flight announces a longer interval than `membership.heartbeatIntervalMs` and sends less
+   * often; receivers suspect it after three announced intervals, never sooner than after their
+   * own `suspectAfterMs` and never later than `MAX_INTERVAL_STRETCH` times it. Live state: not part
+   * of the signed node record. docs/MEMBERSHIP.md "An idle node's slower heartbeat".
+   */
+  nextInMs: z.number().int().positive().max(MAX_NEXT_IN_MS).optional()
 })
 
 /** The heartbeat on the wire: the body and the sender's signature over its node record. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { detectState, resolveTimings } from '../../../src/membership/core/failure-detector.ts'
+import { announcedIntervalMs, detectState, MAX_INTERVAL_STRETCH, resolveTimings, silenceBounds } from '../../../src/membership/core/failure-detector.ts'
 import { SequenceCounter } from '../../../src/membership/core/sequence.ts'
 
 // The timings these cases are written for (the defaults are config/default.yaml's, checked below).
@@ -23,6 +23,29 @@ describe('failure detector', () => {
     expect(detectState(member, 500, timings)).toBe('suspect')
     expect(detectState(member, 500 + 14_999, timings)).toBe('suspect')
     expect(detectState(member, 500 + 15_000, timings)).toBe('dead')
+  })
+
+  it('waits for the interval a member announced (nextInMs): three of them before suspecting, dead as much later', () => {
+    // 2 s configured, the member announced 4 s (nothing in flight): suspect after 12 s, dead after 21 s.
+    const member = { heardAt: 1000, learnedAt: 0, heartbeat: { nextInMs: 4000 } }
+    expect(detectState(member, 1000 + 11_999, timings)).toBe('alive')
+    expect(detectState(member, 1000 + 12_000, timings)).toBe('suspect')
+    expect(detectState(member, 1000 + 20_999, timings)).toBe('suspect')
+    expect(detectState(member, 1000 + 21_000, timings)).toBe('dead')
+    // At the shipped timings: 6 s announced, suspect after 18 s, dead after 29 s.
+    expect(silenceBounds(6000, resolveTimings())).toEqual({ suspectAfterMs: 18_000, deadAfterMs: 29_000 })
+  })
+
+  it('an older node (no nextInMs) or a shorter announcement gets the configured timings; a longer one is capped', () => {
+    expect(detectState({ heardAt: 1000, learnedAt: 0, heartbeat: {} }, 1000 + 6000, timings)).toBe('suspect')
+    expect(detectState({ heardAt: 1000, learnedAt: 0, heartbeat: { nextInMs: 500 } }, 1000 + 6000, timings)).toBe('suspect')
+    expect(announcedIntervalMs(undefined, 2000)).toBe(2000)
+    expect(announcedIntervalMs(500, 2000)).toBe(2000)
+    expect(announcedIntervalMs(3000, 2000)).toBe(3000)
+    expect(announcedIntervalMs(60_000, 2000)).toBe(MAX_INTERVAL_STRETCH * 2000)
+    // Capped: a member announcing a minute is suspect after MAX_INTERVAL_STRETCH × 6 s.
+    const member = { heardAt: 1000, learnedAt: 0, heartbeat: { nextInMs: 60_000 } }
+    expect(detectState(member, 1000 + MAX_INTERVAL_STRETCH * 6000, timings)).toBe('suspect')
   })
 
   it('refuses timings out of order, naming the key', () => {

@@ -19,12 +19,11 @@ function question (hearings: Record<string, PeerHearing>, over: Partial<ForwardQ
     hearingOf: peer => hearings[peer],
     digestOf: heardDigest,
     now: 10_000,
-    maxAgeMs: WINDOW,
     ...over
   }
 }
 
-const listing = (peers: string[], receivedAt = 9000): PeerHearing => ({ digests: new Set(peers.map(heardDigest)), receivedAt })
+const listing = (peers: string[], receivedAt = 9000, maxAgeMs = WINDOW): PeerHearing => ({ digests: new Set(peers.map(heardDigest)), receivedAt, maxAgeMs })
 
 describe('heartbeat forwarding (relay core)', () => {
   it('digests are 11 base64url characters, one per peer id, and the schema takes them', () => {
@@ -44,10 +43,16 @@ describe('heartbeat forwarding (relay core)', () => {
 
   it('forwards when one peer does not list the author, sends no list (an older node), or listed it too long ago', () => {
     expect(mustForward(question({ [P]: listing([X]), [Q]: listing([C]) }))).toBe(true)
-    expect(mustForward(question({ [P]: listing([X]), [Q]: { digests: undefined, receivedAt: 9000 } }))).toBe(true)
+    expect(mustForward(question({ [P]: listing([X]), [Q]: { digests: undefined, receivedAt: 9000, maxAgeMs: WINDOW } }))).toBe(true)
     expect(mustForward(question({ [P]: listing([X]) }))).toBe(true) // no heartbeat from Q at all
     expect(mustForward(question({ [P]: listing([X]), [Q]: listing([X], 10_000 - WINDOW - 1) }))).toBe(true)
     expect(mustForward(question({ [P]: listing([X]), [Q]: listing([X], 10_000 - WINDOW) }))).toBe(false)
+  })
+
+  it("a peer's list counts for 1.5 of the intervals its heartbeat announced", () => {
+    // Q announced twice the interval (nothing in flight): its list counts twice as long.
+    expect(mustForward(question({ [P]: listing([X]), [Q]: listing([X], 10_000 - WINDOW - 1, 2 * WINDOW) }))).toBe(false)
+    expect(mustForward(question({ [P]: listing([X]), [Q]: listing([X], 10_000 - 2 * WINDOW - 1, 2 * WINDOW) }))).toBe(true)
   })
 
   it('always forwards a heartbeat that carries leases', () => {
@@ -74,18 +79,30 @@ describe('heartbeat forwarding (relay core)', () => {
 
   it('lists the authors heard directly within the window, and remembers when each was heard by any path', () => {
     const hearings = new Hearings()
-    hearings.record(X, 1000, true)
-    hearings.record(P, 2000, false)
-    hearings.record(Q, 3000, true)
-    expect(hearings.heardDirectly(3000, WINDOW)).toEqual([Q, X])
-    expect(hearings.heardDirectly(1000 + WINDOW + 1, WINDOW)).toEqual([Q])
+    hearings.record(X, 1000, true, WINDOW)
+    hearings.record(P, 2000, false, WINDOW)
+    hearings.record(Q, 3000, true, WINDOW)
+    expect(hearings.heardDirectly(3000)).toEqual([Q, X])
+    expect(hearings.heardDirectly(1000 + WINDOW + 1)).toEqual([Q])
     expect(hearings.lastHeard(P)).toBe(2000)
     // A copy through a relay is a hearing, not a direct one: it does not renew X's listing.
-    hearings.record(X, 6000, false)
-    expect(hearings.heardDirectly(6000, WINDOW)).toEqual([Q])
+    hearings.record(X, 6000, false, WINDOW)
+    expect(hearings.heardDirectly(6000)).toEqual([Q])
     expect(hearings.lastHeard(X)).toBe(6000)
     // Long gone authors are dropped.
-    expect(hearings.heardDirectly(100_000, WINDOW)).toEqual([])
+    expect(hearings.heardDirectly(100_000)).toEqual([])
     expect(hearings.lastHeard(X)).toBeUndefined()
+  })
+
+  it("each author's window follows the interval its last heartbeat announced", () => {
+    const hearings = new Hearings()
+    hearings.record(X, 1000, true, 2 * WINDOW) // X announced twice the interval
+    hearings.record(Q, 1000, true, WINDOW)
+    expect(hearings.heardDirectly(1000 + WINDOW + 1)).toEqual([X])
+    expect(hearings.windowOf(X)).toBe(2 * WINDOW)
+    expect(hearings.heardDirectly(1000 + 2 * WINDOW + 1)).toEqual([])
+    // Back to the configured interval: the next heartbeat narrows the window again.
+    hearings.record(X, 20_000, true, WINDOW)
+    expect(hearings.heardDirectly(20_000 + WINDOW + 1)).toEqual([])
   })
 })

@@ -1,0 +1,68 @@
+import type { Heartbeat } from '../../protocol/index.ts'
+
+/**
+ * The heartbeat pace (docs/MEMBERSHIP.md "An idle node's slower heartbeat"), pure: no I/O,
+ * times passed in. Each heartbeat announces when the next one comes (`nextInMs`): the configured
+ * interval while the node has work in flight or had some within the last idle interval, the idle
+ * interval otherwise. Receivers suspect a member after three announced intervals.
+ *
+ * Two rules keep a lost heartbeat as harmless as before:
+ * - the first heartbeat that announces a longer interval is still followed after the shorter
+ *   one, so a receiver that missed it hears the next one on the old pace;
+ * - work that arrives while the last heartbeat announced the idle interval asks for a heartbeat
+ *   at once (`work` answers true), announcing the configured interval again.
+ */
+export interface PaceInit {
+  /** The configured interval (`membership.heartbeatIntervalMs`). */
+  intervalMs: number
+  /** The interval while nothing is in flight (at least `intervalMs`). */
+  idleIntervalMs: number
+}
+
+export interface PaceDecision {
+  /** What the heartbeat announces: its sender's next one comes within this. */
+  nextInMs: number
+  /** When to send the next one (never later than announced). */
+  delayMs: number
+}
+
+export class HeartbeatPace {
+  readonly intervalMs: number
+  readonly idleIntervalMs: number
+  #announced: number
+  #workAt = -Infinity
+
+  constructor (init: PaceInit) {
+    this.intervalMs = init.intervalMs
+    this.idleIntervalMs = Math.max(init.intervalMs, init.idleIntervalMs)
+    this.#announced = init.intervalMs
+  }
+
+  /** What our last heartbeat announced (the configured interval before the first). */
+  get announced (): number {
+    return this.#announced
+  }
+
+  /**
+   * Work arrived at `now` (a job, a lease or job message, a claim of ours). True when our last
+   * heartbeat announced a longer interval than the configured one: publish one at once.
+   */
+  work (now: number): boolean {
+    this.#workAt = now
+    return this.#announced > this.intervalMs
+  }
+
+  /** For a heartbeat built at `now`: what it announces, and when the next is due. */
+  next (now: number, inFlight: boolean): PaceDecision {
+    const idle = !inFlight && now - this.#workAt >= this.idleIntervalMs
+    const nextInMs = idle ? this.idleIntervalMs : this.intervalMs
+    const delayMs = Math.min(nextInMs, this.#announced)
+    this.#announced = nextInMs
+    return { nextInMs, delayMs }
+  }
+}
+
+/** Work in flight: a lease held, a step running, or a job running (coordinated here or anywhere we know of). */
+export function hasWorkInFlight (state: Pick<Heartbeat, 'leases' | 'jobs'> & { load: Pick<Heartbeat['load'], 'runningSteps'> }): boolean {
+  return state.leases.length > 0 || state.load.runningSteps > 0 || state.jobs.some(job => job.state === 'running')
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { HeartbeatPace, hasWorkInFlight } from '../../../src/membership/core/pace.ts'
+
+const idle = { leases: [], jobs: [], load: { runningSteps: 0 } }
+
+describe('heartbeat pace (an idle node heartbeats less often)', () => {
+  it('stretches to the idle interval when nothing is in flight, the first stretched heartbeat followed at the old pace', () => {
+    const pace = new HeartbeatPace({ intervalMs: 3000, idleIntervalMs: 6000 })
+    expect(pace.announced).toBe(3000)
+    // The first heartbeat announcing 6 s still comes 3 s before the next: a receiver that lost it waits for 3 s.
+    expect(pace.next(0, false)).toEqual({ nextInMs: 6000, delayMs: 3000 })
+    expect(pace.next(3000, false)).toEqual({ nextInMs: 6000, delayMs: 6000 })
+    expect(pace.next(9000, false)).toEqual({ nextInMs: 6000, delayMs: 6000 })
+    expect(pace.announced).toBe(6000)
+  })
+
+  it('keeps the configured interval while work is in flight', () => {
+    const pace = new HeartbeatPace({ intervalMs: 3000, idleIntervalMs: 6000 })
+    expect(pace.next(0, true)).toEqual({ nextInMs: 3000, delayMs: 3000 })
+    expect(pace.next(3000, true)).toEqual({ nextInMs: 3000, delayMs: 3000 })
+  })
+
+  it('work asks for a heartbeat at once when the last one announced the idle interval, and keeps 3 s for an idle interval after it', () => {
+    const pace = new HeartbeatPace({ intervalMs: 3000, idleIntervalMs: 6000 })
+    pace.next(0, false)
+    pace.next(3000, false)
+    expect(pace.work(5000)).toBe(true)
+    // The heartbeat sent at once announces 3 s, and is followed after 3 s.
+    expect(pace.next(5000, false)).toEqual({ nextInMs: 3000, delayMs: 3000 })
+    // More work while we announce 3 s: no extra heartbeat.
+    expect(pace.work(6000)).toBe(false)
+    expect(pace.next(8000, false)).toEqual({ nextInMs: 3000, delayMs: 3000 })
+    // An idle interval after the last work: stretched again.
+    expect(pace.next(12_000, false)).toEqual({ nextInMs: 6000, delayMs: 3000 })
+  })
+
+  it('an idle interval equal to the interval turns the stretch off', () => {
+    const pace = new HeartbeatPace({ intervalMs: 3000, idleIntervalMs: 3000 })
+    expect(pace.next(0, false)).toEqual({ nextInMs: 3000, delayMs: 3000 })
+    expect(pace.work(1000)).toBe(false)
+  })
+
+  it('work in flight: a lease held, a step running, a job running', () => {
+    expect(hasWorkInFlight(idle)).toBe(false)
+    expect(hasWorkInFlight({ ...idle, jobs: [{ jobId: 'j', state: 'completed' }, { jobId: 'k', state: 'cancelled' }] })).toBe(false)
+    expect(hasWorkInFlight({ ...idle, jobs: [{ jobId: 'j', state: 'running' }] })).toBe(true)
+    expect(hasWorkInFlight({ ...idle, leases: [{ cacheId: 'c'.repeat(64), epoch: 1 }] })).toBe(true)
+    expect(hasWorkInFlight({ ...idle, load: { runningSteps: 1 } })).toBe(true)
+  })
+})
