@@ -159,7 +159,7 @@ export function settleJob (core: Core, out: Outbox, job: JobRecord, now: number)
 }
 
 function completeJob (core: Core, out: Outbox, job: JobRecord, outputCid: string, now: number): void {
-  const pinners = pinnersFor(core, outputCid)
+  const pinners = pinnersFor(core, outputCid, holdersOf(core, job, outputCid))
   job.failure = undefined
   finishJob(core, out, job, { jobId: job.jobId, state: 'completed', outputCid, pinners, pinOnSelf: pinners.includes(core.o.self) }, now)
 }
@@ -311,9 +311,20 @@ export function dropMine (
   stepEvent(core, out, item, item.cacheId, mine.phase === 'running' ? 'ABORTED' : 'LOST', core.o.self, mine.epoch, now, { reason })
 }
 
-/** The nodes that pin a job's output: the top replication live nodes ranked for its CID. */
-export function pinnersFor (core: Core, cid: string): PeerId[] {
-  return selectPinners(cid, { self: core.o.self, members: [...core.members.values()] }, core.o.replication, core.scores, core.o.slots)
+/**
+ * The members that hold a job's output: those that attested it (they made it, or found it in their
+ * own index), or its submitter when the job completed on the submitter's word.
+ */
+function holdersOf (core: Core, job: JobRecord, outputCid: string): Set<PeerId> {
+  const kept = core.book.completions.get(job.output.cacheId)
+  if (kept?.cid === outputCid) return new Set(kept.attestations.map(a => a.peer))
+  const submitter = job.spec.submitter
+  return new Set(submitter !== undefined && core.book.submitterWordFor(job) === outputCid ? [submitter] : [])
+}
+
+/** The nodes that pin a job's output: the top replication live nodes ranked for its CID, those that hold it (`holders`) first. */
+export function pinnersFor (core: Core, cid: string, holders?: ReadonlySet<PeerId>): PeerId[] {
+  return selectPinners(cid, { self: core.o.self, members: [...core.members.values()] }, core.o.replication, core.scores, core.o.slots, holders)
 }
 
 function describeFailure (core: Core, job: JobRecord, cacheId: string): JobFailure {

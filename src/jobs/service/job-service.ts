@@ -17,6 +17,7 @@ import { JobOutputs } from './outputs.ts'
 import { PartCopies } from './part-copies.ts'
 import { InputCopies } from './input-copies.ts'
 import { JobPlans } from './plans.ts'
+import { ReceivedDocuments } from './received-documents.ts'
 import { planJob } from './planning.ts'
 import { ClusterCache } from './ports/cache.ts'
 import { answerCounts } from './ports/cache.ts'
@@ -106,6 +107,7 @@ export class JobService implements JobsBackend, Startable {
   readonly #snapshots: SnapshotStore
   readonly #outputs: JobOutputs
   readonly #plans: JobPlans
+  readonly #documents: ReceivedDocuments
   readonly #parts: PartCopies
   readonly #inputs: InputCopies
   readonly #cache: ClusterCache
@@ -226,9 +228,14 @@ export class JobService implements JobsBackend, Startable {
         },
         outcomes: {
           jobFinished: async result => {
-            this.#plans.finished(result.jobId)
             this.#updatedAt.set(result.jobId, this.#clock.wallNow())
-            if (result.state === 'completed') await this.#outputs.completed(result)
+            try {
+              // The plan stays until the output is pinned: the provenance record is written from it,
+              // not from the document (a received job's may not be stored here: received-documents.ts).
+              if (result.state === 'completed') await this.#outputs.completed(result)
+            } finally {
+              this.#plans.finished(result.jobId)
+            }
           },
           persist: () => {
             this.#snapshots.schedule()
@@ -260,6 +267,18 @@ export class JobService implements JobsBackend, Startable {
       retryBackoffMs: init.jobs.retryBackoffMs,
       cacheLookupTimeoutMs: init.jobs.cacheLookupTimeoutMs,
       replication: init.jobs.replication
+    })
+    this.#documents = new ReceivedDocuments({
+      store: async (jobId, doc) => {
+        await this.#inBackground(async () => {
+          await this.#plans.store(jobId, doc)
+        })
+      },
+      running: jobId => this.driver.coordinator.job(jobId, this.#clock.now())?.state === 'running',
+      after: (ms, fn) => this.#run?.after(ms, fn),
+      track: (task, promise) => {
+        this.#run?.track(task, promise)
+      }
     })
     this.#snapshots = new SnapshotStore(components.node.helia.datastore, () => this.driver.snapshot(), components.logger, this.#scheduler)
     this.#monitor = new RoundTripMonitor({
@@ -328,6 +347,12 @@ export class JobService implements JobsBackend, Startable {
     await this.driver.stop()
     await this.#executions?.stop()
     await this.#outputs.stop()
+    // Before the background line closes: a restart plans the running jobs from their documents.
+    await this.#documents.keepRunning(async (jobId, doc) => {
+      await this.#plans.store(jobId, doc)
+    }).catch((err: unknown) => {
+      this.#log.warn({ err }, 'cannot store the documents of running jobs')
+    })
     await run.end()
     await this.#snapshots.saveNow()
   }
@@ -449,13 +474,8 @@ export class JobService implements JobsBackend, Startable {
     }
     this.#plans.set(planned)
     this.#inputs.received(planned)
-    // Stored after the coordinator has the job: keeping the document (for peers and restarts) is not on the claim path.
-    this.#run?.track(
-      'store a job document',
-      this.#inBackground(async () => {
-        await this.#plans.store(msg.jobId, planned.doc)
-      })
-    )
+    // The submitter keeps the document; this node only if the job outlives RECEIVED_DOCUMENT_DELAY_MS.
+    this.#documents.received(msg.jobId, planned.doc)
   }
 
   #viewChanged (): void {
