@@ -6,13 +6,8 @@ import type { Logger } from '../../log.ts'
 import type { Datastore } from 'interface-datastore'
 
 const SNAPSHOT_KEY = new Key('/artdag/jobs/coordinator')
-/**
- * Saves after a burst of changes, at most this long after the first. Each save writes every job
- * the node keeps (tens of KB after a hundred jobs, MB after thousands): at 200 ms a busy node wrote
- * five a second. A crash loses at most this much state, which the node learns again from its peers
- * (docs/LEASES.md, "Restart"); a job accepted from the user is saved at once (saveNow).
- */
-export const SAVE_DELAY_MS = 1000
+/** Saves after a burst of changes, at most this long after the first. */
+const SAVE_DELAY_MS = 200
 
 /**
  * The coordinator's snapshot in the node's datastore, so jobs and their state
