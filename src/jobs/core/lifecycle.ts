@@ -312,14 +312,15 @@ export function dropMine (
 }
 
 /**
- * The members that hold a job's output: those that attested it (they made it, or found it in their
- * own index), or its submitter when the job completed on the submitter's word.
+ * The members that hold a job's output, as every node knows them: those whose runs in this cluster
+ * confirmed it (the quorum's attestations travel with the result). None for a result found in a
+ * cache: each node may have it from its own index (its own word, epoch 0), and nodes that knew
+ * different holders could each leave the pin to the others.
  */
 function holdersOf (core: Core, job: JobRecord, outputCid: string): Set<PeerId> {
   const kept = core.book.completions.get(job.output.cacheId)
-  if (kept?.cid === outputCid) return new Set(kept.attestations.map(a => a.peer))
-  const submitter = job.spec.submitter
-  return new Set(submitter !== undefined && core.book.submitterWordFor(job) === outputCid ? [submitter] : [])
+  if (kept?.cid !== outputCid || kept.cached) return new Set()
+  return new Set(kept.attestations.filter(a => a.epoch > 0).map(a => a.peer))
 }
 
 /** The nodes that pin a job's output: the top replication live nodes ranked for its CID, those that hold it (`holders`) first. */

@@ -465,17 +465,29 @@ export class JobService implements JobsBackend, Startable {
       // A member the others already count dead (its jobs would have no submitter to answer for them).
       if (this.#c.membership.membership.get(msg.submitter)?.state === 'dead') throw new JobLimitError(`job ${msg.jobId} comes from ${msg.submitter}, a member this node counts dead`, { jobId: msg.jobId })
       planned = planJob(msg.jobId, await documentFromMessage(msg), this.#c.catalog)
-      this.driver.jobReceived(planned.spec, msg.checked === true ? { scope: 'index' } : {})
     } catch (err: unknown) {
-      // Every node plans the same way, so a job one node refuses, all refuse: nothing runs.
-      this.#log.warn({ jobId: msg.jobId, from: msg.submitter, err }, 'refusing a submitted job')
-      this.#c.events.emit({ type: 'job.refused', job: msg.jobId, peer: msg.submitter, error: errorMessage(err) })
+      this.#refuse(msg, err)
       return
     }
+    // Kept before the coordinator has the job: a job complete at once (all cached) writes its
+    // provenance record from this plan, and this node may hold no copy of its document.
     this.#plans.set(planned)
+    try {
+      this.driver.jobReceived(planned.spec, msg.checked === true ? { scope: 'index' } : {})
+    } catch (err: unknown) {
+      this.#plans.forget(msg.jobId)
+      this.#refuse(msg, err)
+      return
+    }
     this.#inputs.received(planned)
     // The submitter keeps the document; this node only if the job outlives RECEIVED_DOCUMENT_DELAY_MS.
     this.#documents.received(msg.jobId, planned.doc)
+  }
+
+  /** Every node plans the same way, so a job one node refuses, all refuse: nothing runs. */
+  #refuse (msg: JobSubmittedMessage, err: unknown): void {
+    this.#log.warn({ jobId: msg.jobId, from: msg.submitter, err }, 'refusing a submitted job')
+    this.#c.events.emit({ type: 'job.refused', job: msg.jobId, peer: msg.submitter, error: errorMessage(err) })
   }
 
   #viewChanged (): void {

@@ -34,4 +34,14 @@ describe('pinning the output', () => {
     const pinners = [B, ...rankPeers(cidOf(step), [A, C]).slice(0, 1)]
     expect(effects(out, 'jobFinished')).toEqual([{ type: 'jobFinished', result: { jobId: jobId(1), state: 'completed', outputCid: cidOf(step), pinners, pinOnSelf: pinners.includes(A) } }])
   })
+
+  it('ranks a cached output as before: each node may hold it on its own word, and none leaves the pin to another', () => {
+    const step = cacheId(1)
+    const c = node(A, { replication: 2 })
+    c.onViewChanged(view(A, [B, C]), 0)
+    const received = c.onJobReceived(chainJob(jobId(1), [step]), 0)
+    const hit = effects(received, 'lookupCache').flatMap(e => e.cacheIds).map(id => c.onCacheLookupResult(id, cidOf(step), 1))
+    const pinners = rankPeers(cidOf(step), [A, B, C]).slice(0, 2)
+    expect(hit.flatMap(out => effects(out, 'jobFinished'))).toEqual([{ type: 'jobFinished', result: { jobId: jobId(1), state: 'completed', outputCid: cidOf(step), pinners, pinOnSelf: pinners.includes(A) } }])
+  })
 })
