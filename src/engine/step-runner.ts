@@ -198,11 +198,10 @@ export class StepRunner {
           ...(permanent ? { permanent: true } : {})
         }, { cause: err })
       }
-      const cid = await store.addFile(result.outputPath, { signal: options.signal })
+      // Added and pinned in one go: the add knows the blocks it wrote, so the pin walks nothing (an
+      // output pinned already, as a final, keeps its kind: the pins merge).
+      const cid = await store.addFile(result.outputPath, { signal: options.signal, pin: { kind: 'intermediate', expiresAt: Date.now() + this.init.intermediateTtlMs, labels: { cacheId: step.cacheId, step: step.id } } })
       const finishedAt = Date.now()
-      if (!await store.isPinned(cid, { signal: options.signal })) {
-        await store.pin({ cid, kind: 'intermediate', expiresAt: finishedAt + this.init.intermediateTtlMs, labels: { cacheId: step.cacheId, step: step.id } }, { signal: options.signal })
-      }
       await cacheIndex.put({ cacheId: step.cacheId, cid: cid.toString(), producer: this.init.producer, createdAt: finishedAt, stepType: step.type }, { signal: options.signal })
       const inputBytes = exposed.length > 0 ? exposed.reduce((sum, e) => sum + e.stats.bytes, 0) : undefined
       this.log.info({ step: step.id, type: step.type, cacheId: step.cacheId, cid: cid.toString(), ms: finishedAt - startedAt, ...present({ inputBytes }) }, 'step completed')

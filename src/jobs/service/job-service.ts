@@ -17,6 +17,7 @@ import { JobOutputs } from './outputs.ts'
 import { PartCopies } from './part-copies.ts'
 import { InputCopies } from './input-copies.ts'
 import { JobPlans } from './plans.ts'
+import { ReceivedDocuments } from './received-documents.ts'
 import { planJob } from './planning.ts'
 import { ClusterCache } from './ports/cache.ts'
 import { answerCounts } from './ports/cache.ts'
@@ -106,6 +107,7 @@ export class JobService implements JobsBackend, Startable {
   readonly #snapshots: SnapshotStore
   readonly #outputs: JobOutputs
   readonly #plans: JobPlans
+  readonly #documents: ReceivedDocuments
   readonly #parts: PartCopies
   readonly #inputs: InputCopies
   readonly #cache: ClusterCache
@@ -226,9 +228,14 @@ export class JobService implements JobsBackend, Startable {
         },
         outcomes: {
           jobFinished: async result => {
-            this.#plans.finished(result.jobId)
             this.#updatedAt.set(result.jobId, this.#clock.wallNow())
-            if (result.state === 'completed') await this.#outputs.completed(result)
+            try {
+              // The plan stays until the output is pinned: the provenance record is written from it,
+              // not from the document (a received job's may not be stored here: received-documents.ts).
+              if (result.state === 'completed') await this.#outputs.completed(result)
+            } finally {
+              this.#plans.finished(result.jobId)
+            }
           },
           persist: () => {
             this.#snapshots.schedule()
@@ -260,6 +267,18 @@ export class JobService implements JobsBackend, Startable {
       retryBackoffMs: init.jobs.retryBackoffMs,
       cacheLookupTimeoutMs: init.jobs.cacheLookupTimeoutMs,
       replication: init.jobs.replication
+    })
+    this.#documents = new ReceivedDocuments({
+      store: async (jobId, doc) => {
+        await this.#inBackground(async () => {
+          await this.#plans.store(jobId, doc)
+        })
+      },
+      running: jobId => this.driver.coordinator.job(jobId, this.#clock.now())?.state === 'running',
+      after: (ms, fn) => this.#run?.after(ms, fn),
+      track: (task, promise) => {
+        this.#run?.track(task, promise)
+      }
     })
     this.#snapshots = new SnapshotStore(components.node.helia.datastore, () => this.driver.snapshot(), components.logger, this.#scheduler)
     this.#monitor = new RoundTripMonitor({
@@ -328,6 +347,12 @@ export class JobService implements JobsBackend, Startable {
     await this.driver.stop()
     await this.#executions?.stop()
     await this.#outputs.stop()
+    // Before the background line closes: a restart plans the running jobs from their documents.
+    await this.#documents.keepRunning(async (jobId, doc) => {
+      await this.#plans.store(jobId, doc)
+    }).catch((err: unknown) => {
+      this.#log.warn({ err }, 'cannot store the documents of running jobs')
+    })
     await run.end()
     await this.#snapshots.saveNow()
   }
@@ -440,22 +465,29 @@ export class JobService implements JobsBackend, Startable {
       // A member the others already count dead (its jobs would have no submitter to answer for them).
       if (this.#c.membership.membership.get(msg.submitter)?.state === 'dead') throw new JobLimitError(`job ${msg.jobId} comes from ${msg.submitter}, a member this node counts dead`, { jobId: msg.jobId })
       planned = planJob(msg.jobId, await documentFromMessage(msg), this.#c.catalog)
-      this.driver.jobReceived(planned.spec, msg.checked === true ? { scope: 'index' } : {})
     } catch (err: unknown) {
-      // Every node plans the same way, so a job one node refuses, all refuse: nothing runs.
-      this.#log.warn({ jobId: msg.jobId, from: msg.submitter, err }, 'refusing a submitted job')
-      this.#c.events.emit({ type: 'job.refused', job: msg.jobId, peer: msg.submitter, error: errorMessage(err) })
+      this.#refuse(msg, err)
       return
     }
+    // Kept before the coordinator has the job: a job complete at once (all cached) writes its
+    // provenance record from this plan, and this node may hold no copy of its document.
     this.#plans.set(planned)
+    try {
+      this.driver.jobReceived(planned.spec, msg.checked === true ? { scope: 'index' } : {})
+    } catch (err: unknown) {
+      this.#plans.forget(msg.jobId)
+      this.#refuse(msg, err)
+      return
+    }
     this.#inputs.received(planned)
-    // Stored after the coordinator has the job: keeping the document (for peers and restarts) is not on the claim path.
-    this.#run?.track(
-      'store a job document',
-      this.#inBackground(async () => {
-        await this.#plans.store(msg.jobId, planned.doc)
-      })
-    )
+    // The submitter keeps the document; this node only if the job outlives RECEIVED_DOCUMENT_DELAY_MS.
+    this.#documents.received(msg.jobId, planned.doc)
+  }
+
+  /** Every node plans the same way, so a job one node refuses, all refuse: nothing runs. */
+  #refuse (msg: JobSubmittedMessage, err: unknown): void {
+    this.#log.warn({ jobId: msg.jobId, from: msg.submitter, err }, 'refusing a submitted job')
+    this.#c.events.emit({ type: 'job.refused', job: msg.jobId, peer: msg.submitter, error: errorMessage(err) })
   }
 
   #viewChanged (): void {

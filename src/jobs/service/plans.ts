@@ -157,6 +157,12 @@ export class JobPlans {
     if (cid.toString() !== jobId) throw new JobIdMismatchError(`job document ${jobId} was stored under another CID, ${cid.toString()}`, { jobId })
   }
 
+  /** Forgets a job the coordinator refused: asked for again, it is planned again. */
+  forget (jobId: string): void {
+    this.#plans.delete(jobId)
+    this.#facts.delete(jobId)
+  }
+
   /** Forgets the plans and facts of every job not in `keep` (the coordinator forgot them). */
   prune (keep: ReadonlySet<string>): void {
     for (const jobId of this.#plans.keys()) if (!keep.has(jobId)) this.#plans.delete(jobId)
