@@ -9,14 +9,18 @@ import { StreamState, YamuxStream } from '@libp2p/yamux/stream'
  * over half of the daemons' socket writes were these updates
  * (docs/BENCHMARKS.md, "Issue 11, sixth round").
  *
- * The yamux spec leaves it to the receiver when to grant window; go-yamux
- * (and Kubo) grant it once at least half of the window is used. This does
- * the same for an established stream: the update is deferred while the
- * sender still has at least half of the window, so it can never run out of
- * window waiting for one. Streams opening (SYN, ACK) or closing, and paused
- * streams, keep yamux's own behaviour, as does the window's growth when an
- * update is sent.
+ * The yamux spec leaves it to the receiver when to grant window (go-yamux
+ * waits for half of it). Here an established stream defers the update while
+ * less than `DEFERRED_WINDOW_BYTES` of its window is used: a small exchange
+ * sends none, a stream of small messages one per 16 KiB, and the sender
+ * always keeps all but 16 KiB of its window, so it never waits for one. A
+ * frame of 16 KiB or more (bulk data) is answered at once, as before, so
+ * yamux's growth of the window for fast streams (it doubles the window when
+ * updates come within four round trips) is unchanged. Streams opening (SYN,
+ * ACK), closing and paused keep yamux's own behaviour.
  */
+export const DEFERRED_WINDOW_BYTES = 16 * 1024
+
 const PATCHED = Symbol.for('artdag.yamux.halfWindowUpdates')
 
 interface WindowState {
@@ -30,9 +34,10 @@ interface YamuxStreamClass {
   [PATCHED]?: boolean
 }
 
-/** Whether a window update can wait: an established stream whose sender still has half of the window or more. */
+/** Whether a window update can wait: an established stream of which less than DEFERRED_WINDOW_BYTES (and half) is used. */
 export function windowUpdateCanWait (stream: WindowState): boolean {
-  return stream.state === StreamState.Established && stream.recvWindowCapacity * 2 >= stream.recvWindow
+  const used = stream.recvWindow - stream.recvWindowCapacity
+  return stream.state === StreamState.Established && used < DEFERRED_WINDOW_BYTES && used * 2 < stream.recvWindow
 }
 
 /** Idempotent; returns whether yamux's streams (now) defer small window updates. */
