@@ -6,6 +6,7 @@ import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
+import { coalescingProtector } from './coalesced-writes.ts'
 import { DEFAULT_DIAL_TIMEOUT_MS } from './defaults.ts'
 import { createDht } from './dht.ts'
 import { InvalidMultiaddrError } from './errors.ts'
@@ -13,6 +14,7 @@ import { allowlistGater } from './gater.ts'
 import { createPubSub } from './gossipsub.ts'
 import { applyPnetCipherFix } from './pnet-cipher-fix.ts'
 import { useEd25519KeyObjects } from './ed25519-key-objects.ts'
+import { applyYamuxWindowFix } from './yamux-window-fix.ts'
 import type { DhtInit } from './dht.ts'
 import type { PeerAllowlist } from './gater.ts'
 import type { PubSub, PubSubInit } from './gossipsub.ts'
@@ -55,6 +57,8 @@ export interface Libp2pOptionsInit {
  */
 export function buildLibp2pOptions (init: Libp2pOptionsInit): Libp2pOptions<ArtdagServices> {
   applyPnetCipherFix()
+  // A window update per received frame doubled the frames of every small exchange.
+  applyYamuxWindowFix()
   // Signatures on every gossipsub message, heartbeat, cache record and attestation: one KeyObject per key.
   useEd25519KeyObjects()
   return {
@@ -64,7 +68,8 @@ export function buildLibp2pOptions (init: Libp2pOptionsInit): Libp2pOptions<Artd
       announce: init.announce.map(addr => parseMultiaddr(addr, 'announce').toString())
     },
     transports: [tcp(init.dialFrom != null ? { dialOpts: dialFrom(init.dialFrom) } : {})],
-    connectionProtector: preSharedKey({ psk: init.swarmKey }),
+    // pnet sees every raw connection first: its TCP socket sends each turn's frames in one write.
+    connectionProtector: coalescingProtector(preSharedKey({ psk: init.swarmKey })),
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: allowlistGater(init.allowlist),
