@@ -159,7 +159,7 @@ export function settleJob (core: Core, out: Outbox, job: JobRecord, now: number)
 }
 
 function completeJob (core: Core, out: Outbox, job: JobRecord, outputCid: string, now: number): void {
-  const pinners = pinnersFor(core, outputCid, holdersOf(core, job, outputCid))
+  const pinners = pinnersFor(core, outputCid)
   job.failure = undefined
   finishJob(core, out, job, { jobId: job.jobId, state: 'completed', outputCid, pinners, pinOnSelf: pinners.includes(core.o.self) }, now)
 }
@@ -311,21 +311,9 @@ export function dropMine (
   stepEvent(core, out, item, item.cacheId, mine.phase === 'running' ? 'ABORTED' : 'LOST', core.o.self, mine.epoch, now, { reason })
 }
 
-/**
- * The members that hold a job's output, as every node knows them: those whose runs in this cluster
- * confirmed it (the quorum's attestations travel with the result). None for a result found in a
- * cache: each node may have it from its own index (its own word, epoch 0), and nodes that knew
- * different holders could each leave the pin to the others.
- */
-function holdersOf (core: Core, job: JobRecord, outputCid: string): Set<PeerId> {
-  const kept = core.book.completions.get(job.output.cacheId)
-  if (kept?.cid !== outputCid || kept.cached) return new Set()
-  return new Set(kept.attestations.filter(a => a.epoch > 0).map(a => a.peer))
-}
-
-/** The nodes that pin a job's output: the top replication live nodes ranked for its CID, those that hold it (`holders`) first. */
-export function pinnersFor (core: Core, cid: string, holders?: ReadonlySet<PeerId>): PeerId[] {
-  return selectPinners(cid, { self: core.o.self, members: [...core.members.values()] }, core.o.replication, core.scores, core.o.slots, holders)
+/** The nodes that pin a job's output: the top replication live nodes ranked for its CID. */
+export function pinnersFor (core: Core, cid: string): PeerId[] {
+  return selectPinners(cid, { self: core.o.self, members: [...core.members.values()] }, core.o.replication, core.scores, core.o.slots)
 }
 
 function describeFailure (core: Core, job: JobRecord, cacheId: string): JobFailure {

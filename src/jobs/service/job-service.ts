@@ -270,8 +270,11 @@ export class JobService implements JobsBackend, Startable {
     })
     this.#documents = new ReceivedDocuments({
       store: async (jobId, doc) => {
+        // Never rejects: a timer's store has nobody to tell, and stop() stores what is left itself.
         await this.#inBackground(async () => {
           await this.#plans.store(jobId, doc)
+        }).catch((err: unknown) => {
+          this.#log.warn({ err, job: jobId }, 'cannot store the document of a received job')
         })
       },
       running: jobId => this.driver.coordinator.job(jobId, this.#clock.now())?.state === 'running',
@@ -341,6 +344,8 @@ export class JobService implements JobsBackend, Startable {
     const run = this.#run
     if (run === undefined) return
     this.#run = undefined
+    // From here a document's timer stores nothing: keepRunning below stores what still waits.
+    this.#documents.stopping()
     for (const off of this.#unsubscribe.splice(0)) off()
     this.#topics.stop()
     await this.#monitor.stop()

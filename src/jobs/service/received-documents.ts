@@ -24,6 +24,7 @@ export interface ReceivedDocumentsComponents {
 export class ReceivedDocuments {
   readonly #c: ReceivedDocumentsComponents
   readonly #waiting = new Map<string, JobDocument>()
+  #stopping = false
 
   constructor (components: ReceivedDocumentsComponents) {
     this.#c = components
@@ -35,6 +36,11 @@ export class ReceivedDocuments {
     this.#c.after(RECEIVED_DOCUMENT_DELAY_MS, () => {
       this.#keep(jobId)
     })
+  }
+
+  /** The node stops: timers that fire from now on leave their document for keepRunning (the background line is closing). */
+  stopping (): void {
+    this.#stopping = true
   }
 
   /**
@@ -49,6 +55,7 @@ export class ReceivedDocuments {
   }
 
   #keep (jobId: string): void {
+    if (this.#stopping) return
     const doc = this.#take(jobId)
     if (doc !== undefined) this.#c.track('store a job document', this.#c.store(jobId, doc))
   }

@@ -55,4 +55,19 @@ describe('the documents of received jobs', () => {
     await fire()
     expect(stored).toEqual([])
   })
+
+  it('leave a document whose timer fires while the node stops to keepRunning, which stores it', async () => {
+    const { documents, stored, running, fire } = setup()
+    running.add('long')
+    documents.received('long', DOC)
+    documents.stopping()
+    // The timer fires during stop(), after the background line began to close: nothing stored from it.
+    await fire()
+    expect(stored).toEqual([])
+    const atStop: string[] = []
+    await documents.keepRunning(async jobId => {
+      atStop.push(jobId)
+    })
+    expect(atStop).toEqual(['long'])
+  })
 })
