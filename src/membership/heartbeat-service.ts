@@ -1,5 +1,5 @@
 import { announcedIntervalMs, MAX_INTERVAL_STRETCH } from './core/failure-detector.ts'
-import { HeartbeatPace, hasWorkInFlight } from './core/pace.ts'
+import { everyPeerAnnounces, HeartbeatPace, hasWorkInFlight } from './core/pace.ts'
 import { signNodeRecord, verifyNodeRecord } from './core/record-signature.ts'
 import { HEARD_WINDOW_INTERVALS, Hearings, heardDigest, heardList, MIN_SUSPECT_INTERVALS_TO_LIST, mustForward } from './core/relay.ts'
 import type { PeerHearing } from './core/relay.ts'
@@ -276,7 +276,8 @@ export class HeartbeatService implements Startable {
       this.#log.warn({ leases: state.leases.length, jobs: state.jobs.length }, `heartbeat lists only the first ${MAX_LEASES} leases and ${MAX_JOBS} jobs`)
     }
     const now = this.#clock.wallNow()
-    const { nextInMs, delayMs } = this.#pace.next(this.#clock.now(), hasWorkInFlight(state))
+    // A cluster with a node from before `nextInMs` keeps the configured pace (everyPeerAnnounces).
+    const { nextInMs, delayMs } = this.#pace.next(this.#clock.now(), hasWorkInFlight(state) || !everyPeerAnnounces(membership.members()))
     const listed = this.#listsHeard ? this.#hearings.heardDirectly(this.#clock.now()) : []
     const heard = this.#listsHeard ? { heard: heardList(listed, [...this.#subscribers(), ...this.#peerHearings.keys()], this.#digestOf) } : {}
     const body: Heartbeat = {

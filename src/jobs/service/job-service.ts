@@ -114,6 +114,8 @@ export class JobService implements JobsBackend, Startable {
   readonly #topics: JobTopics
   readonly #monitor: RoundTripMonitor
   readonly #updatedAt = new Map<string, number>()
+  /** Ends of each job still being handled (jobFinished calls in flight): its plan is released with the last. */
+  readonly #finishing = new Map<string, number>()
   readonly #background = new PQueue({ concurrency: BACKGROUND_CONCURRENCY })
   readonly #unsubscribe: Array<() => void> = []
   /** What one start owns: its abort signal, the prune timer, the tasks stop() awaits. */
@@ -228,13 +230,22 @@ export class JobService implements JobsBackend, Startable {
         },
         outcomes: {
           jobFinished: async result => {
-            this.#updatedAt.set(result.jobId, this.#clock.wallNow())
+            const { jobId } = result
+            this.#updatedAt.set(jobId, this.#clock.wallNow())
+            // A second end (the kept CID changed) may come while the first still pins: the plan goes with the last.
+            this.#finishing.set(jobId, (this.#finishing.get(jobId) ?? 0) + 1)
             try {
               // The plan stays until the output is pinned: the provenance record is written from it,
               // not from the document (a received job's may not be stored here: received-documents.ts).
               if (result.state === 'completed') await this.#outputs.completed(result)
             } finally {
-              this.#plans.finished(result.jobId)
+              const left = (this.#finishing.get(jobId) ?? 1) - 1
+              if (left > 0) {
+                this.#finishing.set(jobId, left)
+              } else {
+                this.#finishing.delete(jobId)
+                this.#plans.finished(jobId)
+              }
             }
           },
           persist: () => {

@@ -1,4 +1,5 @@
 import type { Heartbeat } from '../../protocol/index.ts'
+import type { Member } from './types.ts'
 
 /**
  * The heartbeat pace (docs/MEMBERSHIP.md "An idle node's slower heartbeat"), pure: no I/O,
@@ -65,4 +66,14 @@ export class HeartbeatPace {
 /** Work in flight: a lease held, a step running, or a job running (coordinated here or anywhere we know of). */
 export function hasWorkInFlight (state: Pick<Heartbeat, 'leases' | 'jobs'> & { load: Pick<Heartbeat['load'], 'runningSteps'> }): boolean {
   return state.leases.length > 0 || state.load.runningSteps > 0 || state.jobs.some(job => job.state === 'running')
+}
+
+/**
+ * Whether every live peer's last heartbeat announced its interval (`nextInMs`): only then may this
+ * node stretch its own. A node from before the field waits its own interval for ours, so a stretched
+ * pace would have it suspect us after one lost heartbeat and republish early every interval; a
+ * peer not heard yet (known from a registry) counts as one that does not announce.
+ */
+export function everyPeerAnnounces (members: ReadonlyArray<Pick<Member, 'state' | 'source' | 'heartbeat'>>): boolean {
+  return members.every(m => m.source === 'self' || m.state !== 'alive' || m.heartbeat?.nextInMs !== undefined)
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { HeartbeatPace, hasWorkInFlight } from '../../../src/membership/core/pace.ts'
+import { everyPeerAnnounces, HeartbeatPace, hasWorkInFlight } from '../../../src/membership/core/pace.ts'
+import type { Heartbeat } from '../../../src/protocol/index.ts'
 
 const idle = { leases: [], jobs: [], load: { runningSteps: 0 } }
 
@@ -46,5 +47,17 @@ describe('heartbeat pace (an idle node heartbeats less often)', () => {
     expect(hasWorkInFlight({ ...idle, jobs: [{ jobId: 'j', state: 'running' }] })).toBe(true)
     expect(hasWorkInFlight({ ...idle, leases: [{ cacheId: 'c'.repeat(64), epoch: 1 }] })).toBe(true)
     expect(hasWorkInFlight({ ...idle, load: { runningSteps: 1 } })).toBe(true)
+  })
+
+  it('stretches only when every live peer announces its interval: a node from before the field keeps the cluster at the configured pace', () => {
+    const hb = (nextInMs?: number) => ({ nextInMs }) as unknown as Heartbeat
+    const self = { state: 'alive' as const, source: 'self' as const, heartbeat: undefined }
+    const newer = { state: 'alive' as const, source: 'heartbeat' as const, heartbeat: hb(6000) }
+    expect(everyPeerAnnounces([self, newer, { ...newer, heartbeat: hb(3000) }])).toBe(true)
+    // An older node (no field), or a peer known only from a registry (not heard yet): no stretch.
+    expect(everyPeerAnnounces([self, newer, { ...newer, heartbeat: hb(undefined) }])).toBe(false)
+    expect(everyPeerAnnounces([self, newer, { state: 'alive' as const, source: 'registry' as const, heartbeat: undefined }])).toBe(false)
+    // A dead or suspect older node does not hold the others back.
+    expect(everyPeerAnnounces([self, newer, { state: 'dead' as const, source: 'heartbeat' as const, heartbeat: hb(undefined) }])).toBe(true)
   })
 })
