@@ -7,9 +7,9 @@ import type { Member } from './types.ts'
  * interval while the node has work in flight or had some within the last idle interval, the idle
  * interval otherwise. Receivers suspect a member after three announced intervals.
  *
- * Two rules keep a lost heartbeat as harmless as before:
- * - the first heartbeat that announces a longer interval is still followed after the shorter
- *   one, so a receiver that missed it hears the next one on the old pace;
+ * Two rules keep lost heartbeats as harmless as before:
+ * - the first two heartbeats that announce a longer interval are still followed after the
+ *   shorter one, so a receiver that missed one or both hears the next on the old pace;
  * - work that arrives while the last heartbeat announced the idle interval asks for a heartbeat
  *   at once (`work` answers true), announcing the configured interval again.
  */
@@ -27,11 +27,16 @@ export interface PaceDecision {
   delayMs: number
 }
 
+/** How many heartbeats announcing the idle interval still come at the configured pace: two lost ones in a row cost no more than before. */
+const STRETCHED_AT_OLD_PACE = 2
+
 export class HeartbeatPace {
   readonly intervalMs: number
   readonly idleIntervalMs: number
   #announced: number
   #workAt = -Infinity
+  /** Heartbeats in a row that announced the idle interval (the last one included). */
+  #stretched = 0
 
   constructor (init: PaceInit) {
     this.intervalMs = init.intervalMs
@@ -57,7 +62,9 @@ export class HeartbeatPace {
   next (now: number, inFlight: boolean): PaceDecision {
     const idle = !inFlight && now - this.#workAt >= this.idleIntervalMs
     const nextInMs = idle ? this.idleIntervalMs : this.intervalMs
-    const delayMs = Math.min(nextInMs, this.#announced)
+    this.#stretched = nextInMs > this.intervalMs ? this.#stretched + 1 : 0
+    // The first two that announce the idle interval are still followed at the configured pace.
+    const delayMs = this.#stretched > 0 && this.#stretched <= STRETCHED_AT_OLD_PACE ? this.intervalMs : nextInMs
     this.#announced = nextInMs
     return { nextInMs, delayMs }
   }

@@ -5,13 +5,15 @@ import type { Heartbeat } from '../../../src/protocol/index.ts'
 const idle = { leases: [], jobs: [], load: { runningSteps: 0 } }
 
 describe('heartbeat pace (an idle node heartbeats less often)', () => {
-  it('stretches to the idle interval when nothing is in flight, the first stretched heartbeat followed at the old pace', () => {
+  it('stretches to the idle interval when nothing is in flight, the first two stretched heartbeats followed at the old pace', () => {
     const pace = new HeartbeatPace({ intervalMs: 3000, idleIntervalMs: 6000 })
     expect(pace.announced).toBe(3000)
-    // The first heartbeat announcing 6 s still comes 3 s before the next: a receiver that lost it waits for 3 s.
+    // The first two heartbeats announcing 6 s still come 3 s apart: a receiver that lost both hears
+    // the third 9 s after the last 3 s one, as it would have before.
     expect(pace.next(0, false)).toEqual({ nextInMs: 6000, delayMs: 3000 })
-    expect(pace.next(3000, false)).toEqual({ nextInMs: 6000, delayMs: 6000 })
-    expect(pace.next(9000, false)).toEqual({ nextInMs: 6000, delayMs: 6000 })
+    expect(pace.next(3000, false)).toEqual({ nextInMs: 6000, delayMs: 3000 })
+    expect(pace.next(6000, false)).toEqual({ nextInMs: 6000, delayMs: 6000 })
+    expect(pace.next(12_000, false)).toEqual({ nextInMs: 6000, delayMs: 6000 })
     expect(pace.announced).toBe(6000)
   })
 
@@ -25,14 +27,16 @@ describe('heartbeat pace (an idle node heartbeats less often)', () => {
     const pace = new HeartbeatPace({ intervalMs: 3000, idleIntervalMs: 6000 })
     pace.next(0, false)
     pace.next(3000, false)
-    expect(pace.work(5000)).toBe(true)
+    pace.next(6000, false)
+    expect(pace.work(8000)).toBe(true)
     // The heartbeat sent at once announces 3 s, and is followed after 3 s.
-    expect(pace.next(5000, false)).toEqual({ nextInMs: 3000, delayMs: 3000 })
-    // More work while we announce 3 s: no extra heartbeat.
-    expect(pace.work(6000)).toBe(false)
     expect(pace.next(8000, false)).toEqual({ nextInMs: 3000, delayMs: 3000 })
-    // An idle interval after the last work: stretched again.
-    expect(pace.next(12_000, false)).toEqual({ nextInMs: 6000, delayMs: 3000 })
+    // More work while we announce 3 s: no extra heartbeat.
+    expect(pace.work(9000)).toBe(false)
+    expect(pace.next(11_000, false)).toEqual({ nextInMs: 3000, delayMs: 3000 })
+    // An idle interval after the last work: stretched again, the first two at the old pace.
+    expect(pace.next(15_000, false)).toEqual({ nextInMs: 6000, delayMs: 3000 })
+    expect(pace.next(18_000, false)).toEqual({ nextInMs: 6000, delayMs: 3000 })
   })
 
   it('an idle interval equal to the interval turns the stretch off', () => {
