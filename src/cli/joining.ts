@@ -1,4 +1,4 @@
-import { countOf, formatDuration } from './format.ts'
+import { countOf, formatAgo, formatDuration } from './format.ts'
 import type { BootstrapAddress, StatusResponse, TailscaleDiscoveryStatus } from '../api/index.ts'
 
 /**
@@ -30,7 +30,7 @@ export function joiningLines (status: Pick<StatusResponse, 'peers' | 'bootstrap'
 /** Why Tailscale discovery has brought no peer, from its last round (the dashboard's Cluster view says it too). */
 export function tailscaleNote ({ port, lastRound }: TailscaleDiscoveryStatus, now: number): string {
   if (lastRound === null) return `discovery is on: its first round (tailscale status --json, then a dial of each online tailnet machine on port ${port}) has not ended yet`
-  const when = `the last round ${formatDuration(now - lastRound.at)} ago`
+  const when = `the last round ${formatAgo(lastRound.at, now)}`
   switch (lastRound.result) {
     case 'not_running':
       return `discovery finds no one: ${lastRound.reason ?? 'tailscale is not running'} (${when}); bring it up (tailscale up), or give this node a bootstrap address`

@@ -58,14 +58,12 @@ export async function openLocalHome (home: string, options: { signal?: AbortSign
       return { size: length, body: content.cat(parsed, { offset, length, signal: o.signal }) }
     },
     async exportFile (cid, path, o = {}) {
+      const parsed = parse(cid)
       const onProgress = o.onProgress
-      if (onProgress === undefined) {
-        const { size } = await content.getFile(parse(cid), path, { signal: o.signal })
-        return { cid, size, path }
-      }
-      const { size: total } = await content.stat(parse(cid), { signal: o.signal })
-      onProgress({ done: 0, total })
-      const { size } = await content.getFile(parse(cid), path, { signal: o.signal, onProgress: done => onProgress({ done, total }) })
+      // With progress, the size first: the bar needs its total.
+      const total = onProgress === undefined ? 0 : (await content.stat(parsed, { signal: o.signal })).size
+      onProgress?.({ done: 0, total })
+      const { size } = await content.getFile(parsed, path, { signal: o.signal, onProgress: onProgress && (done => onProgress({ done, total })) })
       return { cid, size, path }
     },
     async pins (filter, o = {}) {

@@ -13,7 +13,7 @@ import { pinHandlers } from './handlers/pins.ts'
 import { repoHandlers } from './handlers/repo.ts'
 import { systemHandlers } from './handlers/system.ts'
 import { uiHandlers } from './handlers/ui.ts'
-import { methodNotAllowed, toHttpError } from './http-errors.ts'
+import { logRequestError, methodNotAllowed, toHttpError } from './http-errors.ts'
 import type { ApiMetrics } from './metrics.ts'
 import { parseRouteInput } from './request-input.ts'
 import { methodsForPath, routes } from '../routes.ts'
@@ -134,9 +134,9 @@ export function checkContinue (app: FastifyInstance, maxUploadBytes: number, met
 }
 
 export function sendError (log: Logger, err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const { status, body } = toHttpError(err, `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`)
-  if (status >= 500 && body.error.kind === 'internal') log.error({ err, method: request.method, url: request.url }, 'request failed')
-  else log.debug({ method: request.method, url: request.url, status, error: body.error.message }, 'request refused')
+  const failure = toHttpError(err, `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`)
+  logRequestError(log, err, request, failure)
+  const { status, body } = failure
   // A body left unread (an upload refused midway) would be drained; closing is cheaper.
   if (!request.raw.complete) reply.header('connection', 'close')
   const allow = body.error.details?.allow

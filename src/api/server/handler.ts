@@ -45,3 +45,9 @@ export async function withDeadline<T> (what: string, timeoutMs: number, signal: 
     clearTimeout(timer)
   }
 }
+
+/** Whether an `Accept` header lists `mediaType` (`text/event-stream`, `application/x-ndjson`). */
+export function accepts (accept: string | undefined, mediaType: string): boolean {
+  if (accept === undefined) return false
+  return accept.split(',').some(part => part.split(';')[0]?.trim().toLowerCase() === mediaType)
+}

@@ -1,5 +1,7 @@
 import { HTTP_STATUS_BY_KIND, isArtdagError, toErrorBody } from '../../errors.ts'
 import type { ArtdagError, ErrorBody } from '../../errors.ts'
+import type { Logger } from '../../log.ts'
+import type { FastifyRequest } from 'fastify'
 import { BodyTooLargeError, InvalidRequestError, MethodNotAllowedError, UnsupportedMediaTypeError } from '../errors.ts'
 
 /**
@@ -65,4 +67,10 @@ export function toHttpError (err: unknown, where: string): HttpError {
 
 export function methodNotAllowed (method: string, path: string, allowed: string[]): MethodNotAllowedError {
   return new MethodNotAllowedError(`${method} is not allowed on ${path}; use ${allowed.join(' or ')}`, { allow: allowed })
+}
+
+/** Logs a request's failure: an internal one as an error with the error object, a refusal at debug. */
+export function logRequestError (log: Logger, err: unknown, request: Pick<FastifyRequest, 'method' | 'url'>, { status, body }: HttpError): void {
+  if (status >= 500 && body.error.kind === 'internal') log.error({ err, method: request.method, url: request.url }, 'request failed')
+  else log.debug({ method: request.method, url: request.url, status, error: body.error.message }, 'request refused')
 }

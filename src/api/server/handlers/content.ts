@@ -5,13 +5,13 @@ import type { CID } from 'multiformats/cid'
 import { contentRange, parseByteRange } from '../../byte-range.ts'
 import { BodyTooLargeError, ExportPathError, InvalidRequestError, RangeNotSatisfiableError } from '../../errors.ts'
 import { exportTarget } from '../export-target.ts'
-import { toHttpError } from '../http-errors.ts'
+import { logRequestError, toHttpError } from '../http-errors.ts'
 import { routes } from '../../routes.ts'
 import type { ExportLine, ExportResponse } from '../../schemas.ts'
 import type { Logger } from '../../../log.ts'
 import { OCTET_STREAM, SNIFF_BYTES, sniffMediaType } from '../../media-type.ts'
 import type { HandlerMap } from '../handler.ts'
-import { toCid, withDeadline } from '../handler.ts'
+import { accepts, toCid, withDeadline } from '../handler.ts'
 import { limitBytes, readableAfterFirstChunk, withIdleTimeout } from '../streams.ts'
 
 export interface ContentLimits {
@@ -25,11 +25,6 @@ export interface ContentLimits {
 
 /** How often an export with progress says how far it is. */
 const PROGRESS_INTERVAL_MS = 250
-
-/** Whether the client asked for NDJSON (an export with progress lines). */
-function wantsNdjson (accept: string | undefined): boolean {
-  return accept !== undefined && /(^|,)\s*application\/x-ndjson\s*(;|,|$)/i.test(accept)
-}
 
 /** The `dag-json` multicodec. */
 const DAG_JSON_CODE = 0x0129
@@ -135,7 +130,7 @@ export function contentHandlers (content: ContentStore, limits: ContentLimits): 
           throw err
         }
       }
-      if (!wantsNdjson(request.headers.accept)) return await write()
+      if (!accepts(request.headers.accept, 'application/x-ndjson')) return await write()
 
       // With progress: the size first (content nobody has fails here, as a plain HTTP error).
       const { size: total } = await withDeadline(`content ${cid.toString()}`, limits.contentTimeoutMs, signal, async s => await content.stat(cid, { signal: s }))
@@ -158,10 +153,10 @@ export function contentHandlers (content: ContentStore, limits: ContentLimits): 
           })
         })
       } catch (err: unknown) {
-        const { status: errorStatus, body: errorBody } = toHttpError(err, `${request.method} ${routes.exportContent.path}`)
-        status = errorStatus
-        if (errorStatus >= 500 && errorBody.error.kind === 'internal') limits.log?.error({ err, method: request.method, url: request.url }, 'request failed')
-        send({ error: errorBody.error, status: errorStatus })
+        const failure = toHttpError(err, `${request.method} ${routes.exportContent.path}`)
+        status = failure.status
+        if (limits.log !== undefined) logRequestError(limits.log, err, request, failure)
+        send({ error: failure.body.error, status })
       }
       res.end()
       limits.countRequest?.(request.method, routes.exportContent.path, status)

@@ -1,6 +1,7 @@
 import type { Logger } from '../../../log.ts'
 import type { EventsBackend } from '../../backend.ts'
 import type { HandlerMap } from '../handler.ts'
+import { accepts } from '../handler.ts'
 import { EVENTS_LAGGED } from '../../schemas.ts'
 import type { ApiEvent } from '../../schemas.ts'
 
@@ -20,11 +21,6 @@ export function eventFilter (types: string[], job: string | undefined): (event: 
     (job === undefined || event.job === job)
 }
 
-/** Server-Sent Events when the client asks for them (a browser), else NDJSON. */
-export function wantsEventStream (accept: string | undefined): boolean {
-  return accept !== undefined && /(^|,)\s*text\/event-stream\s*(;|,|$)/i.test(accept)
-}
-
 /** One event as the stream's framing wants it: an NDJSON line, or an SSE `data:` message (JSON has no raw newline). */
 function framer (sse: boolean): (value: unknown) => string {
   return sse ? value => `data: ${JSON.stringify(value)}\n\n` : value => `${JSON.stringify(value)}\n`
@@ -38,7 +34,8 @@ export function eventHandlers (events: EventsBackend, options: EventStreamOption
   return {
     async events ({ query }, { request, reply, signal }) {
       const matches = eventFilter(query.type ?? [], query.job)
-      const sse = wantsEventStream(request.headers.accept)
+      // Server-Sent Events when the client asks for them (a browser), else NDJSON.
+      const sse = accepts(request.headers.accept, 'text/event-stream')
       const frame = framer(sse)
       const res = reply.raw
       let dropped = 0
