@@ -56,6 +56,7 @@ export interface ContentHelia {
     get(cid: CID, options?: { signal?: AbortSignal, offline?: boolean }): AsyncIterable<Uint8Array> | Iterable<Uint8Array>
     has(cid: CID, options?: { signal?: AbortSignal }): boolean | Promise<boolean>
     put(cid: CID, bytes: Uint8Array, options?: { signal?: AbortSignal }): CID | Promise<CID>
+    getAll(options?: { signal?: AbortSignal }): AsyncIterable<{ cid: CID }> | Iterable<{ cid: CID }>
   }
   datastore: Datastore
   /** Deletes every block no pin holds, reporting each as a `helia:gc:deleted` progress event. */
@@ -235,6 +236,12 @@ export class HeliaContentStore implements ContentStore {
     return await this.#guard.exclusive(async () => await this.#gcLocked(options)).catch(err => {
       throw abortedAs(err, options.signal, 'collecting garbage')
     })
+  }
+
+  async blockCount (options: AbortOptions = {}): Promise<number> {
+    let count = 0
+    for await (const _ of this.#helia.blockstore.getAll(signalOnly(options))) count++
+    return count
   }
 
   async #gcLocked (options: AbortOptions): Promise<GcResult> {
