@@ -160,7 +160,8 @@ function reclaim (core: Core, out: Outbox, cacheId: string, now: number): void {
   core.leases.observe(cacheId, core.o.self, epoch, now)
   mine.epoch = epoch
   if (mine.phase === 'settling') {
-    mine.ref = { ...mine.ref, epoch }
+    // A speculative run goes on under the new epoch, as a running one does: it reports under the old one.
+    if (mine.startedAt === undefined) mine.ref = { ...mine.ref, epoch }
     mine.settleUntil = now + settleMs(core, now)
   }
   publishClaim(core, out, cacheId, epoch, { jobId: mine.ref.jobId, stepId: mine.ref.stepId }, now)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { A, B, C, cacheId, cacheIdRankedFirst, chainJob, cidOf, claim, effects, failed, jobId, missAll, near, node, sent } from './fixtures.ts'
+import { A, B, C, cacheId, cacheIdRankedFirst, chainJob, cidOf, claim, effects, failed, jobId, missAll, near, node, runUntil, sent } from './fixtures.ts'
 import type { StepCompletedMessage } from '../../../src/protocol/index.ts'
 
 /** Trust (issue 9): a result counts once enough distinct members attest it; only a job's submitter or an operator cancels it. */
@@ -30,7 +30,8 @@ describe('StepCoordinator: results confirmed by a second member', () => {
     expect(again[0]).toMatchObject({ cacheId: step, epoch: 2 })
     // What a user sees of that second claim: a run that confirms B's result, not a second first run.
     expect(ticks.flatMap(claimEvents)).toEqual([expect.objectContaining({ node: A, reason: 'confirm' })])
-    c.tick(600)
+    // Its run's result counts once its claim has settled (the ticks come on time).
+    runUntil(c, 561, 600)
     const done = c.onExecutionFinished({ jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 2 }, cidOf(step), 900)
     expect(effects(done, 'jobFinished')).toMatchObject([{ result: { state: 'completed', outputCid: cidOf(step) } }])
     // The record the DHT gets carries both members' attestations.
@@ -86,7 +87,7 @@ describe('StepCoordinator: results confirmed by a second member', () => {
     c.onMessage(completed(step, 'bafkreibytesfromb', [[B, 1]]), 100)
     c.tick(100)
     c.tick(160)
-    const ran = c.tick(200)
+    const ran = runUntil(c, 161, 200)
     expect(c.leaseStatus(step, 200)).toMatchObject({ state: 'held', holder: A, epoch: 2 })
     expect(ran.effects.length).toBeGreaterThanOrEqual(0)
     const done = c.onExecutionFinished({ jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 2 }, 'bafkreibytesfroma', 300)
