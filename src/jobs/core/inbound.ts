@@ -202,6 +202,13 @@ function onCompleted (core: Core, out: Outbox, msg: StepCompletedMessage, now: n
   if (outcome !== 'confirmed' && ownIndexHit) {
     takeSubmitterWord(core, out, msg.sender, msg.jobId, msg.cacheId, msg.cid, now)
   }
+  // A vote for a step this node failed: its sender may have missed the failure (step_failed lost) and
+  // wait for this node to confirm the vote (trust.confirmations), which it never will. Tell it.
+  const item = core.book.items.get(msg.cacheId)
+  if (msg.attestations.length < core.o.confirmations && item !== undefined && core.book.failuresOf(msg.cacheId).some(f => f.holder === core.o.self) && firstAnswer(core, `${msg.cacheId}|failed|${msg.sender}`, now)) {
+    publishFailed(core, out, msg.cacheId, core.book.primaryRef(item), now)
+    core.metrics.antiEntropyAnswers += 1
+  }
   // The sender still keeps a result this node forgot, all of whose holders are gone: show it why.
   if (outcome === 'stale' && firstAnswer(core, `${msg.cacheId}|lost|${msg.sender}`, now) && publishLossEvidence(core, out, msg.cacheId, now)) core.metrics.antiEntropyAnswers += 1
   // The sender knows fewer attestations of this result than this node: it may still wait for a

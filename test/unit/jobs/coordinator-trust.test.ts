@@ -39,6 +39,21 @@ describe('StepCoordinator: results confirmed by a second member', () => {
     expect(sent(done, 'step_completed')[0]?.attestations).toEqual([{ peer: B, epoch: 1 }, { peer: A, epoch: 2 }])
   })
 
+  it('answers a vote for a step it failed with its failure: the voter may have missed it, and would wait for it to confirm', () => {
+    const step = cacheIdRankedFirst(A, [B])
+    const c = node(A, { confirmations: 2 })
+    near(c, [B])
+    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
+    runUntil(c, 1, 20)
+    expect(sent(c.onExecutionFailed({ jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 1 }, 'Conversion failed!', 100), 'step_failed')).toHaveLength(1)
+    // That report was lost: B ran the step next and votes for its result, again and again.
+    c.onMessage(claim(B, step, 2), 2000)
+    const vote = c.onMessage(completed(step, cidOf(step), [[B, 2]]), 2500)
+    expect(sent(vote, 'step_failed')).toMatchObject([{ cacheId: step, failures: [{ holder: A, epoch: 1 }] }])
+    expect(sent(c.onMessage(completed(step, cidOf(step), [[B, 2]]), 2600), 'step_failed')).toEqual([])
+    expect(sent(c.onMessage(completed(step, cidOf(step), [[B, 2]]), 8500), 'step_failed')).toHaveLength(1)
+  })
+
   it('refuses a result whose author was never heard holding a lease for the step', () => {
     const step = cacheId(21)
     const c = node(A, { confirmations: 2 })
