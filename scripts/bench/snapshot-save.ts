@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import { StepCoordinator } from '../../src/jobs/core/coordinator.ts'
-import type { SnapshotMarks } from '../../src/jobs/core/snapshot-layout.ts'
+import { markSaved, SnapshotMarks } from '../../src/jobs/core/snapshot-layout.ts'
 import { machineFacts } from './lib/cluster.ts'
 import { median } from './lib/proc.ts'
 import { numberArg, printReport } from './lib/report.ts'
@@ -45,7 +45,7 @@ try {
   for (let i = 0; i < kept; i++) finishOne()
   const encoder = new TextEncoder()
   const wholeKey = new Key('/artdag/jobs/coordinator')
-  let marks: SnapshotMarks = new Map()
+  const marks = new SnapshotMarks()
   const timed = async (save: () => Promise<number>): Promise<{ ms: number, cpuMs: number, bytes: number }> => {
     const cpu = process.cpuUsage()
     const at = performance.now()
@@ -73,7 +73,7 @@ try {
       batch.put(key, bytes)
     }
     await batch.commit()
-    marks = changes.marks
+    markSaved(marks, changes)
     return size
   }
   // The first save by entry writes them all.

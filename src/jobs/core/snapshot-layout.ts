@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { describeIssues } from '../../protocol/light/index.ts'
 import { SnapshotInvalidError } from '../errors.ts'
 import type { Core } from './state.ts'
+import type { JobBook, JobRecord } from './job-book.ts'
 import { WHOLE_SNAPSHOT_VERSION, savedCompletion, savedCompletionSchema, savedFailureSchema, savedFailures, savedHeldSchema, savedJob, savedJobSchema, savedLoss, savedLossSchema, savedVoteSchema, savedVotes } from './snapshot.ts'
 import type { CoordinatorSnapshot } from './snapshot.ts'
 
@@ -44,21 +45,59 @@ export type SnapshotEntry =
   | { kind: 'step', value: StepEntry }
   | { kind: 'cancel', value: CancelEntry }
 
-/** Per entry name, what it was saved from (compared by identity, element by element). */
-export type SnapshotMarks = ReadonlyMap<string, readonly unknown[]>
+/** What one stored entry was saved from, compared element by element by identity. */
+type Parts = readonly unknown[]
 
-/** The marks of entries that are stored but whose content is unknown (read at start): each is rewritten or deleted. */
-export function staleMarks (names: Iterable<string>): SnapshotMarks {
-  return new Map([...names].map(name => [name, STALE]))
+/**
+ * What the stored entries were saved from, by kind and id (the ids as the coordinator's maps hold
+ * them: a look-up hashes no new string). Owned by the store; `markSaved` updates it once a save lands.
+ */
+export class SnapshotMarks {
+  node: Parts | undefined
+  readonly jobs = new Map<string, Parts>()
+  readonly steps = new Map<string, Parts>()
+  readonly cancels = new Map<string, Parts>()
 }
 
-const STALE: readonly unknown[] = Object.freeze([Symbol('stale')])
+const STALE: Parts = Object.freeze([Symbol('stale')])
+
+/** Marks of entries that are stored but whose content is unknown (read at start): each is rewritten or deleted. */
+export function staleMarks (names: Iterable<string>): SnapshotMarks {
+  const marks = new SnapshotMarks()
+  for (const name of names) {
+    if (name === NODE_ENTRY) {
+      marks.node = STALE
+      continue
+    }
+    const at = name.indexOf('/')
+    const kind = name.slice(0, at)
+    let id: string
+    try {
+      id = decodeURIComponent(name.slice(at + 1))
+    } catch {
+      continue
+    }
+    if (kind === 'job') marks.jobs.set(id, STALE)
+    else if (kind === 'step') marks.steps.set(id, STALE)
+    else if (kind === 'cancel') marks.cancels.set(id, STALE)
+  }
+  return marks
+}
+
+type Kind = 'jobs' | 'steps' | 'cancels'
 
 export interface SnapshotChanges {
   /** Entries to write (a JSON-serialisable value) or to delete (`undefined`), by name. */
   readonly entries: ReadonlyArray<{ name: string, value: unknown }>
-  /** The marks once these entries are saved: the next call compares with them. */
-  readonly marks: SnapshotMarks
+  /** The marks' updates once these entries are saved (`markSaved`). */
+  readonly marks: { node?: Parts, set: Array<[Kind, string, Parts]>, deleted: Array<[Kind, string]> }
+}
+
+/** Records a landed save in the marks. */
+export function markSaved (marks: SnapshotMarks, changes: SnapshotChanges): void {
+  if (changes.marks.node !== undefined) marks.node = changes.marks.node
+  for (const [kind, id, parts] of changes.marks.set) marks[kind].set(id, parts)
+  for (const [kind, id] of changes.marks.deleted) marks[kind].delete(id)
 }
 
 export function jobEntryName (jobId: string): string {
@@ -73,72 +112,125 @@ export function cancelEntryName (jobId: string): string {
   return `cancel/${encodeURIComponent(jobId)}`
 }
 
-function same (a: readonly unknown[], b: readonly unknown[]): boolean {
+function same (a: Parts, b: Parts): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
 }
 
+const NAMES: Record<Kind, (id: string) => string> = { jobs: jobEntryName, steps: stepEntryName, cancels: cancelEntryName }
+
+/** Walks what a step's entry is saved from; stops when `see` returns false. Completions gain attestations, failures change in place (losses.ts, inbound.ts), votes are replaced. */
+function walkStep (book: JobBook, cacheId: string, epoch: number, see: (part: unknown) => boolean): boolean {
+  const completion = book.completions.get(cacheId)
+  const failures = book.failures.get(cacheId)
+  const votes = book.votes.get(cacheId)
+  if (!see(completion) || !see(completion?.attestations.length) || !see(book.losses.get(cacheId)) || !see(epoch) || !see(failures) || !see(failures?.length)) return false
+  for (const f of failures ?? []) {
+    if (!see(f) || !see(f.moot) || !see(f.verified) || !see(f.held) || !see(f.lost) || !see(f.sig) || !see(f.errorTail)) return false
+  }
+  if (!see(votes) || !see(votes?.size)) return false
+  for (const [cid, byPeer] of votes ?? []) {
+    if (!see(cid) || !see(byPeer) || !see(byPeer.size)) return false
+    for (const a of byPeer.values()) if (!see(a)) return false
+  }
+  return true
+}
+
+function stepEntry (book: JobBook, cacheId: string, epoch: number): StepEntry {
+  const completion = book.completions.get(cacheId)
+  const failures = book.failures.get(cacheId)
+  const votes = book.votes.get(cacheId)
+  const loss = book.losses.get(cacheId)
+  return {
+    cacheId,
+    ...(completion !== undefined ? { completion: savedCompletion(cacheId, completion) } : {}),
+    ...(votes !== undefined && votes.size > 0 ? { votes: savedVotes(cacheId, votes) } : {}),
+    ...(failures !== undefined && failures.length > 0 ? { failures: savedFailures(cacheId, failures) } : {}),
+    ...(loss !== undefined ? { loss: savedLoss(cacheId, loss) } : {}),
+    ...(epoch > 0 ? { epoch } : {})
+  }
+}
+
+function sameJob (before: Parts, job: JobRecord): boolean {
+  return before[0] === job && before[1] === job.state && before[2] === job.outputCid && before[3] === job.failure && before[4] === job.cancelReason
+}
+
 /**
- * What changed since the save whose marks are `since`: the entries to write and delete. Pure; the
- * caller keeps the returned marks only once the entries are written (a failed write leaves the
- * old ones, so the next save writes its changes again).
+ * What changed since the save whose marks are `since`: the entries to write and delete. Pure (it
+ * reads `since`, never changes it); the store records the save with `markSaved` only once its
+ * entries are written (after a failed write, the next save writes these changes again). An
+ * unchanged entry costs a few comparisons: no copy, no JSON, no new string.
  */
 export function snapshotChanges (core: Core, since: SnapshotMarks): SnapshotChanges {
-  const { book } = core
-  const marks = new Map<string, readonly unknown[]>()
+  const { book, leases } = core
   const entries: Array<{ name: string, value: unknown }> = []
-  const visit = (name: string, parts: unknown[], value: () => unknown): void => {
-    const before = since.get(name)
-    if (before !== undefined && same(before, parts)) {
-      marks.set(name, before)
-      return
-    }
-    marks.set(name, parts)
-    entries.push({ name, value: value() })
+  const marks: SnapshotChanges['marks'] = { set: [], deleted: [] }
+  /** How many of the marks' entries still exist: fewer than the marks hold, and some went. */
+  const kept = { jobs: 0, steps: 0, cancels: 0 }
+  const changed = (kind: Kind, id: string, parts: Parts, value: unknown): void => {
+    marks.set.push([kind, id, parts])
+    entries.push({ name: NAMES[kind](id), value })
   }
 
-  const held = core.leases.heldBySelf()
-  visit(NODE_ENTRY, [core.o.self, ...held.flatMap(h => [h.cacheId, h.epoch])], (): NodeEntry => ({ v: SNAPSHOT_VERSION, self: core.o.self, held }))
+  const held = leases.heldBySelf()
+  const nodeParts = [core.o.self, ...held.flatMap(h => [h.cacheId, h.epoch])]
+  if (since.node === undefined || !same(since.node, nodeParts)) {
+    marks.node = nodeParts
+    entries.push({ name: NODE_ENTRY, value: { v: SNAPSHOT_VERSION, self: core.o.self, held } satisfies NodeEntry })
+  }
 
   for (const job of book.jobs.values()) {
-    visit(jobEntryName(job.jobId), [job, job.state, job.outputCid, job.failure, job.cancelReason], () => savedJob(job))
+    const before = since.jobs.get(job.jobId)
+    if (before !== undefined) kept.jobs++
+    if (before === undefined || !sameJob(before, job)) changed('jobs', job.jobId, [job, job.state, job.outputCid, job.failure, job.cancelReason], savedJob(job))
   }
 
-  const cancels = new Set([...book.cancelled.keys(), ...book.cancelledBy.keys()])
-  for (const jobId of cancels) {
+  const cancel = (jobId: string): void => {
     const by = book.cancelledBy.get(jobId)
     const cancelled = book.cancelled.has(jobId)
-    visit(cancelEntryName(jobId), [cancelled, by], (): CancelEntry => ({ jobId, cancelled, ...(by !== undefined ? { by } : {}) }))
+    const before = since.cancels.get(jobId)
+    if (before !== undefined) kept.cancels++
+    if (before === undefined || before[0] !== cancelled || before[1] !== by) changed('cancels', jobId, [cancelled, by], { jobId, cancelled, ...(by !== undefined ? { by } : {}) } satisfies CancelEntry)
   }
+  for (const jobId of book.cancelled.keys()) cancel(jobId)
+  for (const jobId of book.cancelledBy.keys()) if (!book.cancelled.has(jobId)) cancel(jobId)
 
-  const epochs = new Map(core.leases.epochs())
-  const cacheIds = new Set([...book.completions.keys(), ...book.failures.keys(), ...book.losses.keys(), ...book.votes.keys(), ...epochs.keys()])
-  for (const cacheId of cacheIds) {
-    const completion = book.completions.get(cacheId)
-    const failures = book.failures.get(cacheId)
-    const loss = book.losses.get(cacheId)
-    const votes = book.votes.get(cacheId)
-    const epoch = epochs.get(cacheId)
-    // Completions gain attestations, failures change in place (losses.ts, inbound.ts), votes are replaced.
-    const parts: unknown[] = [completion, completion?.attestations.length, loss, epoch, failures, failures?.length]
-    for (const f of failures ?? []) parts.push(f, f.moot, f.verified, f.held, f.lost, f.sig, f.errorTail)
-    parts.push(votes, votes?.size)
-    for (const [cid, byPeer] of votes ?? []) {
-      parts.push(cid, byPeer, byPeer.size)
-      for (const a of byPeer.values()) parts.push(a)
+  const step = (cacheId: string): void => {
+    const epoch = leases.maxEpoch(cacheId)
+    const before = since.steps.get(cacheId)
+    if (before !== undefined) kept.steps++
+    if (before !== undefined) {
+      let i = 0
+      if (walkStep(book, cacheId, epoch, part => before[i++] === part) && i === before.length) return
     }
-    visit(stepEntryName(cacheId), parts, (): StepEntry => ({
-      cacheId,
-      ...(completion !== undefined ? { completion: savedCompletion(cacheId, completion) } : {}),
-      ...(votes !== undefined && votes.size > 0 ? { votes: savedVotes(cacheId, votes) } : {}),
-      ...(failures !== undefined && failures.length > 0 ? { failures: savedFailures(cacheId, failures) } : {}),
-      ...(loss !== undefined ? { loss: savedLoss(cacheId, loss) } : {}),
-      ...(epoch !== undefined ? { epoch } : {})
-    }))
+    const parts: unknown[] = []
+    walkStep(book, cacheId, epoch, part => parts.push(part) > 0)
+    changed('steps', cacheId, parts, stepEntry(book, cacheId, epoch))
+  }
+  // Every cache id once: the first map that has it walks it.
+  for (const cacheId of book.completions.keys()) step(cacheId)
+  for (const cacheId of book.failures.keys()) if (!book.completions.has(cacheId)) step(cacheId)
+  for (const cacheId of book.losses.keys()) if (!book.completions.has(cacheId) && !book.failures.has(cacheId)) step(cacheId)
+  for (const cacheId of book.votes.keys()) if (!book.completions.has(cacheId) && !book.failures.has(cacheId) && !book.losses.has(cacheId)) step(cacheId)
+  for (const cacheId of leases.cacheIds()) {
+    if (leases.maxEpoch(cacheId) > 0 && !book.completions.has(cacheId) && !book.failures.has(cacheId) && !book.losses.has(cacheId) && !book.votes.has(cacheId)) step(cacheId)
   }
 
-  for (const name of since.keys()) if (!marks.has(name)) entries.push({ name, value: undefined })
+  // Deleted: in the marks, not in the state (looked for only when the counts say some went).
+  const present: Record<Kind, (id: string) => boolean> = {
+    jobs: id => book.jobs.has(id),
+    cancels: id => book.cancelled.has(id) || book.cancelledBy.has(id),
+    steps: id => book.completions.has(id) || book.failures.has(id) || book.losses.has(id) || book.votes.has(id) || leases.maxEpoch(id) > 0
+  }
+  for (const kind of ['jobs', 'steps', 'cancels'] as const) {
+    if (kept[kind] === since[kind].size) continue
+    for (const id of since[kind].keys()) {
+      if (present[kind](id)) continue
+      marks.deleted.push([kind, id])
+      entries.push({ name: NAMES[kind](id), value: undefined })
+    }
+  }
   return { entries, marks }
 }
 

@@ -3,8 +3,8 @@ import { errorName } from '../../errors.ts'
 import { systemScheduler } from '../../lifecycle/index.ts'
 import type { Scheduler, TimerHandle } from '../../lifecycle/index.ts'
 import type { Logger } from '../../log.ts'
-import { joinEntries, readEntry, staleMarks } from '../core/snapshot-layout.ts'
-import type { SnapshotChanges, SnapshotEntry, SnapshotMarks } from '../core/snapshot-layout.ts'
+import { joinEntries, markSaved, readEntry, SnapshotMarks, staleMarks } from '../core/snapshot-layout.ts'
+import type { SnapshotChanges, SnapshotEntry } from '../core/snapshot-layout.ts'
 import type { Datastore } from 'interface-datastore'
 
 /** Layout 1: the whole snapshot as one value (read once on upgrade, then deleted). */
@@ -42,7 +42,7 @@ export class SnapshotStore {
   /** The save that has not started yet, which new callers join. */
   #next: Promise<void> | undefined
   /** What the stored entries were saved from. */
-  #marks: SnapshotMarks = new Map()
+  #marks = new SnapshotMarks()
   /** The layout-1 value is still stored: the next save deletes it (in its batch). */
   #legacy = false
 
@@ -122,7 +122,8 @@ export class SnapshotStore {
   }
 
   async #write (): Promise<void> {
-    const { entries, marks } = this.#source.changes(this.#marks)
+    const changes = this.#source.changes(this.#marks)
+    const { entries } = changes
     if (entries.length > 0 || this.#legacy) {
       const batch = this.#datastore.batch()
       const encoder = new TextEncoder()
@@ -135,7 +136,7 @@ export class SnapshotStore {
       await batch.commit()
       this.#legacy = false
     }
-    this.#marks = marks
+    markSaved(this.#marks, changes)
   }
 
   async flush (): Promise<void> {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SnapshotInvalidError } from '../../../src/jobs/errors.ts'
-import { joinEntries, readEntry } from '../../../src/jobs/core/snapshot-layout.ts'
-import type { SnapshotMarks } from '../../../src/jobs/core/snapshot-layout.ts'
+import { joinEntries, markSaved, readEntry, SnapshotMarks } from '../../../src/jobs/core/snapshot-layout.ts'
 import type { StepCoordinator } from '../../../src/jobs/core/coordinator.ts'
 import { snapshotSchema } from '../../../src/jobs/core/snapshot.ts'
 import type { CoordinatorSnapshot } from '../../../src/jobs/core/snapshot.ts'
@@ -10,16 +9,17 @@ import { A, B, cacheId, chainJob, cidOf, failed, jobId, missAll, node } from './
 /** A store of entries as the adapter keeps them: JSON by name, and the marks of the last save. */
 class Entries {
   readonly stored = new Map<string, string>()
-  marks: SnapshotMarks = new Map()
+  readonly marks = new SnapshotMarks()
 
   /** Saves what changed; returns the names written and deleted. */
   save (c: StepCoordinator): { written: string[], deleted: string[] } {
-    const { entries, marks } = c.snapshotChanges(this.marks)
+    const changes = c.snapshotChanges(this.marks)
+    const { entries } = changes
     for (const { name, value } of entries) {
       if (value === undefined) this.stored.delete(name)
       else this.stored.set(name, JSON.stringify(value))
     }
-    this.marks = marks
+    markSaved(this.marks, changes)
     return { written: entries.filter(e => e.value !== undefined).map(e => e.name), deleted: entries.filter(e => e.value === undefined).map(e => e.name) }
   }
 

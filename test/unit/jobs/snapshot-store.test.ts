@@ -19,7 +19,7 @@ class SlowDatastore extends MemoryDatastore {
 function source (state: { jobs: number[] }): SnapshotSource {
   return {
     self: 'self',
-    changes: () => ({ entries: [{ name: 'node', value: { v: 2, self: 'self', held: [], jobs: [...state.jobs] } }], marks: new Map() })
+    changes: () => ({ entries: [{ name: 'node', value: { v: 2, self: 'self', held: [], jobs: [...state.jobs] } }], marks: { set: [], deleted: [] } })
   }
 }
 
