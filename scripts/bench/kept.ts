@@ -68,7 +68,8 @@ async function cluster (name: string, count: number): Promise<{ perStep: number[
   }
   const daemons = await startCluster(homes, { env: await shippedEnv(dir) })
   try {
-    const clients = homes.map(home => createApiClient({ home }))
+    // A daemon busy writing its state may answer a POST late: wait for it (the CPU is what is measured).
+    const clients = homes.map(home => createApiClient({ home, timeoutMs: 300_000 }))
     await waitAllAlive(clients, 2)
     const jobs = (await clients[0]!.status()).jobs
     log(`${name}: A keeps ${JSON.stringify(jobs)}`)
