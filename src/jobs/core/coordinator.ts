@@ -24,6 +24,8 @@ import { schedule } from './scheduler.ts'
 import { failExecution, finishExecution } from './executions.ts'
 import { parseSnapshot, takeSnapshot } from './snapshot.ts'
 import type { CoordinatorSnapshot } from './snapshot.ts'
+import { snapshotChanges } from './snapshot-layout.ts'
+import type { SnapshotChanges, SnapshotMarks } from './snapshot-layout.ts'
 import { jobStatus } from './status.ts'
 import type { JobStatus } from './status.ts'
 import type { Attestation, ClusterView, ExecutionRef, HeartbeatSummary, JobSpec, PeerId } from './types.ts'
@@ -327,6 +329,11 @@ export class StepCoordinator {
   /** Everything needed to resume after a restart (JSON-serialisable). */
   snapshot (): CoordinatorSnapshot {
     return takeSnapshot(this.#core)
+  }
+
+  /** The snapshot's entries that changed since the save with these marks (snapshot-layout.ts), for a store that saves by entry. */
+  snapshotChanges (since: SnapshotMarks): SnapshotChanges {
+    return snapshotChanges(this.#core, since)
   }
 
   /**
