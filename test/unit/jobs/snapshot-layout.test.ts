@@ -4,7 +4,7 @@ import { joinEntries, markSaved, readEntry, SnapshotMarks } from '../../../src/j
 import type { StepCoordinator } from '../../../src/jobs/core/coordinator.ts'
 import { snapshotSchema } from '../../../src/jobs/core/snapshot.ts'
 import type { CoordinatorSnapshot } from '../../../src/jobs/core/snapshot.ts'
-import { A, B, cacheId, chainJob, cidOf, failed, jobId, missAll, node } from './fixtures.ts'
+import { A, B, cacheId, chainJob, cidOf, failed, jobId, missAll, node, runUntil } from './fixtures.ts'
 
 /** A store of entries as the adapter keeps them: JSON by name, and the marks of the last save. */
 class Entries {
@@ -31,7 +31,8 @@ class Entries {
 /** Runs job n (one step, cache id n) to completion on `c` at `t`. */
 function complete (c: StepCoordinator, n: number, t: number): void {
   missAll(c, c.onJobReceived(chainJob(jobId(n), [cacheId(n)], t), t), t + 1)
-  c.tick(t + 11)
+  // Every wake-up the node asks for: the claim, its run started, its settle window over.
+  runUntil(c, t + 2, t + 90)
   c.onExecutionFinished({ jobId: jobId(n), stepId: 's0', cacheId: cacheId(n), epoch: 1 }, cidOf(cacheId(n)), t + 100)
   expect(c.job(jobId(n), t + 100)?.state).toBe('completed')
 }
@@ -66,7 +67,7 @@ describe('snapshot by entry', () => {
 
     // A new job: its entry, its step's (claimed: an epoch), the node's (a lease held); the kept jobs are not written.
     missAll(c, c.onJobReceived(chainJob(jobId(6), [cacheId(6)], 9000), 9000), 9001)
-    c.tick(9011)
+    runUntil(c, 9002, 9090)
     expect(store.save(c).written.sort()).toEqual(['node', `job/${jobId(6)}`, `step/${cacheId(6)}`].sort())
     // Another member's failure of a step: that step's entry only.
     c.onMessage(failed(B, cacheId(7), 2), 9100)
