@@ -7,7 +7,10 @@
  * step), each followed by --tail-ms for the work a job leaves behind (pins, DHT puts). The
  * counts are the difference of the daemons' snapshots around each burst, per job.
  *
- *   npm run bench:async-census [-- --jobs 20] [--bursts 2] [--confirmations 1] [--top 40] [--no-census]
+ *   npm run bench:async-census [-- --jobs 20] [--bursts 2] [--confirmations 1] [--top 40] [--no-census] [--deopts]
+ *
+ * --deopts: V8's deoptimisations during the bursts (`--trace-deopt`, from the first snapshot on),
+ * by function and reason, per daemon: a function deoptimised again and again is a hot deopt loop.
  *
  * With --no-census the preload stays out and the bench reports the daemons' CPU per job of
  * each burst only (their spawner helpers included), for a quick comparison; `--env
@@ -37,6 +40,7 @@ const confirmations = numberArg('confirmations', 1)
 const tailMs = numberArg('tail-ms', 3000)
 const top = numberArg('top', 40)
 const census = !flagArg('no-census')
+const deopts = flagArg('deopts')
 const preload = join(dirname(fileURLToPath(import.meta.url)), 'lib', 'async-census-preload.mjs')
 
 const dir = await mkdtemp(join(tmpdir(), 'artdag-bench-async-census-'))
@@ -49,6 +53,7 @@ try {
     ARTDAG_FFMPEG: clock.path,
     ARTDAG_EXEC__SLOTS: '2',
     ARTDAG_TRUST__CONFIRMATIONS: String(confirmations),
+    ...(deopts ? { ASYNC_CENSUS_TRACE_DEOPT: '1' } : {}),
     ...(census ? { ASYNC_CENSUS_DIR: snapshots, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim() } : {})
   })
   if (census) await import('node:fs/promises').then(async fs => await fs.mkdir(snapshots))
@@ -71,7 +76,7 @@ try {
     const before = new Set(await readdir(snapshots))
     for (const pid of pids) process.kill(pid, 'SIGUSR2')
     for (let waited = 0;; waited += 50) {
-      const fresh = (await readdir(snapshots)).filter(f => !before.has(f))
+      const fresh = (await readdir(snapshots)).filter(f => f.endsWith('.json') && !before.has(f))
       if (fresh.length === pids.length) {
         const read = await Promise.all(fresh.map(async f => JSON.parse(await readFile(join(snapshots, f), 'utf8')) as Snapshot))
         return pids.map(pid => read.find(s => s.pid === pid)!)
@@ -113,6 +118,7 @@ try {
     bursts,
     confirmations,
     cpuMsPerJob: cpuPerJob.map(round),
+    deopts: deopts ? await deoptSummary(snapshots, pids, top) : undefined,
     perJob: census ? perJob.map((p, node) => ({ node: 'abc'[node], totals: sorted(p.totals), byOurSite: sorted(byOurSite(p.counts), top), top: sorted(p.counts, top) })) : undefined
   }
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
@@ -141,4 +147,19 @@ function byOurSite (counts: Record<string, number>): Record<string, number> {
     out[group] = (out[group] ?? 0) + value
   }
   return out
+}
+
+/** Each daemon's deoptimisations by function and reason, most frequent first. */
+async function deoptSummary (dir: string, pids: number[], limit: number): Promise<Array<{ pid: number, total: number, byFunction: Record<string, number> }>> {
+  return await Promise.all(pids.map(async pid => {
+    const text = await readFile(join(dir, `${pid}-deopt.log`), 'utf8').catch(() => '')
+    const counts: Record<string, number> = {}
+    let total = 0
+    for (const match of text.matchAll(/\[bailout \(kind: ([^,]+), reason: ([^)]*)\): begin\. deoptimizing [^<]*<JSFunction ([^ (>]*)/g)) {
+      const key = `${match[3] === '' ? '(anonymous)' : match[3]}  ${match[1]}: ${match[2]}`
+      counts[key] = (counts[key] ?? 0) + 1
+      total++
+    }
+    return { pid, total, byFunction: Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, limit)) }
+  }))
 }

@@ -10,16 +10,17 @@
  * SIGUSR2 it writes its counts so far to `$ASYNC_CENSUS_DIR/<pid>-<n>.json`; a driver
  * (scripts/bench/async-census.ts) diffs two snapshots around a burst. Promises are counted
  * all, but a stack is taken for one in `ASYNC_CENSUS_PROMISE_SAMPLE` (default 25) only.
- * A measuring tool: it slows the daemon several times over. Plain JavaScript: the spawner
+ * With `ASYNC_CENSUS_TRACE_DEOPT=1`, V8's deoptimisations from the first snapshot on go to
+ * `<pid>-deopt.log` there. A measuring tool: it slows the daemon several times over. Plain JavaScript: the spawner
  * helper inherits NODE_OPTIONS and runs `--jitless`, where Node cannot strip types.
  */
 import { EventEmitter } from 'node:events'
-import { writeFileSync } from 'node:fs'
+import { closeSync, openSync, writeFileSync } from 'node:fs'
 import module from 'node:module'
 import { join } from 'node:path'
 import timers from 'node:timers'
 import timersPromises from 'node:timers/promises'
-import { promiseHooks } from 'node:v8'
+import { promiseHooks, setFlagsFromString } from 'node:v8'
 
 const dir = process.env.ASYNC_CENSUS_DIR
 if (dir !== undefined && dir !== '' && process.argv.includes('daemon')) install(dir)
@@ -112,6 +113,7 @@ function install (dir) {
 
   let n = 0
   process.on('SIGUSR2', () => {
+    if (n === 0 && process.env.ASYNC_CENSUS_TRACE_DEOPT === '1') traceDeopts(join(dir, `${process.pid}-deopt.log`))
     const file = join(dir, `${process.pid}-${n++}.json`)
     writeFileSync(file, JSON.stringify({ pid: process.pid, at: Date.now(), totals: Object.fromEntries(totals), counts: Object.fromEntries(counts) }))
   })
@@ -131,4 +133,16 @@ function site (stack) {
       .replace(/^[^()]*node_modules\/((?:@[^/]+\/)?[^/]+)\/.*?([^/]+:\d+):\d+$/, '$1 $2')
       .replace(/^[^()]*\/(src\/.+):\d+$/, '$1')
   return ours === undefined || ours === maker ? short(maker) : `${short(ours)} ← ${short(maker)}`
+}
+
+/**
+ * From the first snapshot on, V8's `--trace-deopt` lines (which V8 prints to fd 1, and which
+ * NODE_OPTIONS may not ask for) go to `file`: fd 1 is closed and the file opened in its place.
+ * The daemon's own stdout (its ready line) was written before.
+ */
+function traceDeopts (file) {
+  closeSync(1)
+  const fd = openSync(file, 'w')
+  if (fd !== 1) throw new Error(`the deopt log took fd ${fd}, not 1`)
+  setFlagsFromString('--trace-deopt')
 }
