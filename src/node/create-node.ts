@@ -17,6 +17,7 @@ import { ensureHomeDir, homePaths, readHomeKeys } from './home.ts'
 import { createHeliaLight } from './helia-light.ts'
 import { withLibp2p } from './helia-libp2p.ts'
 import { captureLingeringTimers } from './lingering-timers.ts'
+import { skipKnownProtocolMerges } from './known-protocols.ts'
 import { listenFailure } from './listen-failure.ts'
 import { DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_LISTEN } from './defaults.ts'
 import { buildLibp2pOptions } from './libp2p-options.ts'
@@ -175,6 +176,7 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
     options.signal?.throwIfAborted()
 
     const libp2p = helia.libp2p
+    skipKnownProtocolMerges(libp2p)
     const blockstore = withoutGcLock(helia.blockstore)
     const transfer = new ContentTransfer({ libp2p, blocks: heliaLocalBlocks(blockstore), logger }, init.transfer)
     await transfer.start()

@@ -15,7 +15,7 @@
  * helper inherits NODE_OPTIONS and runs `--jitless`, where Node cannot strip types.
  */
 import { EventEmitter } from 'node:events'
-import { closeSync, openSync, writeFileSync } from 'node:fs'
+import { closeSync, openSync, renameSync, writeFileSync } from 'node:fs'
 import module from 'node:module'
 import { join } from 'node:path'
 import timers from 'node:timers'
@@ -115,7 +115,9 @@ function install (dir) {
   process.on('SIGUSR2', () => {
     if (n === 0 && process.env.ASYNC_CENSUS_TRACE_DEOPT === '1') traceDeopts(join(dir, `${process.pid}-deopt.log`))
     const file = join(dir, `${process.pid}-${n++}.json`)
-    writeFileSync(file, JSON.stringify({ pid: process.pid, at: Date.now(), totals: Object.fromEntries(totals), counts: Object.fromEntries(counts) }))
+    // Whole or not at all: the driver reads a snapshot as soon as its name appears.
+    writeFileSync(`${file}.part`, JSON.stringify({ pid: process.pid, at: Date.now(), totals: Object.fromEntries(totals), counts: Object.fromEntries(counts) }))
+    renameSync(`${file}.part`, file)
   })
 }
 
