@@ -106,7 +106,7 @@ try {
         }
       }
     })
-    log(`burst ${b + 1}: ${cpuPerJob.at(-1)!.toFixed(1)} ms of CPU per job (daemons, spawners, census overhead included)`)
+    log(`burst ${b + 1}: ${cpuPerJob.at(-1)!.toFixed(1)} ms of CPU per job (daemons and spawners${census ? ', the census preload included' : ''})`)
   }
 
   const round = (n: number): number => Math.round(n * 100) / 100
