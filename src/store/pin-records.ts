@@ -75,7 +75,8 @@ export class PinRecords {
   async add (root: CID, blocks: Iterable<CID>, metadata: PinMetadata, options: AbortOptions = {}): Promise<boolean> {
     const pinKey = pinKeyOf(root)
     return await this.exclusive(async () => {
-      if (await this.#datastore.has(pinKey, signalOnly(options))) return false
+      options.signal?.throwIfAborted()
+      if (await this.#datastore.has(pinKey)) return false // local: checked, not raced (readIfPresent)
       const records = new Map<string, { key: Key, record: PinnedBlock }>()
       for (const cid of blocks) {
         const key = blockKeyOf(cid)

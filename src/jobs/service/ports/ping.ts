@@ -1,4 +1,5 @@
 import { peerIdFromString } from '@libp2p/peer-id'
+import { deadline } from '../../../lifecycle/index.ts'
 import type { ArtdagNode } from '../../../node/index.ts'
 import type { PortOptions } from '../../driver/ports.ts'
 import type { PingPort } from '../../driver/round-trips.ts'
@@ -10,11 +11,13 @@ const PING_TIMEOUT_MS = 5000
 export function libp2pPing (libp2p: ArtdagNode['libp2p']): PingPort {
   return {
     ping: async (peer: string, done: (rttMs: number) => void, options: PortOptions): Promise<void> => {
-      const signal = AbortSignal.any([options.signal, AbortSignal.timeout(PING_TIMEOUT_MS)])
+      const bound = deadline(PING_TIMEOUT_MS, options.signal)
       try {
-        done(await libp2p.services.ping.ping(peerIdFromString(peer), { signal }))
+        done(await libp2p.services.ping.ping(peerIdFromString(peer), { signal: bound.signal }))
       } catch {
         // No answer, no sample: whether the peer is alive is membership's business.
+      } finally {
+        bound.clear()
       }
     }
   }
