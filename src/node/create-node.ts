@@ -183,7 +183,18 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
     cleanup.push(async () => {
       await transfer.stop()
     })
-    const content = new HeliaContentStore({ helia: { blockstore, datastore: helia.datastore, gc: async o => await helia.gc(o) }, ...(init.transfer?.fetch !== false ? { transfer } : {}) }, init.content)
+    const content = new HeliaContentStore({
+      helia: {
+        blockstore,
+        datastore: helia.datastore,
+        gc: async o => {
+          await helia.gc(o)
+          // Helia deletes block by block: the small blocks' LevelDB gives their bytes back here.
+          await stores.blockstore.compactIfDeleted()
+        }
+      },
+      ...(init.transfer?.fetch !== false ? { transfer } : {})
+    }, init.content)
     const cacheIndex = new DatastoreCacheIndex({ datastore: helia.datastore })
     const neighbours = new NeighbourLookups(async signal => await lookupNeighbours(libp2p.services.dht, libp2p.peerId, { signal }), logger)
     cleanup.push(async () => {

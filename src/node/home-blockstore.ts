@@ -30,6 +30,8 @@ export class HomeBlockstore implements Blockstore {
   readonly path: string
   readonly #files: BlockFiles
   readonly #small: BlockLevel
+  /** Small blocks were deleted since the last compaction. */
+  #smallDeleted = false
 
   constructor (location: string) {
     this.#files = new BlockFiles(location)
@@ -72,6 +74,17 @@ export class HomeBlockstore implements Blockstore {
     await this.#deleteReporting(key, options)
   }
 
+  /**
+   * Gives back the bytes of the small blocks deleted since the last call (LevelDB compaction).
+   * Helia's gc deletes block by block through blockstore-core, never through `deleteMany`: the
+   * daemon calls this after each gc.
+   */
+  async compactIfDeleted (): Promise<void> {
+    if (!this.#smallDeleted) return
+    this.#smallDeleted = false
+    await this.#small.compact()
+  }
+
   async *putMany (source: Iterable<InputPair> | AsyncIterable<InputPair>, options: AbortOptions = {}): AsyncGenerator<CID> {
     for await (const { cid, bytes } of source) yield await this.put(cid, bytes, options)
   }
@@ -85,14 +98,13 @@ export class HomeBlockstore implements Blockstore {
    * their bytes are given back now, as a deleted file's are.
    */
   async *deleteMany (source: Iterable<CID> | AsyncIterable<CID>, options: AbortOptions = {}): AsyncGenerator<CID> {
-    let small = false
     try {
       for await (const cid of source) {
-        small = await this.#deleteReporting(cid, options) || small
+        await this.#deleteReporting(cid, options)
         yield cid
       }
     } finally {
-      if (small) await this.#small.compact()
+      await this.compactIfDeleted()
     }
   }
 
@@ -105,7 +117,10 @@ export class HomeBlockstore implements Blockstore {
   /** Whether it was a small block. */
   async #deleteReporting (key: CID, options: AbortOptions): Promise<boolean> {
     const small = await this.#small.has(key, options)
-    if (small) await this.#small.delete(key, options)
+    if (small) {
+      await this.#small.delete(key, options)
+      this.#smallDeleted = true
+    }
     await this.#files.delete(key, options)
     return small
   }

@@ -12,6 +12,7 @@ import { collect } from '../../../src/store/bytes.ts'
 import { directoryUsage } from '../../../src/store/disk-usage.ts'
 import { SMALL_BLOCK_MAX_BYTES, SMALL_BLOCKS_DIR } from '../../../src/node/home-blockstore.ts'
 import type { EmbeddedNode } from '../../../src/node/embedded.ts'
+import { createTestCluster } from '../node/fixtures.ts'
 
 /**
  * The home's blockstore (src/node/home-blockstore.ts): small blocks in a LevelDB, larger ones in
@@ -117,5 +118,19 @@ describe('the home blockstore: small blocks in LevelDB, large ones in files', ()
     expect(await node.content.getJson(pinned)).toEqual({ keep: true })
     for (const cid of loose.slice(0, 5)) await expect(node.content.stat(cid)).rejects.toMatchObject({ name: 'ContentNotFoundError' })
     expect(await node.content.gc()).toEqual({ expiredPins: 0, removedBlocks: 0 })
+  })
+
+  // A daemon's gc is Helia's, which deletes block by block (never `deleteMany`): the bytes must come back all the same.
+  it('gives the bytes of collected small blocks back on a daemon node too', async () => {
+    const cluster = await createTestCluster('artdag-home-blocks-daemon-')
+    try {
+      const daemon = await cluster.start('a')
+      for (let i = 0; i < 1500; i++) await daemon.content.addBytes(randomBytes(4096 + i))
+      const before = await directoryUsage(daemon.paths.blocks)
+      expect(await daemon.content.gc()).toEqual({ expiredPins: 0, removedBlocks: 1500 })
+      expect((await directoryUsage(daemon.paths.blocks)).bytes).toBeLessThan(before.bytes / 10)
+    } finally {
+      await cluster.cleanup()
+    }
   })
 })
