@@ -21,6 +21,10 @@ export function skipKnownProtocolMerges (libp2p: Pick<Libp2p, 'peerStore' | 'add
   libp2p.addEventListener('peer:update', evt => {
     known.delete(evt.detail.peer.id.toString())
   })
+  // Kept for connected peers only: a cluster with churn (short-lived peers) must not grow it for good.
+  libp2p.addEventListener('peer:disconnect', evt => {
+    known.delete(evt.detail.toString())
+  })
   const merge = peerStore.merge.bind(peerStore)
   const remove = peerStore.delete.bind(peerStore)
   peerStore.merge = async (id: PeerId, data: PeerData, mergeOptions?: Parameters<PeerStore['merge']>[2]): Promise<Peer> => {

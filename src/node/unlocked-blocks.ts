@@ -8,7 +8,9 @@ import type { HeliaBlockstoreLike } from '../store/transfer/index.ts'
  * and ~20 promises, ~10 of them per single-step job on each node (docs/BENCHMARKS.md, "Issue
  * 11, seventh round"). The content store runs Helia's gc only inside its GcGuard's exclusive
  * section, and makes blocks reachable (add + pin, fetch + pin) inside shared ones, so gc never
- * runs beside them; a read outside them racing a gc finds a block gone, as it would just after.
+ * runs beside them. A read outside them racing a gc can find the block gone between the store's
+ * `has` and its read (a NotFoundError, where the lock made it wait and then fetch): the content
+ * store asks once more, and the store, seeing it missing, fetches it from peers.
  * Helia's own users (bitswap serving peers, IPNS) keep the locked blockstore.
  */
 export function withoutGcLock<B extends HeliaBlockstoreLike> (blockstore: B): B {

@@ -340,7 +340,14 @@ export class HeliaContentStore implements ContentStore {
     const timeout = AbortSignal.timeout(this.#fetchTimeoutMs)
     const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
     try {
-      return await collect(this.#helia.blockstore.get(cid, { signal, offline: this.#offline }))
+      try {
+        return await collect(this.#helia.blockstore.get(cid, { signal, offline: this.#offline }))
+      } catch (err: unknown) {
+        // Block reads skip Helia's gc lock (src/node/unlocked-blocks.ts): a gc may delete the block
+        // between the store's `has` and its read. Asked again, the store sees it missing and fetches it.
+        if (this.#offline || errorName(err) !== 'NotFoundError' || signal.aborted) throw err
+        return await collect(this.#helia.blockstore.get(cid, { signal, offline: false }))
+      }
     } catch (err: unknown) {
       throw toStoreError(cid, err, options.signal, timeout, this.#fetchTimeoutMs)
     }

@@ -13,7 +13,7 @@ async function peerId (): Promise<PeerId> {
 }
 
 /** A real peer store; `writes` counts the merges that reached it. */
-async function setUp (): Promise<{ peerStore: PeerStore, writes: () => number, clock: { now: number } }> {
+async function setUp (): Promise<{ peerStore: PeerStore, writes: () => number, clock: { now: number }, events: TypedEventEmitter<Libp2pEvents> }> {
   const events = new TypedEventEmitter<Libp2pEvents>()
   const peerStore = persistentPeerStore({ peerId: await peerId(), datastore: new MemoryDatastore(), events, logger: defaultLogger() })
   let writes = 0
@@ -24,7 +24,7 @@ async function setUp (): Promise<{ peerStore: PeerStore, writes: () => number, c
   }
   const clock = { now: 0 }
   skipKnownProtocolMerges({ peerStore, addEventListener: events.addEventListener.bind(events) }, { ttlMs: 1000, now: () => clock.now })
-  return { peerStore, writes: () => writes, clock }
+  return { peerStore, writes: () => writes, clock, events }
 }
 
 describe("libp2p's per-stream protocol merges", () => {
@@ -62,5 +62,16 @@ describe("libp2p's per-stream protocol merges", () => {
     await peerStore.merge(remote, { protocols: ['/p/1'], tags: { kept: { value: 1 } } })
     await peerStore.merge(remote, { metadata: { a: new Uint8Array([1]) } })
     expect(writes()).toBe(5)
+  })
+
+  it('forgets a peer once it disconnects: the next merge after a reconnection writes again', async () => {
+    const { peerStore, writes, events } = await setUp()
+    const remote = await peerId()
+    await peerStore.merge(remote, { protocols: ['/p/1'] })
+    await peerStore.merge(remote, { protocols: ['/p/1'] })
+    expect(writes()).toBe(1)
+    events.safeDispatchEvent('peer:disconnect', { detail: remote })
+    await peerStore.merge(remote, { protocols: ['/p/1'] })
+    expect(writes()).toBe(2)
   })
 })
