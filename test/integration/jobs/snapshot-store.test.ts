@@ -57,7 +57,8 @@ function storeOf (datastore: Datastore, c: StepCoordinator, logger: Logger = sil
 function complete (c: StepCoordinator, n: number, t: number): void {
   const out = c.onJobReceived(job(n, t), t)
   for (const e of out.effects) if (e.type === 'lookupCache') { for (const id of e.cacheIds) c.onCacheLookupResult(id, undefined, t + 1) }
-  c.tick(t + 11)
+  // Every wake-up the node asks for (a daemon's timer): the claim, its run started, its settle window over.
+  for (let at = t + 2; at <= t + 90;) at = Math.max(at + 1, c.tick(at).nextWakeAt)
   c.onExecutionFinished({ jobId: jobId(n), stepId: 's0', cacheId: cacheId(n), epoch: 1 }, `bafy${n}`, t + 100)
 }
 
