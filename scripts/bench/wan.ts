@@ -69,8 +69,6 @@ const COUNTERS = [
   'artdag_duplicate_executions_total',
   'artdag_lease_conflicts_total',
   'artdag_aborted_executions_total',
-  'artdag_speculative_starts_total',
-  'artdag_speculative_aborts_total',
   'artdag_lease_claims_total',
   'artdag_lease_takeovers_total',
   'artdag_lease_refutations_total',

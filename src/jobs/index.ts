@@ -17,8 +17,7 @@ export {
   DEFAULT_LEASE_IDLE_RETENTION_MS
 } from './core/options.ts'
 export type { CoordinatorInit, CoordinatorOptions } from './core/options.ts'
-export { parseSnapshot, snapshotSchema } from './core/snapshot.ts'
-export { SNAPSHOT_VERSION } from './core/snapshot-layout.ts'
+export { parseSnapshot, snapshotSchema, SNAPSHOT_VERSION } from './core/snapshot.ts'
 export type { CoordinatorSnapshot } from './core/snapshot.ts'
 export type { JobStatus, StepStatus } from './core/status.ts'
 export { checkJobSpec } from './core/job-spec.ts'

@@ -223,11 +223,6 @@ export class LeaseTable {
     return epoch <= this.maxEpoch(cacheId) + MAX_EPOCH_JUMP
   }
 
-  /** Every cache id the table has an entry for (those with an epoch among them), without a copy. */
-  cacheIds (): IterableIterator<string> {
-    return this.#entries.keys()
-  }
-
   maxEpoch (cacheId: string): number {
     return this.#entries.get(cacheId)?.maxEpoch ?? 0
   }

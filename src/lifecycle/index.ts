@@ -1,6 +1,4 @@
 export { systemClock, systemScheduler } from './clock.ts'
-export { deadline } from './deadline.ts'
-export type { Deadline } from './deadline.ts'
 export type { Clock, Scheduler, TimerHandle } from './clock.ts'
 export { signalOnly, startAll, stopAll } from './startable.ts'
 export type { AbortOptions, Startable } from './startable.ts'

@@ -17,13 +17,11 @@ import { ensureHomeDir, homePaths, readHomeKeys } from './home.ts'
 import { createHeliaLight } from './helia-light.ts'
 import { withLibp2p } from './helia-libp2p.ts'
 import { captureLingeringTimers } from './lingering-timers.ts'
-import { skipKnownProtocolMerges } from './known-protocols.ts'
 import { listenFailure } from './listen-failure.ts'
 import { DEFAULT_DIAL_TIMEOUT_MS, DEFAULT_LISTEN } from './defaults.ts'
 import { buildLibp2pOptions } from './libp2p-options.ts'
 import { NeighbourLookups } from './neighbours.ts'
 import { acquireRepoLock } from './repo-lock.ts'
-import { withoutGcLock } from './unlocked-blocks.ts'
 import { recordsOnlyRouter } from './routing.ts'
 import { openStores } from './stores.ts'
 import type { BootstrapAddressState } from './dialer.ts'
@@ -176,25 +174,12 @@ export async function createArtdagNode (init: ArtdagNodeInit, options: AbortOpti
     options.signal?.throwIfAborted()
 
     const libp2p = helia.libp2p
-    skipKnownProtocolMerges(libp2p)
-    const blockstore = withoutGcLock(helia.blockstore)
-    const transfer = new ContentTransfer({ libp2p, blocks: heliaLocalBlocks(blockstore), logger }, init.transfer)
+    const transfer = new ContentTransfer({ libp2p, blocks: heliaLocalBlocks(helia.blockstore), logger }, init.transfer)
     await transfer.start()
     cleanup.push(async () => {
       await transfer.stop()
     })
-    const content = new HeliaContentStore({
-      helia: {
-        blockstore,
-        datastore: helia.datastore,
-        gc: async o => {
-          await helia.gc(o)
-          // Helia deletes block by block: the small blocks' LevelDB gives their bytes back here.
-          await stores.blockstore.compactIfDeleted()
-        }
-      },
-      ...(init.transfer?.fetch !== false ? { transfer } : {})
-    }, init.content)
+    const content = new HeliaContentStore({ helia, ...(init.transfer?.fetch !== false ? { transfer } : {}) }, init.content)
     const cacheIndex = new DatastoreCacheIndex({ datastore: helia.datastore })
     const neighbours = new NeighbourLookups(async signal => await lookupNeighbours(libp2p.services.dht, libp2p.peerId, { signal }), logger)
     cleanup.push(async () => {

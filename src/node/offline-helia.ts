@@ -3,7 +3,7 @@ import { PinRecords } from '../store/light/index.ts'
 import { DatastoreVersionError } from './errors.ts'
 import type { CID } from 'multiformats/cid'
 import type { Datastore } from 'interface-datastore'
-import type { HomeBlockstore } from './home-blockstore.ts'
+import type { BlockFiles } from './block-files.ts'
 
 /**
  * What the content store uses of Helia, for a node with no network (`artdag
@@ -26,7 +26,6 @@ export interface OfflineBlocks {
   get: (cid: CID, options?: { signal?: AbortSignal }) => AsyncGenerator<Uint8Array>
   has: (cid: CID, options?: { signal?: AbortSignal }) => Promise<boolean>
   put: (cid: CID, bytes: Uint8Array, options?: { signal?: AbortSignal }) => Promise<CID>
-  getAll: (options?: { signal?: AbortSignal }) => AsyncIterable<{ cid: CID }>
 }
 
 /** The identity multihash: the block is the digest itself. */
@@ -48,7 +47,7 @@ export async function checkDatastoreVersion (datastore: Datastore): Promise<void
   }
 }
 
-export function offlineHelia (stores: { blockstore: HomeBlockstore, datastore: Datastore }): OfflineHelia {
+export function offlineHelia (stores: { blockstore: BlockFiles, datastore: Datastore }): OfflineHelia {
   const { blockstore, datastore } = stores
   const pins = new PinRecords(datastore)
   return {
@@ -65,18 +64,15 @@ export function offlineHelia (stores: { blockstore: HomeBlockstore, datastore: D
       put: async (cid, bytes, options = {}) => {
         if (cid.multihash.code === IDENTITY || await blockstore.has(cid, options)) return cid
         return await blockstore.put(cid, bytes, options)
-      },
-      getAll: options => blockstore.getAll(options)
-    },
-    // As Helia's: one deleteMany of what no pin holds (the blockstore compacts after it).
-    gc: async (options = {}) => {
-      const unpinned = async function* (): AsyncGenerator<CID> {
-        for await (const { cid } of blockstore.getAll(options)) {
-          options.signal?.throwIfAborted()
-          if (!(await pins.isPinned(cid, options))) yield cid
-        }
       }
-      for await (const cid of blockstore.deleteMany(unpinned(), options)) options.onProgress?.({ type: 'helia:gc:deleted', detail: cid })
+    },
+    gc: async (options = {}) => {
+      for await (const { cid } of blockstore.getAll(options)) {
+        options.signal?.throwIfAborted()
+        if (await pins.isPinned(cid, options)) continue
+        await blockstore.delete(cid, options)
+        options.onProgress?.({ type: 'helia:gc:deleted', detail: cid })
+      }
     }
   }
 }

@@ -4,27 +4,27 @@ import { MountDatastore } from 'datastore-core/mount'
 import { LevelDatastore } from 'datastore-level'
 import { Key } from 'interface-datastore'
 import type { Datastore } from 'interface-datastore'
-import { HomeBlockstore } from './home-blockstore.ts'
+import { BlockFiles } from './block-files.ts'
 import type { HomePaths } from './home.ts'
 
 /** libp2p's peer store: rewritten on every new stream, and rebuilt from the IPNS registry and bootstrap after a restart. */
 const PEER_STORE_PREFIX = new Key('/peers')
 
 /**
- * The node's persistent stores under its home: blocks (home-blockstore.ts: small ones in a LevelDB
- * of their own, the others as files in blockstore-fs's layout), records in LevelDB (datastore-level: DHT and IPNS records,
+ * The node's persistent stores under its home: blocks as files
+ * (blockstore-fs, read by block-files.ts), records in LevelDB (datastore-level: DHT and IPNS records,
  * pins, the cache index; the peer store stays in memory). Opened before Helia starts and
  * closed after it stops; LevelDB holds a file lock of its own while open.
  */
 export interface NodeStores {
-  blockstore: HomeBlockstore
+  blockstore: BlockFiles
   /** LevelDB, except libp2p's peer store, which is kept in memory. */
   datastore: Datastore
   close: () => Promise<void>
 }
 
 export async function openStores (paths: Pick<HomePaths, 'blocks' | 'datastore'>): Promise<NodeStores> {
-  const blockstore = new HomeBlockstore(paths.blocks)
+  const blockstore = new BlockFiles(paths.blocks)
   const datastore = new LevelDatastore(paths.datastore)
   await blockstore.open()
   try {

@@ -2,7 +2,6 @@ import * as dagCbor from '@ipld/dag-cbor'
 import { CID } from 'multiformats/cid'
 import { z } from 'zod'
 import { AbortedError, errorMessage } from '../errors.ts'
-import { deadline } from '../lifecycle/index.ts'
 import { attestationSchema, cacheIdString, cidString, describeIssues, MAX_ATTESTATIONS, peerIdString, resultStatement, timestampMs, verifyStatement } from '../protocol/index.ts'
 import { CacheRecordInvalidError } from './errors.ts'
 import { DEFAULT_CACHE_RECORD_TIMEOUT_MS } from './defaults.ts'
@@ -178,18 +177,16 @@ export async function putCacheRecord (dht: Pick<KadDHT, 'put'>, entry: CacheEntr
   if (!isPublishable(entry)) fail(`cache record for ${entry.cacheId}: no signed attestation, so no member would count it; it stays in this node's own index`)
   const value = await encodeCacheRecord(entry, privateKey)
   const published = (await decodeCacheRecord(value)).entry
-  const bound = deadline(options.timeoutMs ?? DEFAULT_CACHE_RECORD_TIMEOUT_MS, options.signal)
+  const signal = withTimeout(options)
   let peers = 0
   let errors = 0
   try {
-    for await (const event of dht.put(cacheRecordKey(entry.cacheId), value, { signal: bound.signal })) {
+    for await (const event of dht.put(cacheRecordKey(entry.cacheId), value, { signal })) {
       if (event.name === 'PEER_RESPONSE' && event.messageName === 'PUT_VALUE') peers++
       if (event.name === 'QUERY_ERROR') errors++
     }
   } catch (err: unknown) {
     rethrowIfCallerAborted(err, options.signal, `putting the cache record for ${entry.cacheId}`)
-  } finally {
-    bound.clear()
   }
   return { entry: published, peers, errors }
 }
@@ -200,11 +197,11 @@ export async function putCacheRecord (dht: Pick<KadDHT, 'put'>, entry: CacheEntr
  */
 export async function getCacheRecord (dht: Pick<KadDHT, 'get'>, cacheId: string, options: CacheRecordCallOptions = {}): Promise<CacheEntry | undefined> {
   const key = cacheRecordKey(cacheId)
-  const bound = deadline(options.timeoutMs ?? DEFAULT_CACHE_RECORD_TIMEOUT_MS, options.signal)
+  const signal = withTimeout(options)
   let best: Uint8Array | undefined
   const seen: Uint8Array[] = []
   try {
-    for await (const event of dht.get(key, { signal: bound.signal })) {
+    for await (const event of dht.get(key, { signal })) {
       if (event.name === 'VALUE') best = event.value
       // Records in peer responses are already validated by the DHT; kept in case
       // the query ends in an error after finding some (e.g. a failed correction).
@@ -212,8 +209,6 @@ export async function getCacheRecord (dht: Pick<KadDHT, 'get'>, cacheId: string,
     }
   } catch (err: unknown) {
     rethrowIfCallerAborted(err, options.signal, `looking up the cache record for ${cacheId}`)
-  } finally {
-    bound.clear()
   }
   if (best == null && seen.length > 0) best = seen[await cacheRecordSelector(key, seen)]
   if (best == null) return undefined
@@ -222,6 +217,11 @@ export async function getCacheRecord (dht: Pick<KadDHT, 'get'>, cacheId: string,
   } catch {
     return undefined
   }
+}
+
+function withTimeout (options: CacheRecordCallOptions): AbortSignal {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_CACHE_RECORD_TIMEOUT_MS)
+  return options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
 }
 
 function rethrowIfCallerAborted (err: unknown, signal: AbortSignal | undefined, what: string): void {

@@ -56,7 +56,6 @@ export interface ContentHelia {
     get(cid: CID, options?: { signal?: AbortSignal, offline?: boolean }): AsyncIterable<Uint8Array> | Iterable<Uint8Array>
     has(cid: CID, options?: { signal?: AbortSignal }): boolean | Promise<boolean>
     put(cid: CID, bytes: Uint8Array, options?: { signal?: AbortSignal }): CID | Promise<CID>
-    getAll(options?: { signal?: AbortSignal }): AsyncIterable<{ cid: CID }> | Iterable<{ cid: CID }>
   }
   datastore: Datastore
   /** Deletes every block no pin holds, reporting each as a `helia:gc:deleted` progress event. */
@@ -238,12 +237,6 @@ export class HeliaContentStore implements ContentStore {
     })
   }
 
-  async blockCount (options: AbortOptions = {}): Promise<number> {
-    let count = 0
-    for await (const _ of this.#helia.blockstore.getAll(signalOnly(options))) count++
-    return count
-  }
-
   async #gcLocked (options: AbortOptions): Promise<GcResult> {
     const now = this.#now()
     const expired: CID[] = []
@@ -340,14 +333,7 @@ export class HeliaContentStore implements ContentStore {
     const timeout = AbortSignal.timeout(this.#fetchTimeoutMs)
     const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
     try {
-      try {
-        return await collect(this.#helia.blockstore.get(cid, { signal, offline: this.#offline }))
-      } catch (err: unknown) {
-        // Block reads skip Helia's gc lock (src/node/unlocked-blocks.ts): a gc may delete the block
-        // between the store's `has` and its read. Asked again, the store sees it missing and fetches it.
-        if (this.#offline || errorName(err) !== 'NotFoundError' || signal.aborted) throw err
-        return await collect(this.#helia.blockstore.get(cid, { signal, offline: false }))
-      }
+      return await collect(this.#helia.blockstore.get(cid, { signal, offline: this.#offline }))
     } catch (err: unknown) {
       throw toStoreError(cid, err, options.signal, timeout, this.#fetchTimeoutMs)
     }

@@ -56,17 +56,15 @@ export interface RepoUsage {
 }
 
 /** The home's disk use and pins (`GET /v1/repo`, `artdag repo stat`). */
-export async function repoUsage (paths: RepoPaths, store: Pick<ContentStore, 'pins' | 'blockCount'>, options: AbortOptions & { now?: number } = {}): Promise<RepoUsage> {
+export async function repoUsage (paths: RepoPaths, store: Pick<ContentStore, 'pins'>, options: AbortOptions & { now?: number } = {}): Promise<RepoUsage> {
   const now = options.now ?? Date.now()
   const pins = { user: 0, final: 0, intermediate: 0, expired: 0 }
   for await (const pin of store.pins(options)) {
     pins[pin.kind]++
     if (pin.kind === 'intermediate' && pin.expiresAt != null && pin.expiresAt <= now) pins.expired++
   }
-  // The blocks' bytes on disk (files, and the small blocks' LevelDB inside the directory); how many blocks, from the blockstore.
-  const [blocks, blockCount, datastore, work, logs, disk] = await Promise.all([
+  const [blocks, datastore, work, logs, disk] = await Promise.all([
     directoryUsage(paths.blocks, options),
-    store.blockCount(options),
     directoryUsage(paths.datastore, options),
     directoryUsage(paths.work, options),
     directoryUsage(paths.logs, options),
@@ -74,7 +72,7 @@ export async function repoUsage (paths: RepoPaths, store: Pick<ContentStore, 'pi
   ])
   return {
     home: paths.home,
-    blocks: { count: blockCount, bytes: blocks.bytes },
+    blocks: { count: blocks.files, bytes: blocks.bytes },
     datastore: { bytes: datastore.bytes },
     work: { bytes: work.bytes },
     logs: { bytes: logs.bytes },

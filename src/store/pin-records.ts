@@ -75,8 +75,7 @@ export class PinRecords {
   async add (root: CID, blocks: Iterable<CID>, metadata: PinMetadata, options: AbortOptions = {}): Promise<boolean> {
     const pinKey = pinKeyOf(root)
     return await this.exclusive(async () => {
-      options.signal?.throwIfAborted()
-      if (await this.#datastore.has(pinKey)) return false // local: checked, not raced (readIfPresent)
+      if (await this.#datastore.has(pinKey, signalOnly(options))) return false
       const records = new Map<string, { key: Key, record: PinnedBlock }>()
       for (const cid of blocks) {
         const key = blockKeyOf(cid)

@@ -72,8 +72,6 @@ export interface ContentStore {
   pins: (options?: AbortOptions) => AsyncIterable<PinInfo>
   /** Unpins expired intermediates, then deletes every unpinned block. */
   gc: (options?: AbortOptions) => Promise<GcResult>
-  /** How many blocks the local blockstore holds (`repo stat`). */
-  blockCount: (options?: AbortOptions) => Promise<number>
 }
 
 /** A cache record: the output of the computation `cacheId` is the content `cid`. */

@@ -3,7 +3,7 @@ import type { LeaseStatus } from '../../lease/index.ts'
 import { DEFAULT_MAX_SAMPLE_AGE_MS, DEFAULT_TIMING_MARGIN_MS, DEFAULT_TIMING_WINDOW, NetworkTiming } from '../../lease/index.ts'
 import { ScoreCache } from '../../lease/index.ts'
 import { JobBook } from './job-book.ts'
-import { rankDelayMs, settleMs } from './state.ts'
+import { countDuplicate, rankDelayMs, settleMs } from './state.ts'
 import type { Core } from './state.ts'
 import { JobLimitError } from '../errors.ts'
 import { Outbox } from './effects.ts'
@@ -12,20 +12,17 @@ import { collectGarbage } from './gc.ts'
 import { handleHeartbeat } from './heartbeat.ts'
 import { handleMessage } from './inbound.ts'
 import { checkJobSpec } from './job-spec.ts'
-import { cancelJob, mayCancel, recordCompletion, settleJob, settleOpenJobs } from './lifecycle.ts'
-import { acceptResult, settleVotes, wouldConfirm } from './results.ts'
+import { cancelJob, mayCancel, recordCompletion, recordFailures, settleJob, settleOpenJobs } from './lifecycle.ts'
+import { acceptResult, beyondQuorum, settleVotes, wouldConfirm } from './results.ts'
 import { createMetrics } from './metrics.ts'
 import type { CoordinatorMetrics } from './metrics.ts'
 import { GC_INTERVAL_MS, LAG_THRESHOLD_MS, MAX_LAG_DEFERRALS, resolveCoordinatorOptions } from './options.ts'
 import type { CoordinatorInit, CoordinatorOptions } from './options.ts'
-import { rejudgeLosses } from './losses.ts'
-import { publishCancelled, publishCompleted, publishRelease } from './outbound.ts'
+import { counts, judgeLoss, lostInputs, rejudgeLosses } from './losses.ts'
+import { clipTail, publishCancelled, publishCompleted, publishFailed, publishLoss, publishRelease } from './outbound.ts'
 import { schedule } from './scheduler.ts'
-import { failExecution, finishExecution } from './executions.ts'
 import { parseSnapshot, takeSnapshot } from './snapshot.ts'
 import type { CoordinatorSnapshot } from './snapshot.ts'
-import { snapshotChanges } from './snapshot-layout.ts'
-import type { SnapshotChanges, SnapshotMarks } from './snapshot-layout.ts'
 import { jobStatus } from './status.ts'
 import type { JobStatus } from './status.ts'
 import type { Attestation, ClusterView, ExecutionRef, HeartbeatSummary, JobSpec, PeerId } from './types.ts'
@@ -107,7 +104,6 @@ export class StepCoordinator {
       nextRenewAt: undefined,
       answered: new Map(),
       duplicatesCounted: new Set(),
-      abandoned: new Map(),
       jobFetches: new Map(),
       lastGcAt: 0
     }
@@ -245,10 +241,33 @@ export class StepCoordinator {
     if (recordCompletion(core, out, cacheId, completion, now)) publishCompleted(core, out, cacheId, completion, completion.ref, now)
   }
 
-  /** An execution this node started produced `cid` (held unpublished while its claim settles: executions.ts). */
+  /** An execution this node started produced `cid`. */
   onExecutionFinished (execution: ExecutionRef, cid: string, now: number, durationMs?: number): CoordinatorOutput {
     return this.#run(now, (out, now) => {
-      finishExecution(this.#core, out, execution, cid, now, durationMs)
+      const core = this.#core
+      const item = core.book.items.get(execution.cacheId)
+      // The lease may have moved to a higher epoch while it ran (see reclaim in inbound.ts).
+      const mine = item?.mine?.ref.epoch === execution.epoch ? item.mine : undefined
+      if (item !== undefined && mine !== undefined) item.mine = undefined
+      const epoch = mine?.epoch ?? execution.epoch
+      core.leases.release(execution.cacheId, this.self, epoch, now)
+      const existing = core.book.completions.get(execution.cacheId)
+      // Someone else's result came first (this execution was aborted too late): wasted. Published
+      // all the same: if its CID differs, every node must see the disagreement and keep the same one.
+      if (existing !== undefined && !existing.cached && existing.holder !== this.self && beyondQuorum(core, existing.attestations, [{ peer: this.self, epoch }])) {
+        countDuplicate(core, execution.cacheId)
+      }
+      const ref = { jobId: execution.jobId, stepId: execution.stepId }
+      const attestation = { peer: this.self, epoch }
+      core.metrics.stepsCompleted += 1
+      const before = core.book.completions.get(execution.cacheId)
+      const outcome = acceptResult(core, out, execution.cacheId, cid, [attestation], { cached: false, byMe: true, durationMs, ref }, now)
+      const kept = core.book.completions.get(execution.cacheId)
+      // Published with every attestation it has now: when this run confirmed the result, the others
+      // learn the quorum from this one message; otherwise it is this node's vote.
+      const vote = { cid, holder: this.self, epoch, cached: false, at: now, byMe: true, ...defined({ durationMs }), ref, attestations: [attestation] }
+      publishCompleted(core, out, execution.cacheId, kept?.cid === cid ? kept : vote, ref, now)
+      if (outcome === 'confirmed' && kept?.cid === cid && before?.cid !== cid) out.push({ type: 'putCacheRecord', cacheId: execution.cacheId, cid, stepType: item?.type ?? '', attestations: kept.attestations })
     })
   }
 
@@ -256,11 +275,34 @@ export class StepCoordinator {
    * An execution this node started failed; `errorTail` is the end of ffmpeg's stderr. `lost`: the
    * CIDs of inputs it could not fetch (no node it could reach served them): when those are the
    * results of steps whose every holder is dead, they are forgotten and made again, and the
-   * failure is no attempt (losses.ts). Held unpublished while its claim settles (executions.ts).
+   * failure is no attempt (losses.ts).
    */
   onExecutionFailed (execution: ExecutionRef, errorTail: string, now: number, lost: readonly string[] = []): CoordinatorOutput {
     return this.#run(now, (out, now) => {
-      failExecution(this.#core, out, execution, errorTail, now, lost)
+      const core = this.#core
+      const item = core.book.items.get(execution.cacheId)
+      const mine = item?.mine
+      // An aborted execution's failure says nothing about the step.
+      if (item === undefined || mine?.phase !== 'running' || mine.ref.epoch !== execution.epoch) return
+      item.mine = undefined
+      core.leases.release(execution.cacheId, this.self, mine.epoch, now)
+      if (core.book.isComplete(execution.cacheId)) return
+      core.metrics.stepsFailed += 1
+      const failure = { holder: this.self, epoch: mine.epoch, errorTail: clipTail(errorTail) }
+      const inputs = lostInputs(core, item, lost)
+      if (inputs.length === 0) {
+        recordFailures(core, out, execution.cacheId, [failure], now)
+        publishFailed(core, out, execution.cacheId, mine.ref, now)
+        return
+      }
+      // Kept with the inputs it names, so that it is judged again when the view changes.
+      const judged = judgeLoss(core, out, execution.cacheId, { ...failure, lost: inputs }, now, mine.startedAt)
+      const moot = !counts(judged)
+      recordFailures(core, out, execution.cacheId, [{ ...failure, lost: inputs, held: judged.held, moot }], now)
+      const recorded = core.book.failures.get(execution.cacheId)?.find(f => f.holder === this.self && f.epoch === mine.epoch)
+      // No attempt: say so, naming the inputs. An attempt (a holder is alive): an ordinary failure.
+      if (moot && recorded !== undefined) publishLoss(core, out, execution.cacheId, recorded, mine.ref, now)
+      else publishFailed(core, out, execution.cacheId, mine.ref, now)
     })
   }
 
@@ -329,11 +371,6 @@ export class StepCoordinator {
   /** Everything needed to resume after a restart (JSON-serialisable). */
   snapshot (): CoordinatorSnapshot {
     return takeSnapshot(this.#core)
-  }
-
-  /** The snapshot's entries that changed since the save with these marks (snapshot-layout.ts), for a store that saves by entry. */
-  snapshotChanges (since: SnapshotMarks): SnapshotChanges {
-    return snapshotChanges(this.#core, since)
   }
 
   /**

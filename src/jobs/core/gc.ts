@@ -25,7 +25,6 @@ export function collectGarbage (core: Core, now: number): void {
   core.leases.prune(cacheId => book.items.has(cacheId), now, o.leaseIdleRetentionMs)
   for (const [key, at] of core.answered) if (now - at >= o.answerDedupeMs) core.answered.delete(key)
   for (const [jobId, at] of core.jobFetches) if (now - at >= o.jobFetchRetryMs) core.jobFetches.delete(jobId)
-  for (const [key, at] of core.abandoned) if (now - at >= o.lease.ttlMs) core.abandoned.delete(key)
   for (const cacheId of core.duplicatesCounted) if (!book.items.has(cacheId)) core.duplicatesCounted.delete(cacheId)
   core.lastGcAt = now
 }

@@ -160,8 +160,7 @@ function reclaim (core: Core, out: Outbox, cacheId: string, now: number): void {
   core.leases.observe(cacheId, core.o.self, epoch, now)
   mine.epoch = epoch
   if (mine.phase === 'settling') {
-    // A speculative run goes on under the new epoch, as a running one does: it reports under the old one.
-    if (mine.startedAt === undefined) mine.ref = { ...mine.ref, epoch }
+    mine.ref = { ...mine.ref, epoch }
     mine.settleUntil = now + settleMs(core, now)
   }
   publishClaim(core, out, cacheId, epoch, { jobId: mine.ref.jobId, stepId: mine.ref.stepId }, now)
@@ -201,13 +200,6 @@ function onCompleted (core: Core, out: Outbox, msg: StepCompletedMessage, now: n
   const outcome = acceptResult(core, out, msg.cacheId, msg.cid, msg.attestations, { cached: msg.cached, byMe: false, durationMs: msg.durationMs, ref: { jobId: msg.jobId, stepId: msg.stepId }, ownIndexHit }, now)
   if (outcome !== 'confirmed' && ownIndexHit) {
     takeSubmitterWord(core, out, msg.sender, msg.jobId, msg.cacheId, msg.cid, now)
-  }
-  // A vote for a step this node failed: its sender may have missed the failure (step_failed lost) and
-  // wait for this node to confirm the vote (trust.confirmations), which it never will. Tell it.
-  const item = core.book.items.get(msg.cacheId)
-  if (msg.attestations.length < core.o.confirmations && item !== undefined && core.book.failuresOf(msg.cacheId).some(f => f.holder === core.o.self) && firstAnswer(core, `${msg.cacheId}|failed|${msg.sender}`, now)) {
-    publishFailed(core, out, msg.cacheId, core.book.primaryRef(item), now)
-    core.metrics.antiEntropyAnswers += 1
   }
   // The sender still keeps a result this node forgot, all of whose holders are gone: show it why.
   if (outcome === 'stale' && firstAnswer(core, `${msg.cacheId}|lost|${msg.sender}`, now) && publishLossEvidence(core, out, msg.cacheId, now)) core.metrics.antiEntropyAnswers += 1

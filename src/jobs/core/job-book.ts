@@ -60,19 +60,7 @@ export interface Loss {
   evidence: { reader: string, holder: PeerId, epoch: number }
 }
 
-/**
- * How a speculative execution ended while its claim still settled: kept here, unpublished, until
- * the window ends with the claim standing (then handled as if it ended then), or dropped with the claim.
- */
-export type HeldOutcome =
-  | { kind: 'finished', cid: string, durationMs: number | undefined }
-  | { kind: 'failed', errorTail: string, lost: readonly string[] }
-
-/**
- * This node's own claim or execution of a work item. `settling` until the claim's window ends, then
- * `running`. A plain claim starts its execution at once (a speculative start: `startedAt` set while
- * settling); what other nodes see of it, its result or failure, waits for the window (`held`).
- */
+/** This node's own claim or execution of a work item. */
 export interface MyRun {
   phase: 'settling' | 'running'
   /** The lease's epoch now (a reclaim moves it up while the execution runs on). */
@@ -81,10 +69,7 @@ export interface MyRun {
   ref: ExecutionRef
   claimedAt: number
   settleUntil: number
-  /** When its execution started: at the claim (speculative), or when a takeover's window ended; undefined before. */
   startedAt: number | undefined
-  /** A speculative execution's outcome, kept while the claim settles. */
-  held: HeldOutcome | undefined
   /** The holder whose lapsed lease this claim took over (it may refute: then this node yields). */
   takeoverOf: PeerId | undefined
   /** How often this node re-asserted the lease against takeovers while it ran. */

@@ -6,7 +6,6 @@ import type { Core } from './state.ts'
 import type { AbortReason, JobResult, Outbox } from './effects.ts'
 import type { Completion, JobRecord, WorkItem } from './job-book.ts'
 import { publishRelease } from './outbound.ts'
-import { abortSpeculative, speculative } from './executions.ts'
 import type { JobFailure, LostInput, PeerId } from './types.ts'
 import { defined } from '../../defined.ts'
 
@@ -287,7 +286,7 @@ function releaseUnwanted (core: Core, out: Outbox, job: JobRecord, reason: 'canc
   }
 }
 
-/** Ends this node's claim or execution of an item: aborts a running (or speculative) execution, optionally announces the release. */
+/** Ends this node's claim or execution of an item: aborts a running execution, optionally announces the release. */
 export function dropMine (
   core: Core,
   out: Outbox,
@@ -303,8 +302,6 @@ export function dropMine (
     out.push({ type: 'abortExecution', execution: mine.ref, reason })
     core.metrics.abortedExecutions += 1
     if (opts.duplicate) countDuplicate(core, item.cacheId)
-  } else if (speculative(mine)) {
-    abortSpeculative(core, out, mine, reason, now)
   }
   // Locally the lease ends in every case, so it is neither renewed nor counted against this node's slots.
   core.leases.release(item.cacheId, core.o.self, mine.epoch, now)

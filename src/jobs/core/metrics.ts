@@ -18,10 +18,6 @@ export interface CoordinatorMetrics {
   duplicateExecutions: number
   /** Executions this node aborted. */
   abortedExecutions: number
-  /** Executions started at the claim, before its settle window ended (also counted in stepsRun). */
-  speculativeStarts: number
-  /** Of those, the ones whose claim was lost while settling: aborted, or their held outcome dropped unpublished. */
-  speculativeAborts: number
   /** Completions or failures re-sent to a node that claimed a settled step. */
   antiEntropyAnswers: number
   /** Renewals sent at once to a node whose claim lost to this node's lease. */
@@ -67,8 +63,6 @@ export function createMetrics (): CoordinatorMetrics {
     conflictsLost: 0,
     duplicateExecutions: 0,
     abortedExecutions: 0,
-    speculativeStarts: 0,
-    speculativeAborts: 0,
     antiEntropyAnswers: 0,
     reassertions: 0,
     refutations: 0,

@@ -4,8 +4,7 @@ import { settleJob } from './lifecycle.ts'
 import { claimReason, rankDelayMs, refuteWaitMs, settleMs, stepEvent } from './state.ts'
 import type { Core } from './state.ts'
 import type { Outbox } from './effects.ts'
-import type { MyRun, WorkItem } from './job-book.ts'
-import { abortSpeculative, releaseHeld, speculative } from './executions.ts'
+import type { WorkItem } from './job-book.ts'
 import type { LeaseStatus } from '../../lease/index.ts'
 import { retryDelay } from './options.ts'
 import { publishLossEvidence } from './losses.ts'
@@ -13,17 +12,15 @@ import { publishClaim, publishCompleted, publishFailed, publishRenew, publishVot
 import type { PeerId } from './types.ts'
 
 /**
- * The decisions taken after every input: give up on slow cache lookups, settle
- * claims whose window passed (their held results may make more steps runnable),
- * claim runnable steps in rank order, settle claims whose window is nil (a
- * one-node cluster), renew held leases. Each records in the outbox when it must run again.
+ * The decisions taken after every input: give up on slow cache lookups, claim
+ * runnable steps in rank order, start claims whose settle window passed, renew
+ * held leases. Each records in the outbox when it must run again.
  */
 export function schedule (core: Core, out: Outbox, now: number, decide: boolean): void {
   expireLookups(core, out, now)
-  settleClaims(core, out, now, decide)
   if (now >= core.quietUntil) claimRunnable(core, out, now, decide)
   else out.decideAt(core.quietUntil)
-  settleClaims(core, out, now, decide)
+  startSettled(core, out, now, decide)
   renewHeld(core, out, now)
 }
 
@@ -127,7 +124,7 @@ function claim (core: Core, out: Outbox, item: WorkItem, status: Exclude<LeaseSt
   const ref = core.book.primaryRef(item)
   core.leases.observe(item.cacheId, core.o.self, epoch, now)
   const takeover = status.state === 'lapsed'
-  const mine: MyRun = {
+  item.mine = {
     phase: 'settling',
     epoch,
     ref: { jobId: ref.jobId, stepId: ref.stepId, cacheId: item.cacheId, epoch },
@@ -136,32 +133,16 @@ function claim (core: Core, out: Outbox, item: WorkItem, status: Exclude<LeaseSt
     settleUntil: now + (takeover ? refuteWaitMs(core, now) : settleMs(core, now)),
     startedAt: undefined,
     takeoverOf: takeover ? status.holder : undefined,
-    refutations: 0,
-    held: undefined
+    refutations: 0
   }
-  item.mine = mine
   publishClaim(core, out, item.cacheId, epoch, ref, now)
   core.metrics.claims += 1
   if (takeover) core.metrics.takeovers += 1
   out.persist = true
   stepEvent(core, out, item, item.cacheId, 'CLAIMED', core.o.self, epoch, now, claimReason(core, item.cacheId, core.o.self, takeover))
-  // The window protects what the others see: the run starts now, its outcome waits (executions.ts).
-  // Not a takeover's: the holder it replaces, likely alive and running it, may still refute it.
-  if (!takeover) startExecution(core, out, mine, now, true)
 }
 
-function startExecution (core: Core, out: Outbox, mine: MyRun, now: number, early: boolean): void {
-  mine.startedAt = now
-  out.push({ type: 'startExecution', execution: mine.ref })
-  core.metrics.stepsRun += 1
-  if (early) core.metrics.speculativeStarts += 1
-}
-
-/**
- * Claims whose window passed and that still stand run on (or start: a takeover's), and are
- * running from now on; a speculative run's held outcome is handled then (executions.ts).
- */
-function settleClaims (core: Core, out: Outbox, now: number, decide: boolean): void {
+function startSettled (core: Core, out: Outbox, now: number, decide: boolean): void {
   for (const item of core.book.items.values()) {
     const mine = item.mine
     if (mine?.phase !== 'settling') continue
@@ -174,14 +155,14 @@ function settleClaims (core: Core, out: Outbox, now: number, decide: boolean): v
       // Defensive: a lost claim is dropped when the better one arrives.
       item.mine = undefined
       core.metrics.conflictsLost += 1
-      if (speculative(mine)) abortSpeculative(core, out, mine, 'lost_lease', now)
       continue
     }
     mine.phase = 'running'
-    if (mine.startedAt === undefined) startExecution(core, out, mine, now, false)
+    mine.startedAt = now
+    out.push({ type: 'startExecution', execution: mine.ref })
+    core.metrics.stepsRun += 1
     const waitedMs = item.runnableSince === undefined ? undefined : now - item.runnableSince
     stepEvent(core, out, item, item.cacheId, 'RUNNING', core.o.self, mine.epoch, now, waitedMs === undefined ? {} : { waitedMs })
-    releaseHeld(core, out, mine, now)
   }
 }
 

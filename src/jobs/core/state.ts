@@ -39,8 +39,6 @@ export interface Core {
   answered: Map<string, number>
   /** Cache ids whose duplicate run this node already counted (once per step and node). */
   duplicatesCounted: Set<string>
-  /** Speculative runs aborted with their lost claim (`cacheId@epoch`, with the time): a late report of theirs is ignored. */
-  abandoned: Map<string, number>
   /** Jobs asked for after a peer's heartbeat mentioned them, with the time. */
   jobFetches: Map<string, number>
   lastGcAt: number

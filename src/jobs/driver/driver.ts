@@ -6,7 +6,6 @@ import type { Startable } from '../../lifecycle/index.ts'
 import type { CoordinatorInit } from '../core/options.ts'
 import type { CoordinatorMessage, CoordinatorOutput, Effect, LookupScope } from '../core/effects.ts'
 import type { CoordinatorSnapshot } from '../core/snapshot.ts'
-import type { SnapshotChanges, SnapshotMarks } from '../core/snapshot-layout.ts'
 import type { ClusterView, ExecutionRef, HeartbeatSummary, JobSpec, PeerId } from '../core/types.ts'
 import type { DriverPorts, ExecutionReport, Pending } from './ports.ts'
 
@@ -104,10 +103,6 @@ export class CoordinatorDriver implements Startable {
 
   snapshot (): CoordinatorSnapshot {
     return this.coordinator.snapshot()
-  }
-
-  snapshotChanges (since: SnapshotMarks): SnapshotChanges {
-    return this.coordinator.snapshotChanges(since)
   }
 
   now (): number {

@@ -294,7 +294,7 @@ export class JobService implements JobsBackend, Startable {
         this.#run?.track(task, promise)
       }
     })
-    this.#snapshots = new SnapshotStore(components.node.helia.datastore, { self: this.#self, changes: since => this.driver.snapshotChanges(since) }, components.logger, this.#scheduler)
+    this.#snapshots = new SnapshotStore(components.node.helia.datastore, () => this.driver.snapshot(), components.logger, this.#scheduler)
     this.#monitor = new RoundTripMonitor({
       ping: libp2pPing(components.node.libp2p),
       scheduler: this.#scheduler,

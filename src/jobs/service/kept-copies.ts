@@ -1,5 +1,4 @@
 import { CID } from 'multiformats/cid'
-import { deadline } from '../../lifecycle/index.ts'
 import type { Logger } from '../../log.ts'
 import type { ContentStore, PinInfo } from '../../store/index.ts'
 
@@ -52,16 +51,14 @@ export class KeptCopies {
   }
 
   async #pin (cid: string, pin: PinInfo, from: string, what: Record<string, unknown>): Promise<void> {
-    const bound = deadline(this.#timeoutMs, this.#c.signal())
+    const signal = AbortSignal.any([this.#c.signal(), AbortSignal.timeout(this.#timeoutMs)])
     try {
-      await this.#c.store.pin(pin, { signal: bound.signal, from: [from] })
+      await this.#c.store.pin(pin, { signal, from: [from] })
       this.#log.debug({ ...what, from }, 'kept a copy')
     } catch (err: unknown) {
       // The content is still read from where it was made while that node lives; the next event naming it tries again.
       this.#copied.delete(cid)
       if (!this.#c.signal().aborted) this.#log.warn({ ...what, from, err }, 'cannot keep a copy')
-    } finally {
-      bound.clear()
     }
   }
 }

@@ -16,8 +16,6 @@ const EXPORTED: ReadonlyArray<[keyof CoordinatorMetrics, string, string]> = [
   ['conflictsLost', 'artdag_lease_conflicts_total', 'Claims this node lost to a better concurrent claim'],
   ['duplicateExecutions', 'artdag_duplicate_executions_total', 'Steps this node learned were run twice'],
   ['abortedExecutions', 'artdag_aborted_executions_total', 'Executions aborted (lost lease, done elsewhere, cancelled, not needed)'],
-  ['speculativeStarts', 'artdag_speculative_starts_total', 'Steps started at their claim, before its settle window ended'],
-  ['speculativeAborts', 'artdag_speculative_aborts_total', 'Speculative starts whose claim was lost while settling (aborted, or their outcome dropped unpublished)'],
   ['antiEntropyAnswers', 'artdag_anti_entropy_answers_total', 'Results re-sent to peers that missed them'],
   ['pausesDetected', 'artdag_pauses_detected_total', 'Times this process noticed it had been paused'],
   ['reassertions', 'artdag_lease_reassertions_total', 'Renewals sent at once to a node whose claim lost to a lease this node holds'],

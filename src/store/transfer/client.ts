@@ -1,5 +1,4 @@
 import { AbortedError } from '../../errors.ts'
-import { deadline } from '../../lifecycle/index.ts'
 import { CorruptBlockError, PeerBusyError, PeerFailedError, PeerLacksContentError, PeerUnreachableError, TransferTimeoutError, isTransferPeerError } from './errors.ts'
 import { expectFrame } from './frame-parser.ts'
 import { BLOCK_STREAM_PAUSED_BUFFER_BYTES, FrameStream } from './frame-stream.ts'
@@ -41,8 +40,8 @@ export interface Offer {
 
 export async function askPeer (libp2p: Pick<Libp2p, 'dialProtocol'>, protocol: string, peerId: PeerId, root: CID, init: DagWalkInit, limits: ClientLimits, options: { signal: AbortSignal }): Promise<Offer> {
   const peer = peerId.toString()
-  const bound = deadline(limits.queryTimeoutMs, options.signal)
-  const signal = bound.signal
+  const timeout = AbortSignal.timeout(limits.queryTimeoutMs)
+  const signal = AbortSignal.any([options.signal, timeout])
   let frames: FrameStream | undefined
   try {
     const stream = await libp2p.dialProtocol(peerId, protocol, { signal })
@@ -68,10 +67,8 @@ export async function askPeer (libp2p: Pick<Libp2p, 'dialProtocol'>, protocol: s
     frames?.stream.abort(err as Error)
     if (options.signal.aborted) throw new AbortedError(`aborted while asking peer ${peer} for ${root}`, { peer }, { cause: err })
     if (isTransferPeerError(err)) throw err
-    if (bound.timedOut) throw new TransferTimeoutError(`peer ${peer} did not answer a request for ${root} within ${limits.queryTimeoutMs} ms`, { peer, timeoutMs: limits.queryTimeoutMs }, { cause: err })
+    if (timeout.aborted) throw new TransferTimeoutError(`peer ${peer} did not answer a request for ${root} within ${limits.queryTimeoutMs} ms`, { peer, timeoutMs: limits.queryTimeoutMs }, { cause: err })
     throw new PeerUnreachableError(`cannot ask peer ${peer} for ${root}: ${(err as Error).message}`, { peer }, { cause: err })
-  } finally {
-    bound.clear()
   }
 }
 

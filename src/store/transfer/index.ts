@@ -4,7 +4,6 @@
  * it (its own surface: `artdag render` with no daemon loads none of it).
  */
 export { heliaLocalBlocks } from './blocks.ts'
-export type { HeliaBlockstoreLike } from './blocks.ts'
 export { ContentTransfer } from './content-transfer.ts'
 export type { ContentTransferInit } from './content-transfer.ts'
 export { registerTransferMetrics } from './metrics.ts'

@@ -308,7 +308,6 @@ function bind (store: ContentStore): ContentStore {
     unpin: store.unpin.bind(store),
     isPinned: store.isPinned.bind(store),
     pins: store.pins.bind(store),
-    blockCount: store.blockCount.bind(store),
     gc: store.gc.bind(store)
   }
 }

@@ -82,7 +82,6 @@ export type Hostility =
   | 'garbage' // a frame of a type that does not exist, then random bytes, instead of an answer
   | 'early-close' // two blocks, then ends the stream
   | 'stall' // the root block, then silence
-  | 'mute' // takes the request and never answers it
 
 /**
  * Replaces `node`'s transfer handler with one that answers like a holder and
@@ -101,10 +100,6 @@ export async function makeHostile (node: ArtdagNode, hostility: Hostility | { sl
     const read = async (): Promise<Uint8Array> => expectFrame(await frames.read({ timeoutMs: 5000, waitingFor: 'test' }), [FrameType.request, FrameType.start], 'requester', 'in a test').payload
     try {
       const request = decodeControl(requestCodec, await read(), 'requester', 'request')
-      if (hostility === 'mute') {
-        await closed.promise
-        return
-      }
       if (hostility === 'garbage') {
         stream.send(controlFrame(0x42 as FrameType, randomBytes(40)))
         stream.send(randomBytes(3000))

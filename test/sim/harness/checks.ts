@@ -13,7 +13,7 @@ import type { RunResult } from './world.ts'
  * no driver reported an error.
  */
 export function checkCorrectness (r: RunResult): string[] {
-  const out = [...r.truth.depViolations, ...r.truth.errors, ...checkPublishedSettled(r)]
+  const out = [...r.truth.depViolations, ...r.truth.errors]
   const valid = (cacheId: string, cid: string | undefined): boolean => cid === undefined || cid === expectedCid(cacheId) || r.truth.produced.get(cacheId)?.has(cid) === true
   for (const node of r.nodes) {
     if (node.status === 'down') continue
@@ -131,30 +131,15 @@ export function findDuplicates (r: RunResult): Duplicate[] {
   return out
 }
 
-/**
- * What the settle window protects: a run starts at its claim, but its outcome is published only
- * once its node counted it running (the claim settled and still stood).
- */
-export function checkPublishedSettled (r: RunResult): string[] {
-  return r.truth.executions
-    .filter(e => e.published !== undefined && (e.settled === undefined || e.settled > e.published))
-    .map(e => `n${e.node} published its run of ${e.cacheId.slice(0, 8)}@${e.epoch} at ${(e.published as number).toFixed(1)} before its claim settled (${e.settled === undefined ? 'it never did' : `at ${e.settled.toFixed(1)}`})`)
-}
-
-/**
- * Pairs of executions of the same step that overlapped in time, each counted from when its claim
- * settled: a run starts at its claim, and until its claim settles an older holder that has not
- * heard the claim yet may still run the step (it is aborted as soon as it hears it).
- */
+/** Pairs of executions of the same step that overlapped in time. */
 export function overlaps (r: RunResult): Array<[ExecRecord, ExecRecord]> {
   const out: Array<[ExecRecord, ExecRecord]> = []
-  const from = (e: ExecRecord): number => e.settled ?? e.start
   for (const execs of r.truth.byCache.values()) {
     for (let i = 0; i < execs.length; i++) {
       for (let j = i + 1; j < execs.length; j++) {
         const a = execs[i] as ExecRecord
         const b = execs[j] as ExecRecord
-        if (from(a) < (b.end ?? Number.POSITIVE_INFINITY) && from(b) < (a.end ?? Number.POSITIVE_INFINITY)) out.push(a.start <= b.start ? [a, b] : [b, a])
+        if (a.start < (b.end ?? Number.POSITIVE_INFINITY) && b.start < (a.end ?? Number.POSITIVE_INFINITY)) out.push(a.start <= b.start ? [a, b] : [b, a])
       }
     }
   }

@@ -247,9 +247,6 @@ export function buildScenario (name: ScenarioName, seed: number): SimConfig {
       const cluster = nodes(rng, rng.int(2, 3), { minSlots: 60, maxSlots: 60, gpuNodes: 3 })
       const c = base(seed, rng, cluster)
       c.membership.mode = name === 'race' ? 'oracle' : 'solo'
-      // Without views every node claims every step and starts it at once: tiny steps, most of which end
-      // while their claims settle, so the held results are what the settle window must keep apart.
-      if (name === 'race-solo') c.exec = { ...c.exec, minMs: 2, maxMs: 80 }
       c.submitEverywhere = true
       c.lookupLatencyMs = [5, 5]
       c.jobs = [{ at: 3000, submitter: 0, spec: makeWideJob(rng, 50, 3000) }]

@@ -23,10 +23,7 @@ export function simPorts (world: World, node: SimNode, incarnation: number): Dri
   return {
     transport: {
       publish: message => {
-        if (!alive()) return undefined
-        // A run's outcome in the open: it counts among the runs, settled or not (the window should see to it that it is).
-        if ((message.type === 'step_completed' || message.type === 'step_failed') && message.holder === node.peerId && message.sender === node.peerId) truth.published(node.index, incarnation, message.cacheId, message.epoch, q.now)
-        world.publish(node, message)
+        if (alive()) world.publish(node, message)
         return undefined
       }
     },
@@ -101,7 +98,6 @@ export function simPorts (world: World, node: SimNode, incarnation: number): Dri
         return undefined
       },
       event: event => {
-        if (event.kind === 'step' && event.state === 'RUNNING' && event.node === node.peerId) truth.settled(node.index, node.incarnation, event.cacheId, q.now)
         if (event.kind === 'step' && event.state === 'CLAIMED' && event.node === node.peerId) {
           truth.claims.push({ t: q.now, node: node.index, incarnation: node.incarnation, cacheId: event.cacheId, epoch: event.epoch, reason: event.reason })
         }

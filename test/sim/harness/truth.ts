@@ -14,13 +14,6 @@ export interface ExecRecord {
   outcome: 'completed' | 'failed' | 'aborted' | 'killed' | undefined
   /** Why the protocol aborted it. */
   abortReason?: string
-  /**
-   * When its node counted it running (step RUNNING: its claim settled). A run starts at its claim;
-   * one whose claim was lost while settling never is (a speculative run, aborted or its outcome dropped).
-   */
-  settled?: number
-  /** When its node first published its outcome (a result or a failure). */
-  published?: number
 }
 
 export interface Episode {
@@ -53,11 +46,6 @@ export class Truth {
   readonly errors: string[] = []
   /** Runs that could not fetch an input (no node that is up held it): `config.content` only. */
   readonly inputLosses: Array<{ t: number, node: number, cacheId: string, cids: string[] }> = []
-  /**
-   * Speculative runs whose claim was lost while settling: started at the claim, never counted
-   * running, nothing of them published (moved out of `executions` by `separateSpeculative`).
-   */
-  readonly speculative: ExecRecord[] = []
   /** Mismatch events the nodes emitted (executors that disagree). */
   mismatchEvents = 0
   messagesSent = 0
@@ -95,38 +83,6 @@ export class Truth {
         this.messageFaults.set(c, list)
       }
       list.push(t)
-    }
-  }
-
-  /** A node counted its latest run of `cacheId` running: its claim settled. */
-  settled (node: number, incarnation: number, cacheId: string, t: number): void {
-    const rec = (this.byCache.get(cacheId) ?? []).findLast(e => e.node === node && e.incarnation === incarnation)
-    if (rec !== undefined) rec.settled ??= t
-  }
-
-  /** A node published an outcome of its own run of `cacheId` (a run reports under the epoch it started with, or a later one). */
-  published (node: number, incarnation: number, cacheId: string, epoch: number, t: number): void {
-    const rec = (this.byCache.get(cacheId) ?? []).findLast(e => e.node === node && e.incarnation === incarnation && e.epoch <= epoch)
-    if (rec !== undefined) rec.published ??= t
-  }
-
-  /**
-   * At the end of a run: takes the speculative runs whose claim was lost (ended, never settled) out
-   * of the runs the properties judge, and dates each step's first result by the runs that count.
-   * What the settle window guarantees is about results, and these published none; bench:wan and
-   * the wan-race scenario report them as the design's cost.
-   */
-  separateSpeculative (): void {
-    const lost = (e: ExecRecord): boolean => e.settled === undefined && e.published === undefined && e.outcome !== undefined && e.outcome !== 'killed'
-    this.speculative.push(...this.executions.filter(lost))
-    this.executions.splice(0, this.executions.length, ...this.executions.filter(e => !lost(e)))
-    for (const [cacheId, list] of this.byCache) {
-      const kept = list.filter(e => !lost(e))
-      this.byCache.set(cacheId, kept)
-      if (this.firstResult.get(cacheId) === 0) continue
-      const first = Math.min(...kept.filter(e => e.outcome === 'completed').map(e => e.end as number))
-      if (Number.isFinite(first)) this.firstResult.set(cacheId, first)
-      else this.firstResult.delete(cacheId)
     }
   }
 

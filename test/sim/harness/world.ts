@@ -149,7 +149,6 @@ export class World {
       this.#checkDone()
     })
     while (!this.#done && q.step(config.maxTimeMs)) { /* run */ }
-    this.truth.separateSpeculative()
     return { config, truth: this.truth, nodes: this.nodes, endTime: q.now, settled: this.#done, trace: this.trace }
   }
 

@@ -3,16 +3,13 @@ import { rendezvousScore } from '../../../src/lease/rendezvous.ts'
 import type { StepCoordinator } from '../../../src/jobs/core/coordinator.ts'
 import { A, B, C, cacheId, cacheIdRankedFirst, chainJob, cidOf, claim, effects, jobId, missAll, near, node, sent, view } from './fixtures.ts'
 
-/** A node that holds the lease on the single step of a job, and is running it (its claim settled). */
+/** A node that holds the lease on the single step of a job, and is running it. */
 function running (self: string, step: string, peers: string[] = []): StepCoordinator {
   const c = node(self)
   near(c, peers)
   missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
-  const claimed = c.tick(1)
-  expect(sent(claimed, 'lease_claim')).toHaveLength(1)
-  expect(effects(claimed, 'startExecution')).toHaveLength(1)
-  c.tick(11)
-  expect(c.job(jobId(1), 11)?.steps[0]?.state).toBe('RUNNING')
+  expect(sent(c.tick(1), 'lease_claim')).toHaveLength(1)
+  expect(effects(c.tick(11), 'startExecution')).toHaveLength(1)
   return c
 }
 
@@ -75,11 +72,9 @@ describe('StepCoordinator: leases', () => {
     const c = node(A)
     missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
     expect(sent(c.tick(1), 'lease_claim')).toHaveLength(1)
-    // Its run started at the claim: it is aborted, and nothing of it is published.
-    const lost = c.onMessage(claim(B, step, 1), 5)
-    expect(effects(lost, 'abortExecution')).toMatchObject([{ reason: 'lost_lease' }])
+    c.onMessage(claim(B, step, 1), 5)
     expect(effects(c.tick(11), 'startExecution')).toEqual([])
-    expect(c.metrics()).toMatchObject({ conflictsLost: 1, speculativeStarts: 1, speculativeAborts: 1, duplicateExecutions: 0 })
+    expect(c.metrics().conflictsLost).toBe(1)
   })
 
   it('re-asserts its lease at once to a node whose claim loses', () => {

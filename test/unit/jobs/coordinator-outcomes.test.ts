@@ -10,7 +10,7 @@ describe('StepCoordinator: failures, cancellation, restarts', () => {
     missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
     // Whoever ranks first claims; make A hold it for the test.
     let t = 1
-    while (c.tick(t) && c.job(jobId(1), t)?.steps[0]?.state !== 'RUNNING') t += 50
+    while (effects(c.tick(t), 'startExecution').length === 0 && c.job(jobId(1), t)?.steps[0]?.state !== 'RUNNING') t += 50
     const ref = { jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 1 }
     const out = c.onExecutionFailed(ref, 'Error while filtering\nConversion failed!', 500)
     expect(sent(out, 'step_failed')).toMatchObject([{ cacheId: step, epoch: 1, holder: A, attempt: 1, failures: [{ holder: A, epoch: 1 }], errorTail: 'Error while filtering\nConversion failed!' }])
@@ -75,7 +75,8 @@ describe('StepCoordinator: failures, cancellation, restarts', () => {
     const job2 = { jobId: jobId(2), submittedAt: 1, output: 'x', steps: [{ stepId: 'x', cacheId: shared, type: 'source', deps: [] }] }
     missAll(c, c.onJobReceived(job1, 0), 1)
     c.onJobReceived(job2, 1)
-    const run = runUntil(c, 2, 5000, () => c.job(jobId(1), 0)?.steps.filter(s => s.state === 'RUNNING').length === 2)
+    let started = 0
+    const run = runUntil(c, 2, 5000, out => (started += effects(out, 'startExecution').length) === 2)
     expect(effects(run, 'startExecution')).toHaveLength(2)
     const at = 5001
 

@@ -3,7 +3,7 @@ import type { JobSpec } from '../../../src/jobs/core/types.ts'
 import { A, B, cacheId, cacheIdRankedFirst, chainJob, cidOf, effects, jobId, merge, missAll, near, node, sent } from './fixtures.ts'
 
 describe('StepCoordinator: running a job', () => {
-  it('looks every step up first, then claims and starts, counts it running once the settle window passed, and completes the job', () => {
+  it('looks every step up first, then claims, waits the settle window, runs, and completes the job', () => {
     const c = node(A)
     const [s0, s1] = [cacheId(1), cacheId(2)]
     const received = c.onJobReceived(chainJob(jobId(1), [s0, s1]), 0)
@@ -16,13 +16,11 @@ describe('StepCoordinator: running a job', () => {
     expect(looked.nextWakeAt).toBe(5)
     const claimed = c.tick(5)
     expect(sent(claimed, 'lease_claim')).toMatchObject([{ cacheId: s0, epoch: 1, holder: A, jobId: jobId(1), stepId: 's0' }])
-    // The run starts with the claim; what the others see of it waits for the settle window.
-    expect(effects(claimed, 'startExecution')).toEqual([{ type: 'startExecution', execution: { jobId: jobId(1), stepId: 's0', cacheId: s0, epoch: 1 } }])
-    expect(c.job(jobId(1), 5)?.steps.map(s => s.state)).toEqual(['CLAIMED', 'PENDING'])
+    expect(effects(claimed, 'startExecution')).toEqual([])
     expect(claimed.nextWakeAt).toBe(15)
 
-    const settled = c.tick(15)
-    expect(effects(settled, 'startExecution')).toEqual([])
+    const started = c.tick(15)
+    expect(effects(started, 'startExecution')).toEqual([{ type: 'startExecution', execution: { jobId: jobId(1), stepId: 's0', cacheId: s0, epoch: 1 } }])
     expect(c.job(jobId(1), 15)?.steps.map(s => s.state)).toEqual(['RUNNING', 'PENDING'])
 
     const done0 = c.onExecutionFinished({ jobId: jobId(1), stepId: 's0', cacheId: s0, epoch: 1 }, cidOf(s0), 400, 385)
@@ -79,8 +77,8 @@ describe('StepCoordinator: running a job', () => {
     const [s0, s1, s2] = [cacheId(1), cacheId(2), cacheId(3)]
     const received = c.onJobReceived(chainJob(jobId(1), [s0, s1, s2]), 0)
     c.onCacheLookupResult(s0, undefined, 1)
-    expect(effects(c.tick(1), 'startExecution')).toHaveLength(1)
-    c.tick(11)
+    c.tick(1)
+    expect(effects(c.tick(11), 'startExecution')).toHaveLength(1)
     // s1's result turns up (another job, another node): s0 is needed by nothing any more.
     const out = c.onMessage({ v: 1, type: 'step_completed', jobId: jobId(2), stepId: 'x', cacheId: s1, cid: cidOf(s1), epoch: 1, holder: B, sender: B, attestations: [{ peer: B, epoch: 1 }], cached: false, sentAt: 0 }, 20)
     expect(effects(out, 'abortExecution')).toMatchObject([{ execution: { cacheId: s0 }, reason: 'not_needed' }])

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { A, B, C, cacheId, cacheIdRankedFirst, chainJob, cidOf, claim, effects, failed, jobId, missAll, near, node, runUntil, sent } from './fixtures.ts'
+import { A, B, C, cacheId, cacheIdRankedFirst, chainJob, cidOf, claim, effects, failed, jobId, missAll, near, node, sent } from './fixtures.ts'
 import type { StepCompletedMessage } from '../../../src/protocol/index.ts'
 
 /** Trust (issue 9): a result counts once enough distinct members attest it; only a job's submitter or an operator cancels it. */
@@ -30,28 +30,12 @@ describe('StepCoordinator: results confirmed by a second member', () => {
     expect(again[0]).toMatchObject({ cacheId: step, epoch: 2 })
     // What a user sees of that second claim: a run that confirms B's result, not a second first run.
     expect(ticks.flatMap(claimEvents)).toEqual([expect.objectContaining({ node: A, reason: 'confirm' })])
-    // Its run's result counts once its claim has settled (the ticks come on time).
-    runUntil(c, 561, 600)
+    c.tick(600)
     const done = c.onExecutionFinished({ jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 2 }, cidOf(step), 900)
     expect(effects(done, 'jobFinished')).toMatchObject([{ result: { state: 'completed', outputCid: cidOf(step) } }])
     // The record the DHT gets carries both members' attestations.
     expect(effects(done, 'putCacheRecord')).toMatchObject([{ cacheId: step, cid: cidOf(step), attestations: [{ peer: B, epoch: 1 }, { peer: A, epoch: 2 }] }])
     expect(sent(done, 'step_completed')[0]?.attestations).toEqual([{ peer: B, epoch: 1 }, { peer: A, epoch: 2 }])
-  })
-
-  it('answers a vote for a step it failed with its failure: the voter may have missed it, and would wait for it to confirm', () => {
-    const step = cacheIdRankedFirst(A, [B])
-    const c = node(A, { confirmations: 2 })
-    near(c, [B])
-    missAll(c, c.onJobReceived(chainJob(jobId(1), [step]), 0), 1)
-    runUntil(c, 1, 20)
-    expect(sent(c.onExecutionFailed({ jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 1 }, 'Conversion failed!', 100), 'step_failed')).toHaveLength(1)
-    // That report was lost: B ran the step next and votes for its result, again and again.
-    c.onMessage(claim(B, step, 2), 2000)
-    const vote = c.onMessage(completed(step, cidOf(step), [[B, 2]]), 2500)
-    expect(sent(vote, 'step_failed')).toMatchObject([{ cacheId: step, failures: [{ holder: A, epoch: 1 }] }])
-    expect(sent(c.onMessage(completed(step, cidOf(step), [[B, 2]]), 2600), 'step_failed')).toEqual([])
-    expect(sent(c.onMessage(completed(step, cidOf(step), [[B, 2]]), 8500), 'step_failed')).toHaveLength(1)
   })
 
   it('refuses a result whose author was never heard holding a lease for the step', () => {
@@ -102,7 +86,7 @@ describe('StepCoordinator: results confirmed by a second member', () => {
     c.onMessage(completed(step, 'bafkreibytesfromb', [[B, 1]]), 100)
     c.tick(100)
     c.tick(160)
-    const ran = runUntil(c, 161, 200)
+    const ran = c.tick(200)
     expect(c.leaseStatus(step, 200)).toMatchObject({ state: 'held', holder: A, epoch: 2 })
     expect(ran.effects.length).toBeGreaterThanOrEqual(0)
     const done = c.onExecutionFinished({ jobId: jobId(1), stepId: 's0', cacheId: step, epoch: 2 }, 'bafkreibytesfroma', 300)

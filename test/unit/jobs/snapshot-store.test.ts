@@ -1,7 +1,6 @@
 import { MemoryDatastore } from 'datastore-core'
 import { describe, expect, it } from 'vitest'
 import { SnapshotStore } from '../../../src/jobs/service/snapshot-store.ts'
-import type { SnapshotSource } from '../../../src/jobs/service/snapshot-store.ts'
 import { silentLogger } from '../../../src/log.ts'
 import type { Key } from 'interface-datastore'
 
@@ -15,20 +14,11 @@ class SlowDatastore extends MemoryDatastore {
   }
 }
 
-/** A source whose node entry holds the list of jobs: it changes with every job. */
-function source (state: { jobs: number[] }): SnapshotSource {
-  return {
-    self: 'self',
-    changes: () => ({ entries: [{ name: 'node', value: { v: 2, self: 'self', held: [], jobs: [...state.jobs] } }], marks: { set: [], deleted: [] } })
-  }
-}
-
 describe('SnapshotStore', () => {
   it('answers every saveNow once a write holding its change landed, sharing writes in a burst', async () => {
     const datastore = new SlowDatastore()
     const state = { jobs: [] as number[] }
-    const store = new SnapshotStore(datastore, source(state), silentLogger())
-    const last = (): number[] => (datastore.written.at(-1) as { jobs: number[] }).jobs
+    const store = new SnapshotStore(datastore, () => ({ jobs: [...state.jobs] }), silentLogger())
 
     const saved: Array<Promise<void>> = []
     const seenWhenSaved: number[][] = []
@@ -36,7 +26,7 @@ describe('SnapshotStore', () => {
       state.jobs.push(job)
       saved.push(
         store.saveNow().then(() => {
-          seenWhenSaved.push(last())
+          seenWhenSaved.push((datastore.written.at(-1) as { jobs: number[] }).jobs)
         })
       )
     }
@@ -44,7 +34,7 @@ describe('SnapshotStore', () => {
 
     // Each caller's job was on disk when its saveNow resolved.
     for (const [i, jobs] of seenWhenSaved.entries()) expect(jobs.length).toBeGreaterThanOrEqual(i + 1)
-    expect(last()).toEqual(state.jobs)
+    expect(datastore.written.at(-1)).toEqual({ jobs: state.jobs })
     // The calls came before the first write began: they all share it.
     expect(datastore.written).toHaveLength(1)
 
@@ -58,7 +48,8 @@ describe('SnapshotStore', () => {
     })
     await Promise.all([running, ...later])
     expect(datastore.written).toHaveLength(3)
-    expect((datastore.written[1] as { jobs: number[] }).jobs).toEqual(state.jobs.slice(0, 21))
-    expect(last()).toEqual(state.jobs)
+    expect(datastore.written[1]).toEqual({ jobs: state.jobs.slice(0, 21) })
+    expect(datastore.written[2]).toEqual({ jobs: state.jobs })
+    expect(await store.load()).toEqual({ jobs: state.jobs })
   })
 })

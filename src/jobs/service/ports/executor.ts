@@ -23,27 +23,16 @@ export interface StepExecutorComponents {
  */
 export class StepExecutor implements ExecutorPort {
   readonly #c: StepExecutorComponents
-  /**
-   * Starts waiting for their job's plan, by execution: an abort that comes meanwhile (a speculative
-   * run's claim lost within milliseconds, docs/LEASES.md) is noted here, since the executions do
-   * not know the run yet, and the run is never started.
-   */
-  readonly #starting = new Map<string, { aborted: boolean }>()
 
   constructor (components: StepExecutorComponents) {
     this.#c = components
   }
 
   async start (ref: ExecutionRef, report: ExecutionReport, options: PortOptions): Promise<void> {
-    const key = startKey(ref)
-    const starting = { aborted: false }
-    this.#starting.set(key, starting)
     try {
       const executions = this.#c.executions
       if (executions === undefined) throw new NoExecutorError('this node has no usable ffmpeg', { cacheId: ref.cacheId })
       const planned = await this.#c.plans.get(ref.jobId, { signal: options.signal })
-      // Aborted while its plan was read: the coordinator wants no report of it.
-      if (starting.aborted) return
       const step = planned.plan.steps.find(s => s.id === ref.stepId)
       if (step === undefined) throw new StepNotInPlanError(`the plan of job ${ref.jobId} has no step ${ref.stepId}`, { jobId: ref.jobId, stepId: ref.stepId })
       const status = this.#c.status(ref.jobId)
@@ -64,18 +53,12 @@ export class StepExecutor implements ExecutorPort {
         }
       }, { from: [...from] })
     } catch (err: unknown) {
-      if (options.signal.aborted || starting.aborted) return
+      if (options.signal.aborted) return
       report.failed(errorMessage(err))
-    } finally {
-      if (this.#starting.get(key) === starting) this.#starting.delete(key)
     }
   }
 
   abort (ref: ExecutionRef, reason: string): void {
-    const starting = this.#starting.get(startKey(ref))
-    if (starting !== undefined) starting.aborted = true
     this.#c.executions?.abort(ref, reason)
   }
 }
-
-const startKey = (ref: ExecutionRef): string => `${ref.jobId}/${ref.stepId}/${ref.cacheId}/${ref.epoch}`

@@ -1,5 +1,4 @@
 import { peerIdFromString } from '@libp2p/peer-id'
-import { deadline } from '../../../lifecycle/index.ts'
 import type { ArtdagNode } from '../../../node/index.ts'
 import type { PortOptions } from '../../driver/ports.ts'
 import type { PingPort } from '../../driver/round-trips.ts'
@@ -11,13 +10,11 @@ const PING_TIMEOUT_MS = 5000
 export function libp2pPing (libp2p: ArtdagNode['libp2p']): PingPort {
   return {
     ping: async (peer: string, done: (rttMs: number) => void, options: PortOptions): Promise<void> => {
-      const bound = deadline(PING_TIMEOUT_MS, options.signal)
+      const signal = AbortSignal.any([options.signal, AbortSignal.timeout(PING_TIMEOUT_MS)])
       try {
-        done(await libp2p.services.ping.ping(peerIdFromString(peer), { signal: bound.signal }))
+        done(await libp2p.services.ping.ping(peerIdFromString(peer), { signal }))
       } catch {
         // No answer, no sample: whether the peer is alive is membership's business.
-      } finally {
-        bound.clear()
       }
     }
   }
